@@ -1,0 +1,128 @@
+/**
+ * One function per CLI command. Each prints its result (JSON with --json) and throws on error;
+ * main.ts turns errors into one line on stderr and a non-zero exit code.
+ */
+import { existsSync } from 'node:fs'
+import { identityToString } from '../../protocol/index.js'
+import { startDaemon } from '../daemon/daemon.js'
+import { readConfig } from '../daemon/config.js'
+import { createKeyFile, loadKeyFile } from '../keyfile.js'
+import { dataFiles } from '../paths.js'
+import { ApiClient } from './client.js'
+
+export interface Flags {
+  json: boolean
+  follow: boolean
+  dataDir: string
+  name?: string
+  listen: string[]
+  apiPort?: number
+}
+
+/** A command's usage error (wrong arguments). */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+const out = (s: string): void => { process.stdout.write(s + '\n') }
+const json = (v: unknown): void => out(JSON.stringify(v, null, 2))
+const time = (ms: number | null | undefined): string => ms == null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+
+export async function init (f: Flags): Promise<void> {
+  const files = dataFiles(f.dataDir)
+  const keys = await createKeyFile(files.key, f.name ?? '')
+  const id = identityToString(keys.identity.identityKey.publicKey.raw)
+  if (f.json) return json({ identity: id, peerId: keys.identity.deviceKey.publicKey.toString(), dataDir: files.dir })
+  out(`created identity ${id}\npeer id ${keys.identity.deviceKey.publicKey.toString()}\ndata dir ${files.dir}`)
+}
+
+export async function id (f: Flags): Promise<void> {
+  let info: { identity: string, peerId: string, addresses: string[] }
+  const files = dataFiles(f.dataDir)
+  if (existsSync(files.api)) {
+    info = await new ApiClient(f.dataDir).get('/v1/id')
+  } else {
+    // no daemon: answer from disk; addresses are the configured ones (no /p2p/ until it runs)
+    const keys = loadKeyFile(files.key)
+    info = { identity: identityToString(keys.identity.identityKey.publicKey.raw), peerId: keys.identity.deviceKey.publicKey.toString(), addresses: readConfig(files.config).listen ?? [] }
+  }
+  if (f.json) return json(info)
+  out(`identity  ${info.identity}\npeer id   ${info.peerId}`)
+  for (const a of info.addresses) out(`address   ${a}`)
+}
+
+export async function start (f: Flags): Promise<void> {
+  const log = (msg: string): void => { process.stdout.write(`[ferry] ${msg}\n`) }
+  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, log })
+  log(`peer id ${daemon.ferry.peerId}`)
+  for (const a of daemon.ferry.addresses()) log(`listening on ${a}`)
+  log(`control API on 127.0.0.1:${daemon.apiPort} (token in ${dataFiles(f.dataDir).token})`)
+  log('running; Ctrl-C to stop')
+  await new Promise<void>(resolve => {
+    const shutdown = (signal: string): void => {
+      log(`${signal}: shutting down`)
+      daemon.stop().then(resolve, (err: any) => { log(`error while stopping: ${err.message}`); resolve() })
+    }
+    process.once('SIGINT', () => shutdown('SIGINT'))
+    process.once('SIGTERM', () => shutdown('SIGTERM'))
+  })
+  log('stopped')
+}
+
+export async function invite (f: Flags): Promise<void> {
+  const { invite } = await new ApiClient(f.dataDir).get<{ invite: string }>('/v1/invite')
+  if (f.json) return json({ invite })
+  out(invite)
+}
+
+export async function contact (f: Flags, args: string[]): Promise<void> {
+  const [sub, name, target] = args
+  const api = new ApiClient(f.dataDir)
+  if (sub === 'add') {
+    if (name == null || target == null) throw new UsageError('usage: ferry contact add NAME INVITE|MULTIADDR')
+    const c = await api.post('/v1/contacts', { name, target })
+    return f.json ? json(c) : out(`added contact ${c.name} (${c.peerId})`)
+  }
+  if (sub === 'list') {
+    const list = await api.get<any[]>('/v1/contacts')
+    if (f.json) return json(list)
+    if (list.length === 0) return out('no contacts yet — add one with `ferry contact add NAME INVITE`')
+    for (const c of list) out(`${c.name}\t${c.peerId}`)
+    return
+  }
+  throw new UsageError('usage: ferry contact add NAME INVITE|MULTIADDR | ferry contact list')
+}
+
+export async function send (f: Flags, args: string[]): Promise<void> {
+  const [name, text] = args
+  if (name == null || text == null || args.length > 2) throw new UsageError('usage: ferry send NAME TEXT (quote the text)')
+  const m = await new ApiClient(f.dataDir).post('/v1/messages', { contact: name, text })
+  if (f.json) return json(m)
+  out(`${m.id} ${m.status}`)
+}
+
+function printMessage (m: any): void {
+  const arrow = m.direction === 'out' ? `-> ${m.contact}` : `<- ${m.contact}`
+  out(`${time(m.createdAt)}  ${arrow}  [${m.status}]  ${m.text}`)
+}
+
+export async function messages (f: Flags, args: string[]): Promise<void> {
+  const api = new ApiClient(f.dataDir)
+  const q = args[0] != null ? `contact=${encodeURIComponent(args[0])}` : ''
+  const list = await api.get<any[]>(`/v1/messages?${q}`)
+  if (!f.follow) return f.json ? json(list) : list.forEach(printMessage)
+  // --follow: print what exists, then every new message and status change as it happens
+  let after = 0
+  for (const m of list) { after = Math.max(after, m.rev); f.json ? out(JSON.stringify(m)) : printMessage(m) }
+  for await (const m of api.stream(`/v1/messages/follow?${q}&changedAfter=${after}`)) {
+    f.json ? out(JSON.stringify(m)) : printMessage(m)
+  }
+}
+
+export async function status (f: Flags): Promise<void> {
+  const s = await new ApiClient(f.dataDir).get('/v1/status')
+  if (f.json) return json(s)
+  out(`peer id   ${s.peerId}\nidentity  ${s.identity}\noutbox    ${s.outbox} queued`)
+  if (s.connections.length === 0) out('no connections')
+  for (const c of s.connections) out(`${c.transport.padEnd(14)} ${c.contact ?? c.peer}  ${c.remoteAddr}`)
+}

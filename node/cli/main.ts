@@ -1,0 +1,80 @@
+/**
+ * The `ferry` command line. Arguments are parsed with node:util parseArgs from one options table.
+ */
+import { parseArgs } from 'node:util'
+import { dataDir } from '../paths.js'
+import * as commands from './commands.js'
+import { UsageError } from './commands.js'
+import type { Flags } from './commands.js'
+
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  follow: { type: 'boolean', default: false },
+  'data-dir': { type: 'string' },
+  name: { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  'api-port': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false }
+} as const
+
+export const USAGE = `ferry — serverless end-to-end encrypted messenger
+
+usage:
+  ferry init [--name NAME]                       create the identity (error if one exists)
+  ferry id [--json]                              identity, peer id, listen addresses
+  ferry start [--listen MULTIADDR]... [--api-port N]
+                                                 run the node in the foreground
+  ferry invite [--json]                          an invite link for this node
+  ferry contact add NAME INVITE|MULTIADDR        add a contact
+  ferry contact list [--json]
+  ferry send NAME TEXT [--json]                  queue a message; prints its id and status
+  ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes
+  ferry status [--json]                          connections and outbox size
+
+every command takes --data-dir DIR (default $FERRY_DATA_DIR, else $XDG_DATA_HOME/ferry, else ~/.local/share/ferry)`
+
+const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
+  init: commands.init,
+  id: commands.id,
+  start: commands.start,
+  invite: commands.invite,
+  contact: commands.contact,
+  send: commands.send,
+  messages: commands.messages,
+  status: commands.status
+}
+
+export async function main (argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (err: any) {
+    process.stderr.write(`ferry: ${err.message}\n`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(USAGE + '\n')
+    return values.help ? 0 : 2
+  }
+  const [name, ...args] = positionals
+  const command = COMMANDS[name]
+  if (command == null) {
+    process.stderr.write(`ferry: unknown command "${name}" (see ferry --help)\n`)
+    return 2
+  }
+  const apiPort = values['api-port'] == null ? undefined : Number(values['api-port'])
+  if (apiPort != null && !(Number.isInteger(apiPort) && apiPort >= 0 && apiPort < 65536)) {
+    process.stderr.write('ferry: --api-port must be a port number\n')
+    return 2
+  }
+  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort }
+  try {
+    await command(flags, args)
+    return 0
+  } catch (err: any) {
+    process.stderr.write(`ferry: ${String(err.message ?? err).split('\n')[0]}\n`)
+    return err instanceof UsageError ? 2 : 1
+  }
+}

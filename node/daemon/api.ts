@@ -1,0 +1,135 @@
+/**
+ * The local control API: HTTP on 127.0.0.1, every request needs `Authorization: Bearer <token>`
+ * (token in the data dir, 0600). The CLI is its only intended client; the web app comes later.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import { createServer } from 'node:http'
+import { identityToString } from '../../protocol/index.js'
+import type { Contact, Ferry, MessageView } from '../../protocol/index.js'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+
+/** Largest request body accepted: a 64 KiB message as JSON-escaped text fits several times. */
+export const MAX_BODY_BYTES = 1024 * 1024
+const FOLLOW_POLL_MS = 200
+
+/** HTTP status for each error class a user can cause. */
+const STATUS: Record<string, number> = {
+  InvalidInputError: 400,
+  InvalidInviteError: 400,
+  MessageTooLargeError: 413,
+  UnknownContactError: 404,
+  ContactExistsError: 409
+}
+
+class HttpError extends Error {
+  constructor (readonly status: number, message: string) { super(message) }
+}
+
+/** JSON shape of a contact in the API and `ferry contact list --json`. */
+export function contactJson (c: Contact): Record<string, unknown> {
+  return { name: c.name, peerId: c.peerId, identity: c.identity == null ? null : identityToString(c.identity), addresses: c.addresses, addedAt: c.addedAt }
+}
+
+/** JSON shape of a message in the API and `ferry messages --json`. */
+export function messageJson (m: MessageView): Record<string, unknown> {
+  return { id: m.id, contact: m.contact, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, deliveredAt: m.deliveredAt ?? null, expiresAt: m.expiresAt, error: m.error ?? null, rev: m.rev }
+}
+
+async function readJson (req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`)
+    chunks.push(chunk)
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON')
+  }
+}
+
+function authorized (req: IncomingMessage, token: Buffer): boolean {
+  const given = Buffer.from(String(req.headers.authorization ?? '').replace(/^Bearer /, ''))
+  return given.length === token.length && timingSafeEqual(given, token)
+}
+
+function send (res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(body))
+}
+
+/** Stream message changes as NDJSON until the client goes away. */
+async function follow (ferry: Ferry, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const contact = url.searchParams.get('contact') ?? undefined
+  let after = Number(url.searchParams.get('changedAfter') ?? 0)
+  await ferry.messages({ contact, limit: 1 }) // unknown contact -> error before the stream starts
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+  let open = true
+  req.on('close', () => { open = false })
+  while (open) {
+    for (const m of await ferry.messages({ contact, changedAfter: after })) {
+      after = Math.max(after, m.rev)
+      res.write(JSON.stringify(messageJson(m)) + '\n')
+    }
+    await new Promise(resolve => setTimeout(resolve, FOLLOW_POLL_MS))
+  }
+  res.end()
+}
+
+async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+  const key = `${req.method} ${url.pathname}`
+  switch (key) {
+    case 'GET /v1/id':
+      return send(res, 200, { identity: identityToString(ferry.identity.identityKey.publicKey.raw), peerId: ferry.peerId, addresses: ferry.addresses() })
+    case 'GET /v1/status':
+      return send(res, 200, await ferry.status())
+    case 'GET /v1/invite':
+      return send(res, 200, { invite: await ferry.invite() })
+    case 'GET /v1/contacts':
+      return send(res, 200, (await ferry.contacts()).map(contactJson))
+    case 'POST /v1/contacts': {
+      const body = await readJson(req)
+      return send(res, 201, contactJson(await ferry.addContact(body.name, body.target)))
+    }
+    case 'GET /v1/messages': {
+      const contact = url.searchParams.get('contact') ?? undefined
+      const changedAfter = Number(url.searchParams.get('changedAfter') ?? 0)
+      return send(res, 200, (await ferry.messages({ contact, changedAfter })).map(messageJson))
+    }
+    case 'GET /v1/messages/follow':
+      return follow(ferry, url, req, res)
+    case 'POST /v1/messages': {
+      const body = await readJson(req)
+      return send(res, 201, messageJson(await ferry.send(body.contact, body.text, { ttlMs: body.ttlMs })))
+    }
+    default:
+      throw new HttpError(404, `no such endpoint: ${key}`)
+  }
+}
+
+/**
+ * Serve the control API for `ferry` on 127.0.0.1:`port` (0 = any free port).
+ *
+ * @returns the listening server and its port
+ */
+export async function serveApi (ferry: Ferry, token: string, port: number, log: (msg: string) => void): Promise<{ server: Server, port: number }> {
+  const secret = Buffer.from(token)
+  const server = createServer((req, res) => {
+    if (!authorized(req, secret)) return send(res, 401, { error: 'missing or wrong API token', code: 'Unauthorized' })
+    route(ferry, req, res).catch((err: any) => {
+      const status = err instanceof HttpError ? err.status : STATUS[err.name] ?? 500
+      if (status === 500) log(`API error on ${req.method} ${req.url}: ${err.name}`)
+      if (res.headersSent) return res.end()
+      send(res, status, { error: status === 500 ? `internal error: ${err.message}` : err.message, code: err.name })
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => resolve())
+  })
+  const address = server.address()
+  return { server, port: typeof address === 'object' && address != null ? address.port : port }
+}

@@ -1,0 +1,107 @@
+/**
+ * `ferry start`: the peer, the local control API, clean shutdown on SIGINT/SIGTERM.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { keychain } from '@libp2p/keychain'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createFerry } from '../../protocol/index.js'
+import { createKeyFile, loadKeyFile, writeSecretFile } from '../keyfile.js'
+import { dataFiles } from '../paths.js'
+import { SqliteContactStore } from '../store/contacts.js'
+import { SqliteDatastore } from '../store/datastore.js'
+import { SqliteMessageStore } from '../store/messages.js'
+import { openDatabase } from '../store/sqlite.js'
+import { DEFAULT_LISTEN, nodeTransports } from '../transports.js'
+import { serveApi } from './api.js'
+import { readConfig, resolvePorts, writeConfig } from './config.js'
+import type { Ferry } from '../../protocol/index.js'
+
+export interface DaemonOptions {
+  dataDir: string
+  /** listen multiaddrs; default: saved config, else DEFAULT_LISTEN */
+  listen?: string[]
+  /** control API port; 0 or undefined = any free port */
+  apiPort?: number
+  log(msg: string): void
+}
+
+export interface Daemon {
+  ferry: Ferry
+  apiPort: number
+  stop(): Promise<void>
+}
+
+/** Read the API token, creating it (0600) on first start. */
+function apiToken (path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim()
+  const token = randomBytes(32).toString('hex')
+  writeSecretFile(path, token)
+  return token
+}
+
+/**
+ * Start a daemon in this process.
+ *
+ * @throws Error when a daemon already runs for this data dir, or a listen address is unusable
+ */
+export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
+  const files = dataFiles(opts.dataDir)
+  assertNotRunning(files.api)
+  if (!existsSync(files.key)) {
+    await createKeyFile(files.key, '')
+    opts.log(`created a new identity in ${files.key}`)
+  }
+  const keys = loadKeyFile(files.key)
+  const config = readConfig(files.config)
+  const listen = opts.listen != null && opts.listen.length > 0 ? opts.listen : config.listen ?? DEFAULT_LISTEN
+  for (const l of listen) {
+    try { multiaddr(l) } catch (err: any) { throw new Error(`--listen ${l}: ${err.message}`) }
+  }
+  const db = openDatabase(files.db)
+  const ferry = await createFerry({
+    identity: keys.identity,
+    name: keys.name,
+    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db) },
+    datastore: new SqliteDatastore(db),
+    services: { keychain: keychain({ pass: keys.keychainPass }) },
+    transports: nodeTransports(),
+    listen
+  })
+  try {
+    await ferry.start()
+  } catch (err: any) {
+    db.close()
+    throw new Error(`could not start listening on ${listen.join(', ')}: ${err.message}`)
+  }
+  writeConfig(files.config, { ...config, listen: resolvePorts(listen, ferry.libp2p.getMultiaddrs()) })
+  const { server, port } = await serveApi(ferry, apiToken(files.token), opts.apiPort ?? 0, opts.log)
+  writeSecretFile(files.api, JSON.stringify({ port, pid: process.pid }) + '\n')
+
+  let stopping: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    stopping ??= (async () => {
+      server.closeAllConnections()
+      await new Promise(resolve => server.close(resolve))
+      await ferry.stop()
+      rmSync(files.api, { force: true })
+      db.close()
+    })()
+    return stopping
+  }
+  return { ferry, apiPort: port, stop }
+}
+
+/** Refuse to start a second daemon on one data dir: its api.json names a live process. */
+function assertNotRunning (apiFile: string): void {
+  if (!existsSync(apiFile)) return
+  try {
+    const { pid } = JSON.parse(readFileSync(apiFile, 'utf8'))
+    if (pid !== process.pid) {
+      process.kill(pid, 0)
+      throw new Error(`a Ferry daemon (pid ${pid}) is already running for this data dir`)
+    }
+  } catch (err: any) {
+    if (err.code !== 'ESRCH' && !(err instanceof SyntaxError)) throw err
+  }
+}

@@ -1,0 +1,46 @@
+import { ContactExistsError, UnknownContactError } from '../../protocol/index.js'
+import type { Contact, ContactStore } from '../../protocol/index.js'
+import type { DatabaseSync } from 'node:sqlite'
+
+interface ContactRow { name: string, peer_id: string, identity: Uint8Array | null, addresses: string, added_at: number }
+
+const toContact = (r: ContactRow): Contact => ({
+  name: r.name,
+  peerId: r.peer_id,
+  identity: r.identity == null ? undefined : new Uint8Array(r.identity),
+  addresses: JSON.parse(r.addresses),
+  addedAt: Number(r.added_at)
+})
+
+/** Contacts in SQLite. */
+export class SqliteContactStore implements ContactStore {
+  constructor (private readonly db: DatabaseSync) {}
+
+  async add (c: Contact): Promise<void> {
+    const byPeer = await this.getByPeer(c.peerId)
+    if (byPeer != null) throw new ContactExistsError(`that peer is already your contact "${byPeer.name}"`)
+    if (await this.get(c.name) != null) throw new ContactExistsError(`a contact named "${c.name}" exists already`)
+    this.db.prepare('INSERT INTO contacts (name, peer_id, identity, addresses, added_at) VALUES (?, ?, ?, ?, ?)')
+      .run(c.name, c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt)
+  }
+
+  async update (c: Contact): Promise<void> {
+    const r = this.db.prepare('UPDATE contacts SET peer_id = ?, identity = ?, addresses = ?, added_at = ? WHERE name = ?')
+      .run(c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.name)
+    if (Number(r.changes) === 0) throw new UnknownContactError(`no contact named "${c.name}"`)
+  }
+
+  async get (name: string): Promise<Contact | undefined> {
+    const r = this.db.prepare('SELECT * FROM contacts WHERE name = ?').get(name) as ContactRow | undefined
+    return r == null ? undefined : toContact(r)
+  }
+
+  async getByPeer (peerId: string): Promise<Contact | undefined> {
+    const r = this.db.prepare('SELECT * FROM contacts WHERE peer_id = ?').get(peerId) as ContactRow | undefined
+    return r == null ? undefined : toContact(r)
+  }
+
+  async list (): Promise<Contact[]> {
+    return (this.db.prepare('SELECT * FROM contacts ORDER BY name').all() as unknown as ContactRow[]).map(toContact)
+  }
+}

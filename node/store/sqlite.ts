@@ -1,0 +1,85 @@
+/**
+ * SQLite through Node's built-in `node:sqlite` (DESIGN.md "Platforms"): better-sqlite3 compiled by
+ * npm targets the machine's Node 20 and does not load in Node 22+ (ABI 115 vs 127), while
+ * node:sqlite ships with the Node that runs Ferry. WAL with synchronous=NORMAL survives any
+ * process crash; `durability: 'full'` also survives power loss (invariant 3).
+ */
+import { DatabaseSync } from 'node:sqlite'
+
+/** Schema migrations, applied in order; the index + 1 is the schema version (PRAGMA user_version). */
+export const MIGRATIONS: string[] = [
+  `CREATE TABLE contacts (
+     name TEXT PRIMARY KEY,
+     peer_id TEXT NOT NULL UNIQUE,
+     identity BLOB,
+     addresses TEXT NOT NULL,
+     added_at INTEGER NOT NULL
+   );
+   CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     rev INTEGER NOT NULL,
+     id TEXT NOT NULL,
+     direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+     peer TEXT NOT NULL,
+     text TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     delivered_at INTEGER,
+     error TEXT,
+     envelope BLOB,
+     receipt BLOB,
+     UNIQUE (direction, id)
+   );
+   CREATE INDEX messages_outbox ON messages (status, peer) WHERE direction = 'out';
+   CREATE INDEX messages_peer ON messages (peer, seq);
+   CREATE INDEX messages_rev ON messages (rev);
+   CREATE TABLE datastore (key TEXT PRIMARY KEY, value BLOB NOT NULL);`
+]
+
+export interface OpenOptions {
+  /** 'normal' (default): survives process crashes; 'full': also power loss */
+  durability?: 'normal' | 'full'
+}
+
+/**
+ * Open (creating if needed) and migrate the database at `path`.
+ *
+ * @throws Error when the file's schema is newer than this Ferry knows
+ */
+export function openDatabase (path: string, options: OpenOptions = {}): DatabaseSync {
+  const db = new DatabaseSync(path)
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec(`PRAGMA synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`)
+  db.exec('PRAGMA foreign_keys = ON')
+  db.exec('PRAGMA busy_timeout = 5000')
+  db.exec('PRAGMA secure_delete = ON')
+  migrate(db)
+  return db
+}
+
+function migrate (db: DatabaseSync): void {
+  const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
+  if (version > MIGRATIONS.length) {
+    throw new Error(`database schema version ${version} is newer than this Ferry supports (${MIGRATIONS.length}); upgrade Ferry`)
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    transaction(db, () => {
+      db.exec(MIGRATIONS[v])
+      db.exec(`PRAGMA user_version = ${v + 1}`)
+    })
+  }
+}
+
+/** Run `fn` in one transaction; roll back if it throws. */
+export function transaction<T> (db: DatabaseSync, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE')
+  try {
+    const result = fn()
+    db.exec('COMMIT')
+    return result
+  } catch (err) {
+    db.exec('ROLLBACK')
+    throw err
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Envelopes: the only thing hops see (DESIGN.md "Wire protocols", invariant 2).
+ *
+ * The outer envelope carries recipient, id, created, expiresAt and a payload padded to size
+ * buckets. The sender and the text live inside the payload (`Content`). Until the encryption issue
+ * lands the payload is plaintext inside Noise; its shape is already the sealed one.
+ */
+import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, MESSAGE_ID_BYTES, PAYLOAD_BUCKETS } from './constants.js'
+import { InvalidEnvelopeError, InvalidInputError, MessageTooLargeError } from './errors.js'
+import { Content, Envelope } from './pb/ferry.js'
+
+export { Envelope, Content }
+
+/** ISO/IEC 7816-4 padding (0x80 then zeros) up to the smallest bucket that fits. */
+export function pad (data: Uint8Array): Uint8Array {
+  const bucket = PAYLOAD_BUCKETS.find(b => b >= data.byteLength + 1)
+  if (bucket == null) throw new MessageTooLargeError(`payload of ${data.byteLength} bytes exceeds the largest bucket`)
+  const out = new Uint8Array(bucket)
+  out.set(data)
+  out[data.byteLength] = 0x80
+  return out
+}
+
+/**
+ * Remove ISO/IEC 7816-4 padding.
+ *
+ * @throws InvalidEnvelopeError when the padding is not well formed
+ */
+export function unpad (data: Uint8Array): Uint8Array {
+  let i = data.byteLength - 1
+  while (i >= 0 && data[i] === 0) i--
+  if (i < 0 || data[i] !== 0x80) throw new InvalidEnvelopeError('payload padding is malformed')
+  return data.subarray(0, i)
+}
+
+/**
+ * Check a message text before anything is stored or sent.
+ *
+ * @throws InvalidInputError when empty, MessageTooLargeError when over MAX_TEXT_BYTES
+ */
+export function checkText (text: unknown): string {
+  if (typeof text !== 'string' || text.length === 0) throw new InvalidInputError('message text is empty')
+  const bytes = new TextEncoder().encode(text).byteLength
+  if (bytes > MAX_TEXT_BYTES) {
+    throw new MessageTooLargeError(`message text is ${bytes} bytes; the limit is ${MAX_TEXT_BYTES} bytes (64 KiB)`)
+  }
+  return text
+}
+
+/** Encode the inner content and pad it into a payload. */
+export function encodePayload (content: Content): Uint8Array {
+  return pad(Content.encode(content))
+}
+
+/**
+ * Decode a payload into its content.
+ *
+ * @throws InvalidEnvelopeError on bad padding or protobuf
+ */
+export function decodePayload (payload: Uint8Array): Content {
+  const body = unpad(payload)
+  let content: Content
+  try {
+    content = Content.decode(body)
+  } catch (err: any) {
+    throw new InvalidEnvelopeError(`payload does not decode: ${err.message}`)
+  }
+  if (new TextEncoder().encode(content.text).byteLength > MAX_TEXT_BYTES) throw new InvalidEnvelopeError('text exceeds the limit')
+  return content
+}
+
+/**
+ * Decode an envelope from the wire, checking sizes before the protobuf decoder allocates.
+ *
+ * @throws InvalidEnvelopeError when oversized or malformed
+ */
+export function decodeEnvelope (bytes: Uint8Array): Envelope {
+  if (bytes.byteLength > MAX_ENVELOPE_BYTES) throw new InvalidEnvelopeError(`envelope of ${bytes.byteLength} bytes exceeds ${MAX_ENVELOPE_BYTES}`)
+  let env: Envelope
+  try {
+    env = Envelope.decode(bytes)
+  } catch (err: any) {
+    throw new InvalidEnvelopeError(`envelope does not decode: ${err.message}`)
+  }
+  return env
+}
+
+/** Why an envelope is not acceptable here, or undefined when it is. */
+export type EnvelopeProblem = 'malformed' | 'unsupported-version' | 'expired' | 'not-for-me' | 'too-large'
+
+/**
+ * Validate an envelope against this device and clock (expiry binds every hop: invariant 4).
+ *
+ * @param env - the decoded envelope
+ * @param device - this device's peer id bytes
+ * @param now - current time in ms
+ */
+export function checkEnvelope (env: Envelope, device: Uint8Array, now: number): { problem: EnvelopeProblem, reason: string } | undefined {
+  if (env.version !== ENVELOPE_VERSION) return { problem: 'unsupported-version', reason: `envelope version ${env.version} is not supported (expected ${ENVELOPE_VERSION})` }
+  if (env.id.byteLength !== MESSAGE_ID_BYTES) return { problem: 'malformed', reason: `message id must be ${MESSAGE_ID_BYTES} bytes` }
+  if (env.payload.byteLength === 0) return { problem: 'malformed', reason: 'empty payload' }
+  if (!PAYLOAD_BUCKETS.includes(env.payload.byteLength as any)) return { problem: 'malformed', reason: 'payload is not padded to a size bucket' }
+  if (env.expiresAt <= env.created) return { problem: 'malformed', reason: 'expiresAt is not after created' }
+  if (env.expiresAt <= now) return { problem: 'expired', reason: 'envelope expired' }
+  if (!equalBytes(env.recipientDevice, device)) return { problem: 'not-for-me', reason: 'envelope is addressed to another device' }
+  return undefined
+}
+
+/** Constant-length comparison of two byte arrays. */
+export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  let diff = 0
+  for (let i = 0; i < a.byteLength; i++) diff |= a[i] ^ b[i]
+  return diff === 0
+}
+
+/** Lower-case hex of bytes (message ids in stores and the API). */
+export function toHex (bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += b.toString(16).padStart(2, '0')
+  return s
+}
+
+/**
+ * Parse lower-case hex.
+ *
+ * @throws InvalidInputError on odd length or non-hex characters
+ */
+export function fromHex (hex: string): Uint8Array {
+  if (!/^([0-9a-f]{2})*$/.test(hex)) throw new InvalidInputError('not a hex string')
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.byteLength; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return out
+}

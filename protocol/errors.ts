@@ -1,0 +1,43 @@
+/**
+ * One class per failure mode. Every error a user can cause carries a message that says what to do.
+ */
+
+/** Input from the user or the API was not acceptable (empty text, bad name, bad TTL...). */
+export class InvalidInputError extends Error {
+  override name = 'InvalidInputError'
+}
+
+/** A message text exceeds MAX_TEXT_BYTES. */
+export class MessageTooLargeError extends Error {
+  override name = 'MessageTooLargeError'
+}
+
+/** No contact by that name or peer id. */
+export class UnknownContactError extends Error {
+  override name = 'UnknownContactError'
+}
+
+/** A contact with that name (or that peer) exists already. */
+export class ContactExistsError extends Error {
+  override name = 'ContactExistsError'
+}
+
+/** An invite could not be parsed, is expired, or its signature does not hold. */
+export class InvalidInviteError extends Error {
+  override name = 'InvalidInviteError'
+}
+
+/** An envelope failed validation (malformed, expired, not for us, too large). */
+export class InvalidEnvelopeError extends Error {
+  override name = 'InvalidEnvelopeError'
+}
+
+/** A delivery receipt's signature or content does not match the envelope it acknowledges. */
+export class InvalidReceiptError extends Error {
+  override name = 'InvalidReceiptError'
+}
+
+/** No usable connection to a contact could be made. */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError'
+}

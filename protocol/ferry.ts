@@ -1,0 +1,249 @@
+/**
+ * createFerry: one Ferry peer — libp2p with injected transports and stores, the `/ferry/dm`
+ * service, inbox, outbox and reach — the same assembly in Node and in the browser.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { identify } from '@libp2p/identify'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ping } from '@libp2p/ping'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+import { contactFrom } from './contacts.js'
+import { DEFAULT_TTL_MS, ENVELOPE_VERSION, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from './constants.js'
+import { checkText, encodePayload, Envelope, toHex } from './envelope.js'
+import { InvalidInputError, UnknownContactError } from './errors.js'
+import { identityToString } from './identity.js'
+import { Inbox } from './inbox.js'
+import { createInvite } from './invite.js'
+import { Outbox } from './outbox.js'
+import { Reach, transportOf } from './reach.js'
+import { directMessages } from './services/dm/index.js'
+import type { Identity } from './identity.js'
+import type { DirectMessages } from './services/dm/index.js'
+import type { Contact, FerryStores, MessageRecord } from './stores.js'
+import type { TransportName } from './reach.js'
+import type { ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
+import type { Libp2pOptions } from 'libp2p'
+
+export interface FerryOptions {
+  identity: Identity
+  stores: FerryStores
+  /** platform transports, e.g. [webRTCDirect(), tcp(), webSockets()] */
+  transports: NonNullable<Libp2pOptions['transports']>
+  /** multiaddrs to listen on */
+  listen?: string[]
+  /** persistent libp2p datastore (peer store, keychain, WebRTC-direct certificate) */
+  datastore?: Datastore
+  /** extra libp2p services (e.g. a keychain so the WebRTC-direct certificate persists) */
+  services?: Record<string, (components: any) => unknown>
+  /** display name put in invites */
+  name?: string
+  connectionGater?: Libp2pOptions['connectionGater']
+  logger?: ComponentLogger
+  /** clock in ms; injectable for tests */
+  now?(): number
+  /** randomness; injectable for tests */
+  randomBytes?(n: number): Uint8Array
+}
+
+export interface ConnectionInfo {
+  peer: string
+  contact?: string
+  transport: TransportName
+  remoteAddr: string
+  direction: 'inbound' | 'outbound'
+}
+
+export interface FerryStatus {
+  peerId: string
+  identity: string
+  addresses: string[]
+  connections: ConnectionInfo[]
+  outbox: number
+}
+
+/** A message as the API shows it: the contact's name when known, else its peer id. */
+export interface MessageView extends MessageRecord {
+  contact: string
+}
+
+/** Connection limits, chosen deliberately (js-libp2p doc/LIMITS.md): a messenger has tens of contacts, not thousands. */
+export const CONNECTION_LIMITS = {
+  maxConnections: 200,
+  maxIncomingPendingConnections: 16,
+  maxParallelDials: 32,
+  dialTimeout: 10_000,
+  inboundUpgradeTimeout: 10_000
+}
+
+export class Ferry {
+  readonly libp2p: Libp2p<{ dm: DirectMessages }>
+  readonly identity: Identity
+  private readonly stores: FerryStores
+  private readonly outbox: Outbox
+  private readonly reach: Reach
+  private readonly now: () => number
+  private readonly randomBytes: (n: number) => Uint8Array
+  private readonly log: Logger
+  private readonly name: string
+
+  constructor (libp2p: Libp2p<{ dm: DirectMessages }>, opts: FerryOptions) {
+    this.libp2p = libp2p
+    this.identity = opts.identity
+    this.stores = opts.stores
+    this.name = opts.name ?? ''
+    this.now = opts.now ?? Date.now
+    this.randomBytes = opts.randomBytes ?? ((n) => crypto.getRandomValues(new Uint8Array(n)))
+    this.log = libp2p.logger.forComponent('ferry')
+    this.reach = new Reach(libp2p)
+    this.outbox = new Outbox({
+      messages: this.stores.messages,
+      now: this.now,
+      log: libp2p.logger.forComponent('ferry:outbox'),
+      connect: async (peer, options) => this.reach.connect(peer, (await this.stores.contacts.getByPeer(peer))?.addresses ?? [], options),
+      deliver: async (connection, envelope, options) => libp2p.services.dm.send(connection, envelope, options)
+    })
+  }
+
+  get peerId (): string {
+    return this.libp2p.peerId.toString()
+  }
+
+  /** Start libp2p, dial every contact and flush the outbox. */
+  async start (): Promise<void> {
+    this.libp2p.addEventListener('connection:open', (evt) => this.outbox.onConnect(evt.detail.remotePeer.toString()))
+    await this.libp2p.start()
+    void this.dialContacts()
+    void this.outbox.flushAll()
+  }
+
+  async stop (): Promise<void> {
+    this.outbox.stop()
+    await this.libp2p.stop()
+  }
+
+  /** Re-dial contacts and flush (start, resume from sleep, network change). */
+  async dialContacts (): Promise<void> {
+    const contacts = await this.stores.contacts.list()
+    await Promise.allSettled(contacts.map(async c => this.reach.connect(c.peerId, c.addresses)))
+  }
+
+  /**
+   * Add a contact from an invite link or a multiaddr with /p2p/.
+   *
+   * @throws InvalidInviteError | InvalidInputError | ContactExistsError
+   */
+  async addContact (name: string, target: string): Promise<Contact> {
+    const contact = await contactFrom(name, target, this.now())
+    if (contact.peerId === this.peerId) throw new InvalidInputError('that invite is your own')
+    await this.stores.contacts.add(contact)
+    void this.reach.connect(contact.peerId, contact.addresses).then(() => this.outbox.flush(contact.peerId), () => {})
+    return contact
+  }
+
+  async contacts (): Promise<Contact[]> {
+    return this.stores.contacts.list()
+  }
+
+  /**
+   * Queue a message to a contact and start delivering it.
+   *
+   * @throws UnknownContactError | InvalidInputError | MessageTooLargeError
+   */
+  async send (name: string, text: string, options: { ttlMs?: number } = {}): Promise<MessageView> {
+    checkText(text)
+    const contact = await this.stores.contacts.get(name)
+    if (contact == null) throw new UnknownContactError(`no contact named "${name}" (see \`ferry contact list\`)`)
+    const ttl = options.ttlMs ?? DEFAULT_TTL_MS
+    if (!Number.isFinite(ttl) || ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) throw new InvalidInputError(`expiry must be between ${MIN_TTL_MS / 1000} s and ${MAX_TTL_MS / 86_400_000} days`)
+    const created = this.now()
+    const id = this.randomBytes(MESSAGE_ID_BYTES)
+    const payload = encodePayload({
+      sender: this.identity.identityKey.publicKey.raw,
+      senderDevice: this.libp2p.peerId.toMultihash().bytes,
+      deviceSignature: this.identity.deviceSignature,
+      text,
+      sentAt: created
+    })
+    const envelope = Envelope.encode({
+      version: ENVELOPE_VERSION,
+      id,
+      recipient: contact.identity ?? new Uint8Array(0),
+      recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes,
+      created,
+      expiresAt: created + ttl,
+      payload
+    })
+    const record = await this.stores.messages.addOutgoing({ id: toHex(id), peer: contact.peerId, text, status: 'queued', createdAt: created, expiresAt: created + ttl, envelope })
+    void this.outbox.flush(contact.peerId)
+    return { ...record, contact: contact.name }
+  }
+
+  /** History in store order, with contact names; `changedAfter` returns only what changed since a rev. */
+  async messages (options: { contact?: string, changedAfter?: number, limit?: number } = {}): Promise<MessageView[]> {
+    let peer: string | undefined
+    if (options.contact != null) {
+      const c = await this.stores.contacts.get(options.contact)
+      if (c == null) throw new UnknownContactError(`no contact named "${options.contact}"`)
+      peer = c.peerId
+    }
+    const names = new Map((await this.stores.contacts.list()).map(c => [c.peerId, c.name]))
+    const rows = await this.stores.messages.list({ peer, changedAfter: options.changedAfter, limit: options.limit })
+    return rows.map(r => ({ ...r, contact: names.get(r.peer) ?? r.peer }))
+  }
+
+  /** This node's listen addresses, with /p2p/<peer id>. */
+  addresses (): string[] {
+    return this.libp2p.getMultiaddrs().map(a => a.toString())
+  }
+
+  async status (): Promise<FerryStatus> {
+    const names = new Map((await this.stores.contacts.list()).map(c => [c.peerId, c.name]))
+    const connections = this.libp2p.getConnections().map(c => ({
+      peer: c.remotePeer.toString(),
+      contact: names.get(c.remotePeer.toString()),
+      transport: transportOf(c.remoteAddr),
+      remoteAddr: c.remoteAddr.toString(),
+      direction: c.direction
+    }))
+    return { peerId: this.peerId, identity: identityToString(this.identity.identityKey.publicKey.raw), addresses: this.addresses(), connections, outbox: await this.stores.messages.countQueued() }
+  }
+
+  /** A signed invite link for this node. */
+  async invite (options: { ttlMs?: number } = {}): Promise<string> {
+    const addrs = this.libp2p.getMultiaddrs().map(a => a.decapsulateCode(421))
+    return createInvite(this.identity, addrs, { name: this.name, now: this.now(), ttlMs: options.ttlMs })
+  }
+}
+
+/**
+ * Assemble a Ferry peer. Nothing starts until `ferry.start()`.
+ *
+ * @example
+ * const ferry = await createFerry({ identity, stores, transports: [tcp()], listen: ['/ip4/127.0.0.1/tcp/0'] })
+ * await ferry.start()
+ */
+export async function createFerry (opts: FerryOptions): Promise<Ferry> {
+  const now = opts.now ?? Date.now
+  const inbox = new Inbox({ messages: opts.stores.messages, now })
+  const libp2p = await createLibp2p({
+    start: false,
+    privateKey: opts.identity.deviceKey,
+    datastore: opts.datastore,
+    logger: opts.logger,
+    addresses: { listen: opts.listen ?? [] },
+    transports: opts.transports,
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256 })],
+    connectionGater: opts.connectionGater,
+    connectionManager: CONNECTION_LIMITS,
+    services: {
+      ...(opts.services ?? {}),
+      identify: identify(),
+      ping: ping(),
+      dm: directMessages({ receiver: inbox, now })
+    }
+  }) as unknown as Libp2p<{ dm: DirectMessages }>
+  return new Ferry(libp2p, opts)
+}

@@ -1,0 +1,111 @@
+/**
+ * In-memory stores for unit tests and in-process simulation. Same contract as SQLite/IndexedDB
+ * (the compliance suite in test/protocol/stores.suite.ts runs against all of them), not durable.
+ */
+import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from './errors.js'
+import type { Contact, ContactStore, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, StoreResult } from './stores.js'
+
+export class MemoryContactStore implements ContactStore {
+  private readonly byName = new Map<string, Contact>()
+
+  async add (contact: Contact): Promise<void> {
+    if (this.byName.has(contact.name)) throw new ContactExistsError(`a contact named "${contact.name}" exists already`)
+    const other = await this.getByPeer(contact.peerId)
+    if (other != null) throw new ContactExistsError(`that peer is already your contact "${other.name}"`)
+    this.byName.set(contact.name, structuredClone(contact))
+  }
+
+  async update (contact: Contact): Promise<void> {
+    if (!this.byName.has(contact.name)) throw new UnknownContactError(`no contact named "${contact.name}"`)
+    this.byName.set(contact.name, structuredClone(contact))
+  }
+
+  async get (name: string): Promise<Contact | undefined> {
+    const c = this.byName.get(name)
+    return c == null ? undefined : structuredClone(c)
+  }
+
+  async getByPeer (peerId: string): Promise<Contact | undefined> {
+    for (const c of this.byName.values()) if (c.peerId === peerId) return structuredClone(c)
+    return undefined
+  }
+
+  async list (): Promise<Contact[]> {
+    return [...this.byName.values()].map(c => structuredClone(c)).sort((a, b) => a.name.localeCompare(b.name))
+  }
+}
+
+interface Row extends MessageRecord { envelope?: Uint8Array, receipt?: Uint8Array }
+
+export class MemoryMessageStore implements MessageStore {
+  private readonly rows = new Map<string, Row>()
+  private seq = 0
+  private rev = 0
+
+  async addOutgoing (m: OutgoingMessage): Promise<MessageRecord> {
+    const key = `out:${m.id}`
+    if (this.rows.has(key)) throw new InvalidEnvelopeError(`message ${m.id} exists already`)
+    const row: Row = { ...m, envelope: m.envelope.slice(), direction: 'out', seq: ++this.seq, rev: ++this.rev }
+    this.rows.set(key, row)
+    return strip(row)
+  }
+
+  async storeIncoming (batch: IncomingMessage[]): Promise<Array<StoreResult | Error>> {
+    return batch.map(m => {
+      const old = this.rows.get(`in:${m.id}`)
+      if (old != null) {
+        if (old.peer !== m.peer) return new InvalidEnvelopeError('message id already used by another sender')
+        return { storedAt: old.deliveredAt ?? 0, duplicate: true }
+      }
+      this.rows.set(`in:${m.id}`, { id: m.id, peer: m.peer, direction: 'in', text: m.text, status: 'delivered', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: m.receivedAt, seq: ++this.seq, rev: ++this.rev })
+      return { storedAt: m.receivedAt, duplicate: false }
+    })
+  }
+
+  async markDelivered (id: string, receipt: Uint8Array, deliveredAt: number): Promise<void> {
+    const row = this.rows.get(`out:${id}`)
+    if (row == null || row.status === 'delivered') return
+    Object.assign(row, { status: 'delivered', deliveredAt, receipt: receipt.slice(), envelope: undefined, rev: ++this.rev })
+  }
+
+  async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {
+    const row = this.rows.get(`out:${id}`)
+    if (row == null) return
+    Object.assign(row, { status, error, rev: ++this.rev })
+    if (status !== 'queued') row.envelope = undefined
+  }
+
+  async queued (peer?: string): Promise<OutgoingMessage[]> {
+    return [...this.rows.values()]
+      .filter(r => r.direction === 'out' && r.status === 'queued' && (peer == null || r.peer === peer))
+      .sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq)
+      .map(r => ({ ...strip(r), envelope: r.envelope ?? new Uint8Array(0) }))
+  }
+
+  async list (options: ListOptions = {}): Promise<MessageRecord[]> {
+    return [...this.rows.values()]
+      .filter(r => (options.peer == null || r.peer === options.peer) && r.rev > (options.changedAfter ?? 0))
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, options.limit ?? Infinity)
+      .map(strip)
+  }
+
+  async get (id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined> {
+    const row = this.rows.get(`${direction}:${id}`)
+    return row == null ? undefined : strip(row)
+  }
+
+  async countQueued (): Promise<number> {
+    return (await this.queued()).length
+  }
+}
+
+function strip (row: Row): MessageRecord {
+  const { envelope, receipt, ...rest } = row
+  return { ...rest }
+}
+
+/** Fresh in-memory stores. */
+export function memoryStores (): FerryStores {
+  return { contacts: new MemoryContactStore(), messages: new MemoryMessageStore() }
+}

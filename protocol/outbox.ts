@@ -1,0 +1,138 @@
+/**
+ * Outbox: every queued message ends in a visible state (invariant 5). Direct delivery is tried
+ * at once, again immediately when the peer connects, and otherwise with exponential backoff.
+ * Work is serialized per peer so one stream carries a peer's messages in order.
+ */
+import { RETRY_INITIAL_MS, RETRY_MAX_MS } from './constants.js'
+import { EnvelopeRejectedError, Rejection } from './services/dm/index.js'
+import { DeliveryReceipt } from './services/dm/pb/dm.js'
+import type { MessageStore, OutgoingMessage } from './stores.js'
+import type { AbortOptions, Connection, Logger } from '@libp2p/interface'
+
+/** Largest number of queued messages put on the wire per pass. */
+export const FLUSH_PAGE = 512
+
+export interface OutboxInit {
+  messages: MessageStore
+  /** a connection to the peer, or throw when it cannot be reached */
+  connect(peer: string, options?: AbortOptions): Promise<Connection>
+  /** send one envelope on the connection; resolves with the verified receipt */
+  deliver(connection: Connection, envelope: Uint8Array, options?: AbortOptions): Promise<DeliveryReceipt>
+  now(): number
+  log: Logger
+  retryInitialMs?: number
+  retryMaxMs?: number
+}
+
+/** Rejections that will not change on a retry: the message is failed with the receiver's reason. */
+const FINAL = new Set([Rejection.Code.MALFORMED, Rejection.Code.NOT_FOR_ME, Rejection.Code.TOO_LARGE, Rejection.Code.UNSUPPORTED_VERSION])
+
+export class Outbox {
+  private readonly running = new Map<string, Promise<void>>()
+  private readonly again = new Set<string>()
+  private readonly retries = new Map<string, { timer: ReturnType<typeof setTimeout>, delay: number }>()
+  private stopped = false
+
+  constructor (private readonly init: OutboxInit) {}
+
+  /** Try every peer that has queued messages (on start and on network change). */
+  async flushAll (): Promise<void> {
+    const peers = new Set((await this.init.messages.queued()).map(m => m.peer))
+    await Promise.all([...peers].map(async p => this.flush(p)))
+  }
+
+  /** The peer just connected: forget the backoff and deliver now. */
+  onConnect (peer: string): void {
+    this.clearRetry(peer)
+    void this.flush(peer)
+  }
+
+  /** Deliver the peer's queued messages; a call during a pass runs one more pass after it. */
+  async flush (peer: string): Promise<void> {
+    if (this.stopped) return
+    const current = this.running.get(peer)
+    if (current != null) {
+      this.again.add(peer)
+      return current
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(peer)
+        await this.pass(peer)
+      } while (this.again.has(peer) && !this.stopped)
+    })().finally(() => this.running.delete(peer))
+    this.running.set(peer, run)
+    return run
+  }
+
+  stop (): void {
+    this.stopped = true
+    for (const r of this.retries.values()) clearTimeout(r.timer)
+    this.retries.clear()
+  }
+
+  private async pass (peer: string): Promise<void> {
+    const queued = await this.expire(await this.init.messages.queued(peer))
+    if (queued.length === 0) return this.clearRetry(peer)
+    let connection: Connection
+    try {
+      connection = await this.init.connect(peer)
+    } catch (err: any) {
+      this.init.log('%s unreachable, %d queued: %s', peer, queued.length, err.message)
+      return this.scheduleRetry(peer)
+    }
+    let transient = false
+    for (let i = 0; i < queued.length && !transient; i += FLUSH_PAGE) {
+      const page = queued.slice(i, i + FLUSH_PAGE)
+      const results = await Promise.allSettled(page.map(async m => this.deliverOne(connection, m)))
+      transient = results.some(r => r.status === 'rejected')
+    }
+    if (transient) this.scheduleRetry(peer)
+    else this.clearRetry(peer)
+  }
+
+  /** Deliver one message; resolve when it reached a final state, reject when it should be retried. */
+  private async deliverOne (connection: Connection, m: OutgoingMessage): Promise<void> {
+    try {
+      const receipt = await this.init.deliver(connection, m.envelope)
+      await this.init.messages.markDelivered(m.id, DeliveryReceipt.encode(receipt), this.init.now())
+    } catch (err: any) {
+      if (err instanceof EnvelopeRejectedError && FINAL.has(err.code)) {
+        await this.init.messages.markStatus(m.id, 'failed', err.message)
+        return
+      }
+      if (err instanceof EnvelopeRejectedError && err.code === Rejection.Code.EXPIRED) {
+        await this.init.messages.markStatus(m.id, 'expired')
+        return
+      }
+      throw err
+    }
+  }
+
+  /** Mark expired messages (invariant 4: nothing is delivered after expiresAt) and return the rest. */
+  private async expire (queued: OutgoingMessage[]): Promise<OutgoingMessage[]> {
+    const now = this.init.now()
+    const live: OutgoingMessage[] = []
+    for (const m of queued) {
+      if (m.expiresAt <= now) await this.init.messages.markStatus(m.id, 'expired')
+      else live.push(m)
+    }
+    return live
+  }
+
+  private scheduleRetry (peer: string): void {
+    if (this.stopped) return
+    const prev = this.retries.get(peer)
+    if (prev != null) clearTimeout(prev.timer)
+    const initial = this.init.retryInitialMs ?? RETRY_INITIAL_MS
+    const delay = prev == null ? initial : Math.min(prev.delay * 2, this.init.retryMaxMs ?? RETRY_MAX_MS)
+    const timer = setTimeout(() => { void this.flush(peer) }, delay)
+    this.retries.set(peer, { timer, delay })
+  }
+
+  private clearRetry (peer: string): void {
+    const r = this.retries.get(peer)
+    if (r != null) clearTimeout(r.timer)
+    this.retries.delete(peer)
+  }
+}

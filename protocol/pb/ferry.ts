@@ -1,0 +1,681 @@
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface Envelope {
+  version: number
+  id: Uint8Array
+  recipient: Uint8Array
+  recipientDevice: Uint8Array
+  created: number
+  expiresAt: number
+  payload: Uint8Array
+}
+
+export namespace Envelope {
+  let _codec: Codec<Envelope>
+
+  export const codec = (): Codec<Envelope> => {
+    if (_codec == null) {
+      _codec = message<Envelope>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.id)
+        }
+
+        if ((obj.recipient != null && obj.recipient.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.recipient)
+        }
+
+        if ((obj.recipientDevice != null && obj.recipientDevice.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.recipientDevice)
+        }
+
+        if ((obj.created != null && obj.created !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.created)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
+          w.uint32(48)
+          w.uint64Number(obj.expiresAt)
+        }
+
+        if ((obj.payload != null && obj.payload.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.payload)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          id: uint8ArrayAlloc(0),
+          recipient: uint8ArrayAlloc(0),
+          recipientDevice: uint8ArrayAlloc(0),
+          created: 0,
+          expiresAt: 0,
+          payload: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.id = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.recipient = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.recipientDevice = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.created = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.expiresAt = reader.uint64Number()
+              break
+            }
+            case 7: {
+              obj.payload = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.recipient`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.recipientDevice`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.created`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.payload`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface EnvelopeVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface EnvelopeIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array
+  }
+
+  export interface EnvelopeRecipientFieldEvent {
+    field: '$.recipient'
+    value: Uint8Array
+  }
+
+  export interface EnvelopeRecipientDeviceFieldEvent {
+    field: '$.recipientDevice'
+    value: Uint8Array
+  }
+
+  export interface EnvelopeCreatedFieldEvent {
+    field: '$.created'
+    value: number
+  }
+
+  export interface EnvelopeExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: number
+  }
+
+  export interface EnvelopePayloadFieldEvent {
+    field: '$.payload'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<Envelope>): Uint8Array {
+    return encodeMessage(obj, Envelope.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Envelope {
+    return decodeMessage(buf, Envelope.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeIdFieldEvent | EnvelopeRecipientFieldEvent | EnvelopeRecipientDeviceFieldEvent | EnvelopeCreatedFieldEvent | EnvelopeExpiresAtFieldEvent | EnvelopePayloadFieldEvent> {
+    return streamMessage(buf, Envelope.codec(), opts)
+  }
+}
+
+export interface Content {
+  sender: Uint8Array
+  senderDevice: Uint8Array
+  deviceSignature: Uint8Array
+  text: string
+  sentAt: number
+}
+
+export namespace Content {
+  let _codec: Codec<Content>
+
+  export const codec = (): Codec<Content> => {
+    if (_codec == null) {
+      _codec = message<Content>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sender != null && obj.sender.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.sender)
+        }
+
+        if ((obj.senderDevice != null && obj.senderDevice.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.senderDevice)
+        }
+
+        if ((obj.deviceSignature != null && obj.deviceSignature.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.deviceSignature)
+        }
+
+        if ((obj.text != null && obj.text !== '')) {
+          w.uint32(34)
+          w.string(obj.text)
+        }
+
+        if ((obj.sentAt != null && obj.sentAt !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.sentAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sender: uint8ArrayAlloc(0),
+          senderDevice: uint8ArrayAlloc(0),
+          deviceSignature: uint8ArrayAlloc(0),
+          text: '',
+          sentAt: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sender = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.senderDevice = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.deviceSignature = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.text = reader.string()
+              break
+            }
+            case 5: {
+              obj.sentAt = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sender`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.senderDevice`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.deviceSignature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.text`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.sentAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ContentSenderFieldEvent {
+    field: '$.sender'
+    value: Uint8Array
+  }
+
+  export interface ContentSenderDeviceFieldEvent {
+    field: '$.senderDevice'
+    value: Uint8Array
+  }
+
+  export interface ContentDeviceSignatureFieldEvent {
+    field: '$.deviceSignature'
+    value: Uint8Array
+  }
+
+  export interface ContentTextFieldEvent {
+    field: '$.text'
+    value: string
+  }
+
+  export interface ContentSentAtFieldEvent {
+    field: '$.sentAt'
+    value: number
+  }
+
+  export function encode (obj: Partial<Content>): Uint8Array {
+    return encodeMessage(obj, Content.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Content {
+    return decodeMessage(buf, Content.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent> {
+    return streamMessage(buf, Content.codec(), opts)
+  }
+}
+
+export interface Invite {
+  version: number
+  identity: Uint8Array
+  peerId: Uint8Array
+  deviceSignature: Uint8Array
+  addresses: Uint8Array[]
+  name: string
+  expiresAt: number
+  signature: Uint8Array
+}
+
+export namespace Invite {
+  let _codec: Codec<Invite>
+
+  export const codec = (): Codec<Invite> => {
+    if (_codec == null) {
+      _codec = message<Invite>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.identity != null && obj.identity.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.identity)
+        }
+
+        if ((obj.peerId != null && obj.peerId.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.peerId)
+        }
+
+        if ((obj.deviceSignature != null && obj.deviceSignature.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.deviceSignature)
+        }
+
+        if (obj.addresses != null && obj.addresses.length > 0) {
+          for (const value of obj.addresses) {
+            w.uint32(42)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(50)
+          w.string(obj.name)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
+          w.uint32(56)
+          w.uint64Number(obj.expiresAt)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(66)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          identity: uint8ArrayAlloc(0),
+          peerId: uint8ArrayAlloc(0),
+          deviceSignature: uint8ArrayAlloc(0),
+          addresses: [],
+          name: '',
+          expiresAt: 0,
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.identity = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.peerId = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.deviceSignature = reader.bytes()
+              break
+            }
+            case 5: {
+              if (opts.limits?.addresses != null && obj.addresses.length === opts.limits.addresses) {
+                throw new MaxLengthError('Decode error - repeated field "addresses" had too many elements')
+              }
+
+              obj.addresses.push(reader.bytes())
+              break
+            }
+            case 6: {
+              obj.name = reader.string()
+              break
+            }
+            case 7: {
+              obj.expiresAt = reader.uint64Number()
+              break
+            }
+            case 8: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          addresses: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.identity`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.peerId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.deviceSignature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              if (opts.limits?.addresses != null && obj.addresses === opts.limits.addresses) {
+                throw new MaxLengthError('Streaming decode error - repeated field "addresses" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.addresses[]`,
+                index: obj.addresses,
+                value: reader.bytes()
+              }
+
+              obj.addresses++
+
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.name`,
+                value: reader.string()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface InviteVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface InviteIdentityFieldEvent {
+    field: '$.identity'
+    value: Uint8Array
+  }
+
+  export interface InvitePeerIdFieldEvent {
+    field: '$.peerId'
+    value: Uint8Array
+  }
+
+  export interface InviteDeviceSignatureFieldEvent {
+    field: '$.deviceSignature'
+    value: Uint8Array
+  }
+
+  export interface InviteAddressesFieldEvent {
+    field: '$.addresses[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface InviteNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export interface InviteExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: number
+  }
+
+  export interface InviteSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<Invite>): Uint8Array {
+    return encodeMessage(obj, Invite.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Invite {
+    return decodeMessage(buf, Invite.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InviteVersionFieldEvent | InviteIdentityFieldEvent | InvitePeerIdFieldEvent | InviteDeviceSignatureFieldEvent | InviteAddressesFieldEvent | InviteNameFieldEvent | InviteExpiresAtFieldEvent | InviteSignatureFieldEvent> {
+    return streamMessage(buf, Invite.codec(), opts)
+  }
+}

@@ -1,0 +1,15 @@
+/** Protocol id and limits of the direct-message service (DESIGN.md "Wire protocols"). */
+export const PROTOCOL = '/ferry/dm/1.0.0'
+
+/** Envelopes a sender may have on the wire to one peer before it waits for receipts. */
+export const MAX_IN_FLIGHT = 128
+
+/** How long a sender waits for the receipt of one envelope before giving up on the stream. */
+export const RECEIPT_TIMEOUT_MS = 30_000
+
+/** How long an inbound stream may stay silent before the receiver closes it. */
+export const IDLE_TIMEOUT_MS = 5 * 60_000
+
+/** One long-lived stream per direction is the design; a few more allow reconnect races. */
+export const MAX_INBOUND_STREAMS = 4
+export const MAX_OUTBOUND_STREAMS = 4

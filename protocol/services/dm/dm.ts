@@ -1,0 +1,135 @@
+import { pbStream } from '@libp2p/utils'
+import { MAX_ENVELOPE_BYTES } from '../../constants.js'
+import { checkEnvelope, decodeEnvelope } from '../../envelope.js'
+import { InvalidEnvelopeError, InvalidReceiptError } from '../../errors.js'
+import { envelopeHash, signReceipt, verifyReceipt } from '../../receipt.js'
+import { IDLE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_IN_FLIGHT, MAX_OUTBOUND_STREAMS, PROTOCOL, RECEIPT_TIMEOUT_MS } from './constants.js'
+import { EnvelopeRejectedError } from './errors.js'
+import { DmReply, Rejection } from './pb/dm.js'
+import { DmSession, RAW } from './session.js'
+import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit } from './index.js'
+import type { DeliveryReceipt } from './pb/dm.js'
+import type { Envelope } from '../../pb/ferry.js'
+import type { AbortOptions, Connection, Logger, Startable, Stream } from '@libp2p/interface'
+
+const PROBLEM_CODES: Record<string, Rejection.Code> = {
+  malformed: Rejection.Code.MALFORMED,
+  'unsupported-version': Rejection.Code.UNSUPPORTED_VERSION,
+  expired: Rejection.Code.EXPIRED,
+  'not-for-me': Rejection.Code.NOT_FOR_ME,
+  'too-large': Rejection.Code.TOO_LARGE
+}
+
+export class DirectMessagesService implements DirectMessages, Startable {
+  private readonly log: Logger
+  private readonly now: () => number
+  private readonly sessions = new Map<string, Promise<DmSession>>()
+  private readonly maxInFlight: number
+  private readonly receiptTimeout: number
+  private readonly idleTimeout: number
+
+  constructor (private readonly components: DirectMessagesComponents, private readonly init: DirectMessagesInit) {
+    this.log = components.logger.forComponent('ferry:dm')
+    this.now = init.now ?? Date.now
+    this.maxInFlight = init.maxInFlight ?? MAX_IN_FLIGHT
+    this.receiptTimeout = init.receiptTimeout ?? RECEIPT_TIMEOUT_MS
+    this.idleTimeout = init.idleTimeout ?? IDLE_TIMEOUT_MS
+  }
+
+  readonly [Symbol.toStringTag] = 'ferry:dm'
+
+  async start (): Promise<void> {
+    await this.components.registrar.handle(PROTOCOL, (stream, connection) => this.receive(stream, connection), {
+      maxInboundStreams: this.init.maxInboundStreams ?? MAX_INBOUND_STREAMS,
+      maxOutboundStreams: this.init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
+    })
+  }
+
+  async stop (): Promise<void> {
+    await this.components.registrar.unhandle(PROTOCOL)
+    for (const s of this.sessions.values()) void s.then(session => session.close(), () => {})
+    this.sessions.clear()
+  }
+
+  async send (connection: Connection, envelope: Uint8Array, options: AbortOptions = {}): Promise<DeliveryReceipt> {
+    const env = decodeEnvelope(envelope)
+    const session = await this.session(connection, options)
+    const signal = options.signal ?? AbortSignal.timeout(this.receiptTimeout)
+    const [reply, hash] = await Promise.all([session.send(env.id, envelope, { signal }), envelopeHash(envelope)])
+    if (reply.receipt == null) {
+      const r = reply.rejection ?? { code: Rejection.Code.MALFORMED, reason: 'no receipt and no reason' }
+      throw new EnvelopeRejectedError(r.code, r.reason)
+    }
+    await verifyReceipt(reply.receipt, connection.remotePeer, env.id, hash)
+    return reply.receipt
+  }
+
+  /** The open session on this connection, or a new stream. Concurrent callers share one. */
+  private async session (connection: Connection, options: AbortOptions): Promise<DmSession> {
+    const existing = this.sessions.get(connection.id)
+    if (existing != null) {
+      const s = await existing.catch(() => undefined)
+      if (s?.open === true) return s
+      this.sessions.delete(connection.id)
+    }
+    const created = connection.newStream(PROTOCOL, options).then(stream => {
+      const s = new DmSession(stream, this.maxInFlight, this.log)
+      stream.addEventListener('close', () => { if (this.sessions.get(connection.id) === created) this.sessions.delete(connection.id) })
+      return s
+    })
+    this.sessions.set(connection.id, created)
+    created.catch(() => this.sessions.delete(connection.id))
+    return created
+  }
+
+  /**
+   * Receive envelopes on one stream. Each reply is written only after `receiver.accept` resolved,
+   * i.e. after the durable write; replies keep arrival order while stores overlap (group commit).
+   */
+  private async receive (stream: Stream, connection: Connection): Promise<void> {
+    const pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
+    const me = this.components.peerId.toMultihash().bytes
+    let replies = Promise.resolve()
+    let pending = 0
+    try {
+      while (true) {
+        const bytes = await pb.read(RAW, { signal: AbortSignal.timeout(this.idleTimeout) })
+        const answer = this.answer(bytes, me, connection)
+        pending++
+        replies = replies.then(async () => pb.write(await answer, DmReply)).finally(() => { pending-- })
+        // bounded: never hold more than maxInFlight replies for a sender that does not read them
+        if (pending >= this.maxInFlight) await replies
+      }
+    } catch (err: any) {
+      if (err.name !== 'UnexpectedEOFError') this.log('inbound dm stream from %p ended: %s', connection.remotePeer, err.message)
+    }
+    try {
+      await replies
+      await stream.close({ signal: AbortSignal.timeout(5_000) })
+    } catch (err: any) {
+      stream.abort(err)
+    }
+  }
+
+  private async answer (bytes: Uint8Array, me: Uint8Array, connection: Connection): Promise<DmReply> {
+    let env: Envelope
+    try {
+      env = decodeEnvelope(bytes)
+    } catch (err: any) {
+      return { messageId: new Uint8Array(0), rejection: { code: Rejection.Code.MALFORMED, reason: err.message } }
+    }
+    const problem = checkEnvelope(env, me, this.now())
+    if (problem != null) return { messageId: env.id, rejection: { code: PROBLEM_CODES[problem.problem], reason: problem.reason } }
+    try {
+      const { storedAt } = await this.init.receiver.accept(env, bytes, connection.remotePeer)
+      const receipt = await signReceipt(this.components.privateKey, this.components.peerId, env.id, await envelopeHash(bytes), storedAt)
+      return { messageId: env.id, receipt }
+    } catch (err: any) {
+      if (err instanceof InvalidEnvelopeError || err instanceof InvalidReceiptError) {
+        return { messageId: env.id, rejection: { code: Rejection.Code.MALFORMED, reason: err.message } }
+      }
+      this.log.error('could not store envelope from %p - %e', connection.remotePeer, err)
+      return { messageId: env.id, rejection: { code: Rejection.Code.STORAGE_FAILED, reason: 'receiver could not store the message' } }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The sending side of one long-lived `/ferry/dm/1.0.0` stream: writes envelopes without waiting,
+ * keeps at most `maxInFlight` unanswered, and matches replies to senders by message id.
+ */
+import { pbStream } from '@libp2p/utils'
+import { MAX_ENVELOPE_BYTES } from '../../constants.js'
+import { toHex } from '../../envelope.js'
+import { DmStreamClosedError } from './errors.js'
+import { DmReply } from './pb/dm.js'
+import type { AbortOptions, Logger, Stream } from '@libp2p/interface'
+import type { ProtobufStream } from '@libp2p/utils'
+
+/** Writes bytes as they are: the envelope is encoded once, by the caller, and hashed from those bytes. */
+export const RAW = { encode: (b: Uint8Array): Uint8Array => b, decode: (b: Uint8Array | { subarray(): Uint8Array }): Uint8Array => b instanceof Uint8Array ? b : b.subarray() }
+
+interface Waiter {
+  resolve(reply: DmReply): void
+  reject(err: Error): void
+}
+
+export class DmSession {
+  private readonly pb: ProtobufStream<Stream>
+  private readonly waiting = new Map<string, Waiter>()
+  private readonly slotWaiters: Array<() => void> = []
+  private closedWith?: Error
+
+  constructor (readonly stream: Stream, private readonly maxInFlight: number, private readonly log: Logger) {
+    this.pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
+    void this.readReplies()
+  }
+
+  get open (): boolean {
+    return this.closedWith == null && this.stream.status === 'open' && this.stream.writeStatus === 'writable'
+  }
+
+  /** Write one envelope and wait for the reply that names its id. */
+  async send (id: Uint8Array, envelope: Uint8Array, options: AbortOptions = {}): Promise<DmReply> {
+    while (this.waiting.size >= this.maxInFlight && this.closedWith == null) {
+      await new Promise<void>(resolve => this.slotWaiters.push(resolve))
+    }
+    if (this.closedWith != null) throw this.closedWith
+    const key = toHex(id)
+    if (this.waiting.has(key)) throw new DmStreamClosedError('this message is already in flight on the stream')
+    const reply = new Promise<DmReply>((resolve, reject) => this.waiting.set(key, { resolve, reject }))
+    const onAbort = (): void => this.close(new DmStreamClosedError('send aborted before the receipt came'))
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      await this.pb.write(envelope, RAW, options)
+      return await reply
+    } catch (err: any) {
+      this.close(err instanceof DmStreamClosedError ? err : new DmStreamClosedError(err.message))
+      throw this.closedWith ?? err
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+      this.waiting.delete(key)
+      this.slotWaiters.shift()?.()
+    }
+  }
+
+  /** Fail everything in flight and abort the stream; the outbox resends later (ids make it idempotent). */
+  close (err: Error = new DmStreamClosedError('stream closed')): void {
+    if (this.closedWith != null) return
+    this.closedWith = err
+    for (const w of this.waiting.values()) w.reject(err)
+    this.waiting.clear()
+    for (const wake of this.slotWaiters.splice(0)) wake()
+    this.stream.abort(err)
+  }
+
+  private async readReplies (): Promise<void> {
+    try {
+      while (true) {
+        const reply = await this.pb.read(DmReply)
+        const w = this.waiting.get(toHex(reply.messageId))
+        if (w == null) {
+          this.log('reply for a message not in flight; ignoring')
+          continue
+        }
+        w.resolve(reply)
+      }
+    } catch (err: any) {
+      this.close(new DmStreamClosedError(`stream ended: ${err.message}`))
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Store interfaces: one per kind of data (STYLE.md "For Ferry" 3). SQLite (node/) and IndexedDB
+ * (browser/) implement them; `memory-stores.ts` serves unit tests; one compliance suite runs
+ * against every implementation. Every write resolves only once it is durable.
+ */
+
+/** Where a message is in its life (DESIGN.md "Delivery"). */
+export type MessageStatus = 'queued' | 'stored' | 'delivered' | 'read' | 'expired' | 'failed'
+
+export interface Contact {
+  /** local display name, unique */
+  name: string
+  /** the contact's device peer id (string form) */
+  peerId: string
+  /** identity public key when known (from an invite, or learned from a verified device certificate) */
+  identity?: Uint8Array
+  /** multiaddr strings to try, best first */
+  addresses: string[]
+  addedAt: number
+}
+
+export interface ContactStore {
+  /** @throws ContactExistsError when the name or the peer is taken */
+  add(contact: Contact): Promise<void>
+  /** replace the stored fields of the contact with this name */
+  update(contact: Contact): Promise<void>
+  get(name: string): Promise<Contact | undefined>
+  getByPeer(peerId: string): Promise<Contact | undefined>
+  list(): Promise<Contact[]>
+}
+
+export interface MessageRecord {
+  /** 128-bit message id, lower-case hex */
+  id: string
+  /** the other side's peer id */
+  peer: string
+  direction: 'in' | 'out'
+  text: string
+  status: MessageStatus
+  createdAt: number
+  expiresAt: number
+  deliveredAt?: number
+  /** why a message failed, when it did */
+  error?: string
+  /** store order: fixed when the message is first written */
+  seq: number
+  /** change stamp: increases with every write to any message (used to follow changes) */
+  rev: number
+}
+
+/** An outgoing message with the exact envelope bytes to (re)send while it is queued. */
+export interface OutgoingMessage extends Omit<MessageRecord, 'seq' | 'rev' | 'direction'> {
+  envelope: Uint8Array
+}
+
+export interface IncomingMessage {
+  id: string
+  peer: string
+  text: string
+  createdAt: number
+  expiresAt: number
+  receivedAt: number
+}
+
+export interface StoreResult {
+  /** when the message was first stored (the original time for a duplicate) */
+  storedAt: number
+  duplicate: boolean
+}
+
+export interface MessageStore {
+  /** store a new outgoing message as queued, with its envelope */
+  addOutgoing(message: OutgoingMessage): Promise<MessageRecord>
+  /**
+   * Store received messages in one transaction. A message id seen before from the same peer is a
+   * duplicate: nothing is written and its original storedAt is returned.
+   *
+   * @throws InvalidEnvelopeError (per item, as a rejected result) when the id was used by another peer
+   */
+  storeIncoming(batch: IncomingMessage[]): Promise<Array<StoreResult | Error>>
+  /** record the receipt of an outgoing message; the queued envelope is dropped */
+  markDelivered(id: string, receipt: Uint8Array, deliveredAt: number): Promise<void>
+  /** set a final status on an outgoing message (expired, failed) */
+  markStatus(id: string, status: MessageStatus, error?: string): Promise<void>
+  /** queued outgoing messages, oldest first, optionally for one peer */
+  queued(peer?: string): Promise<OutgoingMessage[]>
+  /** messages in store order, optionally for one peer and only those changed after a rev */
+  list(options?: ListOptions): Promise<MessageRecord[]>
+  get(id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined>
+  /** number of queued outgoing messages */
+  countQueued(): Promise<number>
+}
+
+export interface ListOptions {
+  peer?: string
+  changedAfter?: number
+  limit?: number
+}
+
+export interface FerryStores {
+  contacts: ContactStore
+  messages: MessageStore
+}
