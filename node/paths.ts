@@ -1,5 +1,5 @@
 /** Where a node keeps its data (DESIGN.md "Defaults": $FERRY_DATA_DIR, else XDG, else ~/.local/share). */
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -13,6 +13,7 @@ export function dataDir (flag?: string): string {
 /** Create the data dir (0700) if needed and return the paths inside it. */
 export function dataFiles (dir: string): { dir: string, db: string, key: string, config: string, api: string, token: string } {
   mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700) // also when the user made the folder: it holds keys and messages
   return {
     dir,
     db: join(dir, 'ferry.db'),

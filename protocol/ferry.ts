@@ -18,6 +18,7 @@ import { createInvite } from './invite.js'
 import { Outbox } from './outbox.js'
 import { Reach, transportOf } from './reach.js'
 import { directMessages } from './services/dm/index.js'
+import type { CryptoBackend } from './crypto.js'
 import type { Identity } from './identity.js'
 import type { DirectMessages } from './services/dm/index.js'
 import type { Contact, FerryStores, MessageRecord } from './stores.js'
@@ -41,6 +42,8 @@ export interface FerryOptions {
   name?: string
   connectionGater?: Libp2pOptions['connectionGater']
   logger?: ComponentLogger
+  /** signatures and hashes (node/crypto.ts in Node); default: platform-independent */
+  crypto?: CryptoBackend
   /** clock in ms; injectable for tests */
   now?(): number
   /** randomness; injectable for tests */
@@ -242,7 +245,7 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
       ...(opts.services ?? {}),
       identify: identify(),
       ping: ping(),
-      dm: directMessages({ receiver: inbox, now })
+      dm: directMessages({ receiver: inbox, now, crypto: opts.crypto })
     }
   }) as unknown as Libp2p<{ dm: DirectMessages }>
   return new Ferry(libp2p, opts)

@@ -1,23 +1,18 @@
 /**
  * Inbox: where envelopes received over `/ferry/dm` are opened and durably stored. Arrivals are
- * committed in small batches (group commit, DESIGN.md invariant 3): every `accept` resolves only
+ * committed in small batches (GroupCommit, DESIGN.md invariant 3): every `accept` resolves only
  * after the transaction holding its message has committed.
  */
 import { decodePayload, equalBytes, toHex } from './envelope.js'
 import { InvalidEnvelopeError } from './errors.js'
+import { GroupCommit } from './group-commit.js'
 import type { EnvelopeReceiver } from './services/dm/index.js'
 import type { IncomingMessage, MessageStore, StoreResult } from './stores.js'
 import type { Envelope } from './pb/ferry.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Largest number of messages committed in one transaction. */
-export const MAX_BATCH = 64
-
-interface Pending {
-  message: IncomingMessage
-  resolve(r: StoreResult): void
-  reject(err: Error): void
-}
+export const MAX_BATCH = 128
 
 export interface InboxInit {
   messages: MessageStore
@@ -27,10 +22,11 @@ export interface InboxInit {
 }
 
 export class Inbox implements EnvelopeReceiver {
-  private readonly pending: Pending[] = []
-  private draining = false
+  private readonly commits: GroupCommit<IncomingMessage, StoreResult>
 
-  constructor (private readonly init: InboxInit) {}
+  constructor (private readonly init: InboxInit) {
+    this.commits = new GroupCommit(async batch => init.messages.storeIncoming(batch), MAX_BATCH)
+  }
 
   /**
    * Open an envelope from `from` and store it.
@@ -51,29 +47,8 @@ export class Inbox implements EnvelopeReceiver {
       expiresAt: env.expiresAt,
       receivedAt: this.init.now()
     }
-    const result = await new Promise<StoreResult>((resolve, reject) => {
-      this.pending.push({ message, resolve, reject })
-      if (!this.draining) void this.drain()
-    })
+    const result = await this.commits.add(message)
     if (!result.duplicate) this.init.onStored?.(message)
     return { storedAt: result.storedAt }
-  }
-
-  private async drain (): Promise<void> {
-    this.draining = true
-    try {
-      await Promise.resolve() // let arrivals of this tick join the batch
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, MAX_BATCH)
-        try {
-          const results = await this.init.messages.storeIncoming(batch.map(p => p.message))
-          batch.forEach((p, i) => { const r = results[i]; r instanceof Error ? p.reject(r) : p.resolve(r) })
-        } catch (err: any) {
-          for (const p of batch) p.reject(err)
-        }
-      }
-    } finally {
-      this.draining = false
-    }
   }
 }

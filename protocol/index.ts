@@ -3,6 +3,7 @@
  */
 export * from './constants.js'
 export * from './errors.js'
+export * from './crypto.js'
 export * from './ferry.js'
 export * from './identity.js'
 export * from './invite.js'

@@ -71,8 +71,8 @@ export async function parseInvite (link: string, now: number): Promise<InviteInf
   } catch {
     throw new InvalidInviteError('invite is truncated or corrupted (it does not decode)')
   }
+  if (inv.version === 0 || inv.identity.byteLength !== 32 || inv.signature.byteLength === 0) throw new InvalidInviteError('invite is truncated or corrupted (missing identity or signature)')
   if (inv.version !== INVITE_VERSION) throw new InvalidInviteError(`invite version ${inv.version} is not supported by this Ferry (expected ${INVITE_VERSION})`)
-  if (inv.identity.byteLength !== 32 || inv.signature.byteLength === 0) throw new InvalidInviteError('invite is truncated or corrupted (missing identity or signature)')
   let ok = false
   try {
     ok = await publicKeyFromRaw(inv.identity).verify(signedPart(inv), inv.signature)

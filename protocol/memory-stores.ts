@@ -3,7 +3,7 @@
  * (the compliance suite in test/protocol/stores.suite.ts runs against all of them), not durable.
  */
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from './errors.js'
-import type { Contact, ContactStore, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, StoreResult } from './stores.js'
+import type { Contact, ContactStore, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, StoreResult } from './stores.js'
 
 export class MemoryContactStore implements ContactStore {
   private readonly byName = new Map<string, Contact>()
@@ -31,7 +31,7 @@ export class MemoryContactStore implements ContactStore {
   }
 
   async list (): Promise<Contact[]> {
-    return [...this.byName.values()].map(c => structuredClone(c)).sort((a, b) => a.name.localeCompare(b.name))
+    return [...this.byName.values()].map(c => structuredClone(c)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0) // code-point order, as SQLite's BINARY collation
   }
 }
 
@@ -62,24 +62,27 @@ export class MemoryMessageStore implements MessageStore {
     })
   }
 
-  async markDelivered (id: string, receipt: Uint8Array, deliveredAt: number): Promise<void> {
-    const row = this.rows.get(`out:${id}`)
-    if (row == null || row.status === 'delivered') return
-    Object.assign(row, { status: 'delivered', deliveredAt, receipt: receipt.slice(), envelope: undefined, rev: ++this.rev })
+  async markDelivered (receipts: Delivered[]): Promise<void> {
+    for (const { id, receipt, deliveredAt } of receipts) {
+      const row = this.rows.get(`out:${id}`)
+      if (row == null || row.status !== 'queued') continue
+      Object.assign(row, { status: 'delivered', deliveredAt, receipt: receipt.slice(), envelope: undefined, rev: ++this.rev })
+    }
   }
 
   async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {
     const row = this.rows.get(`out:${id}`)
     if (row == null) return
-    Object.assign(row, { status, error, rev: ++this.rev })
+    Object.assign(row, { status, rev: ++this.rev })
+    if (error != null) row.error = error
     if (status !== 'queued') row.envelope = undefined
   }
 
   async queued (peer?: string): Promise<OutgoingMessage[]> {
     return [...this.rows.values()]
       .filter(r => r.direction === 'out' && r.status === 'queued' && (peer == null || r.peer === peer))
-      .sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq)
-      .map(r => ({ ...strip(r), envelope: r.envelope ?? new Uint8Array(0) }))
+      .sort((a, b) => a.seq - b.seq)
+      .map(r => ({ ...strip(r), envelope: (r.envelope ?? new Uint8Array(0)).slice() }))
   }
 
   async list (options: ListOptions = {}): Promise<MessageRecord[]> {

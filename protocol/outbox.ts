@@ -6,7 +6,8 @@
 import { RETRY_INITIAL_MS, RETRY_MAX_MS } from './constants.js'
 import { EnvelopeRejectedError, Rejection } from './services/dm/index.js'
 import { DeliveryReceipt } from './services/dm/pb/dm.js'
-import type { MessageStore, OutgoingMessage } from './stores.js'
+import { GroupCommit } from './group-commit.js'
+import type { Delivered, MessageStore, OutgoingMessage } from './stores.js'
 import type { AbortOptions, Connection, Logger } from '@libp2p/interface'
 
 /** Largest number of queued messages put on the wire per pass. */
@@ -33,7 +34,14 @@ export class Outbox {
   private readonly retries = new Map<string, { timer: ReturnType<typeof setTimeout>, delay: number }>()
   private stopped = false
 
-  constructor (private readonly init: OutboxInit) {}
+  private readonly receipts: GroupCommit<Delivered, void>
+
+  constructor (private readonly init: OutboxInit) {
+    this.receipts = new GroupCommit(async batch => {
+      await init.messages.markDelivered(batch)
+      return batch.map(() => undefined)
+    })
+  }
 
   /** Try every peer that has queued messages (on start and on network change). */
   async flushAll (): Promise<void> {
@@ -95,7 +103,7 @@ export class Outbox {
   private async deliverOne (connection: Connection, m: OutgoingMessage): Promise<void> {
     try {
       const receipt = await this.init.deliver(connection, m.envelope)
-      await this.init.messages.markDelivered(m.id, DeliveryReceipt.encode(receipt), this.init.now())
+      await this.receipts.add({ id: m.id, receipt: DeliveryReceipt.encode(receipt), deliveredAt: this.init.now() })
     } catch (err: any) {
       if (err instanceof EnvelopeRejectedError && FINAL.has(err.code)) {
         await this.init.messages.markStatus(m.id, 'failed', err.message)

@@ -2,21 +2,22 @@
  * Delivery receipts: the receiving device's signed statement that it durably stored an envelope
  * (DESIGN.md invariant 3: a receipt is sent only after the data is durably written).
  */
-import { sha256 } from 'multiformats/hashes/sha2'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { equalBytes } from './envelope.js'
 import { InvalidReceiptError } from './errors.js'
 import { DeliveryReceipt } from './services/dm/pb/dm.js'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { defaultCrypto } from './crypto.js'
+import type { CryptoBackend } from './crypto.js'
+import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
 export { DeliveryReceipt }
 
 const RECEIPT_CONTEXT = fromString('ferry-delivery-receipt-v1')
 
 /** SHA-256 of an encoded envelope. */
-export async function envelopeHash (envelopeBytes: Uint8Array): Promise<Uint8Array> {
-  return (await sha256.digest(envelopeBytes)).digest
+export async function envelopeHash (envelopeBytes: Uint8Array, crypto: CryptoBackend = defaultCrypto): Promise<Uint8Array> {
+  return crypto.sha256(envelopeBytes)
 }
 
 function signedBytes (messageId: Uint8Array, hash: Uint8Array, storedAt: number, signer: Uint8Array): Uint8Array {
@@ -27,8 +28,8 @@ function signedBytes (messageId: Uint8Array, hash: Uint8Array, storedAt: number,
 }
 
 /** Sign a receipt for a stored envelope with this device's key. */
-export async function signReceipt (key: PrivateKey, signer: PeerId, messageId: Uint8Array, hash: Uint8Array, storedAt: number): Promise<DeliveryReceipt> {
-  const signature = await key.sign(signedBytes(messageId, hash, storedAt, signer.toMultihash().bytes))
+export async function signReceipt (key: Ed25519PrivateKey, signer: PeerId, messageId: Uint8Array, hash: Uint8Array, storedAt: number, crypto: CryptoBackend = defaultCrypto): Promise<DeliveryReceipt> {
+  const signature = await crypto.sign(key, signedBytes(messageId, hash, storedAt, signer.toMultihash().bytes))
   return { messageId, envelopeHash: hash, storedAt, signature }
 }
 
@@ -37,11 +38,11 @@ export async function signReceipt (key: PrivateKey, signer: PeerId, messageId: U
  *
  * @throws InvalidReceiptError when id, hash or signature do not match
  */
-export async function verifyReceipt (receipt: DeliveryReceipt, signer: PeerId, messageId: Uint8Array, hash: Uint8Array): Promise<void> {
+export async function verifyReceipt (receipt: DeliveryReceipt, signer: PeerId, messageId: Uint8Array, hash: Uint8Array, crypto: CryptoBackend = defaultCrypto): Promise<void> {
   if (!equalBytes(receipt.messageId, messageId)) throw new InvalidReceiptError('receipt is for another message')
   if (!equalBytes(receipt.envelopeHash, hash)) throw new InvalidReceiptError('receipt hash does not match the envelope sent')
   const key = signer.publicKey
-  if (key == null) throw new InvalidReceiptError('receiver peer id carries no public key')
-  const ok = await key.verify(signedBytes(messageId, hash, receipt.storedAt, signer.toMultihash().bytes), receipt.signature)
+  if (key?.type !== 'Ed25519') throw new InvalidReceiptError('receiver peer id carries no Ed25519 public key')
+  const ok = await crypto.verify(key.raw, signedBytes(messageId, hash, receipt.storedAt, signer.toMultihash().bytes), receipt.signature)
   if (!ok) throw new InvalidReceiptError('receipt signature does not verify')
 }

@@ -62,6 +62,14 @@ export interface IncomingMessage {
   receivedAt: number
 }
 
+/** A receipt for an outgoing message. */
+export interface Delivered {
+  id: string
+  /** the encoded, verified DeliveryReceipt */
+  receipt: Uint8Array
+  deliveredAt: number
+}
+
 export interface StoreResult {
   /** when the message was first stored (the original time for a duplicate) */
   storedAt: number
@@ -78,8 +86,8 @@ export interface MessageStore {
    * @throws InvalidEnvelopeError (per item, as a rejected result) when the id was used by another peer
    */
   storeIncoming(batch: IncomingMessage[]): Promise<Array<StoreResult | Error>>
-  /** record the receipt of an outgoing message; the queued envelope is dropped */
-  markDelivered(id: string, receipt: Uint8Array, deliveredAt: number): Promise<void>
+  /** record receipts of outgoing messages in one transaction; their queued envelopes are dropped */
+  markDelivered(receipts: Delivered[]): Promise<void>
   /** set a final status on an outgoing message (expired, failed) */
   markStatus(id: string, status: MessageStatus, error?: string): Promise<void>
   /** queued outgoing messages, oldest first, optionally for one peer */

@@ -39,8 +39,9 @@ export async function init (f: Flags): Promise<void> {
 export async function id (f: Flags): Promise<void> {
   let info: { identity: string, peerId: string, addresses: string[] }
   const files = dataFiles(f.dataDir)
-  if (existsSync(files.api)) {
-    info = await new ApiClient(f.dataDir).get('/v1/id')
+  const live = existsSync(files.api) ? await new ApiClient(f.dataDir).get('/v1/id').catch(() => undefined) : undefined
+  if (live != null) {
+    info = live
   } else {
     // no daemon: answer from disk; addresses are the configured ones (no /p2p/ until it runs)
     const keys = loadKeyFile(files.key)

@@ -7,6 +7,8 @@ import * as commands from './commands.js'
 import { UsageError } from './commands.js'
 import type { Flags } from './commands.js'
 
+const VERSION = '0.1.0'
+
 const OPTIONS = {
   json: { type: 'boolean', default: false },
   follow: { type: 'boolean', default: false },
@@ -54,6 +56,10 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const { values, positionals } = parsed
+  if (values.version) {
+    process.stdout.write(`ferry ${VERSION}\n`)
+    return 0
+  }
   if (values.help || positionals.length === 0) {
     process.stdout.write(USAGE + '\n')
     return values.help ? 0 : 2

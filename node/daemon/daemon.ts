@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { keychain } from '@libp2p/keychain'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createFerry } from '../../protocol/index.js'
+import { nodeCrypto } from '../crypto.js'
 import { createKeyFile, loadKeyFile, writeSecretFile } from '../keyfile.js'
 import { dataFiles } from '../paths.js'
 import { SqliteContactStore } from '../store/contacts.js'
@@ -66,6 +67,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
     datastore: new SqliteDatastore(db),
     services: { keychain: keychain({ pass: keys.keychainPass }) },
     transports: nodeTransports(),
+    crypto: nodeCrypto(),
     listen
   })
   try {

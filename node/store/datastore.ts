@@ -50,10 +50,17 @@ export class SqliteDatastore extends BaseDatastore {
   }
 
   private rows (prefix?: string): Array<{ key: string, value: Uint8Array }> {
-    // a prefix range scan: every key that starts with `prefix` sorts in [prefix, prefix + U+FFFF)
+    // a prefix range scan: every key that starts with `prefix` sorts in [prefix, successor(prefix))
     const rows = prefix == null || prefix === '/'
       ? this.stmt.all.all()
-      : this.stmt.prefix.all(prefix, prefix + '\uffff')
+      : this.stmt.prefix.all(prefix, successor(prefix))
     return rows as unknown as Array<{ key: string, value: Uint8Array }>
   }
+}
+
+/** The smallest string greater than every string starting with `prefix` (last code point + 1). */
+function successor (prefix: string): string {
+  const points = [...prefix]
+  const last = points.pop() as string
+  return points.join('') + String.fromCodePoint((last.codePointAt(0) as number) + 1)
 }

@@ -1,11 +1,21 @@
 import { InvalidEnvelopeError } from '../../protocol/index.js'
 import { transaction } from './sqlite.js'
-import type { IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, StoreResult } from '../../protocol/index.js'
+import type { Delivered, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, StoreResult } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
 interface Row {
-  seq: number, rev: number, id: string, direction: 'in' | 'out', peer: string, text: string, status: MessageStatus
-  created_at: number, expires_at: number, delivered_at: number | null, error: string | null, envelope?: Uint8Array | null
+  seq: number,
+  rev: number,
+  id: string,
+  direction: 'in' | 'out',
+  peer: string,
+  text: string,
+  status: MessageStatus
+  created_at: number,
+  expires_at: number,
+  delivered_at: number | null,
+  error: string | null,
+  envelope?: Uint8Array | null
 }
 
 const COLUMNS = 'seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error'
@@ -72,8 +82,10 @@ export class SqliteMessageStore implements MessageStore {
     }))
   }
 
-  async markDelivered (id: string, receipt: Uint8Array, deliveredAt: number): Promise<void> {
-    this.stmt.delivered.run(deliveredAt, receipt, ++this.rev, id)
+  async markDelivered (receipts: Delivered[]): Promise<void> {
+    transaction(this.db, () => {
+      for (const r of receipts) this.stmt.delivered.run(r.deliveredAt, r.receipt, ++this.rev, r.id)
+    })
   }
 
   async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {

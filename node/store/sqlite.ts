@@ -16,7 +16,7 @@ export const MIGRATIONS: string[] = [
      added_at INTEGER NOT NULL
    );
    CREATE TABLE messages (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     seq INTEGER PRIMARY KEY,
      rev INTEGER NOT NULL,
      id TEXT NOT NULL,
      direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),

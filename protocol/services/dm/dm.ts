@@ -6,11 +6,14 @@ import { envelopeHash, signReceipt, verifyReceipt } from '../../receipt.js'
 import { IDLE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_IN_FLIGHT, MAX_OUTBOUND_STREAMS, PROTOCOL, RECEIPT_TIMEOUT_MS } from './constants.js'
 import { EnvelopeRejectedError } from './errors.js'
 import { DmReply, Rejection } from './pb/dm.js'
+import { ReplyWriter } from './replies.js'
 import { DmSession, RAW } from './session.js'
 import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit } from './index.js'
 import type { DeliveryReceipt } from './pb/dm.js'
 import type { Envelope } from '../../pb/ferry.js'
-import type { AbortOptions, Connection, Logger, Startable, Stream } from '@libp2p/interface'
+import { defaultCrypto } from '../../crypto.js'
+import type { CryptoBackend } from '../../crypto.js'
+import type { AbortOptions, Connection, Ed25519PrivateKey, Logger, Startable, Stream } from '@libp2p/interface'
 
 const PROBLEM_CODES: Record<string, Rejection.Code> = {
   malformed: Rejection.Code.MALFORMED,
@@ -27,6 +30,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
   private readonly maxInFlight: number
   private readonly receiptTimeout: number
   private readonly idleTimeout: number
+  private readonly crypto: CryptoBackend
 
   constructor (private readonly components: DirectMessagesComponents, private readonly init: DirectMessagesInit) {
     this.log = components.logger.forComponent('ferry:dm')
@@ -34,6 +38,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
     this.maxInFlight = init.maxInFlight ?? MAX_IN_FLIGHT
     this.receiptTimeout = init.receiptTimeout ?? RECEIPT_TIMEOUT_MS
     this.idleTimeout = init.idleTimeout ?? IDLE_TIMEOUT_MS
+    this.crypto = init.crypto ?? defaultCrypto
   }
 
   readonly [Symbol.toStringTag] = 'ferry:dm'
@@ -55,12 +60,12 @@ export class DirectMessagesService implements DirectMessages, Startable {
     const env = decodeEnvelope(envelope)
     const session = await this.session(connection, options)
     const signal = options.signal ?? AbortSignal.timeout(this.receiptTimeout)
-    const [reply, hash] = await Promise.all([session.send(env.id, envelope, { signal }), envelopeHash(envelope)])
+    const [reply, hash] = await Promise.all([session.send(env.id, envelope, { signal }), envelopeHash(envelope, this.crypto)])
     if (reply.receipt == null) {
       const r = reply.rejection ?? { code: Rejection.Code.MALFORMED, reason: 'no receipt and no reason' }
       throw new EnvelopeRejectedError(r.code, r.reason)
     }
-    await verifyReceipt(reply.receipt, connection.remotePeer, env.id, hash)
+    await verifyReceipt(reply.receipt, connection.remotePeer, env.id, hash, this.crypto)
     return reply.receipt
   }
 
@@ -89,22 +94,25 @@ export class DirectMessagesService implements DirectMessages, Startable {
   private async receive (stream: Stream, connection: Connection): Promise<void> {
     const pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
     const me = this.components.peerId.toMultihash().bytes
-    let replies = Promise.resolve()
-    let pending = 0
+    const replies = new ReplyWriter(pb)
     try {
       while (true) {
         const bytes = await pb.read(RAW, { signal: AbortSignal.timeout(this.idleTimeout) })
-        const answer = this.answer(bytes, me, connection)
-        pending++
-        replies = replies.then(async () => pb.write(await answer, DmReply)).finally(() => { pending-- })
+        replies.push(this.answer(bytes, me, connection))
         // bounded: never hold more than maxInFlight replies for a sender that does not read them
-        if (pending >= this.maxInFlight) await replies
+        if (replies.size >= this.maxInFlight) await replies.drained()
       }
     } catch (err: any) {
-      if (err.name !== 'UnexpectedEOFError') this.log('inbound dm stream from %p ended: %s', connection.remotePeer, err.message)
+      if (err.name !== 'UnexpectedEOFError') {
+        // framing broken (oversized length, garbage varint) or idle: nothing more on this stream can be trusted
+        this.log('inbound dm stream from %p reset: %s', connection.remotePeer, err.message)
+        await replies.drained().catch(() => {})
+        stream.abort(err)
+        return
+      }
     }
     try {
-      await replies
+      await replies.drained()
       await stream.close({ signal: AbortSignal.timeout(5_000) })
     } catch (err: any) {
       stream.abort(err)
@@ -122,7 +130,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
     if (problem != null) return { messageId: env.id, rejection: { code: PROBLEM_CODES[problem.problem], reason: problem.reason } }
     try {
       const { storedAt } = await this.init.receiver.accept(env, bytes, connection.remotePeer)
-      const receipt = await signReceipt(this.components.privateKey, this.components.peerId, env.id, await envelopeHash(bytes), storedAt)
+      const receipt = await signReceipt(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, env.id, await envelopeHash(bytes, this.crypto), storedAt, this.crypto)
       return { messageId: env.id, receipt }
     } catch (err: any) {
       if (err instanceof InvalidEnvelopeError || err instanceof InvalidReceiptError) {

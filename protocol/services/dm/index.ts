@@ -11,6 +11,7 @@
  */
 import { DirectMessagesService } from './dm.js'
 import type { DeliveryReceipt } from './pb/dm.js'
+import type { CryptoBackend } from '../../crypto.js'
 import type { Envelope } from '../../pb/ferry.js'
 import type { AbortOptions, ComponentLogger, Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
@@ -37,6 +38,8 @@ export interface DirectMessagesComponents {
 
 export interface DirectMessagesInit {
   receiver: EnvelopeReceiver
+  /** signatures and hashes; default: the platform-independent backend */
+  crypto?: CryptoBackend
   /** clock in ms, injectable for tests */
   now?(): number
   maxInFlight?: number

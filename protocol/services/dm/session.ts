@@ -23,6 +23,8 @@ export class DmSession {
   private readonly waiting = new Map<string, Waiter>()
   private readonly slotWaiters: Array<() => void> = []
   private closedWith?: Error
+  private outgoing: Uint8Array[] = []
+  private writing: Promise<void> = Promise.resolve()
 
   constructor (readonly stream: Stream, private readonly maxInFlight: number, private readonly log: Logger) {
     this.pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
@@ -45,7 +47,7 @@ export class DmSession {
     const onAbort = (): void => this.close(new DmStreamClosedError('send aborted before the receipt came'))
     options.signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await this.pb.write(envelope, RAW, options)
+      await this.write(envelope)
       return await reply
     } catch (err: any) {
       this.close(err instanceof DmStreamClosedError ? err : new DmStreamClosedError(err.message))
@@ -55,6 +57,22 @@ export class DmSession {
       this.waiting.delete(key)
       this.slotWaiters.shift()?.()
     }
+  }
+
+  /**
+   * Envelopes sent in the same tick leave in one write (one yamux frame, one Noise record, one
+   * syscall) instead of one each: under load that is most of the per-message transport cost.
+   */
+  private async write (envelope: Uint8Array): Promise<void> {
+    this.outgoing.push(envelope)
+    if (this.outgoing.length === 1) {
+      this.writing = this.writing.then(async () => {
+        await Promise.resolve()
+        const batch = this.outgoing.splice(0)
+        await this.pb.writeV(batch, RAW)
+      })
+    }
+    return this.writing
   }
 
   /** Fail everything in flight and abort the stream; the outbox resends later (ids make it idempotent). */

@@ -1,0 +1,49 @@
+/**
+ * Replies on an inbound dm stream leave in arrival order, and every reply that is ready when the
+ * writer runs goes out in one write (see DmSession.write for why).
+ */
+import { DmReply } from './pb/dm.js'
+import type { MessageStream } from '@libp2p/interface'
+import type { ProtobufStream } from '@libp2p/utils'
+
+interface Slot { reply?: DmReply, ready: Promise<void> }
+
+export class ReplyWriter {
+  private readonly queue: Slot[] = []
+  private writing: Promise<void> = Promise.resolve()
+  private running = false
+
+  constructor (private readonly pb: ProtobufStream<MessageStream>) {}
+
+  get size (): number {
+    return this.queue.length
+  }
+
+  /** Queue the reply to the next envelope; `answer` resolves once the envelope is durably stored. */
+  push (answer: Promise<DmReply>): void {
+    const slot: Slot = { ready: answer.then(r => { slot.reply = r }) }
+    this.queue.push(slot)
+    if (!this.running) {
+      this.running = true
+      this.writing = this.run()
+    }
+  }
+
+  /** Resolves when every queued reply is written. */
+  async drained (): Promise<void> {
+    await this.writing
+  }
+
+  private async run (): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        await this.queue[0].ready
+        const batch: DmReply[] = []
+        while (this.queue.length > 0 && this.queue[0].reply != null) batch.push(this.queue.shift()?.reply as DmReply)
+        await this.pb.writeV(batch, DmReply)
+      }
+    } finally {
+      this.running = false
+    }
+  }
+}
