@@ -1,0 +1,65 @@
+/**
+ * The baseline: a raw libp2p echo of 1 KiB length-prefixed frames between two nodes on the same
+ * transport — on one long-lived stream, and with a new stream per message.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { lpStream } from '@libp2p/utils'
+import { yamux } from '@libp2p/yamux'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { nodeTransports } from '../../node/transports.js'
+
+const PROTOCOL = '/ferry-bench/echo/1.0.0'
+const ONE_STREAM_MAX = 5000
+const NEW_STREAM_MAX = 1000
+const MAX_MS = 5000
+
+export interface EchoResult { perS: number, p50: number, p99: number }
+
+function summarize (latencies: number[], elapsedMs: number): EchoResult {
+  const sorted = [...latencies].sort((a, b) => a - b)
+  return { perS: latencies.length / (elapsedMs / 1000), p50: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.floor(sorted.length * 0.99)] }
+}
+
+export async function echoBench (listen: string): Promise<{ oneStream: EchoResult, newStream: EchoResult }> {
+  const mk = async () => createLibp2p({ addresses: { listen: [listen] }, transports: nodeTransports(), connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+  const server = await mk()
+  const client = await mk()
+  await server.handle(PROTOCOL, async (stream) => {
+    const lp = lpStream(stream)
+    try {
+      while (true) await lp.write(await lp.read())
+    } catch {}
+    await stream.close().catch(() => {})
+  }, { maxInboundStreams: 1024 })
+  try {
+    const conn = await client.dial(multiaddr(server.getMultiaddrs()[0].toString()))
+    const data = new Uint8Array(1024).fill(7)
+    const run = async (max: number, once: () => Promise<void>): Promise<EchoResult> => {
+      for (let i = 0; i < 50; i++) await once() // warm up
+      const latencies: number[] = []
+      const t0 = performance.now()
+      while (latencies.length < max && performance.now() - t0 < MAX_MS) {
+        const s = performance.now()
+        await once()
+        latencies.push(performance.now() - s)
+      }
+      return summarize(latencies, performance.now() - t0)
+    }
+    const stream = await conn.newStream(PROTOCOL)
+    const lp = lpStream(stream)
+    const oneStream = await run(ONE_STREAM_MAX, async () => { await lp.write(data); await lp.read() })
+    await stream.close()
+    const newStream = await run(NEW_STREAM_MAX, async () => {
+      const s = await conn.newStream(PROTOCOL)
+      const l = lpStream(s)
+      await l.write(data)
+      await l.read()
+      await s.close()
+    })
+    return { oneStream, newStream }
+  } finally {
+    await client.stop()
+    await server.stop()
+  }
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, PAYLOAD_BUCKETS } from '../../protocol/constants.js'
+import { checkEnvelope, checkText, decodeEnvelope, decodePayload, encodePayload, Envelope, fromHex, pad, toHex, unpad } from '../../protocol/envelope.js'
+import { InvalidEnvelopeError, InvalidInputError, MessageTooLargeError } from '../../protocol/errors.js'
+import type { Content } from '../../protocol/envelope.js'
+
+const DEVICE = Uint8Array.from([0x00, 0x24, 0x08, 0x01, 0x12, 0x20, ...new Uint8Array(32).fill(5)])
+const NOW = 1_700_000_000_000
+
+function content (text: string): Content {
+  return { sender: new Uint8Array(32).fill(1), senderDevice: DEVICE, deviceSignature: new Uint8Array(64).fill(2), text, sentAt: NOW }
+}
+
+function envelope (fields: Partial<Envelope> = {}): Envelope {
+  return { version: ENVELOPE_VERSION, id: new Uint8Array(16).fill(9), recipient: new Uint8Array(0), recipientDevice: DEVICE, created: NOW, expiresAt: NOW + 60_000, payload: new Uint8Array(256).fill(0x80, 0, 1), ...fields }
+}
+
+describe('envelope', () => {
+  describe('pad / unpad (ISO/IEC 7816-4)', () => {
+    it('pads to the smallest bucket with room for the 0x80 marker', () => {
+      assert.deepEqual(pad(new Uint8Array(0)), Uint8Array.from([0x80, ...new Uint8Array(255)]))
+      assert.equal(pad(new Uint8Array(255)).byteLength, 256)
+      assert.equal(pad(new Uint8Array(256)).byteLength, 1024)
+      assert.equal(pad(new Uint8Array(65536)).byteLength, 65536 + 1024)
+    })
+
+    it('refuses data with no bucket large enough', () => {
+      const largest = PAYLOAD_BUCKETS[PAYLOAD_BUCKETS.length - 1]
+      assert.equal(pad(new Uint8Array(largest - 1)).byteLength, largest)
+      assert.throws(() => pad(new Uint8Array(largest)), MessageTooLargeError)
+    })
+
+    it('round-trips data that itself ends in zeros or 0x80', () => {
+      for (const data of [Uint8Array.from([1, 0, 0]), Uint8Array.from([0x80]), Uint8Array.from([0x80, 0]), new Uint8Array(0)]) {
+        assert.deepEqual(unpad(pad(data)), data)
+      }
+    })
+
+    it('refuses padding without the 0x80 marker', () => {
+      assert.throws(() => unpad(new Uint8Array(256)), InvalidEnvelopeError)
+      assert.throws(() => unpad(Uint8Array.from([1, 2, 0, 0])), /padding is malformed/)
+      assert.throws(() => unpad(new Uint8Array(0)), InvalidEnvelopeError)
+    })
+  })
+
+  describe('checkText', () => {
+    it('accepts text up to the limit in UTF-8 bytes', () => {
+      const text = 'a'.repeat(MAX_TEXT_BYTES)
+      assert.equal(checkText(text), text)
+    })
+
+    it('refuses empty or non-string text', () => {
+      assert.throws(() => checkText(''), InvalidInputError)
+      assert.throws(() => checkText(undefined), InvalidInputError)
+      assert.throws(() => checkText(42), InvalidInputError)
+    })
+
+    it('counts UTF-8 bytes, not characters, against the limit', () => {
+      const text = 'é'.repeat(MAX_TEXT_BYTES / 2 + 1) // fewer characters than the limit, more bytes
+      assert.throws(() => checkText(text), (err: Error) => err instanceof MessageTooLargeError && err.message.includes(`${MAX_TEXT_BYTES + 2} bytes`))
+      assert.throws(() => checkText('a'.repeat(MAX_TEXT_BYTES + 1)), MessageTooLargeError)
+    })
+  })
+
+  describe('encodePayload / decodePayload', () => {
+    it('round-trips content into a bucket-sized payload', () => {
+      const payload = encodePayload(content('hello, ferry'))
+      assert.ok((PAYLOAD_BUCKETS as readonly number[]).includes(payload.byteLength))
+      assert.deepEqual(decodePayload(payload), content('hello, ferry'))
+    })
+
+    it('fits the largest allowed text', () => {
+      const text = 'x'.repeat(MAX_TEXT_BYTES)
+      assert.equal(decodePayload(encodePayload(content(text))).text, text)
+    })
+
+    it('refuses bad padding, undecodable bodies and oversized text', () => {
+      const good = encodePayload(content('hi'))
+      const badPadding = good.slice()
+      badPadding[badPadding.byteLength - 1] = 1
+      assert.throws(() => decodePayload(badPadding), /padding is malformed/)
+      assert.throws(() => decodePayload(pad(Uint8Array.from([0x22, 5, 1]))), /payload does not decode/)
+      const oversized = encodePayload(content('x'.repeat(MAX_TEXT_BYTES + 1)))
+      assert.throws(() => decodePayload(oversized), /text exceeds the limit/)
+    })
+  })
+
+  describe('decodeEnvelope', () => {
+    it('round-trips an encoded envelope', () => {
+      const env = envelope()
+      assert.deepEqual(decodeEnvelope(Envelope.encode(env)), env)
+    })
+
+    it('refuses frames over the cap before decoding', () => {
+      assert.throws(() => decodeEnvelope(new Uint8Array(MAX_ENVELOPE_BYTES + 1)), /exceeds/)
+    })
+
+    it('refuses bytes that are not an envelope', () => {
+      const bytes = Envelope.encode(envelope())
+      assert.throws(() => decodeEnvelope(bytes.subarray(0, bytes.byteLength - 10)), InvalidEnvelopeError)
+    })
+  })
+
+  describe('checkEnvelope', () => {
+    it('accepts a well-formed, live envelope for this device', () => {
+      assert.equal(checkEnvelope(envelope(), DEVICE, NOW), undefined)
+    })
+
+    it('names the problem with each unacceptable envelope', () => {
+      const cases: Array<[Partial<Envelope>, string]> = [
+        [{ version: 2 }, 'unsupported-version'],
+        [{ id: new Uint8Array(15) }, 'malformed'],
+        [{ payload: new Uint8Array(0) }, 'malformed'],
+        [{ payload: new Uint8Array(300) }, 'malformed'],
+        [{ expiresAt: NOW }, 'malformed'],
+        [{ created: NOW - 2_000, expiresAt: NOW }, 'expired'],
+        [{ recipientDevice: DEVICE.map((b, i) => i === DEVICE.byteLength - 1 ? b ^ 1 : b) }, 'not-for-me'],
+        [{ recipientDevice: DEVICE.subarray(1) }, 'not-for-me']
+      ]
+      for (const [fields, problem] of cases) {
+        assert.equal(checkEnvelope(envelope(fields), DEVICE, NOW)?.problem, problem, JSON.stringify(Object.keys(fields)))
+      }
+    })
+  })
+
+  describe('toHex / fromHex', () => {
+    it('round-trips bytes as lower-case hex', () => {
+      const bytes = Uint8Array.from([0, 1, 0xab, 0xff, 0x10])
+      assert.equal(toHex(bytes), '0001abff10')
+      assert.deepEqual(fromHex('0001abff10'), bytes)
+      assert.deepEqual(fromHex(''), new Uint8Array(0))
+    })
+
+    it('refuses odd length, non-hex and upper-case input', () => {
+      for (const bad of ['abc', 'zz', 'AB', '0x01', ' 01']) assert.throws(() => fromHex(bad), InvalidInputError, bad)
+    })
+  })
+})

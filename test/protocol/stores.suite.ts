@@ -1,0 +1,275 @@
+/**
+ * The store compliance suite (STYLE.md "For Ferry" 3): one set of behaviours every ContactStore
+ * and MessageStore implementation must show, run against the in-memory stores here and against
+ * SQLite in test/node/stores-sqlite.spec.ts.
+ */
+import assert from 'node:assert/strict'
+import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from '../../protocol/errors.js'
+import type { Contact, FerryStores, IncomingMessage, OutgoingMessage } from '../../protocol/stores.js'
+
+const ALICE = '12D3KooWAliceAliceAliceAliceAliceAliceAliceAlice'
+const BOB = '12D3KooWBobBobBobBobBobBobBobBobBobBobBobBobBob'
+
+/** A 128-bit message id in lower-case hex. */
+export function messageId (n: number): string {
+  return n.toString(16).padStart(32, '0')
+}
+
+function contact (name: string, peerId: string, fields: Partial<Contact> = {}): Contact {
+  return { name, peerId, addresses: [`/ip4/127.0.0.1/tcp/4001/p2p/${peerId}`], addedAt: 1_000, ...fields }
+}
+
+function outgoing (n: number, peer: string, createdAt: number): OutgoingMessage {
+  return { id: messageId(n), peer, text: `out ${n}`, status: 'queued', createdAt, expiresAt: createdAt + 60_000, envelope: Uint8Array.from([n, 0, 0x80, 0xff]) }
+}
+
+function incoming (n: number, peer: string, receivedAt: number): IncomingMessage {
+  return { id: messageId(n), peer, text: `in ${n}`, createdAt: receivedAt - 10, expiresAt: receivedAt + 60_000, receivedAt }
+}
+
+/**
+ * Define the compliance tests for one implementation.
+ *
+ * @param name - what the describe block is called
+ * @param make - fresh, empty stores for each test
+ */
+export function storeCompliance (name: string, make: () => Promise<FerryStores> | FerryStores): void {
+  describe(`${name} stores (compliance)`, () => {
+    let stores: FerryStores
+
+    beforeEach(async () => {
+      stores = await make()
+    })
+
+    describe('ContactStore', () => {
+      it('returns an added contact with every field by name', async () => {
+        const identity = Uint8Array.from({ length: 32 }, (_, i) => i)
+        await stores.contacts.add(contact('alice', ALICE, { identity, addresses: ['/ip4/10.0.0.1/tcp/1', '/ip6/::1/tcp/2'] }))
+
+        const got = await stores.contacts.get('alice')
+        assert.equal(got?.peerId, ALICE)
+        assert.deepEqual(got?.identity, identity)
+        assert.deepEqual(got?.addresses, ['/ip4/10.0.0.1/tcp/1', '/ip6/::1/tcp/2'])
+        assert.equal(got?.addedAt, 1_000)
+        assert.equal(await stores.contacts.get('bob'), undefined)
+      })
+
+      it('keeps a contact added without an identity key without one', async () => {
+        await stores.contacts.add(contact('alice', ALICE))
+        assert.equal((await stores.contacts.get('alice'))?.identity, undefined)
+      })
+
+      it('refuses a second contact with a taken name and keeps the first', async () => {
+        await stores.contacts.add(contact('alice', ALICE))
+        await assert.rejects(stores.contacts.add(contact('alice', BOB)), ContactExistsError)
+        assert.equal((await stores.contacts.get('alice'))?.peerId, ALICE)
+        assert.equal(await stores.contacts.getByPeer(BOB), undefined)
+      })
+
+      it('refuses a second contact for a peer that is already a contact', async () => {
+        await stores.contacts.add(contact('alice', ALICE))
+        await assert.rejects(stores.contacts.add(contact('alice2', ALICE)), ContactExistsError)
+        assert.equal(await stores.contacts.get('alice2'), undefined)
+      })
+
+      it('replaces the stored fields on update', async () => {
+        await stores.contacts.add(contact('alice', ALICE))
+        const identity = new Uint8Array(32).fill(7)
+        await stores.contacts.update(contact('alice', ALICE, { identity, addresses: ['/dns4/example.org/tcp/443/wss'], addedAt: 2_000 }))
+
+        const got = await stores.contacts.get('alice')
+        assert.deepEqual(got?.identity, identity)
+        assert.deepEqual(got?.addresses, ['/dns4/example.org/tcp/443/wss'])
+        assert.equal(got?.addedAt, 2_000)
+      })
+
+      it('refuses to update an unknown contact and does not create it', async () => {
+        await assert.rejects(stores.contacts.update(contact('nobody', BOB)), UnknownContactError)
+        assert.equal(await stores.contacts.get('nobody'), undefined)
+        assert.deepEqual(await stores.contacts.list(), [])
+      })
+
+      it('finds a contact by peer id', async () => {
+        await stores.contacts.add(contact('alice', ALICE))
+        await stores.contacts.add(contact('bob', BOB))
+        assert.equal((await stores.contacts.getByPeer(BOB))?.name, 'bob')
+        assert.equal(await stores.contacts.getByPeer('12D3KooWNobody'), undefined)
+      })
+
+      it('lists contacts sorted by name', async () => {
+        // lower-case ASCII only: see the report on how implementations order other names
+        for (const [name, peer] of [['carol', 'p3'], ['alice', 'p1'], ['bob', 'p2']]) await stores.contacts.add(contact(name, peer))
+        assert.deepEqual((await stores.contacts.list()).map(c => c.name), ['alice', 'bob', 'carol'])
+      })
+    })
+
+    describe('MessageStore', () => {
+      it('stores an outgoing message as queued and returns its record', async () => {
+        const record = await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+
+        assert.equal(record.id, messageId(1))
+        assert.equal(record.direction, 'out')
+        assert.equal(record.status, 'queued')
+        assert.equal(record.text, 'out 1')
+        assert.equal(record.createdAt, 100)
+        assert.equal(record.expiresAt, 60_100)
+        assert.deepEqual(await stores.messages.get(messageId(1), 'out'), record)
+        assert.equal(await stores.messages.get(messageId(1), 'in'), undefined)
+      })
+
+      it('refuses an outgoing message whose id is taken', async () => {
+        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await assert.rejects(stores.messages.addOutgoing(outgoing(1, BOB, 200)), InvalidEnvelopeError)
+        assert.equal((await stores.messages.get(messageId(1), 'out'))?.peer, ALICE)
+      })
+
+      it('returns queued messages oldest first with their envelope bytes, per peer or all', async () => {
+        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await stores.messages.addOutgoing(outgoing(2, BOB, 200))
+        await stores.messages.addOutgoing(outgoing(3, ALICE, 300))
+
+        const forAlice = await stores.messages.queued(ALICE)
+        assert.deepEqual(forAlice.map(m => m.id), [messageId(1), messageId(3)])
+        assert.deepEqual(forAlice.map(m => m.envelope), [Uint8Array.from([1, 0, 0x80, 0xff]), Uint8Array.from([3, 0, 0x80, 0xff])])
+        assert.deepEqual(forAlice.map(m => m.status), ['queued', 'queued'])
+        assert.deepEqual((await stores.messages.queued()).map(m => m.id), [messageId(1), messageId(2), messageId(3)])
+        assert.equal(await stores.messages.countQueued(), 3)
+      })
+
+      it('stores new incoming messages and returns when', async () => {
+        const results = await stores.messages.storeIncoming([incoming(1, ALICE, 500), incoming(2, BOB, 501)])
+
+        assert.deepEqual(results, [{ storedAt: 500, duplicate: false }, { storedAt: 501, duplicate: false }])
+        const got = await stores.messages.get(messageId(1), 'in')
+        assert.equal(got?.direction, 'in')
+        assert.equal(got?.peer, ALICE)
+        assert.equal(got?.text, 'in 1')
+        assert.equal(got?.createdAt, 490)
+        assert.equal(got?.expiresAt, 60_500)
+        assert.equal(await stores.messages.countQueued(), 0)
+      })
+
+      it('flags a repeated id from the same peer as a duplicate with the original storedAt, stored once', async () => {
+        await stores.messages.storeIncoming([incoming(1, ALICE, 500)])
+        const again = await stores.messages.storeIncoming([{ ...incoming(1, ALICE, 900), text: 'replayed' }])
+
+        assert.deepEqual(again, [{ storedAt: 500, duplicate: true }])
+        const all = await stores.messages.list()
+        assert.equal(all.length, 1)
+        assert.equal(all[0].text, 'in 1')
+      })
+
+      it('flags a duplicate within one batch', async () => {
+        const results = await stores.messages.storeIncoming([incoming(1, ALICE, 500), incoming(1, ALICE, 501)])
+        assert.deepEqual(results, [{ storedAt: 500, duplicate: false }, { storedAt: 500, duplicate: true }])
+        assert.equal((await stores.messages.list()).length, 1)
+      })
+
+      it('puts an Error in the slot of an id already used by another peer and stores the rest', async () => {
+        await stores.messages.storeIncoming([incoming(1, ALICE, 500)])
+        const results = await stores.messages.storeIncoming([incoming(2, BOB, 600), incoming(1, BOB, 601)])
+
+        assert.deepEqual(results[0], { storedAt: 600, duplicate: false })
+        assert.ok(results[1] instanceof InvalidEnvelopeError, 'second slot holds an InvalidEnvelopeError')
+        assert.deepEqual((await stores.messages.list({ peer: BOB })).map(m => m.id), [messageId(2)])
+        assert.equal((await stores.messages.get(messageId(1), 'in'))?.peer, ALICE)
+      })
+
+      it('keeps outgoing and incoming ids apart', async () => {
+        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        const results = await stores.messages.storeIncoming([incoming(1, BOB, 500)])
+        assert.deepEqual(results, [{ storedAt: 500, duplicate: false }])
+        assert.equal((await stores.messages.get(messageId(1), 'out'))?.peer, ALICE)
+        assert.equal((await stores.messages.get(messageId(1), 'in'))?.peer, BOB)
+      })
+
+      it('marks messages delivered: out of the queue, with deliveredAt, once', async () => {
+        for (const n of [1, 2, 3]) await stores.messages.addOutgoing(outgoing(n, ALICE, n * 100))
+        await stores.messages.markDelivered([
+          { id: messageId(1), receipt: Uint8Array.from([9, 1]), deliveredAt: 700 },
+          { id: messageId(3), receipt: Uint8Array.from([9, 3]), deliveredAt: 710 },
+          { id: messageId(99), receipt: Uint8Array.from([9, 99]), deliveredAt: 720 }
+        ])
+        await stores.messages.markDelivered([{ id: messageId(1), receipt: Uint8Array.from([9, 1]), deliveredAt: 800 }])
+        await stores.messages.markDelivered([])
+
+        const [first, third] = [await stores.messages.get(messageId(1), 'out'), await stores.messages.get(messageId(3), 'out')]
+        assert.deepEqual([first?.status, first?.deliveredAt], ['delivered', 700])
+        assert.deepEqual([third?.status, third?.deliveredAt], ['delivered', 710])
+        assert.equal(await stores.messages.get(messageId(99), 'out'), undefined)
+        assert.deepEqual((await stores.messages.queued(ALICE)).map(m => m.id), [messageId(2)])
+        assert.equal(await stores.messages.countQueued(), 1)
+      })
+
+      it('marks a message expired, out of the queue', async () => {
+        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await stores.messages.markStatus(messageId(1), 'expired')
+
+        assert.equal((await stores.messages.get(messageId(1), 'out'))?.status, 'expired')
+        assert.deepEqual(await stores.messages.queued(), [])
+        assert.equal(await stores.messages.countQueued(), 0)
+      })
+
+      it('marks a message failed with the reason', async () => {
+        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await stores.messages.markStatus(messageId(1), 'failed', 'receiver refused the message: bad padding')
+
+        const got = await stores.messages.get(messageId(1), 'out')
+        assert.equal(got?.status, 'failed')
+        assert.equal(got?.error, 'receiver refused the message: bad padding')
+        assert.deepEqual(await stores.messages.queued(ALICE), [])
+      })
+
+      it('lists messages of both directions in store order, optionally for one peer', async () => {
+        await stores.messages.addOutgoing(outgoing(1, ALICE, 300))
+        await stores.messages.storeIncoming([incoming(2, BOB, 100)])
+        await stores.messages.storeIncoming([incoming(3, ALICE, 200)])
+        await stores.messages.addOutgoing(outgoing(4, BOB, 50))
+
+        const all = await stores.messages.list()
+        assert.deepEqual(all.map(m => m.id), [1, 2, 3, 4].map(messageId))
+        assert.deepEqual(all.map(m => m.direction), ['out', 'in', 'in', 'out'])
+        assert.ok(all.every((m, i) => i === 0 || m.seq > all[i - 1].seq), 'seq increases in store order')
+        assert.deepEqual((await stores.messages.list({ peer: ALICE })).map(m => m.id), [messageId(1), messageId(3)])
+        assert.deepEqual((await stores.messages.list({ limit: 2 })).map(m => m.id), [messageId(1), messageId(2)])
+      })
+
+      it('follows changes by rev: a status change bumps rev but keeps seq', async () => {
+        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await stores.messages.addOutgoing(outgoing(2, ALICE, 200))
+        await stores.messages.storeIncoming([incoming(3, ALICE, 300)])
+        const before = await stores.messages.list()
+        const mark = Math.max(...before.map(m => m.rev))
+        assert.deepEqual(await stores.messages.list({ changedAfter: mark }), [])
+
+        await stores.messages.markDelivered([{ id: messageId(2), receipt: new Uint8Array([1]), deliveredAt: 400 }])
+        await stores.messages.markStatus(messageId(1), 'failed', 'no')
+
+        const changed = await stores.messages.list({ changedAfter: mark })
+        assert.deepEqual(changed.map(m => m.id), [messageId(1), messageId(2)])
+        assert.deepEqual(changed.map(m => m.seq), before.slice(0, 2).map(m => m.seq))
+        assert.ok(changed.every(m => m.rev > mark), 'changed records carry a newer rev')
+        assert.ok(changed[0].rev > changed[1].rev, 'the later write has the higher rev')
+      })
+
+      it('gives every new message a higher rev than any before it', async () => {
+        const first = await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await stores.messages.storeIncoming([incoming(2, BOB, 200)])
+        const second = await stores.messages.get(messageId(2), 'in')
+        const third = await stores.messages.addOutgoing(outgoing(3, ALICE, 300))
+        assert.ok(first.rev < (second?.rev ?? -1) && (second?.rev ?? Infinity) < third.rev)
+        assert.deepEqual((await stores.messages.list({ changedAfter: first.rev })).map(m => m.id), [messageId(2), messageId(3)])
+      })
+
+      it('counts queued outgoing messages only', async () => {
+        assert.equal(await stores.messages.countQueued(), 0)
+        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await stores.messages.addOutgoing(outgoing(2, BOB, 200))
+        await stores.messages.addOutgoing(outgoing(3, BOB, 300))
+        await stores.messages.storeIncoming([incoming(4, ALICE, 400)])
+        await stores.messages.markStatus(messageId(3), 'expired')
+        assert.equal(await stores.messages.countQueued(), 2)
+      })
+    })
+  })
+}
