@@ -59,8 +59,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
   async send (connection: Connection, envelope: Uint8Array, options: AbortOptions = {}): Promise<DeliveryReceipt> {
     const env = decodeEnvelope(envelope)
     const session = await this.session(connection, options)
-    const signal = options.signal ?? AbortSignal.timeout(this.receiptTimeout)
-    const [reply, hash] = await Promise.all([session.send(env.id, envelope, { signal }), envelopeHash(envelope, this.crypto)])
+    const [reply, hash] = await Promise.all([session.send(env.id, envelope, options), envelopeHash(envelope, this.crypto)])
     if (reply.receipt == null) {
       const r = reply.rejection ?? { code: Rejection.Code.MALFORMED, reason: 'no receipt and no reason' }
       throw new EnvelopeRejectedError(r.code, r.reason)
@@ -78,7 +77,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
       this.sessions.delete(connection.id)
     }
     const created = connection.newStream(PROTOCOL, options).then(stream => {
-      const s = new DmSession(stream, this.maxInFlight, this.log)
+      const s = new DmSession(stream, this.maxInFlight, this.receiptTimeout, this.log)
       stream.addEventListener('close', () => { if (this.sessions.get(connection.id) === created) this.sessions.delete(connection.id) })
       return s
     })
@@ -95,14 +94,20 @@ export class DirectMessagesService implements DirectMessages, Startable {
     const pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
     const me = this.components.peerId.toMultihash().bytes
     const replies = new ReplyWriter(pb)
+    // one idle timer per stream, re-armed per frame (an AbortSignal.timeout per read costs more than the read)
+    const idle = new AbortController()
+    let timer = setTimeout(() => idle.abort(new Error('idle timeout')), this.idleTimeout)
     try {
       while (true) {
-        const bytes = await pb.read(RAW, { signal: AbortSignal.timeout(this.idleTimeout) })
+        const bytes = await pb.read(RAW, { signal: idle.signal })
+        clearTimeout(timer)
+        timer = setTimeout(() => idle.abort(new Error('idle timeout')), this.idleTimeout)
         replies.push(this.answer(bytes, me, connection))
         // bounded: never hold more than maxInFlight replies for a sender that does not read them
         if (replies.size >= this.maxInFlight) await replies.drained()
       }
     } catch (err: any) {
+      clearTimeout(timer)
       if (err.name !== 'UnexpectedEOFError') {
         // framing broken (oversized length, garbage varint) or idle: nothing more on this stream can be trusted
         this.log('inbound dm stream from %p reset: %s', connection.remotePeer, err.message)

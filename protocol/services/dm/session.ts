@@ -16,6 +16,7 @@ export const RAW = { encode: (b: Uint8Array): Uint8Array => b, decode: (b: Uint8
 interface Waiter {
   resolve(reply: DmReply): void
   reject(err: Error): void
+  sentAt: number
 }
 
 export class DmSession {
@@ -26,7 +27,14 @@ export class DmSession {
   private outgoing: Uint8Array[] = []
   private writing: Promise<void> = Promise.resolve()
 
-  constructor (readonly stream: Stream, private readonly maxInFlight: number, private readonly log: Logger) {
+  private watchdog?: ReturnType<typeof setInterval>
+
+  /**
+   * @param receiptTimeout - the stream is closed (and everything in flight failed, to be resent)
+   * when the oldest envelope waits longer than this for its reply. One timer per session, not one
+   * per message: a timer per message costs more than the message.
+   */
+  constructor (readonly stream: Stream, private readonly maxInFlight: number, private readonly receiptTimeout: number, private readonly log: Logger) {
     this.pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
     void this.readReplies()
   }
@@ -43,7 +51,8 @@ export class DmSession {
     if (this.closedWith != null) throw this.closedWith
     const key = toHex(id)
     if (this.waiting.has(key)) throw new DmStreamClosedError('this message is already in flight on the stream')
-    const reply = new Promise<DmReply>((resolve, reject) => this.waiting.set(key, { resolve, reject }))
+    const reply = new Promise<DmReply>((resolve, reject) => this.waiting.set(key, { resolve, reject, sentAt: Date.now() }))
+    this.watch()
     const onAbort = (): void => this.close(new DmStreamClosedError('send aborted before the receipt came'))
     options.signal?.addEventListener('abort', onAbort, { once: true })
     try {
@@ -75,10 +84,24 @@ export class DmSession {
     return this.writing
   }
 
+  private watch (): void {
+    if (this.watchdog != null) return
+    this.watchdog = setInterval(() => {
+      const oldest = this.waiting.values().next().value
+      if (oldest == null) {
+        clearInterval(this.watchdog)
+        this.watchdog = undefined
+      } else if (Date.now() - oldest.sentAt > this.receiptTimeout) {
+        this.close(new DmStreamClosedError(`no receipt within ${this.receiptTimeout} ms`))
+      }
+    }, Math.max(50, this.receiptTimeout / 4))
+  }
+
   /** Fail everything in flight and abort the stream; the outbox resends later (ids make it idempotent). */
   close (err: Error = new DmStreamClosedError('stream closed')): void {
     if (this.closedWith != null) return
     this.closedWith = err
+    clearInterval(this.watchdog)
     for (const w of this.waiting.values()) w.reject(err)
     this.waiting.clear()
     for (const wake of this.slotWaiters.splice(0)) wake()
