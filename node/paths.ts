@@ -10,10 +10,10 @@ export function dataDir (flag?: string): string {
   return join(xdg != null && xdg !== '' ? xdg : join(homedir(), '.local', 'share'), 'ferry')
 }
 
-/** Create the data dir (0700) if needed and return the paths inside it. */
-export function dataFiles (dir: string): { dir: string, db: string, key: string, config: string, api: string, token: string } {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  chmodSync(dir, 0o700) // also when the user made the folder: it holds keys and messages
+export interface DataFiles { dir: string, db: string, key: string, config: string, api: string, token: string }
+
+/** The paths inside a data dir; touches nothing. */
+export function dataPaths (dir: string): DataFiles {
   return {
     dir,
     db: join(dir, 'ferry.db'),
@@ -22,4 +22,11 @@ export function dataFiles (dir: string): { dir: string, db: string, key: string,
     api: join(dir, 'api.json'),
     token: join(dir, 'api-token')
   }
+}
+
+/** Create the data dir (0700) if needed and return the paths inside it. */
+export function dataFiles (dir: string): DataFiles {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700) // also when the user made the folder: it holds keys and messages
+  return dataPaths(dir)
 }

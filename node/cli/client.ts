@@ -1,6 +1,6 @@
 /** The CLI's side of the control API: find the daemon through the data dir, call it with the token. */
 import { existsSync, readFileSync } from 'node:fs'
-import { dataFiles } from '../paths.js'
+import { dataPaths } from '../paths.js'
 
 /** No daemon answers for this data dir. */
 export class NoDaemonError extends Error {
@@ -16,23 +16,21 @@ export class ApiError extends Error {
 export class ApiClient {
   private readonly base: string
   private readonly token: string
+  private readonly notRunning: string
 
   constructor (dir: string) {
-    const files = dataFiles(dir)
-    const notRunning = `no Ferry daemon is running for ${dir} — start one with \`ferry start --data-dir ${dir}\``
-    if (!existsSync(files.api) || !existsSync(files.token)) throw new NoDaemonError(notRunning)
+    const files = dataPaths(dir)
+    this.notRunning = `no Ferry daemon is running for ${dir} — start one with \`ferry start --data-dir ${dir}\``
+    if (!existsSync(files.api) || !existsSync(files.token)) throw new NoDaemonError(this.notRunning)
     let port: number
     try {
       port = JSON.parse(readFileSync(files.api, 'utf8')).port
     } catch {
-      throw new NoDaemonError(notRunning)
+      throw new NoDaemonError(this.notRunning)
     }
     this.base = `http://127.0.0.1:${port}`
     this.token = readFileSync(files.token, 'utf8').trim()
-    this.notRunning = notRunning
   }
-
-  private readonly notRunning: string
 
   async request (method: string, path: string, body?: unknown): Promise<Response> {
     let res: Response

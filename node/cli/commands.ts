@@ -7,7 +7,7 @@ import { identityToString } from '../../protocol/index.js'
 import { startDaemon } from '../daemon/daemon.js'
 import { readConfig } from '../daemon/config.js'
 import { createKeyFile, loadKeyFile } from '../keyfile.js'
-import { dataFiles } from '../paths.js'
+import { dataFiles, dataPaths } from '../paths.js'
 import { ApiClient } from './client.js'
 
 export interface Flags {
@@ -38,7 +38,7 @@ export async function init (f: Flags): Promise<void> {
 
 export async function id (f: Flags): Promise<void> {
   let info: { identity: string, peerId: string, addresses: string[] }
-  const files = dataFiles(f.dataDir)
+  const files = dataPaths(f.dataDir)
   const live = existsSync(files.api) ? await new ApiClient(f.dataDir).get('/v1/id').catch(() => undefined) : undefined
   if (live != null) {
     info = live
@@ -57,7 +57,7 @@ export async function start (f: Flags): Promise<void> {
   const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, log })
   log(`peer id ${daemon.ferry.peerId}`)
   for (const a of daemon.ferry.addresses()) log(`listening on ${a}`)
-  log(`control API on 127.0.0.1:${daemon.apiPort} (token in ${dataFiles(f.dataDir).token})`)
+  log(`control API on 127.0.0.1:${daemon.apiPort} (token in ${dataPaths(f.dataDir).token})`)
   log('running; Ctrl-C to stop')
   await new Promise<void>(resolve => {
     const shutdown = (signal: string): void => {

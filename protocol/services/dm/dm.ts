@@ -96,12 +96,15 @@ export class DirectMessagesService implements DirectMessages, Startable {
     const replies = new ReplyWriter(pb)
     // one idle timer per stream, re-armed per frame (an AbortSignal.timeout per read costs more than the read)
     const idle = new AbortController()
-    let timer = setTimeout(() => idle.abort(new Error('idle timeout')), this.idleTimeout)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const arm = (): void => {
+      clearTimeout(timer)
+      timer = setTimeout(() => idle.abort(new Error('idle timeout')), this.idleTimeout)
+    }
     try {
       while (true) {
+        arm()
         const bytes = await pb.read(RAW, { signal: idle.signal })
-        clearTimeout(timer)
-        timer = setTimeout(() => idle.abort(new Error('idle timeout')), this.idleTimeout)
         replies.push(this.answer(bytes, me, connection))
         // bounded: never hold more than maxInFlight replies for a sender that does not read them
         if (replies.size >= this.maxInFlight) await replies.drained()
