@@ -13,6 +13,7 @@ import { DEFAULT_TTL_MS, ENVELOPE_VERSION, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL
 import { checkText, encodePayload, Envelope, toHex } from './envelope.js'
 import { InvalidInputError, UnknownContactError } from './errors.js'
 import { identityToString } from './identity.js'
+import { GroupCommit } from './group-commit.js'
 import { Inbox } from './inbox.js'
 import { createInvite } from './invite.js'
 import { Outbox } from './outbox.js'
@@ -21,7 +22,7 @@ import { directMessages } from './services/dm/index.js'
 import type { CryptoBackend } from './crypto.js'
 import type { Identity } from './identity.js'
 import type { DirectMessages } from './services/dm/index.js'
-import type { Contact, FerryStores, MessageRecord } from './stores.js'
+import type { Contact, FerryStores, MessageRecord, OutgoingMessage } from './stores.js'
 import type { TransportName } from './reach.js'
 import type { ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
@@ -85,6 +86,8 @@ export class Ferry {
   readonly identity: Identity
   private readonly stores: FerryStores
   private readonly outbox: Outbox
+  /** new messages are committed in small batches: a burst of sends is one transaction */
+  private readonly outgoing: GroupCommit<OutgoingMessage, MessageRecord>
   private readonly reach: Reach
   private readonly now: () => number
   private readonly randomBytes: (n: number) => Uint8Array
@@ -100,6 +103,7 @@ export class Ferry {
     this.randomBytes = opts.randomBytes ?? ((n) => crypto.getRandomValues(new Uint8Array(n)))
     this.log = libp2p.logger.forComponent('ferry')
     this.reach = new Reach(libp2p)
+    this.outgoing = new GroupCommit(async batch => this.stores.messages.addOutgoing(batch))
     this.outbox = new Outbox({
       messages: this.stores.messages,
       now: this.now,
@@ -178,7 +182,7 @@ export class Ferry {
       expiresAt: created + ttl,
       payload
     })
-    const record = await this.stores.messages.addOutgoing({ id: toHex(id), peer: contact.peerId, text, status: 'queued', createdAt: created, expiresAt: created + ttl, envelope })
+    const record = await this.outgoing.add({ id: toHex(id), peer: contact.peerId, text, status: 'queued', createdAt: created, expiresAt: created + ttl, envelope })
     void this.outbox.flush(contact.peerId)
     return { ...record, contact: contact.name }
   }

@@ -5,7 +5,7 @@
  */
 
 /** Run `fn` after pending I/O callbacks: setImmediate where it exists (Node), else a 0 ms timer. */
-const afterIO: (fn: () => void) => void = typeof (globalThis as any).setImmediate === 'function'
+export const afterIO: (fn: () => void) => void = typeof (globalThis as any).setImmediate === 'function'
   ? (fn) => (globalThis as any).setImmediate(fn)
   : (fn) => { setTimeout(fn, 0) }
 

@@ -3,7 +3,7 @@
  * (the compliance suite in test/protocol/stores.suite.ts runs against all of them), not durable.
  */
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from './errors.js'
-import type { Contact, ContactStore, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, StoreResult } from './stores.js'
+import type { Contact, ContactStore, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from './stores.js'
 
 export class MemoryContactStore implements ContactStore {
   private readonly byName = new Map<string, Contact>()
@@ -42,12 +42,14 @@ export class MemoryMessageStore implements MessageStore {
   private seq = 0
   private rev = 0
 
-  async addOutgoing (m: OutgoingMessage): Promise<MessageRecord> {
-    const key = `out:${m.id}`
-    if (this.rows.has(key)) throw new InvalidEnvelopeError(`message ${m.id} exists already`)
-    const row: Row = { ...m, envelope: m.envelope.slice(), direction: 'out', seq: ++this.seq, rev: ++this.rev }
-    this.rows.set(key, row)
-    return strip(row)
+  async addOutgoing (batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>> {
+    return batch.map(m => {
+      const key = `out:${m.id}`
+      if (this.rows.has(key)) return new InvalidEnvelopeError(`message ${m.id} exists already`)
+      const row: Row = { ...m, envelope: m.envelope.slice(), direction: 'out', seq: ++this.seq, rev: ++this.rev }
+      this.rows.set(key, row)
+      return strip(row)
+    })
   }
 
   async storeIncoming (batch: IncomingMessage[]): Promise<Array<StoreResult | Error>> {
@@ -78,10 +80,11 @@ export class MemoryMessageStore implements MessageStore {
     if (status !== 'queued') row.envelope = undefined
   }
 
-  async queued (peer?: string): Promise<OutgoingMessage[]> {
+  async queued (peer?: string, options: { afterSeq?: number, limit?: number } = {}): Promise<QueuedMessage[]> {
     return [...this.rows.values()]
-      .filter(r => r.direction === 'out' && r.status === 'queued' && (peer == null || r.peer === peer))
+      .filter(r => r.direction === 'out' && r.status === 'queued' && (peer == null || r.peer === peer) && r.seq > (options.afterSeq ?? 0))
       .sort((a, b) => a.seq - b.seq)
+      .slice(0, options.limit ?? Infinity)
       .map(r => ({ ...strip(r), envelope: (r.envelope ?? new Uint8Array(0)).slice() }))
   }
 

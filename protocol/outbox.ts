@@ -7,10 +7,10 @@ import { RETRY_INITIAL_MS, RETRY_MAX_MS } from './constants.js'
 import { EnvelopeRejectedError, Rejection } from './services/dm/index.js'
 import { DeliveryReceipt } from './services/dm/pb/dm.js'
 import { GroupCommit } from './group-commit.js'
-import type { Delivered, MessageStore, OutgoingMessage } from './stores.js'
+import type { Delivered, MessageStore, OutgoingMessage, QueuedMessage } from './stores.js'
 import type { AbortOptions, Connection, Logger } from '@libp2p/interface'
 
-/** Largest number of queued messages put on the wire per pass. */
+/** Queued messages read per page; at most two pages are held in flight. */
 export const FLUSH_PAGE = 512
 
 export interface OutboxInit {
@@ -45,7 +45,7 @@ export class Outbox {
 
   /** Try every peer that has queued messages (on start and on network change). */
   async flushAll (): Promise<void> {
-    const peers = new Set((await this.init.messages.queued()).map(m => m.peer))
+    const peers = new Set((await this.init.messages.queued()).map(m => m.peer)) // once, at start
     await Promise.all([...peers].map(async p => this.flush(p)))
   }
 
@@ -79,23 +79,39 @@ export class Outbox {
     this.retries.clear()
   }
 
+  /**
+   * One pass: read the peer's queue page by page with a cursor (each row once), pipeline every
+   * live envelope onto one connection, holding at most two pages in memory.
+   */
   private async pass (peer: string): Promise<void> {
-    const queued = await this.expire(await this.init.messages.queued(peer))
-    if (queued.length === 0) return this.clearRetry(peer)
-    let connection: Connection
-    try {
-      connection = await this.init.connect(peer)
-    } catch (err: any) {
-      this.init.log('%s unreachable, %d queued: %s', peer, queued.length, err.message)
-      return this.scheduleRetry(peer)
+    let connection: Connection | undefined
+    let after = 0
+    let failed = false
+    const pending = new Set<Promise<void>>()
+    while (!failed) {
+      const page = await this.init.messages.queued(peer, { afterSeq: after, limit: FLUSH_PAGE })
+      if (page.length === 0) break
+      after = page[page.length - 1].seq
+      const live = await this.expire(page)
+      if (live.length === 0) continue
+      if (connection == null) {
+        try {
+          connection = await this.init.connect(peer)
+        } catch (err: any) {
+          this.init.log('%s unreachable, %d+ queued: %s', peer, live.length, err.message)
+          return this.scheduleRetry(peer)
+        }
+      }
+      for (const m of live) {
+        const sent: Promise<void> = this.deliverOne(connection, m)
+          .catch(() => { failed = true })
+          .finally(() => pending.delete(sent))
+        pending.add(sent)
+      }
+      while (pending.size > FLUSH_PAGE && !failed) await Promise.race(pending)
     }
-    let transient = false
-    for (let i = 0; i < queued.length && !transient; i += FLUSH_PAGE) {
-      const page = queued.slice(i, i + FLUSH_PAGE)
-      const results = await Promise.allSettled(page.map(async m => this.deliverOne(connection, m)))
-      transient = results.some(r => r.status === 'rejected')
-    }
-    if (transient) this.scheduleRetry(peer)
+    await Promise.all(pending)
+    if (failed) this.scheduleRetry(peer)
     else this.clearRetry(peer)
   }
 
@@ -118,9 +134,9 @@ export class Outbox {
   }
 
   /** Mark expired messages (invariant 4: nothing is delivered after expiresAt) and return the rest. */
-  private async expire (queued: OutgoingMessage[]): Promise<OutgoingMessage[]> {
+  private async expire (queued: QueuedMessage[]): Promise<QueuedMessage[]> {
     const now = this.init.now()
-    const live: OutgoingMessage[] = []
+    const live: QueuedMessage[] = []
     for (const m of queued) {
       if (m.expiresAt <= now) await this.init.messages.markStatus(m.id, 'expired')
       else live.push(m)

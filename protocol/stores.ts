@@ -53,6 +53,11 @@ export interface OutgoingMessage extends Omit<MessageRecord, 'seq' | 'rev' | 'di
   envelope: Uint8Array
 }
 
+/** A queued outgoing message as the outbox reads it: with its store order. */
+export interface QueuedMessage extends OutgoingMessage {
+  seq: number
+}
+
 export interface IncomingMessage {
   id: string
   peer: string
@@ -77,8 +82,11 @@ export interface StoreResult {
 }
 
 export interface MessageStore {
-  /** store a new outgoing message as queued, with its envelope */
-  addOutgoing(message: OutgoingMessage): Promise<MessageRecord>
+  /**
+   * Store new outgoing messages as queued, with their envelopes, in one transaction. A message
+   * whose id is taken gets an InvalidEnvelopeError in its result slot; the others are stored.
+   */
+  addOutgoing(batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>>
   /**
    * Store received messages in one transaction. A message id seen before from the same peer is a
    * duplicate: nothing is written and its original storedAt is returned.
@@ -90,8 +98,8 @@ export interface MessageStore {
   markDelivered(receipts: Delivered[]): Promise<void>
   /** set a final status on an outgoing message (expired, failed) */
   markStatus(id: string, status: MessageStatus, error?: string): Promise<void>
-  /** queued outgoing messages, oldest first, optionally for one peer */
-  queued(peer?: string): Promise<OutgoingMessage[]>
+  /** queued outgoing messages in store order, optionally for one peer, after a seq, at most `limit` */
+  queued(peer?: string, options?: { afterSeq?: number, limit?: number }): Promise<QueuedMessage[]>
   /** messages in store order, optionally for one peer and only those changed after a rev */
   list(options?: ListOptions): Promise<MessageRecord[]>
   get(id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined>

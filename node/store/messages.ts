@@ -1,6 +1,6 @@
 import { InvalidEnvelopeError } from '../../protocol/index.js'
 import { transaction } from './sqlite.js'
-import type { Delivered, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, StoreResult } from '../../protocol/index.js'
+import type { Delivered, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
 interface Row {
@@ -51,23 +51,21 @@ export class SqliteMessageStore implements MessageStore {
       insert: db.prepare(`INSERT INTO messages (rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, envelope)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`),
       findIn: db.prepare('SELECT peer, delivered_at FROM messages WHERE direction = \'in\' AND id = ?'),
+      findOut: db.prepare('SELECT 1 FROM messages WHERE direction = \'out\' AND id = ?'),
       delivered: db.prepare('UPDATE messages SET status = \'delivered\', delivered_at = ?, receipt = ?, envelope = NULL, rev = ? WHERE direction = \'out\' AND id = ? AND status = \'queued\''),
       status: db.prepare('UPDATE messages SET status = ?, error = ?, envelope = CASE WHEN ? = \'queued\' THEN envelope ELSE NULL END, rev = ? WHERE direction = \'out\' AND id = ?'),
-      queuedAll: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status = 'queued' ORDER BY seq`),
-      queuedPeer: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status = 'queued' AND peer = ? ORDER BY seq`),
+      queuedAll: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status = 'queued' AND seq > ? ORDER BY seq LIMIT ?`),
+      queuedPeer: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status = 'queued' AND peer = ? AND seq > ? ORDER BY seq LIMIT ?`),
       get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE direction = ? AND id = ?`),
       count: db.prepare('SELECT COUNT(*) AS n FROM messages WHERE direction = \'out\' AND status = \'queued\'')
     }
   }
 
-  async addOutgoing (m: OutgoingMessage): Promise<MessageRecord> {
-    try {
-      const row = this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, m.text, m.status, m.createdAt, m.expiresAt, null, m.envelope) as unknown as Row
-      return toRecord(row)
-    } catch (err: any) {
-      if (String(err.message).includes('UNIQUE')) throw new InvalidEnvelopeError(`message ${m.id} exists already`)
-      throw err
-    }
+  async addOutgoing (batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>> {
+    return transaction(this.db, () => batch.map((m): MessageRecord | Error => {
+      if (this.stmt.findOut.get(m.id) != null) return new InvalidEnvelopeError(`message ${m.id} exists already`)
+      return toRecord(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, m.text, m.status, m.createdAt, m.expiresAt, null, m.envelope) as unknown as Row)
+    }))
   }
 
   async storeIncoming (batch: IncomingMessage[]): Promise<Array<StoreResult | Error>> {
@@ -92,10 +90,12 @@ export class SqliteMessageStore implements MessageStore {
     this.stmt.status.run(status, error ?? null, status, ++this.rev, id)
   }
 
-  async queued (peer?: string): Promise<OutgoingMessage[]> {
-    const rows = (peer == null ? this.stmt.queuedAll.all() : this.stmt.queuedPeer.all(peer)) as unknown as Row[]
+  async queued (peer?: string, options: { afterSeq?: number, limit?: number } = {}): Promise<QueuedMessage[]> {
+    const after = options.afterSeq ?? 0
+    const limit = options.limit ?? -1
+    const rows = (peer == null ? this.stmt.queuedAll.all(after, limit) : this.stmt.queuedPeer.all(peer, after, limit)) as unknown as Row[]
     return rows.map(r => {
-      const { seq, rev, direction, ...rest } = toRecord(r)
+      const { rev, direction, ...rest } = toRecord(r)
       return { ...rest, envelope: new Uint8Array(r.envelope ?? new Uint8Array(0)) }
     })
   }

@@ -1,6 +1,7 @@
 /**
  * The baseline: a raw libp2p echo of 1 KiB length-prefixed frames between two nodes on the same
- * transport — on one long-lived stream, and with a new stream per message.
+ * transport — on one long-lived stream, and with a new stream per message. The server runs in
+ * another process (test/bench/peer.ts), as a peer would.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { lpStream } from '@libp2p/utils'
@@ -8,6 +9,7 @@ import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { nodeTransports } from '../../node/transports.js'
+import type { Libp2p } from '@libp2p/interface'
 
 const PROTOCOL = '/ferry-bench/echo/1.0.0'
 const ONE_STREAM_MAX = 5000
@@ -21,10 +23,11 @@ function summarize (latencies: number[], elapsedMs: number): EchoResult {
   return { perS: latencies.length / (elapsedMs / 1000), p50: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.floor(sorted.length * 0.99)] }
 }
 
-export async function echoBench (listen: string): Promise<{ oneStream: EchoResult, newStream: EchoResult }> {
-  const mk = async () => createLibp2p({ addresses: { listen: [listen] }, transports: nodeTransports(), connectionEncrypters: [noise()], streamMuxers: [yamux()] })
-  const server = await mk()
-  const client = await mk()
+const mk = async (listen: string[]): Promise<Libp2p> => createLibp2p({ addresses: { listen }, transports: nodeTransports(), connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+
+/** The echo side: answers every length-prefixed frame with itself. Returns its address. */
+export async function startEchoServer (listen: string): Promise<{ node: Libp2p, address: string }> {
+  const server = await mk([listen])
   await server.handle(PROTOCOL, async (stream) => {
     const lp = lpStream(stream)
     try {
@@ -32,8 +35,14 @@ export async function echoBench (listen: string): Promise<{ oneStream: EchoResul
     } catch {}
     await stream.close().catch(() => {})
   }, { maxInboundStreams: 1024 })
+  return { node: server, address: server.getMultiaddrs()[0].toString() }
+}
+
+/** Round trips to the echo server at `address`: on one stream, and with a new stream each. */
+export async function echoBench (address: string): Promise<{ oneStream: EchoResult, newStream: EchoResult }> {
+  const client = await mk([])
   try {
-    const conn = await client.dial(multiaddr(server.getMultiaddrs()[0].toString()))
+    const conn = await client.dial(multiaddr(address))
     const data = new Uint8Array(1024).fill(7)
     const run = async (max: number, once: () => Promise<void>): Promise<EchoResult> => {
       for (let i = 0; i < 50; i++) await once() // warm up
@@ -60,6 +69,5 @@ export async function echoBench (listen: string): Promise<{ oneStream: EchoResul
     return { oneStream, newStream }
   } finally {
     await client.stop()
-    await server.stop()
   }
 }

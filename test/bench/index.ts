@@ -4,20 +4,16 @@
  *
  * Ferry counts a message only when the sender holds its verified receipt, i.e. after the receiver
  * durably committed it to SQLite. Throughput: N messages queued at once (pipelined on one stream).
- * Latency: one message at a time, from send() to the receipt being recorded.
+ * Latency: one message at a time, from send() to the receipt being recorded. The far side (echo
+ * server and receiving Ferry node) runs in its own process, as a peer does; the sender and the
+ * echo client run here.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createFerry, createIdentity } from '../../protocol/index.js'
-import { SqliteContactStore } from '../../node/store/contacts.js'
-import { SqliteMessageStore } from '../../node/store/messages.js'
-import { openDatabase } from '../../node/store/sqlite.js'
-import { nodeCrypto } from '../../node/crypto.js'
-import { nodeTransports } from '../../node/transports.js'
 import { echoBench } from './echo.js'
-import type { Ferry } from '../../protocol/index.js'
+import { ferryNode } from './nodes.js'
 
 export interface Row { name: string, unit: string, value: number, baseline?: number, ratio?: number }
 
@@ -36,28 +32,25 @@ export function percentile (sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
 }
 
-interface Node { ferry: Ferry, dir: string, delivered: (id: string) => void }
-
-async function ferryNode (listen: string, onDelivered: (id: string) => void): Promise<Node> {
-  const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'))
-  const db = openDatabase(join(dir, 'ferry.db'))
-  const messages = new SqliteMessageStore(db)
-  // observe receipts through the store the outbox writes them to
-  const markDelivered = messages.markDelivered.bind(messages)
-  messages.markDelivered = async (receipts) => { await markDelivered(receipts); for (const r of receipts) onDelivered(r.id) }
-  const ferry = await createFerry({ identity: await createIdentity(), stores: { contacts: new SqliteContactStore(db), messages }, transports: nodeTransports(), crypto: nodeCrypto(), listen: [listen] })
-  await ferry.start()
-  return { ferry, dir, delivered: onDelivered }
+/** Start the far side (test/bench/peer.ts) in a child process and read its addresses. */
+async function startPeer (listen: string): Promise<{ echo: string, ferry: string, stop(): void }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'peer.js'), listen], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', d => { out += String(d); if (out.includes('\n')) resolve(out.split('\n')[0]) })
+    child.once('exit', code => reject(new Error(`bench peer exited with ${code}`)))
+    setTimeout(() => reject(new Error('bench peer did not start within 30 s')), 30_000).unref()
+  })
+  return { ...JSON.parse(line), stop: () => child.stdin.end() }
 }
 
-async function ferryBench (transport: string): Promise<{ msgsPerS: number, latencies: number[] }> {
+async function ferryBench (remote: string): Promise<{ msgsPerS: number, latencies: number[] }> {
   const waiters = new Map<string, () => void>()
   let delivered = 0
   const onDelivered = (id: string): void => { delivered++; waiters.get(id)?.(); waiters.delete(id) }
-  const a = await ferryNode(TRANSPORTS[transport], onDelivered)
-  const b = await ferryNode(TRANSPORTS[transport], () => {})
+  const a = await ferryNode([], onDelivered)
   try {
-    await a.ferry.addContact('b', b.ferry.addresses()[0])
+    await a.ferry.addContact('b', remote)
     // warm up: connection, stream, JIT
     for (let i = 0; i < 50; i++) await a.ferry.send('b', TEXT)
     const deadline = Date.now() + 60_000
@@ -81,10 +74,7 @@ async function ferryBench (transport: string): Promise<{ msgsPerS: number, laten
     if (delivered - start < THROUGHPUT_MSGS) throw new Error(`only ${delivered - start}/${THROUGHPUT_MSGS} delivered`)
     return { msgsPerS: THROUGHPUT_MSGS / elapsed, latencies: latencies.sort((x, y) => x - y) }
   } finally {
-    await a.ferry.stop()
-    await b.ferry.stop()
-    rmSync(a.dir, { recursive: true, force: true })
-    rmSync(b.dir, { recursive: true, force: true })
+    await a.close()
   }
 }
 
@@ -101,8 +91,14 @@ async function main (): Promise<void> {
   const rows: Row[] = []
   for (const transport of Object.keys(TRANSPORTS)) {
     console.log(`measuring ${transport}...`)
-    const echo = await echoBench(TRANSPORTS[transport])
-    const ferry = await ferryBench(transport)
+    const peer = await startPeer(TRANSPORTS[transport])
+    let echo, ferry
+    try {
+      echo = await echoBench(peer.echo)
+      ferry = await ferryBench(peer.ferry)
+    } finally {
+      peer.stop()
+    }
     const p = (q: number): number => percentile(ferry.latencies, q)
     rows.push(
       { name: `dm.${transport}.msgs_per_s`, unit: 'msg/s', value: ferry.msgsPerS, baseline: echo.oneStream.perS, ratio: ferry.msgsPerS / echo.oneStream.perS },

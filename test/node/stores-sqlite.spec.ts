@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { addOut } from '../protocol/helpers.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,7 +49,7 @@ describe('SQLite stores', () => {
     const path = await databasePath()
     const first = storesOf(open(path))
     await first.contacts.add({ name: 'alice', peerId: 'peer-a', identity: new Uint8Array(32).fill(3), addresses: ['/ip4/127.0.0.1/tcp/1'], addedAt: 5 })
-    await first.messages.addOutgoing({ id: messageId(1), peer: 'peer-a', text: 'hi', status: 'queued', createdAt: 10, expiresAt: 99_999, envelope: Uint8Array.from([1, 2, 3]) })
+    await addOut(first.messages, { id: messageId(1), peer: 'peer-a', text: 'hi', status: 'queued', createdAt: 10, expiresAt: 99_999, envelope: Uint8Array.from([1, 2, 3]) })
     const stored = await first.messages.storeIncoming([{ id: messageId(2), peer: 'peer-a', text: 'hello', createdAt: 11, expiresAt: 99_999, receivedAt: 12 }])
     assert.deepEqual(stored, [{ storedAt: 12, duplicate: false }])
     const revBefore = Math.max(...(await first.messages.list()).map(m => m.rev))

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { addOut } from './helpers.js'
 import { MemoryMessageStore } from '../../protocol/memory-stores.js'
 import { Outbox } from '../../protocol/outbox.js'
 import { EnvelopeRejectedError, Rejection } from '../../protocol/services/dm/index.js'
@@ -77,7 +78,7 @@ describe('outbox', () => {
   })
 
   it('delivers a peer\'s queued messages in order and marks them delivered', async () => {
-    for (const m of [outgoing(1, ALICE), outgoing(2, BOB), outgoing(3, ALICE), outgoing(4, ALICE)]) await h.messages.addOutgoing(m)
+    for (const m of [outgoing(1, ALICE), outgoing(2, BOB), outgoing(3, ALICE), outgoing(4, ALICE)]) await addOut(h.messages, m)
     await h.outbox.flush(ALICE)
 
     assert.deepEqual(h.delivered, [1, 3, 4])
@@ -87,7 +88,7 @@ describe('outbox', () => {
   })
 
   it('flushAll tries every peer with queued messages', async () => {
-    for (const m of [outgoing(1, ALICE), outgoing(2, BOB)]) await h.messages.addOutgoing(m)
+    for (const m of [outgoing(1, ALICE), outgoing(2, BOB)]) await addOut(h.messages, m)
     await h.outbox.flushAll()
     assert.deepEqual(h.connects.map(c => c.peer).sort(), [ALICE, BOB].sort())
     assert.equal(await h.messages.countQueued(), 0)
@@ -100,7 +101,7 @@ describe('outbox', () => {
 
   it('keeps messages queued while the peer is unreachable and retries with growing delays', async () => {
     h.connectPlan = [new Error('no route'), new Error('no route'), new Error('no route')]
-    await h.messages.addOutgoing(outgoing(1, ALICE))
+    await addOut(h.messages, outgoing(1, ALICE))
     await h.outbox.flush(ALICE)
 
     assert.equal(await h.status(1), 'queued')
@@ -117,7 +118,7 @@ describe('outbox', () => {
   it('caps the retry delay at retryMaxMs', async () => {
     h = new Harness({ retryInitialMs: 10, retryMaxMs: 10 })
     h.connectPlan = [new Error('no route'), new Error('no route'), new Error('no route'), new Error('no route')]
-    await h.messages.addOutgoing(outgoing(1, ALICE))
+    await addOut(h.messages, outgoing(1, ALICE))
     await h.outbox.flush(ALICE)
     await until(async () => await h.status(1) === 'delivered')
 
@@ -129,7 +130,7 @@ describe('outbox', () => {
   it('delivers at once when the peer connects, forgetting the backoff', async () => {
     h = new Harness({ retryInitialMs: 60_000 })
     h.connectPlan = [new Error('no route')]
-    await h.messages.addOutgoing(outgoing(1, ALICE))
+    await addOut(h.messages, outgoing(1, ALICE))
     await h.outbox.flush(ALICE)
     assert.equal(await h.status(1), 'queued')
 
@@ -139,7 +140,7 @@ describe('outbox', () => {
 
   it('stops retrying after stop()', async () => {
     h.connectPlan = [new Error('no route'), new Error('no route')]
-    await h.messages.addOutgoing(outgoing(1, ALICE))
+    await addOut(h.messages, outgoing(1, ALICE))
     await h.outbox.flush(ALICE)
     h.outbox.stop()
     await new Promise(resolve => setTimeout(resolve, 4 * RETRY_MS))
@@ -150,7 +151,7 @@ describe('outbox', () => {
   it('fails a message the receiver refuses as malformed, with the reason, and goes on', async () => {
     h.rejectWith.set(1, new EnvelopeRejectedError(Rejection.Code.MALFORMED, 'payload is not padded'))
     h.rejectWith.set(2, new EnvelopeRejectedError(Rejection.Code.NOT_FOR_ME, 'another device'))
-    for (const n of [1, 2, 3]) await h.messages.addOutgoing(outgoing(n, ALICE))
+    for (const n of [1, 2, 3]) await addOut(h.messages, outgoing(n, ALICE))
     await h.outbox.flush(ALICE)
 
     const failed = await h.messages.get(outgoing(1, ALICE).id, 'out')
@@ -164,7 +165,7 @@ describe('outbox', () => {
 
   it('marks a message the receiver calls expired as expired', async () => {
     h.rejectWith.set(1, new EnvelopeRejectedError(Rejection.Code.EXPIRED, 'envelope expired'))
-    await h.messages.addOutgoing(outgoing(1, ALICE))
+    await addOut(h.messages, outgoing(1, ALICE))
     await h.outbox.flush(ALICE)
     assert.equal(await h.status(1), 'expired')
     assert.equal(await h.messages.countQueued(), 0)
@@ -172,7 +173,7 @@ describe('outbox', () => {
 
   it('retries a message after a transient failure such as a storage error', async () => {
     h.rejectWith.set(1, new EnvelopeRejectedError(Rejection.Code.STORAGE_FAILED, 'disk full'))
-    await h.messages.addOutgoing(outgoing(1, ALICE))
+    await addOut(h.messages, outgoing(1, ALICE))
     await h.outbox.flush(ALICE)
     assert.equal(await h.status(1), 'queued')
 
@@ -182,8 +183,8 @@ describe('outbox', () => {
   })
 
   it('marks already expired messages expired and never sends them', async () => {
-    await h.messages.addOutgoing(outgoing(1, ALICE, { expiresAt: NOW - 1 }))
-    await h.messages.addOutgoing(outgoing(2, ALICE, { expiresAt: NOW }))
+    await addOut(h.messages, outgoing(1, ALICE, { expiresAt: NOW - 1 }))
+    await addOut(h.messages, outgoing(2, ALICE, { expiresAt: NOW }))
     await h.outbox.flush(ALICE)
 
     assert.equal(await h.status(1), 'expired')
@@ -192,14 +193,42 @@ describe('outbox', () => {
     assert.deepEqual(h.connects, [])
   })
 
-  it('runs one more pass when flushed during a pass, so a message queued meanwhile goes too', async () => {
-    await h.messages.addOutgoing(outgoing(1, ALICE))
+  it('picks up a message queued while its pass is still reading the queue', async () => {
+    await addOut(h.messages, outgoing(1, ALICE))
     const first = h.outbox.flush(ALICE)
-    await h.messages.addOutgoing(outgoing(2, ALICE))
+    await addOut(h.messages, outgoing(2, ALICE))
     const second = h.outbox.flush(ALICE)
     await Promise.all([first, second])
 
     assert.deepEqual(h.delivered, [1, 2])
-    assert.equal(h.connects.length, 2)
+  })
+
+  it('runs one more pass when flushed after its pass read the queue, so a message queued meanwhile goes too', async () => {
+    let release = (): void => {}
+    const gate = new Promise<void>(resolve => { release = resolve })
+    const started = Promise.withResolvers<void>()
+    const delivered: number[] = []
+    const g = new Harness({
+      deliver: async (_connection, envelope) => {
+        delivered.push(envelope[0])
+        if (envelope[0] === 1) { started.resolve(); await gate }
+        return { messageId: new Uint8Array(16), envelopeHash: new Uint8Array(32), storedAt: NOW, signature: new Uint8Array(64) }
+      }
+    })
+    try {
+      await addOut(g.messages, outgoing(1, ALICE))
+      const first = g.outbox.flush(ALICE)
+      await started.promise
+      await new Promise(resolve => setTimeout(resolve, 10)) // the pass has read past message 1 and waits on it
+      await addOut(g.messages, outgoing(2, ALICE))
+      const second = g.outbox.flush(ALICE)
+      release()
+      await Promise.all([first, second])
+
+      assert.deepEqual(delivered, [1, 2])
+      assert.equal(g.connects.length, 2, 'a second pass ran')
+    } finally {
+      g.outbox.stop()
+    }
   })
 })

@@ -4,6 +4,7 @@
  * SQLite in test/node/stores-sqlite.spec.ts.
  */
 import assert from 'node:assert/strict'
+import { addOut } from './helpers.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from '../../protocol/errors.js'
 import type { Contact, FerryStores, IncomingMessage, OutgoingMessage } from '../../protocol/stores.js'
 
@@ -105,7 +106,7 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
 
     describe('MessageStore', () => {
       it('stores an outgoing message as queued and returns its record', async () => {
-        const record = await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        const record = await addOut(stores.messages, outgoing(1, ALICE, 100))
 
         assert.equal(record.id, messageId(1))
         assert.equal(record.direction, 'out')
@@ -118,15 +119,15 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
       })
 
       it('refuses an outgoing message whose id is taken', async () => {
-        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
-        await assert.rejects(stores.messages.addOutgoing(outgoing(1, BOB, 200)), InvalidEnvelopeError)
+        await addOut(stores.messages, outgoing(1, ALICE, 100))
+        await assert.rejects(addOut(stores.messages, outgoing(1, BOB, 200)), InvalidEnvelopeError)
         assert.equal((await stores.messages.get(messageId(1), 'out'))?.peer, ALICE)
       })
 
       it('returns queued messages oldest first with their envelope bytes, per peer or all', async () => {
-        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
-        await stores.messages.addOutgoing(outgoing(2, BOB, 200))
-        await stores.messages.addOutgoing(outgoing(3, ALICE, 300))
+        await addOut(stores.messages, outgoing(1, ALICE, 100))
+        await addOut(stores.messages, outgoing(2, BOB, 200))
+        await addOut(stores.messages, outgoing(3, ALICE, 300))
 
         const forAlice = await stores.messages.queued(ALICE)
         assert.deepEqual(forAlice.map(m => m.id), [messageId(1), messageId(3)])
@@ -176,7 +177,7 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
       })
 
       it('keeps outgoing and incoming ids apart', async () => {
-        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await addOut(stores.messages, outgoing(1, ALICE, 100))
         const results = await stores.messages.storeIncoming([incoming(1, BOB, 500)])
         assert.deepEqual(results, [{ storedAt: 500, duplicate: false }])
         assert.equal((await stores.messages.get(messageId(1), 'out'))?.peer, ALICE)
@@ -184,7 +185,7 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
       })
 
       it('marks messages delivered: out of the queue, with deliveredAt, once', async () => {
-        for (const n of [1, 2, 3]) await stores.messages.addOutgoing(outgoing(n, ALICE, n * 100))
+        for (const n of [1, 2, 3]) await addOut(stores.messages, outgoing(n, ALICE, n * 100))
         await stores.messages.markDelivered([
           { id: messageId(1), receipt: Uint8Array.from([9, 1]), deliveredAt: 700 },
           { id: messageId(3), receipt: Uint8Array.from([9, 3]), deliveredAt: 710 },
@@ -202,7 +203,7 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
       })
 
       it('marks a message expired, out of the queue', async () => {
-        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await addOut(stores.messages, outgoing(1, ALICE, 100))
         await stores.messages.markStatus(messageId(1), 'expired')
 
         assert.equal((await stores.messages.get(messageId(1), 'out'))?.status, 'expired')
@@ -211,7 +212,7 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
       })
 
       it('marks a message failed with the reason', async () => {
-        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        await addOut(stores.messages, outgoing(1, ALICE, 100))
         await stores.messages.markStatus(messageId(1), 'failed', 'receiver refused the message: bad padding')
 
         const got = await stores.messages.get(messageId(1), 'out')
@@ -221,10 +222,10 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
       })
 
       it('lists messages of both directions in store order, optionally for one peer', async () => {
-        await stores.messages.addOutgoing(outgoing(1, ALICE, 300))
+        await addOut(stores.messages, outgoing(1, ALICE, 300))
         await stores.messages.storeIncoming([incoming(2, BOB, 100)])
         await stores.messages.storeIncoming([incoming(3, ALICE, 200)])
-        await stores.messages.addOutgoing(outgoing(4, BOB, 50))
+        await addOut(stores.messages, outgoing(4, BOB, 50))
 
         const all = await stores.messages.list()
         assert.deepEqual(all.map(m => m.id), [1, 2, 3, 4].map(messageId))
@@ -235,8 +236,8 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
       })
 
       it('follows changes by rev: a status change bumps rev but keeps seq', async () => {
-        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
-        await stores.messages.addOutgoing(outgoing(2, ALICE, 200))
+        await addOut(stores.messages, outgoing(1, ALICE, 100))
+        await addOut(stores.messages, outgoing(2, ALICE, 200))
         await stores.messages.storeIncoming([incoming(3, ALICE, 300)])
         const before = await stores.messages.list()
         const mark = Math.max(...before.map(m => m.rev))
@@ -253,19 +254,19 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
       })
 
       it('gives every new message a higher rev than any before it', async () => {
-        const first = await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
+        const first = await addOut(stores.messages, outgoing(1, ALICE, 100))
         await stores.messages.storeIncoming([incoming(2, BOB, 200)])
         const second = await stores.messages.get(messageId(2), 'in')
-        const third = await stores.messages.addOutgoing(outgoing(3, ALICE, 300))
+        const third = await addOut(stores.messages, outgoing(3, ALICE, 300))
         assert.ok(first.rev < (second?.rev ?? -1) && (second?.rev ?? Infinity) < third.rev)
         assert.deepEqual((await stores.messages.list({ changedAfter: first.rev })).map(m => m.id), [messageId(2), messageId(3)])
       })
 
       it('counts queued outgoing messages only', async () => {
         assert.equal(await stores.messages.countQueued(), 0)
-        await stores.messages.addOutgoing(outgoing(1, ALICE, 100))
-        await stores.messages.addOutgoing(outgoing(2, BOB, 200))
-        await stores.messages.addOutgoing(outgoing(3, BOB, 300))
+        await addOut(stores.messages, outgoing(1, ALICE, 100))
+        await addOut(stores.messages, outgoing(2, BOB, 200))
+        await addOut(stores.messages, outgoing(3, BOB, 300))
         await stores.messages.storeIncoming([incoming(4, ALICE, 400)])
         await stores.messages.markStatus(messageId(3), 'expired')
         assert.equal(await stores.messages.countQueued(), 2)

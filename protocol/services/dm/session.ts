@@ -5,6 +5,7 @@
 import { pbStream } from '@libp2p/utils'
 import { MAX_ENVELOPE_BYTES } from '../../constants.js'
 import { toHex } from '../../envelope.js'
+import { afterIO } from '../../group-commit.js'
 import { DmStreamClosedError } from './errors.js'
 import { DmReply } from './pb/dm.js'
 import type { AbortOptions, Logger, Stream } from '@libp2p/interface'
@@ -76,7 +77,7 @@ export class DmSession {
     this.outgoing.push(envelope)
     if (this.outgoing.length === 1) {
       this.writing = this.writing.then(async () => {
-        await Promise.resolve()
+        await new Promise<void>(resolve => afterIO(resolve)) // let every send of this tick join
         const batch = this.outgoing.splice(0)
         await this.pb.writeV(batch, RAW)
       })
