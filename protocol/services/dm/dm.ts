@@ -107,7 +107,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
         const bytes = await pb.read(RAW, { signal: idle.signal })
         replies.push(this.answer(bytes, me, connection))
         // bounded: never hold more than maxInFlight replies for a sender that does not read them
-        if (replies.size >= this.maxInFlight) await replies.drained()
+        if (replies.size >= this.maxInFlight) await replies.below(this.maxInFlight)
       }
     } catch (err: any) {
       clearTimeout(timer)

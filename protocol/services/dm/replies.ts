@@ -12,6 +12,7 @@ export class ReplyWriter {
   private readonly queue: Slot[] = []
   private writing: Promise<void> = Promise.resolve()
   private running = false
+  private space: Array<() => void> = []
 
   constructor (private readonly pb: ProtobufStream<MessageStream>) {}
 
@@ -29,6 +30,11 @@ export class ReplyWriter {
     }
   }
 
+  /** Resolves once fewer than `n` replies wait (the oldest are written), so reading can go on. */
+  async below (n: number): Promise<void> {
+    while (this.queue.length >= n && this.running) await new Promise<void>(resolve => this.space.push(resolve))
+  }
+
   /** Resolves when every queued reply is written. */
   async drained (): Promise<void> {
     await this.writing
@@ -41,9 +47,15 @@ export class ReplyWriter {
         const batch: DmReply[] = []
         while (this.queue.length > 0 && this.queue[0].reply != null) batch.push(this.queue.shift()?.reply as DmReply)
         await this.pb.writeV(batch, DmReply)
+        this.wake()
       }
     } finally {
       this.running = false
+      this.wake()
     }
+  }
+
+  private wake (): void {
+    for (const resolve of this.space.splice(0)) resolve()
   }
 }
