@@ -70,12 +70,12 @@ export class DaemonProcess {
     return this.proc != null && this.proc.exitCode == null && this.proc.signalCode == null
   }
 
-  /** SIGTERM and wait for a clean exit. */
-  async stop (): Promise<number | null> {
+  /** Signal (SIGTERM by default) and wait for a clean exit. */
+  async stop (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     const proc = this.proc
     if (proc == null || !this.running) return proc?.exitCode ?? null
     const exited = new Promise<number | null>(resolve => proc.once('exit', code => resolve(code)))
-    proc.kill('SIGTERM')
+    proc.kill(signal)
     const code = await Promise.race([exited, sleep(15_000).then(() => { proc.kill('SIGKILL'); return -1 })])
     this.proc = undefined
     return code

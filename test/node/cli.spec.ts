@@ -1,0 +1,99 @@
+/**
+ * The CLI contract (issue 2), driven as a user would: JSON shapes, --follow, file modes, data-dir
+ * resolution, and a restarted daemon keeping its ports and WebRTC-direct certificate.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { dataDir } from '../../node/paths.js'
+import { BIN, cli, startDaemons, stopAll, waitFor } from './harness.js'
+import type { DaemonProcess } from './harness.js'
+
+describe('CLI contract', function () {
+  this.timeout(120_000)
+  let alice: DaemonProcess
+  let bob: DaemonProcess
+  const json = async (args: string[]): Promise<any> => {
+    const r = await cli([...args, '--json'])
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
+    return JSON.parse(r.stdout)
+  }
+
+  before(async () => {
+    [alice, bob] = await startDaemons('alice', 'bob')
+  })
+
+  after(async () => stopAll([alice, bob].filter(Boolean)))
+
+  it('id, invite, contact add/list, send, messages and status speak the documented JSON', async () => {
+    const id = await json(['id', '--data-dir', bob.dir])
+    assert.deepEqual(Object.keys(id).sort(), ['addresses', 'identity', 'peerId'])
+    assert.match(id.identity, /^z[1-9A-HJ-NP-Za-km-z]+$/)
+    assert.ok(id.addresses.some((a: string) => a.includes('/webrtc-direct/certhash/')), 'a webrtc-direct address with its certhash')
+
+    const { invite } = await json(['invite', '--data-dir', bob.dir])
+    assert.match(invite, /^ferry:\/\/invite\//)
+    assert.equal((await cli(['contact', 'add', 'bob', invite, '--data-dir', alice.dir])).code, 0)
+    const { invite: back } = await json(['invite', '--data-dir', alice.dir])
+    assert.equal((await cli(['contact', 'add', 'alice', back, '--data-dir', bob.dir])).code, 0)
+    const contacts = await json(['contact', 'list', '--data-dir', alice.dir])
+    assert.deepEqual(contacts.map((c: any) => [c.name, c.peerId, c.identity]), [['bob', id.peerId, id.identity]])
+
+    const sent = await json(['send', 'bob', 'über ✓', '--data-dir', alice.dir])
+    assert.match(sent.id, /^[0-9a-f]{32}$/)
+    assert.ok(['queued', 'delivered'].includes(sent.status))
+    await waitFor('delivered', async () => (await json(['messages', 'bob', '--data-dir', alice.dir]))[0]?.status === 'delivered')
+    const [m] = await json(['messages', '--data-dir', bob.dir])
+    for (const key of ['id', 'contact', 'direction', 'text', 'status', 'createdAt', 'deliveredAt']) assert.ok(key in m, `messages --json has ${key}`)
+    assert.deepEqual([m.id, m.contact, m.direction, m.text, m.status], [sent.id, 'alice', 'in', 'über ✓', 'delivered'])
+
+    const status = await json(['status', '--data-dir', alice.dir])
+    assert.equal(status.outbox, 0)
+    const conn = status.connections.find((c: any) => c.peer === id.peerId)
+    assert.deepEqual(Object.keys(conn).filter(k => ['peer', 'transport', 'remoteAddr'].includes(k)).sort(), ['peer', 'remoteAddr', 'transport'])
+    assert.equal(conn.transport, 'webrtc-direct')
+  })
+
+  it('messages --follow streams new messages as they arrive', async () => {
+    const follower = spawn(process.execPath, [BIN, 'messages', 'alice', '--follow', '--json', '--data-dir', bob.dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    follower.stdout.on('data', d => { out += String(d) })
+    try {
+      await waitFor('follower printed history', () => out.includes('über'))
+      await cli(['send', 'bob', 'followed live', '--data-dir', alice.dir])
+      await waitFor('live message streamed', () => out.includes('followed live'))
+      const line = out.split('\n').find(l => l.includes('followed live')) as string
+      assert.equal(JSON.parse(line).direction, 'in')
+    } finally {
+      follower.kill('SIGTERM')
+    }
+  })
+
+  it('keeps secrets 0600 and the data dir 0700', () => {
+    for (const f of ['identity.key', 'api-token']) assert.equal(statSync(join(alice.dir, f)).mode & 0o777, 0o600, f)
+    assert.equal(statSync(alice.dir).mode & 0o777, 0o700)
+  })
+
+  it('a restarted daemon keeps its ports and WebRTC-direct certificate, so handed-out addresses stay valid', async () => {
+    const before = (await json(['id', '--data-dir', bob.dir])).addresses
+    assert.equal(await bob.stop('SIGINT'), 0, 'Ctrl-C shuts down cleanly')
+    await bob.start() // no --listen: the saved config
+    assert.deepEqual((await json(['id', '--data-dir', bob.dir])).addresses.sort(), [...before].sort())
+  })
+
+  it('resolves the data dir from --data-dir, then FERRY_DATA_DIR, then XDG_DATA_HOME', () => {
+    const saved = { ferry: process.env.FERRY_DATA_DIR, xdg: process.env.XDG_DATA_HOME }
+    try {
+      process.env.FERRY_DATA_DIR = '/tmp/ferry-env'
+      process.env.XDG_DATA_HOME = '/tmp/xdg'
+      assert.equal(dataDir('/tmp/flag'), '/tmp/flag')
+      assert.equal(dataDir(), '/tmp/ferry-env')
+      delete process.env.FERRY_DATA_DIR
+      assert.equal(dataDir(), '/tmp/xdg/ferry')
+    } finally {
+      if (saved.ferry == null) delete process.env.FERRY_DATA_DIR; else process.env.FERRY_DATA_DIR = saved.ferry
+      if (saved.xdg == null) delete process.env.XDG_DATA_HOME; else process.env.XDG_DATA_HOME = saved.xdg
+    }
+  })
+})
