@@ -3,6 +3,7 @@
  * CLI, the control API, and raw bytes on /ferry/dm/1.0.0 from a real libp2p peer over TCP.
  */
 import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
 import { noise } from '@chainsafe/libp2p-noise'
 import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
@@ -86,6 +87,7 @@ describe('bad input', function () {
   it('CLI without a running daemon says so; a wrong API token is refused', async () => {
     const empty = tempDir()
     const r = await cli(['status', '--data-dir', empty])
+    rmSync(empty, { recursive: true, force: true })
     assert.notEqual(r.code, 0)
     assert.match(r.stderr, /no Ferry daemon is running/)
     const res = await fetch(`http://127.0.0.1:${alice.apiFile().port}/v1/status`, { headers: { authorization: 'Bearer wrong' } })
