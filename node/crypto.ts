@@ -1,14 +1,25 @@
 /**
  * node:crypto backend. Ed25519 KeyObjects are built once per key and cached, which makes a
- * sign + verify pair several times cheaper than @libp2p/crypto's per-call key import.
+ * sign + verify pair several times cheaper than @libp2p/crypto's per-call key import; X25519,
+ * ChaCha20-Poly1305, HKDF and HMAC run in OpenSSL. ML-KEM-768 is @noble/post-quantum, as in the
+ * browser, so both backends share one implementation of it.
  */
-import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, sign, verify } from 'node:crypto'
+import { checkSharedSecret, DecryptError, InvalidPublicKeyError, nobleKem } from '../protocol/index.js'
 import type { CryptoBackend } from '../protocol/index.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import type { KeyObject } from 'node:crypto'
 
 const b64u = (b: Uint8Array): string => Buffer.from(b).toString('base64url')
 const MAX_CACHED_PUBLIC_KEYS = 4096
+// DER prefixes of X25519 keys (RFC 8410): PKCS#8 private, SPKI public; the raw key follows
+const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex')
+const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex')
+
+const x25519Private = (raw: Uint8Array): KeyObject => createPrivateKey({ key: Buffer.concat([X25519_PKCS8, raw]), format: 'der', type: 'pkcs8' })
+const x25519Public = (raw: Uint8Array): KeyObject => createPublicKey({ key: Buffer.concat([X25519_SPKI, raw]), format: 'der', type: 'spki' })
+const rawPublic = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI.length))
+const rawPrivate = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }).subarray(X25519_PKCS8.length))
 
 export function nodeCrypto (): CryptoBackend {
   const privateKeys = new WeakMap<Ed25519PrivateKey, KeyObject>()
@@ -40,6 +51,52 @@ export function nodeCrypto (): CryptoBackend {
     },
     async sha256 (data) {
       return new Uint8Array(createHash('sha256').update(data).digest())
+    },
+    async sha512 (data) {
+      return new Uint8Array(createHash('sha512').update(data).digest())
+    },
+    async hmacSha256 (key, data) {
+      return new Uint8Array(createHmac('sha256', key).update(data).digest())
+    },
+    async hkdf (ikm, salt, info, length) {
+      return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length))
+    },
+    async x25519Generate () {
+      const { privateKey } = generateKeyPairSync('x25519')
+      return { privateKey: rawPrivate(privateKey), publicKey: rawPublic(createPublicKey(privateKey)) }
+    },
+    async x25519PublicKey (privateKey) {
+      return rawPublic(createPublicKey(x25519Private(privateKey)))
+    },
+    async x25519 (privateKey, publicKey) {
+      if (privateKey.byteLength !== 32 || publicKey.byteLength !== 32) throw new InvalidPublicKeyError('X25519 keys are 32 bytes')
+      let shared: Buffer
+      try {
+        shared = diffieHellman({ privateKey: x25519Private(privateKey), publicKey: x25519Public(publicKey) })
+      } catch (err: any) {
+        throw new InvalidPublicKeyError(`X25519 failed: ${err.message}`)
+      }
+      return checkSharedSecret(new Uint8Array(shared))
+    },
+    async aeadSeal (key, nonce, plaintext, aad) {
+      const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 })
+      c.setAAD(aad, { plaintextLength: plaintext.byteLength })
+      return new Uint8Array(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]))
+    },
+    async aeadOpen (key, nonce, ciphertext, aad) {
+      if (ciphertext.byteLength < 16) throw new DecryptError('ciphertext is shorter than its tag')
+      try {
+        const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 })
+        d.setAAD(aad, { plaintextLength: ciphertext.byteLength - 16 })
+        d.setAuthTag(ciphertext.subarray(ciphertext.byteLength - 16))
+        return new Uint8Array(Buffer.concat([d.update(ciphertext.subarray(0, ciphertext.byteLength - 16)), d.final()]))
+      } catch {
+        throw new DecryptError('message authentication failed')
+      }
+    },
+    ...nobleKem,
+    randomBytes (n) {
+      return new Uint8Array(randomBytes(n))
     }
   }
 }
