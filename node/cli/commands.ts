@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs'
 import { identityToString } from '../../protocol/index.js'
 import { startDaemon } from '../daemon/daemon.js'
 import { readConfig } from '../daemon/config.js'
-import { createKeyFile, loadKeyFile } from '../keyfile.js'
+import { createKeyFile, readPublic } from '../keyfile.js'
+import { newPassphrase } from '../passphrase.js'
 import { dataFiles, dataPaths } from '../paths.js'
 import { ApiClient } from './client.js'
 
@@ -30,10 +31,11 @@ const time = (ms: number | null | undefined): string => ms == null ? '-' : new D
 
 export async function init (f: Flags): Promise<void> {
   const files = dataFiles(f.dataDir)
-  const keys = await createKeyFile(files.key, f.name ?? '')
+  const keys = await createKeyFile(files.key, f.name ?? '', newPassphrase())
   const id = identityToString(keys.identity.identityKey.publicKey.raw)
-  if (f.json) return json({ identity: id, peerId: keys.identity.deviceKey.publicKey.toString(), dataDir: files.dir })
-  out(`created identity ${id}\npeer id ${keys.identity.deviceKey.publicKey.toString()}\ndata dir ${files.dir}`)
+  const protection = keys.protection === 'passphrase' ? 'protected by your passphrase' : 'protected by file permissions only (no passphrase)'
+  if (f.json) return json({ identity: id, peerId: keys.identity.deviceKey.publicKey.toString(), dataDir: files.dir, protection: keys.protection })
+  out(`created identity ${id}\npeer id ${keys.identity.deviceKey.publicKey.toString()}\ndata dir ${files.dir}\nkeys ${protection}`)
 }
 
 export async function id (f: Flags): Promise<void> {
@@ -44,8 +46,8 @@ export async function id (f: Flags): Promise<void> {
     info = live
   } else {
     // no daemon: answer from disk; addresses are the configured ones (no /p2p/ until it runs)
-    const keys = loadKeyFile(files.key)
-    info = { identity: identityToString(keys.identity.identityKey.publicKey.raw), peerId: keys.identity.deviceKey.publicKey.toString(), addresses: readConfig(files.config).listen ?? [] }
+    const pub = readPublic(files.key)
+    info = { identity: pub.identity, peerId: pub.peerId, addresses: readConfig(files.config).listen ?? [] }
   }
   if (f.json) return json(info)
   out(`identity  ${info.identity}\npeer id   ${info.peerId}`)

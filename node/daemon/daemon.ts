@@ -6,8 +6,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { keychain } from '@libp2p/keychain'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createFerry } from '../../protocol/index.js'
+import { AtRestCipher } from '../at-rest.js'
 import { nodeCrypto } from '../crypto.js'
 import { createKeyFile, loadKeyFile, writeSecretFile } from '../keyfile.js'
+import { passphrase } from '../passphrase.js'
 import { dataFiles } from '../paths.js'
 import { SqliteContactStore } from '../store/contacts.js'
 import { SqliteDatastore } from '../store/datastore.js'
@@ -50,10 +52,10 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   const files = dataFiles(opts.dataDir)
   assertNotRunning(files.api)
   if (!existsSync(files.key)) {
-    await createKeyFile(files.key, '')
+    await createKeyFile(files.key, '', passphrase())
     opts.log(`created a new identity in ${files.key}`)
   }
-  const keys = loadKeyFile(files.key)
+  const keys = loadKeyFile(files.key, () => passphrase())
   const config = readConfig(files.config)
   const listen = opts.listen != null && opts.listen.length > 0 ? opts.listen : config.listen ?? DEFAULT_LISTEN
   for (const l of listen) {
@@ -63,7 +65,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   const ferry = await createFerry({
     identity: keys.identity,
     name: keys.name,
-    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db) },
+    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, new AtRestCipher(keys.storageKey)) },
     datastore: new SqliteDatastore(db),
     services: { keychain: keychain({ pass: keys.keychainPass }) },
     transports: nodeTransports(),

@@ -1,5 +1,6 @@
 import { InvalidEnvelopeError } from '../../protocol/index.js'
 import { transaction } from './sqlite.js'
+import type { AtRestCipher } from '../at-rest.js'
 import type { Delivered, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
@@ -9,7 +10,7 @@ interface Row {
   id: string,
   direction: 'in' | 'out',
   peer: string,
-  text: string,
+  text: string | Uint8Array,
   status: MessageStatus
   created_at: number,
   expires_at: number,
@@ -20,12 +21,12 @@ interface Row {
 
 const COLUMNS = 'seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error'
 
-function toRecord (r: Row): MessageRecord {
+function toRecord (r: Row, text: string): MessageRecord {
   const m: MessageRecord = {
     id: r.id,
     peer: r.peer,
     direction: r.direction,
-    text: r.text,
+    text,
     status: r.status,
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
@@ -40,12 +41,14 @@ function toRecord (r: Row): MessageRecord {
 /**
  * Messages and the outbox in SQLite. `rev` comes from one counter so followers see every change
  * in order; writes are synchronous commits, so a resolved promise means the data is durable.
+ * With a cipher, message bodies and queued envelopes are sealed at rest, bound to their row
+ * (direction and id) so sealed values cannot be swapped between rows.
  */
 export class SqliteMessageStore implements MessageStore {
   private readonly stmt: Record<string, StatementSync>
   private rev: number
 
-  constructor (private readonly db: DatabaseSync) {
+  constructor (private readonly db: DatabaseSync, private readonly cipher?: AtRestCipher) {
     this.rev = Number((db.prepare('SELECT COALESCE(MAX(rev), 0) AS r FROM messages').get() as { r: number }).r)
     this.stmt = {
       insert: db.prepare(`INSERT INTO messages (rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, envelope)
@@ -59,12 +62,13 @@ export class SqliteMessageStore implements MessageStore {
       get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE direction = ? AND id = ?`),
       count: db.prepare('SELECT COUNT(*) AS n FROM messages WHERE direction = \'out\' AND status = \'queued\'')
     }
+    this.sealLegacyRows()
   }
 
   async addOutgoing (batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>> {
     return transaction(this.db, () => batch.map((m): MessageRecord | Error => {
       if (this.stmt.findOut.get(m.id) != null) return new InvalidEnvelopeError(`message ${m.id} exists already`)
-      return toRecord(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, m.text, m.status, m.createdAt, m.expiresAt, null, m.envelope) as unknown as Row)
+      return this.record(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, this.sealText(m.text, 'out', m.id), m.status, m.createdAt, m.expiresAt, null, this.sealBytes(m.envelope, 'out', m.id)) as unknown as Row)
     }))
   }
 
@@ -75,7 +79,7 @@ export class SqliteMessageStore implements MessageStore {
         if (old.peer !== m.peer) return new InvalidEnvelopeError('message id already used by another sender')
         return { storedAt: Number(old.delivered_at), duplicate: true }
       }
-      this.stmt.insert.get(++this.rev, m.id, 'in', m.peer, m.text, 'delivered', m.createdAt, m.expiresAt, m.receivedAt, null)
+      this.stmt.insert.get(++this.rev, m.id, 'in', m.peer, this.sealText(m.text, 'in', m.id), 'delivered', m.createdAt, m.expiresAt, m.receivedAt, null)
       return { storedAt: m.receivedAt, duplicate: false }
     }))
   }
@@ -95,8 +99,8 @@ export class SqliteMessageStore implements MessageStore {
     const limit = options.limit ?? -1
     const rows = (peer == null ? this.stmt.queuedAll.all(after, limit) : this.stmt.queuedPeer.all(peer, after, limit)) as unknown as Row[]
     return rows.map(r => {
-      const { rev, direction, ...rest } = toRecord(r)
-      return { ...rest, envelope: new Uint8Array(r.envelope ?? new Uint8Array(0)) }
+      const { rev, direction, ...rest } = this.record(r)
+      return { ...rest, envelope: this.openBytes(r.envelope ?? new Uint8Array(0), 'out', r.id) }
     })
   }
 
@@ -106,15 +110,52 @@ export class SqliteMessageStore implements MessageStore {
     if (options.peer != null) { where.push('peer = ?'); args.push(options.peer) }
     args.push(options.limit ?? -1)
     const rows = this.db.prepare(`SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...args) as unknown as Row[]
-    return rows.map(toRecord)
+    return rows.map(r => this.record(r))
   }
 
   async get (id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined> {
     const r = this.stmt.get.get(direction, id) as unknown as Row | undefined
-    return r == null ? undefined : toRecord(r)
+    return r == null ? undefined : this.record(r)
   }
 
   async countQueued (): Promise<number> {
     return Number((this.stmt.count.get() as { n: number }).n)
+  }
+
+  private aad (direction: string, id: string): Uint8Array {
+    return new TextEncoder().encode(`${direction}:${id}`)
+  }
+
+  private sealText (text: string, direction: string, id: string): string | Uint8Array {
+    return this.cipher == null ? text : this.cipher.sealText(text, this.aad(direction, id))
+  }
+
+  private sealBytes (bytes: Uint8Array, direction: string, id: string): Uint8Array {
+    return this.cipher == null ? bytes : this.cipher.seal(bytes, this.aad(direction, id))
+  }
+
+  private openBytes (bytes: Uint8Array, direction: string, id: string): Uint8Array {
+    return this.cipher == null ? new Uint8Array(bytes) : this.cipher.open(bytes, this.aad(direction, id))
+  }
+
+  private record (r: Row): MessageRecord {
+    if (typeof r.text === 'string') return toRecord(r, r.text)
+    if (this.cipher == null) throw new Error('message bodies are encrypted at rest and no key was given')
+    return toRecord(r, this.cipher.openText(r.text, this.aad(r.direction, r.id)))
+  }
+
+  /** Seal bodies and envelopes written in the clear (before encryption at rest existed). */
+  private sealLegacyRows (): void {
+    const cipher = this.cipher
+    if (cipher == null) return
+    const rows = this.db.prepare('SELECT seq, id, direction, text, envelope FROM messages WHERE typeof(text) = \'text\'').all() as unknown as Row[]
+    if (rows.length === 0) return
+    const update = this.db.prepare('UPDATE messages SET text = ?, envelope = ? WHERE seq = ?')
+    transaction(this.db, () => {
+      for (const r of rows) {
+        const aad = this.aad(r.direction, r.id)
+        update.run(cipher.sealText(r.text as string, aad), r.envelope == null ? null : cipher.seal(r.envelope, aad), r.seq)
+      }
+    })
   }
 }
