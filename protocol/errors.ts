@@ -41,3 +41,13 @@ export class InvalidReceiptError extends Error {
 export class UnreachableError extends Error {
   override name = 'UnreachableError'
 }
+
+/** A contact's identity key changed; sending is paused until the user accepts the new key. */
+export class IdentityChangedError extends Error {
+  override name = 'IdentityChangedError'
+}
+
+/** The contact's identity is not known (added by multiaddr, not by invite). */
+export class UnknownIdentityError extends Error {
+  override name = 'UnknownIdentityError'
+}

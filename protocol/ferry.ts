@@ -8,7 +8,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
-import { contactFrom } from './contacts.js'
+import { ContactBook } from './contact-book.js'
+import { defaultCrypto } from './crypto.js'
 import { DEFAULT_TTL_MS, ENVELOPE_VERSION, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from './constants.js'
 import { checkText, encodePayload, Envelope, toHex } from './envelope.js'
 import { InvalidInputError, UnknownContactError } from './errors.js'
@@ -86,6 +87,7 @@ export class Ferry {
   readonly identity: Identity
   private readonly stores: FerryStores
   private readonly outbox: Outbox
+  readonly contactBook: ContactBook
   /** new messages are committed in small batches: a burst of sends is one transaction */
   private readonly outgoing: GroupCommit<OutgoingMessage, MessageRecord>
   private readonly reach: Reach
@@ -103,12 +105,17 @@ export class Ferry {
     this.randomBytes = opts.randomBytes ?? ((n) => crypto.getRandomValues(new Uint8Array(n)))
     this.log = libp2p.logger.forComponent('ferry')
     this.reach = new Reach(libp2p)
+    this.contactBook = new ContactBook(this.stores.contacts, { identity: opts.identity.identityKey.publicKey.raw, peerId: libp2p.peerId.toString() }, opts.crypto ?? defaultCrypto, this.now)
     this.outgoing = new GroupCommit(async batch => this.stores.messages.addOutgoing(batch))
     this.outbox = new Outbox({
       messages: this.stores.messages,
       now: this.now,
       log: libp2p.logger.forComponent('ferry:outbox'),
-      connect: async (peer, options) => this.reach.connect(peer, (await this.stores.contacts.getByPeer(peer))?.addresses ?? [], options),
+      connect: async (peer, options) => {
+        const contact = await this.stores.contacts.getByPeer(peer)
+        if (contact != null) await this.contactBook.sendable(contact.name) // paused while an identity change waits
+        return this.reach.connect(peer, contact?.addresses ?? [], options)
+      },
       deliver: async (connection, envelope, options) => libp2p.services.dm.send(connection, envelope, options)
     })
   }
@@ -142,10 +149,15 @@ export class Ferry {
    * @throws InvalidInviteError | InvalidInputError | ContactExistsError
    */
   async addContact (name: string, target: string): Promise<Contact> {
-    const contact = await contactFrom(name, target, this.now())
-    if (contact.peerId === this.peerId) throw new InvalidInputError('that invite is your own')
-    await this.stores.contacts.add(contact)
+    const contact = await this.contactBook.add(name, target)
     void this.reach.connect(contact.peerId, contact.addresses).then(() => this.outbox.flush(contact.peerId), () => {})
+    return contact
+  }
+
+  /** Accept a contact's changed identity key and resume sending to it. */
+  async acceptIdentity (name: string): Promise<Contact> {
+    const contact = await this.contactBook.accept(name)
+    void this.outbox.flush(contact.peerId)
     return contact
   }
 
@@ -160,8 +172,7 @@ export class Ferry {
    */
   async send (name: string, text: string, options: { ttlMs?: number } = {}): Promise<MessageView> {
     checkText(text)
-    const contact = await this.stores.contacts.get(name)
-    if (contact == null) throw new UnknownContactError(`no contact named "${name}" (see \`ferry contact list\`)`)
+    const contact = await this.contactBook.sendable(name)
     const ttl = options.ttlMs ?? DEFAULT_TTL_MS
     if (!Number.isFinite(ttl) || ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) throw new InvalidInputError(`expiry must be between ${MIN_TTL_MS / 1000} s and ${MAX_TTL_MS / 86_400_000} days`)
     const created = this.now()

@@ -17,6 +17,13 @@ export interface Contact {
   /** multiaddr strings to try, best first */
   addresses: string[]
   addedAt: number
+  /** the user compared safety numbers and confirmed them (`ferry verify NAME --confirm`) */
+  verified?: boolean
+  /**
+   * a different identity key was seen for this contact; sending pauses until the user accepts it
+   * (`ferry verify NAME --accept`)
+   */
+  pendingIdentity?: Uint8Array
 }
 
 export interface ContactStore {

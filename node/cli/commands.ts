@@ -18,6 +18,8 @@ export interface Flags {
   name?: string
   listen: string[]
   apiPort?: number
+  confirm: boolean
+  accept: boolean
 }
 
 /** A command's usage error (wrong arguments). */
@@ -128,4 +130,32 @@ export async function status (f: Flags): Promise<void> {
   out(`peer id   ${s.peerId}\nidentity  ${s.identity}\noutbox    ${s.outbox} queued`)
   if (s.connections.length === 0) out('no connections')
   for (const c of s.connections) out(`${c.transport.padEnd(14)} ${c.contact ?? c.peer}  ${c.remoteAddr}`)
+}
+
+/**
+ * `ferry verify NAME [--confirm | --accept]`. The plain output holds no digits besides the safety
+ * number, so it can be compared (or checked by a script) as is.
+ */
+export async function verify (f: Flags, args: string[]): Promise<void> {
+  const [name] = args
+  if (name == null || args.length > 1 || (f.confirm && f.accept)) throw new UsageError('usage: ferry verify NAME [--confirm | --accept]')
+  const api = new ApiClient(f.dataDir)
+  if (f.accept) {
+    await api.post('/v1/contacts/verify', { name, action: 'accept' })
+    if (!f.json) out(`accepted ${name}'s new identity key; sending resumes. It is not verified: compare safety numbers again.`)
+  } else if (f.confirm) {
+    await api.post('/v1/contacts/verify', { name, action: 'confirm' })
+    if (!f.json) out(`${name} is now verified.`)
+  }
+  const v = await api.get(`/v1/contacts/safety?name=${encodeURIComponent(name)}`)
+  if (f.json) return json(v)
+  if (f.accept || f.confirm) return
+  if (v.pending != null) {
+    out(`WARNING: ${name}'s identity key changed. Sending is paused until you accept the new key.`)
+    out(`New safety number with ${name}:\n  ${v.pending.safetyNumber}`)
+    out(`If ${name} confirms it in person or by a trusted channel: ferry verify ${name} --accept`)
+    return
+  }
+  out(`Safety number with ${name}:\n  ${v.safetyNumber}`)
+  out(v.verified ? 'Status: verified.' : `Status: not verified. Compare it with ${name}'s screen, then run: ferry verify ${name} --confirm`)
 }

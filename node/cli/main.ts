@@ -12,6 +12,8 @@ const VERSION = '0.1.0'
 const OPTIONS = {
   json: { type: 'boolean', default: false },
   follow: { type: 'boolean', default: false },
+  confirm: { type: 'boolean', default: false },
+  accept: { type: 'boolean', default: false },
   'data-dir': { type: 'string' },
   name: { type: 'string' },
   listen: { type: 'string', multiple: true },
@@ -33,6 +35,9 @@ usage:
   ferry send NAME TEXT [--json]                  queue a message; prints its id and status
   ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes
   ferry status [--json]                          connections and outbox size
+  ferry verify NAME [--confirm | --accept] [--json]
+                                                 safety number; --confirm marks the contact verified;
+                                                 --accept takes a changed identity key and resumes sending
 
 every command takes --data-dir DIR (default $FERRY_DATA_DIR, else $XDG_DATA_HOME/ferry, else ~/.local/share/ferry)`
 
@@ -44,7 +49,8 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
   contact: commands.contact,
   send: commands.send,
   messages: commands.messages,
-  status: commands.status
+  status: commands.status,
+  verify: commands.verify
 }
 
 export async function main (argv: string[]): Promise<number> {
@@ -75,7 +81,7 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write('ferry: --api-port must be a port number\n')
     return 2
   }
-  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort }
+  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept }
   try {
     await command(flags, args)
     return 0

@@ -18,7 +18,9 @@ const STATUS: Record<string, number> = {
   InvalidInviteError: 400,
   MessageTooLargeError: 413,
   UnknownContactError: 404,
-  ContactExistsError: 409
+  ContactExistsError: 409,
+  IdentityChangedError: 409,
+  UnknownIdentityError: 409
 }
 
 class HttpError extends Error {
@@ -27,7 +29,15 @@ class HttpError extends Error {
 
 /** JSON shape of a contact in the API and `ferry contact list --json`. */
 export function contactJson (c: Contact): Record<string, unknown> {
-  return { name: c.name, peerId: c.peerId, identity: c.identity == null ? null : identityToString(c.identity), addresses: c.addresses, addedAt: c.addedAt }
+  return {
+    name: c.name,
+    peerId: c.peerId,
+    identity: c.identity == null ? null : identityToString(c.identity),
+    addresses: c.addresses,
+    addedAt: c.addedAt,
+    verified: c.verified === true,
+    identityChanged: c.pendingIdentity != null
+  }
 }
 
 /** JSON shape of a message in the API and `ferry messages --json`. */
@@ -93,6 +103,16 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     case 'POST /v1/contacts': {
       const body = await readJson(req)
       return send(res, 201, contactJson(await ferry.addContact(body.name, body.target)))
+    }
+    case 'GET /v1/contacts/safety': {
+      const v = await ferry.contactBook.safety(url.searchParams.get('name') ?? '')
+      return send(res, 200, { contact: v.contact, verified: v.verified, safetyNumber: v.digits, qr: Buffer.from(v.qr).toString('base64'), pending: v.pending == null ? null : { safetyNumber: v.pending.digits, qr: Buffer.from(v.pending.qr).toString('base64') } })
+    }
+    case 'POST /v1/contacts/verify': {
+      const body = await readJson(req)
+      if (body.action === 'confirm') return send(res, 200, contactJson(await ferry.contactBook.confirm(body.name)))
+      if (body.action === 'accept') return send(res, 200, contactJson(await ferry.acceptIdentity(body.name)))
+      throw new HttpError(400, 'action must be "confirm" or "accept"')
     }
     case 'GET /v1/messages': {
       const contact = url.searchParams.get('contact') ?? undefined

@@ -34,7 +34,10 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX messages_outbox ON messages (status, peer) WHERE direction = 'out';
    CREATE INDEX messages_peer ON messages (peer, seq);
    CREATE INDEX messages_rev ON messages (rev);
-   CREATE TABLE datastore (key TEXT PRIMARY KEY, value BLOB NOT NULL);`
+   CREATE TABLE datastore (key TEXT PRIMARY KEY, value BLOB NOT NULL);`,
+  // 2: safety-number verification and identity changes (issue 3)
+  `ALTER TABLE contacts ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE contacts ADD COLUMN pending_identity BLOB;`
 ]
 
 export interface OpenOptions {

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
 import { dataDir } from '../../node/paths.js'
+import { createIdentity, createInvite } from '../../protocol/index.js'
 import { BIN, cli, startDaemons, stopAll, waitFor } from './harness.js'
 import type { DaemonProcess } from './harness.js'
 
@@ -80,6 +82,38 @@ describe('CLI contract', function () {
     assert.equal(await bob.stop('SIGINT'), 0, 'Ctrl-C shuts down cleanly')
     await bob.start() // no --listen: the saved config
     assert.deepEqual((await json(['id', '--data-dir', bob.dir])).addresses.sort(), [...before].sort())
+  })
+
+  it('verify: both sides see the same 60-digit safety number; --confirm marks the contact verified', async () => {
+    const a = await cli(['verify', 'bob', '--data-dir', alice.dir])
+    const b = await cli(['verify', 'alice', '--data-dir', bob.dir])
+    assert.equal(a.code, 0, a.stderr)
+    const digits = (s: string): string => s.replace(/[^0-9]/g, '')
+    assert.equal(digits(a.stdout).length, 60)
+    assert.equal(digits(a.stdout), digits(b.stdout))
+    assert.match(a.stdout, /not verified/)
+    assert.equal((await cli(['verify', 'bob', '--confirm', '--data-dir', alice.dir])).code, 0)
+    assert.equal((await json(['contact', 'list', '--data-dir', alice.dir]))[0].verified, true)
+    assert.match((await cli(['verify', 'bob', '--data-dir', alice.dir])).stdout, /Status: verified/)
+  })
+
+  it('a changed identity key pauses sending with a clear warning until accepted', async () => {
+    const other = await createIdentity()
+    const addrs = (await json(['id', '--data-dir', bob.dir])).addresses.map((a: string) => multiaddr(a).decapsulateCode(421))
+    // bob reinstalled: an invite from a new identity (and device) under the same contact name
+    const forged = await createInvite(other, addrs, { now: Date.now() })
+    const readd = await cli(['contact', 'add', 'bob', forged, '--data-dir', alice.dir])
+    assert.equal(readd.code, 0, readd.stderr)
+    const [bobContact] = await json(['contact', 'list', '--data-dir', alice.dir])
+    assert.equal(bobContact.identityChanged, true)
+    assert.equal(bobContact.verified, false, 'a changed key is no longer verified')
+    const paused = await cli(['send', 'bob', 'should not go', '--data-dir', alice.dir])
+    assert.notEqual(paused.code, 0)
+    assert.match(paused.stderr, /identity key changed: sending is paused/)
+    assert.match((await cli(['verify', 'bob', '--data-dir', alice.dir])).stdout, /WARNING: bob's identity key changed/)
+    assert.equal((await cli(['verify', 'bob', '--accept', '--data-dir', alice.dir])).code, 0)
+    const resumed = await cli(['send', 'bob', 'after accepting', '--data-dir', alice.dir])
+    assert.equal(resumed.code, 0, resumed.stderr)
   })
 
   it('resolves the data dir from --data-dir, then FERRY_DATA_DIR, then XDG_DATA_HOME', () => {

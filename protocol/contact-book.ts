@@ -1,0 +1,113 @@
+/**
+ * ContactBook: the user's contacts and what Ferry knows about their identities — adding by invite
+ * or multiaddr, safety numbers and verification, and identity changes that pause sending until
+ * the user accepts the new key (issue 3 scope 6).
+ */
+import { contactFrom } from './contacts.js'
+import { equalBytes } from './envelope.js'
+import { IdentityChangedError, InvalidInputError, UnknownContactError, UnknownIdentityError } from './errors.js'
+import { safetyNumber } from './safety.js'
+import type { CryptoBackend } from './crypto.js'
+import type { SafetyNumber } from './safety.js'
+import type { Contact, ContactStore } from './stores.js'
+
+export interface SafetyView extends SafetyNumber {
+  contact: string
+  verified: boolean
+  /** the new key's safety number, when the contact's identity changed and was not accepted yet */
+  pending?: SafetyNumber
+}
+
+export class ContactBook {
+  constructor (private readonly store: ContactStore, private readonly me: { identity: Uint8Array, peerId: string }, private readonly crypto: CryptoBackend, private readonly now: () => number) {}
+
+  /**
+   * Add a contact from an invite or a multiaddr. Adding a name again with the same peer refreshes
+   * its addresses; with an invite carrying another identity key, the change must be accepted.
+   *
+   * @throws InvalidInviteError | InvalidInputError | ContactExistsError
+   */
+  async add (name: string, target: string): Promise<Contact> {
+    const contact = await contactFrom(name, target, this.now())
+    if (contact.peerId === this.me.peerId) throw new InvalidInputError('that invite is your own')
+    const existing = await this.store.get(name)
+    if (existing == null) {
+      await this.store.add(contact)
+      return contact
+    }
+    const updated: Contact = { ...existing, peerId: contact.peerId, addresses: contact.addresses }
+    if (contact.identity != null) Object.assign(updated, this.withIdentity(existing, contact.identity))
+    await this.store.update(updated)
+    return updated
+  }
+
+  /** @throws UnknownContactError */
+  async get (name: string): Promise<Contact> {
+    const c = await this.store.get(name)
+    if (c == null) throw new UnknownContactError(`no contact named "${name}" (see \`ferry contact list\`)`)
+    return c
+  }
+
+  /**
+   * The contact named `name`, if messages may go to it now.
+   *
+   * @throws UnknownContactError | IdentityChangedError
+   */
+  async sendable (name: string): Promise<Contact> {
+    const c = await this.get(name)
+    if (c.pendingIdentity != null) {
+      throw new IdentityChangedError(`${name}'s identity key changed: sending is paused. Compare the new safety number (\`ferry verify ${name}\`) and accept it with \`ferry verify ${name} --accept\``)
+    }
+    return c
+  }
+
+  /** An identity key was seen for `peer` (invite, session setup). A different one pauses sending. */
+  async identitySeen (peer: string, identity: Uint8Array): Promise<Contact | undefined> {
+    const c = await this.store.getByPeer(peer)
+    if (c == null) return undefined
+    const changed = this.withIdentity(c, identity)
+    if (changed.identity === c.identity && changed.pendingIdentity === c.pendingIdentity) return c
+    const updated = { ...c, ...changed }
+    await this.store.update(updated)
+    return updated
+  }
+
+  /** Fields to set when `identity` is seen for contact `c`. */
+  private withIdentity (c: Contact, identity: Uint8Array): Pick<Contact, 'identity' | 'pendingIdentity' | 'verified'> {
+    if (c.identity == null) return { identity, pendingIdentity: undefined, verified: c.verified }
+    if (equalBytes(c.identity, identity)) return { identity: c.identity, pendingIdentity: c.pendingIdentity, verified: c.verified }
+    return { identity: c.identity, pendingIdentity: identity, verified: false }
+  }
+
+  /**
+   * The safety number of this user and contact `name`.
+   *
+   * @throws UnknownContactError | UnknownIdentityError
+   */
+  async safety (name: string): Promise<SafetyView> {
+    const c = await this.get(name)
+    if (c.identity == null) throw new UnknownIdentityError(`${name}'s identity key is not known yet: add them by invite, or exchange a message first`)
+    const view: SafetyView = { contact: name, verified: c.verified === true, ...await safetyNumber(this.me.identity, c.identity, this.crypto) }
+    if (c.pendingIdentity != null) view.pending = await safetyNumber(this.me.identity, c.pendingIdentity, this.crypto)
+    return view
+  }
+
+  /** The user compared the safety number: mark the contact verified. */
+  async confirm (name: string): Promise<Contact> {
+    const c = await this.get(name)
+    if (c.identity == null) throw new UnknownIdentityError(`${name}'s identity key is not known yet`)
+    if (c.pendingIdentity != null) throw new IdentityChangedError(`${name}'s identity key changed: accept the new key first (\`ferry verify ${name} --accept\`)`)
+    const updated = { ...c, verified: true }
+    await this.store.update(updated)
+    return updated
+  }
+
+  /** Accept a changed identity key: it replaces the old one, unverified; sending resumes. */
+  async accept (name: string): Promise<Contact> {
+    const c = await this.get(name)
+    if (c.pendingIdentity == null) throw new InvalidInputError(`${name}'s identity key has not changed; nothing to accept`)
+    const updated: Contact = { ...c, identity: c.pendingIdentity, pendingIdentity: undefined, verified: false }
+    await this.store.update(updated)
+    return updated
+  }
+}
