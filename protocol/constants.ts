@@ -4,7 +4,7 @@
 export const MAX_TEXT_BYTES = 64 * 1024
 
 /** Payload size buckets: every payload is padded up to one of these so sizes leak little. */
-export const PAYLOAD_BUCKETS = [256, 1024, 4096, 16384, 65536, 65536 + 1024] as const
+export const PAYLOAD_BUCKETS = [256, 1024, 4096, 16384, 65536, 65536 + 4096] as const
 
 /** Hard cap on an encoded envelope; decoders reject larger frames before allocating. */
 export const MAX_ENVELOPE_BYTES = PAYLOAD_BUCKETS[PAYLOAD_BUCKETS.length - 1] + 512
@@ -27,7 +27,7 @@ export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000
 
 /** Invite link scheme and format version. */
 export const INVITE_PREFIX = 'ferry://invite/'
-export const INVITE_VERSION = 1
+export const INVITE_VERSION = 2
 
 /** Outbox retry backoff: first retry, growth factor and ceiling. */
 export const RETRY_INITIAL_MS = 1_000

@@ -30,7 +30,7 @@ export async function contactFrom (name: string, target: string, now: number): P
   const text = String(target ?? '').trim()
   if (text.startsWith(INVITE_PREFIX) || text.startsWith('ferry:')) {
     const inv = await parseInvite(text, now)
-    return { name, peerId: inv.peerId.toString(), identity: inv.identity, addresses: inv.addresses.map(a => a.toString()), addedAt: now }
+    return { name, peerId: inv.peerId.toString(), identity: inv.identity, addresses: inv.addresses.map(a => a.toString()), addedAt: now, bundle: inv.bundle }
   }
   if (!text.startsWith('/')) {
     throw new InvalidInputError(`"${text.slice(0, 40)}" is neither a Ferry invite (${INVITE_PREFIX}...) nor a multiaddr (/ip4/.../p2p/...)`)

@@ -4,14 +4,14 @@
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { ContactBook } from './contact-book.js'
 import { defaultCrypto } from './crypto.js'
-import { DEFAULT_TTL_MS, ENVELOPE_VERSION, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from './constants.js'
-import { checkText, encodePayload, Envelope, toHex } from './envelope.js'
+import { DEFAULT_TTL_MS, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from './constants.js'
+import { checkText, toHex } from './envelope.js'
 import { InvalidInputError, UnknownContactError } from './errors.js'
 import { identityToString } from './identity.js'
 import { GroupCommit } from './group-commit.js'
@@ -19,9 +19,16 @@ import { Inbox } from './inbox.js'
 import { createInvite } from './invite.js'
 import { Outbox } from './outbox.js'
 import { Reach, transportOf } from './reach.js'
+import { decodeBundle, encodeBundle, verifyBundle } from './crypto/bundle.js'
+import { createBundle } from './crypto/prekeys.js'
+import { freshBundle, upkeepPrekeys } from './prekey-upkeep.js'
+import { sealEnvelope } from './sealing.js'
+import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
+import { NoSessionError, Sessions } from './sessions.js'
 import type { CryptoBackend } from './crypto.js'
 import type { Identity } from './identity.js'
+import type { Bundles } from './services/bundle/index.js'
 import type { DirectMessages } from './services/dm/index.js'
 import type { Contact, FerryStores, MessageRecord, OutgoingMessage } from './stores.js'
 import type { TransportName } from './reach.js'
@@ -73,6 +80,12 @@ export interface MessageView extends MessageRecord {
   contact: string
 }
 
+/** The Ferry services on the libp2p node. */
+export interface FerryServices extends Record<string, unknown> {
+  dm: DirectMessages
+  bundles: Bundles
+}
+
 /** Connection limits, chosen deliberately (js-libp2p doc/LIMITS.md): a messenger has tens of contacts, not thousands. */
 export const CONNECTION_LIMITS = {
   maxConnections: 200,
@@ -83,11 +96,13 @@ export const CONNECTION_LIMITS = {
 }
 
 export class Ferry {
-  readonly libp2p: Libp2p<{ dm: DirectMessages }>
+  readonly libp2p: Libp2p<FerryServices>
   readonly identity: Identity
   private readonly stores: FerryStores
   private readonly outbox: Outbox
   readonly contactBook: ContactBook
+  private readonly sessions: Sessions
+  private readonly crypto: CryptoBackend
   /** new messages are committed in small batches: a burst of sends is one transaction */
   private readonly outgoing: GroupCommit<OutgoingMessage, MessageRecord>
   private readonly reach: Reach
@@ -96,7 +111,7 @@ export class Ferry {
   private readonly log: Logger
   private readonly name: string
 
-  constructor (libp2p: Libp2p<{ dm: DirectMessages }>, opts: FerryOptions) {
+  constructor (libp2p: Libp2p<FerryServices>, opts: FerryOptions, parts: { sessions: Sessions, contactBook: ContactBook, crypto: CryptoBackend }) {
     this.libp2p = libp2p
     this.identity = opts.identity
     this.stores = opts.stores
@@ -105,7 +120,9 @@ export class Ferry {
     this.randomBytes = opts.randomBytes ?? ((n) => crypto.getRandomValues(new Uint8Array(n)))
     this.log = libp2p.logger.forComponent('ferry')
     this.reach = new Reach(libp2p)
-    this.contactBook = new ContactBook(this.stores.contacts, { identity: opts.identity.identityKey.publicKey.raw, peerId: libp2p.peerId.toString() }, opts.crypto ?? defaultCrypto, this.now)
+    this.contactBook = parts.contactBook
+    this.sessions = parts.sessions
+    this.crypto = parts.crypto
     this.outgoing = new GroupCommit(async batch => this.stores.messages.addOutgoing(batch))
     this.outbox = new Outbox({
       messages: this.stores.messages,
@@ -126,6 +143,7 @@ export class Ferry {
 
   /** Start libp2p, dial every contact and flush the outbox. */
   async start (): Promise<void> {
+    await upkeepPrekeys(this.crypto, this.identity, this.stores.prekeys, this.now())
     this.libp2p.addEventListener('connection:open', (evt) => this.outbox.onConnect(evt.detail.remotePeer.toString()))
     await this.libp2p.start()
     void this.dialContacts()
@@ -177,23 +195,21 @@ export class Ferry {
     if (!Number.isFinite(ttl) || ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) throw new InvalidInputError(`expiry must be between ${MIN_TTL_MS / 1000} s and ${MAX_TTL_MS / 86_400_000} days`)
     const created = this.now()
     const id = this.randomBytes(MESSAGE_ID_BYTES)
-    const payload = encodePayload({
-      sender: this.identity.identityKey.publicKey.raw,
-      senderDevice: this.libp2p.peerId.toMultihash().bytes,
-      deviceSignature: this.identity.deviceSignature,
-      text,
-      sentAt: created
+    const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + ttl }
+    const content = { sender: this.identity.identityKey.publicKey.raw, senderDevice: this.libp2p.peerId.toMultihash().bytes, deviceSignature: this.identity.deviceSignature, text, sentAt: created }
+    // encrypt and queue in order per peer; the session state is written with the message
+    const written = await this.sessions.serialize(contact.peerId, async () => {
+      const bundle = await this.sessions.has(contact.peerId) ? undefined : contact.bundle ?? await this.fetchBundle(contact)
+      const { envelope, record } = await sealEnvelope(this.sessions, contact.peerId, fields, content, bundle)
+      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text, status: 'queued', createdAt: created, expiresAt: created + ttl, envelope, session: record }) }
     })
-    const envelope = Envelope.encode({
-      version: ENVELOPE_VERSION,
-      id,
-      recipient: contact.identity ?? new Uint8Array(0),
-      recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes,
-      created,
-      expiresAt: created + ttl,
-      payload
-    })
-    const record = await this.outgoing.add({ id: toHex(id), peer: contact.peerId, text, status: 'queued', createdAt: created, expiresAt: created + ttl, envelope })
+    let record: MessageRecord
+    try {
+      record = await written.done
+    } catch (err) {
+      this.sessions.forget(contact.peerId)
+      throw err
+    }
     void this.outbox.flush(contact.peerId)
     return { ...record, contact: contact.name }
   }
@@ -228,10 +244,31 @@ export class Ferry {
     return { peerId: this.peerId, identity: identityToString(this.identity.identityKey.publicKey.raw), addresses: this.addresses(), connections, outbox: await this.stores.messages.countQueued() }
   }
 
-  /** A signed invite link for this node. */
+  /** A signed invite link for this node, with a prekey bundle (no one-time prekey: an invite may reach several people). */
   async invite (options: { ttlMs?: number } = {}): Promise<string> {
     const addrs = this.libp2p.getMultiaddrs().map(a => a.decapsulateCode(421))
-    return createInvite(this.identity, addrs, { name: this.name, now: this.now(), ttlMs: options.ttlMs })
+    const bundle = await createBundle(this.crypto, this.identity, this.stores.prekeys, { withOneTime: false })
+    return createInvite(this.identity, addrs, { name: this.name, now: this.now(), ttlMs: options.ttlMs, bundle })
+  }
+
+  /**
+   * Ask a contact's device for its prekey bundle over `/ferry/bundle` (contacts added by multiaddr).
+   *
+   * @throws NoSessionError when the contact cannot be reached | IdentityChangedError
+   */
+  private async fetchBundle (contact: Contact): Promise<Uint8Array> {
+    let bytes: Uint8Array
+    try {
+      const connection = await this.reach.connect(contact.peerId, contact.addresses)
+      bytes = await this.libp2p.services.bundles.fetch(connection)
+    } catch (err: any) {
+      throw new NoSessionError(`cannot start an encrypted session with ${contact.name}: no prekey bundle (add them by invite, or be online together once): ${err.message}`)
+    }
+    const bundle = decodeBundle(bytes)
+    await verifyBundle(this.crypto, bundle)
+    await this.contactBook.identitySeen(contact.peerId, bundle.identity)
+    await this.contactBook.sendable(contact.name) // throws if that identity differs from the known one
+    return bytes
   }
 }
 
@@ -244,7 +281,11 @@ export class Ferry {
  */
 export async function createFerry (opts: FerryOptions): Promise<Ferry> {
   const now = opts.now ?? Date.now
-  const inbox = new Inbox({ messages: opts.stores.messages, now })
+  const crypto = opts.crypto ?? defaultCrypto
+  const { messages, contacts, prekeys } = opts.stores
+  const sessions = new Sessions({ crypto, me: opts.identity, prekeys, load: async peer => messages.session(peer) })
+  const contactBook = new ContactBook(contacts, { identity: opts.identity.identityKey.publicKey.raw, peerId: peerIdFromPrivateKey(opts.identity.deviceKey).toString() }, crypto, now)
+  const inbox = new Inbox({ messages, sessions, now, onIdentity: async (peer, identity) => contactBook.identitySeen(peer, identity) })
   const libp2p = await createLibp2p({
     start: false,
     privateKey: opts.identity.deviceKey,
@@ -260,8 +301,9 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
       ...(opts.services ?? {}),
       identify: identify(),
       ping: ping(),
-      dm: directMessages({ receiver: inbox, now, crypto: opts.crypto })
+      dm: directMessages({ receiver: inbox, now, crypto }),
+      bundles: bundles({ provide: async () => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now())) })
     }
-  }) as unknown as Libp2p<{ dm: DirectMessages }>
-  return new Ferry(libp2p, opts)
+  }) as unknown as Libp2p<FerryServices>
+  return new Ferry(libp2p, opts, { sessions, contactBook, crypto })
 }

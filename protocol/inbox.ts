@@ -1,11 +1,15 @@
 /**
- * Inbox: where envelopes received over `/ferry/dm` are opened and durably stored. Arrivals are
+ * Inbox: where envelopes received over `/ferry/dm` are decrypted and durably stored. Arrivals are
  * committed in small batches (GroupCommit, DESIGN.md invariant 3): every `accept` resolves only
- * after the transaction holding its message has committed.
+ * after the transaction holding its message — and the session state that decrypted it — has
+ * committed. A message seen before is recognised by id before any decryption.
  */
-import { decodePayload, equalBytes, toHex } from './envelope.js'
+import { equalBytes, toHex } from './envelope.js'
 import { InvalidEnvelopeError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
+import { verifyDevice } from './identity.js'
+import { decodeContent, envelopeAd, openPayload } from './sealing.js'
+import type { Sessions } from './sessions.js'
 import type { EnvelopeReceiver } from './services/dm/index.js'
 import type { IncomingMessage, MessageStore, StoreResult } from './stores.js'
 import type { Envelope } from './pb/ferry.js'
@@ -14,40 +18,76 @@ import type { PeerId } from '@libp2p/interface'
 /** Largest number of messages committed in one transaction. */
 export const MAX_BATCH = 128
 
+/** The payload could not be decrypted: no session, a forged or stale message, a tampered byte. */
+export class UndecryptableError extends InvalidEnvelopeError {
+  override name = 'UndecryptableError'
+}
+
 export interface InboxInit {
   messages: MessageStore
+  sessions: Sessions
   now(): number
   /** called after a new (not duplicate) message is durably stored */
   onStored?(message: IncomingMessage): void
+  /** a decrypted message proved that `peer` holds `identity` */
+  onIdentity?(peer: string, identity: Uint8Array): Promise<unknown>
 }
 
 export class Inbox implements EnvelopeReceiver {
   private readonly commits: GroupCommit<IncomingMessage, StoreResult>
+  private readonly inflight = new Map<string, Promise<{ storedAt: number }>>()
 
   constructor (private readonly init: InboxInit) {
     this.commits = new GroupCommit(async batch => init.messages.storeIncoming(batch), MAX_BATCH)
   }
 
   /**
-   * Open an envelope from `from` and store it.
+   * Decrypt an envelope from `from` and store it.
    *
-   * @throws InvalidEnvelopeError when the payload is malformed or claims another sender device
+   * @throws InvalidEnvelopeError (UndecryptableError when decryption fails) — nothing is stored
    */
   async accept (env: Envelope, _bytes: Uint8Array, from: PeerId): Promise<{ storedAt: number }> {
-    const content = decodePayload(env.payload)
-    // The connection is Noise-authenticated: a payload may only speak for the device that sent it.
-    if (!equalBytes(content.senderDevice, from.toMultihash().bytes)) {
-      throw new InvalidEnvelopeError('payload names a sender device other than the connection\'s peer')
+    const peer = from.toString()
+    const id = toHex(env.id)
+    const earlier = await this.init.messages.storedAt(id, peer)
+    if (earlier != null) return { storedAt: earlier }
+    const key = `${peer}/${id}`
+    const running = this.inflight.get(key)
+    if (running != null) return running
+    const work = this.open(env, from, peer, id).finally(() => this.inflight.delete(key))
+    this.inflight.set(key, work)
+    return work
+  }
+
+  private async open (env: Envelope, from: PeerId, peer: string, id: string): Promise<{ storedAt: number }> {
+    const sealed = openPayload(env)
+    const sessions = this.init.sessions
+    // decrypt in order per peer, but let the commit of one message overlap the next decryption
+    const { stored, message, identity } = await sessions.serialize(peer, async () => {
+      let decrypted
+      try {
+        decrypted = await sessions.decrypt(peer, sealed, envelopeAd(env))
+      } catch (err: any) {
+        throw new UndecryptableError(`cannot decrypt the message (${err.name}): ${err.message}`)
+      }
+      const content = decodeContent(decrypted.plaintext)
+      // The connection is Noise-authenticated: a message may only speak for the device that sent it.
+      if (!equalBytes(content.senderDevice, from.toMultihash().bytes)) throw new InvalidEnvelopeError('message names a sender device other than the connection\'s peer')
+      if (!equalBytes(content.sender, decrypted.senderIdentity)) throw new InvalidEnvelopeError('message names an identity other than its session\'s')
+      if (sealed.initial.byteLength > 0 && !await verifyDevice(content.sender, content.senderDevice, content.deviceSignature)) {
+        throw new InvalidEnvelopeError('sender device certificate does not verify')
+      }
+      const message: IncomingMessage = { id, peer, text: content.text, createdAt: env.created, expiresAt: env.expiresAt, receivedAt: this.init.now(), session: decrypted.record }
+      return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity }
+    })
+    let result: StoreResult
+    try {
+      result = await stored
+    } catch (err) {
+      sessions.forget(peer) // the state that decrypted it was not written: reload it
+      throw err
     }
-    const message: IncomingMessage = {
-      id: toHex(env.id),
-      peer: from.toString(),
-      text: content.text,
-      createdAt: env.created,
-      expiresAt: env.expiresAt,
-      receivedAt: this.init.now()
-    }
-    const result = await this.commits.add(message)
+    await this.init.onIdentity?.(peer, identity)
     if (!result.duplicate) this.init.onStored?.(message)
     return { storedAt: result.storedAt }
   }

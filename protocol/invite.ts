@@ -8,9 +8,14 @@ import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import { DEFAULT_INVITE_TTL_MS, INVITE_PREFIX, INVITE_VERSION } from './constants.js'
+import { decodeBundle, encodeBundle, verifyBundle } from './crypto/bundle.js'
+import { defaultCrypto } from './crypto.js'
+import { equalBytes } from './envelope.js'
 import { InvalidInviteError } from './errors.js'
 import { peerIdFromBytes, verifyDevice } from './identity.js'
 import { Invite } from './pb/ferry.js'
+import type { PrekeyBundle } from './crypto/bundle.js'
+import type { CryptoBackend } from './crypto.js'
 import type { Identity } from './identity.js'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -27,6 +32,8 @@ export interface InviteInfo {
   addresses: Multiaddr[]
   name: string
   expiresAt: number
+  /** encoded PrekeyBundle, verified */
+  bundle: Uint8Array
 }
 
 function signedPart (inv: Invite): Uint8Array {
@@ -40,7 +47,7 @@ function signedPart (inv: Invite): Uint8Array {
  * @example
  * const link = await createInvite(me, addrs, { name: 'alice', now: Date.now() })
  */
-export async function createInvite (me: Identity, addresses: Multiaddr[], opts: { name?: string, now: number, ttlMs?: number }): Promise<string> {
+export async function createInvite (me: Identity, addresses: Multiaddr[], opts: { name?: string, now: number, ttlMs?: number, bundle: PrekeyBundle }): Promise<string> {
   const inv: Invite = {
     version: INVITE_VERSION,
     identity: me.identityKey.publicKey.raw,
@@ -49,7 +56,8 @@ export async function createInvite (me: Identity, addresses: Multiaddr[], opts: 
     addresses: addresses.map(a => a.bytes),
     name: opts.name ?? '',
     expiresAt: opts.now + (opts.ttlMs ?? DEFAULT_INVITE_TTL_MS),
-    signature: new Uint8Array(0)
+    signature: new Uint8Array(0),
+    bundle: encodeBundle(opts.bundle)
   }
   inv.signature = await me.identityKey.sign(signedPart(inv))
   return INVITE_PREFIX + toString(Invite.encode(inv), 'base64url')
@@ -61,7 +69,7 @@ export async function createInvite (me: Identity, addresses: Multiaddr[], opts: 
  * @throws InvalidInviteError saying why: not a ferry invite, truncated, unsupported version,
  * tampered (signature), or expired
  */
-export async function parseInvite (link: string, now: number): Promise<InviteInfo> {
+export async function parseInvite (link: string, now: number, crypto: CryptoBackend = defaultCrypto): Promise<InviteInfo> {
   const text = link.trim()
   if (!text.startsWith(INVITE_PREFIX)) throw new InvalidInviteError(`not a Ferry invite: expected a link starting with ${INVITE_PREFIX}`)
   if (text.length > MAX_INVITE_CHARS) throw new InvalidInviteError('invite is too long')
@@ -72,6 +80,7 @@ export async function parseInvite (link: string, now: number): Promise<InviteInf
     throw new InvalidInviteError('invite is truncated or corrupted (it does not decode)')
   }
   if (inv.version === 0 || inv.identity.byteLength !== 32 || inv.signature.byteLength === 0) throw new InvalidInviteError('invite is truncated or corrupted (missing identity or signature)')
+  if (inv.version === 1) throw new InvalidInviteError('this invite is from an older Ferry (version 1) and carries no encryption keys: ask for a new invite')
   if (inv.version !== INVITE_VERSION) throw new InvalidInviteError(`invite version ${inv.version} is not supported by this Ferry (expected ${INVITE_VERSION})`)
   let ok = false
   try {
@@ -86,5 +95,13 @@ export async function parseInvite (link: string, now: number): Promise<InviteInf
   } catch {
     throw new InvalidInviteError('invite holds a malformed address')
   }
-  return { identity: inv.identity, peerId: peerIdFromBytes(inv.peerId), deviceSignature: inv.deviceSignature, addresses, name: inv.name, expiresAt: inv.expiresAt }
+  let bundle: PrekeyBundle
+  try {
+    bundle = decodeBundle(inv.bundle)
+    await verifyBundle(crypto, bundle)
+  } catch (err: any) {
+    throw new InvalidInviteError(`invite prekey bundle is invalid: ${err.message}`)
+  }
+  if (!equalBytes(bundle.identity, inv.identity)) throw new InvalidInviteError('invite prekey bundle belongs to another identity')
+  return { identity: inv.identity, peerId: peerIdFromBytes(inv.peerId), deviceSignature: inv.deviceSignature, addresses, name: inv.name, expiresAt: inv.expiresAt, bundle: inv.bundle }
 }

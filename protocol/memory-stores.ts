@@ -2,6 +2,7 @@
  * In-memory stores for unit tests and in-process simulation. Same contract as SQLite/IndexedDB
  * (the compliance suite in test/protocol/stores.suite.ts runs against all of them), not durable.
  */
+import { MemoryPrekeyStore } from './crypto/prekeys.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from './errors.js'
 import type { Contact, ContactStore, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from './stores.js'
 
@@ -39,6 +40,7 @@ interface Row extends MessageRecord { envelope?: Uint8Array, receipt?: Uint8Arra
 
 export class MemoryMessageStore implements MessageStore {
   private readonly rows = new Map<string, Row>()
+  private readonly sessions = new Map<string, Uint8Array>()
   private seq = 0
   private rev = 0
 
@@ -46,8 +48,10 @@ export class MemoryMessageStore implements MessageStore {
     return batch.map(m => {
       const key = `out:${m.id}`
       if (this.rows.has(key)) return new InvalidEnvelopeError(`message ${m.id} exists already`)
-      const row: Row = { ...m, envelope: m.envelope.slice(), direction: 'out', seq: ++this.seq, rev: ++this.rev }
+      const { session, ...fields } = m
+      const row: Row = { ...fields, envelope: m.envelope.slice(), direction: 'out', seq: ++this.seq, rev: ++this.rev }
       this.rows.set(key, row)
+      if (session != null) this.sessions.set(m.peer, session.slice())
       return strip(row)
     })
   }
@@ -59,6 +63,7 @@ export class MemoryMessageStore implements MessageStore {
         if (old.peer !== m.peer) return new InvalidEnvelopeError('message id already used by another sender')
         return { storedAt: old.deliveredAt ?? 0, duplicate: true }
       }
+      if (m.session != null) this.sessions.set(m.peer, m.session.slice())
       this.rows.set(`in:${m.id}`, { id: m.id, peer: m.peer, direction: 'in', text: m.text, status: 'delivered', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: m.receivedAt, seq: ++this.seq, rev: ++this.rev })
       return { storedAt: m.receivedAt, duplicate: false }
     })
@@ -101,6 +106,15 @@ export class MemoryMessageStore implements MessageStore {
     return row == null ? undefined : strip(row)
   }
 
+  async storedAt (id: string, peer: string): Promise<number | undefined> {
+    const row = this.rows.get(`in:${id}`)
+    return row?.peer === peer ? row.deliveredAt : undefined
+  }
+
+  async session (peer: string): Promise<Uint8Array | undefined> {
+    return this.sessions.get(peer)?.slice()
+  }
+
   async countQueued (): Promise<number> {
     return (await this.queued()).length
   }
@@ -113,5 +127,5 @@ function strip (row: Row): MessageRecord {
 
 /** Fresh in-memory stores. */
 export function memoryStores (): FerryStores {
-  return { contacts: new MemoryContactStore(), messages: new MemoryMessageStore() }
+  return { contacts: new MemoryContactStore(), messages: new MemoryMessageStore(), prekeys: new MemoryPrekeyStore() }
 }

@@ -3,6 +3,7 @@
  * (browser/) implement them; `memory-stores.ts` serves unit tests; one compliance suite runs
  * against every implementation. Every write resolves only once it is durable.
  */
+import type { PrekeyStore } from './crypto/prekeys.js'
 
 /** Where a message is in its life (DESIGN.md "Delivery"). */
 export type MessageStatus = 'queued' | 'stored' | 'delivered' | 'read' | 'expired' | 'failed'
@@ -24,6 +25,8 @@ export interface Contact {
    * (`ferry verify NAME --accept`)
    */
   pendingIdentity?: Uint8Array
+  /** the contact's encoded PrekeyBundle from its invite: first contact needs no network */
+  bundle?: Uint8Array
 }
 
 export interface ContactStore {
@@ -58,6 +61,8 @@ export interface MessageRecord {
 /** An outgoing message with the exact envelope bytes to (re)send while it is queued. */
 export interface OutgoingMessage extends Omit<MessageRecord, 'seq' | 'rev' | 'direction'> {
   envelope: Uint8Array
+  /** the peer's session record after encrypting this message, written in the same transaction */
+  session?: Uint8Array
 }
 
 /** A queued outgoing message as the outbox reads it: with its store order. */
@@ -72,6 +77,8 @@ export interface IncomingMessage {
   createdAt: number
   expiresAt: number
   receivedAt: number
+  /** the peer's session record after decrypting this message, written in the same transaction */
+  session?: Uint8Array
 }
 
 /** A receipt for an outgoing message. */
@@ -112,6 +119,10 @@ export interface MessageStore {
   get(id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined>
   /** number of queued outgoing messages */
   countQueued(): Promise<number>
+  /** when a received message with this id from this peer was stored, if it was */
+  storedAt(id: string, peer: string): Promise<number | undefined>
+  /** the Double Ratchet session record kept for a peer (written only with a message) */
+  session(peer: string): Promise<Uint8Array | undefined>
 }
 
 export interface ListOptions {
@@ -123,4 +134,6 @@ export interface ListOptions {
 export interface FerryStores {
   contacts: ContactStore
   messages: MessageStore
+  /** this device's prekeys (PQXDH) */
+  prekeys: PrekeyStore
 }

@@ -20,7 +20,8 @@ const STATUS: Record<string, number> = {
   UnknownContactError: 404,
   ContactExistsError: 409,
   IdentityChangedError: 409,
-  UnknownIdentityError: 409
+  UnknownIdentityError: 409,
+  NoSessionError: 409
 }
 
 class HttpError extends Error {

@@ -14,6 +14,7 @@ import { dataFiles } from '../paths.js'
 import { SqliteContactStore } from '../store/contacts.js'
 import { SqliteDatastore } from '../store/datastore.js'
 import { SqliteMessageStore } from '../store/messages.js'
+import { SqlitePrekeyStore } from '../store/prekeys.js'
 import { openDatabase } from '../store/sqlite.js'
 import { DEFAULT_LISTEN, nodeTransports } from '../transports.js'
 import { serveApi } from './api.js'
@@ -62,10 +63,11 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
     try { multiaddr(l) } catch (err: any) { throw new Error(`--listen ${l}: ${err.message}`) }
   }
   const db = openDatabase(files.db)
+  const cipher = new AtRestCipher(keys.storageKey)
   const ferry = await createFerry({
     identity: keys.identity,
     name: keys.name,
-    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, new AtRestCipher(keys.storageKey)) },
+    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, cipher), prekeys: new SqlitePrekeyStore(db, cipher) },
     datastore: new SqliteDatastore(db),
     services: { keychain: keychain({ pass: keys.keychainPass }) },
     transports: nodeTransports(),

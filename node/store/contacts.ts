@@ -2,13 +2,14 @@ import { ContactExistsError, UnknownContactError } from '../../protocol/index.js
 import type { Contact, ContactStore } from '../../protocol/index.js'
 import type { DatabaseSync } from 'node:sqlite'
 
-interface ContactRow { name: string, peer_id: string, identity: Uint8Array | null, addresses: string, added_at: number, verified: number, pending_identity: Uint8Array | null }
+interface ContactRow { name: string, peer_id: string, identity: Uint8Array | null, addresses: string, added_at: number, verified: number, pending_identity: Uint8Array | null, bundle: Uint8Array | null }
 
 function toContact (r: ContactRow): Contact {
   const c: Contact = { name: r.name, peerId: r.peer_id, addresses: JSON.parse(r.addresses), addedAt: Number(r.added_at) }
   if (r.identity != null) c.identity = new Uint8Array(r.identity)
   if (Number(r.verified) === 1) c.verified = true
   if (r.pending_identity != null) c.pendingIdentity = new Uint8Array(r.pending_identity)
+  if (r.bundle != null) c.bundle = new Uint8Array(r.bundle)
   return c
 }
 
@@ -20,13 +21,13 @@ export class SqliteContactStore implements ContactStore {
     const byPeer = await this.getByPeer(c.peerId)
     if (byPeer != null) throw new ContactExistsError(`that peer is already your contact "${byPeer.name}"`)
     if (await this.get(c.name) != null) throw new ContactExistsError(`a contact named "${c.name}" exists already`)
-    this.db.prepare('INSERT INTO contacts (name, peer_id, identity, addresses, added_at, verified, pending_identity) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(c.name, c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null)
+    this.db.prepare('INSERT INTO contacts (name, peer_id, identity, addresses, added_at, verified, pending_identity, bundle) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(c.name, c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null)
   }
 
   async update (c: Contact): Promise<void> {
-    const r = this.db.prepare('UPDATE contacts SET peer_id = ?, identity = ?, addresses = ?, added_at = ?, verified = ?, pending_identity = ? WHERE name = ?')
-      .run(c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.name)
+    const r = this.db.prepare('UPDATE contacts SET peer_id = ?, identity = ?, addresses = ?, added_at = ?, verified = ?, pending_identity = ?, bundle = ? WHERE name = ?')
+      .run(c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.name)
     if (Number(r.changes) === 0) throw new UnknownContactError(`no contact named "${c.name}"`)
   }
 

@@ -60,7 +60,9 @@ export class SqliteMessageStore implements MessageStore {
       queuedAll: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status = 'queued' AND seq > ? ORDER BY seq LIMIT ?`),
       queuedPeer: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status = 'queued' AND peer = ? AND seq > ? ORDER BY seq LIMIT ?`),
       get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE direction = ? AND id = ?`),
-      count: db.prepare('SELECT COUNT(*) AS n FROM messages WHERE direction = \'out\' AND status = \'queued\'')
+      count: db.prepare('SELECT COUNT(*) AS n FROM messages WHERE direction = \'out\' AND status = \'queued\''),
+      putSession: db.prepare('INSERT INTO sessions (peer, record) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET record = excluded.record'),
+      getSession: db.prepare('SELECT record FROM sessions WHERE peer = ?')
     }
     this.sealLegacyRows()
   }
@@ -68,7 +70,9 @@ export class SqliteMessageStore implements MessageStore {
   async addOutgoing (batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>> {
     return transaction(this.db, () => batch.map((m): MessageRecord | Error => {
       if (this.stmt.findOut.get(m.id) != null) return new InvalidEnvelopeError(`message ${m.id} exists already`)
-      return this.record(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, this.sealText(m.text, 'out', m.id), m.status, m.createdAt, m.expiresAt, null, this.sealBytes(m.envelope, 'out', m.id)) as unknown as Row)
+      const record = this.record(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, this.sealText(m.text, 'out', m.id), m.status, m.createdAt, m.expiresAt, null, this.sealBytes(m.envelope, 'out', m.id)) as unknown as Row)
+      if (m.session != null) this.putSession(m.peer, m.session)
+      return record
     }))
   }
 
@@ -80,6 +84,7 @@ export class SqliteMessageStore implements MessageStore {
         return { storedAt: Number(old.delivered_at), duplicate: true }
       }
       this.stmt.insert.get(++this.rev, m.id, 'in', m.peer, this.sealText(m.text, 'in', m.id), 'delivered', m.createdAt, m.expiresAt, m.receivedAt, null)
+      if (m.session != null) this.putSession(m.peer, m.session)
       return { storedAt: m.receivedAt, duplicate: false }
     }))
   }
@@ -120,6 +125,20 @@ export class SqliteMessageStore implements MessageStore {
 
   async countQueued (): Promise<number> {
     return Number((this.stmt.count.get() as { n: number }).n)
+  }
+
+  async storedAt (id: string, peer: string): Promise<number | undefined> {
+    const row = this.stmt.findIn.get(id) as { peer: string, delivered_at: number } | undefined
+    return row?.peer === peer ? Number(row.delivered_at) : undefined
+  }
+
+  async session (peer: string): Promise<Uint8Array | undefined> {
+    const row = this.stmt.getSession.get(peer) as { record: Uint8Array } | undefined
+    return row == null ? undefined : this.openBytes(row.record, 'session', peer)
+  }
+
+  private putSession (peer: string, record: Uint8Array): void {
+    this.stmt.putSession.run(peer, this.sealBytes(record, 'session', peer))
   }
 
   private aad (direction: string, id: string): Uint8Array {

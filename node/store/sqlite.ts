@@ -37,7 +37,20 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE datastore (key TEXT PRIMARY KEY, value BLOB NOT NULL);`,
   // 2: safety-number verification and identity changes (issue 3)
   `ALTER TABLE contacts ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
-   ALTER TABLE contacts ADD COLUMN pending_identity BLOB;`
+   ALTER TABLE contacts ADD COLUMN pending_identity BLOB;`,
+  // 3: end-to-end encryption (issue 3): prekeys, replay marks, Double Ratchet sessions; records sealed
+  `CREATE TABLE prekeys (
+     kind TEXT NOT NULL CHECK (kind IN ('dh', 'signed', 'kem')),
+     id INTEGER NOT NULL,
+     current INTEGER NOT NULL DEFAULT 0,
+     retired_at INTEGER,
+     record BLOB NOT NULL,
+     PRIMARY KEY (kind, id)
+   );
+   CREATE TABLE one_time_prekeys (id INTEGER PRIMARY KEY AUTOINCREMENT, issued INTEGER NOT NULL DEFAULT 0, record BLOB NOT NULL);
+   CREATE TABLE seen_initial (hash BLOB PRIMARY KEY, signed_prekey_id INTEGER NOT NULL);
+   CREATE TABLE sessions (peer TEXT PRIMARY KEY, record BLOB NOT NULL);
+   ALTER TABLE contacts ADD COLUMN bundle BLOB;`
 ]
 
 export interface OpenOptions {

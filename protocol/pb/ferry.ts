@@ -230,6 +230,141 @@ export namespace Envelope {
   }
 }
 
+export interface Sealed {
+  initial: Uint8Array
+  header: Uint8Array
+  ciphertext: Uint8Array
+}
+
+export namespace Sealed {
+  let _codec: Codec<Sealed>
+
+  export const codec = (): Codec<Sealed> => {
+    if (_codec == null) {
+      _codec = message<Sealed>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.initial != null && obj.initial.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.initial)
+        }
+
+        if ((obj.header != null && obj.header.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.header)
+        }
+
+        if ((obj.ciphertext != null && obj.ciphertext.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.ciphertext)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          initial: uint8ArrayAlloc(0),
+          header: uint8ArrayAlloc(0),
+          ciphertext: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.initial = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.header = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.ciphertext = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.initial`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.header`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.ciphertext`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SealedInitialFieldEvent {
+    field: '$.initial'
+    value: Uint8Array
+  }
+
+  export interface SealedHeaderFieldEvent {
+    field: '$.header'
+    value: Uint8Array
+  }
+
+  export interface SealedCiphertextFieldEvent {
+    field: '$.ciphertext'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<Sealed>): Uint8Array {
+    return encodeMessage(obj, Sealed.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Sealed>): Sealed {
+    return decodeMessage(buf, Sealed.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Sealed>): Generator<SealedInitialFieldEvent | SealedHeaderFieldEvent | SealedCiphertextFieldEvent> {
+    return streamMessage(buf, Sealed.codec(), opts)
+  }
+}
+
 export interface Content {
   sender: Uint8Array
   senderDevice: Uint8Array
@@ -420,6 +555,7 @@ export interface Invite {
   name: string
   expiresAt: number
   signature: Uint8Array
+  bundle: Uint8Array
 }
 
 export namespace Invite {
@@ -474,6 +610,11 @@ export namespace Invite {
           w.bytes(obj.signature)
         }
 
+        if ((obj.bundle != null && obj.bundle.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.bundle)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -486,7 +627,8 @@ export namespace Invite {
           addresses: [],
           name: '',
           expiresAt: 0,
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          bundle: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -529,6 +671,10 @@ export namespace Invite {
             }
             case 8: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.bundle = reader.bytes()
               break
             }
             default: {
@@ -614,6 +760,13 @@ export namespace Invite {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.bundle`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -667,6 +820,11 @@ export namespace Invite {
     value: Uint8Array
   }
 
+  export interface InviteBundleFieldEvent {
+    field: '$.bundle'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Invite>): Uint8Array {
     return encodeMessage(obj, Invite.codec())
   }
@@ -675,7 +833,7 @@ export namespace Invite {
     return decodeMessage(buf, Invite.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InviteVersionFieldEvent | InviteIdentityFieldEvent | InvitePeerIdFieldEvent | InviteDeviceSignatureFieldEvent | InviteAddressesFieldEvent | InviteNameFieldEvent | InviteExpiresAtFieldEvent | InviteSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InviteVersionFieldEvent | InviteIdentityFieldEvent | InvitePeerIdFieldEvent | InviteDeviceSignatureFieldEvent | InviteAddressesFieldEvent | InviteNameFieldEvent | InviteExpiresAtFieldEvent | InviteSignatureFieldEvent | InviteBundleFieldEvent> {
     return streamMessage(buf, Invite.codec(), opts)
   }
 }

@@ -15,6 +15,7 @@ import { createIdentity, identityToString } from '../../protocol/index.js'
 import { addOut } from '../protocol/helpers.js'
 import { storeCompliance } from '../protocol/stores.suite.js'
 import { SqliteContactStore } from '../../node/store/contacts.js'
+import { SqlitePrekeyStore } from '../../node/store/prekeys.js'
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ferry-at-rest-'))
 
@@ -107,7 +108,8 @@ describe('encryption at rest', function () {
     storeCompliance('SQLite sealed', () => {
       const db = openDatabase(join(dir(), 'ferry.db'))
       opened.push(db)
-      return { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, new AtRestCipher(AtRestCipher.generateKey())) }
+      const cipher = new AtRestCipher(AtRestCipher.generateKey())
+      return { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, cipher), prekeys: new SqlitePrekeyStore(db, cipher) }
     })
   })
 })

@@ -10,7 +10,8 @@ import { lpStream } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { Content, DM_PROTOCOL, Envelope, ENVELOPE_VERSION, pad } from '../../protocol/index.js'
+import { createBundle, createIdentity, createInvite, defaultCrypto, DM_PROTOCOL, Envelope, generatePrekeys, MemoryPrekeyStore, parseInvite, sealEnvelope, Sessions } from '../../protocol/index.js'
+import type { Identity } from '../../protocol/index.js'
 import { DmReply } from '../../protocol/services/dm/pb/dm.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { cli, startDaemons, stopAll, tempDir, waitFor } from './harness.js'
@@ -21,13 +22,25 @@ describe('bad input', function () {
   this.timeout(120_000)
   let alice: DaemonProcess
   let raw: Libp2p
+  // the raw peer speaks Ferry's protocols by hand: its own identity, prekeys and sessions
+  let me: Identity
+  let sessions: Sessions
+  let aliceBundle: Uint8Array
+  const records = new Map<string, Uint8Array>()
 
   before(async () => {
     [alice] = await startDaemons('alice')
-    raw = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    aliceId = (await alice.api.get('/v1/id')).peerId
+    me = await createIdentity()
+    const prekeys = new MemoryPrekeyStore()
+    await generatePrekeys(defaultCrypto, me, prekeys, { oneTime: 0 })
+    sessions = new Sessions({ crypto: defaultCrypto, me, prekeys, load: async peer => records.get(peer) })
+    raw = await createLibp2p({ privateKey: me.deviceKey, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
     await raw.start()
-    // the raw peer becomes a contact, so its messages show with a name
-    await alice.api.post('/v1/contacts', { name: 'raw', target: raw.getMultiaddrs()[0]?.toString() ?? `/ip4/127.0.0.1/tcp/1/p2p/${raw.peerId.toString()}` })
+    const invite = await createInvite(me, raw.getMultiaddrs().map(a => a.decapsulateCode(421)), { now: Date.now(), bundle: await createBundle(defaultCrypto, me, prekeys, { withOneTime: false }) })
+    // the raw peer becomes a contact (by invite), so its messages show with a name
+    await alice.api.post('/v1/contacts', { name: 'raw', target: invite })
+    aliceBundle = (await parseInvite((await alice.api.get('/v1/invite')).invite, Date.now())).bundle
   })
 
   after(async () => {
@@ -41,16 +54,13 @@ describe('bad input', function () {
     return conn.newStream(DM_PROTOCOL)
   }
 
-  function envelope (text: string, id = crypto.getRandomValues(new Uint8Array(16))): Uint8Array {
-    return Envelope.encode({
-      version: ENVELOPE_VERSION,
-      id,
-      recipient: new Uint8Array(0),
-      recipientDevice: peerIdFromString(alice.api ? aliceId : '').toMultihash().bytes,
-      created: Date.now(),
-      expiresAt: Date.now() + 60_000,
-      payload: pad(Content.encode({ sender: new Uint8Array(32), senderDevice: raw.peerId.toMultihash().bytes, deviceSignature: new Uint8Array(0), text, sentAt: Date.now() }))
-    })
+  /** A properly sealed envelope from the raw peer to alice (a session record is kept like a node would). */
+  async function envelope (text: string, id = crypto.getRandomValues(new Uint8Array(16))): Promise<Uint8Array> {
+    const fields = { id, recipient: new Uint8Array(0), recipientDevice: peerIdFromString(aliceId).toMultihash().bytes, created: Date.now(), expiresAt: Date.now() + 60_000 }
+    const content = { sender: me.identityKey.publicKey.raw, senderDevice: raw.peerId.toMultihash().bytes, deviceSignature: me.deviceSignature, text, sentAt: Date.now() }
+    const { envelope, record } = await sessions.serialize(aliceId, async () => sealEnvelope(sessions, aliceId, fields, content, aliceBundle))
+    records.set(aliceId, record)
+    return envelope
   }
   let aliceId = ''
 
@@ -60,7 +70,6 @@ describe('bad input', function () {
   }
 
   it('CLI: unknown contact, malformed invite or multiaddr, empty and oversized text', async () => {
-    aliceId = (await alice.api.get('/v1/id')).peerId
     const d = ['--data-dir', alice.dir]
     const cases: Array<[string[], RegExp]> = [
       [['send', 'nobody', 'hi', ...d], /no contact named "nobody"/],
@@ -123,7 +132,7 @@ describe('bad input', function () {
   })
 
   it('a replayed envelope is acknowledged again but stored once', async () => {
-    const env = envelope('replayed once')
+    const env = await envelope('replayed once')
     const s = await dmStream()
     const lp = lpStream(s)
     await lp.write(env)
@@ -144,11 +153,34 @@ describe('bad input', function () {
     assert.equal(stored[0].contact, 'raw')
   })
 
+  it('a tampered envelope is refused as undecryptable; the session keeps working for honest messages', async () => {
+    const s = await dmStream()
+    const lp = lpStream(s)
+    const good = Envelope.decode(await envelope('before tampering'))
+    await lp.write(Envelope.encode(good))
+    assert.ok(DmReply.decode(await lp.read()).receipt != null)
+    const bad = Envelope.decode(await envelope('tampered'))
+    bad.payload = bad.payload.slice()
+    bad.payload[60] ^= 0x01 // inside the ratchet ciphertext or header
+    await lp.write(Envelope.encode(bad))
+    assert.match(DmReply.decode(await lp.read()).rejection?.reason ?? '', /cannot decrypt|does not decode/)
+    const moved = Envelope.decode(await envelope('moved in time'))
+    moved.expiresAt += 1 // an outer field a hop might change: bound into the ratchet AD
+    await lp.write(Envelope.encode(moved))
+    assert.match(DmReply.decode(await lp.read()).rejection?.reason ?? '', /cannot decrypt/)
+    await lp.write(await envelope('after tampering'))
+    assert.ok(DmReply.decode(await lp.read()).receipt != null, 'honest messages still decrypt')
+    await s.close()
+    const texts = (await alice.messages('in')).map(m => m.text)
+    assert.ok(texts.includes('before tampering') && texts.includes('after tampering'))
+    assert.ok(!texts.includes('tampered') && !texts.includes('moved in time'))
+  })
+
   it('expired envelopes and envelopes for another device are refused', async () => {
-    const expired = Envelope.decode(envelope('too late'))
+    const expired = Envelope.decode(await envelope('too late'))
     expired.created = Date.now() - 120_000
     expired.expiresAt = Date.now() - 60_000
-    const other = Envelope.decode(envelope('not yours'))
+    const other = Envelope.decode(await envelope('not yours'))
     other.recipientDevice = raw.peerId.toMultihash().bytes
     const s = await dmStream()
     const lp = lpStream(s)

@@ -8,7 +8,8 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { dataDir } from '../../node/paths.js'
-import { createIdentity, createInvite } from '../../protocol/index.js'
+import { createIdentity } from '../../protocol/index.js'
+import { inviteWithBundle } from '../protocol/helpers.js'
 import { BIN, cli, startDaemons, stopAll, waitFor } from './harness.js'
 import type { DaemonProcess } from './harness.js'
 
@@ -101,7 +102,7 @@ describe('CLI contract', function () {
     const other = await createIdentity()
     const addrs = (await json(['id', '--data-dir', bob.dir])).addresses.map((a: string) => multiaddr(a).decapsulateCode(421))
     // bob reinstalled: an invite from a new identity (and device) under the same contact name
-    const forged = await createInvite(other, addrs, { now: Date.now() })
+    const forged = await inviteWithBundle(other, addrs, { now: Date.now() })
     const readd = await cli(['contact', 'add', 'bob', forged, '--data-dir', alice.dir])
     assert.equal(readd.code, 0, readd.stderr)
     const [bobContact] = await json(['contact', 'list', '--data-dir', alice.dir])

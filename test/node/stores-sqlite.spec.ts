@@ -7,6 +7,7 @@ import { Key } from 'interface-datastore'
 import { SqliteContactStore } from '../../node/store/contacts.js'
 import { SqliteDatastore } from '../../node/store/datastore.js'
 import { SqliteMessageStore } from '../../node/store/messages.js'
+import { SqlitePrekeyStore } from '../../node/store/prekeys.js'
 import { openDatabase } from '../../node/store/sqlite.js'
 import { messageId, storeCompliance } from '../protocol/stores.suite.js'
 import type { FerryStores } from '../../protocol/stores.js'
@@ -30,7 +31,7 @@ describe('SQLite stores', () => {
   }
 
   function storesOf (db: DatabaseSync): FerryStores {
-    return { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db) }
+    return { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db), prekeys: new SqlitePrekeyStore(db) }
   }
 
   afterEach(async () => {

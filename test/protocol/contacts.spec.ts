@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { checkContactName, contactFrom } from '../../protocol/contacts.js'
 import { InvalidInputError, InvalidInviteError } from '../../protocol/errors.js'
 import { createIdentity } from '../../protocol/identity.js'
-import { createInvite } from '../../protocol/invite.js'
+import { inviteWithBundle } from './helpers.js'
 
 const NOW = 1_700_000_000_000
 const PEER = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'
@@ -25,7 +25,7 @@ describe('contacts', () => {
   describe('contactFrom', () => {
     it('takes peer id, identity and addresses from an invite', async () => {
       const me = await createIdentity()
-      const link = await createInvite(me, [multiaddr('/ip4/10.0.0.2/tcp/4001')], { now: NOW })
+      const link = await inviteWithBundle(me, [multiaddr('/ip4/10.0.0.2/tcp/4001')], { now: NOW })
       const c = await contactFrom('alice', link, NOW + 1)
 
       assert.equal(c.name, 'alice')
@@ -36,7 +36,7 @@ describe('contacts', () => {
     })
 
     it('passes an expired invite\'s error through', async () => {
-      const link = await createInvite(await createIdentity(), [], { now: NOW, ttlMs: 1_000 })
+      const link = await inviteWithBundle(await createIdentity(), [], { now: NOW, ttlMs: 1_000 })
       await assert.rejects(contactFrom('alice', link, NOW + 1_000), (err: Error) => err instanceof InvalidInviteError && /expired/.test(err.message))
     })
 

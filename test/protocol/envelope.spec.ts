@@ -21,7 +21,7 @@ describe('envelope', () => {
       assert.deepEqual(pad(new Uint8Array(0)), Uint8Array.from([0x80, ...new Uint8Array(255)]))
       assert.equal(pad(new Uint8Array(255)).byteLength, 256)
       assert.equal(pad(new Uint8Array(256)).byteLength, 1024)
-      assert.equal(pad(new Uint8Array(65536)).byteLength, 65536 + 1024)
+      assert.equal(pad(new Uint8Array(65536)).byteLength, 65536 + 4096)
     })
 
     it('refuses data with no bucket large enough', () => {

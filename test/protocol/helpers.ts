@@ -1,3 +1,9 @@
+import { createBundle, generatePrekeys, MemoryPrekeyStore } from '../../protocol/crypto/prekeys.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
+import { createInvite } from '../../protocol/invite.js'
+import type { PrekeyBundle } from '../../protocol/crypto/bundle.js'
+import type { Identity } from '../../protocol/identity.js'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { MessageRecord, MessageStore, OutgoingMessage } from '../../protocol/stores.js'
 
 /** Store one outgoing message through the batch API; throws its Error like a single insert would. */
@@ -5,4 +11,16 @@ export async function addOut (store: MessageStore, message: OutgoingMessage): Pr
   const [result] = await store.addOutgoing([message])
   if (result instanceof Error) throw result
   return result
+}
+
+/** A prekey bundle for `identity` from a fresh in-memory prekey store. */
+export async function bundleFor (identity: Identity): Promise<PrekeyBundle> {
+  const store = new MemoryPrekeyStore()
+  await generatePrekeys(defaultCrypto, identity, store, { oneTime: 0 })
+  return createBundle(defaultCrypto, identity, store, { withOneTime: false })
+}
+
+/** createInvite with a bundle made for the identity. */
+export async function inviteWithBundle (identity: Identity, addresses: Multiaddr[], opts: { name?: string, now: number, ttlMs?: number }): Promise<string> {
+  return createInvite(identity, addresses, { ...opts, bundle: await bundleFor(identity) })
 }

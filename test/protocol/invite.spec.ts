@@ -6,7 +6,10 @@ import { toString } from 'uint8arrays/to-string'
 import { DEFAULT_INVITE_TTL_MS, INVITE_PREFIX } from '../../protocol/constants.js'
 import { InvalidInviteError } from '../../protocol/errors.js'
 import { createIdentity, signDevice } from '../../protocol/identity.js'
-import { createInvite, MAX_INVITE_CHARS, parseInvite } from '../../protocol/invite.js'
+import { MAX_INVITE_CHARS, parseInvite } from '../../protocol/invite.js'
+import { encodeBundle } from '../../protocol/crypto/bundle.js'
+import { concat } from 'uint8arrays/concat'
+import { bundleFor, inviteWithBundle } from './helpers.js'
 import { Invite } from '../../protocol/pb/ferry.js'
 import type { Identity } from '../../protocol/identity.js'
 
@@ -34,7 +37,7 @@ describe('invite', () => {
 
   before(async () => {
     me = await createIdentity()
-    link = await createInvite(me, ADDRS, { name: 'alice', now: NOW, ttlMs: 60_000 })
+    link = await inviteWithBundle(me, ADDRS, { name: 'alice', now: NOW, ttlMs: 60_000 })
   })
 
   it('round-trips identity, device, addresses, name and expiry', async () => {
@@ -50,7 +53,7 @@ describe('invite', () => {
   })
 
   it('is valid for the default TTL and tolerates surrounding whitespace', async () => {
-    const plain = await createInvite(me, [], { now: NOW })
+    const plain = await inviteWithBundle(me, [], { now: NOW })
     const info = await parseInvite(`  ${plain}\n`, NOW)
     assert.equal(info.expiresAt, NOW + DEFAULT_INVITE_TTL_MS)
     assert.equal(info.name, '')
@@ -75,7 +78,7 @@ describe('invite', () => {
   it('refuses an invite whose device certificate is not the identity\'s', async () => {
     const other = await createIdentity()
     const forged = { ...me, deviceSignature: await signDevice(other.identityKey, peerIdFromPrivateKey(me.deviceKey)) }
-    await rejects(await createInvite(forged, ADDRS, { now: NOW }), /device certificate does not verify/)
+    await rejects(await inviteWithBundle(forged, ADDRS, { now: NOW }), /device certificate does not verify/)
   })
 
   it('refuses a truncated invite', async () => {
@@ -85,8 +88,25 @@ describe('invite', () => {
     await rejects(INVITE_PREFIX, /./)
   })
 
-  it('refuses an unsupported version', async () => {
-    await rejects(rewrite(link, inv => { inv.version = 2 }), /invite version 2 is not supported/)
+  it('refuses an unsupported version, and says an old invite has no encryption keys', async () => {
+    await rejects(rewrite(link, inv => { inv.version = 3 }), /invite version 3 is not supported/)
+    await rejects(rewrite(link, inv => { inv.version = 1; inv.bundle = new Uint8Array(0) }), /older Ferry \(version 1\) and carries no encryption keys: ask for a new invite/)
+  })
+
+  it('refuses a missing, tampered or foreign prekey bundle even when the invite is signed over it', async () => {
+    // re-sign as the invite's owner would, so only the bundle check can refuse it
+    const resigned = async (change: (inv: Invite) => void): Promise<string> => {
+      const inv = Invite.decode(fromString(link.slice(INVITE_PREFIX.length), 'base64url'))
+      change(inv)
+      inv.signature = new Uint8Array(0)
+      inv.signature = await me.identityKey.sign(concat([fromString('ferry-invite-v1'), Invite.encode(inv)]))
+      return INVITE_PREFIX + toString(Invite.encode(inv), 'base64url')
+    }
+    await rejects(await resigned(inv => { inv.bundle = new Uint8Array(0) }), /prekey bundle is invalid/)
+    await rejects(await resigned(inv => { inv.bundle = inv.bundle.slice(); inv.bundle[60] ^= 1 }), /prekey bundle is invalid/)
+    const foreign = encodeBundle(await bundleFor(await createIdentity()))
+    await rejects(await resigned(inv => { inv.bundle = foreign }), /belongs to another identity/)
+    await rejects(rewrite(link, inv => { inv.bundle = foreign }), /signature does not verify/)
   })
 
   it('refuses text that is not a Ferry invite link', async () => {

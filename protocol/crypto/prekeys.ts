@@ -1,0 +1,266 @@
+/**
+ * The owner's side of PQXDH prekeys (Signal PQXDH §3.2 "Publishing keys"): generate the identity
+ * DH key, the signed X25519 prekey, the signed ML-KEM-768 prekey and one-time prekeys; keep their
+ * private halves in a PrekeyStore; rotate the signed prekeys; build bundles.
+ *
+ * Rotation and grace period: `rotateSignedPrekey` makes a new signed prekey and KEM prekey current
+ * and *retires* the previous ones; a retired prekey still answers initial messages for
+ * PREKEY_GRACE_MS, then it is deleted (forward secrecy, §4.6). The grace covers the worst case of
+ * a bundle read just before a rotation: an invite holding it is used up to DEFAULT_INVITE_TTL_MS
+ * later, and the initial message may then wait in a mailbox up to MAX_TTL_MS.
+ */
+import { DEFAULT_INVITE_TTL_MS, MAX_TTL_MS } from '../constants.js'
+import { identityDhSignatureMessage, prekeySignatureMessage, verifyBundle } from './bundle.js'
+import type { PrekeyBundle } from './bundle.js'
+import type { CryptoBackend, KemKeyPair, KeyPair } from '../crypto.js'
+import type { Identity } from '../identity.js'
+
+/** How often callers should rotate the signed prekeys (Signal rotates weekly to monthly). */
+export const SIGNED_PREKEY_ROTATION_MS = 7 * 24 * 60 * 60 * 1000
+
+/** How long a retired signed prekey (and KEM prekey) still answers initial messages. */
+export const PREKEY_GRACE_MS = DEFAULT_INVITE_TTL_MS + MAX_TTL_MS
+
+/** The owner has no such prekey (never made, already used, or deleted after its grace period). */
+export class UnknownPrekeyError extends Error {
+  override name = 'UnknownPrekeyError'
+}
+
+/** The identity DH key pair and the identity key's signature over it. */
+export interface IdentityDhRecord extends KeyPair {
+  signature: Uint8Array
+}
+
+/** A signed X25519 prekey pair. */
+export interface SignedPrekeyRecord extends KeyPair {
+  id: number
+  signature: Uint8Array
+  createdAt: number
+  /** when a newer prekey replaced it; set by the store */
+  retiredAt?: number
+}
+
+/** A signed ML-KEM-768 prekey pair. */
+export interface KemPrekeyRecord extends KemKeyPair {
+  id: number
+  signature: Uint8Array
+  createdAt: number
+  /** when a newer prekey replaced it; set by the store */
+  retiredAt?: number
+}
+
+/** A one-time prekey's public half, as a bundle carries it. */
+export interface OneTimePrekey {
+  id: number
+  publicKey: Uint8Array
+}
+
+/**
+ * Where the owner keeps prekey private keys. Every write resolves once durable. SQLite and
+ * IndexedDB implement it; MemoryPrekeyStore serves tests.
+ */
+export interface PrekeyStore {
+  identityDh(): Promise<IdentityDhRecord | undefined>
+  putIdentityDh(record: IdentityDhRecord): Promise<void>
+  signedPrekey(id: number): Promise<SignedPrekeyRecord | undefined>
+  currentSignedPrekey(): Promise<SignedPrekeyRecord | undefined>
+  kemPrekey(id: number): Promise<KemPrekeyRecord | undefined>
+  currentKemPrekey(): Promise<KemPrekeyRecord | undefined>
+  /**
+   * Make both records current in one atomic write; the previous current ones stay readable by id,
+   * with `retiredAt` set to the new records' `createdAt`.
+   */
+  putSignedPrekeys(signed: SignedPrekeyRecord, kem: KemPrekeyRecord): Promise<void>
+  /** Delete signed and KEM prekeys retired before `time`, and the replay marks of those signed prekeys. */
+  removeRetiredPrekeys(time: number): Promise<void>
+  /** Add one-time prekey pairs; the store assigns ids, never reusing one, and returns them in order. */
+  putOneTimePrekeys(pairs: KeyPair[]): Promise<number[]>
+  /** A one-time prekey never handed out before, now marked handed out; undefined when none is left. */
+  issueOneTimePrekey(): Promise<OneTimePrekey | undefined>
+  /** Return and delete a one-time prekey pair: each is used at most once. */
+  takeOneTimePrekey(id: number): Promise<KeyPair | undefined>
+  /**
+   * Remember an initial message's hash, filed under the signed prekey it used (so it can be
+   * forgotten with that prekey).
+   *
+   * @returns false when the hash was seen before
+   */
+  markInitialMessageSeen(hash: Uint8Array, signedPrekeyId: number): Promise<boolean>
+}
+
+/**
+ * Make sure the owner has an identity DH key and current signed prekeys, and add `oneTime`
+ * one-time prekeys.
+ *
+ * @param options.now - creation time recorded on new signed prekeys (ms)
+ * @returns the public halves of the new one-time prekeys, for the owner's mailboxes
+ * @example
+ * await generatePrekeys(crypto, me, store, { oneTime: 100 })
+ */
+export async function generatePrekeys (crypto: CryptoBackend, identity: Identity, store: PrekeyStore, options: { oneTime: number, now?: number }): Promise<OneTimePrekey[]> {
+  const { oneTime, now = Date.now() } = options
+  if (!Number.isInteger(oneTime) || oneTime < 0 || oneTime > 10_000) throw new RangeError('"oneTime" must be an integer from 0 to 10000')
+  if (await store.identityDh() == null) {
+    const pair = await crypto.x25519Generate()
+    const signature = new Uint8Array(await crypto.sign(identity.identityKey, identityDhSignatureMessage(pair.publicKey)))
+    await store.putIdentityDh({ ...pair, signature })
+  }
+  if (await store.currentSignedPrekey() == null || await store.currentKemPrekey() == null) {
+    await putNewSignedPrekeys(crypto, identity, store, now)
+  }
+  const pairs = await Promise.all(Array.from({ length: oneTime }, async () => crypto.x25519Generate()))
+  const ids = await store.putOneTimePrekeys(pairs)
+  return pairs.map((p, i) => ({ id: ids[i], publicKey: p.publicKey }))
+}
+
+/**
+ * Rotate: a new signed prekey and KEM prekey become current; the previous ones stay usable for
+ * `gracePeriod`, and prekeys retired longer ago than that are deleted.
+ *
+ * @returns the ids of the new prekeys
+ * @throws UnknownPrekeyError when generatePrekeys has not run yet
+ */
+export async function rotateSignedPrekey (crypto: CryptoBackend, identity: Identity, store: PrekeyStore, options: { now?: number, gracePeriod?: number } = {}): Promise<{ signedPrekeyId: number, kemPrekeyId: number }> {
+  const { now = Date.now(), gracePeriod = PREKEY_GRACE_MS } = options
+  if (await store.identityDh() == null) throw new UnknownPrekeyError('no identity DH key: call generatePrekeys first')
+  const ids = await putNewSignedPrekeys(crypto, identity, store, now)
+  await store.removeRetiredPrekeys(now - gracePeriod)
+  return ids
+}
+
+async function putNewSignedPrekeys (crypto: CryptoBackend, identity: Identity, store: PrekeyStore, now: number): Promise<{ signedPrekeyId: number, kemPrekeyId: number }> {
+  // ids count up from the current ones, so a retired prekey's id is never reused while it lives
+  const signedPrekeyId = nextId((await store.currentSignedPrekey())?.id)
+  const kemPrekeyId = nextId((await store.currentKemPrekey())?.id)
+  const pair = await crypto.x25519Generate()
+  const kem = await crypto.kemGenerate()
+  const [signature, kemSignature] = await Promise.all([
+    crypto.sign(identity.identityKey, prekeySignatureMessage('signedPrekey', signedPrekeyId, pair.publicKey)),
+    crypto.sign(identity.identityKey, prekeySignatureMessage('kemPrekey', kemPrekeyId, kem.publicKey))
+  ])
+  await store.putSignedPrekeys(
+    { ...pair, id: signedPrekeyId, signature: new Uint8Array(signature), createdAt: now },
+    { ...kem, id: kemPrekeyId, signature: new Uint8Array(kemSignature), createdAt: now })
+  return { signedPrekeyId, kemPrekeyId }
+}
+
+function nextId (id: number | undefined): number {
+  return id == null || id >= 0xffffffff ? 1 : id + 1
+}
+
+/**
+ * Build this user's bundle from the current prekeys, and check it before it leaves (a store
+ * holding prekeys signed by another identity is caught here, not by every peer).
+ *
+ * @param options.withOneTime - include a one-time prekey never handed out before, when one is left
+ * @throws UnknownPrekeyError when generatePrekeys has not run yet
+ * @throws InvalidBundleError when the stored prekeys are not signed by `identity`
+ */
+export async function createBundle (crypto: CryptoBackend, identity: Identity, store: PrekeyStore, options: { withOneTime: boolean }): Promise<PrekeyBundle> {
+  const [dh, spk, kem] = await Promise.all([store.identityDh(), store.currentSignedPrekey(), store.currentKemPrekey()])
+  if (dh == null || spk == null || kem == null) throw new UnknownPrekeyError('no current prekeys: call generatePrekeys first')
+  const bundle: PrekeyBundle = {
+    identity: identity.identityKey.publicKey.raw.slice(),
+    identityDh: dh.publicKey,
+    identityDhSignature: dh.signature,
+    signedPrekey: { id: spk.id, publicKey: spk.publicKey, signature: spk.signature },
+    kemPrekey: { id: kem.id, publicKey: kem.publicKey, signature: kem.signature }
+  }
+  await verifyBundle(crypto, bundle)
+  if (options.withOneTime) {
+    const opk = await store.issueOneTimePrekey()
+    if (opk != null) bundle.oneTimePrekey = opk
+  }
+  return bundle
+}
+
+const hex = (b: Uint8Array): string => Array.from(b, x => x.toString(16).padStart(2, '0')).join('')
+
+/** In-memory PrekeyStore for tests and simulation: same contract, not durable. */
+export class MemoryPrekeyStore implements PrekeyStore {
+  private dh?: IdentityDhRecord
+  private readonly signed = new Map<number, SignedPrekeyRecord>()
+  private readonly kems = new Map<number, KemPrekeyRecord>()
+  private currentSigned?: number
+  private currentKem?: number
+  private readonly oneTime = new Map<number, { pair: KeyPair, issued: boolean }>()
+  private nextOneTimeId = 1
+  /** hex hash -> signed prekey id */
+  private readonly seen = new Map<string, number>()
+
+  async identityDh (): Promise<IdentityDhRecord | undefined> {
+    return this.dh == null ? undefined : structuredClone(this.dh)
+  }
+
+  async putIdentityDh (record: IdentityDhRecord): Promise<void> {
+    this.dh = structuredClone(record)
+  }
+
+  async signedPrekey (id: number): Promise<SignedPrekeyRecord | undefined> {
+    const r = this.signed.get(id)
+    return r == null ? undefined : structuredClone(r)
+  }
+
+  async currentSignedPrekey (): Promise<SignedPrekeyRecord | undefined> {
+    return this.currentSigned == null ? undefined : this.signedPrekey(this.currentSigned)
+  }
+
+  async kemPrekey (id: number): Promise<KemPrekeyRecord | undefined> {
+    const r = this.kems.get(id)
+    return r == null ? undefined : structuredClone(r)
+  }
+
+  async currentKemPrekey (): Promise<KemPrekeyRecord | undefined> {
+    return this.currentKem == null ? undefined : this.kemPrekey(this.currentKem)
+  }
+
+  async putSignedPrekeys (signed: SignedPrekeyRecord, kem: KemPrekeyRecord): Promise<void> {
+    const oldSigned = this.currentSigned == null ? undefined : this.signed.get(this.currentSigned)
+    const oldKem = this.currentKem == null ? undefined : this.kems.get(this.currentKem)
+    if (oldSigned != null) oldSigned.retiredAt = signed.createdAt
+    if (oldKem != null) oldKem.retiredAt = kem.createdAt
+    this.signed.set(signed.id, structuredClone({ ...signed, retiredAt: undefined }))
+    this.kems.set(kem.id, structuredClone({ ...kem, retiredAt: undefined }))
+    this.currentSigned = signed.id
+    this.currentKem = kem.id
+  }
+
+  async removeRetiredPrekeys (time: number): Promise<void> {
+    for (const [id, r] of this.signed) {
+      if (r.retiredAt == null || r.retiredAt >= time) continue
+      this.signed.delete(id)
+      for (const [hash, spk] of this.seen) if (spk === id) this.seen.delete(hash)
+    }
+    for (const [id, r] of this.kems) if (r.retiredAt != null && r.retiredAt < time) this.kems.delete(id)
+  }
+
+  async putOneTimePrekeys (pairs: KeyPair[]): Promise<number[]> {
+    return pairs.map(pair => {
+      const id = this.nextOneTimeId++
+      this.oneTime.set(id, { pair: structuredClone(pair), issued: false })
+      return id
+    })
+  }
+
+  async issueOneTimePrekey (): Promise<OneTimePrekey | undefined> {
+    for (const [id, entry] of this.oneTime) {
+      if (entry.issued) continue
+      entry.issued = true
+      return { id, publicKey: entry.pair.publicKey.slice() }
+    }
+    return undefined
+  }
+
+  async takeOneTimePrekey (id: number): Promise<KeyPair | undefined> {
+    const entry = this.oneTime.get(id)
+    this.oneTime.delete(id)
+    return entry?.pair
+  }
+
+  async markInitialMessageSeen (hash: Uint8Array, signedPrekeyId: number): Promise<boolean> {
+    const key = hex(hash)
+    if (this.seen.has(key)) return false
+    this.seen.set(key, signedPrekeyId)
+    return true
+  }
+}

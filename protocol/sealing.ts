@@ -1,0 +1,80 @@
+/**
+ * Sealing and opening envelopes (DESIGN.md invariant 2; issue 3 scope 4). The outer envelope shows
+ * only version, id, recipient, created, expiresAt and a padded payload. The payload is a Double
+ * Ratchet message (`Sealed`) whose plaintext is the `Content`: the sender's identity and the text
+ * never travel outside it. The ratchet's associated data binds the outer fields, so a hop that
+ * changes an id, a time or the recipient makes the message undecryptable.
+ */
+import { ENVELOPE_VERSION } from './constants.js'
+import { InvalidEnvelopeError } from './errors.js'
+import { Content, Envelope, Sealed } from './pb/ferry.js'
+import { MAX_TEXT_BYTES, PAYLOAD_BUCKETS } from './constants.js'
+import { pad, unpad } from './envelope.js'
+import type { Sessions } from './sessions.js'
+
+/** The largest Sealed payload: a full text plus ratchet header, tag and PQXDH initial message. */
+const MAX_SEALED_BYTES = PAYLOAD_BUCKETS[PAYLOAD_BUCKETS.length - 1]
+
+export interface EnvelopeFields {
+  id: Uint8Array
+  recipient: Uint8Array
+  recipientDevice: Uint8Array
+  created: number
+  expiresAt: number
+}
+
+/** The outer fields a message's ratchet encryption is bound to. */
+export function envelopeAd (f: Pick<EnvelopeFields, 'id' | 'recipientDevice' | 'created' | 'expiresAt'>): Uint8Array {
+  const times = new Uint8Array(16)
+  const view = new DataView(times.buffer)
+  view.setBigUint64(0, BigInt(f.created))
+  view.setBigUint64(8, BigInt(f.expiresAt))
+  const out = new Uint8Array(f.id.byteLength + 16 + f.recipientDevice.byteLength)
+  out.set(f.id)
+  out.set(times, f.id.byteLength)
+  out.set(f.recipientDevice, f.id.byteLength + 16)
+  return out
+}
+
+/**
+ * Encrypt `content` for `peer` and wrap it in an encoded envelope. Call inside
+ * `sessions.serialize(peer, ...)`.
+ *
+ * @returns the envelope bytes and the session record to persist with the message
+ */
+export async function sealEnvelope (sessions: Sessions, peer: string, fields: EnvelopeFields, content: Content, bundle?: Uint8Array): Promise<{ envelope: Uint8Array, record: Uint8Array }> {
+  const { sealed, record } = await sessions.encrypt(peer, Content.encode(content), envelopeAd(fields), bundle)
+  const envelope = Envelope.encode({ version: ENVELOPE_VERSION, ...fields, payload: pad(Sealed.encode(sealed)) })
+  return { envelope, record }
+}
+
+/**
+ * The Sealed payload of an envelope.
+ *
+ * @throws InvalidEnvelopeError on bad padding or protobuf
+ */
+export function openPayload (env: Envelope): Sealed {
+  const body = unpad(env.payload)
+  if (body.byteLength > MAX_SEALED_BYTES) throw new InvalidEnvelopeError('sealed payload is too large')
+  try {
+    return Sealed.decode(body)
+  } catch (err: any) {
+    throw new InvalidEnvelopeError(`sealed payload does not decode: ${err.message}`)
+  }
+}
+
+/**
+ * Decode decrypted content.
+ *
+ * @throws InvalidEnvelopeError when it does not decode or the text is over the limit
+ */
+export function decodeContent (plaintext: Uint8Array): Content {
+  let content: Content
+  try {
+    content = Content.decode(plaintext)
+  } catch (err: any) {
+    throw new InvalidEnvelopeError(`content does not decode: ${err.message}`)
+  }
+  if (new TextEncoder().encode(content.text).byteLength > MAX_TEXT_BYTES) throw new InvalidEnvelopeError('text exceeds the limit')
+  return content
+}
