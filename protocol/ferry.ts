@@ -11,7 +11,7 @@ import { createLibp2p } from 'libp2p'
 import { ContactBook } from './contact-book.js'
 import { defaultCrypto } from './crypto.js'
 import { DEFAULT_TTL_MS, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from './constants.js'
-import { checkText, toHex } from './envelope.js'
+import { checkText, Envelope, toHex } from './envelope.js'
 import { InvalidInputError, UnknownContactError } from './errors.js'
 import { identityToString } from './identity.js'
 import { GroupCommit } from './group-commit.js'
@@ -22,7 +22,7 @@ import { Reach, transportOf } from './reach.js'
 import { decodeBundle, encodeBundle, verifyBundle } from './crypto/bundle.js'
 import { createBundle } from './crypto/prekeys.js'
 import { freshBundle, upkeepPrekeys } from './prekey-upkeep.js'
-import { sealEnvelope } from './sealing.js'
+import { openPayload, sealEnvelope } from './sealing.js'
 import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
 import { NoSessionError, Sessions } from './sessions.js'
@@ -133,7 +133,12 @@ export class Ferry {
         if (contact != null) await this.contactBook.sendable(contact.name) // paused while an identity change waits
         return this.reach.connect(peer, contact?.addresses ?? [], options)
       },
-      deliver: async (connection, envelope, options) => libp2p.services.dm.send(connection, envelope, options)
+      deliver: async (connection, envelope, options) => {
+        const receipt = await libp2p.services.dm.send(connection, envelope, options)
+        const peer = connection.remotePeer.toString()
+        if (this.sessions.attachesInitial(peer)) void this.sessions.confirmed(peer, openPayload(Envelope.decode(envelope)).initial)
+        return receipt
+      }
     })
   }
 

@@ -16,12 +16,23 @@ import type { Envelope } from './pb/ferry.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Largest number of messages committed in one transaction. */
-export const MAX_BATCH = 128
+export const MAX_BATCH = 32
 
 /** The payload could not be decrypted: no session, a forged or stale message, a tampered byte. */
 export class UndecryptableError extends InvalidEnvelopeError {
   override name = 'UndecryptableError'
 }
+
+/**
+ * A commit for this peer failed before this message's batch: the session state that decrypted it
+ * was never written, so it was dropped; the sender retries and it decrypts again.
+ */
+export class SessionResetError extends Error {
+  override name = 'SessionResetError'
+}
+
+/** A message waiting for its commit, with the session generation that decrypted it. */
+interface Pending extends IncomingMessage { generation: number }
 
 export interface InboxInit {
   messages: MessageStore
@@ -34,11 +45,38 @@ export interface InboxInit {
 }
 
 export class Inbox implements EnvelopeReceiver {
-  private readonly commits: GroupCommit<IncomingMessage, StoreResult>
+  private readonly commits: GroupCommit<Pending, StoreResult>
   private readonly inflight = new Map<string, Promise<{ storedAt: number }>>()
+  /** bumped when a peer's commit fails: messages decrypted from the dropped state are refused */
+  private readonly generations = new Map<string, number>()
 
   constructor (private readonly init: InboxInit) {
-    this.commits = new GroupCommit(async batch => init.messages.storeIncoming(batch), MAX_BATCH)
+    this.commits = new GroupCommit(async batch => this.commit(batch), MAX_BATCH)
+  }
+
+  private generation (peer: string): number {
+    return this.generations.get(peer) ?? 0
+  }
+
+  /**
+   * Commit a batch. A failure drops the session state of every peer in it (it ran ahead of the
+   * disk) before the next batch is looked at, so no later message is stored with a state that
+   * consumed a key of a message that was not stored.
+   */
+  private async commit (batch: Pending[]): Promise<Array<StoreResult | Error>> {
+    const results: Array<StoreResult | Error> = batch.map(() => new SessionResetError('session state was reset after a failed write; resend'))
+    const live = batch.flatMap((m, i) => m.generation === this.generation(m.peer) ? [i] : [])
+    try {
+      const stored = await this.init.messages.storeIncoming(live.map(i => batch[i]))
+      stored.forEach((r, j) => { results[live[j]] = r })
+      return results
+    } catch (err) {
+      for (const i of live) {
+        this.generations.set(batch[i].peer, this.generation(batch[i].peer) + 1)
+        this.init.sessions.forget(batch[i].peer)
+      }
+      throw err
+    }
   }
 
   /**
@@ -63,7 +101,7 @@ export class Inbox implements EnvelopeReceiver {
     const sealed = openPayload(env)
     const sessions = this.init.sessions
     // decrypt in order per peer, but let the commit of one message overlap the next decryption
-    const { stored, message, identity } = await sessions.serialize(peer, async () => {
+    const { stored, message, identity, fresh } = await sessions.serialize(peer, async () => {
       let decrypted
       try {
         decrypted = await sessions.decrypt(peer, sealed, envelopeAd(env))
@@ -74,20 +112,19 @@ export class Inbox implements EnvelopeReceiver {
       // The connection is Noise-authenticated: a message may only speak for the device that sent it.
       if (!equalBytes(content.senderDevice, from.toMultihash().bytes)) throw new InvalidEnvelopeError('message names a sender device other than the connection\'s peer')
       if (!equalBytes(content.sender, decrypted.senderIdentity)) throw new InvalidEnvelopeError('message names an identity other than its session\'s')
-      if (sealed.initial.byteLength > 0 && !await verifyDevice(content.sender, content.senderDevice, content.deviceSignature)) {
+      if (decrypted.fresh && !await verifyDevice(content.sender, content.senderDevice, content.deviceSignature)) {
         throw new InvalidEnvelopeError('sender device certificate does not verify')
       }
-      const message: IncomingMessage = { id, peer, text: content.text, createdAt: env.created, expiresAt: env.expiresAt, receivedAt: this.init.now(), session: decrypted.record }
-      return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity }
+      try {
+        await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
+      } catch (err: any) {
+        throw new UndecryptableError(`cannot accept the message (${err.name}): ${err.message}`)
+      }
+      const message: Pending = { id, peer, text: content.text, createdAt: env.created, expiresAt: env.expiresAt, receivedAt: this.init.now(), session: decrypted.record, generation: this.generation(peer) }
+      return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh }
     })
-    let result: StoreResult
-    try {
-      result = await stored
-    } catch (err) {
-      sessions.forget(peer) // the state that decrypted it was not written: reload it
-      throw err
-    }
-    await this.init.onIdentity?.(peer, identity)
+    const result = await stored
+    if (fresh) await this.init.onIdentity?.(peer, identity) // the identity is bound to the session: check it once
     if (!result.duplicate) this.init.onStored?.(message)
     return { storedAt: result.storedAt }
   }

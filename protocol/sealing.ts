@@ -1,9 +1,12 @@
 /**
  * Sealing and opening envelopes (DESIGN.md invariant 2; issue 3 scope 4). The outer envelope shows
  * only version, id, recipient, created, expiresAt and a padded payload. The payload is a Double
- * Ratchet message (`Sealed`) whose plaintext is the `Content`: the sender's identity and the text
- * never travel outside it. The ratchet's associated data binds the outer fields, so a hop that
- * changes an id, a time or the recipient makes the message undecryptable.
+ * Ratchet message (`Sealed`) whose plaintext is the `Content`: the text and the sender's device
+ * certificate travel only inside it. Until the recipient has the session, the payload also carries
+ * the PQXDH initial message, which names the sender's identity key (as PQXDH intends); it is
+ * inside the padded payload, never in the outer envelope. The ratchet's associated data binds
+ * every outer field, so a hop that changes an id, a time or a recipient makes the message
+ * undecryptable.
  */
 import { ENVELOPE_VERSION } from './constants.js'
 import { InvalidEnvelopeError } from './errors.js'
@@ -23,16 +26,19 @@ export interface EnvelopeFields {
   expiresAt: number
 }
 
-/** The outer fields a message's ratchet encryption is bound to. */
-export function envelopeAd (f: Pick<EnvelopeFields, 'id' | 'recipientDevice' | 'created' | 'expiresAt'>): Uint8Array {
-  const times = new Uint8Array(16)
-  const view = new DataView(times.buffer)
+/** The outer fields a message's ratchet encryption is bound to, each length-prefixed. */
+export function envelopeAd (f: EnvelopeFields): Uint8Array {
+  const parts = [f.id, f.recipient, f.recipientDevice]
+  const out = new Uint8Array(16 + parts.reduce((n, p) => n + 2 + p.byteLength, 0))
+  const view = new DataView(out.buffer)
   view.setBigUint64(0, BigInt(f.created))
   view.setBigUint64(8, BigInt(f.expiresAt))
-  const out = new Uint8Array(f.id.byteLength + 16 + f.recipientDevice.byteLength)
-  out.set(f.id)
-  out.set(times, f.id.byteLength)
-  out.set(f.recipientDevice, f.id.byteLength + 16)
+  let at = 16
+  for (const p of parts) {
+    view.setUint16(at, p.byteLength)
+    out.set(p, at + 2)
+    at += 2 + p.byteLength
+  }
   return out
 }
 

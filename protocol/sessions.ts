@@ -10,12 +10,13 @@
  * "previous sessions"); the state that decrypts a message moves to the front.
  */
 import { decodeBundle } from './crypto/bundle.js'
-import { decodeInitial, encodeInitial, initiate, respond } from './crypto/pqxdh.js'
+import { decodeInitial, encodeInitial, initiate, prepareResponse } from './crypto/pqxdh.js'
 import { decodeState, encodeState, initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from './crypto/ratchet.js'
 import { equalBytes } from './envelope.js'
 import { SessionRecord } from './pb/sessions.js'
 import type { CryptoBackend } from './crypto.js'
 import type { PrekeyStore } from './crypto/prekeys.js'
+import type { RatchetState } from './crypto/ratchet.js'
 import type { Identity } from './identity.js'
 import type { Sealed } from './pb/ferry.js'
 
@@ -32,7 +33,8 @@ export class NoMatchingSessionError extends Error {
   override name = 'NoMatchingSessionError'
 }
 
-interface State { ratchet: Uint8Array, ad: Uint8Array, remoteIdentity: Uint8Array, initial: Uint8Array, initialHash: Uint8Array }
+/** A session state in memory: the ratchet decoded once, encoded only into the record to persist. */
+interface State { ratchet: RatchetState, ad: Uint8Array, remoteIdentity: Uint8Array, initial: Uint8Array, initialHash: Uint8Array }
 
 export interface SessionsInit {
   crypto: CryptoBackend
@@ -43,7 +45,15 @@ export interface SessionsInit {
 }
 
 export interface Encrypted { sealed: Sealed, record: Uint8Array }
-export interface Decrypted { plaintext: Uint8Array, senderIdentity: Uint8Array, record: Uint8Array }
+export interface Decrypted {
+  plaintext: Uint8Array
+  senderIdentity: Uint8Array
+  record: Uint8Array
+  /** this message started a new session (PQXDH answered): check the sender's device certificate */
+  fresh: boolean
+  /** accept the message: commit the PQXDH answer (if fresh) and make the new state current */
+  adopt(): Promise<void>
+}
 
 export class Sessions {
   private readonly cache = new Map<string, State[]>()
@@ -70,7 +80,7 @@ export class Sessions {
    * Encrypt for `peer`, starting a session from `bundle` (encoded PrekeyBundle) if there is none.
    * Call inside `serialize(peer, ...)`.
    *
-   * @param ad - what the envelope binds (id, times, recipient): a hop cannot change it unnoticed
+   * @param ad - the envelope's outer fields (envelopeAd): a hop cannot change them unnoticed
    * @throws NoSessionError when there is no session and no bundle
    */
   async encrypt (peer: string, plaintext: Uint8Array, ad: Uint8Array, bundle?: Uint8Array): Promise<Encrypted> {
@@ -80,40 +90,74 @@ export class Sessions {
       states = [await this.start(decodeBundle(bundle))]
     }
     const [current, ...rest] = states
-    const out = await ratchetEncrypt(this.init.crypto, decodeState(current.ratchet), plaintext, concatBytes(current.ad, ad))
-    const updated = [{ ...current, ratchet: encodeState(out.state) }, ...rest]
+    const out = await ratchetEncrypt(this.init.crypto, current.ratchet, plaintext, concatBytes(current.ad, ad))
+    const updated = [{ ...current, ratchet: out.state }, ...rest]
     this.cache.set(peer, updated)
     return { sealed: { initial: current.initial, header: out.header, ciphertext: out.ciphertext }, record: encodeRecord(updated) }
   }
 
   /**
-   * Decrypt a message from `peer`; a PQXDH initial message starts (or finds) its session.
-   * Call inside `serialize(peer, ...)`. On failure the record is unchanged.
+   * Decrypt a message from `peer`; a PQXDH initial message starts (or finds) its session. Call
+   * inside `serialize(peer, ...)`. Nothing changes until the caller, having accepted the message,
+   * calls `adopt()`: then the PQXDH answer is committed (initial message marked seen, one-time
+   * prekey deleted) and the new state becomes current. A rejected message changes nothing.
    *
    * @throws NoMatchingSessionError | ratchet and PQXDH errors (all typed)
    */
   async decrypt (peer: string, sealed: Sealed, ad: Uint8Array): Promise<Decrypted> {
     const states = await this.states(peer)
     let candidates = states
+    let commitAnswer: (() => Promise<void>) | undefined
     if (sealed.initial.byteLength > 0) {
       const hash = await this.init.crypto.sha256(sealed.initial)
       const known = states.filter(s => equalBytes(s.initialHash, hash))
-      candidates = known.length > 0 ? known : [await this.answer(sealed.initial, hash)]
-    }
-    let lastError: Error = new NoMatchingSessionError('no session with this peer decrypts the message')
-    for (const state of candidates) {
-      try {
-        const out = await ratchetDecrypt(this.init.crypto, decodeState(state.ratchet), sealed.header, sealed.ciphertext, concatBytes(state.ad, ad))
-        // the peer answered on a session we started: it has the initial message, stop attaching it
-        const used: State = { ...state, ratchet: encodeState(out.state), initial: sealed.initial.byteLength > 0 ? state.initial : new Uint8Array(0) }
-        const updated = [used, ...states.filter(s => s !== state)].slice(0, MAX_SESSIONS)
-        this.cache.set(peer, updated)
-        return { plaintext: out.plaintext, senderIdentity: state.remoteIdentity, record: encodeRecord(updated) }
-      } catch (err: any) {
-        lastError = err
+      if (known.length > 0) {
+        candidates = known
+      } else {
+        const answered = await this.answer(sealed.initial, hash)
+        candidates = [answered.state]
+        commitAnswer = answered.commit
       }
     }
-    throw lastError
+    let lastError: Error | undefined
+    for (const state of candidates) {
+      let out
+      try {
+        out = await ratchetDecrypt(this.init.crypto, state.ratchet, sealed.header, sealed.ciphertext, concatBytes(state.ad, ad))
+      } catch (err: any) {
+        lastError = err
+        continue
+      }
+      // the peer answered on a session we started: it has the initial message, stop attaching it
+      const used: State = { ...state, ratchet: out.state, initial: sealed.initial.byteLength > 0 ? state.initial : new Uint8Array(0) }
+      const updated = [used, ...states.filter(s => s !== state)].slice(0, MAX_SESSIONS)
+      const adopt = async (): Promise<void> => {
+        await commitAnswer?.()
+        this.cache.set(peer, updated)
+      }
+      return { plaintext: out.plaintext, senderIdentity: state.remoteIdentity, record: encodeRecord(updated), fresh: commitAnswer != null, adopt }
+    }
+    throw lastError ?? new NoMatchingSessionError('no session with this peer decrypts the message')
+  }
+
+  /**
+   * The peer confirmed (by a signed delivery receipt) a message that carried our PQXDH initial
+   * message: it holds the session, so later messages need not carry the initial message (Signal
+   * attaches it until the first reply; a Ferry receipt proves the same sooner). The change is
+   * persisted with the next message; after a crash the initial is simply attached again.
+   */
+  async confirmed (peer: string, initial: Uint8Array): Promise<void> {
+    await this.serialize(peer, async () => {
+      const states = await this.states(peer)
+      if (states.length === 0 || !equalBytes(states[0].initial, initial)) return
+      this.cache.set(peer, [{ ...states[0], initial: new Uint8Array(0) }, ...states.slice(1)])
+    })
+  }
+
+  /** Whether our current state with `peer` still attaches a PQXDH initial message (cached states only). */
+  attachesInitial (peer: string): boolean {
+    const current = this.cache.get(peer)?.[0]
+    return current != null && current.initial.byteLength > 0
   }
 
   /** A write of this peer's record failed: reload it from the store next time. */
@@ -125,7 +169,7 @@ export class Sessions {
     let states = this.cache.get(peer)
     if (states == null) {
       const bytes = await this.init.load(peer)
-      states = bytes == null ? [] : SessionRecord.decode(bytes).states
+      states = bytes == null ? [] : SessionRecord.decode(bytes).states.map(s => ({ ...s, ratchet: decodeState(s.ratchet) }))
       this.cache.set(peer, states)
     }
     return states
@@ -138,19 +182,19 @@ export class Sessions {
     const agreed = await initiate(this.init.crypto, this.init.me, dh, bundle)
     const ratchet = await initSender(this.init.crypto, agreed.sharedKey, agreed.remoteRatchetKey)
     const initial = encodeInitial(agreed.initial)
-    return { ratchet: encodeState(ratchet), ad: agreed.associatedData, remoteIdentity: bundle.identity, initial, initialHash: new Uint8Array(0) }
+    return { ratchet, ad: agreed.associatedData, remoteIdentity: bundle.identity, initial, initialHash: new Uint8Array(0) }
   }
 
-  /** Bob: answer a PQXDH initial message with a new receiving state. */
-  private async answer (initialBytes: Uint8Array, hash: Uint8Array): Promise<State> {
-    const agreed = await respond(this.init.crypto, this.init.me, this.init.prekeys, decodeInitial(initialBytes))
+  /** Bob: a new receiving state for a PQXDH initial message, and the commit that consumes it. */
+  private async answer (initialBytes: Uint8Array, hash: Uint8Array): Promise<{ state: State, commit(): Promise<void> }> {
+    const agreed = await prepareResponse(this.init.crypto, this.init.me, this.init.prekeys, decodeInitial(initialBytes))
     const ratchet = await initReceiver(this.init.crypto, agreed.sharedKey, agreed.ratchetKeyPair)
-    return { ratchet: encodeState(ratchet), ad: agreed.associatedData, remoteIdentity: agreed.senderIdentity, initial: new Uint8Array(0), initialHash: hash }
+    return { state: { ratchet, ad: agreed.associatedData, remoteIdentity: agreed.senderIdentity, initial: new Uint8Array(0), initialHash: hash }, commit: agreed.commit }
   }
 }
 
 function encodeRecord (states: State[]): Uint8Array {
-  return SessionRecord.encode({ states: states.slice(0, MAX_SESSIONS) })
+  return SessionRecord.encode({ states: states.slice(0, MAX_SESSIONS).map(s => ({ ...s, ratchet: encodeState(s.ratchet) })) })
 }
 
 function concatBytes (a: Uint8Array, b: Uint8Array): Uint8Array {

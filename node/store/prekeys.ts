@@ -88,6 +88,11 @@ export class SqlitePrekeyStore implements PrekeyStore {
     return { id: Number(row.id), publicKey: pair.publicKey }
   }
 
+  async oneTimePrekey (id: number): Promise<KeyPair | undefined> {
+    const row = this.db.prepare('SELECT record FROM one_time_prekeys WHERE id = ?').get(id) as { record: Uint8Array } | undefined
+    return row == null ? undefined : this.json.decode<KeyPair>(row.record, `prekey:one-time:${id}`)
+  }
+
   async takeOneTimePrekey (id: number): Promise<KeyPair | undefined> {
     const row = this.db.prepare('DELETE FROM one_time_prekeys WHERE id = ? RETURNING record').get(id) as { record: Uint8Array } | undefined
     return row == null ? undefined : this.json.decode<KeyPair>(row.record, `prekey:one-time:${id}`)

@@ -141,6 +141,21 @@ export async function initiate (crypto: CryptoBackend, me: Identity, myIdentityD
  * @throws ReplayedInitialMessageError when this message was answered before
  */
 export async function respond (crypto: CryptoBackend, me: Identity, store: PrekeyStore, initial: InitialMessage): Promise<Agreement & { senderIdentity: Uint8Array, ratchetKeyPair: KeyPair }> {
+  const { commit, ...agreed } = await prepareResponse(crypto, me, store, initial)
+  await commit()
+  return agreed
+}
+
+/**
+ * respond() in two phases, as §3.4 asks: compute SK and AD without consuming anything; `commit()`
+ * then marks the initial message seen and deletes the one-time prekey. Call it only once the first
+ * ratchet message decrypted and was accepted, so a forged or replayed copy that arrives first
+ * cannot burn the honest one.
+ *
+ * @throws as respond(); commit() throws ReplayedInitialMessageError or UnknownPrekeyError (the
+ * one-time prekey was taken meanwhile)
+ */
+export async function prepareResponse (crypto: CryptoBackend, me: Identity, store: PrekeyStore, initial: InitialMessage): Promise<Agreement & { senderIdentity: Uint8Array, ratchetKeyPair: KeyPair, commit(): Promise<void> }> {
   checkInitial(initial)
   if (!await crypto.verify(initial.identity, identityDhSignatureMessage(initial.identityDh), initial.identityDhSignature)) {
     throw new InvalidInitialMessageError('"identityDhSignature" is not a valid signature by the sender\'s identity key')
@@ -156,20 +171,23 @@ export async function respond (crypto: CryptoBackend, me: Identity, store: Preke
     await agree(crypto, spk.privateKey, eph) // DH3 = DH(SPK_B, EK_A)
   ]
   const ss = await crypto.kemDecapsulate(initial.kemCiphertext, kem.secretKey) // SS = PQKEM-DEC(PQPK_B, CT)
-  if (!await store.markInitialMessageSeen(await crypto.sha256(seenMessage(initial)), spk.id)) {
-    throw new ReplayedInitialMessageError('this initial message was answered before')
+  const seen = await crypto.sha256(seenMessage(initial))
+  const opkId = initial.oneTimePrekeyId
+  const commit = async (): Promise<void> => {
+    if (!await store.markInitialMessageSeen(seen, spk.id)) throw new ReplayedInitialMessageError('this initial message was answered before')
+    if (opkId != null && await store.takeOneTimePrekey(opkId) == null) throw new UnknownPrekeyError(`no one-time prekey ${opkId}: used already`)
   }
   let opk: KeyPair | undefined
-  if (initial.oneTimePrekeyId != null) {
-    opk = await store.takeOneTimePrekey(initial.oneTimePrekeyId)
-    if (opk == null) throw new UnknownPrekeyError(`no one-time prekey ${initial.oneTimePrekeyId}: used already or never made`)
+  if (opkId != null) {
+    opk = await store.oneTimePrekey(opkId)
+    if (opk == null) throw new UnknownPrekeyError(`no one-time prekey ${opkId}: used already or never made`)
     dhs.push(await agree(crypto, opk.privateKey, eph)) // DH4 = DH(OPK_B, EK_A)
     opk.privateKey.fill(0) // §3.4: Bob deletes the one-time prekey private key
   }
   const sharedKey = await kdf(crypto, dhs, ss)
   const associatedData = await buildAssociatedData(crypto, initial, me.identityKey.publicKey.raw, dh.publicKey,
     { spk: spk.publicKey, kem: kem.publicKey, opk: opk?.publicKey })
-  return { sharedKey, associatedData, senderIdentity: initial.identity, ratchetKeyPair: { privateKey: spk.privateKey, publicKey: spk.publicKey } }
+  return { sharedKey, associatedData, senderIdentity: initial.identity, ratchetKeyPair: { privateKey: spk.privateKey, publicKey: spk.publicKey }, commit }
 }
 
 /** X25519 on Bob's side: a low-order key from Alice is her fault, not ours. */

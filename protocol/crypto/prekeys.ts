@@ -77,6 +77,8 @@ export interface PrekeyStore {
   putOneTimePrekeys(pairs: KeyPair[]): Promise<number[]>
   /** A one-time prekey never handed out before, now marked handed out; undefined when none is left. */
   issueOneTimePrekey(): Promise<OneTimePrekey | undefined>
+  /** A one-time prekey pair, without deleting it (to compute a response before committing it). */
+  oneTimePrekey(id: number): Promise<KeyPair | undefined>
   /** Return and delete a one-time prekey pair: each is used at most once. */
   takeOneTimePrekey(id: number): Promise<KeyPair | undefined>
   /**
@@ -249,6 +251,11 @@ export class MemoryPrekeyStore implements PrekeyStore {
       return { id, publicKey: entry.pair.publicKey.slice() }
     }
     return undefined
+  }
+
+  async oneTimePrekey (id: number): Promise<KeyPair | undefined> {
+    const entry = this.oneTime.get(id)
+    return entry == null ? undefined : structuredClone(entry.pair)
   }
 
   async takeOneTimePrekey (id: number): Promise<KeyPair | undefined> {

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { cryptoBench } from './crypto.js'
 import { echoBench } from './echo.js'
 import { ferryNode } from './nodes.js'
 
@@ -108,6 +109,8 @@ async function main (): Promise<void> {
       { name: `echo.${transport}.new_stream.msgs_per_s`, unit: 'rt/s', value: echo.newStream.perS, baseline: echo.oneStream.perS, ratio: echo.newStream.perS / echo.oneStream.perS }
     )
   }
+  console.log('measuring crypto...')
+  rows.push(...await cryptoBench())
   printTable(rows)
   if (values.out != null) writeFileSync(values.out, JSON.stringify({ date: new Date().toISOString(), node: process.version, results: rows }, null, 2) + '\n')
   process.exit(0)

@@ -7,7 +7,7 @@ import { nodeCrypto } from '../../node/crypto.js'
 import { InvalidBundleError, KEY_TYPE } from '../../protocol/crypto/bundle.js'
 import { InitialMessage as InitialMessagePb } from '../../protocol/crypto/pb/pqxdh.js'
 import { MemoryPrekeyStore, UnknownPrekeyError, createBundle, generatePrekeys } from '../../protocol/crypto/prekeys.js'
-import { InvalidInitialMessageError, MAX_INITIAL_MESSAGE_BYTES, PQXDH_INFO, ReplayedInitialMessageError, decodeInitial, encodeInitial, initiate, respond } from '../../protocol/crypto/pqxdh.js'
+import { InvalidInitialMessageError, MAX_INITIAL_MESSAGE_BYTES, PQXDH_INFO, ReplayedInitialMessageError, decodeInitial, encodeInitial, initiate, prepareResponse, respond } from '../../protocol/crypto/pqxdh.js'
 import { defaultCrypto } from '../../protocol/crypto.js'
 import { createIdentity } from '../../protocol/identity.js'
 import type { PrekeyBundle } from '../../protocol/crypto/bundle.js'
@@ -142,7 +142,17 @@ describe('PQXDH', function () {
   it('rejects a replayed initial message that used a one-time prekey', async () => {
     const a = await initiate(crypto, alice.id, alice.dh, await createBundle(crypto, bob.id, bob.store, { withOneTime: true }))
     await respond(crypto, bob.id, bob.store, a.initial)
-    await assert.rejects(respond(crypto, bob.id, bob.store, a.initial), ReplayedInitialMessageError)
+    // refused before any work: its one-time prekey is gone (the seen mark would refuse it too)
+    await assert.rejects(respond(crypto, bob.id, bob.store, a.initial), (err: Error) => err instanceof UnknownPrekeyError && /used already/.test(err.message))
+  })
+
+  it('prepareResponse consumes nothing until commit(); commit() twice is a replay', async () => {
+    const a = await initiate(crypto, alice.id, alice.dh, await createBundle(crypto, bob.id, bob.store, { withOneTime: true }))
+    const first = await prepareResponse(crypto, bob.id, bob.store, a.initial)
+    const second = await prepareResponse(crypto, bob.id, bob.store, a.initial) // not consumed yet
+    assert.deepEqual(first.sharedKey, second.sharedKey)
+    await first.commit()
+    await assert.rejects(second.commit(), ReplayedInitialMessageError)
   })
 
   describe('a tampered initial message is rejected or yields a different SK', () => {

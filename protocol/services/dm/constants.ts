@@ -2,7 +2,7 @@
 export const PROTOCOL = '/ferry/dm/1.0.0'
 
 /** Envelopes a sender may have on the wire to one peer before it waits for receipts. */
-export const MAX_IN_FLIGHT = 128
+export const MAX_IN_FLIGHT = 512
 
 /** How long a sender waits for the receipt of one envelope before giving up on the stream. */
 export const RECEIPT_TIMEOUT_MS = 30_000
