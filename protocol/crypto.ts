@@ -14,7 +14,7 @@ import { x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
-import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
+import { ml_kem768 as mlKem768 } from '@noble/post-quantum/ml-kem.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 /** AEAD authentication failed: wrong key, nonce, associated data, or a tampered ciphertext. */
@@ -79,13 +79,13 @@ export function checkSharedSecret (shared: Uint8Array): Uint8Array {
 /** ML-KEM through @noble/post-quantum, shared by every backend. */
 export const nobleKem = {
   async kemGenerate (seed?: Uint8Array): Promise<KemKeyPair> {
-    return ml_kem768.keygen(seed)
+    return mlKem768.keygen(seed)
   },
   async kemEncapsulate (publicKey: Uint8Array, seed?: Uint8Array): Promise<{ cipherText: Uint8Array, sharedSecret: Uint8Array }> {
-    return ml_kem768.encapsulate(publicKey, seed)
+    return mlKem768.encapsulate(publicKey, seed)
   },
   async kemDecapsulate (cipherText: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
-    return ml_kem768.decapsulate(cipherText, secretKey)
+    return mlKem768.decapsulate(cipherText, secretKey)
   }
 }
 
