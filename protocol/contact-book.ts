@@ -19,6 +19,9 @@ export interface SafetyView extends SafetyNumber {
 }
 
 export class ContactBook {
+  /** contacts by name, read once: every send looks its contact up, and all writes pass through here */
+  private readonly byName = new Map<string, Contact>()
+
   constructor (private readonly store: ContactStore, private readonly me: { identity: Uint8Array, peerId: string }, private readonly crypto: CryptoBackend, private readonly now: () => number) {}
 
   /**
@@ -30,20 +33,36 @@ export class ContactBook {
   async add (name: string, target: string): Promise<Contact> {
     const contact = await contactFrom(name, target, this.now())
     if (contact.peerId === this.me.peerId) throw new InvalidInputError('that invite is your own')
-    const existing = await this.store.get(name)
+    const existing = await this.lookup(name)
     if (existing == null) {
-      await this.store.add(contact)
+      await this.save(contact, true)
       return contact
     }
     const updated: Contact = { ...existing, peerId: contact.peerId, addresses: contact.addresses }
     if (contact.identity != null) Object.assign(updated, this.withIdentity(existing, contact.identity))
-    await this.store.update(updated)
+    await this.save(updated)
     return updated
+  }
+
+  private async lookup (name: string): Promise<Contact | undefined> {
+    let c = this.byName.get(name)
+    if (c == null) {
+      c = await this.store.get(name)
+      if (c != null) this.byName.set(name, c)
+    }
+    return c
+  }
+
+  /** Write a contact through to the store (add or update) and the cache. */
+  private async save (c: Contact, isNew = false): Promise<void> {
+    this.byName.delete(c.name)
+    await (isNew ? this.store.add(c) : this.store.update(c))
+    this.byName.set(c.name, c)
   }
 
   /** @throws UnknownContactError */
   async get (name: string): Promise<Contact> {
-    const c = await this.store.get(name)
+    const c = await this.lookup(name)
     if (c == null) throw new UnknownContactError(`no contact named "${name}" (see \`ferry contact list\`)`)
     return c
   }
@@ -68,7 +87,7 @@ export class ContactBook {
     const changed = this.withIdentity(c, identity)
     if (changed.identity === c.identity && changed.pendingIdentity === c.pendingIdentity) return c
     const updated = { ...c, ...changed }
-    await this.store.update(updated)
+    await this.save(updated)
     return updated
   }
 
@@ -98,7 +117,7 @@ export class ContactBook {
     if (c.identity == null) throw new UnknownIdentityError(`${name}'s identity key is not known yet`)
     if (c.pendingIdentity != null) throw new IdentityChangedError(`${name}'s identity key changed: accept the new key first (\`ferry verify ${name} --accept\`)`)
     const updated = { ...c, verified: true }
-    await this.store.update(updated)
+    await this.save(updated)
     return updated
   }
 
@@ -107,7 +126,7 @@ export class ContactBook {
     const c = await this.get(name)
     if (c.pendingIdentity == null) throw new InvalidInputError(`${name}'s identity key has not changed; nothing to accept`)
     const updated: Contact = { ...c, identity: c.pendingIdentity, pendingIdentity: undefined, verified: false }
-    await this.store.update(updated)
+    await this.save(updated)
     return updated
   }
 }
