@@ -47,28 +47,6 @@ export function checkText (text: unknown): string {
   return text
 }
 
-/** Encode the inner content and pad it into a payload. */
-export function encodePayload (content: Content): Uint8Array {
-  return pad(Content.encode(content))
-}
-
-/**
- * Decode a payload into its content.
- *
- * @throws InvalidEnvelopeError on bad padding or protobuf
- */
-export function decodePayload (payload: Uint8Array): Content {
-  const body = unpad(payload)
-  let content: Content
-  try {
-    content = Content.decode(body)
-  } catch (err: any) {
-    throw new InvalidEnvelopeError(`payload does not decode: ${err.message}`)
-  }
-  if (new TextEncoder().encode(content.text).byteLength > MAX_TEXT_BYTES) throw new InvalidEnvelopeError('text exceeds the limit')
-  return content
-}
-
 /**
  * Decode an envelope from the wire, checking sizes before the protobuf decoder allocates.
  *

@@ -80,6 +80,9 @@ export interface MessageView extends MessageRecord {
   contact: string
 }
 
+/** How often a running node checks its prekeys (rotation is weekly). */
+export const PREKEY_UPKEEP_MS = 6 * 60 * 60 * 1000
+
 /** The Ferry services on the libp2p node. */
 export interface FerryServices extends Record<string, unknown> {
   dm: DirectMessages
@@ -103,6 +106,7 @@ export class Ferry {
   readonly contactBook: ContactBook
   private readonly sessions: Sessions
   private readonly crypto: CryptoBackend
+  private upkeep?: ReturnType<typeof setInterval>
   /** new messages are committed in small batches: a burst of sends is one transaction */
   private readonly outgoing: GroupCommit<OutgoingMessage, MessageRecord>
   private readonly reach: Reach
@@ -149,6 +153,10 @@ export class Ferry {
   /** Start libp2p, dial every contact and flush the outbox. */
   async start (): Promise<void> {
     await upkeepPrekeys(this.crypto, this.identity, this.stores.prekeys, this.now())
+    // a daemon runs for weeks: rotate signed prekeys and drop retired ones while it runs
+    this.upkeep = setInterval(() => {
+      upkeepPrekeys(this.crypto, this.identity, this.stores.prekeys, this.now()).catch((err: any) => { this.log.error('prekey upkeep failed - %e', err) })
+    }, PREKEY_UPKEEP_MS)
     this.libp2p.addEventListener('connection:open', (evt) => this.outbox.onConnect(evt.detail.remotePeer.toString()))
     await this.libp2p.start()
     void this.dialContacts()
@@ -156,6 +164,7 @@ export class Ferry {
   }
 
   async stop (): Promise<void> {
+    clearInterval(this.upkeep)
     this.outbox.stop()
     await this.libp2p.stop()
   }

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict'
 import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, PAYLOAD_BUCKETS } from '../../protocol/constants.js'
-import { checkEnvelope, checkText, decodeEnvelope, decodePayload, encodePayload, Envelope, fromHex, pad, toHex, unpad } from '../../protocol/envelope.js'
+import { checkEnvelope, checkText, Content, decodeEnvelope, Envelope, fromHex, pad, toHex, unpad } from '../../protocol/envelope.js'
+import { encodeBundle } from '../../protocol/crypto/bundle.js'
+import { generatePrekeys, MemoryPrekeyStore } from '../../protocol/crypto/prekeys.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
+import { createIdentity } from '../../protocol/identity.js'
+import { decodeContent, openPayload, sealEnvelope } from '../../protocol/sealing.js'
+import { Sessions } from '../../protocol/sessions.js'
+import { bundleFor } from './helpers.js'
 import { InvalidEnvelopeError, InvalidInputError, MessageTooLargeError } from '../../protocol/errors.js'
-import type { Content } from '../../protocol/envelope.js'
 
 const DEVICE = Uint8Array.from([0x00, 0x24, 0x08, 0x01, 0x12, 0x20, ...new Uint8Array(32).fill(5)])
 const NOW = 1_700_000_000_000
@@ -62,26 +68,27 @@ describe('envelope', () => {
     })
   })
 
-  describe('encodePayload / decodePayload', () => {
-    it('round-trips content into a bucket-sized payload', () => {
-      const payload = encodePayload(content('hello, ferry'))
-      assert.ok((PAYLOAD_BUCKETS as readonly number[]).includes(payload.byteLength))
-      assert.deepEqual(decodePayload(payload), content('hello, ferry'))
+  describe('sealed payloads (sealing.ts)', () => {
+    it('a full 64 KiB text, sealed with its PQXDH initial message, fits the largest bucket', async () => {
+      const [alice, bob] = [await createIdentity(), await createIdentity()]
+      const prekeys = new MemoryPrekeyStore()
+      await generatePrekeys(defaultCrypto, alice, prekeys, { oneTime: 0 })
+      const sessions = new Sessions({ crypto: defaultCrypto, me: alice, prekeys, load: async () => undefined })
+      const fields = { id: new Uint8Array(16), recipient: new Uint8Array(32), recipientDevice: new Uint8Array(38), created: 1, expiresAt: 2 }
+      const full = content('x'.repeat(MAX_TEXT_BYTES))
+      const { envelope: bytes } = await sealEnvelope(sessions, 'bob', fields, full, encodeBundle(await bundleFor(bob)))
+      assert.ok(bytes.byteLength <= MAX_ENVELOPE_BYTES)
+      const env = decodeEnvelope(bytes)
+      assert.equal(env.payload.byteLength, PAYLOAD_BUCKETS[PAYLOAD_BUCKETS.length - 1])
+      assert.ok(openPayload(env).initial.byteLength > 0)
     })
 
-    it('fits the largest allowed text', () => {
-      const text = 'x'.repeat(MAX_TEXT_BYTES)
-      assert.equal(decodePayload(encodePayload(content(text))).text, text)
-    })
-
-    it('refuses bad padding, undecodable bodies and oversized text', () => {
-      const good = encodePayload(content('hi'))
-      const badPadding = good.slice()
-      badPadding[badPadding.byteLength - 1] = 1
-      assert.throws(() => decodePayload(badPadding), /padding is malformed/)
-      assert.throws(() => decodePayload(pad(Uint8Array.from([0x22, 5, 1]))), /payload does not decode/)
-      const oversized = encodePayload(content('x'.repeat(MAX_TEXT_BYTES + 1)))
-      assert.throws(() => decodePayload(oversized), /text exceeds the limit/)
+    it('refuses bad padding, undecodable payloads and oversized text', () => {
+      const env = envelope()
+      assert.throws(() => openPayload({ ...env, payload: new Uint8Array(256) }), /padding is malformed/)
+      assert.throws(() => openPayload({ ...env, payload: pad(Uint8Array.from([0x22, 5, 1])) }), /does not decode/)
+      assert.throws(() => decodeContent(Content.encode(content('x'.repeat(MAX_TEXT_BYTES + 1)))), /text exceeds the limit/)
+      assert.equal(decodeContent(Content.encode(content('hi'))).text, 'hi')
     })
   })
 
