@@ -12,7 +12,7 @@
 import { decodeBundle } from './crypto/bundle.js'
 import { decodeInitial, encodeInitial, initiate, prepareResponse } from './crypto/pqxdh.js'
 import { decodeState, encodeState, initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from './crypto/ratchet.js'
-import { equalBytes } from './envelope.js'
+import { equalBytes, toHex } from './envelope.js'
 import { SessionRecord } from './pb/sessions.js'
 import type { CryptoBackend } from './crypto.js'
 import type { PrekeyStore } from './crypto/prekeys.js'
@@ -22,6 +22,9 @@ import type { Sealed } from './pb/ferry.js'
 
 /** Session states kept per peer. */
 export const MAX_SESSIONS = 4
+
+/** Committed PQXDH answers remembered in memory, so a first message whose write failed can retry. */
+const MAX_ANSWERED = 256
 
 /** No session with the peer and no prekey bundle to start one. */
 export class NoSessionError extends Error {
@@ -58,6 +61,8 @@ export interface Decrypted {
 export class Sessions {
   private readonly cache = new Map<string, State[]>()
   private readonly queues = new Map<string, Promise<unknown>>()
+  /** initial states of PQXDH answers already committed, by peer and initial-message hash */
+  private readonly answered = new Map<string, State>()
 
   constructor (private readonly init: SessionsInit) {}
 
@@ -108,15 +113,28 @@ export class Sessions {
     const states = await this.states(peer)
     let candidates = states
     let commitAnswer: (() => Promise<void>) | undefined
+    let fresh = false
     if (sealed.initial.byteLength > 0) {
       const hash = await this.init.crypto.sha256(sealed.initial)
       const known = states.filter(s => equalBytes(s.initialHash, hash))
+      const key = `${peer}/${toHex(hash)}`
+      const committed = this.answered.get(key)
       if (known.length > 0) {
         candidates = known
+      } else if (committed != null) {
+        // answered before, but the message's write failed and the state was dropped: start over
+        // from the committed answer instead of refusing the retry as a replay
+        candidates = [committed]
+        fresh = true
       } else {
         const answered = await this.answer(sealed.initial, hash)
         candidates = [answered.state]
-        commitAnswer = answered.commit
+        commitAnswer = async () => {
+          await answered.commit()
+          this.answered.set(key, answered.state)
+          if (this.answered.size > MAX_ANSWERED) this.answered.delete(this.answered.keys().next().value as string)
+        }
+        fresh = true
       }
     }
     let lastError: Error | undefined
@@ -135,7 +153,7 @@ export class Sessions {
         await commitAnswer?.()
         this.cache.set(peer, updated)
       }
-      return { plaintext: out.plaintext, senderIdentity: state.remoteIdentity, record: encodeRecord(updated), fresh: commitAnswer != null, adopt }
+      return { plaintext: out.plaintext, senderIdentity: state.remoteIdentity, record: encodeRecord(updated), fresh, adopt }
     }
     throw lastError ?? new NoMatchingSessionError('no session with this peer decrypts the message')
   }

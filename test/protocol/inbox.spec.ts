@@ -287,14 +287,28 @@ describe('inbox', function () {
       assert.deepEqual(await messages.list(), [])
     })
 
-    it('after a failed commit, messages decrypted meanwhile are refused too, and all decrypt when re-delivered', async () => {
-      class FailOnce extends MemoryMessageStore {
-        failNext = false
-        override async storeIncoming (batch: IncomingMessage[]): Promise<Array<StoreResult | Error>> {
-          if (this.failNext) { this.failNext = false; throw new Error('disk full') }
-          return super.storeIncoming(batch)
-        }
+    class FailOnce extends MemoryMessageStore {
+      failNext = false
+      override async storeIncoming (batch: IncomingMessage[]): Promise<Array<StoreResult | Error>> {
+        if (this.failNext) { this.failNext = false; throw new Error('disk full') }
+        return super.storeIncoming(batch)
       }
+    }
+
+    it('a first message whose commit fails decrypts when re-delivered (not refused as a replay)', async () => {
+      const messages = new FailOnce()
+      const inbox = inboxOf(messages)
+      const carol = await device()
+      const fromCarol = new Sender(carol, bob)
+      const first = await fromCarol.seal(1, 'hello from carol')
+      messages.failNext = true
+      await assert.rejects(accept(inbox, first, carol.peerId), /disk full/)
+      await accept(inbox, first, carol.peerId)
+      await accept(inbox, await fromCarol.seal(2, 'and again'), carol.peerId)
+      assert.deepEqual((await messages.list()).map(m => m.text), ['hello from carol', 'and again'])
+    })
+
+    it('after a failed commit, messages decrypted meanwhile are refused too, and all decrypt when re-delivered', async () => {
       const messages = new FailOnce()
       const inbox = inboxOf(messages)
       const envelopes = [await fromAlice.seal(1), await fromAlice.seal(2), await fromAlice.seal(3)]
