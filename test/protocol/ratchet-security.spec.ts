@@ -4,37 +4,10 @@
  * integrity of every bit of header and ciphertext.
  */
 import assert from 'node:assert/strict'
-import { defaultCrypto } from '../../protocol/crypto.js'
-import { decodeState, DuplicateMessageError, encodeState, initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, RatchetError } from '../../protocol/crypto/ratchet.js'
+import { decodeState, DuplicateMessageError, encodeState, ratchetDecrypt, RatchetError } from '../../protocol/crypto/ratchet.js'
+import { AD, crypto, session, td, te } from './ratchet-party.js'
+import type { Party, Sealed } from './ratchet-party.js'
 import type { RatchetState } from '../../protocol/crypto/ratchet.js'
-
-const crypto = defaultCrypto
-const te = new TextEncoder()
-const td = new TextDecoder()
-const AD = te.encode('ferry-test: alice|bob')
-
-interface Sealed { header: Uint8Array, ciphertext: Uint8Array }
-
-class Party {
-  constructor (public state: RatchetState) {}
-  async send (text: string): Promise<Sealed> {
-    const r = await ratchetEncrypt(crypto, this.state, te.encode(text), AD)
-    this.state = r.state
-    return { header: r.header, ciphertext: r.ciphertext }
-  }
-
-  async receive (m: Sealed): Promise<string> {
-    const r = await ratchetDecrypt(crypto, this.state, m.header, m.ciphertext, AD)
-    this.state = r.state
-    return td.decode(r.plaintext)
-  }
-}
-
-async function session (): Promise<{ alice: Party, bob: Party }> {
-  const sharedKey = crypto.randomBytes(32)
-  const bobKeys = await crypto.x25519Generate()
-  return { alice: new Party(await initSender(crypto, sharedKey, bobKeys.publicKey)), bob: new Party(await initReceiver(crypto, sharedKey, bobKeys)) }
-}
 
 /** The plaintext an attacker holding `state` gets for `m`, or undefined when the ratchet refuses it. */
 async function attempt (state: RatchetState, m: Sealed): Promise<string | undefined> {
