@@ -31,7 +31,7 @@ import type { Identity } from './identity.js'
 import type { Bundles } from './services/bundle/index.js'
 import type { DirectMessages } from './services/dm/index.js'
 import type { Contact, FerryStores, MessageRecord, OutgoingMessage } from './stores.js'
-import type { TransportName } from './reach.js'
+import type { ReachSource, TransportName } from './reach.js'
 import type { ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 import type { Libp2pOptions } from 'libp2p'
@@ -73,6 +73,19 @@ export interface FerryStatus {
   addresses: string[]
   connections: ConnectionInfo[]
   outbox: number
+}
+
+/** How `ferry lookup` reached a contact. */
+export interface LookupResult {
+  target: string
+  peer: string
+  contact?: string
+  source: ReachSource
+  hops: number
+  transport: TransportName
+  remoteAddr: string
+  addresses: string[]
+  ms: number
 }
 
 /** A message as the API shows it: the contact's name when known, else its peer id. */
@@ -239,6 +252,33 @@ export class Ferry {
     const names = new Map((await this.stores.contacts.list()).map(c => [c.peerId, c.name]))
     const rows = await this.stores.messages.list({ peer, changedAfter: options.changedAfter, limit: options.limit })
     return rows.map(r => ({ ...r, contact: names.get(r.peer) ?? r.peer }))
+  }
+
+  /**
+   * Resolve a contact (by name or peer id) to a connection and say how: an open connection, an
+   * address from its invite, or one cached from an earlier connection. `hops` counts intermediate
+   * peers (0: direct; the DHT and relays of issue 4 add more).
+   *
+   * @throws UnknownContactError | UnreachableError (with every address tried)
+   */
+  async lookup (target: string): Promise<LookupResult> {
+    let contact = await this.stores.contacts.get(target)
+    if (contact == null && /^[1-9A-HJ-NP-Za-km-z]{40,}$/.test(target)) contact = await this.stores.contacts.getByPeer(target)
+    const peer = contact?.peerId ?? (/^[1-9A-HJ-NP-Za-km-z]{40,}$/.test(target) ? target : undefined)
+    if (peer == null) throw new UnknownContactError(`no contact named "${target}" and not a peer id`)
+    const started = this.now()
+    const r = await this.reach.resolve(peer, contact?.addresses ?? [])
+    return {
+      target,
+      peer,
+      contact: contact?.name,
+      source: r.source,
+      hops: 0,
+      transport: transportOf(r.connection.remoteAddr),
+      remoteAddr: r.connection.remoteAddr.toString(),
+      addresses: r.addresses,
+      ms: this.now() - started
+    }
   }
 
   /** This node's listen addresses, with /p2p/<peer id>. */

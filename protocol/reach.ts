@@ -30,6 +30,18 @@ export function transportOf (addr: Multiaddr): TransportName {
 
 const isWebRTC = (addr: Multiaddr): boolean => transportOf(addr).startsWith('webrtc')
 
+/** Where a working address came from (issue 4 adds mDNS and the DHT). */
+export type ReachSource = 'connection' | 'contact' | 'peer-store'
+
+interface Candidate { addr: Multiaddr, source: Exclude<ReachSource, 'connection'> }
+
+export interface Resolution {
+  connection: Connection
+  source: ReachSource
+  /** every address known for the peer, best first */
+  addresses: string[]
+}
+
 /** The parts of a libp2p node Reach uses. */
 export interface ReachNode {
   getConnections(peer?: PeerId): Connection[]
@@ -47,43 +59,54 @@ export class Reach {
    * @throws UnreachableError when nothing could be dialled
    */
   async connect (peer: string, known: string[], options: AbortOptions = {}): Promise<Connection> {
+    return (await this.resolve(peer, known, options)).connection
+  }
+
+  /**
+   * Like connect(), and say how the peer was reached: an open connection, an address from the
+   * contact record (invite or multiaddr), or one cached in the peer store (learned by identify).
+   */
+  async resolve (peer: string, known: string[], options: AbortOptions = {}): Promise<Resolution> {
     const peerId = peerIdFromString(peer)
     const open = this.node.getConnections(peerId).filter(c => c.status === 'open')
     const webrtc = open.find(c => isWebRTC(c.remoteAddr))
-    if (webrtc != null) return webrtc
-    const addrs = await this.addresses(peerId, known)
+    const candidates = await this.addresses(peerId, known)
+    const addresses = candidates.map(c => c.addr.toString())
+    if (webrtc != null) return { connection: webrtc, source: 'connection', addresses }
     const errors: string[] = []
-    for (const addr of addrs.filter(isWebRTC)) {
+    const dial = async (c: Candidate, force: boolean): Promise<Resolution | undefined> => {
       try {
-        return await this.node.dial(addr, { signal: options.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS), force: open.length > 0 })
+        const connection = await this.node.dial(c.addr, { signal: options.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS), force })
+        return { connection, source: c.source, addresses }
       } catch (err: any) {
-        errors.push(`${addr.toString()}: ${err.message}`)
+        errors.push(`${c.addr.toString()}: ${err.message}`)
       }
     }
-    if (open.length > 0) return open[0]
-    for (const addr of addrs.filter(a => !isWebRTC(a))) {
-      try {
-        return await this.node.dial(addr, { signal: options.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-      } catch (err: any) {
-        errors.push(`${addr.toString()}: ${err.message}`)
-      }
+    for (const c of candidates.filter(c => isWebRTC(c.addr))) {
+      const r = await dial(c, open.length > 0)
+      if (r != null) return r
     }
-    throw new UnreachableError(addrs.length === 0 ? 'no known address for this contact' : `could not connect: ${errors.join('; ')}`)
+    if (open.length > 0) return { connection: open[0], source: 'connection', addresses }
+    for (const c of candidates.filter(c => !isWebRTC(c.addr))) {
+      const r = await dial(c, false)
+      if (r != null) return r
+    }
+    throw new UnreachableError(candidates.length === 0 ? 'no known address for this contact' : `could not connect: ${errors.join('; ')}`)
   }
 
   /** Known addresses (contact record first, then the peer store), each ending in /p2p/<peer>. */
-  private async addresses (peer: PeerId, known: string[]): Promise<Multiaddr[]> {
-    const out = new Map<string, Multiaddr>()
-    const add = (ma: Multiaddr): void => {
+  private async addresses (peer: PeerId, known: string[]): Promise<Candidate[]> {
+    const out = new Map<string, Candidate>()
+    const add = (ma: Multiaddr, source: Candidate['source']): void => {
       const full = peerIdOf(ma) == null ? ma.encapsulate(`/p2p/${peer.toString()}`) : ma
-      if (peerIdOf(full) === peer.toString()) out.set(full.toString(), full)
+      if (peerIdOf(full) === peer.toString() && !out.has(full.toString())) out.set(full.toString(), { addr: full, source })
     }
     for (const s of known) {
-      try { add(multiaddr(s)) } catch {}
+      try { add(multiaddr(s), 'contact') } catch {}
     }
     try {
       const stored = await this.node.peerStore.get(peer)
-      for (const a of stored.addresses) add(a.multiaddr)
+      for (const a of stored.addresses) add(a.multiaddr, 'peer-store')
     } catch {}
     return [...out.values()]
   }

@@ -10,6 +10,7 @@ import { createKeyFile, readPublic } from '../keyfile.js'
 import { newPassphrase } from '../passphrase.js'
 import { dataFiles, dataPaths } from '../paths.js'
 import { ApiClient } from './client.js'
+import { qrForTerminal, writeQrPng, writeQrSvg } from './qr.js'
 
 export interface Flags {
   json: boolean
@@ -20,6 +21,8 @@ export interface Flags {
   apiPort?: number
   confirm: boolean
   accept: boolean
+  qrSvg?: string
+  qrPng?: string
 }
 
 /** A command's usage error (wrong arguments). */
@@ -76,8 +79,21 @@ export async function start (f: Flags): Promise<void> {
 
 export async function invite (f: Flags): Promise<void> {
   const { invite } = await new ApiClient(f.dataDir).get<{ invite: string }>('/v1/invite')
-  if (f.json) return json({ invite })
+  if (f.qrSvg != null) await writeQrSvg(f.qrSvg, invite)
+  if (f.qrPng != null) await writeQrPng(f.qrPng, invite)
+  if (f.json) return json({ invite, ...(f.qrSvg != null ? { qrSvg: f.qrSvg } : {}), ...(f.qrPng != null ? { qrPng: f.qrPng } : {}) })
   out(invite)
+  // the QR code goes to a terminal only: scripts that read the link get just the link
+  if (process.stdout.isTTY === true) out(await qrForTerminal(invite))
+}
+
+export async function lookup (f: Flags, args: string[]): Promise<void> {
+  const [target] = args
+  if (target == null || args.length > 1) throw new UsageError('usage: ferry lookup NAME|PEERID [--json]')
+  const r = await new ApiClient(f.dataDir).get(`/v1/lookup?target=${encodeURIComponent(target)}`)
+  if (f.json) return json(r)
+  out(`${r.contact ?? r.peer} reached via ${r.source} (${r.hops} hops, ${r.ms} ms) over ${r.transport}\n  connected to ${r.remoteAddr}`)
+  for (const a of r.addresses) out(`  known address ${a}`)
 }
 
 export async function contact (f: Flags, args: string[]): Promise<void> {

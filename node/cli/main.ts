@@ -14,6 +14,8 @@ const OPTIONS = {
   follow: { type: 'boolean', default: false },
   confirm: { type: 'boolean', default: false },
   accept: { type: 'boolean', default: false },
+  'qr-svg': { type: 'string' },
+  'qr-png': { type: 'string' },
   'data-dir': { type: 'string' },
   name: { type: 'string' },
   listen: { type: 'string', multiple: true },
@@ -29,12 +31,14 @@ usage:
   ferry id [--json]                              identity, peer id, listen addresses
   ferry start [--listen MULTIADDR]... [--api-port N]
                                                  run the node in the foreground
-  ferry invite [--json]                          an invite link for this node
+  ferry invite [--json] [--qr-svg FILE] [--qr-png FILE]
+                                                 an invite link for this node (and its QR code)
   ferry contact add NAME INVITE|MULTIADDR        add a contact
   ferry contact list [--json]
   ferry send NAME TEXT [--json]                  queue a message; prints its id and status
   ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes
   ferry status [--json]                          connections and outbox size
+  ferry lookup NAME|PEERID [--json]              how a contact is reached (source, hops, addresses)
   ferry verify NAME [--confirm | --accept] [--json]
                                                  safety number; --confirm marks the contact verified;
                                                  --accept takes a changed identity key and resumes sending
@@ -50,7 +54,8 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
   send: commands.send,
   messages: commands.messages,
   status: commands.status,
-  verify: commands.verify
+  verify: commands.verify,
+  lookup: commands.lookup
 }
 
 export async function main (argv: string[]): Promise<number> {
@@ -81,7 +86,7 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write('ferry: --api-port must be a port number\n')
     return 2
   }
-  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept }
+  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'] }
   try {
     await command(flags, args)
     return 0

@@ -21,7 +21,8 @@ const STATUS: Record<string, number> = {
   ContactExistsError: 409,
   IdentityChangedError: 409,
   UnknownIdentityError: 409,
-  NoSessionError: 409
+  NoSessionError: 409,
+  UnreachableError: 504
 }
 
 class HttpError extends Error {
@@ -97,6 +98,8 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
       return send(res, 200, { identity: identityToString(ferry.identity.identityKey.publicKey.raw), peerId: ferry.peerId, addresses: ferry.addresses() })
     case 'GET /v1/status':
       return send(res, 200, await ferry.status())
+    case 'GET /v1/lookup':
+      return send(res, 200, await ferry.lookup(url.searchParams.get('target') ?? ''))
     case 'GET /v1/invite':
       return send(res, 200, { invite: await ferry.invite() })
     case 'GET /v1/contacts':

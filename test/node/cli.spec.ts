@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { statSync } from 'node:fs'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { dataDir } from '../../node/paths.js'
 import { createIdentity } from '../../protocol/index.js'
 import { inviteWithBundle } from '../protocol/helpers.js'
-import { BIN, cli, startDaemons, stopAll, waitFor } from './harness.js'
+import { BIN, cli, startDaemons, stopAll, tempDir, waitFor } from './harness.js'
 import type { DaemonProcess } from './harness.js'
 
 describe('CLI contract', function () {
@@ -83,6 +83,29 @@ describe('CLI contract', function () {
     assert.equal(await bob.stop('SIGINT'), 0, 'Ctrl-C shuts down cleanly')
     await bob.start() // no --listen: the saved config
     assert.deepEqual((await json(['id', '--data-dir', bob.dir])).addresses.sort(), [...before].sort())
+  })
+
+  it('invite writes its QR code as SVG and PNG; lookup says how a contact is reached', async () => {
+    const dir = tempDir()
+    const svg = join(dir, 'invite.svg')
+    const png = join(dir, 'invite.png')
+    const r = await cli(['invite', '--qr-svg', svg, '--qr-png', png, '--data-dir', bob.dir])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^ferry:\/\/invite\/\S+$/m)
+    assert.match(readFileSync(svg, 'utf8'), /<svg[\s\S]*<path/)
+    assert.deepEqual([...readFileSync(png).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+    rmSync(dir, { recursive: true, force: true })
+
+    const found = await json(['lookup', 'bob', '--data-dir', alice.dir])
+    assert.equal(found.peer, (await json(['id', '--data-dir', bob.dir])).peerId)
+    assert.ok(['connection', 'contact', 'peer-store'].includes(found.source))
+    assert.equal(found.hops, 0)
+    assert.ok(found.addresses.length > 0)
+    const byPeer = await json(['lookup', found.peer, '--data-dir', alice.dir])
+    assert.equal(byPeer.contact, 'bob')
+    const unknown = await cli(['lookup', 'nobody', '--data-dir', alice.dir])
+    assert.notEqual(unknown.code, 0)
+    assert.match(unknown.stderr, /no contact named "nobody"/)
   })
 
   it('verify: both sides see the same 60-digit safety number; --confirm marks the contact verified', async () => {
