@@ -837,3 +837,569 @@ export namespace Invite {
     return streamMessage(buf, Invite.codec(), opts)
   }
 }
+
+export interface SignedRecord {
+  version: number
+  kind: string
+  identity: Uint8Array
+  seq: number
+  expiresAt: number
+  payload: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace SignedRecord {
+  let _codec: Codec<SignedRecord>
+
+  export const codec = (): Codec<SignedRecord> => {
+    if (_codec == null) {
+      _codec = message<SignedRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.kind != null && obj.kind !== '')) {
+          w.uint32(18)
+          w.string(obj.kind)
+        }
+
+        if ((obj.identity != null && obj.identity.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.identity)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.seq)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.expiresAt)
+        }
+
+        if ((obj.payload != null && obj.payload.byteLength > 0)) {
+          w.uint32(50)
+          w.bytes(obj.payload)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          kind: '',
+          identity: uint8ArrayAlloc(0),
+          seq: 0,
+          expiresAt: 0,
+          payload: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.kind = reader.string()
+              break
+            }
+            case 3: {
+              obj.identity = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.seq = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.expiresAt = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.payload = reader.bytes()
+              break
+            }
+            case 7: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.kind`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.identity`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.payload`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedRecordVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface SignedRecordKindFieldEvent {
+    field: '$.kind'
+    value: string
+  }
+
+  export interface SignedRecordIdentityFieldEvent {
+    field: '$.identity'
+    value: Uint8Array
+  }
+
+  export interface SignedRecordSeqFieldEvent {
+    field: '$.seq'
+    value: number
+  }
+
+  export interface SignedRecordExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: number
+  }
+
+  export interface SignedRecordPayloadFieldEvent {
+    field: '$.payload'
+    value: Uint8Array
+  }
+
+  export interface SignedRecordSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SignedRecord>): Uint8Array {
+    return encodeMessage(obj, SignedRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedRecord>): SignedRecord {
+    return decodeMessage(buf, SignedRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedRecord>): Generator<SignedRecordVersionFieldEvent | SignedRecordKindFieldEvent | SignedRecordIdentityFieldEvent | SignedRecordSeqFieldEvent | SignedRecordExpiresAtFieldEvent | SignedRecordPayloadFieldEvent | SignedRecordSignatureFieldEvent> {
+    return streamMessage(buf, SignedRecord.codec(), opts)
+  }
+}
+
+export interface DeviceList {
+  devices: Device[]
+}
+
+export namespace DeviceList {
+  let _codec: Codec<DeviceList>
+
+  export const codec = (): Codec<DeviceList> => {
+    if (_codec == null) {
+      _codec = message<DeviceList>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.devices != null && obj.devices.length > 0) {
+          for (const value of obj.devices) {
+            w.uint32(10)
+            Device.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          devices: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.devices != null && obj.devices.length === opts.limits.devices) {
+                throw new MaxLengthError('Decode error - repeated field "devices" had too many elements')
+              }
+
+              obj.devices.push(Device.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.devices$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          devices: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.devices != null && obj.devices === opts.limits.devices) {
+                throw new MaxLengthError('Streaming decode error - repeated field "devices" had too many elements')
+              }
+
+              for (const evt of Device.codec().stream(reader, reader.uint32(), `${prefix}.devices[]`, {
+                limits: opts.limits?.devices$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.devices
+                }
+              }
+
+              obj.devices++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DeviceListDevicesPeerIdFieldEvent {
+    field: '$.devices[].peerId'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface DeviceListDevicesSignatureFieldEvent {
+    field: '$.devices[].signature'
+    value: Uint8Array
+    index: number
+  }
+
+  export function encode (obj: Partial<DeviceList>): Uint8Array {
+    return encodeMessage(obj, DeviceList.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceList>): DeviceList {
+    return decodeMessage(buf, DeviceList.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceList>): Generator<DeviceListDevicesPeerIdFieldEvent | DeviceListDevicesSignatureFieldEvent> {
+    return streamMessage(buf, DeviceList.codec(), opts)
+  }
+}
+
+export interface Device {
+  peerId: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace Device {
+  let _codec: Codec<Device>
+
+  export const codec = (): Codec<Device> => {
+    if (_codec == null) {
+      _codec = message<Device>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peerId != null && obj.peerId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.peerId)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peerId: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peerId = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peerId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DevicePeerIdFieldEvent {
+    field: '$.peerId'
+    value: Uint8Array
+  }
+
+  export interface DeviceSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<Device>): Uint8Array {
+    return encodeMessage(obj, Device.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Device>): Device {
+    return decodeMessage(buf, Device.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Device>): Generator<DevicePeerIdFieldEvent | DeviceSignatureFieldEvent> {
+    return streamMessage(buf, Device.codec(), opts)
+  }
+}
+
+export interface MailboxSet {
+  hosts: Uint8Array[]
+}
+
+export namespace MailboxSet {
+  let _codec: Codec<MailboxSet>
+
+  export const codec = (): Codec<MailboxSet> => {
+    if (_codec == null) {
+      _codec = message<MailboxSet>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.hosts != null && obj.hosts.length > 0) {
+          for (const value of obj.hosts) {
+            w.uint32(10)
+            w.bytes(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          hosts: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.hosts != null && obj.hosts.length === opts.limits.hosts) {
+                throw new MaxLengthError('Decode error - repeated field "hosts" had too many elements')
+              }
+
+              obj.hosts.push(reader.bytes())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          hosts: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.hosts != null && obj.hosts === opts.limits.hosts) {
+                throw new MaxLengthError('Streaming decode error - repeated field "hosts" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.hosts[]`,
+                index: obj.hosts,
+                value: reader.bytes()
+              }
+
+              obj.hosts++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MailboxSetHostsFieldEvent {
+    field: '$.hosts[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<MailboxSet>): Uint8Array {
+    return encodeMessage(obj, MailboxSet.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxSet>): MailboxSet {
+    return decodeMessage(buf, MailboxSet.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxSet>): Generator<MailboxSetHostsFieldEvent> {
+    return streamMessage(buf, MailboxSet.codec(), opts)
+  }
+}

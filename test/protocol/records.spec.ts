@@ -1,0 +1,81 @@
+/**
+ * DHT records (issue 4 scope 2): signed, namespaced, expiring, size-capped; validators refuse
+ * forged, wrong-key, stale, expired, oversized and out-of-namespace records; selectors pick the
+ * highest sequence number.
+ */
+import assert from 'node:assert/strict'
+import { fromString } from 'uint8arrays/from-string'
+import { encodeBundle } from '../../protocol/crypto/bundle.js'
+import { createIdentity, identityToString } from '../../protocol/identity.js'
+import { DeviceList, dhtRecordRules, InvalidRecordError, MAX_RECORD_BYTES, MAX_RECORD_LIFETIME_MS, MailboxSet, recordKey, selectRecord, signRecord, SignedRecord, validateRecord } from '../../protocol/records.js'
+import { bundleFor } from './helpers.js'
+import type { Identity } from '../../protocol/identity.js'
+
+const NOW = 1_700_000_000_000
+
+async function rejects (p: Promise<unknown>, message: RegExp): Promise<void> {
+  await assert.rejects(p, (err: Error) => err instanceof InvalidRecordError && message.test(err.message))
+}
+
+describe('DHT records', () => {
+  let me: Identity
+  let other: Identity
+  let bundle: Uint8Array
+  let devices: Uint8Array
+
+  before(async () => {
+    me = await createIdentity()
+    other = await createIdentity()
+    bundle = encodeBundle(await bundleFor(me))
+    devices = DeviceList.encode({ devices: [{ peerId: me.deviceKey.publicKey.toMultihash().bytes, signature: me.deviceSignature }] })
+  })
+
+  it('validates each kind under its key and returns the decoded record', async () => {
+    const key = recordKey('bundle', me.identityKey.publicKey.raw)
+    assert.equal(new TextDecoder().decode(key), `/ferry/bundle/${identityToString(me.identityKey.publicKey.raw)}`)
+    const r = await validateRecord(key, await signRecord(me.identityKey, 'bundle', bundle, { seq: 3, now: NOW }), NOW)
+    assert.equal(r.seq, 3)
+    await validateRecord(recordKey('devices', me.identityKey.publicKey.raw), await signRecord(me.identityKey, 'devices', devices, { seq: 1, now: NOW }), NOW)
+    await validateRecord(recordKey('mailboxes', me.identityKey.publicKey.raw), await signRecord(me.identityKey, 'mailboxes', MailboxSet.encode({ hosts: [] }), { seq: 1, now: NOW }), NOW)
+  })
+
+  it('refuses forged, wrong-key, wrong-kind and out-of-namespace records', async () => {
+    const key = recordKey('bundle', me.identityKey.publicKey.raw)
+    const value = await signRecord(me.identityKey, 'bundle', bundle, { seq: 1, now: NOW })
+    const forged = SignedRecord.decode(value)
+    forged.seq = 99 // changed after signing
+    await rejects(validateRecord(key, SignedRecord.encode(forged), NOW), /signature does not verify/)
+    await rejects(validateRecord(recordKey('bundle', other.identityKey.publicKey.raw), value, NOW), /another identity than its key/)
+    await rejects(validateRecord(recordKey('devices', me.identityKey.publicKey.raw), value, NOW), /"bundle" record under a "devices" key/)
+    await rejects(validateRecord(fromString(`/ipns/${identityToString(me.identityKey.publicKey.raw)}`), value, NOW), /outside the \/ferry/)
+    await rejects(validateRecord(fromString('/ferry/secrets/zabc'), value, NOW), /unknown record kind|not name an identity/)
+    // signed by the key's identity, but the payload is someone else's bundle
+    const foreign = await signRecord(me.identityKey, 'bundle', encodeBundle(await bundleFor(other)), { seq: 1, now: NOW })
+    await rejects(validateRecord(key, foreign, NOW), /bundle of another identity/)
+    const badDevices = DeviceList.encode({ devices: [{ peerId: other.deviceKey.publicKey.toMultihash().bytes, signature: other.deviceSignature }] })
+    await rejects(validateRecord(recordKey('devices', me.identityKey.publicKey.raw), await signRecord(me.identityKey, 'devices', badDevices, { seq: 1, now: NOW }), NOW), /device certificate/)
+  })
+
+  it('refuses expired, too-long-lived, oversized and undecodable records', async () => {
+    const key = recordKey('bundle', me.identityKey.publicKey.raw)
+    const value = await signRecord(me.identityKey, 'bundle', bundle, { seq: 1, now: NOW, ttlMs: 1000 })
+    await rejects(validateRecord(key, value, NOW + 1000), /expired/)
+    await rejects(validateRecord(key, await signRecord(me.identityKey, 'bundle', bundle, { seq: 1, now: NOW, ttlMs: MAX_RECORD_LIFETIME_MS + 1 }), NOW), /too long/)
+    await rejects(validateRecord(key, new Uint8Array(MAX_RECORD_BYTES + 1), NOW), /exceeds/)
+    await rejects(validateRecord(key, Uint8Array.from([0xff, 0xff, 0xff]), NOW), /does not decode/)
+    await assert.rejects(signRecord(me.identityKey, 'mailboxes', new Uint8Array(MAX_RECORD_BYTES), { seq: 1, now: NOW }), InvalidRecordError)
+  })
+
+  it('the DHT rules refuse a stale sequence number and select the highest one', async () => {
+    const key = recordKey('bundle', me.identityKey.publicKey.raw)
+    const rules = dhtRecordRules(() => NOW)
+    const v5 = await signRecord(me.identityKey, 'bundle', bundle, { seq: 5, now: NOW })
+    const v4 = await signRecord(me.identityKey, 'bundle', bundle, { seq: 4, now: NOW })
+    const v6 = await signRecord(me.identityKey, 'bundle', bundle, { seq: 6, now: NOW })
+    await rules.validators.ferry(key, v5)
+    await rejects(rules.validators.ferry(key, v4), /stale record/)
+    await rules.validators.ferry(key, v6)
+    assert.equal(rules.selectors.ferry(key, [v5, v6, v4]), 1)
+    assert.equal(selectRecord([Uint8Array.from([0xff]), v4]), 1, 'garbage never wins')
+  })
+})
