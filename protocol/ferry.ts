@@ -26,13 +26,17 @@ import { openPayload, sealEnvelope } from './sealing.js'
 import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
 import { NoSessionError, Sessions } from './sessions.js'
+import { privateDht } from './dht.js'
+import { DeviceList, recordKey, RECORD_REPUBLISH_MS, signRecord, validateRecord } from './records.js'
+import type { RecordKind, SignedRecord } from './records.js'
+import type { KadDHT } from '@libp2p/kad-dht'
 import type { CryptoBackend } from './crypto.js'
 import type { Identity } from './identity.js'
 import type { Bundles } from './services/bundle/index.js'
 import type { DirectMessages } from './services/dm/index.js'
 import type { Contact, FerryStores, MessageRecord, OutgoingMessage } from './stores.js'
 import type { ReachSource, TransportName } from './reach.js'
-import type { ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 import type { Libp2pOptions } from 'libp2p'
 
@@ -49,6 +53,11 @@ export interface FerryOptions {
   services?: Record<string, (components: any) => unknown>
   /** display name put in invites */
   name?: string
+  /**
+   * The private Kademlia DHT on /ferry/kad/1.0.0 (never the public one): 'server' on reachable
+   * daemons, 'client' on browsers and peers behind NAT, false to leave it out. Default 'server'.
+   */
+  dht?: 'server' | 'client' | false
   connectionGater?: Libp2pOptions['connectionGater']
   logger?: ComponentLogger
   /** signatures and hashes (node/crypto.ts in Node); default: platform-independent */
@@ -100,6 +109,7 @@ export const PREKEY_UPKEEP_MS = 6 * 60 * 60 * 1000
 export interface FerryServices extends Record<string, unknown> {
   dm: DirectMessages
   bundles: Bundles
+  dht?: KadDHT
 }
 
 /** Connection limits, chosen deliberately (js-libp2p doc/LIMITS.md): a messenger has tens of contacts, not thousands. */
@@ -120,6 +130,7 @@ export class Ferry {
   private readonly sessions: Sessions
   private readonly crypto: CryptoBackend
   private upkeep?: ReturnType<typeof setInterval>
+  private republish?: ReturnType<typeof setInterval>
   /** new messages are committed in small batches: a burst of sends is one transaction */
   private readonly outgoing: GroupCommit<OutgoingMessage, MessageRecord>
   private readonly reach: Reach
@@ -172,12 +183,14 @@ export class Ferry {
     }, PREKEY_UPKEEP_MS)
     this.libp2p.addEventListener('connection:open', (evt) => this.outbox.onConnect(evt.detail.remotePeer.toString()))
     await this.libp2p.start()
-    void this.dialContacts()
+    void this.dialContacts().then(async () => this.publishRecords())
     void this.outbox.flushAll()
+    this.republish = setInterval(() => { void this.publishRecords() }, RECORD_REPUBLISH_MS)
   }
 
   async stop (): Promise<void> {
     clearInterval(this.upkeep)
+    clearInterval(this.republish)
     this.outbox.stop()
     await this.libp2p.stop()
   }
@@ -281,6 +294,41 @@ export class Ferry {
     }
   }
 
+  /**
+   * Publish this identity's signed records in the private DHT: its prekey bundle (no one-time
+   * prekey) and its device list. Sequence numbers are the publish time, so the newest wins.
+   *
+   * @returns how many records were stored somewhere; 0 without a DHT or peers
+   */
+  async publishRecords (): Promise<number> {
+    if (this.libp2p.services.dht == null) return 0
+    const now = this.now()
+    const bundle = encodeBundle(await createBundle(this.crypto, this.identity, this.stores.prekeys, { withOneTime: false }))
+    const devices = DeviceList.encode({ devices: [{ peerId: this.libp2p.peerId.toMultihash().bytes, signature: this.identity.deviceSignature }] })
+    let stored = 0
+    for (const [kind, payload] of [['bundle', bundle], ['devices', devices]] as const) {
+      try {
+        const value = await signRecord(this.identity.identityKey, kind, payload, { seq: now, now }, this.crypto)
+        await this.libp2p.contentRouting.put(recordKey(kind, this.identity.identityKey.publicKey.raw), value, { signal: AbortSignal.timeout(30_000) })
+        stored++
+      } catch (err: any) {
+        this.log('could not publish the %s record: %s', kind, err.message)
+      }
+    }
+    return stored
+  }
+
+  /**
+   * An identity's record of `kind` from the private DHT, validated.
+   *
+   * @throws when no valid record is found
+   */
+  async findRecord (kind: RecordKind, identity: Uint8Array, options: AbortOptions = {}): Promise<SignedRecord> {
+    const key = recordKey(kind, identity)
+    const value = await this.libp2p.contentRouting.get(key, { signal: options.signal ?? AbortSignal.timeout(30_000) })
+    return validateRecord(key, value, this.now(), this.crypto)
+  }
+
   /** This node's listen addresses, with /p2p/<peer id>. */
   addresses (): string[] {
     return this.libp2p.getMultiaddrs().map(a => a.toString())
@@ -356,6 +404,7 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
       identify: identify(),
       ping: ping(),
       dm: directMessages({ receiver: inbox, now, crypto }),
+      ...(opts.dht === false ? {} : { dht: privateDht(opts.dht ?? 'server', now, crypto) }),
       bundles: bundles({ provide: async () => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now())) })
     }
   }) as unknown as Libp2p<FerryServices>

@@ -1,0 +1,93 @@
+/**
+ * The private DHT with the production createFerry (issue 4, first part): nodes on the in-process
+ * memory transport (a stand-in for the network, as the issue asks), a random sparse topology,
+ * records published and found by others; forged records refused by every node. Seeded; the seed
+ * is printed. The 100-node acceptance run and the bench rows come with the rest of issue 4.
+ */
+import assert from 'node:assert/strict'
+import { memory } from '@libp2p/memory'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createFerry, createIdentity, equalBytes, memoryStores, recordKey, signRecord, SignedRecord } from '../../protocol/index.js'
+import { encodeBundle } from '../../protocol/crypto/bundle.js'
+import { bundleFor } from './helpers.js'
+import type { Ferry } from '../../protocol/index.js'
+
+const N = Number(process.env.FERRY_DHT_NODES ?? 24)
+const SEED = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
+
+/** mulberry32: a small seeded PRNG so a failing topology can be replayed. */
+function rng (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
+  this.timeout(240_000)
+  const nodes: Ferry[] = []
+  const random = rng(SEED)
+  const run = `dht-${SEED}-${Math.random().toString(36).slice(2, 8)}`
+
+  before(async () => {
+    console.log(`      dht seed ${SEED} (FERRY_DHT_SEED=${SEED} replays it)`)
+    for (let i = 0; i < N; i++) {
+      const ferry = await createFerry({ identity: await createIdentity(), stores: memoryStores(), transports: [memory()], listen: [`/memory/${run}-${i}`] })
+      await ferry.start()
+      nodes.push(ferry)
+    }
+    // a sparse random graph: every node dials 3 earlier ones
+    for (let i = 1; i < N; i++) {
+      for (let k = 0; k < Math.min(3, i); k++) {
+        const j = Math.floor(random() * i)
+        await nodes[i].libp2p.dial(multiaddr(`/memory/${run}-${j}/p2p/${nodes[j].peerId}`)).catch(() => {})
+      }
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000)) // identify runs: peers enter routing tables
+    await Promise.all(nodes.map(async n => n.libp2p.services.dht?.refreshRoutingTable())) // as a running node does periodically
+    const published = await Promise.all(nodes.map(async n => n.publishRecords()))
+    assert.ok(published.every(p => p === 2), `every node published both records: ${published.join(',')}`)
+  })
+
+  after(async () => {
+    await Promise.all(nodes.map(async n => n.stop()))
+  })
+
+  it('every node finds the bundle and device records of others it has never been connected to', async () => {
+    let found = 0
+    let tried = 0
+    for (const [i, node] of nodes.entries()) {
+      for (let k = 0; k < 4; k++) {
+        const j = (i + 1 + Math.floor(random() * (N - 1))) % N
+        tried++
+        try {
+          const r = await node.findRecord(k % 2 === 0 ? 'bundle' : 'devices', nodes[j].identity.identityKey.publicKey.raw)
+          assert.ok(equalBytes(r.identity, nodes[j].identity.identityKey.publicKey.raw), 'the record of the identity asked for')
+          found++
+        } catch (err: any) {
+          if (tried - found <= 3) console.log(`      lookup ${i} -> ${j} failed: ${err.name}: ${err.message}`)
+        }
+      }
+    }
+    console.log(`      found ${found}/${tried} records`)
+    assert.ok(found / tried >= 0.99, `success rate ${found}/${tried}`)
+  })
+
+  it('a forged record is refused by every node, and lookups still return the genuine one', async () => {
+    const victim = nodes[0]
+    const key = recordKey('bundle', victim.identity.identityKey.publicKey.raw)
+    const genuine = SignedRecord.decode(await signRecord(victim.identity.identityKey, 'bundle', encodeBundle(await bundleFor(victim.identity)), { seq: 1, now: Date.now() }))
+    const forged = SignedRecord.encode({ ...genuine, seq: Number.MAX_SAFE_INTEGER }) // signature no longer matches
+    const attacker = nodes[N - 1].libp2p.services.dht
+    assert.ok(attacker != null)
+    let accepted = 0
+    for await (const ev of attacker.put(key, forged)) if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'PUT_VALUE') accepted++
+    const r = await nodes[Math.floor(N / 2)].findRecord('bundle', victim.identity.identityKey.publicKey.raw)
+    assert.notEqual(r.seq, Number.MAX_SAFE_INTEGER, 'the forged record was not stored anywhere it was found')
+    assert.equal(accepted, 0, 'no node stored the forged record')
+  })
+})
