@@ -147,7 +147,14 @@ export class Ferry {
     this.now = opts.now ?? Date.now
     this.randomBytes = opts.randomBytes ?? ((n) => crypto.getRandomValues(new Uint8Array(n)))
     this.log = libp2p.logger.forComponent('ferry')
-    this.reach = new Reach(libp2p)
+    const dht = libp2p.services.dht
+    // ask the network (useCache: false): the local answer holds the very addresses that just failed
+    this.reach = new Reach(libp2p, dht == null
+      ? undefined
+      : async (peer, options) => {
+        for await (const event of dht.findPeer(peer, { ...options, useCache: false })) if (event.name === 'FINAL_PEER') return event.peer.multiaddrs
+        return []
+      })
     this.contactBook = parts.contactBook
     this.sessions = parts.sessions
     this.crypto = parts.crypto

@@ -31,7 +31,7 @@ export function transportOf (addr: Multiaddr): TransportName {
 const isWebRTC = (addr: Multiaddr): boolean => transportOf(addr).startsWith('webrtc')
 
 /** Where a working address came from (issue 4 adds mDNS and the DHT). */
-export type ReachSource = 'connection' | 'contact' | 'peer-store'
+export type ReachSource = 'connection' | 'contact' | 'peer-store' | 'dht'
 
 interface Candidate { addr: Multiaddr, source: Exclude<ReachSource, 'connection'> }
 
@@ -50,7 +50,10 @@ export interface ReachNode {
 }
 
 export class Reach {
-  constructor (private readonly node: ReachNode) {}
+  /**
+   * @param findPeer - peer routing through the private DHT, tried when no known address works
+   */
+  constructor (private readonly node: ReachNode, private readonly findPeer?: (peer: PeerId, options: AbortOptions) => Promise<Multiaddr[]>) {}
 
   /**
    * A connection to `peer`, WebRTC when the peer has a WebRTC address.
@@ -77,7 +80,9 @@ export class Reach {
     const dial = async (c: Candidate, force: boolean): Promise<Resolution | undefined> => {
       try {
         const connection = await this.node.dial(c.addr, { signal: options.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS), force })
-        return { connection, source: c.source, addresses }
+        // libp2p hands back an existing connection to the peer when there is one: name it so
+        const source = connection.remoteAddr.equals(c.addr) || connection.remoteAddr.decapsulateCode(421).equals(c.addr.decapsulateCode(421)) ? c.source : 'connection'
+        return { connection, source, addresses }
       } catch (err: any) {
         errors.push(`${c.addr.toString()}: ${err.message}`)
       }
@@ -91,7 +96,20 @@ export class Reach {
       const r = await dial(c, false)
       if (r != null) return r
     }
-    throw new UnreachableError(candidates.length === 0 ? 'no known address for this contact' : `could not connect: ${errors.join('; ')}`)
+    if (this.findPeer != null) {
+      try {
+        const found = await this.findPeer(peerId, { signal: options.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+        const fresh = found.map(a => peerIdOf(a) == null ? a.encapsulate(`/p2p/${peer}`) : a).filter(a => !addresses.includes(a.toString()))
+        for (const addr of [...fresh.filter(isWebRTC), ...fresh.filter(a => !isWebRTC(a))]) {
+          const r = await dial({ addr, source: 'dht' }, false)
+          if (r != null) return { ...r, addresses: [...addresses, ...fresh.map(a => a.toString())] }
+        }
+        if (fresh.length === 0) errors.push('the DHT knows no other address')
+      } catch (err: any) {
+        errors.push(`DHT: ${err.message}`)
+      }
+    }
+    throw new UnreachableError(candidates.length === 0 && errors.length === 0 ? 'no known address for this contact' : `could not connect: ${errors.join('; ')}`)
   }
 
   /** Known addresses (contact record first, then the peer store), each ending in /p2p/<peer>. */

@@ -77,6 +77,24 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     assert.ok(found / tried >= 0.99, `success rate ${found}/${tried}`)
   })
 
+  it('an unreachable contact address falls back to the DHT: lookup says source "dht"', async () => {
+    // a node that joins late, knowing one peer, and a contact whose only known address is stale
+    const late = await createFerry({ identity: await createIdentity(), stores: memoryStores(), transports: [memory()], listen: [`/memory/${run}-late`] })
+    await late.start()
+    try {
+      await late.libp2p.dial(multiaddr(`/memory/${run}-0/p2p/${nodes[0].peerId}`))
+      await new Promise(resolve => setTimeout(resolve, 500))
+      await late.libp2p.services.dht?.refreshRoutingTable()
+      const target = nodes[N - 2]
+      await late.addContact('stale', `/memory/${run}-gone/p2p/${target.peerId}`)
+      const r = await late.lookup('stale')
+      assert.equal(r.source, 'dht')
+      assert.ok(r.remoteAddr.includes(`/memory/${run}-${N - 2}`), r.remoteAddr)
+    } finally {
+      await late.stop()
+    }
+  })
+
   it('a forged record is refused by every node, and lookups still return the genuine one', async () => {
     const victim = nodes[0]
     const key = recordKey('bundle', victim.identity.identityKey.publicKey.raw)
