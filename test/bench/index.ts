@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { cryptoBench } from './crypto.js'
+import { dhtBench } from './dht.js'
 import { echoBench } from './echo.js'
 import { ferryNode } from './nodes.js'
 
@@ -111,6 +112,11 @@ async function main (): Promise<void> {
   }
   console.log('measuring crypto...')
   rows.push(...await cryptoBench())
+  const seed = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
+  for (const n of (process.env.FERRY_DHT_SIZES ?? '50').split(',').map(Number)) {
+    console.log(`measuring the DHT with ${n} nodes (seed ${seed})...`)
+    rows.push(...await dhtBench(n, seed))
+  }
   printTable(rows)
   if (values.out != null) writeFileSync(values.out, JSON.stringify({ date: new Date().toISOString(), node: process.version, results: rows }, null, 2) + '\n')
   process.exit(0)

@@ -10,51 +10,29 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createFerry, createIdentity, equalBytes, memoryStores, recordKey, signRecord, SignedRecord } from '../../protocol/index.js'
 import { encodeBundle } from '../../protocol/crypto/bundle.js'
 import { bundleFor } from './helpers.js'
+import { dhtNetwork } from '../dht-network.js'
+import type { DhtNetwork } from '../dht-network.js'
 import type { Ferry } from '../../protocol/index.js'
 
 const N = Number(process.env.FERRY_DHT_NODES ?? 24)
 const SEED = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
 
-/** mulberry32: a small seeded PRNG so a failing topology can be replayed. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
   this.timeout(240_000)
-  const nodes: Ferry[] = []
-  const random = rng(SEED)
-  const run = `dht-${SEED}-${Math.random().toString(36).slice(2, 8)}`
+  let nodes: Ferry[] = []
+  let random: () => number
+  let run: string
+  let net: DhtNetwork
 
   before(async () => {
     console.log(`      dht seed ${SEED} (FERRY_DHT_SEED=${SEED} replays it)`)
-    for (let i = 0; i < N; i++) {
-      const ferry = await createFerry({ identity: await createIdentity(), stores: memoryStores(), transports: [memory()], listen: [`/memory/${run}-${i}`] })
-      await ferry.start()
-      nodes.push(ferry)
-    }
-    // a sparse random graph: every node dials 3 earlier ones
-    for (let i = 1; i < N; i++) {
-      for (let k = 0; k < Math.min(3, i); k++) {
-        const j = Math.floor(random() * i)
-        await nodes[i].libp2p.dial(multiaddr(`/memory/${run}-${j}/p2p/${nodes[j].peerId}`)).catch(() => {})
-      }
-    }
-    await new Promise(resolve => setTimeout(resolve, 1000)) // identify runs: peers enter routing tables
-    await Promise.all(nodes.map(async n => n.libp2p.services.dht?.refreshRoutingTable())) // as a running node does periodically
-    const published = await Promise.all(nodes.map(async n => n.publishRecords()))
-    assert.ok(published.every(p => p === 2), `every node published both records: ${published.join(',')}`)
+    net = await dhtNetwork(N, SEED)
+    ;({ nodes, random, run } = net)
+    assert.ok(net.published.every(p => p === 2), `every node published both records: ${net.published.join(',')}`)
   })
 
   after(async () => {
-    await Promise.all(nodes.map(async n => n.stop()))
+    await net?.stop()
   })
 
   it('every node finds the bundle and device records of others it has never been connected to', async () => {
