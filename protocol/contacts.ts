@@ -5,7 +5,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { CONTACT_NAME, INVITE_PREFIX } from './constants.js'
 import { InvalidInputError } from './errors.js'
 import { parseInvite } from './invite.js'
-import { peerIdOf } from './multiaddrs.js'
+import { targetOf } from './multiaddrs.js'
 import type { Contact } from './stores.js'
 
 /**
@@ -39,7 +39,7 @@ export async function contactFrom (name: string, target: string, now: number): P
   let addr: string
   try {
     const ma = multiaddr(text)
-    peer = peerIdOf(ma)
+    peer = targetOf(ma)
     addr = ma.toString()
   } catch (err: any) {
     throw new InvalidInputError(`malformed multiaddr: ${err.message}`)

@@ -3,12 +3,29 @@
  * it never joins the public Amino DHT, no bootstrap list (peers come from contacts, invites, mDNS
  * and the persisted peer store), Ferry's record rules, and addresses kept as announced — a team's
  * network is often private or link-local, which the public DHT's mapper would drop.
+ *
+ * Tuning for team-sized networks (decided in ARCHITECTURE.md "Private DHT"): buckets of 10 peers
+ * (records replicated on the 10 closest), queries 3 wide on 2 disjoint paths — kad-dht's defaults
+ * (20, 10 and 10) cost each lookup ~20 round trips where 3–6 find the record. Signed records make
+ * any one valid copy authentic, so a lookup stops at a quorum of copies (which guards against a
+ * stale one) rather than walking the whole neighbourhood.
  */
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { anySignal } from 'any-signal'
+import { NotFoundError } from '@libp2p/interface'
 import { dhtRecordRules } from './records.js'
+import type { SignedRecord } from './records.js'
 import type { CryptoBackend } from './crypto.js'
+import type { KadDHT, RoutingTable } from '@libp2p/kad-dht'
+import type { AbortOptions } from '@libp2p/interface'
 
 export const DHT_PROTOCOL = '/ferry/kad/1.0.0'
+export const DHT_K = 10
+export const DHT_ALPHA = 3
+export const DHT_PATHS = 2
+/** Valid copies a lookup gathers before it stops and picks the highest sequence number. */
+export const RECORD_QUORUM = 3
+export const LOOKUP_TIMEOUT_MS = 30_000
 
 export function privateDht (mode: 'server' | 'client', now: () => number, crypto: CryptoBackend): ReturnType<typeof kadDHT> {
   const { validators, selectors } = dhtRecordRules(now, crypto)
@@ -17,6 +34,56 @@ export function privateDht (mode: 'server' | 'client', now: () => number, crypto
     clientMode: mode === 'client',
     validators,
     selectors,
-    peerInfoMapper: passthroughMapper
+    peerInfoMapper: passthroughMapper,
+    kBucketSize: DHT_K,
+    alpha: DHT_ALPHA,
+    disjointPaths: DHT_PATHS
   })
+}
+
+export interface RecordLookup {
+  record: SignedRecord
+  /** round trips on the path to the first peer that held a valid copy: 1 = a routing-table neighbour had it */
+  hops: number
+  /** peers asked */
+  queried: number
+}
+
+/**
+ * Looks a record up: follows the query's responses, validates every copy it is handed, and stops
+ * at RECORD_QUORUM valid copies (or when the query ends) with the highest sequence number.
+ *
+ * @throws NotFoundError when no peer holds a valid copy
+ */
+export async function lookupRecord (dht: KadDHT, key: Uint8Array, validate: (value: Uint8Array) => Promise<SignedRecord>, options: AbortOptions = {}): Promise<RecordLookup> {
+  const stop = new AbortController()
+  const signal = anySignal([options.signal ?? AbortSignal.timeout(LOOKUP_TIMEOUT_MS), stop.signal])
+  const hop = new Map<string, number>()
+  const found: Array<{ record: SignedRecord, hops: number }> = []
+  let queried = 0
+  try {
+    for await (const event of dht.get(key, { signal })) {
+      if (event.name === 'SEND_QUERY') queried++
+      if (event.name !== 'PEER_RESPONSE') continue
+      const hops = hop.get(event.from.toString()) ?? 1
+      for (const peer of event.closer) if (!hop.has(peer.id.toString())) hop.set(peer.id.toString(), hops + 1)
+      if (event.record == null) continue
+      const record = await validate(event.record.value).catch(() => undefined)
+      if (record != null) found.push({ record, hops })
+      if (found.length >= RECORD_QUORUM) break
+    }
+  } catch (err) {
+    if (found.length === 0) throw err
+  } finally {
+    stop.abort()
+    signal.clear()
+  }
+  if (found.length === 0) throw new NotFoundError('no peer holds a valid record')
+  const best = found.reduce((a, b) => b.record.seq > a.record.seq || (b.record.seq === a.record.seq && b.record.expiresAt > a.record.expiresAt) ? b : a)
+  return { record: best.record, hops: Math.min(...found.map(f => f.hops)), queried }
+}
+
+/** Peers in the routing table (the implementation has it; the KadDHT interface does not say). */
+export function routingTableSize (dht: KadDHT): number {
+  return (dht as unknown as { routingTable?: RoutingTable }).routingTable?.size ?? 0
 }

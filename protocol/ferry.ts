@@ -3,6 +3,9 @@
  * service, inbox, outbox and reach — the same assembly in Node and in the browser.
  */
 import { noise } from '@chainsafe/libp2p-noise'
+import { autoNAT } from '@libp2p/autonat'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
 import { identify } from '@libp2p/identify'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
@@ -18,7 +21,8 @@ import { GroupCommit } from './group-commit.js'
 import { Inbox } from './inbox.js'
 import { createInvite } from './invite.js'
 import { Outbox } from './outbox.js'
-import { Reach, transportOf } from './reach.js'
+import { LanSightings } from './lan.js'
+import { DIAL_TIMEOUT_MS, Reach, transportOf } from './reach.js'
 import { decodeBundle, encodeBundle, verifyBundle } from './crypto/bundle.js'
 import { createBundle } from './crypto/prekeys.js'
 import { freshBundle, upkeepPrekeys } from './prekey-upkeep.js'
@@ -26,18 +30,23 @@ import { openPayload, sealEnvelope } from './sealing.js'
 import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
 import { NoSessionError, Sessions } from './sessions.js'
-import { privateDht } from './dht.js'
+import { DHT_K, DHT_PROTOCOL, lookupRecord, privateDht, routingTableSize } from './dht.js'
+import { parsePeerAddrs, RelayReservations } from './relays.js'
+import type { RecordLookup } from './dht.js'
 import { DeviceList, recordKey, RECORD_REPUBLISH_MS, signRecord, validateRecord } from './records.js'
 import type { RecordKind, SignedRecord } from './records.js'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { KadDHT } from '@libp2p/kad-dht'
+import type { TransportManager } from '@libp2p/interface-internal'
 import type { CryptoBackend } from './crypto.js'
 import type { Identity } from './identity.js'
 import type { Bundles } from './services/bundle/index.js'
 import type { DirectMessages } from './services/dm/index.js'
 import type { Contact, FerryStores, MessageRecord, OutgoingMessage } from './stores.js'
 import type { ReachSource, TransportName } from './reach.js'
-import type { AbortOptions, ComponentLogger, Libp2p, Logger } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Libp2p, Logger, PeerDiscovery, PeerInfo } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2pOptions } from 'libp2p'
 
 export interface FerryOptions {
@@ -58,6 +67,23 @@ export interface FerryOptions {
    * daemons, 'client' on browsers and peers behind NAT, false to leave it out. Default 'server'.
    */
   dht?: 'server' | 'client' | false
+  /**
+   * LAN discovery (mDNS in Node: node/lan.ts). Contacts announced on the LAN are dialled at once
+   * and their announced addresses are tried first. Default: none.
+   */
+  lan?: (components: any) => PeerDiscovery
+  /**
+   * Act as a circuit relay v2 for peers that cannot be reached directly (reachable daemons), with
+   * RELAY_LIMITS. Every node can dial through relays and reserve a slot (listen on
+   * `<relay>/p2p-circuit`) whatever this says. Default false.
+   */
+  relayServer?: boolean
+  /** relays to hold a slot on (multiaddrs ending in /p2p/<relay>), for a node others cannot dial */
+  relays?: string[]
+  /** peers to join the DHT through (multiaddrs with /p2p/), besides contacts and the peer store */
+  bootstrap?: string[]
+  /** AutoNAT and DCUtR (hole punching); both act only on public addresses. Default false. */
+  nat?: boolean
   connectionGater?: Libp2pOptions['connectionGater']
   logger?: ComponentLogger
   /** signatures and hashes (node/crypto.ts in Node); default: platform-independent */
@@ -82,6 +108,15 @@ export interface FerryStatus {
   addresses: string[]
   connections: ConnectionInfo[]
   outbox: number
+  /** the private DHT: mode and how many peers its routing table holds (absent when off) */
+  dht?: { mode: 'server' | 'client', routingTable: number }
+  /** LAN discovery: on or off, and how many Ferry peers were announced recently */
+  lan: { enabled: boolean, peers: number }
+  /**
+   * Relays: `reservations` are the relays this node holds a slot on (peer ids), `addresses` the
+   * relayed addresses it can be reached at; `serving` counts peers holding a slot here.
+   */
+  relay: { server: boolean, serving: number, reservations: string[], addresses: string[] }
 }
 
 /** How `ferry lookup` reached a contact. */
@@ -110,6 +145,22 @@ export interface FerryServices extends Record<string, unknown> {
   dm: DirectMessages
   bundles: Bundles
   dht?: KadDHT
+  lan?: PeerDiscovery
+  relay?: CircuitRelayService
+  /** libp2p's transport manager, to listen on relay addresses after start */
+  listener: { transportManager: TransportManager }
+}
+
+/**
+ * What a relaying daemon gives others (DESIGN.md "Defaults"): enough for a small team's messages,
+ * not a public relay. A relayed connection is reset after 10 minutes or 4 MiB and is simply
+ * re-opened; reservations last an hour and are refreshed by the client.
+ */
+export const RELAY_LIMITS = {
+  maxReservations: 32,
+  reservationTtl: 60 * 60 * 1000,
+  defaultDurationLimit: 10 * 60 * 1000,
+  defaultDataLimit: BigInt(4 * 1024 * 1024)
 }
 
 /** Connection limits, chosen deliberately (js-libp2p doc/LIMITS.md): a messenger has tens of contacts, not thousands. */
@@ -134,6 +185,9 @@ export class Ferry {
   /** new messages are committed in small batches: a burst of sends is one transaction */
   private readonly outgoing: GroupCommit<OutgoingMessage, MessageRecord>
   private readonly reach: Reach
+  private readonly lan: LanSightings
+  private readonly relays: RelayReservations
+  private readonly bootstrapPeers: Multiaddr[]
   private readonly now: () => number
   private readonly randomBytes: (n: number) => Uint8Array
   private readonly log: Logger
@@ -149,12 +203,18 @@ export class Ferry {
     this.log = libp2p.logger.forComponent('ferry')
     const dht = libp2p.services.dht
     // ask the network (useCache: false): the local answer holds the very addresses that just failed
-    this.reach = new Reach(libp2p, dht == null
-      ? undefined
-      : async (peer, options) => {
-        for await (const event of dht.findPeer(peer, { ...options, useCache: false })) if (event.name === 'FINAL_PEER') return event.peer.multiaddrs
-        return []
-      })
+    this.lan = new LanSightings(this.now)
+    this.relays = new RelayReservations(parsePeerAddrs('relay', opts.relays ?? []), async addr => libp2p.services.listener.transportManager.listen([addr]), () => libp2p.getMultiaddrs(), libp2p.logger.forComponent('ferry:relays'))
+    this.bootstrapPeers = parsePeerAddrs('bootstrap peer', opts.bootstrap ?? [])
+    this.reach = new Reach(libp2p, {
+      lan: peer => this.lan.get(peer)?.addrs ?? [],
+      findPeer: dht == null
+        ? undefined
+        : async (peer, options) => {
+          for await (const event of dht.findPeer(peer, { ...options, useCache: false })) if (event.name === 'FINAL_PEER') return event.peer.multiaddrs
+          return []
+        }
+    })
     this.contactBook = parts.contactBook
     this.sessions = parts.sessions
     this.crypto = parts.crypto
@@ -189,8 +249,10 @@ export class Ferry {
       upkeepPrekeys(this.crypto, this.identity, this.stores.prekeys, this.now()).catch((err: any) => { this.log.error('prekey upkeep failed - %e', err) })
     }, PREKEY_UPKEEP_MS)
     this.libp2p.addEventListener('connection:open', (evt) => this.outbox.onConnect(evt.detail.remotePeer.toString()))
+    this.libp2p.services.lan?.addEventListener('peer', (evt) => { void this.sighted(evt.detail) })
     await this.libp2p.start()
-    void this.dialContacts().then(async () => this.publishRecords())
+    this.relays.start()
+    void Promise.allSettled([this.dialContacts(), this.joinDht()]).then(async () => this.publishRecords())
     void this.outbox.flushAll()
     this.republish = setInterval(() => { void this.publishRecords() }, RECORD_REPUBLISH_MS)
   }
@@ -198,14 +260,46 @@ export class Ferry {
   async stop (): Promise<void> {
     clearInterval(this.upkeep)
     clearInterval(this.republish)
+    this.relays.stop()
     this.outbox.stop()
     await this.libp2p.stop()
   }
 
-  /** Re-dial contacts and flush (start, resume from sleep, network change). */
+  /** Re-dial contacts (start, resume). */
   async dialContacts (): Promise<void> {
     const contacts = await this.stores.contacts.list()
     await Promise.allSettled(contacts.map(async c => this.reach.connect(c.peerId, c.addresses)))
+  }
+
+  /**
+   * Find DHT peers besides contacts: the configured bootstrap peers, then (when those are not
+   * enough) peers remembered in the peer store from earlier runs that speak the Ferry DHT.
+   */
+  private async joinDht (): Promise<void> {
+    const dht = this.libp2p.services.dht
+    if (dht == null) return
+    const signal = AbortSignal.timeout(DIAL_TIMEOUT_MS)
+    await Promise.allSettled(this.bootstrapPeers.map(async ma => this.libp2p.dial(ma, { signal })))
+    if (routingTableSize(dht) >= DHT_K) return
+    const known = await this.libp2p.peerStore.all({ filters: [p => p.protocols.includes(DHT_PROTOCOL)], limit: DHT_K })
+    await Promise.allSettled(known.map(async p => this.libp2p.dial(p.id, { signal })))
+  }
+
+  /** After sleep or a network change: re-dial every contact and flush the outbox. */
+  async resume (): Promise<void> {
+    await this.dialContacts()
+    await this.outbox.flushAll()
+  }
+
+  /** A peer announced itself on the LAN: a contact we are not connected to is dialled at once. */
+  private async sighted (peer: PeerInfo): Promise<void> {
+    this.lan.record(peer)
+    const id = peer.id.toString()
+    if (this.libp2p.getConnections(peer.id).some(c => c.status === 'open')) return
+    const contact = await this.stores.contacts.getByPeer(id)
+    if (contact == null) return
+    // connection:open flushes the outbox
+    await this.reach.connect(id, contact.addresses).catch((err: any) => { this.log('contact %s seen on the LAN but not reachable: %s', contact.name, err.message) })
   }
 
   /**
@@ -331,9 +425,15 @@ export class Ferry {
    * @throws when no valid record is found
    */
   async findRecord (kind: RecordKind, identity: Uint8Array, options: AbortOptions = {}): Promise<SignedRecord> {
+    return (await this.lookupRecord(kind, identity, options)).record
+  }
+
+  /** findRecord with how it went: hops to the first valid copy and peers asked. */
+  async lookupRecord (kind: RecordKind, identity: Uint8Array, options: AbortOptions = {}): Promise<RecordLookup> {
+    const dht = this.libp2p.services.dht
+    if (dht == null) throw new InvalidInputError('this node runs without the DHT')
     const key = recordKey(kind, identity)
-    const value = await this.libp2p.contentRouting.get(key, { signal: options.signal ?? AbortSignal.timeout(30_000) })
-    return validateRecord(key, value, this.now(), this.crypto)
+    return lookupRecord(dht, key, async value => validateRecord(key, value, this.now(), this.crypto), options)
   }
 
   /** This node's listen addresses, with /p2p/<peer id>. */
@@ -350,7 +450,18 @@ export class Ferry {
       remoteAddr: c.remoteAddr.toString(),
       direction: c.direction
     }))
-    return { peerId: this.peerId, identity: identityToString(this.identity.identityKey.publicKey.raw), addresses: this.addresses(), connections, outbox: await this.stores.messages.countQueued() }
+    const { dht, lan, relay } = this.libp2p.services
+    const relayed = this.libp2p.getMultiaddrs().filter(a => transportOf(a) === 'circuit-relay')
+    return {
+      peerId: this.peerId,
+      identity: identityToString(this.identity.identityKey.publicKey.raw),
+      addresses: this.addresses(),
+      connections,
+      outbox: await this.stores.messages.countQueued(),
+      ...(dht == null ? {} : { dht: { mode: dht.getMode(), routingTable: routingTableSize(dht) } }),
+      lan: { enabled: lan != null, peers: this.lan.size },
+      relay: { server: relay != null, serving: relay?.reservations.size ?? 0, reservations: this.relays.held(), addresses: relayed.map(a => a.toString()) }
+    }
   }
 
   /** A signed invite link for this node, with a prekey bundle (no one-time prekey: an invite may reach several people). */
@@ -401,7 +512,7 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
     datastore: opts.datastore,
     logger: opts.logger,
     addresses: { listen: opts.listen ?? [] },
-    transports: opts.transports,
+    transports: [...opts.transports, circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256 })],
     connectionGater: opts.connectionGater,
@@ -412,6 +523,10 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
       ping: ping(),
       dm: directMessages({ receiver: inbox, now, crypto }),
       ...(opts.dht === false ? {} : { dht: privateDht(opts.dht ?? 'server', now, crypto) }),
+      listener: (components: { transportManager: TransportManager }) => ({ transportManager: components.transportManager }),
+      ...(opts.lan == null ? {} : { lan: opts.lan }),
+      ...(opts.relayServer === true ? { relay: circuitRelayServer({ reservations: RELAY_LIMITS }) } : {}),
+      ...(opts.nat === true ? { autoNAT: autoNAT(), dcutr: dcutr() } : {}),
       bundles: bundles({ provide: async () => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now())) })
     }
   }) as unknown as Libp2p<FerryServices>

@@ -1,7 +1,13 @@
 /** Small multiaddr helpers (multiaddr 13 dropped getPeerId). */
 import type { Multiaddr } from '@multiformats/multiaddr'
 
-/** The peer id in the last /p2p/ component, if any. */
-export function peerIdOf (addr: Multiaddr): string | undefined {
-  return addr.getComponents().findLast(c => c.name === 'p2p')?.value
+/** The peer an address dials: its final /p2p/ component (a relayed address ends in /p2p-circuit/p2p/<peer>). */
+export function targetOf (addr: Multiaddr): string | undefined {
+  const last = addr.getComponents().at(-1)
+  return last?.name === 'p2p' ? last.value : undefined
+}
+
+/** `addr` ending in /p2p/<peer> (added when missing, e.g. after /p2p-circuit). */
+export function withPeer (addr: Multiaddr, peer: string): Multiaddr {
+  return targetOf(addr) == null ? addr.encapsulate(`/p2p/${peer}`) : addr
 }

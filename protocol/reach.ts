@@ -1,12 +1,13 @@
 /**
  * Reach: get a usable connection to a contact's device, preferring WebRTC (issue 2 scope 4):
  * an open WebRTC connection, else a fresh WebRTC-direct dial, else any open connection, else
- * the other known addresses (TCP, WebSockets) in order.
+ * the other known addresses (TCP, WebSockets) in order. Addresses are tried by source (issue 4
+ * scope 3): announced on the LAN (mDNS), then the contact record and the peer store, then the DHT.
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { UnreachableError } from './errors.js'
-import { peerIdOf } from './multiaddrs.js'
+import { targetOf, withPeer } from './multiaddrs.js'
 import type { AbortOptions, Connection, PeerId, PeerStore } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -30,8 +31,8 @@ export function transportOf (addr: Multiaddr): TransportName {
 
 const isWebRTC = (addr: Multiaddr): boolean => transportOf(addr).startsWith('webrtc')
 
-/** Where a working address came from (issue 4 adds mDNS and the DHT). */
-export type ReachSource = 'connection' | 'contact' | 'peer-store' | 'dht'
+/** Where a working address came from. */
+export type ReachSource = 'connection' | 'mdns' | 'contact' | 'peer-store' | 'dht'
 
 interface Candidate { addr: Multiaddr, source: Exclude<ReachSource, 'connection'> }
 
@@ -49,11 +50,15 @@ export interface ReachNode {
   peerStore: PeerStore
 }
 
+export interface ReachSources {
+  /** addresses the peer announced on the LAN recently */
+  lan?(peer: string): Multiaddr[]
+  /** peer routing through the private DHT, tried when no known address works */
+  findPeer?(peer: PeerId, options: AbortOptions): Promise<Multiaddr[]>
+}
+
 export class Reach {
-  /**
-   * @param findPeer - peer routing through the private DHT, tried when no known address works
-   */
-  constructor (private readonly node: ReachNode, private readonly findPeer?: (peer: PeerId, options: AbortOptions) => Promise<Multiaddr[]>) {}
+  constructor (private readonly node: ReachNode, private readonly sources: ReachSources = {}) {}
 
   /**
    * A connection to `peer`, WebRTC when the peer has a WebRTC address.
@@ -66,8 +71,9 @@ export class Reach {
   }
 
   /**
-   * Like connect(), and say how the peer was reached: an open connection, an address from the
-   * contact record (invite or multiaddr), or one cached in the peer store (learned by identify).
+   * Like connect(), and say how the peer was reached: an open connection, an address announced
+   * on the LAN, one from the contact record (invite or multiaddr), one cached in the peer store
+   * (learned by identify), or one the DHT found.
    */
   async resolve (peer: string, known: string[], options: AbortOptions = {}): Promise<Resolution> {
     const peerId = peerIdFromString(peer)
@@ -96,10 +102,10 @@ export class Reach {
       const r = await dial(c, false)
       if (r != null) return r
     }
-    if (this.findPeer != null) {
+    if (this.sources.findPeer != null) {
       try {
-        const found = await this.findPeer(peerId, { signal: options.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-        const fresh = found.map(a => peerIdOf(a) == null ? a.encapsulate(`/p2p/${peer}`) : a).filter(a => !addresses.includes(a.toString()))
+        const found = await this.sources.findPeer(peerId, { signal: options.signal ?? AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+        const fresh = found.map(a => withPeer(a, peer)).filter(a => !addresses.includes(a.toString()))
         for (const addr of [...fresh.filter(isWebRTC), ...fresh.filter(a => !isWebRTC(a))]) {
           const r = await dial({ addr, source: 'dht' }, false)
           if (r != null) return { ...r, addresses: [...addresses, ...fresh.map(a => a.toString())] }
@@ -112,13 +118,14 @@ export class Reach {
     throw new UnreachableError(candidates.length === 0 && errors.length === 0 ? 'no known address for this contact' : `could not connect: ${errors.join('; ')}`)
   }
 
-  /** Known addresses (contact record first, then the peer store), each ending in /p2p/<peer>. */
+  /** Known addresses (LAN announcements, then the contact record, then the peer store), each ending in /p2p/<peer>. */
   private async addresses (peer: PeerId, known: string[]): Promise<Candidate[]> {
     const out = new Map<string, Candidate>()
     const add = (ma: Multiaddr, source: Candidate['source']): void => {
-      const full = peerIdOf(ma) == null ? ma.encapsulate(`/p2p/${peer.toString()}`) : ma
-      if (peerIdOf(full) === peer.toString() && !out.has(full.toString())) out.set(full.toString(), { addr: full, source })
+      const full = withPeer(ma, peer.toString())
+      if (targetOf(full) === peer.toString() && !out.has(full.toString())) out.set(full.toString(), { addr: full, source })
     }
+    for (const a of this.sources.lan?.(peer.toString()) ?? []) add(a, 'mdns')
     for (const s of known) {
       try { add(multiaddr(s), 'contact') } catch {}
     }

@@ -23,6 +23,10 @@ export interface Flags {
   accept: boolean
   qrSvg?: string
   qrPng?: string
+  mdns: boolean
+  relayServer: boolean
+  relays: string[]
+  bootstrap: string[]
 }
 
 /** A command's usage error (wrong arguments). */
@@ -61,7 +65,7 @@ export async function id (f: Flags): Promise<void> {
 
 export async function start (f: Flags): Promise<void> {
   const log = (msg: string): void => { process.stdout.write(`[ferry] ${msg}\n`) }
-  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, log })
+  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, log })
   log(`peer id ${daemon.ferry.peerId}`)
   for (const a of daemon.ferry.addresses()) log(`listening on ${a}`)
   log(`control API on 127.0.0.1:${daemon.apiPort} (token in ${dataPaths(f.dataDir).token})`)
@@ -144,6 +148,9 @@ export async function status (f: Flags): Promise<void> {
   const s = await new ApiClient(f.dataDir).get('/v1/status')
   if (f.json) return json(s)
   out(`peer id   ${s.peerId}\nidentity  ${s.identity}\noutbox    ${s.outbox} queued`)
+  out(`dht       ${s.dht == null ? 'off' : `${s.dht.mode}, ${s.dht.routingTable} peers in the routing table`}`)
+  out(`lan       ${s.lan.enabled ? `mDNS on, ${s.lan.peers} Ferry peers seen` : 'mDNS off'}`)
+  out(`relay     ${s.relay.server ? `serving ${s.relay.serving} reservations` : 'not serving'}; ${s.relay.reservations.length === 0 ? 'no slot on a relay' : `slot on ${s.relay.reservations.join(', ')}`}`)
   if (s.connections.length === 0) out('no connections')
   for (const c of s.connections) out(`${c.transport.padEnd(14)} ${c.contact ?? c.peer}  ${c.remoteAddr}`)
 }

@@ -20,6 +20,10 @@ const OPTIONS = {
   name: { type: 'string' },
   listen: { type: 'string', multiple: true },
   'api-port': { type: 'string' },
+  mdns: { type: 'boolean', default: true },
+  'relay-server': { type: 'boolean', default: true },
+  relay: { type: 'string', multiple: true },
+  bootstrap: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false }
 } as const
@@ -29,8 +33,11 @@ export const USAGE = `ferry — serverless end-to-end encrypted messenger
 usage:
   ferry init [--name NAME]                       create the identity (error if one exists)
   ferry id [--json]                              identity, peer id, listen addresses
-  ferry start [--listen MULTIADDR]... [--api-port N]
-                                                 run the node in the foreground
+  ferry start [--listen MULTIADDR]... [--api-port N] [--no-mdns] [--no-relay-server]
+              [--relay MULTIADDR]... [--bootstrap MULTIADDR]...
+                                                 run the node in the foreground; --relay holds a
+                                                 slot on a teammate's relay (when others cannot
+                                                 dial you); --bootstrap adds DHT entry peers
   ferry invite [--json] [--qr-svg FILE] [--qr-png FILE]
                                                  an invite link for this node (and its QR code)
   ferry contact add NAME INVITE|MULTIADDR        add a contact
@@ -61,7 +68,7 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
 export async function main (argv: string[]): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true })
   } catch (err: any) {
     process.stderr.write(`ferry: ${err.message}\n`)
     return 2
@@ -86,7 +93,7 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write('ferry: --api-port must be a port number\n')
     return 2
   }
-  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'] }
+  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [] }
   try {
     await command(flags, args)
     return 0

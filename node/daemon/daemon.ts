@@ -16,6 +16,7 @@ import { SqliteDatastore } from '../store/datastore.js'
 import { SqliteMessageStore } from '../store/messages.js'
 import { SqlitePrekeyStore } from '../store/prekeys.js'
 import { openDatabase } from '../store/sqlite.js'
+import { lanDiscovery } from '../lan.js'
 import { DEFAULT_LISTEN, nodeTransports } from '../transports.js'
 import { serveApi } from './api.js'
 import { readConfig, resolvePorts, writeConfig } from './config.js'
@@ -27,6 +28,14 @@ export interface DaemonOptions {
   listen?: string[]
   /** control API port; 0 or undefined = any free port */
   apiPort?: number
+  /** mDNS on the LAN (default true; `--no-mdns`) */
+  mdns?: boolean
+  /** relay for peers that cannot be reached directly (default true; `--no-relay-server`) */
+  relayServer?: boolean
+  /** relays to hold a slot on (`--relay MULTIADDR`) */
+  relays?: string[]
+  /** peers to join the DHT through (`--bootstrap MULTIADDR`) */
+  bootstrap?: string[]
   log(msg: string): void
 }
 
@@ -72,7 +81,12 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
     services: { keychain: keychain({ pass: keys.keychainPass }) },
     transports: nodeTransports(),
     crypto: nodeCrypto(),
-    listen
+    listen,
+    lan: opts.mdns === false ? undefined : lanDiscovery(),
+    relayServer: opts.relayServer !== false,
+    relays: opts.relays,
+    bootstrap: opts.bootstrap,
+    nat: true
   })
   try {
     await ferry.start()

@@ -47,9 +47,13 @@ export class DaemonProcess {
 
   constructor (readonly dir: string, readonly name: string) {}
 
-  /** Start `ferry start` (listen addresses from config.json after the first start) and wait for its API. */
-  async start (listen: string[] = existsSync(join(this.dir, 'config.json')) ? [] : LOOPBACK): Promise<this> {
-    const args = [BIN, 'start', '--data-dir', this.dir, ...listen.flatMap(l => ['--listen', l])]
+  /**
+   * Start `ferry start` (listen addresses from config.json after the first start) and wait for its
+   * API. mDNS stays off: these daemons run on the test's loopback, and mDNS must never run on the
+   * host's own interfaces (the LAN tests in field-units.spec.ts turn it on inside namespaces).
+   */
+  async start (listen: string[] = existsSync(join(this.dir, 'config.json')) ? [] : LOOPBACK, extra: string[] = []): Promise<this> {
+    const args = [BIN, 'start', '--data-dir', this.dir, '--no-mdns', ...listen.flatMap(l => ['--listen', l]), ...extra]
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     this.proc = proc
     proc.stdout.on('data', d => { this.log += String(d) })

@@ -43,7 +43,7 @@ class BundlesService implements Bundles, Startable {
   readonly [Symbol.toStringTag] = 'ferry:bundle'
 
   async start (): Promise<void> {
-    await this.components.registrar.handle(BUNDLE_PROTOCOL, async (stream) => this.answer(stream), { maxInboundStreams: 4, maxOutboundStreams: 4 })
+    await this.components.registrar.handle(BUNDLE_PROTOCOL, async (stream) => this.answer(stream), { maxInboundStreams: 4, maxOutboundStreams: 4, runOnLimitedConnection: true })
   }
 
   async stop (): Promise<void> {
@@ -62,7 +62,7 @@ class BundlesService implements Bundles, Startable {
 
   async fetch (connection: Connection, options: AbortOptions = {}): Promise<Uint8Array> {
     const signal = options.signal ?? AbortSignal.timeout(TIMEOUT_MS)
-    const stream = await connection.newStream(BUNDLE_PROTOCOL, { signal })
+    const stream = await connection.newStream(BUNDLE_PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
       const bytes = (await lpStream(stream, { maxDataLength: MAX_BUNDLE_BYTES }).read({ signal })).subarray()
       await stream.close({ signal }).catch(() => {})

@@ -44,7 +44,9 @@ export class DirectMessagesService implements DirectMessages, Startable {
   readonly [Symbol.toStringTag] = 'ferry:dm'
 
   async start (): Promise<void> {
+    // runOnLimitedConnection: a peer reachable only through a relay still gets its messages
     await this.components.registrar.handle(PROTOCOL, (stream, connection) => this.receive(stream, connection), {
+      runOnLimitedConnection: true,
       maxInboundStreams: this.init.maxInboundStreams ?? MAX_INBOUND_STREAMS,
       maxOutboundStreams: this.init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
     })
@@ -76,7 +78,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
       if (s?.open === true) return s
       this.sessions.delete(connection.id)
     }
-    const created = connection.newStream(PROTOCOL, options).then(stream => {
+    const created = connection.newStream(PROTOCOL, { ...options, runOnLimitedConnection: true }).then(stream => {
       const s = new DmSession(stream, this.maxInFlight, this.receiptTimeout, this.log)
       stream.addEventListener('close', () => { if (this.sessions.get(connection.id) === created) this.sessions.delete(connection.id) })
       return s
