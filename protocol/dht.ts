@@ -22,7 +22,9 @@ import type { AbortOptions } from '@libp2p/interface'
 export const DHT_PROTOCOL = '/ferry/kad/1.0.0'
 export const DHT_K = 10
 export const DHT_ALPHA = 3
-export const DHT_PATHS = 2
+export const DHT_PATHS = 1
+/** buckets split at most 3 levels: a routing table holds at most 2^3 × DHT_K = 80 peers */
+export const DHT_PREFIX_LENGTH = 3
 /** Valid copies a lookup gathers before it stops and picks the highest sequence number. */
 export const RECORD_QUORUM = 3
 export const LOOKUP_TIMEOUT_MS = 30_000
@@ -37,7 +39,8 @@ export function privateDht (mode: 'server' | 'client', now: () => number, crypto
     peerInfoMapper: passthroughMapper,
     kBucketSize: DHT_K,
     alpha: DHT_ALPHA,
-    disjointPaths: DHT_PATHS
+    disjointPaths: DHT_PATHS,
+    prefixLength: DHT_PREFIX_LENGTH
   })
 }
 

@@ -8,7 +8,7 @@ import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay
 import { dcutr } from '@libp2p/dcutr'
 import { identify } from '@libp2p/identify'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { ping } from '@libp2p/ping'
+import { livePing } from './live-ping.js'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { ContactBook } from './contact-book.js'
@@ -78,6 +78,12 @@ export interface FerryOptions {
    * `<relay>/p2p-circuit`) whatever this says. Default false.
    */
   relayServer?: boolean
+  /**
+   * Publish this node's DHT records once it has joined (default true; they are republished every
+   * RECORD_REPUBLISH_MS either way). Simulations that form a whole network first turn it off and
+   * call publishRecords() when the network stands.
+   */
+  publishOnStart?: boolean
   /** relays to hold a slot on (multiaddrs ending in /p2p/<relay>), for a node others cannot dial */
   relays?: string[]
   /** peers to join the DHT through (multiaddrs with /p2p/), besides contacts and the peer store */
@@ -188,6 +194,7 @@ export class Ferry {
   private readonly lan: LanSightings
   private readonly relays: RelayReservations
   private readonly bootstrapPeers: Multiaddr[]
+  private readonly publishOnStart: boolean
   private readonly now: () => number
   private readonly randomBytes: (n: number) => Uint8Array
   private readonly log: Logger
@@ -206,6 +213,7 @@ export class Ferry {
     this.lan = new LanSightings(this.now)
     this.relays = new RelayReservations(parsePeerAddrs('relay', opts.relays ?? []), async addr => libp2p.services.listener.transportManager.listen([addr]), () => libp2p.getMultiaddrs(), libp2p.logger.forComponent('ferry:relays'))
     this.bootstrapPeers = parsePeerAddrs('bootstrap peer', opts.bootstrap ?? [])
+    this.publishOnStart = opts.publishOnStart !== false
     this.reach = new Reach(libp2p, {
       lan: peer => this.lan.get(peer)?.addrs ?? [],
       findPeer: dht == null
@@ -252,7 +260,8 @@ export class Ferry {
     this.libp2p.services.lan?.addEventListener('peer', (evt) => { void this.sighted(evt.detail) })
     await this.libp2p.start()
     this.relays.start()
-    void Promise.allSettled([this.dialContacts(), this.joinDht()]).then(async () => this.publishRecords())
+    const joined = Promise.allSettled([this.dialContacts(), this.joinDht()])
+    if (this.publishOnStart) void joined.then(async () => this.publishRecords())
     void this.outbox.flushAll()
     this.republish = setInterval(() => { void this.publishRecords() }, RECORD_REPUBLISH_MS)
   }
@@ -520,7 +529,7 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
     services: {
       ...(opts.services ?? {}),
       identify: identify(),
-      ping: ping(),
+      ping: livePing(),
       dm: directMessages({ receiver: inbox, now, crypto }),
       ...(opts.dht === false ? {} : { dht: privateDht(opts.dht ?? 'server', now, crypto) }),
       listener: (components: { transportManager: TransportManager }) => ({ transportManager: components.transportManager }),

@@ -43,7 +43,8 @@ export function recordKey (kind: RecordKind, identity: Uint8Array): Uint8Array {
   return fromString(`/ferry/${kind}/${identityToString(identity)}`)
 }
 
-function signedPart (r: SignedRecord): Uint8Array {
+/** The bytes a record's signature covers (a context string, then the record without its signature). */
+export function signedPart (r: SignedRecord): Uint8Array {
   return concat([CONTEXT, SignedRecord.encode({ ...r, signature: new Uint8Array(0) })])
 }
 

@@ -1,12 +1,16 @@
 /**
  * An in-process Ferry network on the memory transport for DHT tests and benchmarks: N production
- * createFerry nodes, a seeded sparse random graph (each node dials 3 earlier ones), routing tables
- * refreshed as running nodes do, and every node's records published.
+ * createFerry nodes joining one after another, each dialling up to 3 random earlier ones (a seeded
+ * sparse graph), kad-dht's own self-queries and pings filling the routing tables as on a real
+ * network, then every node publishing its records once the network stands (publishOnStart off:
+ * a record published into a half-formed network would land on the wrong peers and be redone).
+ * Logging is off: libp2p creates a logger per stream, a measurable cost at this scale.
  */
 import { memory } from '@libp2p/memory'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createFerry, createIdentity, memoryStores } from '../protocol/index.js'
 import type { CryptoBackend, Ferry } from '../protocol/index.js'
+import type { ComponentLogger, Logger } from '@libp2p/interface'
 
 /** mulberry32: a small seeded PRNG so a failing topology can be replayed. */
 export function rng (seed: number): () => number {
@@ -20,33 +24,47 @@ export function rng (seed: number): () => number {
   }
 }
 
+const off = Object.assign(() => {}, { enabled: false })
+const silent: Logger = Object.assign(() => {}, { enabled: false, trace: off, error: off, newScope: () => silent })
+/** A logger that logs nothing. */
+export const quietLogger: ComponentLogger = { forComponent: () => silent }
+
 export interface DhtNetwork {
   nodes: Ferry[]
   run: string
   random(): number
   /** records each node managed to publish */
   published: number[]
+  /** a node like the others (same options), listening on /memory/<run>-<name> */
+  node(name: string): Promise<Ferry>
   stop(): Promise<void>
+}
+
+const BATCH = 25
+
+async function inBatches<T, R> (items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = []
+  for (let i = 0; i < items.length; i += BATCH) out.push(...await Promise.all(items.slice(i, i + BATCH).map(fn)))
+  return out
 }
 
 export async function dhtNetwork (n: number, seed: number, crypto?: CryptoBackend): Promise<DhtNetwork> {
   const random = rng(seed)
   const run = `dht-${seed}-${Math.random().toString(36).slice(2, 8)}`
+  const node = async (name: string): Promise<Ferry> => {
+    const ferry = await createFerry({ identity: await createIdentity(), stores: memoryStores(), transports: [memory()], listen: [`/memory/${run}-${name}`], crypto, logger: quietLogger, publishOnStart: false })
+    await ferry.start()
+    return ferry
+  }
   const nodes: Ferry[] = []
   for (let i = 0; i < n; i++) {
-    const ferry = await createFerry({ identity: await createIdentity(), stores: memoryStores(), transports: [memory()], listen: [`/memory/${run}-${i}`], crypto })
-    await ferry.start()
+    const ferry = await node(String(i))
+    const peers = new Set<number>()
+    for (let k = 0; k < Math.min(3, i); k++) peers.add(Math.floor(random() * i))
+    await Promise.all([...peers].map(async j => ferry.libp2p.dial(multiaddr(`/memory/${run}-${j}/p2p/${nodes[j].peerId}`)).catch(() => {})))
     nodes.push(ferry)
   }
-  for (let i = 1; i < n; i++) {
-    for (let k = 0; k < Math.min(3, i); k++) {
-      const j = Math.floor(random() * i)
-      await nodes[i].libp2p.dial(multiaddr(`/memory/${run}-${j}/p2p/${nodes[j].peerId}`)).catch(() => {})
-    }
-  }
-  await new Promise(resolve => setTimeout(resolve, 1000)) // identify runs: peers enter routing tables
-  for (let i = 0; i < n; i += 25) await Promise.all(nodes.slice(i, i + 25).map(async f => f.libp2p.services.dht?.refreshRoutingTable()))
-  const published: number[] = []
-  for (let i = 0; i < n; i += 25) published.push(...await Promise.all(nodes.slice(i, i + 25).map(async f => f.publishRecords())))
-  return { nodes, run, random, published, stop: async () => { await Promise.all(nodes.map(async f => f.stop())) } }
+  await new Promise(resolve => setTimeout(resolve, 1000)) // the last self-queries and pings settle
+  const published = await inBatches(nodes, async f => f.publishRecords())
+  return { nodes, run, random, published, node, stop: async () => { await inBatches(nodes, async f => f.stop()) } }
 }

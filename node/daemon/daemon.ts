@@ -17,6 +17,7 @@ import { SqliteMessageStore } from '../store/messages.js'
 import { SqlitePrekeyStore } from '../store/prekeys.js'
 import { openDatabase } from '../store/sqlite.js'
 import { lanDiscovery } from '../lan.js'
+import { WakeWatch } from '../wake.js'
 import { DEFAULT_LISTEN, nodeTransports } from '../transports.js'
 import { serveApi } from './api.js'
 import { readConfig, resolvePorts, writeConfig } from './config.js'
@@ -98,9 +99,17 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   const { server, port } = await serveApi(ferry, apiToken(files.token), opts.apiPort ?? 0, opts.log)
   writeSecretFile(files.api, JSON.stringify({ port, pid: process.pid }) + '\n')
 
+  // after sleep or a network change: re-dial contacts and flush the outbox
+  const wake = new WakeWatch(reason => {
+    opts.log(reason === 'sleep' ? 'resumed after sleep: reconnecting' : 'network changed: reconnecting')
+    ferry.resume().catch((err: any) => { opts.log(`reconnecting failed: ${err.message}`) })
+  })
+  wake.start()
+
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
+      wake.stop()
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
       await ferry.stop()

@@ -1,89 +1,160 @@
 /**
- * The private DHT with the production createFerry (issue 4, first part): nodes on the in-process
- * memory transport (a stand-in for the network, as the issue asks), a random sparse topology,
- * records published and found by others; forged records refused by every node. Seeded; the seed
- * is printed. The 100-node acceptance run and the bench rows come with the rest of issue 4.
+ * The private DHT with the production createFerry (issue 4 acceptance): 100 nodes on the
+ * in-process memory transport (the stand-in for a network the issue asks for), a seeded sparse
+ * topology, every node's records published; lookups from every node succeed; forged, stale,
+ * expired and oversized records are refused by every node they are offered to; a node that
+ * restarts elsewhere republishes and is found again through the DHT. The seed is printed.
+ *
+ * Lookups are sampled: each node resolves LOOKUPS_PER_NODE random others' bundles (all 99 would be
+ * 9,900 lookups; FERRY_DHT_LOOKUPS=99 runs that). Offering a bad record to *every* node, not just
+ * the K closest a put reaches, uses kad-dht's own request sender (an internal, named so here).
  */
 import assert from 'node:assert/strict'
+import { MessageType } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createFerry, createIdentity, equalBytes, memoryStores, recordKey, signRecord, SignedRecord } from '../../protocol/index.js'
-import { encodeBundle } from '../../protocol/crypto/bundle.js'
+import { Libp2pRecord } from '@libp2p/record'
+import { equals } from 'uint8arrays/equals'
+import { nodeCrypto } from '../../node/crypto.js'
+import { createFerry, encodeBundle, equalBytes, MAX_RECORD_BYTES, memoryStores, recordKey, signedPart, signRecord, SignedRecord } from '../../protocol/index.js'
 import { bundleFor } from './helpers.js'
-import { dhtNetwork } from '../dht-network.js'
+import { dhtNetwork, quietLogger } from '../dht-network.js'
 import type { DhtNetwork } from '../dht-network.js'
-import type { Ferry } from '../../protocol/index.js'
+import type { Ferry, LookupResult } from '../../protocol/index.js'
+import type { PeerId } from '@libp2p/interface'
 
-const N = Number(process.env.FERRY_DHT_NODES ?? 24)
+const N = Number(process.env.FERRY_DHT_NODES ?? 100)
 const SEED = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
+const LOOKUPS_PER_NODE = Number(process.env.FERRY_DHT_LOOKUPS ?? 10)
+
+/** Send one PUT_VALUE straight to `to`; true when it stored the record (a kad server echoes what it stored). */
+async function offer (from: Ferry, to: PeerId, key: Uint8Array, value: Uint8Array): Promise<boolean> {
+  const network = (from.libp2p.services.dht as any).network
+  const record = new Libp2pRecord(key, value, new Date()).serialize()
+  try {
+    for await (const ev of network.sendRequest(to, { type: MessageType.PUT_VALUE, key, record }, { signal: AbortSignal.timeout(10_000) })) {
+      if (ev.name === 'PEER_RESPONSE' && ev.record != null && equals(ev.record.value, value)) return true
+    }
+  } catch {}
+  return false
+}
 
 describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
-  this.timeout(240_000)
-  let nodes: Ferry[] = []
-  let random: () => number
-  let run: string
+  this.timeout(600_000)
   let net: DhtNetwork
+  let nodes: Ferry[] = []
+  const stackTraceLimit = Error.stackTraceLimit
 
   before(async () => {
     console.log(`      dht seed ${SEED} (FERRY_DHT_SEED=${SEED} replays it)`)
-    net = await dhtNetwork(N, SEED)
-    ;({ nodes, random, run } = net)
+    // libp2p's noise decoder throws and catches a RangeError per frame; skip the stack capture
+    Error.stackTraceLimit = 0
+    const t0 = Date.now()
+    net = await dhtNetwork(N, SEED, nodeCrypto())
+    nodes = net.nodes
+    console.log(`      network of ${N} built and published in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
     assert.ok(net.published.every(p => p === 2), `every node published both records: ${net.published.join(',')}`)
   })
 
   after(async () => {
     await net?.stop()
+    Error.stackTraceLimit = stackTraceLimit
   })
 
-  it('every node finds the bundle and device records of others it has never been connected to', async () => {
-    let found = 0
+  it(`every node resolves ≥ 99 % of the bundles it looks up (${LOOKUPS_PER_NODE} random others each)`, async () => {
+    const failures = new Map<number, number>()
+    const hops: number[] = []
     let tried = 0
-    for (const [i, node] of nodes.entries()) {
-      for (let k = 0; k < 4; k++) {
-        const j = (i + 1 + Math.floor(random() * (N - 1))) % N
-        tried++
-        try {
-          const r = await node.findRecord(k % 2 === 0 ? 'bundle' : 'devices', nodes[j].identity.identityKey.publicKey.raw)
-          assert.ok(equalBytes(r.identity, nodes[j].identity.identityKey.publicKey.raw), 'the record of the identity asked for')
-          found++
-        } catch (err: any) {
-          if (tried - found <= 3) console.log(`      lookup ${i} -> ${j} failed: ${err.name}: ${err.message}`)
+    await Promise.all([0, 1, 2, 3].map(async lane => {
+      for (let i = lane; i < N; i += 4) {
+        const others = new Set<number>()
+        while (others.size < Math.min(LOOKUPS_PER_NODE, N - 1)) others.add((i + 1 + Math.floor(net.random() * (N - 1))) % N)
+        for (const j of others) {
+          tried++
+          try {
+            const r = await nodes[i].lookupRecord('bundle', nodes[j].identity.identityKey.publicKey.raw)
+            assert.ok(equalBytes(r.record.identity, nodes[j].identity.identityKey.publicKey.raw), 'the record of the identity asked for')
+            hops.push(r.hops)
+          } catch (err: any) {
+            failures.set(i, (failures.get(i) ?? 0) + 1)
+            console.log(`      lookup ${i} -> ${j} failed: ${err.name}: ${err.message}`)
+          }
         }
       }
-    }
-    console.log(`      found ${found}/${tried} records`)
-    assert.ok(found / tried >= 0.99, `success rate ${found}/${tried}`)
+    }))
+    hops.sort((a, b) => a - b)
+    const failed = [...failures.values()].reduce((a, b) => a + b, 0)
+    console.log(`      resolved ${tried - failed}/${tried}; hops p50 ${hops[hops.length >> 1]}, max ${hops.at(-1)}`)
+    for (const [i, f] of failures) assert.ok((LOOKUPS_PER_NODE - f) / LOOKUPS_PER_NODE >= 0.99 || f <= 1, `node ${i} failed ${f}/${LOOKUPS_PER_NODE}`)
+    assert.ok((tried - failed) / tried >= 0.99, `success rate ${tried - failed}/${tried}`)
   })
 
-  it('an unreachable contact address falls back to the DHT: lookup says source "dht"', async () => {
-    // a node that joins late, knowing one peer, and a contact whose only known address is stale
-    const late = await createFerry({ identity: await createIdentity(), stores: memoryStores(), transports: [memory()], listen: [`/memory/${run}-late`] })
-    await late.start()
-    try {
-      await late.libp2p.dial(multiaddr(`/memory/${run}-0/p2p/${nodes[0].peerId}`))
-      await new Promise(resolve => setTimeout(resolve, 500))
-      await late.libp2p.services.dht?.refreshRoutingTable()
-      const target = nodes[N - 2]
-      await late.addContact('stale', `/memory/${run}-gone/p2p/${target.peerId}`)
-      const r = await late.lookup('stale')
-      assert.equal(r.source, 'dht')
-      assert.ok(r.remoteAddr.includes(`/memory/${run}-${N - 2}`), r.remoteAddr)
-    } finally {
-      await late.stop()
-    }
-  })
-
-  it('a forged record is refused by every node, and lookups still return the genuine one', async () => {
+  it('forged, stale, expired and oversized records are refused by every node', async () => {
     const victim = nodes[0]
-    const key = recordKey('bundle', victim.identity.identityKey.publicKey.raw)
-    const genuine = SignedRecord.decode(await signRecord(victim.identity.identityKey, 'bundle', encodeBundle(await bundleFor(victim.identity)), { seq: 1, now: Date.now() }))
-    const forged = SignedRecord.encode({ ...genuine, seq: Number.MAX_SAFE_INTEGER }) // signature no longer matches
-    const attacker = nodes[N - 1].libp2p.services.dht
-    assert.ok(attacker != null)
-    let accepted = 0
-    for await (const ev of attacker.put(key, forged)) if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'PUT_VALUE') accepted++
-    const r = await nodes[Math.floor(N / 2)].findRecord('bundle', victim.identity.identityKey.publicKey.raw)
-    assert.notEqual(r.seq, Number.MAX_SAFE_INTEGER, 'the forged record was not stored anywhere it was found')
-    assert.equal(accepted, 0, 'no node stored the forged record')
+    const attacker = nodes[N - 1]
+    const id = victim.identity.identityKey.publicKey.raw
+    const key = recordKey('bundle', id)
+    // every node learns the current record (the holders have it; the others, the victim included,
+    // see it in a lookup): a node that never saw a newer record cannot know an old one is stale
+    await Promise.all([0, 1, 2, 3].map(async lane => {
+      for (let i = lane; i < N - 1; i += 4) await nodes[i].findRecord('bundle', id)
+    }))
+    const current = await nodes[1].findRecord('bundle', id)
+    const now = Date.now()
+    const payload = encodeBundle(await bundleFor(victim.identity))
+    const genuine = SignedRecord.decode(await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 1, now }))
+    // validly signed and too big (signRecord itself refuses to make one)
+    const signedOversized = async (): Promise<Uint8Array> => {
+      const r = { ...genuine, payload: new Uint8Array(MAX_RECORD_BYTES) }
+      return SignedRecord.encode({ ...r, signature: await victim.identity.identityKey.sign(signedPart(r)) })
+    }
+    const bad = {
+      forged: SignedRecord.encode({ ...genuine, seq: Number.MAX_SAFE_INTEGER }), // the signature no longer matches
+      stale: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq - 1, now }),
+      expired: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 2, now: now - 2 * 86_400_000, ttlMs: 60_000 }),
+      oversized: await signedOversized()
+    }
+    for (const [kind, value] of Object.entries(bad)) {
+      const stored = await Promise.all(nodes.slice(0, N - 1).map(async n => offer(attacker, n.libp2p.peerId, key, value)))
+      assert.equal(stored.filter(Boolean).length, 0, `a ${kind} record was stored by ${stored.filter(Boolean).length} nodes`)
+    }
+    // and a genuine newer record is still taken by everyone
+    const taken = await Promise.all(nodes.slice(0, N - 1).map(async n => offer(attacker, n.libp2p.peerId, key, SignedRecord.encode(genuine))))
+    assert.equal(taken.filter(Boolean).length, N - 1, 'the control record (validly signed, newer) is accepted')
+    assert.equal((await nodes[Math.floor(N / 2)].findRecord('bundle', id)).seq, genuine.seq)
+  })
+
+  it('a node that restarts elsewhere republishes and is found again through the DHT', async () => {
+    const target = nodes[N - 2]
+    const identity = target.identity
+    const stores = memoryStores()
+    const asker = nodes[3]
+    await asker.addContact('moved', `/memory/${net.run}-${N - 2}/p2p/${target.peerId}`)
+    await target.stop()
+    const restartedAt = Date.now()
+    // same identity (so the same peer id), a new address; joins through one configured peer
+    const moved = await createFerry({ identity, stores, transports: [memory()], listen: [`/memory/${net.run}-moved`], crypto: nodeCrypto(), logger: quietLogger, bootstrap: [`/memory/${net.run}-1/p2p/${nodes[1].peerId}`] })
+    nodes[N - 2] = moved
+    await moved.start()
+    let record: SignedRecord | undefined
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline) {
+      record = await asker.findRecord('devices', identity.identityKey.publicKey.raw).catch(() => undefined)
+      if (record != null && record.seq >= restartedAt) break
+      await new Promise(resolve => setTimeout(resolve, 500))
+    }
+    assert.ok(record != null && record.seq >= restartedAt, 'the restarted node published a new devices record')
+    // the contact's only known address is dead: reach falls back to the DHT and finds the new one
+    for (const c of asker.libp2p.getConnections(moved.libp2p.peerId)) await c.close()
+    // the moved node is being dialled by the whole network as it rejoins; a user's outbox retries
+    // too, so a lookup may take another attempt (each starting from the dead address alone)
+    const attempt = async (): Promise<LookupResult | undefined> => {
+      await asker.libp2p.peerStore.delete(moved.libp2p.peerId)
+      return asker.lookup('moved').catch(() => undefined)
+    }
+    let r = await attempt()
+    for (let i = 0; r == null && i < 3; i++) r = await attempt()
+    assert.ok(r != null, 'the moved node is reachable again')
+    assert.equal(r.source, 'dht')
+    assert.ok(r.remoteAddr.includes(`/memory/${net.run}-moved`), r.remoteAddr)
   })
 })
