@@ -90,6 +90,12 @@ export interface FerryOptions {
   bootstrap?: string[]
   /** AutoNAT and DCUtR (hole punching); both act only on public addresses. Default false. */
   nat?: boolean
+  /**
+   * libp2p's connection monitor (an RTT ping on every connection every 10 s by default, which
+   * also finds dead connections). Simulations of thousands of connections in one process turn it
+   * off; a daemon keeps the default.
+   */
+  connectionMonitor?: Libp2pOptions['connectionMonitor']
   connectionGater?: Libp2pOptions['connectionGater']
   logger?: ComponentLogger
   /** signatures and hashes (node/crypto.ts in Node); default: platform-independent */
@@ -525,6 +531,7 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256 })],
     connectionGater: opts.connectionGater,
+    connectionMonitor: opts.connectionMonitor,
     connectionManager: CONNECTION_LIMITS,
     services: {
       ...(opts.services ?? {}),

@@ -113,7 +113,7 @@ async function main (): Promise<void> {
   console.log('measuring crypto...')
   rows.push(...await cryptoBench())
   const seed = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
-  for (const n of (process.env.FERRY_DHT_SIZES ?? '50,100').split(',').map(Number)) {
+  for (const n of (process.env.FERRY_DHT_SIZES ?? '50,200').split(',').map(Number)) {
     console.log(`measuring the DHT with ${n} nodes (seed ${seed})...`)
     rows.push(...await dhtBench(n, seed))
   }
