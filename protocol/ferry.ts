@@ -7,7 +7,8 @@ import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { identify } from '@libp2p/identify'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromMultihash, peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import * as Digest from 'multiformats/hashes/digest'
 import { livePing } from './live-ping.js'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
@@ -15,8 +16,8 @@ import { ContactBook } from './contact-book.js'
 import { defaultCrypto } from './crypto.js'
 import { DEFAULT_TTL_MS, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from './constants.js'
 import { checkText, Envelope, toHex } from './envelope.js'
-import { InvalidInputError, UnknownContactError } from './errors.js'
-import { identityToString } from './identity.js'
+import { InvalidInputError, UnknownContactError, UnreachableError } from './errors.js'
+import { identityFromString, identityToString } from './identity.js'
 import { GroupCommit } from './group-commit.js'
 import { Inbox } from './inbox.js'
 import { createInvite } from './invite.js'
@@ -393,21 +394,40 @@ export class Ferry {
   async lookup (target: string): Promise<LookupResult> {
     let contact = await this.stores.contacts.get(target)
     if (contact == null && /^[1-9A-HJ-NP-Za-km-z]{40,}$/.test(target)) contact = await this.stores.contacts.getByPeer(target)
+    if (contact == null && target.startsWith('z')) return this.lookupIdentity(target)
     const peer = contact?.peerId ?? (/^[1-9A-HJ-NP-Za-km-z]{40,}$/.test(target) ? target : undefined)
-    if (peer == null) throw new UnknownContactError(`no contact named "${target}" and not a peer id`)
+    if (peer == null) throw new UnknownContactError(`no contact named "${target}" and not a peer id or identity`)
     const started = this.now()
     const r = await this.reach.resolve(peer, contact?.addresses ?? [])
-    return {
-      target,
-      peer,
-      contact: contact?.name,
-      source: r.source,
-      hops: 0,
-      transport: transportOf(r.connection.remoteAddr),
-      remoteAddr: r.connection.remoteAddr.toString(),
-      addresses: r.addresses,
-      ms: this.now() - started
+    return { target, peer, contact: contact?.name, source: r.source, hops: 0, transport: transportOf(r.connection.remoteAddr), remoteAddr: r.connection.remoteAddr.toString(), addresses: r.addresses, ms: this.now() - started }
+  }
+
+  /**
+   * Resolve an identity through the DHT (issue 4 scope 3): its signed device list, then each
+   * device's addresses (the DHT's peer routing when nothing else knows them), then a dial. `hops`
+   * is the round trips the device-list lookup took.
+   */
+  private async lookupIdentity (target: string): Promise<LookupResult> {
+    let identity: Uint8Array
+    try {
+      identity = identityFromString(target)
+    } catch {
+      throw new UnknownContactError(`no contact named "${target}" and not a peer id or identity`)
     }
+    const started = this.now()
+    const found = await this.lookupRecord('devices', identity).catch((err: any) => { throw new UnreachableError(`no device list for this identity in the DHT: ${err.message}`) })
+    const contacts = new Map((await this.stores.contacts.list()).map(c => [c.peerId, c]))
+    const errors: string[] = []
+    for (const d of DeviceList.decode(found.record.payload).devices) {
+      const peer = peerIdFromMultihash(Digest.decode(d.peerId)).toString()
+      try {
+        const r = await this.reach.resolve(peer, contacts.get(peer)?.addresses ?? [])
+        return { target, peer, contact: contacts.get(peer)?.name, source: r.source, hops: found.hops, transport: transportOf(r.connection.remoteAddr), remoteAddr: r.connection.remoteAddr.toString(), addresses: r.addresses, ms: this.now() - started }
+      } catch (err: any) {
+        errors.push(`${peer}: ${err.message}`)
+      }
+    }
+    throw new UnreachableError(`no device of this identity is reachable: ${errors.join('; ')}`)
   }
 
   /**

