@@ -223,11 +223,18 @@ export class Ferry {
     this.publishOnStart = opts.publishOnStart !== false
     this.reach = new Reach(libp2p, {
       lan: peer => this.lan.get(peer)?.addrs ?? [],
+      // every address the peers closest to it report, not just the first answer: a peer that
+      // moved is known at its new address by its new neighbours, elsewhere only at the old one
       findPeer: dht == null
         ? undefined
         : async (peer, options) => {
-          for await (const event of dht.findPeer(peer, { ...options, useCache: false })) if (event.name === 'FINAL_PEER') return event.peer.multiaddrs
-          return []
+          const addrs = new Map<string, Multiaddr>()
+          const note = (info: PeerInfo): void => { if (info.id.equals(peer)) for (const a of info.multiaddrs) addrs.set(a.toString(), a) }
+          for await (const event of dht.getClosestPeers(peer.toMultihash().bytes, options)) {
+            if (event.name === 'PEER_RESPONSE') event.closer.forEach(note)
+            else if (event.name === 'FINAL_PEER') note(event.peer)
+          }
+          return [...addrs.values()]
         }
     })
     this.contactBook = parts.contactBook
