@@ -74,11 +74,11 @@ export class DaemonProcess {
     return this.proc != null && this.proc.exitCode == null && this.proc.signalCode == null
   }
 
-  /** Signal (SIGTERM by default) and wait for a clean exit. */
-  async stop (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  /** Signal (SIGTERM by default) and wait for a clean exit: the exit code, or the signal that ended it. */
+  async stop (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string | null> {
     const proc = this.proc
     if (proc == null || !this.running) return proc?.exitCode ?? null
-    const exited = new Promise<number | null>(resolve => proc.once('exit', code => resolve(code)))
+    const exited = new Promise<number | string | null>(resolve => proc.once('exit', (code, sig) => resolve(code ?? sig)))
     proc.kill(signal)
     const code = await Promise.race([exited, sleep(15_000).then(() => { proc.kill('SIGKILL'); return -1 })])
     this.proc = undefined
