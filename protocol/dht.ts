@@ -55,6 +55,8 @@ export interface RecordLookup {
 /**
  * Looks a record up: follows the query's responses, validates every copy it is handed, and stops
  * at RECORD_QUORUM valid copies (or when the query ends) with the highest sequence number.
+ * (kad-dht has already run the node's validators on each copy; `validate` runs again because it
+ * also decodes, and it keeps this function correct for a DHT built without Ferry's rules.)
  *
  * @throws NotFoundError when no peer holds a valid copy
  */
