@@ -51,3 +51,14 @@ export class IdentityChangedError extends Error {
 export class UnknownIdentityError extends Error {
   override name = 'UnknownIdentityError'
 }
+
+/** A mailbox deposit would exceed a quota or the host's disk cap. */
+export class QuotaExceededError extends Error {
+  override name = 'QuotaExceededError'
+}
+
+/** A mailbox refused a request (not authorized, over quota, expired, against its policy). */
+export class MailboxRefusedError extends Error {
+  override name = 'MailboxRefusedError'
+  constructor (readonly code: number | string, message: string) { super(message) }
+}

@@ -15,8 +15,8 @@ import { createLibp2p } from 'libp2p'
 import { ContactBook } from './contact-book.js'
 import { defaultCrypto } from './crypto.js'
 import { DEFAULT_TTL_MS, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from './constants.js'
-import { checkText, Envelope, toHex } from './envelope.js'
-import { InvalidInputError, UnknownContactError, UnreachableError } from './errors.js'
+import { checkText, Envelope, equalBytes, toHex } from './envelope.js'
+import { InvalidEnvelopeError, InvalidInputError, UnknownContactError, UnreachableError } from './errors.js'
 import { identityFromString, identityToString } from './identity.js'
 import { GroupCommit } from './group-commit.js'
 import { Inbox } from './inbox.js'
@@ -32,9 +32,16 @@ import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
 import { NoSessionError, Sessions } from './sessions.js'
 import { DHT_K, DHT_PROTOCOL, lookupRecord, privateDht, routingTableSize } from './dht.js'
+import { DEFAULT_GRACE_MS, MAILBOX_POLL_MS, Mailboxes } from './mailboxes.js'
+import { mailbox, openCapability } from './services/mailbox/index.js'
+import { setLongTimeout } from './timers.js'
+import type { Collected, MailboxStatus } from './mailboxes.js'
+import type { Mailbox, MailboxPolicy } from './services/mailbox/index.js'
+import type { HostedOwner } from './stores.js'
+import type { LongTimer } from './timers.js'
 import { parsePeerAddrs, RelayReservations } from './relays.js'
 import type { RecordLookup } from './dht.js'
-import { DeviceList, recordKey, RECORD_REPUBLISH_MS, signRecord, validateRecord } from './records.js'
+import { DeviceList, MailboxSet, recordKey, RECORD_REPUBLISH_MS, signRecord, validateRecord } from './records.js'
 import type { RecordKind, SignedRecord } from './records.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -98,6 +105,12 @@ export interface FerryOptions {
    */
   connectionMonitor?: Libp2pOptions['connectionMonitor']
   connectionGater?: Libp2pOptions['connectionGater']
+  /**
+   * Mailboxes (needs `stores.mailbox`): what this node accepts as a host, how many mailboxes a
+   * sender deposits to (k, default 2), how long an unreachable recipient's message waits before it
+   * goes to mailboxes (default 5 s), and how often to fetch and collect receipts (default 60 s).
+   */
+  mailbox?: { policy?: Partial<MailboxPolicy>, replication?: number, graceMs?: number, pollMs?: number }
   logger?: ComponentLogger
   /** signatures and hashes (node/crypto.ts in Node); default: platform-independent */
   crypto?: CryptoBackend
@@ -157,6 +170,7 @@ export const PREKEY_UPKEEP_MS = 6 * 60 * 60 * 1000
 export interface FerryServices extends Record<string, unknown> {
   dm: DirectMessages
   bundles: Bundles
+  mailbox: Mailbox
   dht?: KadDHT
   lan?: PeerDiscovery
   relay?: CircuitRelayService
@@ -206,8 +220,14 @@ export class Ferry {
   private readonly randomBytes: (n: number) => Uint8Array
   private readonly log: Logger
   private readonly name: string
+  /** absent without a mailbox store */
+  readonly mailboxes?: Mailboxes
+  private poll?: ReturnType<typeof setInterval>
+  private expiry?: LongTimer
+  private expiryAt = Infinity
+  private readonly pollMs: number
 
-  constructor (libp2p: Libp2p<FerryServices>, opts: FerryOptions, parts: { sessions: Sessions, contactBook: ContactBook, crypto: CryptoBackend }) {
+  constructor (libp2p: Libp2p<FerryServices>, opts: FerryOptions, parts: { sessions: Sessions, contactBook: ContactBook, crypto: CryptoBackend, inbox: Inbox }) {
     this.libp2p = libp2p
     this.identity = opts.identity
     this.stores = opts.stores
@@ -241,7 +261,28 @@ export class Ferry {
     this.sessions = parts.sessions
     this.crypto = parts.crypto
     this.outgoing = new GroupCommit(async batch => this.stores.messages.addOutgoing(batch))
+    this.pollMs = opts.mailbox?.pollMs ?? MAILBOX_POLL_MS
+    const mailboxStore = this.stores.mailbox
+    if (mailboxStore != null) {
+      this.mailboxes = new Mailboxes({
+        libp2p,
+        store: mailboxStore,
+        messages: this.stores.messages,
+        contacts: this.stores.contacts,
+        identity: this.identity,
+        crypto: this.crypto,
+        now: this.now,
+        log: libp2p.logger.forComponent('ferry:mailboxes'),
+        connect: async (peer, addrs) => this.reach.connect(peer, addrs),
+        accept: async (env, bytes, from) => parts.inbox.accept(env, bytes, from),
+        sendCapability: async (contact, capability) => { await this.queue(contact, { text: '', capability, ttlMs: MAX_TTL_MS }) },
+        replication: opts.mailbox?.replication
+      })
+    }
+    const mailboxes = this.mailboxes
     this.outbox = new Outbox({
+      deposit: mailboxes == null ? undefined : async (peer, messages) => mailboxes.deposit(peer, messages),
+      graceMs: opts.mailbox?.graceMs ?? DEFAULT_GRACE_MS,
       messages: this.stores.messages,
       now: this.now,
       log: libp2p.logger.forComponent('ferry:outbox'),
@@ -270,7 +311,11 @@ export class Ferry {
     this.upkeep = setInterval(() => {
       upkeepPrekeys(this.crypto, this.identity, this.stores.prekeys, this.now()).catch((err: any) => { this.log.error('prekey upkeep failed - %e', err) })
     }, PREKEY_UPKEEP_MS)
-    this.libp2p.addEventListener('connection:open', (evt) => this.outbox.onConnect(evt.detail.remotePeer.toString()))
+    this.libp2p.addEventListener('connection:open', (evt) => {
+      const peer = evt.detail.remotePeer.toString()
+      this.outbox.onConnect(peer)
+      void this.mailboxes?.onConnect(peer).catch(() => {})
+    })
     this.libp2p.services.lan?.addEventListener('peer', (evt) => { void this.sighted(evt.detail) })
     await this.libp2p.start()
     this.relays.start()
@@ -278,11 +323,44 @@ export class Ferry {
     if (this.publishOnStart) void joined.then(async () => this.publishRecords())
     void this.outbox.flushAll()
     this.republish = setInterval(() => { void this.publishRecords() }, RECORD_REPUBLISH_MS)
+    await this.sweepExpired()
+    const mailboxes = this.mailboxes
+    if (mailboxes != null) {
+      void joined.then(async () => {
+        await mailboxes.offerCapabilities().catch((err: any) => { this.log('could not offer mailbox capabilities: %s', err.message) })
+        await Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts()])
+      })
+      this.poll = setInterval(() => { void Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts(), mailboxes.offerCapabilities()]) }, this.pollMs)
+    }
+  }
+
+  /**
+   * Expiry (invariant 4): delete disappearing messages and expire undelivered ones whose time
+   * passed, then sleep until the next expiry (long timers: a TTL may exceed 2^31-1 ms).
+   */
+  async sweepExpired (): Promise<number> {
+    const n = await this.stores.messages.sweepExpired(this.now())
+    this.expiry?.clear()
+    this.expiryAt = Infinity
+    const next = await this.stores.messages.nextExpiry()
+    if (next != null) this.armExpiry(next)
+    return n
+  }
+
+  /** A disappearing message arrived or was sent: make sure the sweep runs when it expires. */
+  armExpiry (at: number): void {
+    if (at >= this.expiryAt || this.upkeep == null) return
+    this.expiry?.clear()
+    this.expiryAt = at
+    this.expiry = setLongTimeout(() => { this.sweepExpired().catch((err: any) => { this.log.error('expiry sweep failed - %e', err) }) }, at - this.now() + 1)
   }
 
   async stop (): Promise<void> {
     clearInterval(this.upkeep)
+    this.upkeep = undefined
     clearInterval(this.republish)
+    clearInterval(this.poll)
+    this.expiry?.clear()
     this.relays.stop()
     this.outbox.stop()
     await this.libp2p.stop()
@@ -333,6 +411,7 @@ export class Ferry {
   async addContact (name: string, target: string): Promise<Contact> {
     const contact = await this.contactBook.add(name, target)
     void this.reach.connect(contact.peerId, contact.addresses).then(() => this.outbox.flush(contact.peerId), () => {})
+    void this.mailboxes?.offerCapabilities().catch(() => {}) // a new contact may use our mailboxes at once
     return contact
   }
 
@@ -348,24 +427,44 @@ export class Ferry {
   }
 
   /**
-   * Queue a message to a contact and start delivering it.
+   * Queue a message to a contact and start delivering it. `ttlMs` (or the contact's timer) makes
+   * it a disappearing message: deleted everywhere when it expires. Without either it may wait for
+   * delivery DEFAULT_TTL_MS and stays in history once delivered.
    *
    * @throws UnknownContactError | InvalidInputError | MessageTooLargeError
    */
   async send (name: string, text: string, options: { ttlMs?: number } = {}): Promise<MessageView> {
     checkText(text)
     const contact = await this.contactBook.sendable(name)
-    const ttl = options.ttlMs ?? DEFAULT_TTL_MS
-    if (!Number.isFinite(ttl) || ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) throw new InvalidInputError(`expiry must be between ${MIN_TTL_MS / 1000} s and ${MAX_TTL_MS / 86_400_000} days`)
+    const timer = options.ttlMs ?? contact.expiresMs
+    const record = await this.queue(contact, { text, ttlMs: timer ?? DEFAULT_TTL_MS, disappearing: timer != null })
+    if (timer != null) this.armExpiry(record.expiresAt)
+    return { ...record, contact: contact.name }
+  }
+
+  /** Set a contact's disappearing-message timer (undefined: off). */
+  async setContactExpiry (name: string, expiresMs: number | undefined): Promise<Contact> {
+    if (expiresMs != null) checkTtl(expiresMs)
+    const contact = await this.stores.contacts.get(name)
+    if (contact == null) throw new UnknownContactError(`no contact named "${name}"`)
+    if (expiresMs == null) delete contact.expiresMs
+    else contact.expiresMs = expiresMs
+    await this.stores.contacts.update(contact)
+    return contact
+  }
+
+  /** Seal a message (text, or a control message with a capability) and queue it. */
+  private async queue (contact: Contact, m: { text: string, ttlMs: number, capability?: Uint8Array, disappearing?: boolean }): Promise<MessageRecord> {
+    checkTtl(m.ttlMs)
     const created = this.now()
     const id = this.randomBytes(MESSAGE_ID_BYTES)
-    const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + ttl }
-    const content = { sender: this.identity.identityKey.publicKey.raw, senderDevice: this.libp2p.peerId.toMultihash().bytes, deviceSignature: this.identity.deviceSignature, text, sentAt: created }
+    const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + m.ttlMs }
+    const content = { sender: this.identity.identityKey.publicKey.raw, senderDevice: this.libp2p.peerId.toMultihash().bytes, deviceSignature: this.identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, disappearing: m.disappearing === true ? true : undefined }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await this.sessions.serialize(contact.peerId, async () => {
       const bundle = await this.sessions.has(contact.peerId) ? undefined : contact.bundle ?? await this.fetchBundle(contact)
       const { envelope, record } = await sealEnvelope(this.sessions, contact.peerId, fields, content, bundle)
-      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text, status: 'queued', createdAt: created, expiresAt: created + ttl, envelope, session: record }) }
+      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.capability == null ? 'text' : 'control', disappearing: m.disappearing }) }
     })
     let record: MessageRecord
     try {
@@ -375,7 +474,7 @@ export class Ferry {
       throw err
     }
     void this.outbox.flush(contact.peerId)
-    return { ...record, contact: contact.name }
+    return record
   }
 
   /** History in store order, with contact names; `changedAfter` returns only what changed since a rev. */
@@ -448,8 +547,11 @@ export class Ferry {
     const now = this.now()
     const bundle = encodeBundle(await createBundle(this.crypto, this.identity, this.stores.prekeys, { withOneTime: false }))
     const devices = DeviceList.encode({ devices: [{ peerId: this.libp2p.peerId.toMultihash().bytes, signature: this.identity.deviceSignature }] })
+    const hosts = await this.mailboxes?.hostIds() ?? []
+    const records: Array<[RecordKind, Uint8Array]> = [['bundle', bundle], ['devices', devices]]
+    if (hosts.length > 0) records.push(['mailboxes', MailboxSet.encode({ hosts })])
     let stored = 0
-    for (const [kind, payload] of [['bundle', bundle], ['devices', devices]] as const) {
+    for (const [kind, payload] of records) {
       try {
         const value = await signRecord(this.identity.identityKey, kind, payload, { seq: now, now }, this.crypto)
         await this.libp2p.contentRouting.put(recordKey(kind, this.identity.identityKey.publicKey.raw), value, { signal: AbortSignal.timeout(30_000) })
@@ -476,6 +578,43 @@ export class Ferry {
     if (dht == null) throw new InvalidInputError('this node runs without the DHT')
     const key = recordKey(kind, identity)
     return lookupRecord(dht, key, async value => validateRecord(key, value, this.now(), this.crypto), options)
+  }
+
+  /** Agree to keep mail for contact `name` (`ferry mailbox host`). */
+  async hostMailbox (name: string, limits: { quotaBytes?: number, quotaMessages?: number, maxTtlMs?: number } = {}): Promise<HostedOwner> {
+    return this.needMailboxes().host(name, limits)
+  }
+
+  async unhostMailbox (name: string): Promise<void> {
+    return this.needMailboxes().unhost(name)
+  }
+
+  /** Let this node's mail wait at these contacts (`ferry mailbox use`); contacts get capabilities. */
+  async useMailboxes (names: string[]): Promise<string[]> {
+    const used = await this.needMailboxes().use(names)
+    void this.publishRecords()
+    return used
+  }
+
+  /** Revoke the mailbox capabilities a contact holds. */
+  async revokeMailbox (name: string): Promise<number> {
+    return this.needMailboxes().revoke(name)
+  }
+
+  async mailboxStatus (): Promise<MailboxStatus> {
+    return this.needMailboxes().status()
+  }
+
+  /** Fetch waiting mail from every mailbox now, and collect delivery receipts left for us. */
+  async collectMail (): Promise<{ collected: Collected[], receipts: number }> {
+    const m = this.needMailboxes()
+    const [collected, receipts] = await Promise.all([m.collect(), m.collectReceipts()])
+    return { collected, receipts }
+  }
+
+  private needMailboxes (): Mailboxes {
+    if (this.mailboxes == null) throw new InvalidInputError('this node runs without mailboxes')
+    return this.mailboxes
   }
 
   /** This node's listen addresses, with /p2p/<peer id>. */
@@ -547,7 +686,19 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
   const { messages, contacts, prekeys } = opts.stores
   const sessions = new Sessions({ crypto, me: opts.identity, prekeys, load: async peer => messages.session(peer) })
   const contactBook = new ContactBook(contacts, { identity: opts.identity.identityKey.publicKey.raw, peerId: peerIdFromPrivateKey(opts.identity.deviceKey).toString() }, crypto, now)
-  const inbox = new Inbox({ messages, sessions, now, onIdentity: async (peer, identity) => contactBook.identitySeen(peer, identity) })
+  const me = opts.identity.identityKey.publicKey.raw
+  const inbox = new Inbox({
+    messages,
+    sessions,
+    now,
+    onIdentity: async (peer, identity) => contactBook.identitySeen(peer, identity),
+    onStored: m => { if (m.disappearing === true) ferry?.armExpiry(m.expiresAt) },
+    // a capability must be the sender's own, for its own device, and name this node as sender
+    checkCapability: async (bytes, from, sender) => {
+      const c = await openCapability(bytes, crypto).catch((err: any) => { throw new InvalidEnvelopeError(err.message) })
+      if (!equalBytes(c.owner, sender) || !equalBytes(c.ownerDevice, from.toMultihash().bytes) || !equalBytes(c.sender, me)) throw new InvalidEnvelopeError('the capability is not from this sender for this node')
+    }
+  })
   const libp2p = await createLibp2p({
     start: false,
     privateKey: opts.identity.deviceKey,
@@ -570,8 +721,15 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
       ...(opts.lan == null ? {} : { lan: opts.lan }),
       ...(opts.relayServer === true ? { relay: circuitRelayServer({ reservations: RELAY_LIMITS }) } : {}),
       ...(opts.nat === true ? { autoNAT: autoNAT(), dcutr: dcutr() } : {}),
+      mailbox: mailbox({ store: opts.stores.mailbox, policy: opts.mailbox?.policy, now, crypto }),
       bundles: bundles({ provide: async () => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now())) })
     }
   }) as unknown as Libp2p<FerryServices>
-  return new Ferry(libp2p, opts, { sessions, contactBook, crypto })
+  const ferry: Ferry = new Ferry(libp2p, opts, { sessions, contactBook, crypto, inbox })
+  return ferry
+}
+
+/** @throws InvalidInputError unless MIN_TTL_MS <= ttl <= MAX_TTL_MS */
+function checkTtl (ttl: number): void {
+  if (!Number.isFinite(ttl) || ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) throw new InvalidInputError(`expiry must be between ${MIN_TTL_MS / 1000} s and ${MAX_TTL_MS / 86_400_000} days`)
 }

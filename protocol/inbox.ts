@@ -42,6 +42,11 @@ export interface InboxInit {
   onStored?(message: IncomingMessage): void
   /** a decrypted message proved that `peer` holds `identity` */
   onIdentity?(peer: string, identity: Uint8Array): Promise<unknown>
+  /**
+   * A control message carries a mailbox capability from `peer` (identity `sender`): check it names
+   * this node as sender and `peer`'s identity as owner; throw InvalidEnvelopeError when not.
+   */
+  checkCapability?(capability: Uint8Array, peer: PeerId, sender: Uint8Array): Promise<void>
 }
 
 export class Inbox implements EnvelopeReceiver {
@@ -115,12 +120,19 @@ export class Inbox implements EnvelopeReceiver {
       if (decrypted.fresh && !await verifyDevice(content.sender, content.senderDevice, content.deviceSignature)) {
         throw new InvalidEnvelopeError('sender device certificate does not verify')
       }
+      const capability = content.capability != null && content.capability.byteLength > 0 ? content.capability : undefined
+      if (capability != null) {
+        if (this.init.checkCapability == null) throw new InvalidEnvelopeError('this node takes no mailbox capabilities')
+        await this.init.checkCapability(capability, from, decrypted.senderIdentity)
+      }
       try {
         await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
       } catch (err: any) {
         throw new UndecryptableError(`cannot accept the message (${err.name}): ${err.message}`)
       }
       const message: Pending = { id, peer, text: content.text, createdAt: env.created, expiresAt: env.expiresAt, receivedAt: this.init.now(), session: decrypted.record, generation: this.generation(peer) }
+      if (capability != null) message.capability = capability
+      if (content.disappearing === true) message.disappearing = true
       return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh }
     })
     const result = await stored

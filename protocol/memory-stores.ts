@@ -4,7 +4,7 @@
  */
 import { MemoryPrekeyStore } from './crypto/prekeys.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from './errors.js'
-import type { Contact, ContactStore, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from './stores.js'
+import type { Contact, ContactStore, Custody, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from './stores.js'
 
 export class MemoryContactStore implements ContactStore {
   private readonly byName = new Map<string, Contact>()
@@ -36,11 +36,14 @@ export class MemoryContactStore implements ContactStore {
   }
 }
 
-interface Row extends MessageRecord { envelope?: Uint8Array, receipt?: Uint8Array }
+interface Row extends MessageRecord { envelope?: Uint8Array, receipt?: Uint8Array, kind?: 'text' | 'control' }
+
+const undelivered = (r: Row): boolean => r.direction === 'out' && (r.status === 'queued' || r.status === 'stored')
 
 export class MemoryMessageStore implements MessageStore {
   private readonly rows = new Map<string, Row>()
   private readonly sessions = new Map<string, Uint8Array>()
+  private readonly capabilities = new Map<string, Uint8Array>()
   private seq = 0
   private rev = 0
 
@@ -64,7 +67,10 @@ export class MemoryMessageStore implements MessageStore {
         return { storedAt: old.deliveredAt ?? 0, duplicate: true }
       }
       if (m.session != null) this.sessions.set(m.peer, m.session.slice())
-      this.rows.set(`in:${m.id}`, { id: m.id, peer: m.peer, direction: 'in', text: m.text, status: 'delivered', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: m.receivedAt, seq: ++this.seq, rev: ++this.rev })
+      if (m.capability != null) this.capabilities.set(m.peer, m.capability.slice())
+      const row: Row = { id: m.id, peer: m.peer, direction: 'in', text: m.text, status: 'delivered', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: m.receivedAt, seq: ++this.seq, rev: ++this.rev, kind: m.capability == null ? 'text' : 'control' }
+      if (m.disappearing === true) row.disappearing = true
+      this.rows.set(`in:${m.id}`, row)
       return { storedAt: m.receivedAt, duplicate: false }
     })
   }
@@ -72,9 +78,37 @@ export class MemoryMessageStore implements MessageStore {
   async markDelivered (receipts: Delivered[]): Promise<void> {
     for (const { id, receipt, deliveredAt } of receipts) {
       const row = this.rows.get(`out:${id}`)
-      if (row == null || row.status !== 'queued') continue
-      Object.assign(row, { status: 'delivered', deliveredAt, receipt: receipt.slice(), envelope: undefined, rev: ++this.rev })
+      if (row == null || !undelivered(row)) continue
+      Object.assign(row, { status: 'delivered', deliveredAt, receipt: receipt.slice(), envelope: undefined, mailboxes: undefined, rev: ++this.rev })
     }
+  }
+
+  async markStored (items: Array<{ id: string, custody: Custody[] }>): Promise<void> {
+    for (const { id, custody } of items) {
+      const row = this.rows.get(`out:${id}`)
+      if (row == null || !undelivered(row) || custody.length === 0) continue
+      const hosts = new Map((row.mailboxes ?? []).map(c => [c.host, c]))
+      for (const c of custody) hosts.set(c.host, { ...c, receipt: c.receipt.slice() })
+      Object.assign(row, { status: 'stored', mailboxes: [...hosts.values()], rev: ++this.rev })
+    }
+  }
+
+  async sweepExpired (now: number): Promise<number> {
+    let n = 0
+    for (const [key, row] of this.rows) {
+      if (row.expiresAt > now) continue
+      if (row.disappearing === true) { this.rows.delete(key); n++ } else if (undelivered(row)) { Object.assign(row, { status: 'expired', envelope: undefined, mailboxes: undefined, rev: ++this.rev }); n++ }
+    }
+    return n
+  }
+
+  async nextExpiry (): Promise<number | undefined> {
+    const times = [...this.rows.values()].filter(r => r.disappearing === true || undelivered(r)).map(r => r.expiresAt)
+    return times.length === 0 ? undefined : Math.min(...times)
+  }
+
+  async capability (owner: string): Promise<Uint8Array | undefined> {
+    return this.capabilities.get(owner)?.slice()
   }
 
   async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {
@@ -83,11 +117,12 @@ export class MemoryMessageStore implements MessageStore {
     Object.assign(row, { status, rev: ++this.rev })
     if (error != null) row.error = error
     if (status !== 'queued') row.envelope = undefined
+    if (status !== 'queued' && status !== 'stored') row.mailboxes = undefined
   }
 
-  async queued (peer?: string, options: { afterSeq?: number, limit?: number } = {}): Promise<QueuedMessage[]> {
+  async queued (peer?: string, options: { afterSeq?: number, limit?: number, status?: 'queued' | 'stored' } = {}): Promise<QueuedMessage[]> {
     return [...this.rows.values()]
-      .filter(r => r.direction === 'out' && r.status === 'queued' && (peer == null || r.peer === peer) && r.seq > (options.afterSeq ?? 0))
+      .filter(r => undelivered(r) && (options.status == null || r.status === options.status) && (peer == null || r.peer === peer) && r.seq > (options.afterSeq ?? 0))
       .sort((a, b) => a.seq - b.seq)
       .slice(0, options.limit ?? Infinity)
       .map(r => ({ ...strip(r), envelope: (r.envelope ?? new Uint8Array(0)).slice() }))
@@ -95,7 +130,7 @@ export class MemoryMessageStore implements MessageStore {
 
   async list (options: ListOptions = {}): Promise<MessageRecord[]> {
     return [...this.rows.values()]
-      .filter(r => (options.peer == null || r.peer === options.peer) && r.rev > (options.changedAfter ?? 0))
+      .filter(r => r.kind !== 'control' && (options.peer == null || r.peer === options.peer) && r.rev > (options.changedAfter ?? 0))
       .sort((a, b) => a.seq - b.seq)
       .slice(0, options.limit ?? Infinity)
       .map(strip)
@@ -116,13 +151,13 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async countQueued (): Promise<number> {
-    return (await this.queued()).length
+    return (await this.queued(undefined, { status: 'queued' })).length
   }
 }
 
 function strip (row: Row): MessageRecord {
-  const { envelope, receipt, ...rest } = row
-  return { ...rest }
+  const { envelope, receipt, kind, mailboxes, ...rest } = row
+  return mailboxes == null ? { ...rest } : { ...rest, mailboxes: mailboxes.map(c => ({ ...c })) }
 }
 
 /** Fresh in-memory stores. */

@@ -19,6 +19,13 @@ export interface OutboxInit {
   connect(peer: string, options?: AbortOptions): Promise<Connection>
   /** send one envelope on the connection; resolves with the verified receipt */
   deliver(connection: Connection, envelope: Uint8Array, options?: AbortOptions): Promise<DeliveryReceipt>
+  /**
+   * Leave messages at the recipient's mailboxes (issue 5); resolves with how many were stored.
+   * Called for messages still 'queued' once the recipient stayed unreachable for `graceMs`.
+   */
+  deposit?(peer: string, messages: QueuedMessage[]): Promise<number>
+  /** how long after sending an unreachable recipient's message goes to its mailboxes */
+  graceMs?: number
   now(): number
   log: Logger
   retryInitialMs?: number
@@ -85,8 +92,10 @@ export class Outbox {
    */
   private async pass (peer: string): Promise<void> {
     let connection: Connection | undefined
+    let unreachable = false
     let after = 0
     let failed = false
+    let waiting = Infinity // when the next message's grace period ends
     const pending = new Set<Promise<void>>()
     while (!failed) {
       const page = await this.init.messages.queued(peer, { afterSeq: after, limit: FLUSH_PAGE })
@@ -94,13 +103,17 @@ export class Outbox {
       after = page[page.length - 1].seq
       const live = await this.expire(page)
       if (live.length === 0) continue
-      if (connection == null) {
+      if (connection == null && !unreachable) {
         try {
           connection = await this.init.connect(peer)
         } catch (err: any) {
           this.init.log('%s unreachable, %d+ queued: %s', peer, live.length, err.message)
-          return this.scheduleRetry(peer)
+          unreachable = true
         }
+      }
+      if (connection == null) {
+        waiting = Math.min(waiting, await this.toMailboxes(peer, live))
+        continue
       }
       for (const m of live) {
         const sent: Promise<void> = this.deliverOne(connection, m)
@@ -111,8 +124,32 @@ export class Outbox {
       while (pending.size > FLUSH_PAGE && !failed) await Promise.race(pending)
     }
     await Promise.all(pending)
-    if (failed) this.scheduleRetry(peer)
+    if (unreachable) this.scheduleRetry(peer, waiting - this.init.now())
+    else if (failed) this.scheduleRetry(peer)
     else this.clearRetry(peer)
+  }
+
+  /**
+   * The recipient is unreachable: messages past the grace period go to its mailboxes (those with
+   * custody stay queued for direct delivery too; the recipient deduplicates).
+   *
+   * @returns when the next message's grace period ends (Infinity: none waits)
+   */
+  private async toMailboxes (peer: string, live: QueuedMessage[]): Promise<number> {
+    const deposit = this.init.deposit
+    if (deposit == null) return Infinity
+    const grace = this.init.graceMs ?? 0
+    const now = this.init.now()
+    const due = live.filter(m => m.status === 'queued' && m.createdAt + grace <= now)
+    if (due.length > 0) {
+      try {
+        const n = await deposit(peer, due)
+        if (n > 0) this.init.log('%d messages for %s left at its mailboxes', n, peer)
+      } catch (err: any) {
+        this.init.log('could not deposit for %s: %s', peer, err.message)
+      }
+    }
+    return Math.min(Infinity, ...live.filter(m => m.status === 'queued' && m.createdAt + grace > now).map(m => m.createdAt + grace))
   }
 
   /** Deliver one message; resolve when it reached a final state, reject when it should be retried. */
@@ -144,13 +181,14 @@ export class Outbox {
     return live
   }
 
-  private scheduleRetry (peer: string): void {
+  /** Retry with backoff, and no later than `atMost` ms from now (a grace period ending). */
+  private scheduleRetry (peer: string, atMost = Infinity): void {
     if (this.stopped) return
     const prev = this.retries.get(peer)
     if (prev != null) clearTimeout(prev.timer)
     const initial = this.init.retryInitialMs ?? RETRY_INITIAL_MS
     const delay = prev == null ? initial : Math.min(prev.delay * 2, this.init.retryMaxMs ?? RETRY_MAX_MS)
-    const timer = setTimeout(() => { void this.flush(peer) }, delay)
+    const timer = setTimeout(() => { void this.flush(peer) }, Math.max(0, Math.min(delay, atMost + 1)))
     this.retries.set(peer, { timer, delay })
   }
 

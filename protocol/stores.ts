@@ -27,6 +27,8 @@ export interface Contact {
   pendingIdentity?: Uint8Array
   /** the contact's encoded PrekeyBundle from its invite: first contact needs no network */
   bundle?: Uint8Array
+  /** disappearing-message timer for this conversation (ms): new messages expire this long after sending */
+  expiresMs?: number
 }
 
 export interface ContactStore {
@@ -52,14 +54,29 @@ export interface MessageRecord {
   deliveredAt?: number
   /** why a message failed, when it did */
   error?: string
+  /** deleted everywhere at expiresAt (a disappearing message), not only undeliverable after it */
+  disappearing?: boolean
+  /** mailboxes holding the message for its recipient (custody receipts), while status is 'stored' */
+  mailboxes?: Custody[]
   /** store order: fixed when the message is first written */
   seq: number
   /** change stamp: increases with every write to any message (used to follow changes) */
   rev: number
 }
 
+/** A mailbox's signed statement that it holds an outgoing message (DESIGN.md "Mailboxes"). */
+export interface Custody {
+  /** the mailbox host's peer id */
+  host: string
+  storedAt: number
+  /** the encoded, verified CustodyReceipt */
+  receipt: Uint8Array
+}
+
 /** An outgoing message with the exact envelope bytes to (re)send while it is queued. */
-export interface OutgoingMessage extends Omit<MessageRecord, 'seq' | 'rev' | 'direction'> {
+export interface OutgoingMessage extends Omit<MessageRecord, 'seq' | 'rev' | 'direction' | 'mailboxes'> {
+  /** 'control': carries a mailbox capability, not shown in history */
+  kind?: 'text' | 'control'
   envelope: Uint8Array
   /** the peer's session record after encrypting this message, written in the same transaction */
   session?: Uint8Array
@@ -68,6 +85,8 @@ export interface OutgoingMessage extends Omit<MessageRecord, 'seq' | 'rev' | 'di
 /** A queued outgoing message as the outbox reads it: with its store order. */
 export interface QueuedMessage extends OutgoingMessage {
   seq: number
+  /** custody receipts so far (status 'stored') */
+  mailboxes?: Custody[]
 }
 
 export interface IncomingMessage {
@@ -77,6 +96,9 @@ export interface IncomingMessage {
   createdAt: number
   expiresAt: number
   receivedAt: number
+  disappearing?: boolean
+  /** a control message: the sender's signed Capability to deposit mail for it, kept in the same transaction */
+  capability?: Uint8Array
   /** the peer's session record after decrypting this message, written in the same transaction */
   session?: Uint8Array
 }
@@ -112,8 +134,20 @@ export interface MessageStore {
   markDelivered(receipts: Delivered[]): Promise<void>
   /** set a final status on an outgoing message (expired, failed) */
   markStatus(id: string, status: MessageStatus, error?: string): Promise<void>
-  /** queued outgoing messages in store order, optionally for one peer, after a seq, at most `limit` */
-  queued(peer?: string, options?: { afterSeq?: number, limit?: number }): Promise<QueuedMessage[]>
+  /** record mailbox custody of queued or stored messages in one transaction; they become 'stored' */
+  markStored(items: Array<{ id: string, custody: Custody[] }>): Promise<void>
+  /**
+   * Expiry (invariant 4): delete every disappearing message whose expiresAt passed (row, text and
+   * envelope), and mark undelivered outgoing ones past it 'expired', dropping their envelopes and
+   * custody. Returns how many rows changed.
+   */
+  sweepExpired(now: number): Promise<number>
+  /** the earliest expiresAt of a disappearing or undelivered message, if any */
+  nextExpiry(): Promise<number | undefined>
+  /** the capability `owner` (a peer id) gave this node to deposit mail for it */
+  capability(owner: string): Promise<Uint8Array | undefined>
+  /** outgoing messages not yet delivered (queued or stored), in store order; with `status` only those */
+  queued(peer?: string, options?: { afterSeq?: number, limit?: number, status?: 'queued' | 'stored' }): Promise<QueuedMessage[]>
   /** messages in store order, optionally for one peer and only those changed after a rev */
   list(options?: ListOptions): Promise<MessageRecord[]>
   get(id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined>
@@ -136,4 +170,88 @@ export interface FerryStores {
   messages: MessageStore
   /** this device's prekeys (PQXDH) */
   prekeys: PrekeyStore
+  /** mailboxes: hosting others' mail and where this node's mail waits; without it, no mailboxes */
+  mailbox?: MailboxStore
+}
+
+/** An owner this node keeps mail for (`ferry mailbox host NAME`), with its limits. */
+export interface HostedOwner {
+  /** the owner's device peer id */
+  peer: string
+  /** the owner's identity key: capabilities must be signed by it */
+  identity: Uint8Array
+  /** the contact name the agreement was made under */
+  name: string
+  quotaBytes: number
+  quotaMessages: number
+  /** longest time an envelope may still have to live when deposited here (<= MAX_TTL_MS) */
+  maxTtlMs: number
+  addedAt: number
+}
+
+/** A sealed envelope waiting at this host for its owner. */
+export interface MailboxItem {
+  owner: string
+  /** message id, lower-case hex */
+  id: string
+  /** the depositing device's peer id */
+  depositor: string
+  envelope: Uint8Array
+  hash: Uint8Array
+  expiresAt: number
+  storedAt: number
+}
+
+/** Limits a deposit is checked against, inside the transaction that stores it. */
+export interface DepositLimits {
+  depositorBytes: number
+  depositorMessages: number
+  ownerBytes: number
+  ownerMessages: number
+  /** every owner's mail together at this host */
+  totalBytes: number
+}
+
+export interface MailboxUsage { bytes: number, messages: number }
+
+export interface MailboxStore {
+  /** agree to keep mail for an owner, or change its limits */
+  host(owner: HostedOwner): Promise<void>
+  /** end an agreement; the owner's waiting mail is deleted */
+  unhost(peer: string): Promise<void>
+  hosted(peer?: string): Promise<HostedOwner[]>
+  /**
+   * Store deposits in one transaction, each checked against its limits first. A message id the
+   * owner has waiting already is a duplicate: nothing is written and the original storedAt comes
+   * back (deposits are idempotent). Over a limit: a QuotaExceededError in that slot.
+   */
+  deposit(batch: Array<{ item: MailboxItem, limits: DepositLimits }>): Promise<Array<{ storedAt: number, duplicate: boolean } | Error>>
+  /** the owner's live mail (expiresAt > now) after a cursor, in deposit order */
+  fetch(owner: string, after: number, limit: number, now: number): Promise<Array<MailboxItem & { cursor: number }>>
+  /**
+   * Delete the owner's mail with these ids and keep the owner's delivery receipts (by id) for
+   * their depositors. Returns the ids that were deleted.
+   */
+  ack(owner: string, ids: string[], receipts: Map<string, Uint8Array>): Promise<string[]>
+  /** delivery receipts waiting for a depositor; `done` ones are deleted first */
+  receiptsFor(depositor: string, done: string[]): Promise<Uint8Array[]>
+  usage(owner: string, depositor?: string): Promise<MailboxUsage>
+  totalBytes(): Promise<number>
+  /** delete expired mail and receipts (overwritten: secure_delete) and checkpoint; returns how many */
+  sweep(now: number): Promise<number>
+  nextExpiry(): Promise<number | undefined>
+  revoke(owner: string, sender: Uint8Array, before: number): Promise<void>
+  /** capabilities for `sender` issued before this time are revoked (0: none) */
+  revokedBefore(owner: string, sender: Uint8Array): Promise<number>
+  /** one-time prekeys an owner left here */
+  addPrekeys(owner: string, prekeys: Uint8Array[]): Promise<void>
+  /** hand out one of the owner's one-time prekeys, deleting it in the same transaction */
+  claimPrekey(owner: string): Promise<Uint8Array | undefined>
+  countPrekeys(owner: string): Promise<number>
+  /** hosts this node's own mail may wait at (`ferry mailbox use`) */
+  useHosts(peers: string[]): Promise<void>
+  usedHosts(): Promise<string[]>
+  /** when this node last gave `peer` a capability, and for which hosts (joined by spaces) */
+  issued(peer: string): Promise<{ hosts: string, at: number } | undefined>
+  markIssued(peer: string, hosts: string, at: number): Promise<void>
 }

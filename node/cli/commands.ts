@@ -27,6 +27,30 @@ export interface Flags {
   relayServer: boolean
   relays: string[]
   bootstrap: string[]
+  expires?: string
+  quotaMb?: string
+  quotaMsgs?: string
+  maxTtl?: string
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/**
+ * A duration such as 90s, 10m, 1h or 7d, in ms.
+ *
+ * @throws UsageError
+ */
+export function parseDuration (text: string, flag: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(text.trim())
+  if (m == null) throw new UsageError(`${flag} takes a duration such as 30s, 10m, 1h or 7d`)
+  return Number(m[1]) * UNITS[m[2]]
+}
+
+function positiveInt (text: string | undefined, flag: string): number | undefined {
+  if (text == null) return undefined
+  const n = Number(text)
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} takes a positive whole number`)
+  return n
 }
 
 /** A command's usage error (wrong arguments). */
@@ -108,6 +132,12 @@ export async function contact (f: Flags, args: string[]): Promise<void> {
     const c = await api.post('/v1/contacts', { name, target })
     return f.json ? json(c) : out(`added contact ${c.name} (${c.peerId})`)
   }
+  if (sub === 'set') {
+    if (name == null || f.expires == null || target != null) throw new UsageError('usage: ferry contact set NAME --expires DUR|off')
+    const expiresMs = f.expires === 'off' ? null : parseDuration(f.expires, '--expires')
+    const c = await api.post('/v1/contacts/expires', { name, expiresMs })
+    return f.json ? json(c) : out(c.expiresMs == null ? `messages to ${name} no longer disappear` : `messages to ${name} now disappear after ${f.expires}`)
+  }
   if (sub === 'list') {
     const list = await api.get<any[]>('/v1/contacts')
     if (f.json) return json(list)
@@ -115,15 +145,53 @@ export async function contact (f: Flags, args: string[]): Promise<void> {
     for (const c of list) out(`${c.name}\t${c.peerId}`)
     return
   }
-  throw new UsageError('usage: ferry contact add NAME INVITE|MULTIADDR | ferry contact list')
+  throw new UsageError('usage: ferry contact add NAME INVITE|MULTIADDR | ferry contact list | ferry contact set NAME --expires DUR|off')
 }
 
 export async function send (f: Flags, args: string[]): Promise<void> {
   const [name, text] = args
   if (name == null || text == null || args.length > 2) throw new UsageError('usage: ferry send NAME TEXT (quote the text)')
-  const m = await new ApiClient(f.dataDir).post('/v1/messages', { contact: name, text })
+  const ttlMs = f.expires == null ? undefined : parseDuration(f.expires, '--expires')
+  const m = await new ApiClient(f.dataDir).post('/v1/messages', { contact: name, text, ttlMs })
   if (f.json) return json(m)
   out(`${m.id} ${m.status}`)
+}
+
+const MB = 1024 * 1024
+
+export async function mailbox (f: Flags, args: string[]): Promise<void> {
+  const [sub = 'status', ...names] = args
+  const api = new ApiClient(f.dataDir)
+  if (sub === 'host') {
+    if (names.length !== 1) throw new UsageError('usage: ferry mailbox host NAME [--quota-mb N] [--quota-msgs N] [--max-ttl DUR]')
+    const mb = positiveInt(f.quotaMb, '--quota-mb')
+    const body = { name: names[0], quotaBytes: mb == null ? undefined : mb * MB, quotaMessages: positiveInt(f.quotaMsgs, '--quota-msgs'), maxTtlMs: f.maxTtl == null ? undefined : parseDuration(f.maxTtl, '--max-ttl') }
+    const o = await api.post('/v1/mailbox/host', body)
+    return f.json ? json(o) : out(`keeping mail for ${o.contact}: up to ${Math.round(o.quotaBytes / MB)} MiB, ${o.quotaMessages} messages, ${Math.round(o.maxTtlMs / 86_400_000 * 10) / 10} days each`)
+  }
+  if (sub === 'unhost' || sub === 'revoke') {
+    if (names.length !== 1) throw new UsageError(`usage: ferry mailbox ${sub} NAME`)
+    const r = await api.post(`/v1/mailbox/${sub}`, { name: names[0] })
+    if (f.json) return json(r)
+    return out(sub === 'unhost' ? `no longer keeping mail for ${names[0]}` : `revoked ${names[0]}'s capability at ${r.hosts} mailbox hosts`)
+  }
+  if (sub === 'use') {
+    if (names.length === 0) throw new UsageError('usage: ferry mailbox use NAME...')
+    const r = await api.post('/v1/mailbox/use', { names })
+    return f.json ? json(r) : out(`your mail may now wait at ${r.using.join(', ')}; your contacts get capabilities at their next connection`)
+  }
+  if (sub === 'collect') {
+    const r = await api.post('/v1/mailbox/collect', {})
+    if (f.json) return json(r)
+    for (const c of r.collected) out(`${c.host}: ${c.fetched} fetched, ${c.stored} stored, ${c.acked} deleted there`)
+    return out(`${r.receipts} delivery receipts collected`)
+  }
+  if (sub !== 'status' || names.length > 0) throw new UsageError('usage: ferry mailbox [status|host|unhost|use|revoke|collect] ...')
+  const s = await api.get('/v1/mailbox')
+  if (f.json) return json(s)
+  if (s.hosting.length === 0) out('hosting  nobody')
+  for (const h of s.hosting) out(`hosting  ${h.contact}: ${h.messages}/${h.quotaMessages} messages, ${(h.bytes / MB).toFixed(1)}/${Math.round(h.quotaBytes / MB)} MiB`)
+  out(s.using.length === 0 ? 'using    no mailboxes (ferry mailbox use NAME...)' : `using    ${s.using.map((u: any) => u.contact).join(', ')}`)
 }
 
 function printMessage (m: any): void {

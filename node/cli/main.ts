@@ -24,6 +24,10 @@ const OPTIONS = {
   'relay-server': { type: 'boolean', default: true },
   relay: { type: 'string', multiple: true },
   bootstrap: { type: 'string', multiple: true },
+  expires: { type: 'string' },
+  'quota-mb': { type: 'string' },
+  'quota-msgs': { type: 'string' },
+  'max-ttl': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false }
 } as const
@@ -42,10 +46,21 @@ usage:
                                                  an invite link for this node (and its QR code)
   ferry contact add NAME INVITE|MULTIADDR        add a contact
   ferry contact list [--json]
-  ferry send NAME TEXT [--json]                  queue a message; prints its id and status
+  ferry send NAME TEXT [--expires DUR] [--json]  queue a message; prints its id and status;
+                                                 --expires (10s..30d, e.g. 1h) makes it disappear
+                                                 everywhere when the time is up
+  ferry contact set NAME --expires DUR|off       a disappearing-message timer for the conversation
   ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes
   ferry status [--json]                          connections and outbox size
   ferry lookup NAME|PEERID|IDENTITY [--json]     how a contact is reached (source, hops, addresses)
+  ferry mailbox host NAME [--quota-mb N] [--quota-msgs N] [--max-ttl DUR]
+                                                 keep mail for contact NAME while it is offline
+  ferry mailbox unhost NAME                      stop (its waiting mail is deleted)
+  ferry mailbox use NAME...                      let your mail wait at these contacts' daemons;
+                                                 every contact gets a capability to deposit there
+  ferry mailbox revoke NAME                      revoke contact NAME's deposit capability
+  ferry mailbox [status] [--json]                what you host (usage vs quota) and where your mail waits
+  ferry mailbox collect [--json]                 fetch waiting mail and delivery receipts now
   ferry verify NAME [--confirm | --accept] [--json]
                                                  safety number; --confirm marks the contact verified;
                                                  --accept takes a changed identity key and resumes sending
@@ -62,7 +77,8 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
   messages: commands.messages,
   status: commands.status,
   verify: commands.verify,
-  lookup: commands.lookup
+  lookup: commands.lookup,
+  mailbox: commands.mailbox
 }
 
 export async function main (argv: string[]): Promise<number> {
@@ -93,7 +109,7 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write('ferry: --api-port must be a port number\n')
     return 2
   }
-  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [] }
+  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'] }
   try {
     await command(flags, args)
     return 0

@@ -22,6 +22,7 @@ const STATUS: Record<string, number> = {
   IdentityChangedError: 409,
   UnknownIdentityError: 409,
   NoSessionError: 409,
+  MailboxRefusedError: 502,
   UnreachableError: 504
 }
 
@@ -38,13 +39,14 @@ export function contactJson (c: Contact): Record<string, unknown> {
     addresses: c.addresses,
     addedAt: c.addedAt,
     verified: c.verified === true,
-    identityChanged: c.pendingIdentity != null
+    identityChanged: c.pendingIdentity != null,
+    expiresMs: c.expiresMs ?? null
   }
 }
 
 /** JSON shape of a message in the API and `ferry messages --json`. */
 export function messageJson (m: MessageView): Record<string, unknown> {
-  return { id: m.id, contact: m.contact, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, deliveredAt: m.deliveredAt ?? null, expiresAt: m.expiresAt, error: m.error ?? null, rev: m.rev }
+  return { id: m.id, contact: m.contact, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, deliveredAt: m.deliveredAt ?? null, expiresAt: m.expiresAt, error: m.error ?? null, rev: m.rev, disappearing: m.disappearing === true, mailboxes: (m.mailboxes ?? []).map(c => ({ host: c.host, storedAt: c.storedAt })) }
 }
 
 async function readJson (req: IncomingMessage): Promise<any> {
@@ -118,6 +120,34 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
       if (body.action === 'accept') return send(res, 200, contactJson(await ferry.acceptIdentity(body.name)))
       throw new HttpError(400, 'action must be "confirm" or "accept"')
     }
+    case 'POST /v1/contacts/expires': {
+      const body = await readJson(req)
+      if (body.expiresMs != null && typeof body.expiresMs !== 'number') throw new HttpError(400, 'expiresMs must be a number of milliseconds or null')
+      return send(res, 200, contactJson(await ferry.setContactExpiry(String(body.name), body.expiresMs ?? undefined)))
+    }
+    case 'GET /v1/mailbox':
+      return send(res, 200, await ferry.mailboxStatus())
+    case 'POST /v1/mailbox/host': {
+      const body = await readJson(req)
+      const o = await ferry.hostMailbox(String(body.name), { quotaBytes: body.quotaBytes, quotaMessages: body.quotaMessages, maxTtlMs: body.maxTtlMs })
+      return send(res, 200, { contact: o.name, peer: o.peer, quotaBytes: o.quotaBytes, quotaMessages: o.quotaMessages, maxTtlMs: o.maxTtlMs })
+    }
+    case 'POST /v1/mailbox/unhost': {
+      const body = await readJson(req)
+      await ferry.unhostMailbox(String(body.name))
+      return send(res, 200, { contact: body.name })
+    }
+    case 'POST /v1/mailbox/use': {
+      const body = await readJson(req)
+      if (!Array.isArray(body.names)) throw new HttpError(400, 'names must be a list of contact names')
+      return send(res, 200, { using: await ferry.useMailboxes(body.names.map(String)) })
+    }
+    case 'POST /v1/mailbox/revoke': {
+      const body = await readJson(req)
+      return send(res, 200, { contact: body.name, hosts: await ferry.revokeMailbox(String(body.name)) })
+    }
+    case 'POST /v1/mailbox/collect':
+      return send(res, 200, await ferry.collectMail())
     case 'GET /v1/messages': {
       const contact = url.searchParams.get('contact') ?? undefined
       const changedAfter = Number(url.searchParams.get('changedAfter') ?? 0)

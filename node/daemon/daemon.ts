@@ -13,6 +13,7 @@ import { passphrase } from '../passphrase.js'
 import { dataFiles } from '../paths.js'
 import { SqliteContactStore } from '../store/contacts.js'
 import { SqliteDatastore } from '../store/datastore.js'
+import { SqliteMailboxStore } from '../store/mailbox.js'
 import { SqliteMessageStore } from '../store/messages.js'
 import { SqlitePrekeyStore } from '../store/prekeys.js'
 import { openDatabase } from '../store/sqlite.js'
@@ -77,7 +78,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   const ferry = await createFerry({
     identity: keys.identity,
     name: keys.name,
-    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, cipher), prekeys: new SqlitePrekeyStore(db, cipher) },
+    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, cipher), prekeys: new SqlitePrekeyStore(db, cipher), mailbox: new SqliteMailboxStore(db) },
     datastore: new SqliteDatastore(db),
     services: { keychain: keychain({ pass: keys.keychainPass }) },
     transports: nodeTransports(),

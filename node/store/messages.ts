@@ -1,7 +1,7 @@
 import { InvalidEnvelopeError } from '../../protocol/index.js'
 import { transaction } from './sqlite.js'
 import type { AtRestCipher } from '../at-rest.js'
-import type { Delivered, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from '../../protocol/index.js'
+import type { Custody, Delivered, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
 interface Row {
@@ -16,10 +16,12 @@ interface Row {
   expires_at: number,
   delivered_at: number | null,
   error: string | null,
+  disappearing: number,
   envelope?: Uint8Array | null
 }
 
-const COLUMNS = 'seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error'
+const COLUMNS = 'seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error, disappearing'
+const UNDELIVERED = '(\'queued\', \'stored\')'
 
 function toRecord (r: Row, text: string): MessageRecord {
   const m: MessageRecord = {
@@ -35,6 +37,7 @@ function toRecord (r: Row, text: string): MessageRecord {
   }
   if (r.delivered_at != null) m.deliveredAt = Number(r.delivered_at)
   if (r.error != null) m.error = r.error
+  if (Number(r.disappearing) === 1) m.disappearing = true
   return m
 }
 
@@ -51,14 +54,20 @@ export class SqliteMessageStore implements MessageStore {
   constructor (private readonly db: DatabaseSync, private readonly cipher?: AtRestCipher) {
     this.rev = Number((db.prepare('SELECT COALESCE(MAX(rev), 0) AS r FROM messages').get() as { r: number }).r)
     this.stmt = {
-      insert: db.prepare(`INSERT INTO messages (rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, envelope)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`),
+      insert: db.prepare(`INSERT INTO messages (rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, envelope, kind, disappearing)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`),
       findIn: db.prepare('SELECT peer, delivered_at FROM messages WHERE direction = \'in\' AND id = ?'),
       findOut: db.prepare('SELECT 1 FROM messages WHERE direction = \'out\' AND id = ?'),
-      delivered: db.prepare('UPDATE messages SET status = \'delivered\', delivered_at = ?, receipt = ?, envelope = NULL, rev = ? WHERE direction = \'out\' AND id = ? AND status = \'queued\''),
+      delivered: db.prepare(`UPDATE messages SET status = 'delivered', delivered_at = ?, receipt = ?, envelope = NULL, rev = ? WHERE direction = 'out' AND id = ? AND status IN ${UNDELIVERED}`),
       status: db.prepare('UPDATE messages SET status = ?, error = ?, envelope = CASE WHEN ? = \'queued\' THEN envelope ELSE NULL END, rev = ? WHERE direction = \'out\' AND id = ?'),
-      queuedAll: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status = 'queued' AND seq > ? ORDER BY seq LIMIT ?`),
-      queuedPeer: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status = 'queued' AND peer = ? AND seq > ? ORDER BY seq LIMIT ?`),
+      stored: db.prepare(`UPDATE messages SET status = 'stored', rev = ? WHERE direction = 'out' AND id = ? AND status IN ${UNDELIVERED}`),
+      custody: db.prepare('INSERT OR REPLACE INTO custody (id, host, stored_at, receipt) VALUES (?, ?, ?, ?)'),
+      custodyOf: db.prepare('SELECT host, stored_at, receipt FROM custody WHERE id = ? ORDER BY stored_at'),
+      dropCustody: db.prepare('DELETE FROM custody WHERE id = ?'),
+      queuedAll: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status IN (?, ?) AND seq > ? ORDER BY seq LIMIT ?`),
+      queuedPeer: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status IN (?, ?) AND peer = ? AND seq > ? ORDER BY seq LIMIT ?`),
+      putCapability: db.prepare('INSERT INTO capabilities (owner, capability, received_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET capability = excluded.capability, received_at = excluded.received_at'),
+      getCapability: db.prepare('SELECT capability FROM capabilities WHERE owner = ?'),
       get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE direction = ? AND id = ?`),
       count: db.prepare('SELECT COUNT(*) AS n FROM messages WHERE direction = \'out\' AND status = \'queued\''),
       putSession: db.prepare('INSERT INTO sessions (peer, record) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET record = excluded.record'),
@@ -70,7 +79,7 @@ export class SqliteMessageStore implements MessageStore {
   async addOutgoing (batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>> {
     return transaction(this.db, () => batch.map((m): MessageRecord | Error => {
       if (this.stmt.findOut.get(m.id) != null) return new InvalidEnvelopeError(`message ${m.id} exists already`)
-      const record = this.record(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, this.sealText(m.text, 'out', m.id), m.status, m.createdAt, m.expiresAt, null, this.sealBytes(m.envelope, 'out', m.id)) as unknown as Row)
+      const record = this.record(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, this.sealText(m.text, 'out', m.id), m.status, m.createdAt, m.expiresAt, null, this.sealBytes(m.envelope, 'out', m.id), m.kind ?? 'text', m.disappearing === true ? 1 : 0) as unknown as Row)
       if (m.session != null) this.putSession(m.peer, m.session)
       return record
     }))
@@ -83,26 +92,63 @@ export class SqliteMessageStore implements MessageStore {
         if (old.peer !== m.peer) return new InvalidEnvelopeError('message id already used by another sender')
         return { storedAt: Number(old.delivered_at), duplicate: true }
       }
-      this.stmt.insert.get(++this.rev, m.id, 'in', m.peer, this.sealText(m.text, 'in', m.id), 'delivered', m.createdAt, m.expiresAt, m.receivedAt, null)
+      this.stmt.insert.get(++this.rev, m.id, 'in', m.peer, this.sealText(m.text, 'in', m.id), 'delivered', m.createdAt, m.expiresAt, m.receivedAt, null, m.capability == null ? 'text' : 'control', m.disappearing === true ? 1 : 0)
       if (m.session != null) this.putSession(m.peer, m.session)
+      if (m.capability != null) this.stmt.putCapability.run(m.peer, m.capability, m.receivedAt)
       return { storedAt: m.receivedAt, duplicate: false }
     }))
   }
 
   async markDelivered (receipts: Delivered[]): Promise<void> {
     transaction(this.db, () => {
-      for (const r of receipts) this.stmt.delivered.run(r.deliveredAt, r.receipt, ++this.rev, r.id)
+      for (const r of receipts) {
+        if (Number(this.stmt.delivered.run(r.deliveredAt, r.receipt, ++this.rev, r.id).changes) > 0) this.stmt.dropCustody.run(r.id)
+      }
     })
   }
 
   async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {
-    this.stmt.status.run(status, error ?? null, status, ++this.rev, id)
+    transaction(this.db, () => {
+      this.stmt.status.run(status, error ?? null, status, ++this.rev, id)
+      if (status !== 'queued' && status !== 'stored') this.stmt.dropCustody.run(id)
+    })
   }
 
-  async queued (peer?: string, options: { afterSeq?: number, limit?: number } = {}): Promise<QueuedMessage[]> {
+  async markStored (items: Array<{ id: string, custody: Custody[] }>): Promise<void> {
+    transaction(this.db, () => {
+      for (const { id, custody } of items) {
+        if (custody.length === 0 || Number(this.stmt.stored.run(++this.rev, id).changes) === 0) continue
+        for (const c of custody) this.stmt.custody.run(id, c.host, c.storedAt, c.receipt)
+      }
+    })
+  }
+
+  async sweepExpired (now: number): Promise<number> {
+    const changed = transaction(this.db, () => {
+      const gone = this.db.prepare('DELETE FROM messages WHERE disappearing = 1 AND expires_at <= ? RETURNING id').all(now) as Array<{ id: string }>
+      const expired = this.db.prepare(`UPDATE messages SET status = 'expired', envelope = NULL, rev = ? WHERE direction = 'out' AND status IN ${UNDELIVERED} AND expires_at <= ? RETURNING id`).all(++this.rev, now) as Array<{ id: string }>
+      for (const r of [...gone, ...expired]) this.stmt.dropCustody.run(r.id)
+      return gone.length + expired.length
+    })
+    if (changed > 0) this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    return changed
+  }
+
+  async nextExpiry (): Promise<number | undefined> {
+    const r = this.db.prepare(`SELECT MIN(expires_at) AS t FROM messages WHERE disappearing = 1 OR (direction = 'out' AND status IN ${UNDELIVERED})`).get() as { t: number | null }
+    return r.t == null ? undefined : Number(r.t)
+  }
+
+  async capability (owner: string): Promise<Uint8Array | undefined> {
+    const r = this.stmt.getCapability.get(owner) as { capability: Uint8Array } | undefined
+    return r == null ? undefined : new Uint8Array(r.capability)
+  }
+
+  async queued (peer?: string, options: { afterSeq?: number, limit?: number, status?: 'queued' | 'stored' } = {}): Promise<QueuedMessage[]> {
     const after = options.afterSeq ?? 0
     const limit = options.limit ?? -1
-    const rows = (peer == null ? this.stmt.queuedAll.all(after, limit) : this.stmt.queuedPeer.all(peer, after, limit)) as unknown as Row[]
+    const [s1, s2] = options.status == null ? ['queued', 'stored'] : [options.status, options.status]
+    const rows = (peer == null ? this.stmt.queuedAll.all(s1, s2, after, limit) : this.stmt.queuedPeer.all(s1, s2, peer, after, limit)) as unknown as Row[]
     return rows.map(r => {
       const { rev, direction, ...rest } = this.record(r)
       return { ...rest, envelope: this.openBytes(r.envelope ?? new Uint8Array(0), 'out', r.id) }
@@ -110,7 +156,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async list (options: ListOptions = {}): Promise<MessageRecord[]> {
-    const where = ['rev > ?']
+    const where = ['rev > ?', 'kind = \'text\'']
     const args: Array<string | number> = [options.changedAfter ?? 0]
     if (options.peer != null) { where.push('peer = ?'); args.push(options.peer) }
     args.push(options.limit ?? -1)
@@ -158,9 +204,12 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   private record (r: Row): MessageRecord {
-    if (typeof r.text === 'string') return toRecord(r, r.text)
-    if (this.cipher == null) throw new Error('message bodies are encrypted at rest and no key was given')
-    return toRecord(r, this.cipher.openText(r.text, this.aad(r.direction, r.id)))
+    let m: MessageRecord
+    if (typeof r.text === 'string') m = toRecord(r, r.text)
+    else if (this.cipher == null) throw new Error('message bodies are encrypted at rest and no key was given')
+    else m = toRecord(r, this.cipher.openText(r.text, this.aad(r.direction, r.id)))
+    if (m.status === 'stored') m.mailboxes = (this.stmt.custodyOf.all(m.id) as Array<{ host: string, stored_at: number, receipt: Uint8Array }>).map(c => ({ host: c.host, storedAt: Number(c.stored_at), receipt: new Uint8Array(c.receipt) }))
+    return m
   }
 
   /** Seal bodies and envelopes written in the clear (before encryption at rest existed). */

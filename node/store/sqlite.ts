@@ -50,7 +50,40 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE one_time_prekeys (id INTEGER PRIMARY KEY AUTOINCREMENT, issued INTEGER NOT NULL DEFAULT 0, record BLOB NOT NULL);
    CREATE TABLE seen_initial (hash BLOB PRIMARY KEY, signed_prekey_id INTEGER NOT NULL);
    CREATE TABLE sessions (peer TEXT PRIMARY KEY, record BLOB NOT NULL);
-   ALTER TABLE contacts ADD COLUMN bundle BLOB;`
+   ALTER TABLE contacts ADD COLUMN bundle BLOB;`,
+  // 4: mailboxes (issue 5): hosting, custody, capabilities; disappearing messages and control messages
+  `ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
+   ALTER TABLE messages ADD COLUMN disappearing INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX messages_expiry ON messages (expires_at) WHERE disappearing = 1 OR status IN ('queued', 'stored');
+   ALTER TABLE contacts ADD COLUMN expires_ms INTEGER;
+   CREATE TABLE custody (id TEXT NOT NULL, host TEXT NOT NULL, stored_at INTEGER NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (id, host));
+   CREATE TABLE capabilities (owner TEXT PRIMARY KEY, capability BLOB NOT NULL, received_at INTEGER NOT NULL);
+   CREATE TABLE mailbox_use (host TEXT PRIMARY KEY, position INTEGER NOT NULL);
+   CREATE TABLE mailbox_owners (
+     peer TEXT PRIMARY KEY,
+     identity BLOB NOT NULL,
+     name TEXT NOT NULL,
+     quota_bytes INTEGER NOT NULL,
+     quota_messages INTEGER NOT NULL,
+     max_ttl_ms INTEGER NOT NULL,
+     added_at INTEGER NOT NULL
+   );
+   CREATE TABLE mailbox_items (
+     cursor INTEGER PRIMARY KEY,
+     owner TEXT NOT NULL,
+     id TEXT NOT NULL,
+     depositor TEXT NOT NULL,
+     envelope BLOB NOT NULL,
+     hash BLOB NOT NULL,
+     expires_at INTEGER NOT NULL,
+     stored_at INTEGER NOT NULL,
+     UNIQUE (owner, id)
+   );
+   CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);
+   CREATE TABLE mailbox_receipts (depositor TEXT NOT NULL, id TEXT NOT NULL, receipt BLOB NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (depositor, id));
+   CREATE TABLE mailbox_revoked (owner TEXT NOT NULL, sender BLOB NOT NULL, before INTEGER NOT NULL, PRIMARY KEY (owner, sender));
+   CREATE TABLE mailbox_prekeys (seq INTEGER PRIMARY KEY, owner TEXT NOT NULL, record BLOB NOT NULL);
+   CREATE TABLE capabilities_issued (peer TEXT PRIMARY KEY, hosts TEXT NOT NULL, issued_at INTEGER NOT NULL);`
 ]
 
 export interface OpenOptions {

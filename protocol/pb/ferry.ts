@@ -371,6 +371,8 @@ export interface Content {
   deviceSignature: Uint8Array
   text: string
   sentAt: number
+  capability?: Uint8Array
+  disappearing?: boolean
 }
 
 export namespace Content {
@@ -406,6 +408,16 @@ export namespace Content {
         if ((obj.sentAt != null && obj.sentAt !== 0)) {
           w.uint32(40)
           w.uint64Number(obj.sentAt)
+        }
+
+        if (obj.capability != null) {
+          w.uint32(50)
+          w.bytes(obj.capability)
+        }
+
+        if (obj.disappearing != null) {
+          w.uint32(56)
+          w.bool(obj.disappearing)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -444,6 +456,14 @@ export namespace Content {
             }
             case 5: {
               obj.sentAt = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.capability = reader.bytes()
+              break
+            }
+            case 7: {
+              obj.disappearing = reader.bool()
               break
             }
             default: {
@@ -496,6 +516,20 @@ export namespace Content {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.capability`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.disappearing`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -533,6 +567,16 @@ export namespace Content {
     value: number
   }
 
+  export interface ContentCapabilityFieldEvent {
+    field: '$.capability'
+    value: Uint8Array
+  }
+
+  export interface ContentDisappearingFieldEvent {
+    field: '$.disappearing'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -541,7 +585,7 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
 }

@@ -95,7 +95,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
   private async receive (stream: Stream, connection: Connection): Promise<void> {
     const pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
     const me = this.components.peerId.toMultihash().bytes
-    const replies = new ReplyWriter(pb)
+    const replies = new ReplyWriter(pb, DmReply)
     // one idle timer per stream, re-armed per frame (an AbortSignal.timeout per read costs more than the read)
     const idle = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined

@@ -1,28 +1,28 @@
 /**
- * Replies on an inbound dm stream leave in arrival order, and every reply that is ready when the
- * writer runs goes out in one write (see DmSession.write for why).
+ * Replies on an inbound request stream (`/ferry/dm`, `/ferry/mailbox`) leave in arrival order, and
+ * every reply that is ready when the writer runs goes out in one write (see DmSession.write for why).
  */
-import { DmReply } from './pb/dm.js'
 import type { MessageStream } from '@libp2p/interface'
 import type { ProtobufStream } from '@libp2p/utils'
 
-interface Slot { reply?: DmReply, ready: Promise<void> }
+interface Slot<T> { reply?: T, ready: Promise<void> }
+interface Encoder<T> { encode(value: T): Uint8Array }
 
-export class ReplyWriter {
-  private readonly queue: Slot[] = []
+export class ReplyWriter<T> {
+  private readonly queue: Array<Slot<T>> = []
   private writing: Promise<void> = Promise.resolve()
   private running = false
   private space: Array<() => void> = []
 
-  constructor (private readonly pb: ProtobufStream<MessageStream>) {}
+  constructor (private readonly pb: ProtobufStream<MessageStream>, private readonly codec: Encoder<T>) {}
 
   get size (): number {
     return this.queue.length
   }
 
   /** Queue the reply to the next envelope; `answer` resolves once the envelope is durably stored. */
-  push (answer: Promise<DmReply>): void {
-    const slot: Slot = { ready: answer.then(r => { slot.reply = r }) }
+  push (answer: Promise<T>): void {
+    const slot: Slot<T> = { ready: answer.then(r => { slot.reply = r }) }
     this.queue.push(slot)
     if (!this.running) {
       this.running = true
@@ -44,9 +44,9 @@ export class ReplyWriter {
     try {
       while (this.queue.length > 0) {
         await this.queue[0].ready
-        const batch: DmReply[] = []
-        while (this.queue.length > 0 && this.queue[0].reply != null) batch.push(this.queue.shift()?.reply as DmReply)
-        await this.pb.writeV(batch, DmReply)
+        const batch: T[] = []
+        while (this.queue.length > 0 && this.queue[0].reply != null) batch.push(this.queue.shift()?.reply as T)
+        await this.pb.writeV(batch, this.codec)
         this.wake()
       }
     } finally {

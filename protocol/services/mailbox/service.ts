@@ -1,0 +1,285 @@
+import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
+import { pbStream } from '@libp2p/utils'
+import * as Digest from 'multiformats/hashes/digest'
+import { MAX_ENVELOPE_BYTES, MAX_TTL_MS, MIN_TTL_MS } from '../../constants.js'
+import { defaultCrypto } from '../../crypto.js'
+import { checkEnvelope, decodeEnvelope, equalBytes, fromHex, toHex } from '../../envelope.js'
+import { QuotaExceededError } from '../../errors.js'
+import { GroupCommit } from '../../group-commit.js'
+import { verifyDevice } from '../../identity.js'
+import { setLongTimeout } from '../../timers.js'
+import { DeliveryReceipt } from '../dm/pb/dm.js'
+import { ReplyWriter } from '../dm/replies.js'
+import { DEFAULT_POLICY, MAILBOX_PROTOCOL } from './index.js'
+import { Refusal, Request, Response } from './pb/mailbox.js'
+import { openCapability, signCustody, signDeletion } from './signed.js'
+import type { Mailbox, MailboxComponents, MailboxInit, MailboxPolicy } from './index.js'
+import type { Ack, Deposit } from './pb/mailbox.js'
+import type { CryptoBackend } from '../../crypto.js'
+import type { DepositLimits, MailboxItem, MailboxStore } from '../../stores.js'
+import type { LongTimer } from '../../timers.js'
+import type { AbortOptions, Connection, Ed25519PrivateKey, Logger, Startable, Stream } from '@libp2p/interface'
+
+/** Largest request frame: a deposit of the largest envelope with its capability. */
+const MAX_FRAME = MAX_ENVELOPE_BYTES + 16 * 1024
+/** Answers one stream may owe before the host stops reading it. */
+const MAX_IN_FLIGHT = 256
+const MAX_PAGE = 512
+const MAX_ACK = 4096
+const IDLE_MS = 60_000
+const TIMEOUT_MS = 30_000
+
+const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0) })
+const answer = (r: Omit<Response, 'prekey'> & { prekey?: Uint8Array }): Response => ({ prekey: new Uint8Array(0), ...r })
+
+/** peer id string from its multihash bytes, or undefined when they are not one */
+function peerString (bytes: Uint8Array): string | undefined {
+  try {
+    return peerIdFromMultihash(Digest.decode(bytes)).toString()
+  } catch {
+    return undefined
+  }
+}
+
+/** A token bucket per depositing peer. */
+class RateLimit {
+  private readonly buckets = new Map<string, { tokens: number, at: number }>()
+  constructor (private readonly perSecond: number, private readonly burst: number, private readonly now: () => number) {}
+
+  take (peer: string): boolean {
+    const t = this.now()
+    const b = this.buckets.get(peer) ?? { tokens: this.burst, at: t }
+    b.tokens = Math.min(this.burst, b.tokens + (t - b.at) * this.perSecond / 1000)
+    b.at = t
+    this.buckets.set(peer, b)
+    if (this.buckets.size > 10_000) this.buckets.delete(this.buckets.keys().next().value as string)
+    if (b.tokens < 1) return false
+    b.tokens -= 1
+    return true
+  }
+}
+
+export class MailboxService implements Mailbox, Startable {
+  private readonly log: Logger
+  private readonly now: () => number
+  private readonly crypto: CryptoBackend
+  private readonly policy: MailboxPolicy
+  private readonly rate: RateLimit
+  private readonly commits?: GroupCommit<{ item: MailboxItem, limits: DepositLimits }, { storedAt: number, duplicate: boolean }>
+  private sweeper?: LongTimer
+  private sweepAt = Infinity
+  private running = false
+
+  constructor (private readonly components: MailboxComponents, private readonly init: MailboxInit) {
+    this.log = components.logger.forComponent('ferry:mailbox')
+    this.now = init.now ?? Date.now
+    this.crypto = init.crypto ?? defaultCrypto
+    this.policy = { ...DEFAULT_POLICY, ...init.policy }
+    this.rate = new RateLimit(this.policy.depositsPerSecond, this.policy.burst, this.now)
+    const store = init.store
+    if (store != null) this.commits = new GroupCommit(async batch => store.deposit(batch), 64)
+  }
+
+  readonly [Symbol.toStringTag] = 'ferry:mailbox'
+
+  async start (): Promise<void> {
+    this.running = true
+    await this.components.registrar.handle(MAILBOX_PROTOCOL, (stream, connection) => { void this.serve(stream, connection) }, { maxInboundStreams: 32, maxOutboundStreams: 32, runOnLimitedConnection: true })
+    await this.sweep()
+  }
+
+  async stop (): Promise<void> {
+    this.running = false
+    this.sweeper?.clear()
+    this.sweepAt = Infinity
+    await this.components.registrar.unhandle(MAILBOX_PROTOCOL)
+  }
+
+  /** Delete expired mail now, then sleep until the next expiry (timers beyond 2^31-1 ms included). */
+  async sweep (): Promise<number> {
+    const store = this.init.store
+    if (store == null || !this.running) return 0
+    const n = await store.sweep(this.now())
+    if (n > 0) this.log('swept %d expired items', n)
+    this.sweeper?.clear()
+    this.sweepAt = Infinity
+    const next = await store.nextExpiry()
+    if (next != null) this.armSweep(next)
+    return n
+  }
+
+  private armSweep (at: number): void {
+    if (at >= this.sweepAt || !this.running) return
+    this.sweeper?.clear()
+    this.sweepAt = at
+    this.sweeper = setLongTimeout(() => { this.sweep().catch((err: any) => { this.log.error('mailbox sweep failed - %e', err) }) }, at - this.now() + 1)
+  }
+
+  async request (connection: Connection, requests: Request[], options: AbortOptions = {}): Promise<Response[]> {
+    const signal = options.signal ?? AbortSignal.timeout(TIMEOUT_MS)
+    const stream = await connection.newStream(MAILBOX_PROTOCOL, { signal, runOnLimitedConnection: true })
+    try {
+      const pb = pbStream(stream, { maxDataLength: MAX_FRAME })
+      const writing = pb.writeV(requests, Request, { signal })
+      const answers: Response[] = []
+      for (let i = 0; i < requests.length; i++) answers.push(await pb.read(Response, { signal }))
+      await writing
+      await stream.close({ signal }).catch(() => {})
+      return answers
+    } catch (err: any) {
+      stream.abort(err)
+      throw err
+    }
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const pb = pbStream(stream, { maxDataLength: MAX_FRAME })
+    const replies = new ReplyWriter(pb, Response)
+    const idle = new AbortController()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      while (true) {
+        clearTimeout(timer)
+        timer = setTimeout(() => idle.abort(new Error('idle timeout')), IDLE_MS)
+        let req: Request
+        try {
+          req = await pb.read(Request, { signal: idle.signal })
+        } catch (err: any) {
+          if (err.name === 'UnexpectedEOFError') break
+          throw err
+        }
+        replies.push(this.answer(req, connection).catch((err: any) => {
+          this.log.error('mailbox request from %p failed - %e', connection.remotePeer, err)
+          return refuse(Refusal.Code.UNAVAILABLE, 'the mailbox could not complete the request')
+        }))
+        if (replies.size >= MAX_IN_FLIGHT) await replies.below(MAX_IN_FLIGHT)
+      }
+      clearTimeout(timer)
+      await replies.drained()
+      await stream.close({ signal: AbortSignal.timeout(5_000) })
+    } catch (err: any) {
+      clearTimeout(timer)
+      // garbage, an oversized frame or silence: nothing more on this stream can be trusted
+      this.log('mailbox stream from %p reset: %s', connection.remotePeer, err.message)
+      stream.abort(err)
+    }
+  }
+
+  private async answer (req: Request, connection: Connection): Promise<Response> {
+    const store = this.init.store
+    if (store == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this peer keeps no mail')
+    if (req.deposit != null) return this.deposit(store, req.deposit, connection)
+    const peer = connection.remotePeer.toString()
+    if (req.receipts != null) {
+      return answer({ receipts: { receipts: await store.receiptsFor(peer, req.receipts.done.slice(0, MAX_ACK).map(toHex)) } })
+    }
+    if (req.claim != null) {
+      const owner = peerString(req.claim.owner)
+      const prekey = owner == null ? undefined : await store.claimPrekey(owner)
+      return prekey == null ? refuse(Refusal.Code.UNAVAILABLE, 'no one-time prekey left here for that owner') : answer({ prekey })
+    }
+    const [owner] = await store.hosted(peer)
+    if (owner == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this host keeps no mail for you')
+    if (req.fetch != null) {
+      const items = await store.fetch(peer, req.fetch.after, Math.min(Math.max(1, req.fetch.limit), MAX_PAGE) + 1, this.now())
+      const more = items.length > Math.min(Math.max(1, req.fetch.limit), MAX_PAGE)
+      if (more) items.pop()
+      return answer({ page: { items: items.map(i => ({ envelope: i.envelope, depositor: fromPeerString(i.depositor), cursor: i.cursor })), more } })
+    }
+    if (req.ack != null) return this.ack(store, peer, req.ack)
+    if (req.revoke != null) {
+      await store.revoke(peer, req.revoke.sender, req.revoke.before)
+      return answer({ usage: await this.usage(store, peer, owner) })
+    }
+    if (req.prekeys != null) {
+      await store.addPrekeys(peer, req.prekeys.prekeys.slice(0, 100))
+      return answer({ usage: await this.usage(store, peer, owner) })
+    }
+    if (req.status) return answer({ usage: await this.usage(store, peer, owner) })
+    return refuse(Refusal.Code.MALFORMED, 'empty request')
+  }
+
+  private async usage (store: MailboxStore, peer: string, owner: { quotaBytes: number, quotaMessages: number }): Promise<NonNullable<Response['usage']>> {
+    const u = await store.usage(peer)
+    return { bytes: u.bytes, messages: u.messages, quotaBytes: owner.quotaBytes, quotaMessages: owner.quotaMessages }
+  }
+
+  private async ack (store: MailboxStore, owner: string, ack: Ack): Promise<Response> {
+    const ids = ack.ids.slice(0, MAX_ACK)
+    const receipts = new Map<string, Uint8Array>()
+    for (const bytes of ack.receipts.slice(0, MAX_ACK)) {
+      // kept as is for the depositor, who checks it against its own envelope and the owner's key
+      const id = receiptId(bytes)
+      if (id != null) receipts.set(id, bytes)
+    }
+    const deleted = await store.ack(owner, ids.map(toHex), receipts)
+    const at = this.now()
+    return answer({ deleted: await signDeletion(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, deleted.map(fromHex), at, this.crypto) })
+  }
+
+  private async deposit (store: MailboxStore, d: Deposit, connection: Connection): Promise<Response> {
+    const now = this.now()
+    let cap
+    try {
+      cap = await openCapability(d.capability, this.crypto)
+    } catch (err: any) {
+      return refuse(Refusal.Code.UNAUTHORIZED, err.message)
+    }
+    const ownerPeer = peerString(cap.ownerDevice)
+    const [owner] = ownerPeer == null ? [] : await store.hosted(ownerPeer)
+    if (owner == null || !equalBytes(owner.identity, cap.owner)) return refuse(Refusal.Code.UNAUTHORIZED, 'this host keeps no mail for that recipient')
+    const me = this.components.peerId.toMultihash().bytes
+    if (!cap.hosts.some(h => equalBytes(h.peerId, me))) return refuse(Refusal.Code.UNAUTHORIZED, 'the capability does not name this host')
+    if (cap.notAfter <= now) return refuse(Refusal.Code.UNAUTHORIZED, 'the capability expired')
+    if (cap.issuedAt < await store.revokedBefore(owner.peer, cap.sender)) return refuse(Refusal.Code.UNAUTHORIZED, 'the capability was revoked')
+    if (!await verifyDevice(cap.sender, connection.remotePeer.toMultihash().bytes, d.deviceSignature)) return refuse(Refusal.Code.UNAUTHORIZED, 'the depositing peer is not a device of the capability\'s sender')
+    if (!this.rate.take(connection.remotePeer.toString())) return refuse(Refusal.Code.RATE, 'too many deposits; slow down')
+    let env
+    try {
+      env = decodeEnvelope(d.envelope)
+    } catch (err: any) {
+      return refuse(Refusal.Code.MALFORMED, err.message)
+    }
+    const problem = checkEnvelope(env, cap.ownerDevice, now)
+    if (problem?.problem === 'expired') return refuse(Refusal.Code.EXPIRED, 'the envelope expired')
+    if (problem != null) return refuse(Refusal.Code.MALFORMED, problem.reason)
+    const ttl = env.expiresAt - env.created
+    if (ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) return refuse(Refusal.Code.POLICY, `an envelope must live between ${MIN_TTL_MS / 1000} s and ${MAX_TTL_MS / 86_400_000} days`)
+    const maxTtl = Math.min(owner.maxTtlMs, this.policy.maxTtlMs)
+    if (env.expiresAt > now + maxTtl) return refuse(Refusal.Code.POLICY, `this host keeps mail at most ${Math.round(maxTtl / 1000)} s`)
+    const limits: DepositLimits = {
+      depositorBytes: Math.min(this.policy.depositorBytes, cap.quotaBytes),
+      depositorMessages: Math.min(this.policy.depositorMessages, cap.quotaMessages),
+      ownerBytes: owner.quotaBytes,
+      ownerMessages: owner.quotaMessages,
+      totalBytes: this.policy.totalBytes
+    }
+    const hash = await this.crypto.sha256(d.envelope)
+    const item: MailboxItem = { owner: owner.peer, id: toHex(env.id), depositor: connection.remotePeer.toString(), envelope: d.envelope, hash, expiresAt: env.expiresAt, storedAt: now }
+    let stored
+    try {
+      stored = await (this.commits as GroupCommit<{ item: MailboxItem, limits: DepositLimits }, { storedAt: number, duplicate: boolean }>).add({ item, limits })
+    } catch (err: any) {
+      if (err instanceof QuotaExceededError) return refuse(Refusal.Code.QUOTA, err.message)
+      throw err
+    }
+    this.armSweep(env.expiresAt)
+    // durable now: only then the receipt (invariant 3)
+    const custody = await signCustody(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, { messageId: env.id, envelopeHash: hash, expiresAt: env.expiresAt, storedAt: stored.storedAt }, this.crypto)
+    return answer({ custody })
+  }
+}
+
+function fromPeerString (peer: string): Uint8Array {
+  return peerIdFromString(peer).toMultihash().bytes
+}
+
+/** The message id a DeliveryReceipt names (field 1), hex; undefined when it does not decode. */
+function receiptId (bytes: Uint8Array): string | undefined {
+  try {
+    const id = DeliveryReceipt.decode(bytes).messageId
+    return id.byteLength === 16 ? toHex(id) : undefined
+  } catch {
+    return undefined
+  }
+}

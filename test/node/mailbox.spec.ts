@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict'
+import { befriend, SqlitePeer, until } from './sqlite-peer.js'
+import type { MessageView } from '../../protocol/index.js'
+
+const FAST = { mailbox: { graceMs: 300 } }
+
+describe('mailboxes: offline delivery (issue 5)', function () {
+  this.timeout(180_000)
+  const peers: SqlitePeer[] = []
+  after(async () => { await Promise.all(peers.map(async p => p.remove())) })
+
+  async function peer (name: string): Promise<SqlitePeer> {
+    const p = await SqlitePeer.create(name, FAST)
+    peers.push(p)
+    await p.start()
+    return p
+  }
+
+  it('50 messages wait at two mailboxes while A and B are never online together; B gets each once; A sees all delivered', async () => {
+    const [a, b, m1, m2] = await Promise.all(['alice', 'bob', 'm1', 'm2'].map(peer))
+    await befriend(a, b)
+    await befriend(b, m1)
+    await befriend(b, m2)
+    await m1.node.hostMailbox('bob')
+    await m2.node.hostMailbox('bob')
+    await b.node.useMailboxes(['m1', 'm2'])
+    // alice knows only bob; his capability (naming m1 and m2) reaches her in-band
+    await until('alice holds a capability from bob', async () => await a.node['stores'].messages.capability(b.peerId) != null)
+    await b.stop()
+
+    const sent: MessageView[] = []
+    for (let i = 0; i < 50; i++) sent.push(await a.node.send('bob', `offline ${i}`))
+    const out = async (): Promise<MessageView[]> => (await a.node.messages({ contact: 'bob' })).filter(m => m.direction === 'out')
+    await until('all 50 stored at 2 mailboxes', async () => (await out()).filter(m => m.status === 'stored' && m.mailboxes?.length === 2).length === 50, 60_000)
+    for (const m of [m1, m2]) assert.deepEqual((await m.node.mailboxStatus()).hosting.map(h => h.messages), [50])
+    await a.stop()
+
+    await b.start()
+    const inbox = async (): Promise<MessageView[]> => (await b.node.messages({ contact: 'alice' })).filter(m => m.direction === 'in')
+    await until('bob has 50 messages', async () => (await inbox()).length >= 50, 60_000)
+    await until('both mailboxes are empty', async () => {
+      const counts = await Promise.all([m1, m2].map(async m => (await m.node.mailboxStatus()).hosting[0].messages))
+      return counts.every(n => n === 0)
+    }, 30_000)
+    const got = (await inbox()).map(m => m.text)
+    assert.equal(got.length, 50, 'exactly once')
+    assert.deepEqual(new Set(got), new Set(sent.map(m => m.text)))
+    await b.stop() // never online together: A learns of delivery from the mailboxes
+
+    await a.start()
+    await until('alice sees all 50 delivered', async () => (await out()).filter(m => m.status === 'delivered').length === 50, 60_000)
+  })
+})
