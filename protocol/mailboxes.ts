@@ -33,7 +33,7 @@ export const MAILBOX_POLL_MS = 60_000
 export const CAPABILITY_TTL_MS = 30 * 24 * 60 * 60 * 1000
 export const CAPABILITY_RENEW_MS = 7 * 24 * 60 * 60 * 1000
 /** What each contact may leave at this owner's mailboxes (the host may allow less). */
-export const DEFAULT_SENDER_QUOTA = { bytes: 16 * 1024 * 1024, messages: 5_000 }
+export const DEFAULT_SENDER_QUOTA = { bytes: 64 * 1024 * 1024, messages: 20_000 }
 const FETCH_PAGE = 256
 const DEPOSIT_BATCH = 128
 

@@ -75,7 +75,10 @@ export class Outbox {
         this.again.delete(peer)
         await this.pass(peer)
       } while (this.again.has(peer) && !this.stopped)
-    })().finally(() => this.running.delete(peer))
+    })().catch((err: any) => {
+      // the store failed (or closed under a stopping node): the messages stay queued for a later pass
+      if (!this.stopped) this.init.log.error('delivery pass for %s failed - %e', peer, err)
+    }).finally(() => this.running.delete(peer))
     this.running.set(peer, run)
     return run
   }

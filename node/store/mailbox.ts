@@ -39,6 +39,9 @@ class Counters {
 export class SqliteMailboxStore implements MailboxStore {
   private readonly stmt: Record<string, StatementSync>
   private counters = new Counters()
+  /** owners and revocations change rarely and are read on every deposit: kept in memory */
+  private owners?: Map<string, HostedOwner>
+  private revoked?: Map<string, number>
 
   constructor (private readonly db: DatabaseSync) {
     this.stmt = {
@@ -65,6 +68,7 @@ export class SqliteMailboxStore implements MailboxStore {
     this.db.prepare(`INSERT INTO mailbox_owners (peer, identity, name, quota_bytes, quota_messages, max_ttl_ms, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (peer) DO UPDATE SET identity = excluded.identity, name = excluded.name, quota_bytes = excluded.quota_bytes, quota_messages = excluded.quota_messages, max_ttl_ms = excluded.max_ttl_ms`)
       .run(o.peer, o.identity, o.name, o.quotaBytes, o.quotaMessages, o.maxTtlMs, o.addedAt)
+    this.owners = undefined
   }
 
   async unhost (peer: string): Promise<void> {
@@ -74,12 +78,16 @@ export class SqliteMailboxStore implements MailboxStore {
       this.db.prepare('DELETE FROM mailbox_revoked WHERE owner = ?').run(peer)
       this.db.prepare('DELETE FROM mailbox_owners WHERE peer = ?').run(peer)
     })
+    this.owners = undefined
+    this.revoked = undefined
     this.recount()
   }
 
   async hosted (peer?: string): Promise<HostedOwner[]> {
-    const rows = peer == null ? this.db.prepare('SELECT * FROM mailbox_owners ORDER BY name').all() : this.db.prepare('SELECT * FROM mailbox_owners WHERE peer = ?').all(peer)
-    return (rows as unknown as OwnerRow[]).map(toOwner)
+    this.owners ??= new Map((this.db.prepare('SELECT * FROM mailbox_owners ORDER BY name').all() as unknown as OwnerRow[]).map(r => [r.peer, toOwner(r)]))
+    if (peer == null) return [...this.owners.values()].map(o => ({ ...o }))
+    const o = this.owners.get(peer)
+    return o == null ? [] : [{ ...o }]
   }
 
   async deposit (batch: Array<{ item: MailboxItem, limits: DepositLimits }>): Promise<Array<{ storedAt: number, duplicate: boolean } | Error>> {
@@ -162,11 +170,12 @@ export class SqliteMailboxStore implements MailboxStore {
 
   async revoke (owner: string, sender: Uint8Array, before: number): Promise<void> {
     this.db.prepare('INSERT INTO mailbox_revoked (owner, sender, before) VALUES (?, ?, ?) ON CONFLICT (owner, sender) DO UPDATE SET before = MAX(before, excluded.before)').run(owner, sender, before)
+    this.revoked = undefined
   }
 
   async revokedBefore (owner: string, sender: Uint8Array): Promise<number> {
-    const r = this.db.prepare('SELECT before FROM mailbox_revoked WHERE owner = ? AND sender = ?').get(owner, sender) as { before: number } | undefined
-    return r == null ? 0 : Number(r.before)
+    this.revoked ??= new Map((this.db.prepare('SELECT owner, sender, before FROM mailbox_revoked').all() as Array<{ owner: string, sender: Uint8Array, before: number }>).map(r => [`${r.owner}/${Buffer.from(r.sender).toString('hex')}`, Number(r.before)]))
+    return this.revoked.get(`${owner}/${Buffer.from(sender).toString('hex')}`) ?? 0
   }
 
   async addPrekeys (owner: string, prekeys: Uint8Array[]): Promise<void> {

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util'
 import { cryptoBench } from './crypto.js'
 import { dhtBench } from './dht.js'
 import { echoBench } from './echo.js'
+import { mailboxBench } from './mailbox.js'
 import { ferryNode } from './nodes.js'
 
 export interface Row { name: string, unit: string, value: number, baseline?: number, ratio?: number }
@@ -112,6 +113,10 @@ async function main (): Promise<void> {
   }
   console.log('measuring crypto...')
   rows.push(...await cryptoBench())
+  if (process.env.BENCH_ONLY !== 'tcp') {
+    console.log('measuring mailboxes...')
+    rows.push(...await mailboxBench())
+  }
   const seed = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
   for (const n of (process.env.FERRY_DHT_SIZES ?? '50,200').split(',').map(Number)) {
     console.log(`measuring the DHT with ${n} nodes (seed ${seed})...`)

@@ -38,8 +38,8 @@ export interface MailboxPolicy {
 }
 
 export const DEFAULT_POLICY: MailboxPolicy = {
-  depositorBytes: 32 * 1024 * 1024,
-  depositorMessages: 10_000,
+  depositorBytes: 64 * 1024 * 1024,
+  depositorMessages: 20_000,
   totalBytes: 1024 * 1024 * 1024,
   maxTtlMs: 30 * 24 * 60 * 60 * 1000,
   depositsPerSecond: 500,

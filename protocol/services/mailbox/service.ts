@@ -14,7 +14,7 @@ import { DEFAULT_POLICY, MAILBOX_PROTOCOL } from './index.js'
 import { Refusal, Request, Response } from './pb/mailbox.js'
 import { openCapability, signCustody, signDeletion } from './signed.js'
 import type { Mailbox, MailboxComponents, MailboxInit, MailboxPolicy } from './index.js'
-import type { Ack, Deposit } from './pb/mailbox.js'
+import type { Ack, Capability, Deposit } from './pb/mailbox.js'
 import type { CryptoBackend } from '../../crypto.js'
 import type { DepositLimits, MailboxItem, MailboxStore } from '../../stores.js'
 import type { LongTimer } from '../../timers.js'
@@ -25,8 +25,13 @@ const MAX_FRAME = MAX_ENVELOPE_BYTES + 16 * 1024
 /** Answers one stream may owe before the host stops reading it. */
 const MAX_IN_FLIGHT = 256
 const MAX_PAGE = 512
+/** A page of fetched mail stops growing past this many bytes (one item always fits). */
+const PAGE_BYTES = 256 * 1024
+/** Largest answer frame a client reads: a full page plus its last, possibly largest, envelope. */
+const MAX_ANSWER = PAGE_BYTES + MAX_FRAME
 const MAX_ACK = 4096
 const IDLE_MS = 60_000
+const CACHE_SIZE = 1024
 const TIMEOUT_MS = 30_000
 
 const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0) })
@@ -66,6 +71,9 @@ export class MailboxService implements Mailbox, Startable {
   private readonly policy: MailboxPolicy
   private readonly rate: RateLimit
   private readonly commits?: GroupCommit<{ item: MailboxItem, limits: DepositLimits }, { storedAt: number, duplicate: boolean }>
+  /** capabilities and device certificates already verified (a sender presents the same ones with every deposit) */
+  private readonly verified = new Map<string, Capability>()
+  private readonly devices = new Set<string>()
   private sweeper?: LongTimer
   private sweepAt = Infinity
   private running = false
@@ -119,7 +127,7 @@ export class MailboxService implements Mailbox, Startable {
     const signal = options.signal ?? AbortSignal.timeout(TIMEOUT_MS)
     const stream = await connection.newStream(MAILBOX_PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
-      const pb = pbStream(stream, { maxDataLength: MAX_FRAME })
+      const pb = pbStream(stream, { maxDataLength: MAX_ANSWER })
       const writing = pb.writeV(requests, Request, { signal })
       const answers: Response[] = []
       for (let i = 0; i < requests.length; i++) answers.push(await pb.read(Response, { signal }))
@@ -181,10 +189,11 @@ export class MailboxService implements Mailbox, Startable {
     const [owner] = await store.hosted(peer)
     if (owner == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this host keeps no mail for you')
     if (req.fetch != null) {
-      const items = await store.fetch(peer, req.fetch.after, Math.min(Math.max(1, req.fetch.limit), MAX_PAGE) + 1, this.now())
-      const more = items.length > Math.min(Math.max(1, req.fetch.limit), MAX_PAGE)
-      if (more) items.pop()
-      return answer({ page: { items: items.map(i => ({ envelope: i.envelope, depositor: fromPeerString(i.depositor), cursor: i.cursor })), more } })
+      const limit = Math.min(Math.max(1, req.fetch.limit), MAX_PAGE)
+      const items = await store.fetch(peer, req.fetch.after, limit + 1, this.now())
+      let bytes = 0
+      const page = items.slice(0, limit).filter((item, i) => (bytes += item.envelope.byteLength) <= PAGE_BYTES || i === 0)
+      return answer({ page: { items: page.map(i => ({ envelope: i.envelope, depositor: fromPeerString(i.depositor), cursor: i.cursor })), more: page.length < items.length } })
     }
     if (req.ack != null) return this.ack(store, peer, req.ack)
     if (req.revoke != null) {
@@ -217,11 +226,32 @@ export class MailboxService implements Mailbox, Startable {
     return answer({ deleted: await signDeletion(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, deleted.map(fromHex), at, this.crypto) })
   }
 
+  /** openCapability, remembered for the last CACHE_SIZE distinct capabilities */
+  private async capability (bytes: Uint8Array): Promise<Capability> {
+    const key = toHex(bytes)
+    const known = this.verified.get(key)
+    if (known != null) return known
+    const cap = await openCapability(bytes, this.crypto)
+    this.verified.set(key, cap)
+    if (this.verified.size > CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string)
+    return cap
+  }
+
+  /** verifyDevice, remembering certificates that held */
+  private async isDevice (identity: Uint8Array, device: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    const key = `${toHex(identity)}/${toHex(device)}/${toHex(signature)}`
+    if (this.devices.has(key)) return true
+    if (!await verifyDevice(identity, device, signature)) return false
+    this.devices.add(key)
+    if (this.devices.size > CACHE_SIZE) this.devices.delete(this.devices.values().next().value as string)
+    return true
+  }
+
   private async deposit (store: MailboxStore, d: Deposit, connection: Connection): Promise<Response> {
     const now = this.now()
     let cap
     try {
-      cap = await openCapability(d.capability, this.crypto)
+      cap = await this.capability(d.capability)
     } catch (err: any) {
       return refuse(Refusal.Code.UNAUTHORIZED, err.message)
     }
@@ -232,7 +262,7 @@ export class MailboxService implements Mailbox, Startable {
     if (!cap.hosts.some(h => equalBytes(h.peerId, me))) return refuse(Refusal.Code.UNAUTHORIZED, 'the capability does not name this host')
     if (cap.notAfter <= now) return refuse(Refusal.Code.UNAUTHORIZED, 'the capability expired')
     if (cap.issuedAt < await store.revokedBefore(owner.peer, cap.sender)) return refuse(Refusal.Code.UNAUTHORIZED, 'the capability was revoked')
-    if (!await verifyDevice(cap.sender, connection.remotePeer.toMultihash().bytes, d.deviceSignature)) return refuse(Refusal.Code.UNAUTHORIZED, 'the depositing peer is not a device of the capability\'s sender')
+    if (!await this.isDevice(cap.sender, connection.remotePeer.toMultihash().bytes, d.deviceSignature)) return refuse(Refusal.Code.UNAUTHORIZED, 'the depositing peer is not a device of the capability\'s sender')
     if (!this.rate.take(connection.remotePeer.toString())) return refuse(Refusal.Code.RATE, 'too many deposits; slow down')
     let env
     try {
