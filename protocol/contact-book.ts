@@ -39,6 +39,7 @@ export class ContactBook {
       return contact
     }
     const updated: Contact = { ...existing, peerId: contact.peerId, addresses: contact.addresses }
+    if (contact.mailboxes != null) updated.mailboxes = contact.mailboxes
     if (contact.identity != null) Object.assign(updated, this.withIdentity(existing, contact.identity))
     await this.save(updated)
     return updated

@@ -30,7 +30,9 @@ export async function contactFrom (name: string, target: string, now: number): P
   const text = String(target ?? '').trim()
   if (text.startsWith(INVITE_PREFIX) || text.startsWith('ferry:')) {
     const inv = await parseInvite(text, now)
-    return { name, peerId: inv.peerId.toString(), identity: inv.identity, addresses: inv.addresses.map(a => a.toString()), addedAt: now, bundle: inv.bundle }
+    const contact: Contact = { name, peerId: inv.peerId.toString(), identity: inv.identity, addresses: inv.addresses.map(a => a.toString()), addedAt: now, bundle: inv.bundle }
+    if (inv.mailboxes.length > 0) contact.mailboxes = inv.mailboxes
+    return contact
   }
   if (!text.startsWith('/')) {
     throw new InvalidInputError(`"${text.slice(0, 40)}" is neither a Ferry invite (${INVITE_PREFIX}...) nor a multiaddr (/ip4/.../p2p/...)`)

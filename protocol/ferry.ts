@@ -106,6 +106,13 @@ export interface FerryOptions {
   connectionMonitor?: Libp2pOptions['connectionMonitor']
   connectionGater?: Libp2pOptions['connectionGater']
   /**
+   * On stop, close connections and wait this long before stopping libp2p (default 0: stop at
+   * once). Daemons use it for WebRTC: node-datachannel can abort the process when its listener
+   * closes while peer connections are still being torn down (seen ~50 % of shutdowns after a
+   * message exchange; never with a 500 ms pause).
+   */
+  stopSettleMs?: number
+  /**
    * Mailboxes (needs `stores.mailbox`): what this node accepts as a host, how many mailboxes a
    * sender deposits to (k, default 2), how long an unreachable recipient's message waits before it
    * goes to mailboxes (default 5 s), and how often to fetch and collect receipts (default 60 s).
@@ -162,6 +169,11 @@ export interface LookupResult {
 export interface MessageView extends MessageRecord {
   contact: string
 }
+
+/** How long a first message waits for a one-time prekey from the recipient's mailboxes. */
+const CLAIM_WAIT_MS = 3_000
+/** How long stop() waits for background work once libp2p stopped. */
+const STOP_WAIT_MS = 10_000
 
 /** How often a running node checks its prekeys (rotation is weekly). */
 export const PREKEY_UPKEEP_MS = 6 * 60 * 60 * 1000
@@ -226,6 +238,9 @@ export class Ferry {
   private expiry?: LongTimer
   private expiryAt = Infinity
   private readonly pollMs: number
+  private readonly tasks = new Set<Promise<unknown>>()
+  private stopping = false
+  private readonly stopSettleMs: number
 
   constructor (libp2p: Libp2p<FerryServices>, opts: FerryOptions, parts: { sessions: Sessions, contactBook: ContactBook, crypto: CryptoBackend, inbox: Inbox }) {
     this.libp2p = libp2p
@@ -262,6 +277,7 @@ export class Ferry {
     this.crypto = parts.crypto
     this.outgoing = new GroupCommit(async batch => this.stores.messages.addOutgoing(batch))
     this.pollMs = opts.mailbox?.pollMs ?? MAILBOX_POLL_MS
+    this.stopSettleMs = opts.stopSettleMs ?? 0
     const mailboxStore = this.stores.mailbox
     if (mailboxStore != null) {
       this.mailboxes = new Mailboxes({
@@ -276,6 +292,7 @@ export class Ferry {
         connect: async (peer, addrs) => this.reach.connect(peer, addrs),
         accept: async (env, bytes, from) => parts.inbox.accept(env, bytes, from),
         sendCapability: async (contact, capability) => { await this.queue(contact, { text: '', capability, ttlMs: MAX_TTL_MS }) },
+        prekeys: this.stores.prekeys,
         replication: opts.mailbox?.replication
       })
     }
@@ -314,7 +331,7 @@ export class Ferry {
     this.libp2p.addEventListener('connection:open', (evt) => {
       const peer = evt.detail.remotePeer.toString()
       this.outbox.onConnect(peer)
-      void this.mailboxes?.onConnect(peer).catch(() => {})
+      if (this.mailboxes != null) this.track(this.mailboxes.onConnect(peer))
     })
     this.libp2p.services.lan?.addEventListener('peer', (evt) => { void this.sighted(evt.detail) })
     await this.libp2p.start()
@@ -326,11 +343,11 @@ export class Ferry {
     await this.sweepExpired()
     const mailboxes = this.mailboxes
     if (mailboxes != null) {
-      void joined.then(async () => {
+      this.track(joined.then(async () => {
         await mailboxes.offerCapabilities().catch((err: any) => { this.log('could not offer mailbox capabilities: %s', err.message) })
-        await Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts()])
-      })
-      this.poll = setInterval(() => { void Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts(), mailboxes.offerCapabilities()]) }, this.pollMs)
+        await Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts(), mailboxes.uploadPrekeys()])
+      }))
+      this.poll = setInterval(() => { this.track(Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts(), mailboxes.offerCapabilities(), mailboxes.uploadPrekeys()])) }, this.pollMs)
     }
   }
 
@@ -355,7 +372,9 @@ export class Ferry {
     this.expiry = setLongTimeout(() => { this.sweepExpired().catch((err: any) => { this.log.error('expiry sweep failed - %e', err) }) }, at - this.now() + 1)
   }
 
+  /** Stop everything and wait for background work (mailbox rounds, delivery passes) to end, so the stores can close. */
   async stop (): Promise<void> {
+    this.stopping = true
     clearInterval(this.upkeep)
     this.upkeep = undefined
     clearInterval(this.republish)
@@ -363,7 +382,25 @@ export class Ferry {
     this.expiry?.clear()
     this.relays.stop()
     this.outbox.stop()
+    if (this.stopSettleMs > 0 && this.libp2p.getConnections().length > 0) {
+      // close connections first and let the transports finish before their listeners go (stopSettleMs)
+      await Promise.allSettled(this.libp2p.getConnections().map(async c => c.close({ signal: AbortSignal.timeout(2_000) })))
+      await new Promise(resolve => setTimeout(resolve, this.stopSettleMs))
+    }
     await this.libp2p.stop()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      Promise.allSettled([...this.tasks, this.outbox.idle()]),
+      new Promise(resolve => { timer = setTimeout(resolve, STOP_WAIT_MS) })
+    ])
+    clearTimeout(timer)
+  }
+
+  /** Run background work that stop() waits for (errors are logged by the work itself). */
+  private track (work: Promise<unknown>): void {
+    if (this.stopping) return
+    const tracked: Promise<unknown> = work.catch(() => {}).finally(() => this.tasks.delete(tracked))
+    this.tasks.add(tracked)
   }
 
   /** Re-dial contacts (start, resume). */
@@ -411,7 +448,7 @@ export class Ferry {
   async addContact (name: string, target: string): Promise<Contact> {
     const contact = await this.contactBook.add(name, target)
     void this.reach.connect(contact.peerId, contact.addresses).then(() => this.outbox.flush(contact.peerId), () => {})
-    void this.mailboxes?.offerCapabilities().catch(() => {}) // a new contact may use our mailboxes at once
+    if (this.mailboxes != null) this.track(this.mailboxes.offerCapabilities()) // a new contact may use our mailboxes at once
     return contact
   }
 
@@ -462,7 +499,7 @@ export class Ferry {
     const content = { sender: this.identity.identityKey.publicKey.raw, senderDevice: this.libp2p.peerId.toMultihash().bytes, deviceSignature: this.identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, disappearing: m.disappearing === true ? true : undefined }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await this.sessions.serialize(contact.peerId, async () => {
-      const bundle = await this.sessions.has(contact.peerId) ? undefined : contact.bundle ?? await this.fetchBundle(contact)
+      const bundle = await this.sessions.has(contact.peerId) ? undefined : await this.firstBundle(contact)
       const { envelope, record } = await sealEnvelope(this.sessions, contact.peerId, fields, content, bundle)
       return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.capability == null ? 'text' : 'control', disappearing: m.disappearing }) }
     })
@@ -475,6 +512,20 @@ export class Ferry {
     }
     void this.outbox.flush(contact.peerId)
     return record
+  }
+
+  /**
+   * The bundle to start a session with: the invite's (no one-time prekey, as an invite may reach
+   * several people) with a one-time prekey claimed from one of the contact's mailboxes when one
+   * answers; else a fresh one straight from the contact's device.
+   */
+  private async firstBundle (contact: Contact): Promise<Uint8Array> {
+    if (contact.bundle == null) return this.fetchBundle(contact)
+    // bounded: a send must not hang on an unreachable mailbox
+    const claim = this.mailboxes?.claimPrekey(contact).catch(() => undefined)
+    const claimed = await Promise.race([claim, new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), CLAIM_WAIT_MS))])
+    if (claimed == null) return contact.bundle
+    return encodeBundle({ ...decodeBundle(contact.bundle), oneTimePrekey: claimed })
   }
 
   /** History in store order, with contact names; `changedAfter` returns only what changed since a rev. */
@@ -591,8 +642,11 @@ export class Ferry {
 
   /** Let this node's mail wait at these contacts (`ferry mailbox use`); contacts get capabilities. */
   async useMailboxes (names: string[]): Promise<string[]> {
-    const used = await this.needMailboxes().use(names)
-    void this.publishRecords()
+    const mailboxes = this.needMailboxes()
+    const used = await mailboxes.use(names)
+    this.track(this.publishRecords())
+    this.track(mailboxes.collect())
+    this.track(mailboxes.uploadPrekeys())
     return used
   }
 
@@ -649,7 +703,8 @@ export class Ferry {
   async invite (options: { ttlMs?: number } = {}): Promise<string> {
     const addrs = this.libp2p.getMultiaddrs().map(a => a.decapsulateCode(421))
     const bundle = await createBundle(this.crypto, this.identity, this.stores.prekeys, { withOneTime: false })
-    return createInvite(this.identity, addrs, { name: this.name, now: this.now(), ttlMs: options.ttlMs, bundle })
+    const mailboxes = await this.mailboxes?.refs() ?? []
+    return createInvite(this.identity, addrs, { name: this.name, now: this.now(), ttlMs: options.ttlMs, bundle, mailboxes })
   }
 
   /**

@@ -3,6 +3,7 @@
  * no DHT and no internet (DESIGN.md "Discovery and reachability"). Signed by the identity key.
  */
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
@@ -34,7 +35,13 @@ export interface InviteInfo {
   expiresAt: number
   /** encoded PrekeyBundle, verified */
   bundle: Uint8Array
+  /** the owner's mailbox hosts and where to dial them (one-time prekeys wait there) */
+  mailboxes: MailboxRef[]
 }
+
+/** A mailbox host as invites and contacts name it. */
+export interface MailboxRef { peer: string, addrs: string[] }
+
 
 function signedPart (inv: Invite): Uint8Array {
   return concat([INVITE_CONTEXT, Invite.encode({ ...inv, signature: new Uint8Array(0) })])
@@ -47,7 +54,7 @@ function signedPart (inv: Invite): Uint8Array {
  * @example
  * const link = await createInvite(me, addrs, { name: 'alice', now: Date.now() })
  */
-export async function createInvite (me: Identity, addresses: Multiaddr[], opts: { name?: string, now: number, ttlMs?: number, bundle: PrekeyBundle }): Promise<string> {
+export async function createInvite (me: Identity, addresses: Multiaddr[], opts: { name?: string, now: number, ttlMs?: number, bundle: PrekeyBundle, mailboxes?: MailboxRef[] }): Promise<string> {
   const inv: Invite = {
     version: INVITE_VERSION,
     identity: me.identityKey.publicKey.raw,
@@ -57,7 +64,8 @@ export async function createInvite (me: Identity, addresses: Multiaddr[], opts: 
     name: opts.name ?? '',
     expiresAt: opts.now + (opts.ttlMs ?? DEFAULT_INVITE_TTL_MS),
     signature: new Uint8Array(0),
-    bundle: encodeBundle(opts.bundle)
+    bundle: encodeBundle(opts.bundle),
+    mailboxes: (opts.mailboxes ?? []).map(m => ({ peerId: peerIdFromString(m.peer).toMultihash().bytes, addrs: m.addrs.map(a => multiaddr(a).bytes) }))
   }
   inv.signature = await me.identityKey.sign(signedPart(inv))
   return INVITE_PREFIX + toString(Invite.encode(inv), 'base64url')
@@ -75,7 +83,7 @@ export async function parseInvite (link: string, now: number, crypto: CryptoBack
   if (text.length > MAX_INVITE_CHARS) throw new InvalidInviteError('invite is too long')
   let inv: Invite
   try {
-    inv = Invite.decode(fromString(text.slice(INVITE_PREFIX.length), 'base64url'), { limits: { addresses: 32 } })
+    inv = Invite.decode(fromString(text.slice(INVITE_PREFIX.length), 'base64url'), { limits: { addresses: 32, mailboxes: 16, mailboxes$: { addrs: 8 } } })
   } catch {
     throw new InvalidInviteError('invite is truncated or corrupted (it does not decode)')
   }
@@ -103,5 +111,11 @@ export async function parseInvite (link: string, now: number, crypto: CryptoBack
     throw new InvalidInviteError(`invite prekey bundle is invalid: ${err.message}`)
   }
   if (!equalBytes(bundle.identity, inv.identity)) throw new InvalidInviteError('invite prekey bundle belongs to another identity')
-  return { identity: inv.identity, peerId: peerIdFromBytes(inv.peerId), deviceSignature: inv.deviceSignature, addresses, name: inv.name, expiresAt: inv.expiresAt, bundle: inv.bundle }
+  let mailboxes: MailboxRef[]
+  try {
+    mailboxes = inv.mailboxes.map(m => ({ peer: peerIdFromBytes(m.peerId).toString(), addrs: m.addrs.map(a => multiaddr(a).toString()) }))
+  } catch {
+    throw new InvalidInviteError('invite names a malformed mailbox host')
+  }
+  return { identity: inv.identity, peerId: peerIdFromBytes(inv.peerId), deviceSignature: inv.deviceSignature, addresses, name: inv.name, expiresAt: inv.expiresAt, bundle: inv.bundle, mailboxes }
 }

@@ -16,9 +16,11 @@ import { signReceipt, verifyReceipt } from './receipt.js'
 import { DeliveryReceipt } from './services/dm/pb/dm.js'
 import { DEFAULT_OWNER_QUOTA, openCapability, signCapability, verifyCustody, verifyDeletion } from './services/mailbox/index.js'
 import { MAX_TTL_MS, MIN_TTL_MS } from './constants.js'
-import { CustodyReceipt as CustodyReceiptCodec } from './services/mailbox/index.js'
+import { CustodyReceipt as CustodyReceiptCodec, OneTimePrekey } from './services/mailbox/index.js'
+import { generatePrekeys } from './crypto/prekeys.js'
 import type { Capability, Mailbox, Request, Response } from './services/mailbox/index.js'
 import type { CryptoBackend } from './crypto.js'
+import type { PrekeyStore } from './crypto/prekeys.js'
 import type { Identity } from './identity.js'
 import type { Contact, ContactStore, Custody, HostedOwner, MailboxStore, MessageStore, QueuedMessage } from './stores.js'
 import type { Connection, Ed25519PrivateKey, Libp2p, Logger, PeerId } from '@libp2p/interface'
@@ -34,7 +36,11 @@ export const CAPABILITY_TTL_MS = 30 * 24 * 60 * 60 * 1000
 export const CAPABILITY_RENEW_MS = 7 * 24 * 60 * 60 * 1000
 /** What each contact may leave at this owner's mailboxes (the host may allow less). */
 export const DEFAULT_SENDER_QUOTA = { bytes: 64 * 1024 * 1024, messages: 20_000 }
+/** A host holding fewer of our one-time prekeys than LOW gets UPLOAD more. */
+export const PREKEYS_LOW = 10
+export const PREKEYS_UPLOAD = 20
 const FETCH_PAGE = 256
+const CLAIM_TIMEOUT_MS = 5_000
 const DEPOSIT_BATCH = 128
 
 export interface MailboxesInit {
@@ -52,6 +58,8 @@ export interface MailboxesInit {
   accept(env: ReturnType<typeof decodeEnvelope>, bytes: Uint8Array, from: PeerId): Promise<{ storedAt: number }>
   /** queue a control message carrying `capability` to a contact */
   sendCapability(contact: Contact, capability: Uint8Array): Promise<void>
+  /** this device's prekeys: one-time prekeys are made here for the hosts */
+  prekeys: PrekeyStore
   replication?: number
 }
 
@@ -112,7 +120,6 @@ export class Mailboxes {
     if (hosts.length > 16) throw new InvalidInputError('at most 16 mailbox hosts')
     await this.init.store.useHosts(hosts.map(h => h.peerId))
     await this.offerCapabilities()
-    void this.collect()
     return hosts.map(h => h.name)
   }
 
@@ -178,6 +185,61 @@ export class Mailboxes {
     }
     await this.init.store.markIssued(c.peerId, 'revoked', now)
     return told
+  }
+
+  /**
+   * Keep one-time prekeys waiting at every host (issue 5 scope 9): a host holding fewer than
+   * PREKEYS_LOW gets PREKEYS_UPLOAD new ones, made here and marked handed out so this device's own
+   * bundle service never gives them to anyone else. Each host gets different ones.
+   *
+   * @returns how many were uploaded
+   */
+  async uploadPrekeys (): Promise<number> {
+    let uploaded = 0
+    for (const host of await this.init.store.usedHosts()) {
+      try {
+        const [status] = await this.ask(host, [{ status: true }])
+        if (expect(status, 'usage').prekeys >= PREKEYS_LOW) continue
+        await generatePrekeys(this.init.crypto, this.init.identity, this.init.prekeys, { oneTime: PREKEYS_UPLOAD, now: this.init.now() })
+        const batch: Uint8Array[] = []
+        for (let i = 0; i < PREKEYS_UPLOAD; i++) {
+          const p = await this.init.prekeys.issueOneTimePrekey()
+          if (p != null) batch.push(OneTimePrekey.encode(p))
+        }
+        const [r] = await this.ask(host, [{ prekeys: { prekeys: batch }, status: false }])
+        expect(r, 'usage')
+        uploaded += batch.length
+      } catch (err: any) {
+        this.init.log('could not leave one-time prekeys at %s: %s', host, err.message)
+      }
+    }
+    return uploaded
+  }
+
+  /**
+   * First contact with a peer that may be offline: a one-time prekey from one of its hosts (from
+   * its invite, or its capability), or undefined when none answers.
+   */
+  async claimPrekey (contact: Contact): Promise<{ id: number, publicKey: Uint8Array } | undefined> {
+    const hosts = new Map((contact.mailboxes ?? []).map(m => [m.peer, m.addrs]))
+    for (const [peer, addrs] of await this.hostAddresses(new Set([contact.peerId]))) if (!hosts.has(peer)) hosts.set(peer, addrs)
+    for (const [host, addrs] of hosts) {
+      try {
+        const connection = await this.init.connect(host, addrs)
+        const [r] = await this.init.libp2p.services.mailbox.request(connection, [{ claim: { owner: peerIdFromString(contact.peerId).toMultihash().bytes }, status: false }], { signal: AbortSignal.timeout(CLAIM_TIMEOUT_MS) })
+        if (r.refusal != null || r.prekey.byteLength === 0) continue
+        const p = OneTimePrekey.decode(r.prekey)
+        if (p.id > 0 && p.publicKey.byteLength === 32) return { id: p.id, publicKey: p.publicKey }
+      } catch (err: any) {
+        this.init.log('no one-time prekey from %s: %s', host, err.message)
+      }
+    }
+    return undefined
+  }
+
+  /** This node's mailbox hosts as invites name them. */
+  async refs (): Promise<Array<{ peer: string, addrs: string[] }>> {
+    return (await this.hostSet()).map(h => ({ peer: peerIdFromMultihash(Digest.decode(h.peerId)).toString(), addrs: h.addrs.map(a => multiaddr(a).toString()) }))
   }
 
   /** Fetch from every host of the set (on start, on connect, periodically). */

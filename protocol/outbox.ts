@@ -83,6 +83,11 @@ export class Outbox {
     return run
   }
 
+  /** Resolves when no delivery pass runs (after stop(), so the store can close). */
+  async idle (): Promise<void> {
+    await Promise.allSettled([...this.running.values()])
+  }
+
   stop (): void {
     this.stopped = true
     for (const r of this.retries.values()) clearTimeout(r.timer)

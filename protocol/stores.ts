@@ -29,6 +29,8 @@ export interface Contact {
   bundle?: Uint8Array
   /** disappearing-message timer for this conversation (ms): new messages expire this long after sending */
   expiresMs?: number
+  /** the contact's mailbox hosts from its invite (one-time prekeys for first contact wait there) */
+  mailboxes?: Array<{ peer: string, addrs: string[] }>
 }
 
 export interface ContactStore {

@@ -47,6 +47,13 @@ export interface Daemon {
   stop(): Promise<void>
 }
 
+/**
+ * A stopping daemon closes its connections and waits this long before closing its listeners:
+ * otherwise node-datachannel (WebRTC) aborts the process in about half the shutdowns that follow
+ * a message exchange ("terminate called after throwing std::system_error", SIGSEGV).
+ */
+const STOP_SETTLE_MS = 500
+
 /** Read the API token, creating it (0600) on first start. */
 function apiToken (path: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim()
@@ -88,7 +95,8 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
     relayServer: opts.relayServer !== false,
     relays: opts.relays,
     bootstrap: opts.bootstrap,
-    nat: true
+    nat: true,
+    stopSettleMs: STOP_SETTLE_MS
   })
   try {
     await ferry.start()

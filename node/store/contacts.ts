@@ -2,7 +2,7 @@ import { ContactExistsError, UnknownContactError } from '../../protocol/index.js
 import type { Contact, ContactStore } from '../../protocol/index.js'
 import type { DatabaseSync } from 'node:sqlite'
 
-interface ContactRow { name: string, peer_id: string, identity: Uint8Array | null, addresses: string, added_at: number, verified: number, pending_identity: Uint8Array | null, bundle: Uint8Array | null, expires_ms: number | null }
+interface ContactRow { name: string, peer_id: string, identity: Uint8Array | null, addresses: string, added_at: number, verified: number, pending_identity: Uint8Array | null, bundle: Uint8Array | null, expires_ms: number | null, mailboxes: string | null }
 
 function toContact (r: ContactRow): Contact {
   const c: Contact = { name: r.name, peerId: r.peer_id, addresses: JSON.parse(r.addresses), addedAt: Number(r.added_at) }
@@ -11,6 +11,7 @@ function toContact (r: ContactRow): Contact {
   if (r.pending_identity != null) c.pendingIdentity = new Uint8Array(r.pending_identity)
   if (r.bundle != null) c.bundle = new Uint8Array(r.bundle)
   if (r.expires_ms != null) c.expiresMs = Number(r.expires_ms)
+  if (r.mailboxes != null) c.mailboxes = JSON.parse(r.mailboxes)
   return c
 }
 
@@ -22,13 +23,13 @@ export class SqliteContactStore implements ContactStore {
     const byPeer = await this.getByPeer(c.peerId)
     if (byPeer != null) throw new ContactExistsError(`that peer is already your contact "${byPeer.name}"`)
     if (await this.get(c.name) != null) throw new ContactExistsError(`a contact named "${c.name}" exists already`)
-    this.db.prepare('INSERT INTO contacts (name, peer_id, identity, addresses, added_at, verified, pending_identity, bundle, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(c.name, c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null)
+    this.db.prepare('INSERT INTO contacts (name, peer_id, identity, addresses, added_at, verified, pending_identity, bundle, expires_ms, mailboxes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(c.name, c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null, c.mailboxes == null ? null : JSON.stringify(c.mailboxes))
   }
 
   async update (c: Contact): Promise<void> {
-    const r = this.db.prepare('UPDATE contacts SET peer_id = ?, identity = ?, addresses = ?, added_at = ?, verified = ?, pending_identity = ?, bundle = ?, expires_ms = ? WHERE name = ?')
-      .run(c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null, c.name)
+    const r = this.db.prepare('UPDATE contacts SET peer_id = ?, identity = ?, addresses = ?, added_at = ?, verified = ?, pending_identity = ?, bundle = ?, expires_ms = ?, mailboxes = ? WHERE name = ?')
+      .run(c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null, c.mailboxes == null ? null : JSON.stringify(c.mailboxes), c.name)
     if (Number(r.changes) === 0) throw new UnknownContactError(`no contact named "${c.name}"`)
   }
 

@@ -56,6 +56,7 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE messages ADD COLUMN disappearing INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX messages_expiry ON messages (expires_at) WHERE disappearing = 1 OR status IN ('queued', 'stored');
    ALTER TABLE contacts ADD COLUMN expires_ms INTEGER;
+   ALTER TABLE contacts ADD COLUMN mailboxes TEXT;
    CREATE TABLE custody (id TEXT NOT NULL, host TEXT NOT NULL, stored_at INTEGER NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (id, host));
    CREATE TABLE capabilities (owner TEXT PRIMARY KEY, capability BLOB NOT NULL, received_at INTEGER NOT NULL);
    CREATE TABLE mailbox_use (host TEXT PRIMARY KEY, position INTEGER NOT NULL);

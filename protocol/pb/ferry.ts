@@ -600,6 +600,7 @@ export interface Invite {
   expiresAt: number
   signature: Uint8Array
   bundle: Uint8Array
+  mailboxes: InviteMailbox[]
 }
 
 export namespace Invite {
@@ -659,6 +660,13 @@ export namespace Invite {
           w.bytes(obj.bundle)
         }
 
+        if (obj.mailboxes != null && obj.mailboxes.length > 0) {
+          for (const value of obj.mailboxes) {
+            w.uint32(82)
+            InviteMailbox.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -672,7 +680,8 @@ export namespace Invite {
           name: '',
           expiresAt: 0,
           signature: uint8ArrayAlloc(0),
-          bundle: uint8ArrayAlloc(0)
+          bundle: uint8ArrayAlloc(0),
+          mailboxes: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -721,6 +730,16 @@ export namespace Invite {
               obj.bundle = reader.bytes()
               break
             }
+            case 10: {
+              if (opts.limits?.mailboxes != null && obj.mailboxes.length === opts.limits.mailboxes) {
+                throw new MaxLengthError('Decode error - repeated field "mailboxes" had too many elements')
+              }
+
+              obj.mailboxes.push(InviteMailbox.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.mailboxes$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -731,7 +750,8 @@ export namespace Invite {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          addresses: 0
+          addresses: 0,
+          mailboxes: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -811,6 +831,24 @@ export namespace Invite {
               }
               break
             }
+            case 10: {
+              if (opts.limits?.mailboxes != null && obj.mailboxes === opts.limits.mailboxes) {
+                throw new MaxLengthError('Streaming decode error - repeated field "mailboxes" had too many elements')
+              }
+
+              for (const evt of InviteMailbox.codec().stream(reader, reader.uint32(), `${prefix}.mailboxes[]`, {
+                limits: opts.limits?.mailboxes$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.mailboxes
+                }
+              }
+
+              obj.mailboxes++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -869,6 +907,18 @@ export namespace Invite {
     value: Uint8Array
   }
 
+  export interface InviteMailboxesPeerIdFieldEvent {
+    field: '$.mailboxes[].peerId'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface InviteMailboxesAddrsFieldEvent {
+    field: '$.mailboxes[].addrs[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Invite>): Uint8Array {
     return encodeMessage(obj, Invite.codec())
   }
@@ -877,8 +927,139 @@ export namespace Invite {
     return decodeMessage(buf, Invite.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InviteVersionFieldEvent | InviteIdentityFieldEvent | InvitePeerIdFieldEvent | InviteDeviceSignatureFieldEvent | InviteAddressesFieldEvent | InviteNameFieldEvent | InviteExpiresAtFieldEvent | InviteSignatureFieldEvent | InviteBundleFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InviteVersionFieldEvent | InviteIdentityFieldEvent | InvitePeerIdFieldEvent | InviteDeviceSignatureFieldEvent | InviteAddressesFieldEvent | InviteNameFieldEvent | InviteExpiresAtFieldEvent | InviteSignatureFieldEvent | InviteBundleFieldEvent | InviteMailboxesPeerIdFieldEvent | InviteMailboxesAddrsFieldEvent> {
     return streamMessage(buf, Invite.codec(), opts)
+  }
+}
+
+export interface InviteMailbox {
+  peerId: Uint8Array
+  addrs: Uint8Array[]
+}
+
+export namespace InviteMailbox {
+  let _codec: Codec<InviteMailbox>
+
+  export const codec = (): Codec<InviteMailbox> => {
+    if (_codec == null) {
+      _codec = message<InviteMailbox>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peerId != null && obj.peerId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.peerId)
+        }
+
+        if (obj.addrs != null && obj.addrs.length > 0) {
+          for (const value of obj.addrs) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peerId: uint8ArrayAlloc(0),
+          addrs: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peerId = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.addrs != null && obj.addrs.length === opts.limits.addrs) {
+                throw new MaxLengthError('Decode error - repeated field "addrs" had too many elements')
+              }
+
+              obj.addrs.push(reader.bytes())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          addrs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peerId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.addrs != null && obj.addrs === opts.limits.addrs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "addrs" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.addrs[]`,
+                index: obj.addrs,
+                value: reader.bytes()
+              }
+
+              obj.addrs++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface InviteMailboxPeerIdFieldEvent {
+    field: '$.peerId'
+    value: Uint8Array
+  }
+
+  export interface InviteMailboxAddrsFieldEvent {
+    field: '$.addrs[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<InviteMailbox>): Uint8Array {
+    return encodeMessage(obj, InviteMailbox.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InviteMailbox>): InviteMailbox {
+    return decodeMessage(buf, InviteMailbox.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InviteMailbox>): Generator<InviteMailboxPeerIdFieldEvent | InviteMailboxAddrsFieldEvent> {
+    return streamMessage(buf, InviteMailbox.codec(), opts)
   }
 }
 

@@ -24,6 +24,6 @@ await host.node.mailboxes?.['init'].store.host({ peer: ownerPeer, identity: owne
 const now = Date.now()
 const capability = await signCapability(owner.identityKey, { ownerDevice: peerIdFromString(ownerPeer).toMultihash().bytes, sender, hosts: [{ peerId: peerIdFromString(host.peerId).toMultihash().bytes, addrs: [] }], issuedAt: now, notAfter: now + DAY, quotaBytes: 1e9, quotaMessages: 1e6 })
 process.stdout.write(JSON.stringify({ address: host.node.addresses()[0], capability: hex(capability), ownerDevice: hex(peerIdFromString(ownerPeer).toMultihash().bytes), owner: identityToString(owner.identityKey.publicKey.raw) }) + '\n')
-for await (const _ of lines) { /* until stdin closes */ }
+while ((await lines.next()).done !== true) { /* until stdin closes */ }
 await host.remove()
 process.exit(0)

@@ -80,7 +80,7 @@ describe('CLI contract', function () {
 
   it('a restarted daemon keeps its ports and WebRTC-direct certificate, so handed-out addresses stay valid', async () => {
     const before = (await json(['id', '--data-dir', bob.dir])).addresses
-    assert.equal(await bob.stop('SIGINT'), 0, 'Ctrl-C shuts down cleanly')
+    assert.equal(await bob.stop('SIGINT'), 0, `Ctrl-C shuts down cleanly; the daemon said: ${bob.log.slice(-1500)}`)
     await bob.start() // no --listen: the saved config
     assert.deepEqual((await json(['id', '--data-dir', bob.dir])).addresses.sort(), [...before].sort())
   })

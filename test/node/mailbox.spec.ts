@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { OneTimePrekey } from '../../protocol/services/mailbox/index.js'
 import { befriend, SqlitePeer, until } from './sqlite-peer.js'
 import type { MessageView } from '../../protocol/index.js'
 
@@ -49,5 +50,56 @@ describe('mailboxes: offline delivery (issue 5)', function () {
 
     await a.start()
     await until('alice sees all 50 delivered', async () => (await out()).filter(m => m.status === 'delivered').length === 50, 60_000)
+  })
+})
+
+describe('mailboxes: one-time prekeys for first contact (issue 5 scope 9)', function () {
+  this.timeout(120_000)
+  const peers: SqlitePeer[] = []
+  after(async () => { await Promise.all(peers.map(async p => p.remove())) })
+
+  async function peer (name: string): Promise<SqlitePeer> {
+    const p = await SqlitePeer.create(name, FAST)
+    peers.push(p)
+    await p.start()
+    return p
+  }
+
+  const waiting = async (m: SqlitePeer, owner: SqlitePeer): Promise<number> => m.node['stores'].mailbox?.countPrekeys(owner.peerId) ?? -1
+
+  it('a new contact gets a one-time prekey from a mailbox while the owner is offline; each is handed out once', async () => {
+    const [b, m, c] = await Promise.all(['bob', 'm', 'carol'].map(peer))
+    await befriend(b, m)
+    await m.node.hostMailbox('bob')
+    await b.node.useMailboxes(['m'])
+    await until('bob left one-time prekeys at m', async () => await waiting(m, b) >= 10)
+    const before = await waiting(m, b)
+    const invite = await b.node.invite() // names m as bob's mailbox
+    await b.stop()
+
+    const left = (): number[] => (m.db?.prepare('SELECT record FROM mailbox_prekeys').all() as Array<{ record: Uint8Array }>).map(r => OneTimePrekey.decode(r.record).id)
+    const offered = left()
+    await c.node.addContact('bob', invite)
+    const first = await c.node.send('bob', 'hello while you were away')
+    assert.equal(await waiting(m, b), before - 1, 'carol claimed one prekey for her first message')
+    const claimedId = offered.filter(id => !left().includes(id))[0]
+
+    // the host hands each prekey out once: claims drain it and then are refused
+    const owner = (await import('@libp2p/peer-id')).peerIdFromString(b.peerId).toMultihash().bytes
+    const connection = await c.node.libp2p.dial(m.node.libp2p.getMultiaddrs()[0])
+    const seen = new Set<string>()
+    for (let i = 0; i < 5; i++) {
+      const [r] = await c.node.libp2p.services.mailbox.request(connection, [{ claim: { owner }, status: false }])
+      assert.ok(r.prekey.byteLength > 0, r.refusal?.reason)
+      seen.add(Buffer.from(r.prekey).toString('hex'))
+    }
+    assert.equal(seen.size, 5, 'no prekey handed out twice')
+
+    // bob returns; carol's first message (encrypted to the claimed prekey) decrypts, and uses it up
+    await b.start()
+    assert.ok(await b.node['stores'].prekeys.oneTimePrekey(claimedId) != null, 'bob holds the private half of the claimed prekey')
+    await b.node.libp2p.dial(c.node.libp2p.getMultiaddrs()[0]) // bob moved ports; without a DHT here, he calls
+    await until('bob got carol\'s first message', async () => (await b.node.messages()).some(x => x.direction === 'in' && x.text === first.text), 30_000)
+    assert.equal(await b.node['stores'].prekeys.oneTimePrekey(claimedId), undefined, 'bob used (and deleted) the claimed one-time prekey')
   })
 })

@@ -18,7 +18,7 @@ import type { Request, Response } from './pb/mailbox.js'
 import type { AbortOptions, ComponentLogger, Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
 
-export { Capability, CustodyReceipt, DeletionReceipt, Refusal, Request, Response, MailboxHost } from './pb/mailbox.js'
+export { Capability, CustodyReceipt, DeletionReceipt, OneTimePrekey, Refusal, Request, Response, MailboxHost } from './pb/mailbox.js'
 export * from './signed.js'
 
 export const MAILBOX_PROTOCOL = '/ferry/mailbox/1.0.0'

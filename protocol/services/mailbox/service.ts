@@ -11,7 +11,7 @@ import { setLongTimeout } from '../../timers.js'
 import { DeliveryReceipt } from '../dm/pb/dm.js'
 import { ReplyWriter } from '../dm/replies.js'
 import { DEFAULT_POLICY, MAILBOX_PROTOCOL } from './index.js'
-import { Refusal, Request, Response } from './pb/mailbox.js'
+import { OneTimePrekey, Refusal, Request, Response } from './pb/mailbox.js'
 import { openCapability, signCustody, signDeletion } from './signed.js'
 import type { Mailbox, MailboxComponents, MailboxInit, MailboxPolicy } from './index.js'
 import type { Ack, Capability, Deposit } from './pb/mailbox.js'
@@ -32,6 +32,10 @@ const MAX_ANSWER = PAGE_BYTES + MAX_FRAME
 const MAX_ACK = 4096
 const IDLE_MS = 60_000
 const CACHE_SIZE = 1024
+/** One-time prekeys: at most this many wait per owner, per upload, and claims per peer per hour. */
+const MAX_PREKEYS = 200
+const MAX_PREKEYS_PER_UPLOAD = 100
+const CLAIMS_PER_HOUR = 10
 const TIMEOUT_MS = 30_000
 
 const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0) })
@@ -70,6 +74,7 @@ export class MailboxService implements Mailbox, Startable {
   private readonly crypto: CryptoBackend
   private readonly policy: MailboxPolicy
   private readonly rate: RateLimit
+  private readonly claims: RateLimit
   private readonly commits?: GroupCommit<{ item: MailboxItem, limits: DepositLimits }, { storedAt: number, duplicate: boolean }>
   /** capabilities and device certificates already verified (a sender presents the same ones with every deposit) */
   private readonly verified = new Map<string, Capability>()
@@ -84,6 +89,7 @@ export class MailboxService implements Mailbox, Startable {
     this.crypto = init.crypto ?? defaultCrypto
     this.policy = { ...DEFAULT_POLICY, ...init.policy }
     this.rate = new RateLimit(this.policy.depositsPerSecond, this.policy.burst, this.now)
+    this.claims = new RateLimit(CLAIMS_PER_HOUR / 3600, CLAIMS_PER_HOUR, this.now)
     const store = init.store
     if (store != null) this.commits = new GroupCommit(async batch => store.deposit(batch), 64)
   }
@@ -182,6 +188,8 @@ export class MailboxService implements Mailbox, Startable {
       return answer({ receipts: { receipts: await store.receiptsFor(peer, req.receipts.done.slice(0, MAX_ACK).map(toHex)) } })
     }
     if (req.claim != null) {
+      // anyone holding the owner's invite may claim (first contact has no capability yet), slowly
+      if (!this.claims.take(peer)) return refuse(Refusal.Code.RATE, 'too many prekey claims; try later')
       const owner = peerString(req.claim.owner)
       const prekey = owner == null ? undefined : await store.claimPrekey(owner)
       return prekey == null ? refuse(Refusal.Code.UNAVAILABLE, 'no one-time prekey left here for that owner') : answer({ prekey })
@@ -201,7 +209,10 @@ export class MailboxService implements Mailbox, Startable {
       return answer({ usage: await this.usage(store, peer, owner) })
     }
     if (req.prekeys != null) {
-      await store.addPrekeys(peer, req.prekeys.prekeys.slice(0, 100))
+      const prekeys = req.prekeys.prekeys.slice(0, MAX_PREKEYS_PER_UPLOAD)
+      if (!prekeys.every(validPrekey)) return refuse(Refusal.Code.MALFORMED, 'a one-time prekey is malformed')
+      if (await store.countPrekeys(peer) + prekeys.length > MAX_PREKEYS) return refuse(Refusal.Code.QUOTA, `at most ${MAX_PREKEYS} one-time prekeys wait here per owner`)
+      await store.addPrekeys(peer, prekeys)
       return answer({ usage: await this.usage(store, peer, owner) })
     }
     if (req.status) return answer({ usage: await this.usage(store, peer, owner) })
@@ -210,7 +221,7 @@ export class MailboxService implements Mailbox, Startable {
 
   private async usage (store: MailboxStore, peer: string, owner: { quotaBytes: number, quotaMessages: number }): Promise<NonNullable<Response['usage']>> {
     const u = await store.usage(peer)
-    return { bytes: u.bytes, messages: u.messages, quotaBytes: owner.quotaBytes, quotaMessages: owner.quotaMessages }
+    return { bytes: u.bytes, messages: u.messages, quotaBytes: owner.quotaBytes, quotaMessages: owner.quotaMessages, prekeys: await store.countPrekeys(peer) }
   }
 
   private async ack (store: MailboxStore, owner: string, ack: Ack): Promise<Response> {
@@ -297,6 +308,15 @@ export class MailboxService implements Mailbox, Startable {
     // durable now: only then the receipt (invariant 3)
     const custody = await signCustody(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, { messageId: env.id, envelopeHash: hash, expiresAt: env.expiresAt, storedAt: stored.storedAt }, this.crypto)
     return answer({ custody })
+  }
+}
+
+function validPrekey (bytes: Uint8Array): boolean {
+  try {
+    const p = OneTimePrekey.decode(bytes)
+    return p.id > 0 && p.publicKey.byteLength === 32
+  } catch {
+    return false
   }
 }
 

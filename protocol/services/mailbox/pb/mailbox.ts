@@ -1693,6 +1693,7 @@ export interface Usage {
   messages: number
   quotaBytes: number
   quotaMessages: number
+  prekeys: number
 }
 
 export namespace Usage {
@@ -1725,6 +1726,11 @@ export namespace Usage {
           w.uint32(obj.quotaMessages)
         }
 
+        if ((obj.prekeys != null && obj.prekeys !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.prekeys)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1733,7 +1739,8 @@ export namespace Usage {
           bytes: 0,
           messages: 0,
           quotaBytes: 0,
-          quotaMessages: 0
+          quotaMessages: 0,
+          prekeys: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1756,6 +1763,10 @@ export namespace Usage {
             }
             case 4: {
               obj.quotaMessages = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.prekeys = reader.uint32()
               break
             }
             default: {
@@ -1801,6 +1812,13 @@ export namespace Usage {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.prekeys`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1833,6 +1851,11 @@ export namespace Usage {
     value: number
   }
 
+  export interface UsagePrekeysFieldEvent {
+    field: '$.prekeys'
+    value: number
+  }
+
   export function encode (obj: Partial<Usage>): Uint8Array {
     return encodeMessage(obj, Usage.codec())
   }
@@ -1841,8 +1864,120 @@ export namespace Usage {
     return decodeMessage(buf, Usage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Usage>): Generator<UsageBytesFieldEvent | UsageMessagesFieldEvent | UsageQuotaBytesFieldEvent | UsageQuotaMessagesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Usage>): Generator<UsageBytesFieldEvent | UsageMessagesFieldEvent | UsageQuotaBytesFieldEvent | UsageQuotaMessagesFieldEvent | UsagePrekeysFieldEvent> {
     return streamMessage(buf, Usage.codec(), opts)
+  }
+}
+
+export interface OneTimePrekey {
+  id: number
+  publicKey: Uint8Array
+}
+
+export namespace OneTimePrekey {
+  let _codec: Codec<OneTimePrekey>
+
+  export const codec = (): Codec<OneTimePrekey> => {
+    if (_codec == null) {
+      _codec = message<OneTimePrekey>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.id)
+        }
+
+        if ((obj.publicKey != null && obj.publicKey.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.publicKey)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: 0,
+          publicKey: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.publicKey = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.publicKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface OneTimePrekeyIdFieldEvent {
+    field: '$.id'
+    value: number
+  }
+
+  export interface OneTimePrekeyPublicKeyFieldEvent {
+    field: '$.publicKey'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<OneTimePrekey>): Uint8Array {
+    return encodeMessage(obj, OneTimePrekey.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OneTimePrekey>): OneTimePrekey {
+    return decodeMessage(buf, OneTimePrekey.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OneTimePrekey>): Generator<OneTimePrekeyIdFieldEvent | OneTimePrekeyPublicKeyFieldEvent> {
+    return streamMessage(buf, OneTimePrekey.codec(), opts)
   }
 }
 
@@ -2860,6 +2995,11 @@ export namespace Response {
     value: number
   }
 
+  export interface ResponseUsagePrekeysFieldEvent {
+    field: '$.usage.prekeys'
+    value: number
+  }
+
   export interface ResponseReceiptsReceiptsFieldEvent {
     field: '$.receipts.receipts[]'
     index: number
@@ -2879,7 +3019,7 @@ export namespace Response {
     return decodeMessage(buf, Response.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseRefusalCodeFieldEvent | ResponseRefusalReasonFieldEvent | ResponseCustodyMessageIdFieldEvent | ResponseCustodyEnvelopeHashFieldEvent | ResponseCustodyExpiresAtFieldEvent | ResponseCustodyStoredAtFieldEvent | ResponseCustodySignatureFieldEvent | ResponsePageItemsEnvelopeFieldEvent | ResponsePageItemsDepositorFieldEvent | ResponsePageItemsCursorFieldEvent | ResponsePageMoreFieldEvent | ResponseDeletedIdsFieldEvent | ResponseDeletedDeletedAtFieldEvent | ResponseDeletedSignatureFieldEvent | ResponseUsageBytesFieldEvent | ResponseUsageMessagesFieldEvent | ResponseUsageQuotaBytesFieldEvent | ResponseUsageQuotaMessagesFieldEvent | ResponseReceiptsReceiptsFieldEvent | ResponsePrekeyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseRefusalCodeFieldEvent | ResponseRefusalReasonFieldEvent | ResponseCustodyMessageIdFieldEvent | ResponseCustodyEnvelopeHashFieldEvent | ResponseCustodyExpiresAtFieldEvent | ResponseCustodyStoredAtFieldEvent | ResponseCustodySignatureFieldEvent | ResponsePageItemsEnvelopeFieldEvent | ResponsePageItemsDepositorFieldEvent | ResponsePageItemsCursorFieldEvent | ResponsePageMoreFieldEvent | ResponseDeletedIdsFieldEvent | ResponseDeletedDeletedAtFieldEvent | ResponseDeletedSignatureFieldEvent | ResponseUsageBytesFieldEvent | ResponseUsageMessagesFieldEvent | ResponseUsageQuotaBytesFieldEvent | ResponseUsageQuotaMessagesFieldEvent | ResponseUsagePrekeysFieldEvent | ResponseReceiptsReceiptsFieldEvent | ResponsePrekeyFieldEvent> {
     return streamMessage(buf, Response.codec(), opts)
   }
 }
