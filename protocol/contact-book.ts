@@ -61,6 +61,19 @@ export class ContactBook {
     this.byName.set(c.name, c)
   }
 
+  /**
+   * Set (or clear, with undefined) the conversation's disappearing-message timer.
+   *
+   * @throws UnknownContactError
+   */
+  async setExpiry (name: string, expiresMs: number | undefined): Promise<Contact> {
+    const updated: Contact = { ...await this.get(name) }
+    if (expiresMs == null) delete updated.expiresMs
+    else updated.expiresMs = expiresMs
+    await this.save(updated)
+    return updated
+  }
+
   /** @throws UnknownContactError */
   async get (name: string): Promise<Contact> {
     const c = await this.lookup(name)

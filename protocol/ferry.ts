@@ -482,12 +482,7 @@ export class Ferry {
   /** Set a contact's disappearing-message timer (undefined: off). */
   async setContactExpiry (name: string, expiresMs: number | undefined): Promise<Contact> {
     if (expiresMs != null) checkTtl(expiresMs)
-    const contact = await this.stores.contacts.get(name)
-    if (contact == null) throw new UnknownContactError(`no contact named "${name}"`)
-    if (expiresMs == null) delete contact.expiresMs
-    else contact.expiresMs = expiresMs
-    await this.stores.contacts.update(contact)
-    return contact
+    return this.contactBook.setExpiry(name, expiresMs)
   }
 
   /** Seal a message (text, or a control message with a capability) and queue it. */
