@@ -42,7 +42,6 @@ export interface InviteInfo {
 /** A mailbox host as invites and contacts name it. */
 export interface MailboxRef { peer: string, addrs: string[] }
 
-
 function signedPart (inv: Invite): Uint8Array {
   return concat([INVITE_CONTEXT, Invite.encode({ ...inv, signature: new Uint8Array(0) })])
 }
