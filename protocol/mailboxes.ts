@@ -14,7 +14,7 @@ import { checkEnvelope, decodeEnvelope, toHex } from './envelope.js'
 import { InvalidEnvelopeError, InvalidInputError, MailboxRefusedError, UnknownContactError } from './errors.js'
 import { signReceipt, verifyReceipt } from './receipt.js'
 import { DeliveryReceipt } from './services/dm/pb/dm.js'
-import { DEFAULT_OWNER_QUOTA, openCapability, signCapability, verifyCustody, verifyDeletion } from './services/mailbox/index.js'
+import { BATCH_BYTES, DEFAULT_OWNER_QUOTA, openCapability, signCapability, verifyCustody, verifyDeletion } from './services/mailbox/index.js'
 import { MAX_TTL_MS, MIN_TTL_MS } from './constants.js'
 import { CustodyReceipt as CustodyReceiptCodec, OneTimePrekey } from './services/mailbox/index.js'
 import { generatePrekeys } from './crypto/prekeys.js'
@@ -42,6 +42,7 @@ export const PREKEYS_UPLOAD = 20
 const FETCH_PAGE = 256
 const CLAIM_TIMEOUT_MS = 5_000
 const DEPOSIT_BATCH = 128
+const DEPOSIT_STREAMS = 2
 
 export interface MailboxesInit {
   libp2p: Libp2p<{ mailbox: Mailbox }>
@@ -354,30 +355,24 @@ export class Mailboxes {
         this.init.log('mailbox %s of %s unreachable: %s', host, peer, err.message)
         continue
       }
-      for (let i = 0; i < todo.length; i += DEPOSIT_BATCH) {
-        const batch = todo.slice(i, i + DEPOSIT_BATCH)
-        let answers: Response[]
-        try {
-          answers = await this.init.libp2p.services.mailbox.request(connection, batch.map(m => ({ deposit: { capability: bytes, deviceSignature: this.init.identity.deviceSignature, envelope: m.envelope }, status: false })))
-        } catch (err: any) {
-          this.init.log('deposit at %s failed: %s', host, err.message)
-          break
-        }
-        for (const [j, a] of answers.entries()) {
-          const m = batch[j]
-          if (a.custody == null) {
-            this.init.log('mailbox %s refused %s: %s', host, m.id, a.refusal?.reason ?? 'no answer')
-            continue
-          }
+      // two batches in flight: one is verified here while the host works on the next
+      const queue = batches(todo)
+      let failed = false
+      await Promise.all(Array.from({ length: DEPOSIT_STREAMS }, async () => {
+        for (let batch = queue.shift(); batch != null && !failed; batch = queue.shift()) {
+          let answers: Array<{ custody?: CustodyReceiptCodec, refusal?: { reason: string } }>
           try {
-            const env = decodeEnvelope(m.envelope)
-            await verifyCustody(a.custody, peerIdFromString(host), env.id, await this.init.crypto.sha256(m.envelope), env.expiresAt, this.init.crypto)
-            custody.get(m.id)?.push({ host, storedAt: a.custody.storedAt, receipt: CustodyReceiptCodec.encode(a.custody) })
+            const [r] = await this.init.libp2p.services.mailbox.request(connection, [{ deposits: batch.map(m => ({ capability: bytes, deviceSignature: this.init.identity.deviceSignature, envelope: m.envelope })) }])
+            if (r.refusal != null) throw new MailboxRefusedError(r.refusal.code, r.refusal.reason)
+            answers = r.answers
           } catch (err: any) {
-            this.init.log('mailbox %s gave a bad custody receipt: %s', host, err.message)
+            this.init.log('deposit at %s failed: %s', host, err.message)
+            failed = true
+            return
           }
+          for (const [j, a] of answers.entries()) await this.keepCustody(host, batch[j], a, custody)
         }
-      }
+      }))
     }
     const stored = messages.flatMap(m => {
       const c = custody.get(m.id) ?? []
@@ -385,6 +380,21 @@ export class Mailboxes {
     })
     if (stored.length > 0) await this.init.messages.markStored(stored)
     return stored.length
+  }
+
+  /** Verify one deposit's answer and remember its custody receipt. */
+  private async keepCustody (host: string, m: QueuedMessage, a: { custody?: CustodyReceiptCodec, refusal?: { reason: string } }, custody: Map<string, Custody[]>): Promise<void> {
+    if (a.custody == null) {
+      this.init.log('mailbox %s refused %s: %s', host, m.id, a.refusal?.reason ?? 'no answer')
+      return
+    }
+    try {
+      const env = decodeEnvelope(m.envelope)
+      await verifyCustody(a.custody, peerIdFromString(host), env.id, await this.init.crypto.sha256(m.envelope), env.expiresAt, this.init.crypto)
+      custody.get(m.id)?.push({ host, storedAt: a.custody.storedAt, receipt: CustodyReceiptCodec.encode(a.custody) })
+    } catch (err: any) {
+      this.init.log('mailbox %s gave a bad custody receipt: %s', host, err.message)
+    }
   }
 
   /**
@@ -482,9 +492,27 @@ export class Mailboxes {
     return this.init.connect(peer, c?.addresses ?? [])
   }
 
-  private async ask (peer: string, requests: Request[]): Promise<Response[]> {
+  private async ask (peer: string, requests: Array<Partial<Request>>): Promise<Response[]> {
     return this.init.libp2p.services.mailbox.request(await this.connectTo(peer), requests)
   }
+}
+
+/** Deposit batches: at most DEPOSIT_BATCH messages and BATCH_BYTES of envelopes each (one always fits). */
+function batches (messages: QueuedMessage[]): QueuedMessage[][] {
+  const out: QueuedMessage[][] = []
+  let current: QueuedMessage[] = []
+  let bytes = 0
+  for (const m of messages) {
+    if (current.length > 0 && (current.length >= DEPOSIT_BATCH || bytes + m.envelope.byteLength > BATCH_BYTES)) {
+      out.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(m)
+    bytes += m.envelope.byteLength + 512 // capability and certificate travel with each
+  }
+  if (current.length > 0) out.push(current)
+  return out
 }
 
 /** The field of an answer a request expects, or the host's refusal as an error. */

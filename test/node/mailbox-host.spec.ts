@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { Envelope, MAX_TTL_MS, MIN_TTL_MS } from '../../protocol/index.js'
-import { Refusal, signCapability } from '../../protocol/services/mailbox/index.js'
+import { MAILBOX_PROTOCOL, Refusal, signCapability } from '../../protocol/services/mailbox/index.js'
 import { MAX_TIMER_MS, setLongTimeout } from '../../protocol/timers.js'
 import { befriend, SqlitePeer, until } from './sqlite-peer.js'
 import type { Capability, Request, Response } from '../../protocol/services/mailbox/index.js'
@@ -34,7 +34,7 @@ async function capabilityFor (owner: SqlitePeer, sender: SqlitePeer, hosts: Sqli
   })
 }
 
-async function ask (from: SqlitePeer, host: SqlitePeer, requests: Request[]): Promise<Response[]> {
+async function ask (from: SqlitePeer, host: SqlitePeer, requests: Array<Partial<Request>>): Promise<Response[]> {
   const connection = await from.node.libp2p.dial(host.node.libp2p.getMultiaddrs()[0])
   return from.node.libp2p.services.mailbox.request(connection, requests)
 }
@@ -121,6 +121,24 @@ describe('mailbox host (issue 5)', function () {
     const [page] = await ask(b, m, [{ fetch: { after: 0, limit: 10 }, status: false }])
     assert.deepEqual(page.page?.items.map(i => Buffer.from(i.envelope).toString('hex')), envelopes.map(e => Buffer.from(e).toString('hex')))
     assert.equal(peerIdFromMultihash(Digest.decode(page.page?.items[0].depositor ?? new Uint8Array(0))).toString(), a.peerId, 'the host says who deposited')
+  })
+
+  it('garbage, oversized frames and oversized batches on /ferry/mailbox are refused; the host keeps serving', async () => {
+    const { a, b, m } = await cast()
+    for (const junk of [randomBytes(64), Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])]) {
+      const stream = await (await a.node.libp2p.dial(m.node.libp2p.getMultiaddrs()[0])).newStream(MAILBOX_PROTOCOL)
+      stream.send(junk)
+      await stream.close().catch(() => {})
+    }
+    const clock = now()
+    const cap = await capabilityFor(b, a, [m], clock)
+    const deposit = { capability: cap, deviceSignature: a.identity.deviceSignature, envelope: envelopeFor(b, clock, clock + DAY) }
+    const [tooMany] = await ask(a, m, [{ deposits: Array(257).fill(deposit) }])
+    assert.equal(tooMany.refusal?.code, Refusal.Code.MALFORMED)
+    assert.equal(await held(m), 0)
+    const [batch] = await ask(a, m, [{ deposits: [deposit, { ...deposit, envelope: randomBytes(300) }] }])
+    assert.deepEqual(batch.answers.map(x => x.custody != null ? 'custody' : x.refusal?.code), ['custody', Refusal.Code.MALFORMED])
+    assert.equal(await held(m), 1)
   })
 
   it('deposits are idempotent by message id: a retry gets a receipt, the owner gets one copy', async () => {

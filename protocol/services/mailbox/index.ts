@@ -20,6 +20,7 @@ import type { Registrar } from '@libp2p/interface-internal'
 
 export { Capability, CustodyReceipt, DeletionReceipt, OneTimePrekey, Refusal, Request, Response, MailboxHost } from './pb/mailbox.js'
 export * from './signed.js'
+export { BATCH_BYTES } from './service.js'
 
 export const MAILBOX_PROTOCOL = '/ferry/mailbox/1.0.0'
 
@@ -70,7 +71,7 @@ export interface Mailbox {
    *
    * @throws when the stream fails or an answer does not decode
    */
-  request(connection: Connection, requests: Request[], options?: AbortOptions): Promise<Response[]>
+  request(connection: Connection, requests: Array<Partial<Request>>, options?: AbortOptions): Promise<Response[]>
   /** re-arm the expiry sweep (after a clock change in tests, or new mail) */
   sweep(): Promise<number>
 }

@@ -22,13 +22,16 @@ import type { AbortOptions, Connection, Ed25519PrivateKey, Logger, Startable, St
 
 /** Largest request frame: a deposit of the largest envelope with its capability. */
 const MAX_FRAME = MAX_ENVELOPE_BYTES + 16 * 1024
+/** Largest `deposits` frame: clients keep batches under BATCH_BYTES; one such frame is read at a time. */
+export const BATCH_BYTES = 512 * 1024
+const MAX_REQUEST = BATCH_BYTES + MAX_FRAME
 /** Answers one stream may owe before the host stops reading it. */
 const MAX_IN_FLIGHT = 256
 const MAX_PAGE = 512
 /** A page of fetched mail stops growing past this many bytes (one item always fits). */
 const PAGE_BYTES = 256 * 1024
 /** Largest answer frame a client reads: a full page plus its last, possibly largest, envelope. */
-const MAX_ANSWER = PAGE_BYTES + MAX_FRAME
+const MAX_ANSWER = PAGE_BYTES + MAX_REQUEST
 const MAX_ACK = 4096
 const IDLE_MS = 60_000
 const CACHE_SIZE = 1024
@@ -38,8 +41,10 @@ const MAX_PREKEYS_PER_UPLOAD = 100
 const CLAIMS_PER_HOUR = 10
 const TIMEOUT_MS = 30_000
 
-const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0) })
-const answer = (r: Omit<Response, 'prekey'> & { prekey?: Uint8Array }): Response => ({ prekey: new Uint8Array(0), ...r })
+const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0), answers: [] })
+const answer = (r: Partial<Response>): Response => ({ prekey: new Uint8Array(0), answers: [], ...r })
+/** Deposits one `deposits` request may carry. */
+const MAX_BATCH = 256
 
 /** peer id string from its multihash bytes, or undefined when they are not one */
 function peerString (bytes: Uint8Array): string | undefined {
@@ -129,7 +134,8 @@ export class MailboxService implements Mailbox, Startable {
     this.sweeper = setLongTimeout(() => { this.sweep().catch((err: any) => { this.log.error('mailbox sweep failed - %e', err) }) }, at - this.now() + 1)
   }
 
-  async request (connection: Connection, requests: Request[], options: AbortOptions = {}): Promise<Response[]> {
+  async request (connection: Connection, partial: Array<Partial<Request>>, options: AbortOptions = {}): Promise<Response[]> {
+    const requests: Request[] = partial.map(r => ({ status: false, deposits: [], ...r }))
     const signal = options.signal ?? AbortSignal.timeout(TIMEOUT_MS)
     const stream = await connection.newStream(MAILBOX_PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
@@ -147,7 +153,7 @@ export class MailboxService implements Mailbox, Startable {
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
-    const pb = pbStream(stream, { maxDataLength: MAX_FRAME })
+    const pb = pbStream(stream, { maxDataLength: MAX_REQUEST })
     const replies = new ReplyWriter(pb, Response)
     const idle = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -162,10 +168,13 @@ export class MailboxService implements Mailbox, Startable {
           if (err.name === 'UnexpectedEOFError') break
           throw err
         }
-        replies.push(this.answer(req, connection).catch((err: any) => {
+        const answering = this.answer(req, connection).catch((err: any) => {
           this.log.error('mailbox request from %p failed - %e', connection.remotePeer, err)
           return refuse(Refusal.Code.UNAVAILABLE, 'the mailbox could not complete the request')
-        }))
+        })
+        replies.push(answering)
+        // bounded memory: small requests pipeline up to MAX_IN_FLIGHT, a large frame is answered first
+        if (replies.size >= MAX_IN_FLIGHT || req.deposits.length > 0 || (req.deposit?.envelope.byteLength ?? 0) > 16 * 1024) await answering
         if (replies.size >= MAX_IN_FLIGHT) await replies.below(MAX_IN_FLIGHT)
       }
       clearTimeout(timer)
@@ -183,6 +192,12 @@ export class MailboxService implements Mailbox, Startable {
     const store = this.init.store
     if (store == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this peer keeps no mail')
     if (req.deposit != null) return this.deposit(store, req.deposit, connection)
+    if (req.deposits.length > 0) {
+      if (req.deposits.length > MAX_BATCH) return refuse(Refusal.Code.MALFORMED, `at most ${MAX_BATCH} deposits per request`)
+      // each is checked and committed as a single deposit would be; they share group commits
+      const answers = await Promise.all(req.deposits.map(async d => this.deposit(store, d, connection)))
+      return answer({ answers: answers.map(a => ({ custody: a.custody, refusal: a.refusal })) })
+    }
     const peer = connection.remotePeer.toString()
     if (req.receipts != null) {
       return answer({ receipts: { receipts: await store.receiptsFor(peer, req.receipts.done.slice(0, MAX_ACK).map(toHex)) } })

@@ -2299,6 +2299,7 @@ export interface Request {
   revoke?: Revoke
   prekeys?: PrekeyUpload
   claim?: PrekeyClaim
+  deposits: Deposit[]
 }
 
 export namespace Request {
@@ -2351,12 +2352,20 @@ export namespace Request {
           PrekeyClaim.codec().encode(obj.claim, w)
         }
 
+        if (obj.deposits != null && obj.deposits.length > 0) {
+          for (const value of obj.deposits) {
+            w.uint32(74)
+            Deposit.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          status: false
+          status: false,
+          deposits: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2411,6 +2420,16 @@ export namespace Request {
               })
               break
             }
+            case 9: {
+              if (opts.limits?.deposits != null && obj.deposits.length === opts.limits.deposits) {
+                throw new MaxLengthError('Decode error - repeated field "deposits" had too many elements')
+              }
+
+              obj.deposits.push(Deposit.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.deposits$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2420,6 +2439,10 @@ export namespace Request {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          deposits: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -2479,6 +2502,24 @@ export namespace Request {
               yield * PrekeyClaim.codec().stream(reader, reader.uint32(), `${prefix}.claim`, {
                 limits: opts.limits?.claim
               })
+
+              break
+            }
+            case 9: {
+              if (opts.limits?.deposits != null && obj.deposits === opts.limits.deposits) {
+                throw new MaxLengthError('Streaming decode error - repeated field "deposits" had too many elements')
+              }
+
+              for (const evt of Deposit.codec().stream(reader, reader.uint32(), `${prefix}.deposits[]`, {
+                limits: opts.limits?.deposits$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.deposits
+                }
+              }
+
+              obj.deposits++
 
               break
             }
@@ -2563,6 +2604,24 @@ export namespace Request {
     value: Uint8Array
   }
 
+  export interface RequestDepositsCapabilityFieldEvent {
+    field: '$.deposits[].capability'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface RequestDepositsDeviceSignatureFieldEvent {
+    field: '$.deposits[].deviceSignature'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface RequestDepositsEnvelopeFieldEvent {
+    field: '$.deposits[].envelope'
+    value: Uint8Array
+    index: number
+  }
+
   export function encode (obj: Partial<Request>): Uint8Array {
     return encodeMessage(obj, Request.codec())
   }
@@ -2571,7 +2630,7 @@ export namespace Request {
     return decodeMessage(buf, Request.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestDepositCapabilityFieldEvent | RequestDepositDeviceSignatureFieldEvent | RequestDepositEnvelopeFieldEvent | RequestFetchAfterFieldEvent | RequestFetchLimitFieldEvent | RequestAckIdsFieldEvent | RequestAckReceiptsFieldEvent | RequestStatusFieldEvent | RequestReceiptsDoneFieldEvent | RequestRevokeSenderFieldEvent | RequestRevokeBeforeFieldEvent | RequestPrekeysPrekeysFieldEvent | RequestClaimOwnerFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestDepositCapabilityFieldEvent | RequestDepositDeviceSignatureFieldEvent | RequestDepositEnvelopeFieldEvent | RequestFetchAfterFieldEvent | RequestFetchLimitFieldEvent | RequestAckIdsFieldEvent | RequestAckReceiptsFieldEvent | RequestStatusFieldEvent | RequestReceiptsDoneFieldEvent | RequestRevokeSenderFieldEvent | RequestRevokeBeforeFieldEvent | RequestPrekeysPrekeysFieldEvent | RequestClaimOwnerFieldEvent | RequestDepositsCapabilityFieldEvent | RequestDepositsDeviceSignatureFieldEvent | RequestDepositsEnvelopeFieldEvent> {
     return streamMessage(buf, Request.codec(), opts)
   }
 }
@@ -2724,6 +2783,7 @@ export interface Response {
   usage?: Usage
   receipts?: Receipts
   prekey: Uint8Array
+  answers: DepositAnswer[]
 }
 
 export namespace Response {
@@ -2771,12 +2831,20 @@ export namespace Response {
           w.bytes(obj.prekey)
         }
 
+        if (obj.answers != null && obj.answers.length > 0) {
+          for (const value of obj.answers) {
+            w.uint32(66)
+            DepositAnswer.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          prekey: uint8ArrayAlloc(0)
+          prekey: uint8ArrayAlloc(0),
+          answers: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2825,6 +2893,16 @@ export namespace Response {
               obj.prekey = reader.bytes()
               break
             }
+            case 8: {
+              if (opts.limits?.answers != null && obj.answers.length === opts.limits.answers) {
+                throw new MaxLengthError('Decode error - repeated field "answers" had too many elements')
+              }
+
+              obj.answers.push(DepositAnswer.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.answers$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2834,6 +2912,10 @@ export namespace Response {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          answers: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -2887,6 +2969,24 @@ export namespace Response {
                 field: `${prefix}.prekey`,
                 value: reader.bytes()
               }
+              break
+            }
+            case 8: {
+              if (opts.limits?.answers != null && obj.answers === opts.limits.answers) {
+                throw new MaxLengthError('Streaming decode error - repeated field "answers" had too many elements')
+              }
+
+              for (const evt of DepositAnswer.codec().stream(reader, reader.uint32(), `${prefix}.answers[]`, {
+                limits: opts.limits?.answers$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.answers
+                }
+              }
+
+              obj.answers++
+
               break
             }
             default: {
@@ -3011,6 +3111,48 @@ export namespace Response {
     value: Uint8Array
   }
 
+  export interface ResponseAnswersCustodyMessageIdFieldEvent {
+    field: '$.answers[].custody.messageId'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface ResponseAnswersCustodyEnvelopeHashFieldEvent {
+    field: '$.answers[].custody.envelopeHash'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface ResponseAnswersCustodyExpiresAtFieldEvent {
+    field: '$.answers[].custody.expiresAt'
+    value: number
+    index: number
+  }
+
+  export interface ResponseAnswersCustodyStoredAtFieldEvent {
+    field: '$.answers[].custody.storedAt'
+    value: number
+    index: number
+  }
+
+  export interface ResponseAnswersCustodySignatureFieldEvent {
+    field: '$.answers[].custody.signature'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface ResponseAnswersRefusalCodeFieldEvent {
+    field: '$.answers[].refusal.code'
+    value: Refusal.Code
+    index: number
+  }
+
+  export interface ResponseAnswersRefusalReasonFieldEvent {
+    field: '$.answers[].refusal.reason'
+    value: string
+    index: number
+  }
+
   export function encode (obj: Partial<Response>): Uint8Array {
     return encodeMessage(obj, Response.codec())
   }
@@ -3019,7 +3161,145 @@ export namespace Response {
     return decodeMessage(buf, Response.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseRefusalCodeFieldEvent | ResponseRefusalReasonFieldEvent | ResponseCustodyMessageIdFieldEvent | ResponseCustodyEnvelopeHashFieldEvent | ResponseCustodyExpiresAtFieldEvent | ResponseCustodyStoredAtFieldEvent | ResponseCustodySignatureFieldEvent | ResponsePageItemsEnvelopeFieldEvent | ResponsePageItemsDepositorFieldEvent | ResponsePageItemsCursorFieldEvent | ResponsePageMoreFieldEvent | ResponseDeletedIdsFieldEvent | ResponseDeletedDeletedAtFieldEvent | ResponseDeletedSignatureFieldEvent | ResponseUsageBytesFieldEvent | ResponseUsageMessagesFieldEvent | ResponseUsageQuotaBytesFieldEvent | ResponseUsageQuotaMessagesFieldEvent | ResponseUsagePrekeysFieldEvent | ResponseReceiptsReceiptsFieldEvent | ResponsePrekeyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseRefusalCodeFieldEvent | ResponseRefusalReasonFieldEvent | ResponseCustodyMessageIdFieldEvent | ResponseCustodyEnvelopeHashFieldEvent | ResponseCustodyExpiresAtFieldEvent | ResponseCustodyStoredAtFieldEvent | ResponseCustodySignatureFieldEvent | ResponsePageItemsEnvelopeFieldEvent | ResponsePageItemsDepositorFieldEvent | ResponsePageItemsCursorFieldEvent | ResponsePageMoreFieldEvent | ResponseDeletedIdsFieldEvent | ResponseDeletedDeletedAtFieldEvent | ResponseDeletedSignatureFieldEvent | ResponseUsageBytesFieldEvent | ResponseUsageMessagesFieldEvent | ResponseUsageQuotaBytesFieldEvent | ResponseUsageQuotaMessagesFieldEvent | ResponseUsagePrekeysFieldEvent | ResponseReceiptsReceiptsFieldEvent | ResponsePrekeyFieldEvent | ResponseAnswersCustodyMessageIdFieldEvent | ResponseAnswersCustodyEnvelopeHashFieldEvent | ResponseAnswersCustodyExpiresAtFieldEvent | ResponseAnswersCustodyStoredAtFieldEvent | ResponseAnswersCustodySignatureFieldEvent | ResponseAnswersRefusalCodeFieldEvent | ResponseAnswersRefusalReasonFieldEvent> {
     return streamMessage(buf, Response.codec(), opts)
+  }
+}
+
+export interface DepositAnswer {
+  custody?: CustodyReceipt
+  refusal?: Refusal
+}
+
+export namespace DepositAnswer {
+  let _codec: Codec<DepositAnswer>
+
+  export const codec = (): Codec<DepositAnswer> => {
+    if (_codec == null) {
+      _codec = message<DepositAnswer>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.custody != null) {
+          w.uint32(10)
+          CustodyReceipt.codec().encode(obj.custody, w)
+        }
+
+        if (obj.refusal != null) {
+          w.uint32(18)
+          Refusal.codec().encode(obj.refusal, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.custody = CustodyReceipt.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.custody
+              })
+              break
+            }
+            case 2: {
+              obj.refusal = Refusal.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.refusal
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * CustodyReceipt.codec().stream(reader, reader.uint32(), `${prefix}.custody`, {
+                limits: opts.limits?.custody
+              })
+
+              break
+            }
+            case 2: {
+              yield * Refusal.codec().stream(reader, reader.uint32(), `${prefix}.refusal`, {
+                limits: opts.limits?.refusal
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DepositAnswerCustodyMessageIdFieldEvent {
+    field: '$.custody.messageId'
+    value: Uint8Array
+  }
+
+  export interface DepositAnswerCustodyEnvelopeHashFieldEvent {
+    field: '$.custody.envelopeHash'
+    value: Uint8Array
+  }
+
+  export interface DepositAnswerCustodyExpiresAtFieldEvent {
+    field: '$.custody.expiresAt'
+    value: number
+  }
+
+  export interface DepositAnswerCustodyStoredAtFieldEvent {
+    field: '$.custody.storedAt'
+    value: number
+  }
+
+  export interface DepositAnswerCustodySignatureFieldEvent {
+    field: '$.custody.signature'
+    value: Uint8Array
+  }
+
+  export interface DepositAnswerRefusalCodeFieldEvent {
+    field: '$.refusal.code'
+    value: Refusal.Code
+  }
+
+  export interface DepositAnswerRefusalReasonFieldEvent {
+    field: '$.refusal.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<DepositAnswer>): Uint8Array {
+    return encodeMessage(obj, DepositAnswer.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DepositAnswer>): DepositAnswer {
+    return decodeMessage(buf, DepositAnswer.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DepositAnswer>): Generator<DepositAnswerCustodyMessageIdFieldEvent | DepositAnswerCustodyEnvelopeHashFieldEvent | DepositAnswerCustodyExpiresAtFieldEvent | DepositAnswerCustodyStoredAtFieldEvent | DepositAnswerCustodySignatureFieldEvent | DepositAnswerRefusalCodeFieldEvent | DepositAnswerRefusalReasonFieldEvent> {
+    return streamMessage(buf, DepositAnswer.codec(), opts)
   }
 }
