@@ -260,22 +260,31 @@ export class Mailboxes {
     return work
   }
 
+  /**
+   * Pipelined: the next page is fetched while this one is decrypted and stored, and each page's
+   * ack goes out while the next is processed (acks of one host run in order).
+   */
   private async fetchAll (host: string): Promise<Collected> {
     const done: Collected = { host, fetched: 0, stored: 0, acked: 0 }
     const connection = await this.connectTo(host)
-    let after = 0
-    while (true) {
-      const [r] = await this.init.libp2p.services.mailbox.request(connection, [{ fetch: { after, limit: FETCH_PAGE }, status: false }])
-      const page = expect(r, 'page')
+    const fetchPage = async (after: number): Promise<NonNullable<Response['page']>> => {
+      const [r] = await this.init.libp2p.services.mailbox.request(connection, [{ fetch: { after, limit: FETCH_PAGE } }])
+      return expect(r, 'page')
+    }
+    let acking: Promise<void> = Promise.resolve()
+    let next: Promise<NonNullable<Response['page']>> | undefined = fetchPage(0)
+    while (next != null) {
+      const page: NonNullable<Response['page']> = await next
+      next = page.more && page.items.length > 0 ? fetchPage(page.items[page.items.length - 1].cursor) : undefined
+      next?.catch(() => {}) // awaited on the next turn; a failure then ends the round
       done.fetched += page.items.length
       const taken = await Promise.all(page.items.map(async item => this.take(item.envelope, item.depositor)))
       const ids = taken.flatMap(t => t == null ? [] : [t.id])
       const receipts = taken.flatMap(t => t?.receipt == null ? [] : [t.receipt])
       done.stored += receipts.length
-      if (ids.length > 0) done.acked += await this.ackEverywhere(host, connection, { ids, receipts })
-      if (!page.more || page.items.length === 0) break
-      after = page.items[page.items.length - 1].cursor
+      if (ids.length > 0) acking = acking.then(async () => { done.acked += await this.ackEverywhere(host, connection, { ids, receipts }) })
     }
+    await acking
     if (done.fetched > 0) this.init.log('collected %d messages from mailbox %s', done.fetched, host)
     return done
   }
