@@ -40,6 +40,8 @@ export const DEFAULT_SENDER_QUOTA = { bytes: 64 * 1024 * 1024, messages: 20_000 
 export const PREKEYS_LOW = 10
 export const PREKEYS_UPLOAD = 20
 const FETCH_PAGE = 256
+/** capabilities_issued marker of a contact whose capability was revoked */
+const REVOKED = 'revoked'
 const CLAIM_TIMEOUT_MS = 5_000
 const DEPOSIT_BATCH = 128
 const DEPOSIT_STREAMS = 2
@@ -120,7 +122,7 @@ export class Mailboxes {
     if (new Set(hosts.map(h => h.peerId)).size !== hosts.length) throw new InvalidInputError('a mailbox host is named twice')
     if (hosts.length > 16) throw new InvalidInputError('at most 16 mailbox hosts')
     await this.init.store.useHosts(hosts.map(h => h.peerId))
-    await this.offerCapabilities()
+    await this.offerCapabilities(true)
     return hosts.map(h => h.name)
   }
 
@@ -140,10 +142,11 @@ export class Mailboxes {
 
   /**
    * Give every contact whose identity is known a capability for the current host set, unless it
-   * has a recent one for the same set. It travels as an encrypted control message: at once if the
+   * has a recent one for the same set, or was revoked (then only `use` gives it a new one:
+   * `afterUse`). It travels as an encrypted control message: at once if the
    * contact is connected, else at its next connection (or through its own mailboxes).
    */
-  async offerCapabilities (): Promise<number> {
+  async offerCapabilities (afterUse = false): Promise<number> {
     const used = await this.init.store.usedHosts()
     if (used.length === 0) return 0
     const key = used.join(' ')
@@ -153,6 +156,7 @@ export class Mailboxes {
     for (const c of await this.init.contacts.list()) {
       if (c.identity == null || c.pendingIdentity != null) continue
       const last = await this.init.store.issued(c.peerId)
+      if (last?.hosts === REVOKED && !afterUse) continue // revoked: a new one only with the next `use`
       if (last != null && last.hosts === key && now - last.at < CAPABILITY_RENEW_MS) continue
       const capability = await signCapability(this.init.identity.identityKey, {
         ownerDevice: this.me.toMultihash().bytes,
@@ -184,7 +188,7 @@ export class Mailboxes {
         this.init.log('could not tell mailbox %s of a revocation: %s', host, err.message)
       }
     }
-    await this.init.store.markIssued(c.peerId, 'revoked', now)
+    await this.init.store.markIssued(c.peerId, REVOKED, now)
     return told
   }
 

@@ -103,6 +103,7 @@ describe('mailbox host (issue 5)', function () {
     skipped += 1000
     assert.equal(await b.node.revokeMailbox('alice'), 1)
     assert.deepEqual(refusals(await deposit(a, m, good, [env()])), [U])
+    assert.equal(await b.node.mailboxes?.offerCapabilities(), 0, 'the periodic offer does not hand alice a new capability')
     skipped += 1000
     assert.deepEqual(refusals(await deposit(a, m, await capabilityFor(b, a, [m], now()), [env()])), ['custody'])
   })
