@@ -1,22 +1,13 @@
 /**
- * createFerry: one Ferry peer — libp2p with injected transports and stores, the `/ferry/dm`
- * service, inbox, outbox and reach — the same assembly in Node and in the browser.
+ * Ferry: one running peer (created by createFerry in create-ferry.ts) — sending, history, contacts,
+ * lookup, DHT records, mailboxes and status, on top of the inbox, outbox and reach.
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { autoNAT } from '@libp2p/autonat'
-import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { dcutr } from '@libp2p/dcutr'
-import { identify } from '@libp2p/identify'
-import { peerIdFromMultihash, peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
-import { livePing } from './live-ping.js'
-import { yamux } from '@libp2p/yamux'
-import { createLibp2p } from 'libp2p'
 import { ContactBook } from './contact-book.js'
-import { defaultCrypto } from './crypto.js'
 import { DEFAULT_TTL_MS, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from './constants.js'
-import { checkText, Envelope, equalBytes, toHex } from './envelope.js'
-import { InvalidEnvelopeError, InvalidInputError, UnknownContactError, UnreachableError } from './errors.js'
+import { checkText, Envelope, toHex } from './envelope.js'
+import { InvalidInputError, UnknownContactError, UnreachableError } from './errors.js'
 import { identityFromString, identityToString } from './identity.js'
 import { GroupCommit } from './group-commit.js'
 import { Inbox } from './inbox.js'
@@ -26,149 +17,25 @@ import { LanSightings } from './lan.js'
 import { DIAL_TIMEOUT_MS, Reach, transportOf } from './reach.js'
 import { decodeBundle, encodeBundle, verifyBundle } from './crypto/bundle.js'
 import { createBundle } from './crypto/prekeys.js'
-import { freshBundle, upkeepPrekeys } from './prekey-upkeep.js'
+import { upkeepPrekeys } from './prekey-upkeep.js'
 import { openPayload, sealEnvelope } from './sealing.js'
-import { bundles } from './services/bundle/index.js'
-import { directMessages } from './services/dm/index.js'
 import { NoSessionError, Sessions } from './sessions.js'
-import { DHT_K, DHT_PROTOCOL, lookupRecord, privateDht, routingTableSize } from './dht.js'
+import { DHT_K, DHT_PROTOCOL, lookupRecord, routingTableSize } from './dht.js'
 import { DEFAULT_GRACE_MS, MAILBOX_POLL_MS, Mailboxes } from './mailboxes.js'
-import { mailbox, openCapability } from './services/mailbox/index.js'
 import { setLongTimeout } from './timers.js'
 import type { Collected, MailboxStatus } from './mailboxes.js'
-import type { Mailbox, MailboxPolicy } from './services/mailbox/index.js'
 import type { HostedOwner } from './stores.js'
 import type { LongTimer } from './timers.js'
 import { parsePeerAddrs, RelayReservations } from './relays.js'
 import type { RecordLookup } from './dht.js'
 import { DeviceList, MailboxSet, recordKey, RECORD_REPUBLISH_MS, signRecord, validateRecord } from './records.js'
 import type { RecordKind, SignedRecord } from './records.js'
-import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
-import type { KadDHT } from '@libp2p/kad-dht'
-import type { TransportManager } from '@libp2p/interface-internal'
 import type { CryptoBackend } from './crypto.js'
 import type { Identity } from './identity.js'
-import type { Bundles } from './services/bundle/index.js'
-import type { DirectMessages } from './services/dm/index.js'
 import type { Contact, FerryStores, MessageRecord, OutgoingMessage } from './stores.js'
-import type { ReachSource, TransportName } from './reach.js'
-import type { AbortOptions, ComponentLogger, Libp2p, Logger, PeerDiscovery, PeerInfo } from '@libp2p/interface'
-import type { Datastore } from 'interface-datastore'
+import type { AbortOptions, Libp2p, Logger, PeerInfo } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { Libp2pOptions } from 'libp2p'
-
-export interface FerryOptions {
-  identity: Identity
-  stores: FerryStores
-  /** platform transports, e.g. [webRTCDirect(), tcp(), webSockets()] */
-  transports: NonNullable<Libp2pOptions['transports']>
-  /** multiaddrs to listen on */
-  listen?: string[]
-  /** persistent libp2p datastore (peer store, keychain, WebRTC-direct certificate) */
-  datastore?: Datastore
-  /** extra libp2p services (e.g. a keychain so the WebRTC-direct certificate persists) */
-  services?: Record<string, (components: any) => unknown>
-  /** display name put in invites */
-  name?: string
-  /**
-   * The private Kademlia DHT on /ferry/kad/1.0.0 (never the public one): 'server' on reachable
-   * daemons, 'client' on browsers and peers behind NAT, false to leave it out. Default 'server'.
-   */
-  dht?: 'server' | 'client' | false
-  /**
-   * LAN discovery (mDNS in Node: node/lan.ts). Contacts announced on the LAN are dialled at once
-   * and their announced addresses are tried first. Default: none.
-   */
-  lan?: (components: any) => PeerDiscovery
-  /**
-   * Act as a circuit relay v2 for peers that cannot be reached directly (reachable daemons), with
-   * RELAY_LIMITS. Every node can dial through relays and reserve a slot (listen on
-   * `<relay>/p2p-circuit`) whatever this says. Default false.
-   */
-  relayServer?: boolean
-  /**
-   * Publish this node's DHT records once it has joined (default true; they are republished every
-   * RECORD_REPUBLISH_MS either way). Simulations that form a whole network first turn it off and
-   * call publishRecords() when the network stands.
-   */
-  publishOnStart?: boolean
-  /** relays to hold a slot on (multiaddrs ending in /p2p/<relay>), for a node others cannot dial */
-  relays?: string[]
-  /** peers to join the DHT through (multiaddrs with /p2p/), besides contacts and the peer store */
-  bootstrap?: string[]
-  /** AutoNAT and DCUtR (hole punching); both act only on public addresses. Default false. */
-  nat?: boolean
-  /**
-   * libp2p's connection monitor (an RTT ping on every connection every 10 s by default, which
-   * also finds dead connections). Simulations of thousands of connections in one process turn it
-   * off; a daemon keeps the default.
-   */
-  connectionMonitor?: Libp2pOptions['connectionMonitor']
-  connectionGater?: Libp2pOptions['connectionGater']
-  /**
-   * On stop, close connections and wait this long before stopping libp2p (default 0: stop at
-   * once). Daemons use it for WebRTC: node-datachannel can abort the process when its listener
-   * closes while peer connections are still being torn down (seen ~50 % of shutdowns after a
-   * message exchange; never with a 500 ms pause).
-   */
-  stopSettleMs?: number
-  /**
-   * Mailboxes (needs `stores.mailbox`): what this node accepts as a host, how many mailboxes a
-   * sender deposits to (k, default 2), how long an unreachable recipient's message waits before it
-   * goes to mailboxes (default 5 s), and how often to fetch and collect receipts (default 60 s).
-   */
-  mailbox?: { policy?: Partial<MailboxPolicy>, replication?: number, graceMs?: number, pollMs?: number }
-  logger?: ComponentLogger
-  /** signatures and hashes (node/crypto.ts in Node); default: platform-independent */
-  crypto?: CryptoBackend
-  /** clock in ms; injectable for tests */
-  now?(): number
-  /** randomness; injectable for tests */
-  randomBytes?(n: number): Uint8Array
-}
-
-export interface ConnectionInfo {
-  peer: string
-  contact?: string
-  transport: TransportName
-  remoteAddr: string
-  direction: 'inbound' | 'outbound'
-}
-
-export interface FerryStatus {
-  peerId: string
-  identity: string
-  addresses: string[]
-  connections: ConnectionInfo[]
-  outbox: number
-  /** the private DHT: mode and how many peers its routing table holds (absent when off) */
-  dht?: { mode: 'server' | 'client', routingTable: number }
-  /** LAN discovery: on or off, and how many Ferry peers were announced recently */
-  lan: { enabled: boolean, peers: number }
-  /**
-   * Relays: `reservations` are the relays this node holds a slot on (peer ids), `addresses` the
-   * relayed addresses it can be reached at; `serving` counts peers holding a slot here.
-   */
-  relay: { server: boolean, serving: number, reservations: string[], addresses: string[] }
-}
-
-/** How `ferry lookup` reached a contact. */
-export interface LookupResult {
-  target: string
-  peer: string
-  contact?: string
-  source: ReachSource
-  hops: number
-  transport: TransportName
-  remoteAddr: string
-  addresses: string[]
-  ms: number
-}
-
-/** A message as the API shows it: the contact's name when known, else its peer id. */
-export interface MessageView extends MessageRecord {
-  contact: string
-}
+import type { FerryOptions, FerryServices, FerryStatus, LookupResult, MessageView } from './ferry-types.js'
 
 /** How long a first message waits for a one-time prekey from the recipient's mailboxes. */
 const CLAIM_WAIT_MS = 3_000
@@ -177,39 +44,6 @@ const STOP_WAIT_MS = 10_000
 
 /** How often a running node checks its prekeys (rotation is weekly). */
 export const PREKEY_UPKEEP_MS = 6 * 60 * 60 * 1000
-
-/** The Ferry services on the libp2p node. */
-export interface FerryServices extends Record<string, unknown> {
-  dm: DirectMessages
-  bundles: Bundles
-  mailbox: Mailbox
-  dht?: KadDHT
-  lan?: PeerDiscovery
-  relay?: CircuitRelayService
-  /** libp2p's transport manager, to listen on relay addresses after start */
-  listener: { transportManager: TransportManager }
-}
-
-/**
- * What a relaying daemon gives others (DESIGN.md "Defaults"): enough for a small team's messages,
- * not a public relay. A relayed connection is reset after 10 minutes or 4 MiB and is simply
- * re-opened; reservations last an hour and are refreshed by the client.
- */
-export const RELAY_LIMITS = {
-  maxReservations: 32,
-  reservationTtl: 60 * 60 * 1000,
-  defaultDurationLimit: 10 * 60 * 1000,
-  defaultDataLimit: BigInt(4 * 1024 * 1024)
-}
-
-/** Connection limits, chosen deliberately (js-libp2p doc/LIMITS.md): a messenger has tens of contacts, not thousands. */
-export const CONNECTION_LIMITS = {
-  maxConnections: 200,
-  maxIncomingPendingConnections: 16,
-  maxParallelDials: 32,
-  dialTimeout: 10_000,
-  inboundUpgradeTimeout: 10_000
-}
 
 export class Ferry {
   readonly libp2p: Libp2p<FerryServices>
@@ -721,62 +555,6 @@ export class Ferry {
     await this.contactBook.sendable(contact.name) // throws if that identity differs from the known one
     return bytes
   }
-}
-
-/**
- * Assemble a Ferry peer. Nothing starts until `ferry.start()`.
- *
- * @example
- * const ferry = await createFerry({ identity, stores, transports: [tcp()], listen: ['/ip4/127.0.0.1/tcp/0'] })
- * await ferry.start()
- */
-export async function createFerry (opts: FerryOptions): Promise<Ferry> {
-  const now = opts.now ?? Date.now
-  const crypto = opts.crypto ?? defaultCrypto
-  const { messages, contacts, prekeys } = opts.stores
-  const sessions = new Sessions({ crypto, me: opts.identity, prekeys, load: async peer => messages.session(peer) })
-  const contactBook = new ContactBook(contacts, { identity: opts.identity.identityKey.publicKey.raw, peerId: peerIdFromPrivateKey(opts.identity.deviceKey).toString() }, crypto, now)
-  const me = opts.identity.identityKey.publicKey.raw
-  const inbox = new Inbox({
-    messages,
-    sessions,
-    now,
-    onIdentity: async (peer, identity) => contactBook.identitySeen(peer, identity),
-    onStored: m => { if (m.disappearing === true) ferry?.armExpiry(m.expiresAt) },
-    // a capability must be the sender's own, for its own device, and name this node as sender
-    checkCapability: async (bytes, from, sender) => {
-      const c = await openCapability(bytes, crypto).catch((err: any) => { throw new InvalidEnvelopeError(err.message) })
-      if (!equalBytes(c.owner, sender) || !equalBytes(c.ownerDevice, from.toMultihash().bytes) || !equalBytes(c.sender, me)) throw new InvalidEnvelopeError('the capability is not from this sender for this node')
-    }
-  })
-  const libp2p = await createLibp2p({
-    start: false,
-    privateKey: opts.identity.deviceKey,
-    datastore: opts.datastore,
-    logger: opts.logger,
-    addresses: { listen: opts.listen ?? [] },
-    transports: [...opts.transports, circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256 })],
-    connectionGater: opts.connectionGater,
-    connectionMonitor: opts.connectionMonitor,
-    connectionManager: CONNECTION_LIMITS,
-    services: {
-      ...(opts.services ?? {}),
-      identify: identify(),
-      ping: livePing(),
-      dm: directMessages({ receiver: inbox, now, crypto }),
-      ...(opts.dht === false ? {} : { dht: privateDht(opts.dht ?? 'server', now, crypto) }),
-      listener: (components: { transportManager: TransportManager }) => ({ transportManager: components.transportManager }),
-      ...(opts.lan == null ? {} : { lan: opts.lan }),
-      ...(opts.relayServer === true ? { relay: circuitRelayServer({ reservations: RELAY_LIMITS }) } : {}),
-      ...(opts.nat === true ? { autoNAT: autoNAT(), dcutr: dcutr() } : {}),
-      mailbox: mailbox({ store: opts.stores.mailbox, policy: opts.mailbox?.policy, now, crypto }),
-      bundles: bundles({ provide: async () => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now())) })
-    }
-  }) as unknown as Libp2p<FerryServices>
-  const ferry: Ferry = new Ferry(libp2p, opts, { sessions, contactBook, crypto, inbox })
-  return ferry
 }
 
 /** @throws InvalidInputError unless MIN_TTL_MS <= ttl <= MAX_TTL_MS */

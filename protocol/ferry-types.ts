@@ -1,0 +1,163 @@
+/**
+ * The shapes around a Ferry peer: its options, its libp2p services, what status and lookup report,
+ * and the relay and connection limits it runs with.
+ */
+import type { Mailbox, MailboxPolicy } from './services/mailbox/index.js'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { TransportManager } from '@libp2p/interface-internal'
+import type { CryptoBackend } from './crypto.js'
+import type { Identity } from './identity.js'
+import type { Bundles } from './services/bundle/index.js'
+import type { DirectMessages } from './services/dm/index.js'
+import type { FerryStores, MessageRecord } from './stores.js'
+import type { ReachSource, TransportName } from './reach.js'
+import type { ComponentLogger, PeerDiscovery } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
+import type { Libp2pOptions } from 'libp2p'
+
+export interface FerryOptions {
+  identity: Identity
+  stores: FerryStores
+  /** platform transports, e.g. [webRTCDirect(), tcp(), webSockets()] */
+  transports: NonNullable<Libp2pOptions['transports']>
+  /** multiaddrs to listen on */
+  listen?: string[]
+  /** persistent libp2p datastore (peer store, keychain, WebRTC-direct certificate) */
+  datastore?: Datastore
+  /** extra libp2p services (e.g. a keychain so the WebRTC-direct certificate persists) */
+  services?: Record<string, (components: any) => unknown>
+  /** display name put in invites */
+  name?: string
+  /**
+   * The private Kademlia DHT on /ferry/kad/1.0.0 (never the public one): 'server' on reachable
+   * daemons, 'client' on browsers and peers behind NAT, false to leave it out. Default 'server'.
+   */
+  dht?: 'server' | 'client' | false
+  /**
+   * LAN discovery (mDNS in Node: node/lan.ts). Contacts announced on the LAN are dialled at once
+   * and their announced addresses are tried first. Default: none.
+   */
+  lan?: (components: any) => PeerDiscovery
+  /**
+   * Act as a circuit relay v2 for peers that cannot be reached directly (reachable daemons), with
+   * RELAY_LIMITS. Every node can dial through relays and reserve a slot (listen on
+   * `<relay>/p2p-circuit`) whatever this says. Default false.
+   */
+  relayServer?: boolean
+  /**
+   * Publish this node's DHT records once it has joined (default true; they are republished every
+   * RECORD_REPUBLISH_MS either way). Simulations that form a whole network first turn it off and
+   * call publishRecords() when the network stands.
+   */
+  publishOnStart?: boolean
+  /** relays to hold a slot on (multiaddrs ending in /p2p/<relay>), for a node others cannot dial */
+  relays?: string[]
+  /** peers to join the DHT through (multiaddrs with /p2p/), besides contacts and the peer store */
+  bootstrap?: string[]
+  /** AutoNAT and DCUtR (hole punching); both act only on public addresses. Default false. */
+  nat?: boolean
+  /**
+   * libp2p's connection monitor (an RTT ping on every connection every 10 s by default, which
+   * also finds dead connections). Simulations of thousands of connections in one process turn it
+   * off; a daemon keeps the default.
+   */
+  connectionMonitor?: Libp2pOptions['connectionMonitor']
+  connectionGater?: Libp2pOptions['connectionGater']
+  /**
+   * On stop, close connections and wait this long before stopping libp2p (default 0: stop at
+   * once). Daemons use it for WebRTC: node-datachannel can abort the process when its listener
+   * closes while peer connections are still being torn down (seen ~50 % of shutdowns after a
+   * message exchange; never with a 500 ms pause).
+   */
+  stopSettleMs?: number
+  /**
+   * Mailboxes (needs `stores.mailbox`): what this node accepts as a host, how many mailboxes a
+   * sender deposits to (k, default 2), how long an unreachable recipient's message waits before it
+   * goes to mailboxes (default 5 s), and how often to fetch and collect receipts (default 60 s).
+   */
+  mailbox?: { policy?: Partial<MailboxPolicy>, replication?: number, graceMs?: number, pollMs?: number }
+  logger?: ComponentLogger
+  /** signatures and hashes (node/crypto.ts in Node); default: platform-independent */
+  crypto?: CryptoBackend
+  /** clock in ms; injectable for tests */
+  now?(): number
+  /** randomness; injectable for tests */
+  randomBytes?(n: number): Uint8Array
+}
+
+export interface ConnectionInfo {
+  peer: string
+  contact?: string
+  transport: TransportName
+  remoteAddr: string
+  direction: 'inbound' | 'outbound'
+}
+
+export interface FerryStatus {
+  peerId: string
+  identity: string
+  addresses: string[]
+  connections: ConnectionInfo[]
+  outbox: number
+  /** the private DHT: mode and how many peers its routing table holds (absent when off) */
+  dht?: { mode: 'server' | 'client', routingTable: number }
+  /** LAN discovery: on or off, and how many Ferry peers were announced recently */
+  lan: { enabled: boolean, peers: number }
+  /**
+   * Relays: `reservations` are the relays this node holds a slot on (peer ids), `addresses` the
+   * relayed addresses it can be reached at; `serving` counts peers holding a slot here.
+   */
+  relay: { server: boolean, serving: number, reservations: string[], addresses: string[] }
+}
+
+/** How `ferry lookup` reached a contact. */
+export interface LookupResult {
+  target: string
+  peer: string
+  contact?: string
+  source: ReachSource
+  hops: number
+  transport: TransportName
+  remoteAddr: string
+  addresses: string[]
+  ms: number
+}
+
+/** A message as the API shows it: the contact's name when known, else its peer id. */
+export interface MessageView extends MessageRecord {
+  contact: string
+}
+
+/** The Ferry services on the libp2p node. */
+export interface FerryServices extends Record<string, unknown> {
+  dm: DirectMessages
+  bundles: Bundles
+  mailbox: Mailbox
+  dht?: KadDHT
+  lan?: PeerDiscovery
+  relay?: CircuitRelayService
+  /** libp2p's transport manager, to listen on relay addresses after start */
+  listener: { transportManager: TransportManager }
+}
+
+/**
+ * What a relaying daemon gives others (DESIGN.md "Defaults"): enough for a small team's messages,
+ * not a public relay. A relayed connection is reset after 10 minutes or 4 MiB and is simply
+ * re-opened; reservations last an hour and are refreshed by the client.
+ */
+export const RELAY_LIMITS = {
+  maxReservations: 32,
+  reservationTtl: 60 * 60 * 1000,
+  defaultDurationLimit: 10 * 60 * 1000,
+  defaultDataLimit: BigInt(4 * 1024 * 1024)
+}
+
+/** Connection limits, chosen deliberately (js-libp2p doc/LIMITS.md): a messenger has tens of contacts, not thousands. */
+export const CONNECTION_LIMITS = {
+  maxConnections: 200,
+  maxIncomingPendingConnections: 16,
+  maxParallelDials: 32,
+  dialTimeout: 10_000,
+  inboundUpgradeTimeout: 10_000
+}
