@@ -15,6 +15,12 @@ export const ENVELOPE_VERSION = 1
 /** Message ids are 128-bit random values. */
 export const MESSAGE_ID_BYTES = 16
 
+/**
+ * Most message ids one read receipt carries (each ~34 bytes encoded: a page fits the largest
+ * payload bucket with a PQXDH initial message); more go in several receipts.
+ */
+export const MAX_READ_IDS = 1_000
+
 /** Time-to-live of a message unless the user asks otherwise: 7 days. */
 export const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000
 

@@ -77,6 +77,12 @@ export interface FerryOptions {
    * goes to mailboxes (default 5 s), and how often to fetch and collect receipts (default 60 s).
    */
   mailbox?: { policy?: Partial<MailboxPolicy>, replication?: number, graceMs?: number, pollMs?: number }
+  /**
+   * Tell contacts when this user has read their messages (`Ferry.markRead`): an encrypted control
+   * message through the session, never shown in history. Default true; false keeps reading private
+   * (incoming read receipts are still applied).
+   */
+  readReceipts?: boolean
   logger?: ComponentLogger
   /** signatures and hashes (node/crypto.ts in Node); default: platform-independent */
   crypto?: CryptoBackend

@@ -18,6 +18,7 @@ import { DIAL_TIMEOUT_MS, Reach, transportOf } from './reach.js'
 import { decodeBundle, encodeBundle, verifyBundle } from './crypto/bundle.js'
 import { createBundle } from './crypto/prekeys.js'
 import { upkeepPrekeys } from './prekey-upkeep.js'
+import { readReceiptPages } from './read-receipts.js'
 import { openPayload, sealEnvelope } from './sealing.js'
 import { NoSessionError, Sessions } from './sessions.js'
 import { DHT_K, DHT_PROTOCOL, lookupRecord, routingTableSize } from './dht.js'
@@ -75,6 +76,7 @@ export class Ferry {
   private readonly tasks = new Set<Promise<unknown>>()
   private stopping = false
   private readonly stopSettleMs: number
+  private readonly readReceipts: boolean
 
   constructor (libp2p: Libp2p<FerryServices>, opts: FerryOptions, parts: { sessions: Sessions, contactBook: ContactBook, crypto: CryptoBackend, inbox: Inbox }) {
     this.libp2p = libp2p
@@ -112,6 +114,7 @@ export class Ferry {
     this.outgoing = new GroupCommit(async batch => this.stores.messages.addOutgoing(batch))
     this.pollMs = opts.mailbox?.pollMs ?? MAILBOX_POLL_MS
     this.stopSettleMs = opts.stopSettleMs ?? 0
+    this.readReceipts = opts.readReceipts !== false
     const mailboxStore = this.stores.mailbox
     if (mailboxStore != null) {
       this.mailboxes = new Mailboxes({
@@ -257,8 +260,9 @@ export class Ferry {
     await Promise.allSettled(known.map(async p => this.libp2p.dial(p.id, { signal })))
   }
 
-  /** After sleep or a network change: re-dial every contact and flush the outbox. */
+  /** After sleep or a network change: take back lost relay slots, re-dial every contact and flush the outbox. */
   async resume (): Promise<void> {
+    await this.relays.check()
     await this.dialContacts()
     await this.outbox.flushAll()
   }
@@ -313,24 +317,48 @@ export class Ferry {
     return { ...record, contact: contact.name }
   }
 
+  /**
+   * The user has seen every message from contact `name`: they become 'read', and unless
+   * `readReceipts` is off one read receipt (an encrypted control message, delivered like any
+   * message) tells the contact which. Nothing unread: nothing is sent.
+   *
+   * @returns the ids that became read, in store order
+   * @throws UnknownContactError | the store's error when the receipt cannot be queued (the messages stay read)
+   */
+  async markRead (name: string): Promise<string[]> {
+    const contact = await this.stores.contacts.get(name)
+    if (contact == null) throw new UnknownContactError(`no contact named "${name}"`)
+    const ids = await this.stores.messages.markRead(contact.peerId)
+    if (!this.readReceipts) return ids
+    const ttlMs = contact.expiresMs ?? DEFAULT_TTL_MS
+    for (const read of readReceiptPages(ids)) await this.queue(contact, { text: '', read, ttlMs, disappearing: contact.expiresMs != null })
+    return ids
+  }
+
+  /** Unread messages per contact name (a peer id when it is no contact); contacts with none are absent. */
+  async unread (): Promise<Record<string, number>> {
+    const names = new Map((await this.stores.contacts.list()).map(c => [c.peerId, c.name]))
+    return Object.fromEntries(Object.entries(await this.stores.messages.unread()).map(([peer, n]) => [names.get(peer) ?? peer, n]))
+  }
+
   /** Set a contact's disappearing-message timer (undefined: off). */
   async setContactExpiry (name: string, expiresMs: number | undefined): Promise<Contact> {
     if (expiresMs != null) checkTtl(expiresMs)
     return this.contactBook.setExpiry(name, expiresMs)
   }
 
-  /** Seal a message (text, or a control message with a capability) and queue it. */
-  private async queue (contact: Contact, m: { text: string, ttlMs: number, capability?: Uint8Array, disappearing?: boolean }): Promise<MessageRecord> {
+  /** Seal a message (text, or a control message: a capability or a read receipt) and queue it. */
+  private async queue (contact: Contact, m: { text: string, ttlMs: number, capability?: Uint8Array, read?: string[], disappearing?: boolean }): Promise<MessageRecord> {
     checkTtl(m.ttlMs)
     const created = this.now()
     const id = this.randomBytes(MESSAGE_ID_BYTES)
     const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + m.ttlMs }
-    const content = { sender: this.identity.identityKey.publicKey.raw, senderDevice: this.libp2p.peerId.toMultihash().bytes, deviceSignature: this.identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, disappearing: m.disappearing === true ? true : undefined }
+    const content = { sender: this.identity.identityKey.publicKey.raw, senderDevice: this.libp2p.peerId.toMultihash().bytes, deviceSignature: this.identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, disappearing: m.disappearing === true ? true : undefined }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await this.sessions.serialize(contact.peerId, async () => {
       const bundle = await this.sessions.has(contact.peerId) ? undefined : await this.firstBundle(contact)
       const { envelope, record } = await sealEnvelope(this.sessions, contact.peerId, fields, content, bundle)
-      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.capability == null ? 'text' : 'control', disappearing: m.disappearing }) }
+      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.capability == null && m.read == null ? 'text' : 'control', disappearing: m.disappearing }) }
     })
     let record: MessageRecord
     try {

@@ -2,12 +2,14 @@
  * Inbox: where envelopes received over `/ferry/dm` are decrypted and durably stored. Arrivals are
  * committed in small batches (GroupCommit, DESIGN.md invariant 3): every `accept` resolves only
  * after the transaction holding its message — and the session state that decrypted it — has
- * committed. A message seen before is recognised by id before any decryption.
+ * committed. A message seen before is recognised by id before any decryption. A read receipt
+ * (read-receipts.ts) marks the named outgoing messages to its sender read before it is stored.
  */
 import { equalBytes, toHex } from './envelope.js'
 import { InvalidEnvelopeError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
 import { verifyDevice } from './identity.js'
+import { readIds } from './read-receipts.js'
 import { decodeContent, envelopeAd, openPayload } from './sealing.js'
 import type { Sessions } from './sessions.js'
 import type { EnvelopeReceiver } from './services/dm/index.js'
@@ -125,6 +127,11 @@ export class Inbox implements EnvelopeReceiver {
         if (this.init.checkCapability == null) throw new InvalidEnvelopeError('this node takes no mailbox capabilities')
         await this.init.checkCapability(capability, from, decrypted.senderIdentity)
       }
+      const read = readIds(content)
+      // A read receipt is applied durably before the envelope is acknowledged (invariant 3), and
+      // before the state that decrypted it is adopted: applying it twice changes nothing, so a
+      // resend after a failed commit decrypts and applies it again.
+      if (read.length > 0) await this.init.messages.markReadByPeer(peer, read, this.init.now())
       try {
         await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
       } catch (err: any) {
@@ -132,6 +139,7 @@ export class Inbox implements EnvelopeReceiver {
       }
       const message: Pending = { id, peer, text: content.text, createdAt: env.created, expiresAt: env.expiresAt, receivedAt: this.init.now(), session: decrypted.record, generation: this.generation(peer) }
       if (capability != null) message.capability = capability
+      if (capability != null || read.length > 0) message.kind = 'control'
       if (content.disappearing === true) message.disappearing = true
       return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh }
     })

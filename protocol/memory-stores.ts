@@ -39,6 +39,8 @@ export class MemoryContactStore implements ContactStore {
 interface Row extends MessageRecord { envelope?: Uint8Array, receipt?: Uint8Array, kind?: 'text' | 'control' }
 
 const undelivered = (r: Row): boolean => r.direction === 'out' && (r.status === 'queued' || r.status === 'stored')
+/** a received text message the user has not seen yet */
+const unread = (r: Row): boolean => r.direction === 'in' && r.kind !== 'control' && r.status === 'delivered'
 
 export class MemoryMessageStore implements MessageStore {
   private readonly rows = new Map<string, Row>()
@@ -68,7 +70,7 @@ export class MemoryMessageStore implements MessageStore {
       }
       if (m.session != null) this.sessions.set(m.peer, m.session.slice())
       if (m.capability != null) this.capabilities.set(m.peer, m.capability.slice())
-      const row: Row = { id: m.id, peer: m.peer, direction: 'in', text: m.text, status: 'delivered', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: m.receivedAt, seq: ++this.seq, rev: ++this.rev, kind: m.capability == null ? 'text' : 'control' }
+      const row: Row = { id: m.id, peer: m.peer, direction: 'in', text: m.text, status: 'delivered', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: m.receivedAt, seq: ++this.seq, rev: ++this.rev, kind: m.kind ?? (m.capability == null ? 'text' : 'control') }
       if (m.disappearing === true) row.disappearing = true
       this.rows.set(`in:${m.id}`, row)
       return { storedAt: m.receivedAt, duplicate: false }
@@ -81,6 +83,31 @@ export class MemoryMessageStore implements MessageStore {
       if (row == null || !undelivered(row)) continue
       Object.assign(row, { status: 'delivered', deliveredAt, receipt: receipt.slice(), envelope: undefined, mailboxes: undefined, rev: ++this.rev })
     }
+  }
+
+  async markRead (peer: string, ids?: string[]): Promise<string[]> {
+    const only = ids == null ? undefined : new Set(ids)
+    return [...this.rows.values()]
+      .filter(r => unread(r) && r.peer === peer && (only == null || only.has(r.id)))
+      .sort((a, b) => a.seq - b.seq)
+      .map(r => {
+        Object.assign(r, { status: 'read', rev: ++this.rev })
+        return r.id
+      })
+  }
+
+  async markReadByPeer (peer: string, ids: string[], at: number): Promise<void> {
+    for (const id of ids) {
+      const row = this.rows.get(`out:${id}`)
+      if (row == null || row.peer !== peer || row.kind === 'control' || !(undelivered(row) || row.status === 'delivered')) continue
+      Object.assign(row, { status: 'read', deliveredAt: row.deliveredAt ?? at, envelope: undefined, mailboxes: undefined, rev: ++this.rev })
+    }
+  }
+
+  async unread (): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {}
+    for (const r of this.rows.values()) if (unread(r)) counts[r.peer] = (counts[r.peer] ?? 0) + 1
+    return counts
   }
 
   async markStored (items: Array<{ id: string, custody: Custody[] }>): Promise<void> {

@@ -8,7 +8,7 @@
  * every outer field, so a hop that changes an id, a time or a recipient makes the message
  * undecryptable.
  */
-import { ENVELOPE_VERSION } from './constants.js'
+import { ENVELOPE_VERSION, MAX_READ_IDS } from './constants.js'
 import { InvalidEnvelopeError } from './errors.js'
 import { Content, Envelope, Sealed } from './pb/ferry.js'
 import { MAX_TEXT_BYTES, PAYLOAD_BUCKETS } from './constants.js'
@@ -42,13 +42,16 @@ export function envelopeAd (f: EnvelopeFields): Uint8Array {
   return out
 }
 
+/** The content to seal: `read` (a read receipt's ids) may be left out. */
+export type ContentFields = Omit<Content, 'read'> & Partial<Pick<Content, 'read'>>
+
 /**
  * Encrypt `content` for `peer` and wrap it in an encoded envelope. Call inside
  * `sessions.serialize(peer, ...)`.
  *
  * @returns the envelope bytes and the session record to persist with the message
  */
-export async function sealEnvelope (sessions: Sessions, peer: string, fields: EnvelopeFields, content: Content, bundle?: Uint8Array): Promise<{ envelope: Uint8Array, record: Uint8Array }> {
+export async function sealEnvelope (sessions: Sessions, peer: string, fields: EnvelopeFields, content: ContentFields, bundle?: Uint8Array): Promise<{ envelope: Uint8Array, record: Uint8Array }> {
   const { sealed, record } = await sessions.encrypt(peer, Content.encode(content), envelopeAd(fields), bundle)
   const envelope = Envelope.encode({ version: ENVELOPE_VERSION, ...fields, payload: pad(Sealed.encode(sealed)) })
   return { envelope, record }
@@ -72,12 +75,13 @@ export function openPayload (env: Envelope): Sealed {
 /**
  * Decode decrypted content.
  *
- * @throws InvalidEnvelopeError when it does not decode or the text is over the limit
+ * @throws InvalidEnvelopeError when it does not decode, the text is over the limit or a read
+ * receipt lists more than MAX_READ_IDS ids
  */
 export function decodeContent (plaintext: Uint8Array): Content {
   let content: Content
   try {
-    content = Content.decode(plaintext)
+    content = Content.decode(plaintext, { limits: { read: MAX_READ_IDS } })
   } catch (err: any) {
     throw new InvalidEnvelopeError(`content does not decode: ${err.message}`)
   }

@@ -77,7 +77,7 @@ export interface Custody {
 
 /** An outgoing message with the exact envelope bytes to (re)send while it is queued. */
 export interface OutgoingMessage extends Omit<MessageRecord, 'seq' | 'rev' | 'direction' | 'mailboxes'> {
-  /** 'control': carries a mailbox capability, not shown in history */
+  /** 'control': carries a mailbox capability or a read receipt, not shown in history */
   kind?: 'text' | 'control'
   envelope: Uint8Array
   /** the peer's session record after encrypting this message, written in the same transaction */
@@ -99,6 +99,11 @@ export interface IncomingMessage {
   expiresAt: number
   receivedAt: number
   disappearing?: boolean
+  /**
+   * 'control' (a capability or a read receipt): hidden from history and never unread. Default:
+   * 'control' when `capability` is set, else 'text'.
+   */
+  kind?: 'text' | 'control'
   /** a control message: the sender's signed Capability to deposit mail for it, kept in the same transaction */
   capability?: Uint8Array
   /** the peer's session record after decrypting this message, written in the same transaction */
@@ -134,6 +139,20 @@ export interface MessageStore {
   storeIncoming(batch: IncomingMessage[]): Promise<Array<StoreResult | Error>>
   /** record receipts of outgoing messages in one transaction; their queued envelopes are dropped */
   markDelivered(receipts: Delivered[]): Promise<void>
+  /**
+   * The user has seen received messages from `peer`: their status becomes 'read' (only 'delivered'
+   * ones change). Without `ids`, every unread message from the peer. Returns the ids that changed,
+   * in store order, so read receipts go out for exactly those.
+   */
+  markRead(peer: string, ids?: string[]): Promise<string[]>
+  /**
+   * `peer` read these outgoing messages (its read receipt): status 'read', deliveredAt set if it
+   * was not (a message read was delivered), envelope and custody dropped. Only messages to that
+   * peer that are queued, stored or delivered change; expired/failed/read ones do not.
+   */
+  markReadByPeer(peer: string, ids: string[], at: number): Promise<void>
+  /** received text messages not yet read ('delivered'), counted per peer; peers with none are absent */
+  unread(): Promise<Record<string, number>>
   /** set a final status on an outgoing message (expired, failed) */
   markStatus(id: string, status: MessageStatus, error?: string): Promise<void>
   /** record mailbox custody of queued or stored messages in one transaction; they become 'stored' */

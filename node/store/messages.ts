@@ -22,6 +22,8 @@ interface Row {
 
 const COLUMNS = 'seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error, disappearing'
 const UNDELIVERED = '(\'queued\', \'stored\')'
+/** a received text message the user has not seen yet (the messages_unread index) */
+const UNREAD = 'direction = \'in\' AND kind = \'text\' AND status = \'delivered\''
 
 function toRecord (r: Row, text: string): MessageRecord {
   const m: MessageRecord = {
@@ -60,6 +62,10 @@ export class SqliteMessageStore implements MessageStore {
       findOut: db.prepare('SELECT 1 FROM messages WHERE direction = \'out\' AND id = ?'),
       delivered: db.prepare(`UPDATE messages SET status = 'delivered', delivered_at = ?, receipt = ?, envelope = NULL, rev = ? WHERE direction = 'out' AND id = ? AND status IN ${UNDELIVERED}`),
       status: db.prepare('UPDATE messages SET status = ?, error = ?, envelope = CASE WHEN ? = \'queued\' THEN envelope ELSE NULL END, rev = ? WHERE direction = \'out\' AND id = ?'),
+      readAll: db.prepare(`UPDATE messages SET status = 'read', rev = ? WHERE ${UNREAD} AND peer = ? RETURNING id, seq`),
+      readOne: db.prepare(`UPDATE messages SET status = 'read', rev = ? WHERE ${UNREAD} AND peer = ? AND id = ? RETURNING id, seq`),
+      readByPeer: db.prepare('UPDATE messages SET status = \'read\', delivered_at = COALESCE(delivered_at, ?), envelope = NULL, rev = ? WHERE direction = \'out\' AND kind = \'text\' AND id = ? AND peer = ? AND status IN (\'queued\', \'stored\', \'delivered\')'),
+      unread: db.prepare(`SELECT peer, COUNT(*) AS n FROM messages WHERE ${UNREAD} GROUP BY peer`),
       stored: db.prepare(`UPDATE messages SET status = 'stored', rev = ? WHERE direction = 'out' AND id = ? AND status IN ${UNDELIVERED}`),
       custody: db.prepare('INSERT OR REPLACE INTO custody (id, host, stored_at, receipt) VALUES (?, ?, ?, ?)'),
       custodyOf: db.prepare('SELECT host, stored_at, receipt FROM custody WHERE id = ? ORDER BY stored_at'),
@@ -92,7 +98,7 @@ export class SqliteMessageStore implements MessageStore {
         if (old.peer !== m.peer) return new InvalidEnvelopeError('message id already used by another sender')
         return { storedAt: Number(old.delivered_at), duplicate: true }
       }
-      this.stmt.insert.get(++this.rev, m.id, 'in', m.peer, this.sealText(m.text, 'in', m.id), 'delivered', m.createdAt, m.expiresAt, m.receivedAt, null, m.capability == null ? 'text' : 'control', m.disappearing === true ? 1 : 0)
+      this.stmt.insert.get(++this.rev, m.id, 'in', m.peer, this.sealText(m.text, 'in', m.id), 'delivered', m.createdAt, m.expiresAt, m.receivedAt, null, m.kind ?? (m.capability == null ? 'text' : 'control'), m.disappearing === true ? 1 : 0)
       if (m.session != null) this.putSession(m.peer, m.session)
       if (m.capability != null) this.stmt.putCapability.run(m.peer, m.capability, m.receivedAt)
       return { storedAt: m.receivedAt, duplicate: false }
@@ -105,6 +111,29 @@ export class SqliteMessageStore implements MessageStore {
         if (Number(this.stmt.delivered.run(r.deliveredAt, r.receipt, ++this.rev, r.id).changes) > 0) this.stmt.dropCustody.run(r.id)
       }
     })
+  }
+
+  async markRead (peer: string, ids?: string[]): Promise<string[]> {
+    const rows = transaction(this.db, () => {
+      const rev = ++this.rev
+      if (ids == null) return this.stmt.readAll.all(rev, peer) as Array<{ id: string, seq: number }>
+      return [...new Set(ids)].flatMap(id => this.stmt.readOne.all(rev, peer, id) as Array<{ id: string, seq: number }>)
+    })
+    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(r => r.id)
+  }
+
+  async markReadByPeer (peer: string, ids: string[], at: number): Promise<void> {
+    transaction(this.db, () => {
+      for (const id of new Set(ids)) {
+        if (Number(this.stmt.readByPeer.run(at, ++this.rev, id, peer).changes) > 0) this.stmt.dropCustody.run(id)
+      }
+    })
+  }
+
+  async unread (): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {}
+    for (const r of this.stmt.unread.all() as Array<{ peer: string, n: number }>) counts[r.peer] = Number(r.n)
+    return counts
   }
 
   async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {

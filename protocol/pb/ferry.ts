@@ -373,6 +373,7 @@ export interface Content {
   sentAt: number
   capability?: Uint8Array
   disappearing?: boolean
+  read: string[]
 }
 
 export namespace Content {
@@ -420,6 +421,13 @@ export namespace Content {
           w.bool(obj.disappearing)
         }
 
+        if (obj.read != null && obj.read.length > 0) {
+          for (const value of obj.read) {
+            w.uint32(66)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -429,7 +437,8 @@ export namespace Content {
           senderDevice: uint8ArrayAlloc(0),
           deviceSignature: uint8ArrayAlloc(0),
           text: '',
-          sentAt: 0
+          sentAt: 0,
+          read: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -466,6 +475,14 @@ export namespace Content {
               obj.disappearing = reader.bool()
               break
             }
+            case 8: {
+              if (opts.limits?.read != null && obj.read.length === opts.limits.read) {
+                throw new MaxLengthError('Decode error - repeated field "read" had too many elements')
+              }
+
+              obj.read.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -475,6 +492,10 @@ export namespace Content {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          read: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -530,6 +551,21 @@ export namespace Content {
               }
               break
             }
+            case 8: {
+              if (opts.limits?.read != null && obj.read === opts.limits.read) {
+                throw new MaxLengthError('Streaming decode error - repeated field "read" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.read[]`,
+                index: obj.read,
+                value: reader.string()
+              }
+
+              obj.read++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -577,6 +613,12 @@ export namespace Content {
     value: boolean
   }
 
+  export interface ContentReadFieldEvent {
+    field: '$.read[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -585,7 +627,7 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
 }

@@ -14,7 +14,7 @@ const DEVICE = Uint8Array.from([0x00, 0x24, 0x08, 0x01, 0x12, 0x20, ...new Uint8
 const NOW = 1_700_000_000_000
 
 function content (text: string): Content {
-  return { sender: new Uint8Array(32).fill(1), senderDevice: DEVICE, deviceSignature: new Uint8Array(64).fill(2), text, sentAt: NOW }
+  return { sender: new Uint8Array(32).fill(1), senderDevice: DEVICE, deviceSignature: new Uint8Array(64).fill(2), text, sentAt: NOW, read: [] }
 }
 
 function envelope (fields: Partial<Envelope> = {}): Envelope {

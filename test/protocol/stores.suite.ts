@@ -271,6 +271,104 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
         await stores.messages.markStatus(messageId(3), 'expired')
         assert.equal(await stores.messages.countQueued(), 2)
       })
+
+      describe('read state', () => {
+        const statuses = async (ids: number[], direction: 'in' | 'out'): Promise<Array<string | undefined>> =>
+          Promise.all(ids.map(async n => (await stores.messages.get(messageId(n), direction))?.status))
+
+        it('markRead turns every delivered message from the peer read, in store order, once', async () => {
+          await stores.messages.storeIncoming([incoming(3, ALICE, 300), incoming(1, ALICE, 310), incoming(2, BOB, 320)])
+          await stores.messages.storeIncoming([incoming(4, ALICE, 400)])
+          await addOut(stores.messages, outgoing(5, ALICE, 410))
+          const mark = Math.max(...(await stores.messages.list()).map(m => m.rev))
+
+          assert.deepEqual(await stores.messages.markRead(ALICE), [3, 1, 4].map(messageId))
+          assert.deepEqual(await statuses([3, 1, 4], 'in'), ['read', 'read', 'read'])
+          assert.deepEqual(await statuses([2], 'in'), ['delivered'])
+          assert.deepEqual(await statuses([5], 'out'), ['queued'])
+          assert.equal((await stores.messages.get(messageId(1), 'in'))?.deliveredAt, 310, 'deliveredAt stays the time it arrived')
+          assert.deepEqual((await stores.messages.list({ changedAfter: mark })).map(m => m.id), [3, 1, 4].map(messageId))
+          assert.deepEqual(await stores.messages.markRead(ALICE), [], 'nothing is left to read')
+          assert.deepEqual(await stores.messages.storeIncoming([incoming(1, ALICE, 900)]), [{ storedAt: 310, duplicate: true }])
+          assert.deepEqual(await statuses([1], 'in'), ['read'], 'a resent copy does not make it unread')
+        })
+
+        it('markRead with ids changes only those of them that are unread messages from that peer', async () => {
+          await stores.messages.storeIncoming([incoming(1, ALICE, 100), incoming(2, ALICE, 110), incoming(3, BOB, 120)])
+          await addOut(stores.messages, outgoing(4, ALICE, 130))
+
+          const changed = await stores.messages.markRead(ALICE, [messageId(2), messageId(3), messageId(4), messageId(99), messageId(2)])
+          assert.deepEqual(changed, [messageId(2)])
+          assert.deepEqual(await statuses([1, 2, 3], 'in'), ['delivered', 'read', 'delivered'])
+          assert.deepEqual(await statuses([4], 'out'), ['queued'])
+          assert.deepEqual(await stores.messages.markRead(ALICE, []), [])
+          assert.deepEqual(await statuses([1], 'in'), ['delivered'], 'an empty list reads nothing')
+        })
+
+        it('counts unread text messages per peer; control messages never count', async () => {
+          assert.deepEqual(await stores.messages.unread(), {})
+          await stores.messages.storeIncoming([
+            incoming(1, ALICE, 100),
+            incoming(2, ALICE, 110),
+            incoming(3, BOB, 120),
+            { ...incoming(4, ALICE, 130), text: '', kind: 'control' },
+            { ...incoming(5, BOB, 140), text: '', capability: Uint8Array.from([1, 2]) }
+          ])
+          await addOut(stores.messages, outgoing(6, ALICE, 150))
+          assert.deepEqual(await stores.messages.unread(), { [ALICE]: 2, [BOB]: 1 })
+
+          assert.deepEqual(await stores.messages.markRead(ALICE), [messageId(1), messageId(2)], 'the control message is not read')
+          assert.deepEqual(await stores.messages.unread(), { [BOB]: 1 })
+          assert.deepEqual((await stores.messages.list()).map(m => m.id), [1, 2, 3, 6].map(messageId), 'control messages stay out of history')
+          await stores.messages.markRead(BOB)
+          assert.deepEqual(await stores.messages.unread(), {})
+        })
+
+        it('markReadByPeer: queued, stored and delivered messages to that peer become read; nothing else changes', async () => {
+          for (const n of [1, 2, 3, 4]) await addOut(stores.messages, outgoing(n, ALICE, n * 100))
+          await addOut(stores.messages, outgoing(5, BOB, 500))
+          await addOut(stores.messages, { ...outgoing(6, ALICE, 600), text: '', kind: 'control' })
+          await stores.messages.storeIncoming([incoming(7, ALICE, 700)])
+          await stores.messages.markStored([{ id: messageId(2), custody: [{ host: BOB, storedAt: 250, receipt: Uint8Array.from([5]) }] }])
+          await stores.messages.markDelivered([{ id: messageId(3), receipt: Uint8Array.from([9]), deliveredAt: 350 }])
+          await stores.messages.markStatus(messageId(4), 'failed', 'refused')
+          const mark = Math.max(...(await stores.messages.list()).map(m => m.rev))
+
+          await stores.messages.markReadByPeer(ALICE, [1, 2, 3, 4, 5, 6, 7, 99].map(messageId), 900)
+
+          assert.deepEqual(await statuses([1, 2, 3, 4, 5, 6], 'out'), ['read', 'read', 'read', 'failed', 'queued', 'queued'])
+          assert.deepEqual(await statuses([7], 'in'), ['delivered'], 'a read receipt names outgoing messages only')
+          const [first, second, third] = await Promise.all([1, 2, 3].map(async n => stores.messages.get(messageId(n), 'out')))
+          assert.equal(first?.deliveredAt, 900, 'a message read was delivered')
+          assert.equal(second?.deliveredAt, 900)
+          assert.equal(second?.mailboxes, undefined, 'custody is dropped')
+          assert.equal(third?.deliveredAt, 350, 'an earlier delivery time is kept')
+          assert.deepEqual((await stores.messages.queued()).map(m => m.id), [messageId(5), messageId(6)])
+          assert.equal(await stores.messages.countQueued(), 2)
+          assert.deepEqual((await stores.messages.list({ changedAfter: mark })).map(m => m.id), [1, 2, 3].map(messageId))
+        })
+
+        it('a read receipt from one peer never changes messages to another', async () => {
+          await addOut(stores.messages, outgoing(1, BOB, 100))
+          await stores.messages.markDelivered([{ id: messageId(1), receipt: Uint8Array.from([9]), deliveredAt: 150 }])
+          await stores.messages.markReadByPeer(ALICE, [messageId(1)], 900)
+          assert.deepEqual(await statuses([1], 'out'), ['delivered'])
+          await stores.messages.markReadByPeer(BOB, [messageId(1)], 900)
+          assert.deepEqual(await statuses([1], 'out'), ['read'])
+        })
+
+        it('read stays read: a late delivery receipt or a repeated read receipt changes nothing', async () => {
+          await addOut(stores.messages, outgoing(1, ALICE, 100))
+          await stores.messages.markReadByPeer(ALICE, [messageId(1)], 500)
+          const read = await stores.messages.get(messageId(1), 'out')
+
+          await stores.messages.markDelivered([{ id: messageId(1), receipt: Uint8Array.from([9]), deliveredAt: 600 }])
+          await stores.messages.markReadByPeer(ALICE, [messageId(1)], 700)
+          await stores.messages.markStored([{ id: messageId(1), custody: [{ host: BOB, storedAt: 650, receipt: Uint8Array.from([5]) }] }])
+          assert.deepEqual(await stores.messages.get(messageId(1), 'out'), read)
+          assert.equal(read?.deliveredAt, 500)
+        })
+      })
     })
   })
 }
