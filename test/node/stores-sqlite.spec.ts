@@ -4,11 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Key } from 'interface-datastore'
+import { AtRestCipher } from '../../node/at-rest.js'
 import { SqliteContactStore } from '../../node/store/contacts.js'
 import { SqliteDatastore } from '../../node/store/datastore.js'
 import { SqliteMessageStore } from '../../node/store/messages.js'
 import { SqlitePrekeyStore } from '../../node/store/prekeys.js'
 import { openDatabase } from '../../node/store/sqlite.js'
+import { prekeyStoreCompliance } from '../protocol/prekey-store.suite.js'
 import { messageId, storeCompliance } from '../protocol/stores.suite.js'
 import type { FerryStores } from '../../protocol/stores.js'
 import type { DatabaseSync } from 'node:sqlite'
@@ -40,6 +42,8 @@ describe('SQLite stores', () => {
   })
 
   storeCompliance('SQLite', async () => storesOf(open(await databasePath())))
+  prekeyStoreCompliance('SQLite', async () => new SqlitePrekeyStore(open(await databasePath())))
+  prekeyStoreCompliance('SQLite, sealed at rest', async () => new SqlitePrekeyStore(open(await databasePath()), new AtRestCipher(AtRestCipher.generateKey())))
 
   it('opens the database in WAL mode', async () => {
     const db = open(await databasePath())
