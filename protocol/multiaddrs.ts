@@ -11,3 +11,12 @@ export function targetOf (addr: Multiaddr): string | undefined {
 export function withPeer (addr: Multiaddr, peer: string): Multiaddr {
   return targetOf(addr) == null ? addr.encapsulate(`/p2p/${peer}`) : addr
 }
+
+/**
+ * Whether a browser can dial this address of a daemon: WebSockets or WebRTC-direct, naming the
+ * peer, not through a relay (browsers have no TCP; a relayed daemon address is no entry point).
+ */
+export function browserDialable (addr: Multiaddr): boolean {
+  const names = addr.getComponents().map(c => c.name)
+  return targetOf(addr) != null && !names.includes('p2p-circuit') && (names.includes('ws') || names.includes('wss') || names.includes('webrtc-direct'))
+}

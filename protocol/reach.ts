@@ -20,9 +20,11 @@ export type TransportName = 'webrtc-direct' | 'webrtc' | 'websockets' | 'tcp' | 
 /** Name the transport of a connection from its remote address. */
 export function transportOf (addr: Multiaddr): TransportName {
   const names = addr.getComponents().map(c => c.name)
+  // `<relay>/p2p-circuit/webrtc/p2p/<peer>`: the relay only carried the signalling; the
+  // connection itself is direct WebRTC between the two peers
+  if (names.includes('webrtc')) return 'webrtc'
   if (names.includes('p2p-circuit')) return 'circuit-relay'
   if (names.includes('webrtc-direct')) return 'webrtc-direct'
-  if (names.includes('webrtc')) return 'webrtc'
   if (names.includes('ws') || names.includes('wss')) return 'websockets'
   if (names.includes('tcp')) return 'tcp'
   if (names.includes('memory')) return 'memory'

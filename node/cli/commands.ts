@@ -13,6 +13,8 @@ import { ApiClient } from './client.js'
 import { qrForTerminal, writeQrPng, writeQrSvg } from './qr.js'
 
 export interface Flags {
+  /** the web app server of `ferry start`, or false (`--no-web`) */
+  web: false | { port?: number, host?: string, cert?: string, key?: string }
   json: boolean
   follow: boolean
   dataDir: string
@@ -89,10 +91,11 @@ export async function id (f: Flags): Promise<void> {
 
 export async function start (f: Flags): Promise<void> {
   const log = (msg: string): void => { process.stdout.write(`[ferry] ${msg}\n`) }
-  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, log })
+  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, web: f.web, log })
   log(`peer id ${daemon.ferry.peerId}`)
   for (const a of daemon.ferry.addresses()) log(`listening on ${a}`)
   log(`control API on 127.0.0.1:${daemon.apiPort} (token in ${dataPaths(f.dataDir).token})`)
+  if (daemon.webUrl != null) log(`web app on ${daemon.webUrl}`)
   log('running; Ctrl-C to stop')
   await new Promise<void>(resolve => {
     const shutdown = (signal: string): void => {

@@ -28,6 +28,11 @@ const OPTIONS = {
   'quota-mb': { type: 'string' },
   'quota-msgs': { type: 'string' },
   'max-ttl': { type: 'string' },
+  web: { type: 'boolean', default: true },
+  'web-port': { type: 'string' },
+  'web-host': { type: 'string' },
+  'web-cert': { type: 'string' },
+  'web-key': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false }
 } as const
@@ -39,9 +44,12 @@ usage:
   ferry id [--json]                              identity, peer id, listen addresses
   ferry start [--listen MULTIADDR]... [--api-port N] [--no-mdns] [--no-relay-server]
               [--relay MULTIADDR]... [--bootstrap MULTIADDR]...
+              [--web-port N] [--web-host HOST] [--web-cert PEM --web-key PEM] [--no-web]
                                                  run the node in the foreground; --relay holds a
                                                  slot on a teammate's relay (when others cannot
-                                                 dial you); --bootstrap adds DHT entry peers
+                                                 dial you); --bootstrap adds DHT entry peers;
+                                                 the web app is served on 127.0.0.1:7472 (any
+                                                 free port when taken; the URL is printed)
   ferry invite [--json] [--qr-svg FILE] [--qr-png FILE]
                                                  an invite link for this node (and its QR code)
   ferry contact add NAME INVITE|MULTIADDR        add a contact
@@ -109,7 +117,13 @@ export async function main (argv: string[]): Promise<number> {
     process.stderr.write('ferry: --api-port must be a port number\n')
     return 2
   }
-  const flags: Flags = { json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'] }
+  const webPort = values['web-port'] == null ? undefined : Number(values['web-port'])
+  if (webPort != null && !(Number.isInteger(webPort) && webPort >= 0 && webPort < 65536)) {
+    process.stderr.write('ferry: --web-port must be a port number\n')
+    return 2
+  }
+  const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
+  const flags: Flags = { web, json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'] }
   try {
     await command(flags, args)
     return 0

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { keychain } from '@libp2p/keychain'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createFerry } from '../../protocol/index.js'
+import { browserDialable, createFerry } from '../../protocol/index.js'
 import { AtRestCipher } from '../at-rest.js'
 import { nodeCrypto } from '../crypto.js'
 import { createKeyFile, loadKeyFile, writeSecretFile } from '../keyfile.js'
@@ -21,6 +21,8 @@ import { lanDiscovery } from '../lan.js'
 import { WakeWatch } from '../wake.js'
 import { DEFAULT_LISTEN, nodeTransports } from '../transports.js'
 import { serveApi } from './api.js'
+import { serveWeb, webAppBuilt } from '../web/server.js'
+import type { WebConfig, WebServer } from '../web/server.js'
 import { readConfig, resolvePorts, writeConfig } from './config.js'
 import type { Ferry } from '../../protocol/index.js'
 
@@ -38,12 +40,16 @@ export interface DaemonOptions {
   relays?: string[]
   /** peers to join the DHT through (`--bootstrap MULTIADDR`) */
   bootstrap?: string[]
+  /** the web app server (`--web-port`, `--web-host`, `--web-cert`/`--web-key`); false: none (`--no-web`) */
+  web?: false | { port?: number, host?: string, cert?: string, key?: string }
   log(msg: string): void
 }
 
 export interface Daemon {
   ferry: Ferry
   apiPort: number
+  /** where the web app is served, when it is */
+  webUrl?: string
   stop(): Promise<void>
 }
 
@@ -106,7 +112,17 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   }
   writeConfig(files.config, { ...config, listen: resolvePorts(listen, ferry.libp2p.getMultiaddrs()) })
   const { server, port } = await serveApi(ferry, apiToken(files.token), opts.apiPort ?? 0, opts.log)
-  writeSecretFile(files.api, JSON.stringify({ port, pid: process.pid }) + '\n')
+  let web: WebServer | undefined
+  try {
+    if (opts.web !== false && !webAppBuilt()) opts.log('the web app is not built (npm run build): serving none')
+    web = opts.web === false || !webAppBuilt() ? undefined : await serveWeb({ ...opts.web, log: opts.log, config: async () => webConfig(ferry, keys.name) })
+  } catch (err) {
+    server.close()
+    await ferry.stop()
+    db.close()
+    throw err
+  }
+  writeSecretFile(files.api, JSON.stringify({ port, pid: process.pid, web: web?.url }) + '\n')
 
   // after sleep or a network change: re-dial contacts and flush the outbox
   const wake = new WakeWatch(reason => {
@@ -121,13 +137,20 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
       wake.stop()
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
+      await web?.close()
       await ferry.stop()
       rmSync(files.api, { force: true })
       db.close()
     })()
     return stopping
   }
-  return { ferry, apiPort: port, stop }
+  return { ferry, apiPort: port, webUrl: web?.url, stop }
+}
+
+/** What the web app joins through: this daemon's browser-dialable addresses, and its user's invite. */
+async function webConfig (ferry: Ferry, name: string): Promise<WebConfig> {
+  const daemons = ferry.libp2p.getMultiaddrs().filter(browserDialable).map(a => a.toString())
+  return { daemons, daemon: { peerId: ferry.peerId, name, invite: await ferry.invite() } }
 }
 
 /** Refuse to start a second daemon on one data dir: its api.json names a live process. */

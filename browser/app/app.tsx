@@ -1,0 +1,75 @@
+/**
+ * The app shell: a header with who you are and whether you are connected, one view at a time on
+ * a phone (conversation list, conversation, add contact, invite, safety number, settings), the
+ * list beside the conversation on a wide screen, and one place where errors are shown.
+ */
+import { useState } from 'preact/hooks'
+import { useLoad, useVersion } from './hooks.js'
+import { Conversation } from './views/conversation.js'
+import { Conversations } from './views/conversations.js'
+import { AddContact } from './views/add-contact.js'
+import { MyInvite } from './views/invite.js'
+import { Safety } from './views/safety.js'
+import { SettingsView } from './views/settings.js'
+import type { AppConfig } from './main.js'
+import type { FerryTab } from './tab.js'
+
+export type View = { name: 'list' } | { name: 'chat', contact: string } | { name: 'add', invite?: string } | { name: 'invite' } | { name: 'safety', contact: string } | { name: 'settings' }
+
+export interface ViewProps {
+  tab: FerryTab
+  config: AppConfig
+  go(view: View): void
+  /** show an error (or clear it with undefined) */
+  fail(err: unknown): void
+}
+
+/** An invite carried in the link the app shows (#invite=...). */
+function linkedInvite (): string | undefined {
+  const m = location.hash.match(/^#invite=(.+)$/)
+  if (m == null) return undefined
+  history.replaceState(null, '', location.pathname)
+  try { return decodeURIComponent(m[1]) } catch { return undefined }
+}
+
+export function App ({ tab, name, config }: { tab: FerryTab, name: string, config: AppConfig }): preact.JSX.Element {
+  const invite = linkedInvite()
+  const [view, setView] = useState<View>(invite == null ? { name: 'list' } : { name: 'add', invite })
+  const [error, setError] = useState<string>()
+  const version = useVersion(tab)
+  const status = useLoad(async () => tab.ferry.status(), [version])
+  const daemons = tab.daemonPeers()
+  const connected = status?.connections.filter(c => daemons.includes(c.peer)).length ?? 0
+  const go = (v: View): void => { setError(undefined); setView(v) }
+  const fail = (err: unknown): void => { setError(err == null ? undefined : String((err as any)?.message ?? err)) }
+  const props: ViewProps = { tab, config, go, fail }
+  const chat = view.name === 'chat' ? view.contact : undefined
+  return (
+    <div class={`app view-${view.name}`}>
+      <header class='top'>
+        <button class='brand' onClick={() => go({ name: 'list' })} aria-label='Conversations'>Ferry</button>
+        <span class='me' title={tab.ferry.peerId}>{name}</span>
+        <span class={`net ${connected > 0 ? 'up' : 'down'}`} data-test='net' role='status'>
+          {connected > 0 ? `connected · ${connected} daemon${connected === 1 ? '' : 's'}` : (tab.problem ?? 'connecting…')}
+        </span>
+        <nav>
+          <button onClick={() => go({ name: 'add' })} data-test='nav-add'>Add contact</button>
+          <button onClick={() => go({ name: 'invite' })} data-test='nav-invite'>My invite</button>
+          <button onClick={() => go({ name: 'settings' })} data-test='nav-settings'>Settings</button>
+        </nav>
+      </header>
+      {error != null && <div class='error' role='alert' data-test='error'>{error}<button class='close' onClick={() => setError(undefined)} aria-label='Dismiss'>×</button></div>}
+      <main>
+        <aside class='list'><Conversations {...props} selected={chat} /></aside>
+        <section class='pane'>
+          {view.name === 'list' && <p class='hint'>Pick a conversation, or add a contact with their invite.</p>}
+          {view.name === 'chat' && <Conversation key={view.contact} {...props} contact={view.contact} />}
+          {view.name === 'add' && <AddContact {...props} invite={view.invite} />}
+          {view.name === 'invite' && <MyInvite {...props} />}
+          {view.name === 'safety' && <Safety {...props} contact={view.contact} />}
+          {view.name === 'settings' && <SettingsView {...props} />}
+        </section>
+      </main>
+    </div>
+  )
+}

@@ -1,0 +1,82 @@
+/**
+ * The web app's entry: one Ferry peer per browser profile. Holds a Web Lock so a second tab of the
+ * same profile shows a notice instead of starting a second peer with the same keys (two writers
+ * of one ratchet would break sessions). Reads /config.json from the daemon that served the app,
+ * opens the IndexedDB stores, and shows identity setup or the messenger.
+ */
+import { render } from 'preact'
+import { createIdentity } from '../../protocol/identity.js'
+import { openBrowserStores } from '../store/index.js'
+import { createBrowserPeer } from '../peer.js'
+import { App } from './app.js'
+import { FerryTab } from './tab.js'
+import { loadSettings } from './settings.js'
+import { Notice, Setup } from './views/setup.js'
+import type { Identity } from '../../protocol/identity.js'
+
+/** What the serving daemon says (node/web/server.ts WebConfig); empty when opened some other way. */
+export interface AppConfig {
+  daemons: string[]
+  daemon?: { peerId: string, name: string, invite: string }
+}
+
+const root = document.getElementById('app') as HTMLElement
+root.textContent = '' // the "Starting Ferry…" placeholder: Preact renders next to, not over, foreign children
+
+async function readConfig (): Promise<AppConfig> {
+  try {
+    const res = await fetch('/config.json', { cache: 'no-store' })
+    if (!res.ok) return { daemons: [] }
+    const c = await res.json()
+    return { daemons: Array.isArray(c.daemons) ? c.daemons : [], daemon: c.daemon }
+  } catch {
+    return { daemons: [] }
+  }
+}
+
+async function run (): Promise<void> {
+  if (globalThis.crypto?.subtle == null || globalThis.indexedDB == null) {
+    render(<Notice title='This page cannot keep keys safely'>Ferry needs WebCrypto and IndexedDB, which browsers give only to secure pages: open it at http://127.0.0.1 (or localhost) on the daemon's machine, or over HTTPS.</Notice>, root)
+    return
+  }
+  // ask the browser not to evict this profile's storage when the disk runs short (keys and history live there)
+  void navigator.storage?.persist?.().catch(() => false)
+  const [config, opened] = await Promise.all([readConfig(), openBrowserStores()])
+  const start = async (identity: Identity, name: string): Promise<void> => {
+    const settings = loadSettings()
+    const daemons = [...new Set([...config.daemons, ...settings.daemons])]
+    const ferry = await createBrowserPeer({ identity, name, stores: opened.stores, daemons, iceServers: settings.iceServers })
+    const tab = new FerryTab(ferry, opened.stores, daemons)
+    await tab.start()
+    ;(globalThis as any).ferryTab = tab // for tests and the curious: the peer id and transports, never keys
+    render(<App tab={tab} name={name} config={config} />, root)
+    addEventListener('pagehide', () => { void tab.stop() })
+  }
+  const saved = await opened.identity.load()
+  if (saved != null) {
+    await start(saved.identity, saved.name)
+    return
+  }
+  render(<Setup onCreate={async (name: string) => {
+    const identity = await createIdentity()
+    await opened.identity.save(identity, name)
+    await start(identity, name)
+  }}
+         />, root)
+}
+
+async function boot (): Promise<void> {
+  if (navigator.locks == null) return run()
+  await navigator.locks.request('ferry-peer', { ifAvailable: true }, async lock => {
+    if (lock == null) {
+      render(<Notice title='Ferry is open in another tab'>Only one tab can run your Ferry peer at a time. Close the other tab, then reload this one.</Notice>, root)
+      return
+    }
+    await run()
+    await new Promise(() => {}) // hold the lock while the tab lives
+  })
+}
+
+boot().catch((err: any) => {
+  render(<Notice title='Ferry could not start'>{String(err?.message ?? err)}</Notice>, root)
+})

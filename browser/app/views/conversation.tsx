@@ -1,0 +1,106 @@
+/**
+ * One conversation: history with live delivery states, the disappearing-message timer, the
+ * safety-number link and the composer (Enter sends, Shift+Enter starts a new line). Messages
+ * shown while the tab is visible are marked read, which sends the contact a read receipt.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { useLoad, useTick, useVersion } from '../hooks.js'
+import { stateLabel, timeLeft, TIMERS, when } from '../format.js'
+import type { ViewProps } from '../app.js'
+import type { TransportName } from '../../../protocol/reach.js'
+
+/** Longest message the composer takes, in UTF-8 bytes (the envelope cap leaves room for padding and headers). */
+export const MAX_TEXT_BYTES = 60 * 1024
+
+/** How the conversation travels, best first: a direct WebRTC connection beats a relayed one. */
+const TRANSPORT_LABELS: Array<[TransportName, string]> = [['webrtc', 'WebRTC (direct)'], ['webrtc-direct', 'WebRTC-direct'], ['websockets', 'WebSockets'], ['tcp', 'TCP'], ['circuit-relay', 'a relay'], ['memory', 'memory'], ['other', 'another transport']]
+
+function bestTransport (transports: TransportName[]): string | undefined {
+  return TRANSPORT_LABELS.find(([t]) => transports.includes(t))?.[1]
+}
+
+export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact: string }): preact.JSX.Element {
+  const version = useVersion(tab)
+  const now = useTick(1000)
+  const data = useLoad(async () => {
+    const c = (await tab.ferry.contacts()).find(x => x.name === contact)
+    const messages = c == null ? [] : await tab.ferry.messages({ contact })
+    const status = await tab.ferry.status()
+    return { contact: c, messages, via: bestTransport(status.connections.filter(x => x.peer === c?.peerId).map(x => x.transport)) }
+  }, [version, contact])
+  const [text, setText] = useState('')
+  const list = useRef<HTMLOListElement>(null)
+  const count = data?.messages.length ?? 0
+  useEffect(() => { list.current?.lastElementChild?.scrollIntoView({ block: 'end' }) }, [count])
+  const reading = useRef(false)
+  useEffect(() => {
+    if (reading.current || document.visibilityState !== 'visible') return
+    if (data?.messages.some(m => m.direction === 'in' && m.status === 'delivered') !== true) return
+    reading.current = true
+    tab.ferry.markRead(contact)
+      .then(ids => { if (ids.length > 0) tab.changed() }, () => {})
+      .finally(() => { reading.current = false })
+  }, [contact, data])
+
+  if (data == null) return <p class='hint'>Loading…</p>
+  if (data.contact == null) return <p class='hint'>No contact named {contact}.</p>
+  const c = data.contact
+
+  const send = async (): Promise<void> => {
+    const body = text.trim()
+    if (body.length === 0) { fail('Type a message first: an empty message is not sent.'); return }
+    const bytes = new TextEncoder().encode(body).byteLength
+    if (bytes > MAX_TEXT_BYTES) { fail(`This message is too long: ${Math.ceil(bytes / 1024)} KiB, and a message holds at most ${MAX_TEXT_BYTES / 1024} KiB. Split it into parts.`); return }
+    // clear at once: the next message may be typed before this one is queued
+    setText('')
+    try {
+      await tab.ferry.send(contact, body)
+      fail(undefined)
+      tab.changed()
+    } catch (err) {
+      setText(now => now === '' ? body : now) // give the text back to fix, unless a new one was started
+      fail(err)
+    }
+  }
+  const setTimer = async (ms: number | undefined): Promise<void> => {
+    try {
+      await tab.ferry.setContactExpiry(contact, ms)
+      tab.changed()
+    } catch (err) { fail(err) }
+  }
+  return (
+    <div class='chat' data-test='chat'>
+      <div class='chat-head'>
+        <button class='back' onClick={() => go({ name: 'list' })} aria-label='Back to conversations'>‹</button>
+        <h2>{c.name}</h2>
+        <span class='via' data-test='via'>{data.via == null ? 'not connected' : `via ${data.via}`}</span>
+        <button onClick={() => go({ name: 'safety', contact })} data-test='open-safety'>{c.verified === true ? 'Verified ✓' : 'Verify'}</button>
+        <label class='timer-pick'>Disappearing
+          <select value={String(c.expiresMs ?? '')} onChange={e => { const v = (e.target as HTMLSelectElement).value; void setTimer(v === '' ? undefined : Number(v)) }} aria-label='Disappearing messages' data-test='timer'>
+            {TIMERS.map(t => <option key={t.label} value={String(t.ms ?? '')}>{t.ms == null ? 'off' : `after ${t.label}`}</option>)}
+          </select>
+        </label>
+      </div>
+      {c.pendingIdentity != null && <p class='warn' role='alert'>{c.name}'s safety number changed. Sending is paused until you check it: <button onClick={() => go({ name: 'safety', contact })}>Check</button></p>}
+      <ol class='messages' ref={list} data-test='messages' aria-live='polite'>
+        {data.messages.map(m => (
+          <li key={`${m.direction}${m.id}`} class={`msg ${m.direction} status-${m.status}`} data-test='message' data-id={m.id} data-status={m.status}>
+            <p class='text'>{m.text}</p>
+            <p class='meta'>
+              <time>{when(m.createdAt, now)}</time>
+              {m.direction === 'out' && <span class='state' data-test='state'>{stateLabel(m)}</span>}
+              {m.disappearing === true && <span class='disappears' title='disappearing message' data-test='disappears'>disappears in {timeLeft(m.expiresAt, now)}</span>}
+            </p>
+          </li>
+        ))}
+      </ol>
+      <form class='composer' onSubmit={e => { e.preventDefault(); void send() }}>
+        <textarea
+          value={text} onInput={e => setText((e.target as HTMLTextAreaElement).value)} placeholder={`Message ${c.name}`} rows={2} aria-label={`Message to ${c.name}`} data-test='compose'
+          onKeyDown={e => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); void send() } }}
+        />
+        <button type='submit' data-test='send'>Send</button>
+      </form>
+    </div>
+  )
+}

@@ -1,0 +1,80 @@
+/**
+ * The browser test lab (../shared/NETWORK-TESTING.md recipe 3): a namespace "web" whose veth
+ * (10.77.x.1/24) is paired with an otherwise empty namespace "void" (10.77.x.2) and has a default
+ * route through it. Chromium gathers a host candidate on 10.77.x.1, so browser-to-browser WebRTC
+ * connects with no STUN server, and anything addressed elsewhere dies in the empty namespace.
+ * Daemons and Chromium run in "web"; pages load the app from the daemon at http://127.0.0.1
+ * (a secure context: WebCrypto needs one). destroy() ends every process and deletes both.
+ */
+import { execFileSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { Netns, NsDaemon } from '../node/netns.js'
+import { tempDir, waitFor } from '../node/harness.js'
+import { launchChromium } from './chromium.js'
+import type { Chromium } from './chromium.js'
+
+export class WebLab {
+  readonly netns = new Netns()
+  ns = ''
+  /** this lab's 10.77.x.1 */
+  address = ''
+  private readonly dirs: string[] = []
+  private readonly browsers: Chromium[] = []
+  private readonly daemons: NsDaemon[] = []
+
+  /** Make the namespaces. */
+  setup (): this {
+    const web = this.netns.add('web')
+    const hole = this.netns.add('void')
+    const subnet = 77 + (process.pid % 100) // distinct per test process
+    const a = `${this.netns.tag}w`
+    const b = `${this.netns.tag}v`
+    const ip = (...args: string[]): void => { execFileSync('ip', args) }
+    ip('link', 'add', a, 'netns', web, 'type', 'veth', 'peer', 'name', b, 'netns', hole)
+    ip('-n', web, 'addr', 'add', `10.${subnet}.0.1/24`, 'dev', a)
+    ip('-n', hole, 'addr', 'add', `10.${subnet}.0.2/24`, 'dev', b)
+    ip('-n', web, 'link', 'set', a, 'up')
+    ip('-n', hole, 'link', 'set', b, 'up')
+    ip('-n', web, 'route', 'add', 'default', 'via', `10.${subnet}.0.2`)
+    this.ns = web
+    this.address = `10.${subnet}.0.1`
+    return this
+  }
+
+  /** A daemon in the lab listening on its address (TCP, WebSockets, WebRTC-direct), serving the web app. */
+  async daemon (name: string, extra: string[] = []): Promise<NsDaemon & { webUrl: string }> {
+    const dir = tempDir('ferry-web-')
+    this.dirs.push(dir)
+    const d = await new NsDaemon(this.ns, dir, name).init()
+    const listen = [`/ip4/${this.address}/tcp/0`, `/ip4/${this.address}/tcp/0/ws`, `/ip4/${this.address}/udp/0/webrtc-direct`]
+    await d.start(['--no-mdns', '--web-port', '0', ...listen.flatMap(l => ['--listen', l]), ...extra])
+    this.daemons.push(d)
+    let webUrl = ''
+    await waitFor(`${name}'s web app URL`, () => {
+      webUrl = d.log.match(/web app on (\S+)/)?.[1] ?? ''
+      return webUrl !== ''
+    })
+    return Object.assign(d, { webUrl })
+  }
+
+  /** Chromium inside the lab; pass the same profile to reopen a browser with its storage. */
+  async browser (profile?: string): Promise<Chromium> {
+    const b = await launchChromium({ ns: this.ns, profile })
+    this.browsers.push(b)
+    return b
+  }
+
+  /** A profile directory that outlives one browser (removed by destroy). */
+  profile (): string {
+    const dir = tempDir('ferry-profile-')
+    this.dirs.push(dir)
+    return dir
+  }
+
+  async destroy (): Promise<void> {
+    await Promise.allSettled(this.browsers.map(async b => b.close()))
+    await Promise.allSettled(this.daemons.map(async d => d.stop()))
+    await this.netns.destroy()
+    for (const d of this.dirs) rmSync(d, { recursive: true, force: true })
+  }
+}
