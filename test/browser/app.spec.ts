@@ -206,6 +206,20 @@ describe('web app in Chromium', function () {
     assert.deepEqual(dump.keysFound, [false, false], 'identity and device private keys are not stored in the clear')
   })
 
+  it('runs a disappearing-message timer: both sides count down and delete the message when it is up', async () => {
+    await a.openChat('bob')
+    await b.openChat('alice')
+    await a.page.locator('[data-test=timer]').selectOption({ label: 'after 30 seconds' })
+    await a.send('gone in 30 seconds')
+    await waitFor('the countdown on alice\'s side', async () => await a.page.locator('[data-test=message]', { hasText: 'gone in 30 seconds' }).locator('[data-test=disappears]').count() === 1, 10_000)
+    await b.until('bob has it', ms => ms.some(m => m.text === 'gone in 30 seconds'))
+    assert.match(await b.page.locator('[data-test=message]', { hasText: 'gone in 30 seconds' }).locator('[data-test=disappears]').textContent() ?? '', /disappears in \d+s/)
+    await screenshot(b.page, '10-disappearing')
+    await a.until('gone from alice', ms => !ms.some(m => m.text === 'gone in 30 seconds'), 60_000)
+    await b.until('gone from bob', ms => !ms.some(m => m.text === 'gone in 30 seconds'), 60_000)
+    await a.page.locator('[data-test=timer]').selectOption({ label: 'off' })
+  })
+
   it('refuses bad input with a clear message and keeps working', async () => {
     await a.addContact('mallory', 'ferry://not-an-invite')
     await waitFor('an error for the malformed invite', async () => (await a.error()) != null)
