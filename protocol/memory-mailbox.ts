@@ -54,7 +54,7 @@ export class MemoryMailboxStore implements MailboxStore {
     for (const item of this.items.get(peer)?.values() ?? []) this.count(item, -1)
     this.items.delete(peer)
     this.prekeys.delete(peer)
-    for (const key of [...this.revoked.keys()]) if (key.startsWith(`${peer} `)) this.revoked.delete(key)
+    // revocations stay: hosting the owner again must not revive a capability it revoked
     this.owners.delete(peer)
   }
 
@@ -206,7 +206,7 @@ export class MemoryMailboxStore implements MailboxStore {
   }
 
   async useHosts (peers: string[]): Promise<void> {
-    this.hosts = [...peers]
+    this.hosts = [...new Set(peers)] // a Set keeps each host's first position
   }
 
   async usedHosts (): Promise<string[]> {

@@ -3,6 +3,7 @@
  * (the compliance suite in test/protocol/stores.suite.ts runs against all of them), not durable.
  */
 import { MemoryPrekeyStore } from './crypto/prekeys.js'
+import { MemoryMailboxStore } from './memory-mailbox.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from './errors.js'
 import type { Contact, ContactStore, Custody, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from './stores.js'
 
@@ -187,7 +188,18 @@ function strip (row: Row): MessageRecord {
   return mailboxes == null ? { ...rest } : { ...rest, mailboxes: mailboxes.map(c => ({ ...c })) }
 }
 
-/** Fresh in-memory stores. */
-export function memoryStores (): FerryStores {
-  return { contacts: new MemoryContactStore(), messages: new MemoryMessageStore(), prekeys: new MemoryPrekeyStore() }
+/**
+ * Fresh in-memory stores.
+ *
+ * @param options - `mailbox: true` adds a MemoryMailboxStore; off by default, as a node without
+ * one has no mailboxes, and most in-process tests build many nodes that need none
+ * @example
+ * ```ts
+ * const stores = memoryStores({ mailbox: true }) // stores.mailbox: a MemoryMailboxStore
+ * ```
+ */
+export function memoryStores (options: { mailbox?: boolean } = {}): FerryStores {
+  const stores: FerryStores = { contacts: new MemoryContactStore(), messages: new MemoryMessageStore(), prekeys: new MemoryPrekeyStore() }
+  if (options.mailbox === true) stores.mailbox = new MemoryMailboxStore()
+  return stores
 }

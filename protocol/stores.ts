@@ -238,7 +238,10 @@ export interface MailboxUsage { bytes: number, messages: number }
 export interface MailboxStore {
   /** agree to keep mail for an owner, or change its limits */
   host(owner: HostedOwner): Promise<void>
-  /** end an agreement; the owner's waiting mail is deleted */
+  /**
+   * End an agreement: the owner's waiting mail and one-time prekeys are deleted. Its revocations
+   * are kept, so hosting the owner again revives no capability it revoked.
+   */
   unhost(peer: string): Promise<void>
   hosted(peer?: string): Promise<HostedOwner[]>
   /**
@@ -247,7 +250,10 @@ export interface MailboxStore {
    * back (deposits are idempotent). Over a limit: a QuotaExceededError in that slot.
    */
   deposit(batch: Array<{ item: MailboxItem, limits: DepositLimits }>): Promise<Array<{ storedAt: number, duplicate: boolean } | Error>>
-  /** the owner's live mail (expiresAt > now) after a cursor, in deposit order */
+  /**
+   * The owner's live mail (expiresAt > now) after a cursor, in deposit order. Cursors only grow: one
+   * is never handed out twice, not even after the mail it named was acked, swept or unhosted.
+   */
   fetch(owner: string, after: number, limit: number, now: number): Promise<Array<MailboxItem & { cursor: number }>>
   /**
    * Delete the owner's mail with these ids and keep the owner's delivery receipts (by id) for
@@ -269,7 +275,7 @@ export interface MailboxStore {
   /** hand out one of the owner's one-time prekeys, deleting it in the same transaction */
   claimPrekey(owner: string): Promise<Uint8Array | undefined>
   countPrekeys(owner: string): Promise<number>
-  /** hosts this node's own mail may wait at (`ferry mailbox use`) */
+  /** hosts this node's own mail may wait at (`ferry mailbox use`), replacing the list; a repeated host keeps its first position */
   useHosts(peers: string[]): Promise<void>
   usedHosts(): Promise<string[]>
   /** when this node last gave `peer` a capability, and for which hosts (joined by spaces) */

@@ -89,10 +89,10 @@ export class IdbMailboxStore implements MailboxStore {
   }
 
   async unhost (peer: string): Promise<void> {
-    await this.db.write([OWNERS, ITEMS, PREKEYS, REVOKED, USAGE], async tx => {
+    // revocations stay: hosting the owner again must not revive a capability it revoked
+    await this.db.write([OWNERS, ITEMS, PREKEYS, USAGE], async tx => {
       await walk(tx.objectStore(ITEMS).index('ownerCursor').openCursor(prefixRange(peer)), cursor => { cursor.delete() })
       await walk(tx.objectStore(PREKEYS).index('owner').openCursor(prefixRange(peer)), cursor => { cursor.delete() })
-      tx.objectStore(REVOKED).delete(prefixRange(peer))
       tx.objectStore(OWNERS).delete(peer)
       const usage = tx.objectStore(USAGE)
       const gone = await request<MailboxUsage | undefined>(usage.get(ownerKey(peer)))
@@ -245,7 +245,7 @@ export class IdbMailboxStore implements MailboxStore {
   }
 
   async useHosts (peers: string[]): Promise<void> {
-    await this.db.write([META], tx => { tx.objectStore(META).put([...peers], USED_HOSTS) })
+    await this.db.write([META], tx => { tx.objectStore(META).put([...new Set(peers)], USED_HOSTS) }) // a Set keeps each host's first position
   }
 
   async usedHosts (): Promise<string[]> {

@@ -145,7 +145,7 @@ export async function contact (f: Flags, args: string[]): Promise<void> {
     const list = await api.get<any[]>('/v1/contacts')
     if (f.json) return json(list)
     if (list.length === 0) return out('no contacts yet — add one with `ferry contact add NAME INVITE`')
-    for (const c of list) out(`${c.name}\t${c.peerId}`)
+    for (const c of list) out(`${c.name}\t${c.peerId}${c.unread > 0 ? `\t${c.unread} unread` : ''}`)
     return
   }
   throw new UsageError('usage: ferry contact add NAME INVITE|MULTIADDR | ferry contact list | ferry contact set NAME --expires DUR|off')
@@ -195,6 +195,18 @@ export async function mailbox (f: Flags, args: string[]): Promise<void> {
   if (s.hosting.length === 0) out('hosting  nobody')
   for (const h of s.hosting) out(`hosting  ${h.contact}: ${h.messages}/${h.quotaMessages} messages, ${(h.bytes / MB).toFixed(1)}/${Math.round(h.quotaBytes / MB)} MiB`)
   out(s.using.length === 0 ? 'using    no mailboxes (ferry mailbox use NAME...)' : `using    ${s.using.map((u: any) => u.contact).join(', ')}`)
+}
+
+/**
+ * `ferry read NAME`: the user has read contact NAME's messages; they become 'read' and NAME gets
+ * a read receipt. `ferry messages` never does this, so scripts can poll it.
+ */
+export async function read (f: Flags, args: string[]): Promise<void> {
+  const [name] = args
+  if (name == null || args.length > 1) throw new UsageError('usage: ferry read NAME [--json]')
+  const r = await new ApiClient(f.dataDir).post<{ contact: string, read: string[] }>('/v1/read', { name })
+  if (f.json) return json(r)
+  out(`${r.read.length} message${r.read.length === 1 ? '' : 's'} from ${r.contact} marked read`)
 }
 
 function printMessage (m: any): void {

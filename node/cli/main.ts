@@ -53,12 +53,14 @@ usage:
   ferry invite [--json] [--qr-svg FILE] [--qr-png FILE]
                                                  an invite link for this node (and its QR code)
   ferry contact add NAME INVITE|MULTIADDR        add a contact
-  ferry contact list [--json]
+  ferry contact list [--json]                    contacts, with how many messages each has unread
   ferry send NAME TEXT [--expires DUR] [--json]  queue a message; prints its id and status;
                                                  --expires (10s..30d, e.g. 1h) makes it disappear
                                                  everywhere when the time is up
   ferry contact set NAME --expires DUR|off       a disappearing-message timer for the conversation
   ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes
+  ferry read NAME [--json]                       mark NAME's messages read and send a read receipt
+                                                 (ferry messages never marks anything read)
   ferry status [--json]                          connections and outbox size
   ferry lookup NAME|PEERID|IDENTITY [--json]     how a contact is reached (source, hops, addresses)
   ferry mailbox host NAME [--quota-mb N] [--quota-msgs N] [--max-ttl DUR]
@@ -83,6 +85,7 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
   contact: commands.contact,
   send: commands.send,
   messages: commands.messages,
+  read: commands.read,
   status: commands.status,
   verify: commands.verify,
   lookup: commands.lookup,

@@ -30,8 +30,12 @@ class HttpError extends Error {
   constructor (readonly status: number, message: string) { super(message) }
 }
 
-/** JSON shape of a contact in the API and `ferry contact list --json`. */
-export function contactJson (c: Contact): Record<string, unknown> {
+/**
+ * JSON shape of a contact in the API and `ferry contact list --json`.
+ *
+ * @param unread - received messages from the contact not yet read (`Ferry.unread`)
+ */
+export function contactJson (c: Contact, unread: number): Record<string, unknown> {
   return {
     name: c.name,
     peerId: c.peerId,
@@ -40,8 +44,20 @@ export function contactJson (c: Contact): Record<string, unknown> {
     addedAt: c.addedAt,
     verified: c.verified === true,
     identityChanged: c.pendingIdentity != null,
-    expiresMs: c.expiresMs ?? null
+    expiresMs: c.expiresMs ?? null,
+    unread
   }
+}
+
+/** Every contact as contactJson, with its unread count. */
+async function contactsJson (ferry: Ferry): Promise<Array<Record<string, unknown>>> {
+  const unread = await ferry.unread()
+  return (await ferry.contacts()).map(c => contactJson(c, unread[c.name] ?? 0))
+}
+
+/** One contact (just added or changed) as contactJson, with its unread count. */
+async function oneContactJson (ferry: Ferry, c: Contact): Promise<Record<string, unknown>> {
+  return contactJson(c, (await ferry.unread())[c.name] ?? 0)
 }
 
 /** JSON shape of a message in the API and `ferry messages --json`. */
@@ -105,10 +121,10 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     case 'GET /v1/invite':
       return send(res, 200, { invite: await ferry.invite() })
     case 'GET /v1/contacts':
-      return send(res, 200, (await ferry.contacts()).map(contactJson))
+      return send(res, 200, await contactsJson(ferry))
     case 'POST /v1/contacts': {
       const body = await readJson(req)
-      return send(res, 201, contactJson(await ferry.addContact(body.name, body.target)))
+      return send(res, 201, await oneContactJson(ferry, await ferry.addContact(body.name, body.target)))
     }
     case 'GET /v1/contacts/safety': {
       const v = await ferry.contactBook.safety(url.searchParams.get('name') ?? '')
@@ -116,14 +132,14 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     }
     case 'POST /v1/contacts/verify': {
       const body = await readJson(req)
-      if (body.action === 'confirm') return send(res, 200, contactJson(await ferry.contactBook.confirm(body.name)))
-      if (body.action === 'accept') return send(res, 200, contactJson(await ferry.acceptIdentity(body.name)))
+      if (body.action === 'confirm') return send(res, 200, await oneContactJson(ferry, await ferry.contactBook.confirm(body.name)))
+      if (body.action === 'accept') return send(res, 200, await oneContactJson(ferry, await ferry.acceptIdentity(body.name)))
       throw new HttpError(400, 'action must be "confirm" or "accept"')
     }
     case 'POST /v1/contacts/expires': {
       const body = await readJson(req)
       if (body.expiresMs != null && typeof body.expiresMs !== 'number') throw new HttpError(400, 'expiresMs must be a number of milliseconds or null')
-      return send(res, 200, contactJson(await ferry.setContactExpiry(String(body.name), body.expiresMs ?? undefined)))
+      return send(res, 200, await oneContactJson(ferry, await ferry.setContactExpiry(String(body.name), body.expiresMs ?? undefined)))
     }
     case 'GET /v1/mailbox':
       return send(res, 200, await ferry.mailboxStatus())
@@ -148,6 +164,11 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     }
     case 'POST /v1/mailbox/collect':
       return send(res, 200, await ferry.collectMail())
+    case 'POST /v1/read': {
+      const body = await readJson(req)
+      if (typeof body.name !== 'string') throw new HttpError(400, 'name must be a contact name')
+      return send(res, 200, { contact: body.name, read: await ferry.markRead(body.name) })
+    }
     case 'GET /v1/messages': {
       const contact = url.searchParams.get('contact') ?? undefined
       const changedAfter = Number(url.searchParams.get('changedAfter') ?? 0)

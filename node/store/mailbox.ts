@@ -15,6 +15,8 @@ interface OwnerRow { peer: string, identity: Uint8Array, name: string, quota_byt
 interface ItemRow { cursor: number, owner: string, id: string, depositor: string, envelope: Uint8Array, hash: Uint8Array, expires_at: number, stored_at: number }
 
 const toOwner = (r: OwnerRow): HostedOwner => ({ peer: r.peer, identity: new Uint8Array(r.identity), name: r.name, quotaBytes: Number(r.quota_bytes), quotaMessages: Number(r.quota_messages), maxTtlMs: Number(r.max_ttl_ms), addedAt: Number(r.added_at) })
+/** the cache hands out copies: a caller changing one (its identity bytes too) changes nothing here */
+const copyOwner = (o: HostedOwner): HostedOwner => ({ ...o, identity: o.identity.slice() })
 const toItem = (r: ItemRow): MailboxItem & { cursor: number } => ({ cursor: Number(r.cursor), owner: r.owner, id: r.id, depositor: r.depositor, envelope: new Uint8Array(r.envelope), hash: new Uint8Array(r.hash), expiresAt: Number(r.expires_at), storedAt: Number(r.stored_at) })
 
 /** Usage counters, keyed by owner and by owner + depositor. */
@@ -75,19 +77,18 @@ export class SqliteMailboxStore implements MailboxStore {
     transaction(this.db, () => {
       this.db.prepare('DELETE FROM mailbox_items WHERE owner = ?').run(peer)
       this.db.prepare('DELETE FROM mailbox_prekeys WHERE owner = ?').run(peer)
-      this.db.prepare('DELETE FROM mailbox_revoked WHERE owner = ?').run(peer)
+      // revocations stay (a few bytes each): hosting the owner again must not revive a capability it revoked
       this.db.prepare('DELETE FROM mailbox_owners WHERE peer = ?').run(peer)
     })
     this.owners = undefined
-    this.revoked = undefined
     this.recount()
   }
 
   async hosted (peer?: string): Promise<HostedOwner[]> {
     this.owners ??= new Map((this.db.prepare('SELECT * FROM mailbox_owners ORDER BY name').all() as unknown as OwnerRow[]).map(r => [r.peer, toOwner(r)]))
-    if (peer == null) return [...this.owners.values()].map(o => ({ ...o }))
+    if (peer == null) return [...this.owners.values()].map(copyOwner)
     const o = this.owners.get(peer)
-    return o == null ? [] : [{ ...o }]
+    return o == null ? [] : [copyOwner(o)]
   }
 
   async deposit (batch: Array<{ item: MailboxItem, limits: DepositLimits }>): Promise<Array<{ storedAt: number, duplicate: boolean } | Error>> {
@@ -194,9 +195,10 @@ export class SqliteMailboxStore implements MailboxStore {
 
   async useHosts (peers: string[]): Promise<void> {
     const insert = this.db.prepare('INSERT INTO mailbox_use (host, position) VALUES (?, ?)')
+    const hosts = [...new Set(peers)] // a Set keeps each host's first position
     transaction(this.db, () => {
       this.db.exec('DELETE FROM mailbox_use')
-      peers.forEach((p, i) => insert.run(p, i))
+      hosts.forEach((p, i) => insert.run(p, i))
     })
   }
 

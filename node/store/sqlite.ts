@@ -90,7 +90,33 @@ export const MIGRATIONS: string[] = [
   // Messages received before read receipts existed count as read: they were shown already, and
   // no receipt goes out for them.
   `UPDATE messages SET status = 'read' WHERE direction = 'in' AND status = 'delivered';
-   CREATE INDEX messages_unread ON messages (direction, kind, status, peer) WHERE direction = 'in' AND kind = 'text' AND status = 'delivered';`
+   CREATE INDEX messages_unread ON messages (direction, kind, status, peer) WHERE direction = 'in' AND kind = 'text' AND status = 'delivered';`,
+  // 6: mailbox cursors are never reused. A plain INTEGER PRIMARY KEY hands out MAX(cursor) + 1, so
+  // once the newest mail was acked its cursor went to the next deposit, which a client fetching
+  // "after" that cursor skipped. AUTOINCREMENT keeps the high-water mark in sqlite_sequence, in
+  // the same transaction as the insert. SQLite cannot ALTER a column to AUTOINCREMENT: the table
+  // is rebuilt (https://sqlite.org/lang_altertable.html#otheralter), keeping every row with its
+  // cursor, and copying rows with explicit cursors starts the sequence at the highest one kept.
+  // A cursor above that may have been handed out before the upgrade and now be handed out again;
+  // that is harmless: clients hold cursors only within one fetch round on one connection
+  // (protocol/mailboxes.ts), and the upgrade restarted this host, ending every round. The old
+  // table's pages are overwritten as it is dropped (secure_delete).
+  `CREATE TABLE mailbox_items_v6 (
+     cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+     owner TEXT NOT NULL,
+     id TEXT NOT NULL,
+     depositor TEXT NOT NULL,
+     envelope BLOB NOT NULL,
+     hash BLOB NOT NULL,
+     expires_at INTEGER NOT NULL,
+     stored_at INTEGER NOT NULL,
+     UNIQUE (owner, id)
+   );
+   INSERT INTO mailbox_items_v6 (cursor, owner, id, depositor, envelope, hash, expires_at, stored_at)
+     SELECT cursor, owner, id, depositor, envelope, hash, expires_at, stored_at FROM mailbox_items;
+   DROP TABLE mailbox_items;
+   ALTER TABLE mailbox_items_v6 RENAME TO mailbox_items;
+   CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);`
 ]
 
 export interface OpenOptions {

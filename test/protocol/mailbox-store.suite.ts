@@ -85,6 +85,16 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
         assert.deepEqual((await store.hosted(ALICE))[0].identity, owner(ALICE, 'alice').identity)
       })
 
+      it('hands out copies: changing a returned owner changes nothing stored', async () => {
+        await store.host(owner(ALICE, 'alice'))
+        const [one] = await store.hosted(ALICE)
+        const [all] = await store.hosted()
+        for (const o of [one, all]) { o.identity.fill(0); o.quotaBytes = 99 }
+        for (const [again] of [await store.hosted(ALICE), await store.hosted()]) {
+          assert.deepEqual([again.identity, again.quotaBytes], [owner(ALICE, 'alice').identity, owner(ALICE, 'alice').quotaBytes])
+        }
+      })
+
       it('unhosting ends the agreement and deletes that owner\'s mail and prekeys only', async () => {
         await store.host(owner(ALICE, 'alice'))
         await store.host(owner(BOB, 'bob'))
@@ -95,6 +105,17 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
         assert.deepEqual([await store.hosted(ALICE), await waiting(ALICE), await store.countPrekeys(ALICE)], [[], [], 0])
         assert.deepEqual([await store.usage(ALICE), await store.usage(ALICE, XAVIER)], [{ bytes: 0, messages: 0 }, { bytes: 0, messages: 0 }])
         assert.deepEqual([await waiting(BOB), await store.totalBytes()], [[id(2)], 30])
+      })
+
+      it('keeps an owner\'s revocations through unhosting: hosting again revives no revoked capability', async () => {
+        const sender = new Uint8Array(32).fill(7)
+        await store.host(owner(ALICE, 'alice'))
+        await store.revoke(ALICE, sender, T0)
+        await store.revoke(BOB, sender, T0 + 1)
+        await store.unhost(ALICE)
+        assert.equal(await store.revokedBefore(ALICE, sender), T0)
+        await store.host(owner(ALICE, 'alice'))
+        assert.deepEqual([await store.revokedBefore(ALICE, sender), await store.revokedBefore(BOB, sender)], [T0, T0 + 1])
       })
     })
 
@@ -230,6 +251,39 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
         assert.deepEqual(await store.fetch(ALICE, 0, 0, T0), [])
       })
 
+      it('resumes after a cursor whose mail was acked, and never hands out a cursor twice', async () => {
+        // a cursor is handed out once, above every earlier one, even when the newest mail is gone:
+        // acked, swept, or its owner unhosted (then the table may be empty)
+        const handedOut: number[] = []
+        const cursorOf = async (n: number): Promise<number> => {
+          const found = (await store.fetch(ALICE, 0, 1000, T0)).find(i => i.id === id(n))
+          assert.ok(found != null, `mail ${n} is waiting`)
+          assert.ok(handedOut.every(c => found.cursor > c), `mail ${n} has cursor ${found.cursor}, above all of ${handedOut.join(', ')}`)
+          handedOut.push(found.cursor)
+          return found.cursor
+        }
+        await deposit([mail(1), mail(2)])
+        await cursorOf(1)
+        const b = await cursorOf(2)
+        await store.ack(ALICE, [id(2)], new Map())
+        await deposit([mail(3)])
+        assert.deepEqual((await store.fetch(ALICE, b, 10, T0)).map(i => i.id), [id(3)])
+        await cursorOf(3)
+
+        await store.ack(ALICE, [id(1), id(3)], new Map())
+        await deposit([mail(2, { storedAt: T0 + 20 })])
+        await cursorOf(2)
+        await deposit([mail(4, { expiresAt: T0 + 1 })])
+        await cursorOf(4)
+        await store.sweep(T0 + 1)
+        await deposit([mail(5)])
+        await cursorOf(5)
+        await store.unhost(ALICE)
+        await deposit([mail(6)])
+        assert.deepEqual((await store.fetch(ALICE, handedOut[handedOut.length - 1], 10, T0)).map(i => i.id), [id(6)])
+        await cursorOf(6)
+      })
+
       it('skips expired mail without counting it against the limit', async () => {
         await deposit([mail(1, { expiresAt: T0 + 10 }), mail(2, { expiresAt: T0 + 11 }), mail(3, { expiresAt: T0 + 20 })])
         assert.deepEqual(await waiting(ALICE, T0 + 9), [id(1), id(2), id(3)])
@@ -348,6 +402,13 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
         assert.deepEqual(await store.usedHosts(), [YVONNE, BOB])
         await store.useHosts([])
         assert.deepEqual(await store.usedHosts(), [])
+      })
+
+      it('keeps each host once, at its first position', async () => {
+        await store.useHosts([BOB, ALICE, BOB, XAVIER, ALICE])
+        assert.deepEqual(await store.usedHosts(), [BOB, ALICE, XAVIER])
+        await store.useHosts([YVONNE, YVONNE])
+        assert.deepEqual(await store.usedHosts(), [YVONNE])
       })
 
       it('remembers the last capability issued to each peer', async () => {

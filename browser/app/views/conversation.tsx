@@ -82,8 +82,9 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
         </label>
       </div>
       {c.pendingIdentity != null && <p class='warn' role='alert'>{c.name}'s safety number changed. Sending is paused until you check it: <button onClick={() => go({ name: 'safety', contact })}>Check</button></p>}
+      {/* invariant 4: nothing is shown after its expiry, even before the sweep deletes it */}
       <ol class='messages' ref={list} data-test='messages' aria-live='polite'>
-        {data.messages.map(m => (
+        {data.messages.filter(m => m.disappearing !== true || m.expiresAt > now).map(m => (
           <li key={`${m.direction}${m.id}`} class={`msg ${m.direction} status-${m.status}`} data-test='message' data-id={m.id} data-status={m.status}>
             <p class='text'>{m.text}</p>
             <p class='meta'>
