@@ -10,7 +10,7 @@
 import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { createFerry } from '../protocol/create-ferry.js'
-import { defaultCrypto } from '../protocol/crypto.js'
+import { browserCrypto } from './crypto.js'
 import type { Ferry } from '../protocol/ferry.js'
 import type { Identity } from '../protocol/identity.js'
 import type { FerryStores } from '../protocol/stores.js'
@@ -50,7 +50,8 @@ export async function createBrowserPeer (opts: BrowserPeerOptions): Promise<Ferr
     bootstrap: opts.daemons,
     // a tab is not reachable and may close any moment: never a DHT server
     dht: 'client',
-    crypto: defaultCrypto,
+    // WebCrypto where it is native and faster (X25519 ~5x, Ed25519 verify ~10x), @noble elsewhere
+    crypto: await browserCrypto(),
     // libp2p's browser default refuses private addresses and plain ws://: a team's daemons are on
     // the LAN or this machine, which is the point of Ferry
     connectionGater: { denyDialMultiaddr: async () => false }

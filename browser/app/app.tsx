@@ -3,7 +3,7 @@
  * a phone (conversation list, conversation, add contact, invite, safety number, settings), the
  * list beside the conversation on a wide screen, and one place where errors are shown.
  */
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { useLoad, useVersion } from './hooks.js'
 import { Conversation } from './views/conversation.js'
 import { Conversations } from './views/conversations.js'
@@ -43,6 +43,12 @@ export function App ({ tab, name, config }: { tab: FerryTab, name: string, confi
   const go = (v: View): void => { setError(undefined); setView(v) }
   const fail = (err: unknown): void => { setError(err == null ? undefined : String((err as any)?.message ?? err)) }
   const props: ViewProps = { tab, config, go, fail }
+  // Escape goes back to the conversation list from any screen (keyboard use)
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => { if (e.key === 'Escape') go({ name: 'list' }) }
+    addEventListener('keydown', onKey)
+    return () => { removeEventListener('keydown', onKey) }
+  }, [])
   const chat = view.name === 'chat' ? view.contact : undefined
   return (
     <div class={`app view-${view.name}`}>

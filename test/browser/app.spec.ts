@@ -236,6 +236,9 @@ describe('web app in Chromium', function () {
     await a.send('still working')
     await a.until('the next message goes out', ms => ms.length === count + 1 && ms.at(-1)?.text === 'still working')
     await b.until('and arrives', ms => ms.some(m => m.text === 'still working'))
+    // keyboard: Escape leaves the conversation for the list
+    await a.page.locator('[data-test=compose]').press('Escape')
+    await a.page.locator('[data-test=conversations]').waitFor({ state: 'visible', timeout: 5_000 })
     assert.deepEqual([...a.errors, ...b.errors], [], 'no uncaught errors in the pages')
   })
 })
