@@ -33,6 +33,10 @@ export interface Flags {
   quotaMb?: string
   quotaMsgs?: string
   maxTtl?: string
+  /** ferry sim run */
+  out?: string
+  seed?: string
+  faultDropEvery?: string
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util'
 import { dataDir } from '../paths.js'
 import * as commands from './commands.js'
+import { sim } from './sim.js'
 import { UsageError } from './commands.js'
 import type { Flags } from './commands.js'
 
@@ -28,6 +29,9 @@ const OPTIONS = {
   'quota-mb': { type: 'string' },
   'quota-msgs': { type: 'string' },
   'max-ttl': { type: 'string' },
+  out: { type: 'string' },
+  seed: { type: 'string' },
+  'fault-drop-every': { type: 'string' },
   web: { type: 'boolean', default: true },
   'web-port': { type: 'string' },
   'web-host': { type: 'string' },
@@ -74,6 +78,11 @@ usage:
   ferry verify NAME [--confirm | --accept] [--json]
                                                  safety number; --confirm marks the contact verified;
                                                  --accept takes a changed identity key and resumes sending
+  ferry sim run SCENARIO [--out DIR] [--seed N] [--json]
+                                                 simulate a network of production nodes
+                                                 (sim/scenarios/); writes results.json,
+                                                 messages.csv, report.html; exit 1 when a
+                                                 delivered-once/no-loss/expiry check fails
 
 every command takes --data-dir DIR (default $FERRY_DATA_DIR, else $XDG_DATA_HOME/ferry, else ~/.local/share/ferry)`
 
@@ -89,7 +98,8 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
   status: commands.status,
   verify: commands.verify,
   lookup: commands.lookup,
-  mailbox: commands.mailbox
+  mailbox: commands.mailbox,
+  sim
 }
 
 export async function main (argv: string[]): Promise<number> {
@@ -126,7 +136,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'] }
+  const flags: Flags = { web, json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'] }
   try {
     await command(flags, args)
     return 0

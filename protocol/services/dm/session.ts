@@ -53,6 +53,9 @@ export class DmSession {
     const key = toHex(id)
     if (this.waiting.has(key)) throw new DmStreamClosedError('this message is already in flight on the stream')
     const reply = new Promise<DmReply>((resolve, reject) => this.waiting.set(key, { resolve, reject, sentAt: Date.now() }))
+    // when the write fails first, nobody awaits `reply`, and close() rejects it: an unhandled
+    // rejection would end the whole process (found by `ferry sim` stopping peers mid-write)
+    reply.catch(() => {})
     this.watch()
     const onAbort = (): void => this.close(new DmStreamClosedError('send aborted before the receipt came'))
     options.signal?.addEventListener('abort', onAbort, { once: true })

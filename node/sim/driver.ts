@@ -1,0 +1,221 @@
+/**
+ * The sim driver (issue 7 scope 2): plays a Plan against nodes it reaches only through a
+ * `NodeControl` — the control API of a daemon (processes, netns) or its in-process equivalent,
+ * the Ferry API — so the same driver runs against daemons anywhere. It sends the planned messages
+ * and applies the timeline at their scaled times, and watches every node's message changes to
+ * report what happened to each message (types.ts Observation).
+ */
+import type { Observation, Plan, PlannedEvent, PlannedMessage, Scenario } from './types.js'
+
+/** A message as a node's store (or its API) reports it. */
+export interface MessageChange {
+  id: string
+  direction: 'in' | 'out'
+  text: string
+  status: string
+  rev: number
+  /** custody receipts held (status 'stored') */
+  mailboxes: number
+  /** wall-clock ms (Date.now()) */
+  deliveredAt?: number
+  expiresAt: number
+}
+
+/** What the driver may do with one node. */
+export interface NodeControl {
+  readonly name: string
+  running(): boolean
+  start(): Promise<void>
+  /** a clean stop */
+  stop(): Promise<void>
+  /** an unclean end (a process is killed; in one process, the same as stop) */
+  crash(): Promise<void>
+  invite(): Promise<string>
+  addContact(name: string, invite: string): Promise<void>
+  hostMailbox(owner: string): Promise<void>
+  useMailboxes(hosts: string[]): Promise<void>
+  /** queue a message; `ttlMs` makes it disappearing */
+  send(to: string, text: string, ttlMs?: number): Promise<{ id: string, expiresAt: number }>
+  /** messages changed after a rev (readable while stopped where the platform allows: undefined when not) */
+  changes(afterRev: number): Promise<MessageChange[] | undefined>
+  /** re-dial contacts and flush the outbox (after a heal) */
+  resume(): Promise<void>
+}
+
+/** How partitions and link shapes are applied: by the network, not by the nodes. */
+export interface NetworkControl {
+  partition(side: string[]): Promise<void>
+  heal(): Promise<void>
+  /** change links; returns why not when the mode cannot */
+  shape(nodes: string[], link: NonNullable<PlannedEvent['link']>): Promise<string | undefined>
+}
+
+export interface DriverHooks {
+  observe(o: Observation): void
+  event?(e: PlannedEvent, wallAt: number, note?: string): void
+  progress?(done: number, total: number): void
+}
+
+/** How often every node's changes are read (wall ms). */
+export const WATCH_MS = 250
+
+/** The text a planned message carries: its key first, so the recipient side can be matched. */
+export function messageText (m: PlannedMessage): string {
+  const head = `${m.key} ${m.from}>${m.to} `
+  return head + 'x'.repeat(Math.max(0, m.size - head.length))
+}
+
+/** The plan key of a received text. */
+export function keyOfText (text: string): string {
+  return text.split(' ', 1)[0]
+}
+
+/** Make the planned contacts and mailbox agreements (nodes must be running). */
+export async function connect (plan: Plan, nodes: Map<string, NodeControl>): Promise<void> {
+  const node = (name: string): NodeControl => nodes.get(name) as NodeControl
+  const invites = new Map<string, string>()
+  await inBatches([...nodes.values()], async n => { invites.set(n.name, await n.invite()) })
+  await inBatches(plan.contacts, async ([a, b]) => {
+    await node(a).addContact(b, invites.get(b) as string)
+    await node(b).addContact(a, invites.get(a) as string)
+  })
+  for (const [owner, hosts] of Object.entries(plan.mailboxes)) {
+    if (hosts.length === 0) continue
+    for (const h of hosts) await node(h).hostMailbox(owner)
+    await node(owner).useMailboxes(hosts)
+  }
+}
+
+export class Driver {
+  private readonly revs = new Map<string, number>()
+  private readonly keyOf = new Map<string, string>()
+  private readonly stored = new Set<string>()
+  private readonly seen = new Set<string>()
+  private started = 0
+
+  constructor (private readonly scenario: Scenario, private readonly plan: Plan, private readonly nodes: Map<string, NodeControl>, private readonly network: NetworkControl, private readonly hooks: DriverHooks) {}
+
+  /** wall ms since play() began */
+  now (): number {
+    return Date.now() - this.started
+  }
+
+  /** Play the whole plan; resolves at the scenario's (scaled) end with the wall time taken. */
+  async play (): Promise<number> {
+    this.started = Date.now()
+    const scale = this.scenario.timeScale
+    // events first at equal times, and each awaited: a message planned after a restart is sent by
+    // a node that is up, whatever the restart cost — so the same seed sends the same messages
+    const steps = [
+      ...this.plan.events.map(e => ({ wall: e.at / scale, event: true, run: async () => this.apply(e) })),
+      ...this.plan.messages.map(m => ({ wall: m.at / scale, event: false, run: async () => this.send(m) }))
+    ].sort((a, b) => a.wall - b.wall || Number(b.event) - Number(a.event))
+    let watching: Promise<void> | undefined
+    const watch = setInterval(() => { watching ??= this.look().finally(() => { watching = undefined }) }, WATCH_MS)
+    try {
+      const pending: Array<Promise<void>> = []
+      let done = 0
+      for (const s of steps) {
+        const wait = s.wall - this.now()
+        if (wait > 0) await sleep(wait)
+        const step = s.run().finally(() => this.hooks.progress?.(++done, steps.length))
+        if (s.event) await step
+        else pending.push(step)
+      }
+      await Promise.allSettled(pending)
+      const end = this.scenario.durationMs / scale
+      if (end > this.now()) await sleep(end - this.now())
+    } finally {
+      clearInterval(watch)
+      await watching
+      await this.look()
+    }
+    return this.now()
+  }
+
+  private async apply (e: PlannedEvent): Promise<void> {
+    const nodes = e.nodes.map(n => this.nodes.get(n)).filter((n): n is NodeControl => n != null)
+    const wall = this.now()
+    let note: string | undefined
+    switch (e.kind) {
+      case 'leave': await settle(nodes.filter(n => n.running()).map(async n => n.stop())); break
+      case 'crash': await settle(nodes.filter(n => n.running()).map(async n => n.crash())); break
+      case 'join': case 'restart': case 'resume': await settle(nodes.filter(n => !n.running()).map(async n => n.start())); break
+      case 'sleep':
+        await settle(nodes.filter(n => n.running()).map(async n => n.stop()))
+        setTimeout(() => { void settle(nodes.filter(n => !n.running()).map(async n => n.start())) }, (e.forMs ?? 0) / this.scenario.timeScale)
+        break
+      case 'partition': await this.network.partition(e.nodes); break
+      case 'heal':
+        await this.network.heal()
+        await settle([...this.nodes.values()].filter(n => n.running()).map(async n => n.resume()))
+        break
+      case 'shape': note = await this.network.shape(e.nodes, e.link ?? {}); break
+    }
+    this.hooks.event?.(e, wall, note)
+  }
+
+  private async send (m: PlannedMessage): Promise<void> {
+    const from = this.nodes.get(m.from)
+    if (from == null || !from.running()) {
+      this.hooks.observe({ kind: 'send-failed', key: m.key, at: this.now(), error: `${m.from} is offline` })
+      return
+    }
+    try {
+      const sent = await from.send(m.to, messageText(m), m.disappearing ? m.ttlMs : undefined)
+      this.keyOf.set(sent.id, m.key)
+      this.hooks.observe({ kind: 'sent', key: m.key, at: this.now(), id: sent.id, expiresAt: sent.expiresAt - this.started })
+    } catch (err: any) {
+      this.hooks.observe({ kind: 'send-failed', key: m.key, at: this.now(), error: err.message })
+    }
+  }
+
+  /** Read every node's changes since the last look and report them. */
+  async look (): Promise<void> {
+    await Promise.all([...this.nodes.values()].map(async n => {
+      const changes = await n.changes(this.revs.get(n.name) ?? 0).catch(() => undefined)
+      for (const c of changes ?? []) {
+        this.revs.set(n.name, Math.max(this.revs.get(n.name) ?? 0, c.rev))
+        this.record(n.name, c)
+      }
+    }))
+  }
+
+  private record (node: string, c: MessageChange): void {
+    const at = this.now()
+    if (c.direction === 'in') {
+      if (this.seen.has(`in:${node}:${c.id}`)) return
+      this.seen.add(`in:${node}:${c.id}`)
+      this.hooks.observe({ kind: 'received', key: keyOfText(c.text), at: (c.deliveredAt ?? Date.now()) - this.started, node })
+      return
+    }
+    const key = this.keyOf.get(c.id)
+    if (key == null || this.seen.has(key)) return
+    if (c.status === 'stored' && !this.stored.has(key)) {
+      this.stored.add(key)
+      this.hooks.observe({ kind: 'stored', key, at, mailboxes: c.mailboxes })
+    } else if (c.status === 'delivered' || c.status === 'read') {
+      this.seen.add(key)
+      // a message that was stored at a mailbox first counts as delivered via the mailbox
+      this.hooks.observe({ kind: 'delivered', key, at: (c.deliveredAt ?? Date.now()) - this.started, via: this.stored.has(key) ? 'mailbox' : 'direct' })
+    } else if (c.status === 'expired') {
+      this.seen.add(key)
+      this.hooks.observe({ kind: 'expired', key, at })
+    }
+  }
+}
+
+async function settle (work: Array<Promise<unknown>>): Promise<void> {
+  await Promise.allSettled(work)
+}
+
+export async function sleep (ms: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}
+
+const BATCH = 25
+
+/** Run `fn` over `items`, BATCH at a time. */
+export async function inBatches<T> (items: T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += BATCH) await Promise.all(items.slice(i, i + BATCH).map(fn))
+}

@@ -1,0 +1,217 @@
+/**
+ * `ferry sim` (issue 7 scope 4): the per-message ledger and the checker.
+ *
+ * The ledger holds one record per planned message and folds the runners' `Observation`s into it.
+ * All times are wall-clock ms since the run started, `expiresAt` included (runners convert).
+ *
+ * Definitions, used by `entries()` and `check()`:
+ * - sent: the runner saw a 'sent' observation (the sender's node accepted the message).
+ * - acknowledged: the sender got a custody receipt ('stored') or a delivery receipt ('delivered').
+ * - received: the recipient's node stored a copy; each 'received' observation is one copy.
+ * - expired: an 'expired' observation was seen, or `expiresAt <= endedAt`.
+ * - lost: acknowledged, and the recipient never received it although its expiry passed by the end
+ *   of the run or the run ended. An acknowledgement is a promise: once given, the message must
+ *   reach the recipient while the run lasts (scenarios leave `traffic.quietMs` for the last ones).
+ * - duplicated: received more than once.
+ * - delivered after expiry: received (any copy) at a time > `expiresAt`.
+ * - pending: sent, not acknowledged, not expired and not received at the end. Not a failure.
+ * - not-sent: no 'sent' observation (the send failed, reported with its error, or was never made).
+ *
+ * Final outcome of a row, first rule that applies: received -> 'delivered'; not sent ->
+ * 'not-sent'; acknowledged -> 'lost'; expired -> 'expired'; otherwise 'pending'.
+ * The checker fails the run when any acknowledged message is lost, any message is received more
+ * than once, or any is received after its expiry.
+ */
+import type { Observation, PlannedMessage } from './types.js'
+
+/** The final state of one planned message at the end of a run. */
+export type Outcome = 'delivered' | 'expired' | 'lost' | 'pending' | 'not-sent'
+
+/** Everything observed about one planned message (times: wall ms since the run started). */
+export interface MessageRecord extends PlannedMessage {
+  sentAt?: number
+  /** Ferry's message id */
+  id?: string
+  expiresAt?: number
+  /** first custody receipt */
+  storedAt?: number
+  /** most mailboxes that acknowledged custody */
+  mailboxes?: number
+  /** first delivery receipt */
+  deliveredAt?: number
+  via?: 'direct' | 'mailbox'
+  /** one entry per copy stored at the recipient, in the order observed */
+  receivedAt: number[]
+  readAt?: number
+  expiredAt?: number
+  sendError?: string
+}
+
+/** A ledger row with its final outcome. */
+export interface LedgerEntry extends MessageRecord {
+  outcome: Outcome
+}
+
+/** When the run ended (wall ms since it started): expiries up to this instant have passed. */
+export interface RunEnd {
+  endedAt: number
+}
+
+/** An observation named a message the plan does not hold: a runner bug, never ignored. */
+export class UnknownMessageError extends Error {
+  constructor (key: string) {
+    super(`observation for unknown message key "${key}"`)
+    this.name = 'UnknownMessageError'
+  }
+}
+
+/**
+ * The per-message ledger of a run.
+ *
+ * @example
+ * const ledger = new Ledger(plan.messages)
+ * runner.on('observation', o => ledger.observe(o))
+ * const rows = ledger.entries({ endedAt: 60_000 })
+ */
+export class Ledger {
+  private readonly records = new Map<string, MessageRecord>()
+
+  /**
+   * @param messages - the plan's messages, one record each, in this order
+   * @throws {Error} when two messages share a key
+   */
+  constructor (messages: readonly PlannedMessage[]) {
+    for (const m of messages) {
+      if (this.records.has(m.key)) throw new Error(`duplicate message key "${m.key}" in the plan`)
+      this.records.set(m.key, { ...m, receivedAt: [] })
+    }
+  }
+
+  /** How many planned messages the ledger holds. */
+  get size (): number {
+    return this.records.size
+  }
+
+  /**
+   * Record what a runner saw. The first 'sent', 'stored', 'delivered', 'read' and 'expired' of a
+   * message set its time; later ones only raise the mailbox count. Every 'received' is a copy.
+   *
+   * @throws {UnknownMessageError} when `o.key` is not a planned message
+   * @throws {TypeError} when `o.at` is not a finite number
+   */
+  observe (o: Observation): void {
+    const r = this.records.get(o.key)
+    if (r == null) throw new UnknownMessageError(o.key)
+    if (!Number.isFinite(o.at)) throw new TypeError(`"at" of a ${o.kind} observation for ${o.key} must be a finite number`)
+    switch (o.kind) {
+      case 'sent':
+        if (r.sentAt == null) { r.sentAt = o.at; r.id = o.id; r.expiresAt = o.expiresAt }
+        break
+      case 'send-failed':
+        r.sendError ??= o.error
+        break
+      case 'stored':
+        r.storedAt ??= o.at
+        r.mailboxes = Math.max(r.mailboxes ?? 0, o.mailboxes)
+        break
+      case 'delivered':
+        if (r.deliveredAt == null) { r.deliveredAt = o.at; r.via = o.via }
+        break
+      case 'received':
+        r.receivedAt.push(o.at)
+        break
+      case 'read':
+        r.readAt ??= o.at
+        break
+      case 'expired':
+        r.expiredAt ??= o.at
+        break
+    }
+  }
+
+  /**
+   * One row per planned message, in plan order, each with its final outcome (see the file header).
+   *
+   * @param end - when the run ended; decides which expiries have passed
+   */
+  entries (end: RunEnd): LedgerEntry[] {
+    return [...this.records.values()].map(r => ({ ...r, receivedAt: [...r.receivedAt], outcome: outcomeOf(r, end.endedAt) }))
+  }
+}
+
+/** The sender holds a custody or delivery receipt. */
+export function acknowledged (r: MessageRecord): boolean {
+  return r.storedAt != null || r.deliveredAt != null
+}
+
+/** Its expiry was observed, or its expiry time is at or before `endedAt`. */
+export function expiredBy (r: MessageRecord, endedAt: number): boolean {
+  return r.expiredAt != null || (r.expiresAt != null && r.expiresAt <= endedAt)
+}
+
+/** The first copy's arrival, if any. */
+export function firstReceived (r: MessageRecord): number | undefined {
+  return r.receivedAt.length === 0 ? undefined : Math.min(...r.receivedAt)
+}
+
+function outcomeOf (r: MessageRecord, endedAt: number): Outcome {
+  if (r.receivedAt.length > 0) return 'delivered'
+  if (r.sentAt == null) return 'not-sent'
+  if (acknowledged(r)) return 'lost'
+  if (expiredBy(r, endedAt)) return 'expired'
+  return 'pending'
+}
+
+/** The checker's judgement of a run. */
+export interface Verdict {
+  /** false when a message is lost, duplicated or delivered after expiry */
+  ok: boolean
+  /** at most `MAX_FAILURES` examples, each naming the message key and what went wrong */
+  failures: string[]
+  /** acknowledged messages never received */
+  lost: number
+  /** messages received more than once */
+  duplicated: number
+  /** messages with a copy received after `expiresAt` */
+  deliveredAfterExpiry: number
+}
+
+/** How many failure examples a verdict lists. */
+export const MAX_FAILURES = 20
+
+/**
+ * Judge a run: fail it when an acknowledged message is lost, a message is received twice, or a
+ * message is received after its expiry.
+ *
+ * @param ledger - the run's ledger
+ * @param end - when the run ended
+ * @example
+ * const verdict = check(ledger, { endedAt: 60_000 })
+ * if (!verdict.ok) console.error(verdict.failures.join('\n'))
+ */
+export function check (ledger: Ledger, end: RunEnd): Verdict {
+  const failures: string[] = []
+  const fail = (text: string): void => { if (failures.length < MAX_FAILURES) failures.push(text) }
+  let lost = 0
+  let duplicated = 0
+  let deliveredAfterExpiry = 0
+  for (const e of ledger.entries(end)) {
+    const name = `${e.key} (${e.from} -> ${e.to})`
+    if (e.outcome === 'lost') {
+      lost++
+      const receipt = e.storedAt != null ? `stored at ${e.mailboxes ?? 0} mailbox(es) at ${e.storedAt} ms` : `delivery receipt (${e.via ?? '?'}) at ${e.deliveredAt ?? '?'} ms`
+      const until = expiredBy(e, end.endedAt) ? `expired at ${e.expiredAt ?? e.expiresAt} ms` : `run ended at ${end.endedAt} ms`
+      fail(`${name}: lost: acknowledged (${receipt}) but never received; ${until}`)
+    }
+    if (e.receivedAt.length > 1) {
+      duplicated++
+      fail(`${name}: duplicated: received ${e.receivedAt.length} times (at ${e.receivedAt.join(', ')} ms)`)
+    }
+    const late = e.expiresAt == null ? [] : e.receivedAt.filter(t => t > (e.expiresAt as number))
+    if (late.length > 0) {
+      deliveredAfterExpiry++
+      fail(`${name}: delivered after expiry: received at ${late[0]} ms, expired at ${e.expiresAt} ms`)
+    }
+  }
+  return { ok: lost === 0 && duplicated === 0 && deliveredAfterExpiry === 0, failures, lost, duplicated, deliveredAfterExpiry }
+}

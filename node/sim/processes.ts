@@ -1,0 +1,135 @@
+/**
+ * The `processes` mode of `ferry sim` (issue 7 scope 2): one real `ferry start` daemon per node on
+ * 127.0.0.1, each in its own data dir, driven only through its control API — the same driver
+ * could reach daemons on other machines. Stop is SIGTERM, crash is SIGKILL (SQLite's WAL keeps
+ * every acknowledged write). On one loopback there is no link to cut or shape: partitions and
+ * link shapes need the netns mode, and are reported as skipped here.
+ */
+import { execFile, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { ApiClient } from '../cli/client.js'
+import { dataPaths } from '../paths.js'
+import { sleep } from './driver.js'
+import type { ChildProcess } from 'node:child_process'
+import type { MessageChange, NetworkControl, NodeControl } from './driver.js'
+
+/** The ferry bin of this checkout. */
+export const FERRY_BIN = resolve(import.meta.dirname, '..', '..', '..', 'node', 'bin', 'ferry.js')
+
+/** Run the ferry CLI; rejects with its stderr on a non-zero exit. */
+export async function ferryCli (args: string[], wrap: string[] = []): Promise<string> {
+  const [cmd, ...pre] = wrap.length > 0 ? wrap : [process.execPath]
+  const argv = wrap.length > 0 ? [...pre, process.execPath, FERRY_BIN, ...args] : [FERRY_BIN, ...args]
+  return new Promise((resolve, reject) => {
+    execFile(cmd, argv, { timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err != null) reject(new Error(`ferry ${args[0]}: ${String(stderr).trim() || err.message}`))
+      else resolve(String(stdout))
+    })
+  })
+}
+
+export interface DaemonNodeOptions {
+  /** extra `ferry start` arguments (listen addresses) */
+  startArgs: string[]
+  /** a command prefix, e.g. ['ip', 'netns', 'exec', NS] */
+  wrap?: string[]
+}
+
+/** One `ferry start` daemon, driven through its control API. */
+export class DaemonNode implements NodeControl {
+  private proc?: ChildProcess
+  private api?: ApiClient
+  log = ''
+
+  constructor (readonly name: string, readonly dir: string, private readonly options: DaemonNodeOptions) {}
+
+  async init (): Promise<this> {
+    await ferryCli(['init', '--name', this.name, '--data-dir', this.dir], this.options.wrap)
+    return this
+  }
+
+  running (): boolean {
+    return this.proc != null && this.proc.exitCode == null && this.proc.signalCode == null
+  }
+
+  async start (): Promise<void> {
+    const saved = existsSync(join(this.dir, 'config.json'))
+    const args = [FERRY_BIN, 'start', '--data-dir', this.dir, '--no-web', ...(saved ? this.options.startArgs.filter(a => !a.startsWith('/')).filter(a => a !== '--listen') : this.options.startArgs)]
+    const wrap = this.options.wrap ?? []
+    const proc = wrap.length > 0 ? spawn(wrap[0], [...wrap.slice(1), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.proc = proc
+    const keep = (d: Buffer): void => { this.log = (this.log + String(d)).slice(-20_000) }
+    proc.stdout?.on('data', keep)
+    proc.stderr?.on('data', keep)
+    rmSync(dataPaths(this.dir).api, { force: true })
+    const deadline = Date.now() + 30_000
+    while (Date.now() < deadline) {
+      if (!this.running()) throw new Error(`${this.name} exited: ${this.log.slice(-500)}`)
+      if (existsSync(dataPaths(this.dir).api)) {
+        try {
+          this.api = new ApiClient(this.dir)
+          await this.api.get('/v1/status')
+          return
+        } catch {}
+      }
+      await sleep(100)
+    }
+    throw new Error(`${this.name} did not start within 30 s`)
+  }
+
+  private async end (signal: NodeJS.Signals): Promise<void> {
+    const proc = this.proc
+    if (proc == null || !this.running()) return
+    const exited = new Promise(resolve => proc.once('exit', resolve))
+    proc.kill(signal)
+    await Promise.race([exited, sleep(15_000).then(() => proc.kill('SIGKILL'))])
+    this.api = undefined
+  }
+
+  async stop (): Promise<void> { await this.end('SIGTERM') }
+  async crash (): Promise<void> { await this.end('SIGKILL') }
+
+  private get client (): ApiClient {
+    if (this.api == null) throw new Error(`node ${this.name} is not running`)
+    return this.api
+  }
+
+  async invite (): Promise<string> { return (await this.client.get<{ invite: string }>('/v1/invite')).invite }
+  async addContact (name: string, invite: string): Promise<void> { await this.client.post('/v1/contacts', { name, target: invite }) }
+  async hostMailbox (owner: string): Promise<void> { await this.client.post('/v1/mailbox/host', { name: owner }) }
+  async useMailboxes (hosts: string[]): Promise<void> { await this.client.post('/v1/mailbox/use', { names: hosts }) }
+  async resume (): Promise<void> {}
+
+  async send (to: string, text: string, ttlMs?: number): Promise<{ id: string, expiresAt: number }> {
+    const m = await this.client.post<{ id: string, expiresAt: number }>('/v1/messages', { contact: to, text, ttlMs })
+    return { id: m.id, expiresAt: m.expiresAt }
+  }
+
+  async changes (afterRev: number): Promise<MessageChange[] | undefined> {
+    if (this.api == null) return undefined
+    const rows = await this.api.get<any[]>(`/v1/messages?changedAfter=${afterRev}`)
+    return rows.map(m => ({ id: m.id, direction: m.direction, text: m.text, status: m.status, rev: m.rev, mailboxes: m.mailboxes?.length ?? 0, deliveredAt: m.deliveredAt ?? undefined, expiresAt: m.expiresAt }))
+  }
+
+  /** RSS of the daemon process, bytes (Linux /proc), when running. */
+  pid (): number | undefined {
+    return this.running() ? this.proc?.pid : undefined
+  }
+}
+
+/** Daemons on one loopback: nothing to cut or shape. */
+export class LoopbackNetwork implements NetworkControl {
+  async partition (): Promise<void> {}
+  async heal (): Promise<void> {}
+  async shape (): Promise<string | undefined> { return 'skipped: processes on one loopback have no links to shape (use netns mode)' }
+}
+
+/** Fresh daemons for the plan's nodes in a temporary directory. */
+export async function daemonNodes (names: string[], options: DaemonNodeOptions): Promise<{ nodes: Map<string, DaemonNode>, dir: string, cleanup(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-sim-'))
+  const nodes = new Map<string, DaemonNode>()
+  for (const name of names) nodes.set(name, await new DaemonNode(name, join(dir, name), options).init())
+  return { nodes, dir, cleanup: () => { rmSync(dir, { recursive: true, force: true }) } }
+}

@@ -1,0 +1,147 @@
+/**
+ * `simulate(scenario)`: the TypeScript API behind `ferry sim run` (issue 7 scope 1). Expands the
+ * scenario into its seeded plan, starts the nodes in the scenario's mode, makes the contacts and
+ * mailbox agreements, plays the plan through the driver, then checks the ledger and writes
+ * results.json, messages.csv and report.html.
+ *
+ * @example
+ * const run = await simulate(await loadScenario('sim/scenarios/team-churn.json'), { out: 'out' })
+ * if (!run.results.ok) console.log(run.results.failures)
+ */
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { connect, Driver } from './driver.js'
+import { InProcessNode, InProcessWorld } from './inprocess.js'
+import { check, Ledger } from './ledger.js'
+import { plan as makePlan } from './plan.js'
+import { daemonNodes, LoopbackNetwork } from './processes.js'
+import { writeOutputs } from './report.js'
+import { results as makeResults } from './results.js'
+import type { NetworkControl, NodeControl } from './driver.js'
+import type { Results, RunnerMetrics, Versions } from './results.js'
+import type { Plan, PlannedEvent, Scenario } from './types.js'
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..')
+
+export interface SimulateOptions {
+  /** overrides the scenario's seed */
+  seed?: number
+  /** where to write results.json, messages.csv and report.html */
+  out?: string
+  /** FAULT INJECTION for the checker's own test: every Nth mailbox deposit is dropped after its receipt */
+  faultDropEvery?: number
+  progress?(done: number, total: number): void
+  log?(line: string): void
+}
+
+export interface SimulationRun {
+  plan: Plan
+  ledger: Ledger
+  results: Results
+  /** the timeline as applied: wall ms since the start, and a note when an event was skipped */
+  applied: Array<PlannedEvent & { wallAt: number, note?: string }>
+}
+
+/** The modes this build runs. */
+export class UnsupportedModeError extends Error {
+  override name = 'UnsupportedModeError'
+}
+
+function versions (): Versions {
+  const version = (path: string): string => { try { return JSON.parse(readFileSync(path, 'utf8')).version } catch { return 'unknown' } }
+  return { ferry: version(join(ROOT, 'package.json')), node: process.version, libp2p: version(join(ROOT, 'node_modules', 'libp2p', 'package.json')) }
+}
+
+interface Setup {
+  nodes: Map<string, NodeControl>
+  network: NetworkControl
+  /** mail waiting at hosts now */
+  held(): Promise<number>
+  metrics(): RunnerMetrics
+  stop(): Promise<void>
+}
+
+async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions): Promise<Setup> {
+  const names = plan.nodes.map(n => n.name)
+  if (scenario.mode === 'inprocess') {
+    const world = new InProcessWorld(scenario, { mailboxPolicy: options.faultDropEvery == null ? undefined : { faultDropEvery: options.faultDropEvery } })
+    for (const name of names) world.nodes.set(name, await InProcessNode.create(name, world))
+    for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map(async n => world.nodes.get(n)?.start()))
+    return {
+      nodes: world.nodes,
+      network: world,
+      held: async () => {
+        let n = 0
+        for (const node of world.nodes.values()) {
+          const store = node.stores.mailbox
+          if (store == null) continue
+          for (const o of await store.hosted()) n += (await store.usage(o.peer)).messages
+        }
+        return n
+      },
+      metrics: () => ({ memoryPerNodeBytes: world.memoryPerNode(), nodesPerGiB: Math.floor(2 ** 30 / world.memoryPerNode()) }),
+      stop: async () => { for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map(async n => world.nodes.get(n)?.stop())) }
+    }
+  }
+  if (scenario.mode === 'processes') {
+    if (options.faultDropEvery != null) throw new UnsupportedModeError('fault injection runs in inprocess mode only')
+    const { nodes, cleanup } = await daemonNodes(names, { startArgs: ['--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/udp/0/webrtc-direct'] })
+    for (let i = 0; i < names.length; i += 8) await Promise.all(names.slice(i, i + 8).map(async n => nodes.get(n)?.start()))
+    return {
+      nodes,
+      network: new LoopbackNetwork(),
+      held: async () => 0,
+      metrics: () => ({}),
+      stop: async () => { await Promise.all([...nodes.values()].map(async n => n.stop())); cleanup() }
+    }
+  }
+  throw new UnsupportedModeError(`mode "${scenario.mode}" is not built yet: use inprocess or processes`)
+}
+
+/**
+ * Run a scenario to its end.
+ *
+ * @throws UnsupportedModeError | Error when nodes cannot be set up
+ */
+export async function simulate (scenario: Scenario, options: SimulateOptions = {}): Promise<SimulationRun> {
+  const began = Date.now()
+  const seed = options.seed ?? scenario.seed
+  const plan = makePlan(scenario, seed)
+  const ledger = new Ledger(plan.messages)
+  const applied: SimulationRun['applied'] = []
+  const log = options.log ?? (() => {})
+  log(`${plan.nodes.length} nodes, ${plan.contacts.length} contact pairs, ${plan.events.length} events, ${plan.messages.length} messages (seed ${seed})`)
+  const setup = await setUp(scenario, plan, options)
+  const occupancy: Array<{ t: number, held: number }> = []
+  let endedAt = 0
+  try {
+    await connect(plan, setup.nodes)
+    log(`contacts and mailboxes set up in ${((Date.now() - began) / 1000).toFixed(1)} s`)
+    const driver = new Driver(scenario, plan, setup.nodes, setup.network, {
+      observe: o => { ledger.observe(o) },
+      event: (e, wallAt, note) => { applied.push({ ...e, wallAt, note }) },
+      progress: options.progress
+    })
+    const sampler = setInterval(() => { void setup.held().then(held => occupancy.push({ t: driver.now(), held }), () => {}) }, 2_000)
+    try {
+      endedAt = await driver.play()
+    } finally {
+      clearInterval(sampler)
+    }
+  } finally {
+    await setup.stop()
+  }
+  const verdict = check(ledger, { endedAt })
+  const results = makeResults(ledger, {
+    endedAt,
+    scenario: scenario.name,
+    seed,
+    config: scenario,
+    versions: versions(),
+    wallMs: Date.now() - began,
+    metrics: { ...setup.metrics(), mailboxOccupancy: occupancy, skippedEvents: applied.filter(e => e.note != null).map(e => `${e.kind} at ${e.at} ms: ${e.note as string}`) }
+  })
+  if (results.ok !== verdict.ok) throw new Error('the results and the checker disagree: a bug in the ledger')
+  if (options.out != null) writeOutputs(options.out, results, ledger, { events: applied.map(e => ({ ...e, at: e.wallAt })) })
+  return { plan, ledger, results, applied }
+}

@@ -1,0 +1,119 @@
+/**
+ * `ferry sim` (issue 7): the shapes shared by the scenario parser, the timeline, the runners and
+ * the ledger. A scenario (JSON or YAML) is validated into a `Scenario`; `plan(scenario, seed)`
+ * expands it into a deterministic `Plan` (the same seed gives the same events and the same
+ * messages); a runner plays the plan against production Ferry nodes and reports `Observation`s;
+ * the ledger turns those into per-message records, the checker's verdict and results.json.
+ */
+
+/** Where the nodes run. */
+export type SimMode = 'inprocess' | 'processes' | 'netns'
+
+/** A role changes what a node does: hosts keep mail for others, churny nodes go offline. */
+export type NodeRole = 'mailbox-host' | 'always-on' | 'churny'
+
+export interface NodeGroup {
+  /** group name; nodes are named `<group>-<index>` from 0 */
+  name: string
+  count: number
+  roles: NodeRole[]
+  /** for 'churny': the share of the run each node spends offline, 0..1 (in windows) */
+  offlineFraction?: number
+  /** for 'churny': how long one offline window lasts, ms (before time scaling) */
+  offlineWindowMs?: number
+}
+
+/** Who knows whom: every node in a team knows every other, or each node knows k random others. */
+export type ContactGraph = { kind: 'teams', size: number } | { kind: 'random', k: number }
+
+export interface Traffic {
+  /** messages per second across the whole network */
+  rate: number
+  /** text sizes in bytes, picked uniformly */
+  sizes: number[]
+  /** time to live of each message, ms (default: Ferry's 7 days) */
+  ttlMs?: number
+  /** share of messages sent as disappearing, 0..1 (their ttlMs is the timer) */
+  disappearing?: number
+  /** stop sending this long before the end, so the last messages can arrive (ms) */
+  quietMs?: number
+}
+
+/** A link's shape (netem in netns mode; latency only in process modes). */
+export interface LinkShape { delayMs?: number, jitterMs?: number, lossPct?: number, rateKbit?: number }
+
+export type EventKind = 'join' | 'leave' | 'crash' | 'restart' | 'partition' | 'heal' | 'sleep' | 'resume' | 'shape'
+
+/** A timeline entry as written in the scenario. */
+export interface ScenarioEvent {
+  /** when, ms after the start (before time scaling) */
+  at: number
+  kind: EventKind
+  /** node names or group names; for 'partition': the side cut off from the rest */
+  nodes?: string[]
+  /** for 'shape' */
+  link?: LinkShape
+  /** for 'sleep': how long */
+  forMs?: number
+}
+
+export interface Scenario {
+  name: string
+  description?: string
+  mode: SimMode
+  /** ms of simulated time (before time scaling) */
+  durationMs: number
+  /** wall time = scenario time / timeScale (2: twice as fast); timers inside Ferry are not scaled */
+  timeScale: number
+  seed: number
+  groups: NodeGroup[]
+  contacts: ContactGraph
+  traffic: Traffic
+  /** initial link shape for every node */
+  link?: LinkShape
+  events: ScenarioEvent[]
+  /** mailbox replication k for senders (default 2) */
+  replication?: number
+}
+
+/** One event of the expanded timeline: churn windows become leave/restart pairs here. */
+export interface PlannedEvent {
+  /** ms after start, scenario time */
+  at: number
+  kind: EventKind
+  nodes: string[]
+  link?: LinkShape
+  forMs?: number
+}
+
+/** One message the plan will send. */
+export interface PlannedMessage {
+  /** plan-local id: 'm<seq>' */
+  key: string
+  at: number
+  from: string
+  to: string
+  size: number
+  ttlMs: number
+  disappearing: boolean
+}
+
+export interface Plan {
+  nodes: Array<{ name: string, group: string, roles: NodeRole[] }>
+  /** contact pairs (both directions exist) */
+  contacts: Array<[string, string]>
+  /** each node's mailbox hosts (nodes with role mailbox-host it knows), in order */
+  mailboxes: Record<string, string[]>
+  events: PlannedEvent[]
+  messages: PlannedMessage[]
+}
+
+/** What a runner saw happen to a message (wall-clock ms since the run started). */
+export type Observation =
+  | { kind: 'sent', key: string, at: number, id: string, expiresAt: number }
+  | { kind: 'send-failed', key: string, at: number, error: string }
+  | { kind: 'stored', key: string, at: number, mailboxes: number }
+  | { kind: 'delivered', key: string, at: number, via: 'direct' | 'mailbox' }
+  | { kind: 'received', key: string, at: number, node: string }
+  | { kind: 'read', key: string, at: number }
+  | { kind: 'expired', key: string, at: number }
