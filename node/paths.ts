@@ -10,7 +10,7 @@ export function dataDir (flag?: string): string {
   return join(xdg != null && xdg !== '' ? xdg : join(homedir(), '.local', 'share'), 'ferry')
 }
 
-export interface DataFiles { dir: string, db: string, key: string, config: string, api: string, token: string }
+export interface DataFiles { dir: string, db: string, key: string, config: string, api: string, token: string, socket: string }
 
 /** The paths inside a data dir; touches nothing. */
 export function dataPaths (dir: string): DataFiles {
@@ -20,7 +20,9 @@ export function dataPaths (dir: string): DataFiles {
     key: join(dir, 'identity.key'),
     config: join(dir, 'config.json'),
     api: join(dir, 'api.json'),
-    token: join(dir, 'api-token')
+    token: join(dir, 'api-token'),
+    /** the control API's Unix socket (`ferry start --api-socket`) */
+    socket: join(dir, 'api.sock')
   }
 }
 

@@ -1,5 +1,13 @@
-/** The CLI's side of the control API: find the daemon through the data dir, call it with the token. */
+/**
+ * The CLI's side of the control API: find the daemon through the data dir, call it with the token.
+ * When the daemon also serves the API on a Unix socket (`ferry start --api-socket`, named in
+ * api.json) the client uses the socket: it works from another network namespace, where the
+ * daemon's 127.0.0.1 is not this process's. fetch cannot dial a Unix socket, so that path goes
+ * through node:http and is wrapped in a fetch `Response`, the same for every caller.
+ */
 import { existsSync, readFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { Readable } from 'node:stream'
 import { dataPaths } from '../paths.js'
 
 /** No daemon answers for this data dir. */
@@ -15,6 +23,7 @@ export class ApiError extends Error {
 
 export class ApiClient {
   private readonly base: string
+  private readonly socket?: string
   private readonly token: string
   private readonly notRunning: string
 
@@ -22,24 +31,25 @@ export class ApiClient {
     const files = dataPaths(dir)
     this.notRunning = `no Ferry daemon is running for ${dir} — start one with \`ferry start --data-dir ${dir}\``
     if (!existsSync(files.api) || !existsSync(files.token)) throw new NoDaemonError(this.notRunning)
-    let port: number
+    let api: { port: number, socket?: string }
     try {
-      port = JSON.parse(readFileSync(files.api, 'utf8')).port
+      api = JSON.parse(readFileSync(files.api, 'utf8'))
     } catch {
       throw new NoDaemonError(this.notRunning)
     }
-    this.base = `http://127.0.0.1:${port}`
+    this.base = `http://127.0.0.1:${api.port}`
+    if (typeof api.socket === 'string' && existsSync(api.socket)) this.socket = api.socket
     this.token = readFileSync(files.token, 'utf8').trim()
   }
 
   async request (method: string, path: string, body?: unknown): Promise<Response> {
     let res: Response
+    const headers = { authorization: `Bearer ${this.token}`, ...(body != null ? { 'content-type': 'application/json' } : {}) }
+    const text = body != null ? JSON.stringify(body) : undefined
     try {
-      res = await fetch(this.base + path, {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body != null ? { 'content-type': 'application/json' } : {}) },
-        body: body != null ? JSON.stringify(body) : undefined
-      })
+      res = this.socket != null
+        ? await overSocket(this.socket, method, path, headers, text)
+        : await fetch(this.base + path, { method, headers, body: text })
     } catch {
       throw new NoDaemonError(this.notRunning)
     }
@@ -72,4 +82,23 @@ export class ApiClient {
       }
     }
   }
+}
+
+/** Statuses whose responses have no body (a fetch Response refuses one). */
+const NO_BODY = new Set([101, 204, 205, 304])
+
+/** One HTTP request over a Unix socket, answered as a fetch Response (its body streams). */
+async function overSocket (socketPath: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ socketPath, method, path, headers: body == null ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, res => {
+      const h = new Headers()
+      for (let i = 0; i < res.rawHeaders.length; i += 2) h.append(res.rawHeaders[i], res.rawHeaders[i + 1])
+      const status = res.statusCode ?? 500
+      const stream = NO_BODY.has(status) ? null : Readable.toWeb(res) as ReadableStream<Uint8Array>
+      if (stream == null) res.resume()
+      resolve(new Response(stream, { status, statusText: res.statusMessage, headers: h }))
+    })
+    req.once('error', reject)
+    req.end(body)
+  })
 }

@@ -21,6 +21,8 @@ export interface Flags {
   name?: string
   listen: string[]
   apiPort?: number
+  /** `ferry start --api-socket` */
+  apiSocket?: boolean
   confirm: boolean
   accept: boolean
   qrSvg?: string
@@ -95,10 +97,11 @@ export async function id (f: Flags): Promise<void> {
 
 export async function start (f: Flags): Promise<void> {
   const log = (msg: string): void => { process.stdout.write(`[ferry] ${msg}\n`) }
-  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, web: f.web, log })
+  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, apiSocket: f.apiSocket, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, web: f.web, log })
   log(`peer id ${daemon.ferry.peerId}`)
   for (const a of daemon.ferry.addresses()) log(`listening on ${a}`)
   log(`control API on 127.0.0.1:${daemon.apiPort} (token in ${dataPaths(f.dataDir).token})`)
+  if (daemon.apiSocket != null) log(`control API also on ${daemon.apiSocket}`)
   if (daemon.webUrl != null) log(`web app on ${daemon.webUrl}`)
   log('running; Ctrl-C to stop')
   await new Promise<void>(resolve => {

@@ -21,6 +21,7 @@ const OPTIONS = {
   name: { type: 'string' },
   listen: { type: 'string', multiple: true },
   'api-port': { type: 'string' },
+  'api-socket': { type: 'boolean', default: false },
   mdns: { type: 'boolean', default: true },
   'relay-server': { type: 'boolean', default: true },
   relay: { type: 'string', multiple: true },
@@ -46,14 +47,17 @@ export const USAGE = `ferry — serverless end-to-end encrypted messenger
 usage:
   ferry init [--name NAME]                       create the identity (error if one exists)
   ferry id [--json]                              identity, peer id, listen addresses
-  ferry start [--listen MULTIADDR]... [--api-port N] [--no-mdns] [--no-relay-server]
-              [--relay MULTIADDR]... [--bootstrap MULTIADDR]...
+  ferry start [--listen MULTIADDR]... [--api-port N] [--api-socket] [--no-mdns]
+              [--no-relay-server] [--relay MULTIADDR]... [--bootstrap MULTIADDR]...
               [--web-port N] [--web-host HOST] [--web-cert PEM --web-key PEM] [--no-web]
                                                  run the node in the foreground; --relay holds a
                                                  slot on a teammate's relay (when others cannot
                                                  dial you); --bootstrap adds DHT entry peers;
                                                  the web app is served on 127.0.0.1:7472 (any
-                                                 free port when taken; the URL is printed)
+                                                 free port when taken; the URL is printed);
+                                                 --api-socket also serves the control API on
+                                                 DATA_DIR/api.sock (reachable from other
+                                                 network namespaces; the CLI prefers it)
   ferry invite [--json] [--qr-svg FILE] [--qr-png FILE]
                                                  an invite link for this node (and its QR code)
   ferry contact add NAME INVITE|MULTIADDR        add a contact
@@ -136,7 +140,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'] }
+  const flags: Flags = { web, json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'] }
   try {
     await command(flags, args)
     return 0

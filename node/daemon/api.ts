@@ -1,8 +1,10 @@
 /**
  * The local control API: HTTP on 127.0.0.1, every request needs `Authorization: Bearer <token>`
  * (token in the data dir, 0600). The CLI is its only intended client; the web app comes later.
+ * With `ferry start --api-socket` the same API is also served on `<data dir>/api.sock`.
  */
 import { timingSafeEqual } from 'node:crypto'
+import { chmodSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { identityToString } from '../../protocol/index.js'
 import type { Contact, Ferry, MessageView } from '../../protocol/index.js'
@@ -185,14 +187,10 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
   }
 }
 
-/**
- * Serve the control API for `ferry` on 127.0.0.1:`port` (0 = any free port).
- *
- * @returns the listening server and its port
- */
-export async function serveApi (ferry: Ferry, token: string, port: number, log: (msg: string) => void): Promise<{ server: Server, port: number }> {
+/** The API's HTTP server: every request authorized by the token, errors mapped to statuses. */
+function apiServer (ferry: Ferry, token: string, log: (msg: string) => void): Server {
   const secret = Buffer.from(token)
-  const server = createServer((req, res) => {
+  return createServer((req, res) => {
     if (!authorized(req, secret)) return send(res, 401, { error: 'missing or wrong API token', code: 'Unauthorized' })
     route(ferry, req, res).catch((err: any) => {
       const status = err instanceof HttpError ? err.status : STATUS[err.name] ?? 500
@@ -201,10 +199,44 @@ export async function serveApi (ferry: Ferry, token: string, port: number, log: 
       send(res, status, { error: status === 500 ? `internal error: ${err.message}` : err.message, code: err.name })
     })
   })
+}
+
+/** Listen on a TCP port of `host`, or on a Unix socket `path`. */
+async function listen (server: Server, where: { port: number, host: string } | { path: string }): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => resolve())
+    server.listen(where, () => { server.off('error', reject); resolve() })
   })
+}
+
+/**
+ * Serve the control API for `ferry` on 127.0.0.1:`port` (0 = any free port).
+ *
+ * @returns the listening server and its port
+ */
+export async function serveApi (ferry: Ferry, token: string, port: number, log: (msg: string) => void): Promise<{ server: Server, port: number }> {
+  const server = apiServer(ferry, token, log)
+  await listen(server, { port, host: '127.0.0.1' })
   const address = server.address()
   return { server, port: typeof address === 'object' && address != null ? address.port : port }
+}
+
+/** Longest Unix socket path Linux accepts (sun_path is 108 bytes with its NUL). */
+export const MAX_SOCKET_PATH_BYTES = 107
+
+/**
+ * Serve the same control API, with the same token, on a Unix socket as well (`ferry start
+ * --api-socket`). A socket is a file: a client in another network namespace reaches it (`ferry
+ * sim` in netns mode drives daemons whose 127.0.0.1 it cannot see). Mode 0600; a stale socket
+ * left by a killed daemon is replaced, so call this only once no live daemon owns `path`.
+ *
+ * @throws Error when the path is too long for a Unix socket, or cannot be bound
+ */
+export async function serveApiSocket (ferry: Ferry, token: string, path: string, log: (msg: string) => void): Promise<Server> {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new Error(`--api-socket: ${path} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket path may have: use a shorter --data-dir`)
+  rmSync(path, { force: true })
+  const server = apiServer(ferry, token, log)
+  await listen(server, { path })
+  chmodSync(path, 0o600)
+  return server
 }

@@ -20,11 +20,12 @@ import { openDatabase } from '../store/sqlite.js'
 import { lanDiscovery } from '../lan.js'
 import { WakeWatch } from '../wake.js'
 import { DEFAULT_LISTEN, nodeTransports } from '../transports.js'
-import { serveApi } from './api.js'
+import { serveApi, serveApiSocket } from './api.js'
 import { serveWeb, webAppBuilt } from '../web/server.js'
 import type { WebConfig, WebServer } from '../web/server.js'
 import { readConfig, resolvePorts, writeConfig } from './config.js'
 import type { Ferry } from '../../protocol/index.js'
+import type { Server } from 'node:http'
 
 export interface DaemonOptions {
   dataDir: string
@@ -32,6 +33,8 @@ export interface DaemonOptions {
   listen?: string[]
   /** control API port; 0 or undefined = any free port */
   apiPort?: number
+  /** also serve the control API on `<data dir>/api.sock` (`--api-socket`) */
+  apiSocket?: boolean
   /** mDNS on the LAN (default true; `--no-mdns`) */
   mdns?: boolean
   /** relay for peers that cannot be reached directly (default true; `--no-relay-server`) */
@@ -48,6 +51,8 @@ export interface DaemonOptions {
 export interface Daemon {
   ferry: Ferry
   apiPort: number
+  /** the control API's Unix socket, when served */
+  apiSocket?: string
   /** where the web app is served, when it is */
   webUrl?: string
   stop(): Promise<void>
@@ -111,18 +116,22 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
     throw new Error(`could not start listening on ${listen.join(', ')}: ${err.message}`)
   }
   writeConfig(files.config, { ...config, listen: resolvePorts(listen, ferry.libp2p.getMultiaddrs()) })
-  const { server, port } = await serveApi(ferry, apiToken(files.token), opts.apiPort ?? 0, opts.log)
+  const token = apiToken(files.token)
+  const { server, port } = await serveApi(ferry, token, opts.apiPort ?? 0, opts.log)
   let web: WebServer | undefined
+  let socket: Server | undefined
   try {
+    if (opts.apiSocket === true) socket = await serveApiSocket(ferry, token, files.socket, opts.log)
     if (opts.web !== false && !webAppBuilt()) opts.log('the web app is not built (npm run build): serving none')
     web = opts.web === false || !webAppBuilt() ? undefined : await serveWeb({ ...opts.web, log: opts.log, config: async () => webConfig(ferry, keys.name) })
   } catch (err) {
     server.close()
+    socket?.close()
     await ferry.stop()
     db.close()
     throw err
   }
-  writeSecretFile(files.api, JSON.stringify({ port, pid: process.pid, web: web?.url }) + '\n')
+  writeSecretFile(files.api, JSON.stringify({ port, pid: process.pid, web: web?.url, ...(socket != null ? { socket: files.socket } : {}) }) + '\n')
 
   // after sleep or a network change: re-dial contacts and flush the outbox
   const wake = new WakeWatch(reason => {
@@ -137,6 +146,10 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
       wake.stop()
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
+      if (socket != null) {
+        socket.closeAllConnections()
+        await new Promise(resolve => socket?.close(resolve))
+      }
       await web?.close()
       await ferry.stop()
       rmSync(files.api, { force: true })
@@ -144,7 +157,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
     })()
     return stopping
   }
-  return { ferry, apiPort: port, webUrl: web?.url, stop }
+  return { ferry, apiPort: port, apiSocket: socket == null ? undefined : files.socket, webUrl: web?.url, stop }
 }
 
 /** What the web app joins through: this daemon's browser-dialable addresses, and its user's invite. */

@@ -113,7 +113,14 @@ export class DaemonNode implements NodeControl {
     return rows.map(m => ({ id: m.id, direction: m.direction, text: m.text, status: m.status, rev: m.rev, mailboxes: m.mailboxes?.length ?? 0, deliveredAt: m.deliveredAt ?? undefined, expiresAt: m.expiresAt }))
   }
 
-  /** RSS of the daemon process, bytes (Linux /proc), when running. */
+  /** Messages waiting in the mailboxes this daemon hosts (0 while it is stopped). */
+  async mailboxHeld (): Promise<number> {
+    if (this.api == null) return 0
+    const status = await this.api.get<{ hosting: Array<{ messages: number }> }>('/v1/mailbox')
+    return status.hosting.reduce((n, h) => n + h.messages, 0)
+  }
+
+  /** The daemon's process id, when running. */
   pid (): number | undefined {
     return this.running() ? this.proc?.pid : undefined
   }

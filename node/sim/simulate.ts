@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path'
 import { connect, Driver } from './driver.js'
 import { InProcessNode, InProcessWorld } from './inprocess.js'
 import { check, Ledger } from './ledger.js'
+import { NetnsNetwork, netnsDaemons, netnsUnavailable, processUsage } from './netns.js'
 import { plan as makePlan } from './plan.js'
 import { daemonNodes, LoopbackNetwork } from './processes.js'
 import { writeOutputs } from './report.js'
@@ -95,7 +96,45 @@ async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions):
       stop: async () => { await Promise.all([...nodes.values()].map(async n => n.stop())); cleanup() }
     }
   }
-  throw new UnsupportedModeError(`mode "${scenario.mode}" is not built yet: use inprocess or processes`)
+  if (scenario.mode === 'netns') return setUpNetns(scenario, plan, options)
+  throw new UnsupportedModeError(`mode "${scenario.mode}" is not built yet: use inprocess, processes or netns`)
+}
+
+/** One daemon per network namespace on a bridge (netns.ts); everything made is removed by stop(). */
+async function setUpNetns (scenario: Scenario, plan: Plan, options: SimulateOptions): Promise<Setup> {
+  if (options.faultDropEvery != null) throw new UnsupportedModeError('fault injection runs in inprocess mode only')
+  const missing = netnsUnavailable()
+  if (missing != null) throw new UnsupportedModeError(`mode "netns" ${missing}`)
+  const names = plan.nodes.map(n => n.name)
+  const network = await NetnsNetwork.create(names, scenario.link)
+  const linkShaping = network.shaperKind === 'netem' ? 'netem' : 'tbf+bpf: rate and loss only, delay and jitter not applied (this kernel has no sch_netem)'
+  options.log?.(`netns: namespaces ${network.tag}-*, bridge ${network.bridgeNs}; link shapes by ${linkShaping}`)
+  let daemons
+  try {
+    daemons = await netnsDaemons(network, names)
+  } catch (err) {
+    network.destroy()
+    throw err
+  }
+  const { nodes, cleanup } = daemons
+  const hosts = plan.nodes.filter(n => n.roles.includes('mailbox-host')).map(n => nodes.get(n.name)).filter(n => n != null)
+  const usage: NonNullable<RunnerMetrics['nodes']> = []
+  return {
+    nodes,
+    network,
+    held: async () => (await Promise.all(hosts.map(async h => h.mailboxHeld().catch(() => 0)))).reduce((a, b) => a + b, 0),
+    metrics: () => ({ nodes: usage, linkShaping, ...(network.linkNote != null ? { initialLink: `partly applied: ${network.linkNote}` } : {}) }),
+    stop: async () => {
+      // the last process of each node, just before it stops: peak RSS and CPU time
+      for (const n of nodes.values()) usage.push({ name: n.name, ...processUsage(n.pid() ?? -1) })
+      try {
+        await Promise.all([...nodes.values()].map(async n => n.stop()))
+      } finally {
+        network.destroy()
+        cleanup()
+      }
+    }
+  }
 }
 
 /**
