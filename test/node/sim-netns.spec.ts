@@ -58,6 +58,12 @@ describe('ferry sim (netns): refusal', function () {
     }
     // as root: the CLI run as nobody, when setpriv is there to drop privileges
     try { execFileSync('setpriv', ['--version'], { stdio: 'ignore' }) } catch { this.skip() }
+    // nobody must be able to read this checkout (a clone in a 0700 temporary directory is not)
+    const readable = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(BIN)})`], { timeout: 20_000 })
+    if (readable.status !== 0) {
+      console.log('    (skipped: user nobody cannot read this checkout)')
+      this.skip()
+    }
     const file = join(mkdtempSync(join(tmpdir(), 'ferry-sim-netns-')), 'netns.json')
     writeFileSync(file, JSON.stringify({ ...scenario, events: [] }))
     chmodSync(dirname(file), 0o755)
