@@ -12,8 +12,8 @@
 import { memory } from '@libp2p/memory'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createFerry, createIdentity, memoryStores } from '../protocol/index.js'
+import { quietLogger } from '../node/sim/inprocess.js'
 import type { CryptoBackend, Ferry } from '../protocol/index.js'
-import type { ComponentLogger, Logger } from '@libp2p/interface'
 
 /** mulberry32: a small seeded PRNG so a failing topology can be replayed. */
 export function rng (seed: number): () => number {
@@ -27,10 +27,7 @@ export function rng (seed: number): () => number {
   }
 }
 
-const off = Object.assign(() => {}, { enabled: false })
-const silent: Logger = Object.assign(() => {}, { enabled: false, trace: off, error: off, newScope: () => silent })
-/** A logger that logs nothing. */
-export const quietLogger: ComponentLogger = { forComponent: () => silent }
+export { quietLogger }
 
 export interface DhtNetwork {
   nodes: Ferry[]

@@ -19,8 +19,8 @@ import type { Scenario } from './types.js'
 
 const off = Object.assign(() => {}, { enabled: false })
 const silent: Logger = Object.assign(() => {}, { enabled: false, trace: off, error: off, newScope: () => silent })
-/** Logging is off: libp2p makes a logger per stream, a measurable cost with hundreds of nodes. */
-const quietLogger: ComponentLogger = { forComponent: () => silent }
+/** A logger that logs nothing: libp2p makes a logger per stream, a measurable cost with hundreds of nodes. */
+export const quietLogger: ComponentLogger = { forComponent: () => silent }
 
 /** The cut, shared by every node's connection gater. */
 class Cut {

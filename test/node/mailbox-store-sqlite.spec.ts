@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { SqliteMailboxStore } from '../../node/store/mailbox.js'
-import { openDatabase } from '../../node/store/sqlite.js'
 import { mailboxStoreCompliance } from '../protocol/mailbox-store.suite.js'
+import { TempDatabases } from './temp-databases.js'
 import type { DatabaseSync } from 'node:sqlite'
 
 describe('SQLite MailboxStore', () => {
-  const opened: DatabaseSync[] = []
-  const dirs: string[] = []
+  const temp = new TempDatabases()
+  const databasePath = async (): Promise<string> => temp.path()
+  const open = (path: string): DatabaseSync => temp.open(path)
 
-  /** A database file in a fresh temporary directory, removed after the test. */
-  async function databasePath (): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'ferry-mailbox-'))
-    dirs.push(dir)
-    return join(dir, 'ferry.db')
-  }
-
-  function open (path: string): DatabaseSync {
-    const db = openDatabase(path)
-    opened.push(db)
-    return db
-  }
-
-  afterEach(async () => {
-    for (const db of opened.splice(0)) if (db.isOpen) db.close()
-    await Promise.all(dirs.splice(0).map(async d => rm(d, { recursive: true, force: true })))
-  })
+  afterEach(async () => { await temp.cleanup() })
 
   mailboxStoreCompliance('SQLite', async () => new SqliteMailboxStore(open(await databasePath())))
 
@@ -39,7 +21,7 @@ describe('SQLite MailboxStore', () => {
       ({ item: { owner: 'alice', id: n.toString(16).padStart(32, '0'), depositor: 'xavier', envelope: new Uint8Array(10 * n), hash: Uint8Array.of(n), expiresAt: 1000, storedAt: n }, limits })
     await first.deposit([item(1), item(2), item(3)])
     await first.ack('alice', [item(1).item.id], new Map([[item(1).item.id, Uint8Array.of(7)]]))
-    opened[0].close()
+    temp.opened[0].close()
 
     const second = new SqliteMailboxStore(open(path))
     assert.deepEqual(await second.usage('alice', 'xavier'), { bytes: 50, messages: 2 })

@@ -1,45 +1,27 @@
 import assert from 'node:assert/strict'
 import { addOut } from '../protocol/helpers.js'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Key } from 'interface-datastore'
 import { AtRestCipher } from '../../node/at-rest.js'
 import { SqliteContactStore } from '../../node/store/contacts.js'
 import { SqliteDatastore } from '../../node/store/datastore.js'
 import { SqliteMessageStore } from '../../node/store/messages.js'
 import { SqlitePrekeyStore } from '../../node/store/prekeys.js'
-import { openDatabase } from '../../node/store/sqlite.js'
 import { prekeyStoreCompliance } from '../protocol/prekey-store.suite.js'
 import { messageId, storeCompliance } from '../protocol/stores.suite.js'
 import type { FerryStores } from '../../protocol/stores.js'
+import { TempDatabases } from './temp-databases.js'
 import type { DatabaseSync } from 'node:sqlite'
 
 describe('SQLite stores', () => {
-  const opened: DatabaseSync[] = []
-  const dirs: string[] = []
-
-  /** A database file in a fresh temporary directory, removed after the test. */
-  async function databasePath (): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'ferry-sqlite-'))
-    dirs.push(dir)
-    return join(dir, 'ferry.db')
-  }
-
-  function open (path: string): DatabaseSync {
-    const db = openDatabase(path)
-    opened.push(db)
-    return db
-  }
+  const temp = new TempDatabases()
+  const databasePath = async (): Promise<string> => temp.path()
+  const open = (path: string): DatabaseSync => temp.open(path)
 
   function storesOf (db: DatabaseSync): FerryStores {
     return { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db), prekeys: new SqlitePrekeyStore(db) }
   }
 
-  afterEach(async () => {
-    for (const db of opened.splice(0)) if (db.isOpen) db.close()
-    await Promise.all(dirs.splice(0).map(async d => rm(d, { recursive: true, force: true })))
-  })
+  afterEach(async () => { await temp.cleanup() })
 
   storeCompliance('SQLite', async () => storesOf(open(await databasePath())))
   prekeyStoreCompliance('SQLite', async () => new SqlitePrekeyStore(open(await databasePath())))
@@ -58,7 +40,7 @@ describe('SQLite stores', () => {
     const stored = await first.messages.storeIncoming([{ id: messageId(2), peer: 'peer-a', text: 'hello', createdAt: 11, expiresAt: 99_999, receivedAt: 12 }])
     assert.deepEqual(stored, [{ storedAt: 12, duplicate: false }])
     const revBefore = Math.max(...(await first.messages.list()).map(m => m.rev))
-    opened[0].close()
+    temp.opened[0].close()
 
     const second = storesOf(open(path))
     assert.deepEqual((await second.contacts.get('alice'))?.identity, new Uint8Array(32).fill(3))
@@ -108,7 +90,7 @@ describe('SQLite stores', () => {
     it('keeps its entries across closing and reopening', async () => {
       const path = await databasePath()
       await new SqliteDatastore(open(path)).put(new Key('/certificate'), Uint8Array.from([4, 2]))
-      opened[0].close()
+      temp.opened[0].close()
       assert.deepEqual(await new SqliteDatastore(open(path)).get(new Key('/certificate')), Uint8Array.from([4, 2]))
     })
   })
