@@ -7,6 +7,7 @@ import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { TransportManager } from '@libp2p/interface-internal'
 import type { CryptoBackend } from './crypto.js'
+import type { DhtLookupSummary, DhtLookupTally } from './dht-stats.js'
 import type { Identity } from './identity.js'
 import type { Bundles } from './services/bundle/index.js'
 import type { DirectMessages } from './services/dm/index.js'
@@ -65,6 +66,12 @@ export interface FerryOptions {
   connectionMonitor?: Libp2pOptions['connectionMonitor']
   connectionGater?: Libp2pOptions['connectionGater']
   /**
+   * Overrides of CONNECTION_LIMITS. `maxConnections` bounds the connections kept open: above it
+   * libp2p closes the least valued (contacts are valued over DHT neighbours, which are otherwise
+   * never closed). Simulations of large networks lower it (node/sim, scenario `maxConnections`).
+   */
+  connectionLimits?: Partial<typeof CONNECTION_LIMITS>
+  /**
    * On stop, close connections and wait this long before stopping libp2p (default 0: stop at
    * once). Daemons use it for WebRTC: node-datachannel can abort the process when its listener
    * closes while peer connections are still being torn down (seen ~50 % of shutdowns after a
@@ -84,6 +91,16 @@ export interface FerryOptions {
    */
   readReceipts?: boolean
   logger?: ComponentLogger
+  /**
+   * A libp2p metrics implementation, passed through to libp2p (which hands it every connection
+   * and protocol stream). The simulator's byte meter is one (node/sim/meter.ts). Default: none.
+   */
+  metrics?: Libp2pOptions['metrics']
+  /**
+   * Where this node counts its DHT peer lookups (dht-stats.ts); pass one to keep the counts across
+   * restarts or to share them between nodes. Default: a tally of its own, `Ferry.dhtLookups`.
+   */
+  dhtLookups?: DhtLookupTally
   /** signatures and hashes (node/crypto.ts in Node); default: platform-independent */
   crypto?: CryptoBackend
   /** clock in ms; injectable for tests */
@@ -106,8 +123,11 @@ export interface FerryStatus {
   addresses: string[]
   connections: ConnectionInfo[]
   outbox: number
-  /** the private DHT: mode and how many peers its routing table holds (absent when off) */
-  dht?: { mode: 'server' | 'client', routingTable: number }
+  /**
+   * the private DHT (absent when off): mode, how many peers its routing table holds, and how the
+   * peer lookups counted in `FerryOptions.dhtLookups` went (dht-stats.ts)
+   */
+  dht?: { mode: 'server' | 'client', routingTable: number, lookups: DhtLookupSummary }
   /** LAN discovery: on or off, and how many Ferry peers were announced recently */
   lan: { enabled: boolean, peers: number }
   /**

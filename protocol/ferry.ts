@@ -22,6 +22,7 @@ import { readReceiptPages } from './read-receipts.js'
 import { openPayload, sealEnvelope } from './sealing.js'
 import { NoSessionError, Sessions } from './sessions.js'
 import { DHT_K, DHT_PROTOCOL, lookupRecord, routingTableSize } from './dht.js'
+import { DhtLookupTally, findPeerAddresses } from './dht-stats.js'
 import { DEFAULT_GRACE_MS, MAILBOX_POLL_MS, Mailboxes } from './mailboxes.js'
 import { setLongTimeout } from './timers.js'
 import type { Collected, MailboxStatus } from './mailboxes.js'
@@ -59,6 +60,8 @@ export class Ferry {
   /** new messages are committed in small batches: a burst of sends is one transaction */
   private readonly outgoing: GroupCommit<OutgoingMessage, MessageRecord>
   private readonly reach: Reach
+  /** how this node's DHT peer lookups went (Reach's last resort): dht-stats.ts */
+  readonly dhtLookups: DhtLookupTally
   private readonly lan: LanSightings
   private readonly relays: RelayReservations
   private readonly bootstrapPeers: Multiaddr[]
@@ -87,26 +90,14 @@ export class Ferry {
     this.randomBytes = opts.randomBytes ?? ((n) => crypto.getRandomValues(new Uint8Array(n)))
     this.log = libp2p.logger.forComponent('ferry')
     const dht = libp2p.services.dht
-    // ask the network (useCache: false): the local answer holds the very addresses that just failed
     this.lan = new LanSightings(this.now)
     this.relays = new RelayReservations(parsePeerAddrs('relay', opts.relays ?? []), async addr => libp2p.services.listener.transportManager.listen([addr]), () => libp2p.getMultiaddrs(), libp2p.logger.forComponent('ferry:relays'))
     this.bootstrapPeers = parsePeerAddrs('bootstrap peer', opts.bootstrap ?? [])
     this.publishOnStart = opts.publishOnStart !== false
+    this.dhtLookups = opts.dhtLookups ?? new DhtLookupTally()
     this.reach = new Reach(libp2p, {
       lan: peer => this.lan.get(peer)?.addrs ?? [],
-      // every address the peers closest to it report, not just the first answer: a peer that
-      // moved is known at its new address by its new neighbours, elsewhere only at the old one
-      findPeer: dht == null
-        ? undefined
-        : async (peer, options) => {
-          const addrs = new Map<string, Multiaddr>()
-          const note = (info: PeerInfo): void => { if (info.id.equals(peer)) for (const a of info.multiaddrs) addrs.set(a.toString(), a) }
-          for await (const event of dht.getClosestPeers(peer.toMultihash().bytes, options)) {
-            if (event.name === 'PEER_RESPONSE') event.closer.forEach(note)
-            else if (event.name === 'FINAL_PEER') note(event.peer)
-          }
-          return [...addrs.values()]
-        }
+      findPeer: dht == null ? undefined : async (peer, options) => (await this.dhtLookups.track(findPeerAddresses(dht, peer, options))).addresses
     })
     this.contactBook = parts.contactBook
     this.sessions = parts.sessions
@@ -550,7 +541,7 @@ export class Ferry {
       addresses: this.addresses(),
       connections,
       outbox: await this.stores.messages.countQueued(),
-      ...(dht == null ? {} : { dht: { mode: dht.getMode(), routingTable: routingTableSize(dht) } }),
+      ...(dht == null ? {} : { dht: { mode: dht.getMode(), routingTable: routingTableSize(dht), lookups: this.dhtLookups.summary() } }),
       lan: { enabled: lan != null, peers: this.lan.size },
       relay: { server: relay != null, serving: relay?.reservations.size ?? 0, reservations: this.relays.held(), addresses: relayed.map(a => a.toString()) }
     }

@@ -59,7 +59,18 @@ export interface ReachSources {
   findPeer?(peer: PeerId, options: AbortOptions): Promise<Multiaddr[]>
 }
 
+/**
+ * The peer-store tag Reach puts on the peers it connects to (contacts, mailbox hosts): when a node
+ * holds more than `maxConnections`, libp2p closes the least valued first, so DHT neighbours (kad-dht
+ * values its closest at 50) go before contacts.
+ */
+export const CONTACT_TAG = 'ferry-contact'
+export const CONTACT_TAG_VALUE = 100
+
 export class Reach {
+  /** peers tagged CONTACT_TAG by this process */
+  private readonly valued = new Set<string>()
+
   constructor (private readonly node: ReachNode, private readonly sources: ReachSources = {}) {}
 
   /**
@@ -78,7 +89,16 @@ export class Reach {
    * (learned by identify), or one the DHT found.
    */
   async resolve (peer: string, known: string[], options: AbortOptions = {}): Promise<Resolution> {
-    const peerId = peerIdFromString(peer)
+    const resolution = await this.locate(peerIdFromString(peer), known, options)
+    if (!this.valued.has(peer)) {
+      this.valued.add(peer)
+      await this.node.peerStore.merge(resolution.connection.remotePeer, { tags: { [CONTACT_TAG]: { value: CONTACT_TAG_VALUE } } }).catch(() => { this.valued.delete(peer) })
+    }
+    return resolution
+  }
+
+  private async locate (peerId: PeerId, known: string[], options: AbortOptions): Promise<Resolution> {
+    const peer = peerId.toString()
     const open = this.node.getConnections(peerId).filter(c => c.status === 'open')
     const webrtc = open.find(c => isWebRTC(c.remoteAddr))
     const candidates = await this.addresses(peerId, known)

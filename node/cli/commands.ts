@@ -39,6 +39,18 @@ export interface Flags {
   out?: string
   seed?: string
   faultDropEvery?: string
+  /** whether --data-dir was given (ferry sim agent wants it said) */
+  dataDirGiven?: boolean
+  /** ferry sim run --remote FILE */
+  remote?: string
+  /** ferry sim agent */
+  host?: string
+  port?: string
+  tokenFile?: string
+  names?: string
+  /** ferry sim k8s */
+  image?: string
+  namespace?: string
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }

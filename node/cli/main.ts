@@ -33,6 +33,13 @@ const OPTIONS = {
   out: { type: 'string' },
   seed: { type: 'string' },
   'fault-drop-every': { type: 'string' },
+  remote: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'token-file': { type: 'string' },
+  names: { type: 'string' },
+  image: { type: 'string' },
+  namespace: { type: 'string' },
   web: { type: 'boolean', default: true },
   'web-port': { type: 'string' },
   'web-host': { type: 'string' },
@@ -82,11 +89,22 @@ usage:
   ferry verify NAME [--confirm | --accept] [--json]
                                                  safety number; --confirm marks the contact verified;
                                                  --accept takes a changed identity key and resumes sending
-  ferry sim run SCENARIO [--out DIR] [--seed N] [--json]
+  ferry sim run SCENARIO [--out DIR] [--seed N] [--json] [--remote FILE]
                                                  simulate a network of production nodes
                                                  (sim/scenarios/); writes results.json,
                                                  messages.csv, report.html; exit 1 when a
-                                                 delivered-once/no-loss/expiry check fails
+                                                 delivered-once/no-loss/expiry check fails;
+                                                 --remote drives ferry sim agents named in
+                                                 FILE instead of starting nodes
+  ferry sim agent --data-dir DIR --token-file FILE (--name NAME | --names FILE)
+                  [--host HOST] [--port N] [--listen MULTIADDR]...
+                                                 serve one daemon's node controls over HTTP
+                                                 for a remote driver (bearer token; default
+                                                 127.0.0.1:7473); reset wipes DIR/node
+  ferry sim k8s SCENARIO [--out DIR] [--image IMAGE] [--namespace NS]
+                                                 write a Containerfile and Kubernetes manifests
+                                                 (a StatefulSet of agents, a Job running the
+                                                 driver); never tried on a real cluster here
 
 every command takes --data-dir DIR (default $FERRY_DATA_DIR, else $XDG_DATA_HOME/ferry, else ~/.local/share/ferry)`
 
@@ -140,7 +158,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'] }
+  const flags: Flags = { web, json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace }
   try {
     await command(flags, args)
     return 0

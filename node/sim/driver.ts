@@ -44,8 +44,9 @@ export interface NodeControl {
 
 /** How partitions and link shapes are applied: by the network, not by the nodes. */
 export interface NetworkControl {
-  partition(side: string[]): Promise<void>
-  heal(): Promise<void>
+  /** cut `side` off from the rest; returns why not when the mode cannot */
+  partition(side: string[]): Promise<string | undefined | void>
+  heal(): Promise<string | undefined | void>
   /** change links; returns why not when the mode cannot */
   shape(nodes: string[], link: NonNullable<PlannedEvent['link']>): Promise<string | undefined>
 }
@@ -71,19 +72,26 @@ export function keyOfText (text: string): string {
 }
 
 /** Make the planned contacts and mailbox agreements (nodes must be running). */
-export async function connect (plan: Plan, nodes: Map<string, NodeControl>): Promise<void> {
+export async function connect (plan: Plan, nodes: Map<string, NodeControl>, log: (line: string) => void = () => {}): Promise<void> {
   const node = (name: string): NodeControl => nodes.get(name) as NodeControl
   const invites = new Map<string, string>()
   await inBatches([...nodes.values()], async n => { invites.set(n.name, await n.invite()) })
+  const began = Date.now()
+  let made = 0
+  let told = 0
   await inBatches(plan.contacts, async ([a, b]) => {
     await node(a).addContact(b, invites.get(b) as string)
     await node(b).addContact(a, invites.get(a) as string)
+    if (++made >= told + plan.contacts.length / 10 && plan.contacts.length >= 1000) {
+      told = made
+      log(`contacts: ${made}/${plan.contacts.length} pairs in ${((Date.now() - began) / 1000).toFixed(0)} s`)
+    }
   })
-  for (const [owner, hosts] of Object.entries(plan.mailboxes)) {
-    if (hosts.length === 0) continue
+  await inBatches(Object.entries(plan.mailboxes).filter(([, hosts]) => hosts.length > 0), async ([owner, hosts]) => {
     for (const h of hosts) await node(h).hostMailbox(owner)
     await node(owner).useMailboxes(hosts)
-  }
+  })
+  log(`contacts and mailbox agreements made in ${((Date.now() - began) / 1000).toFixed(0)} s`)
 }
 
 export class Driver {
@@ -145,9 +153,9 @@ export class Driver {
         await settle(nodes.filter(n => n.running()).map(async n => n.stop()))
         setTimeout(() => { void settle(nodes.filter(n => !n.running()).map(async n => n.start())) }, (e.forMs ?? 0) / this.scenario.timeScale)
         break
-      case 'partition': await this.network.partition(e.nodes); break
+      case 'partition': note = await this.network.partition(e.nodes) ?? undefined; break
       case 'heal':
-        await this.network.heal()
+        note = await this.network.heal() ?? undefined
         await settle([...this.nodes.values()].filter(n => n.running()).map(async n => n.resume()))
         break
       case 'shape': note = await this.network.shape(e.nodes, e.link ?? {}); break

@@ -10,7 +10,11 @@
  * change the memory transport's delay after a node starts and is reported as skipped.
  */
 import { memory } from '@libp2p/memory'
-import { createFerry, createIdentity, memoryStores } from '../../protocol/index.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createFerry, createIdentity, DhtLookupTally, memoryStores, sumDhtLookups } from '../../protocol/index.js'
+import { ProcessCpu, WireMeter } from './meter.js'
+import type { DhtLookupSummary } from '../../protocol/index.js'
 import { nodeCrypto } from '../crypto.js'
 import type { CryptoBackend, Ferry, FerryStores, Identity, MailboxPolicy } from '../../protocol/index.js'
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
@@ -21,6 +25,9 @@ const off = Object.assign(() => {}, { enabled: false })
 const silent: Logger = Object.assign(() => {}, { enabled: false, trace: off, error: off, newScope: () => silent })
 /** A logger that logs nothing: libp2p makes a logger per stream, a measurable cost with hundreds of nodes. */
 export const quietLogger: ComponentLogger = { forComponent: () => silent }
+
+/** How long setting up one contact waits for its connection (it is made later if this runs out). */
+const CONTACT_DIAL_MS = 30_000
 
 /** The cut, shared by every node's connection gater. */
 class Cut {
@@ -42,6 +49,8 @@ export interface InProcessOptions {
 
 export class InProcessNode implements NodeControl {
   ferry?: Ferry
+  /** this node's DHT peer lookups, kept across its restarts */
+  readonly dhtLookups = new DhtLookupTally()
   private constructor (readonly name: string, private readonly identity: Identity, readonly stores: FerryStores, private readonly world: InProcessWorld) {}
 
   static async create (name: string, world: InProcessWorld): Promise<InProcessNode> {
@@ -65,7 +74,10 @@ export class InProcessNode implements NodeControl {
       logger: quietLogger,
       // thousands of connections in one process: the monitor's pings would starve everything (test/dht-network.ts)
       connectionMonitor: { enabled: false },
+      ...(this.world.scenario.maxConnections == null ? {} : { connectionLimits: { maxConnections: this.world.scenario.maxConnections } }),
       mailbox: { replication: this.world.scenario.replication, policy: this.world.options.mailboxPolicy },
+      metrics: this.world.meter.metrics(this.name),
+      dhtLookups: this.dhtLookups,
       connectionGater: {
         denyDialPeer: async (peer: PeerId) => cut.separates(me(), peer.toString()),
         denyInboundEncryptedConnection: async (peer: PeerId) => cut.separates(me(), peer.toString())
@@ -92,7 +104,19 @@ export class InProcessNode implements NodeControl {
   }
 
   async invite (): Promise<string> { return this.live.invite() }
-  async addContact (name: string, invite: string): Promise<void> { await this.live.addContact(name, invite) }
+  /**
+   * Add a contact and wait for the connection to it (which addContact dials in the background): a
+   * world of a thousand nodes making 17,000 contacts at once would start 17,000 Noise handshakes
+   * together, and on two cores every one of them timed out. A person adds contacts one at a time.
+   */
+  async addContact (name: string, invite: string): Promise<void> {
+    const ferry = this.live
+    const contact = await ferry.addContact(name, invite)
+    const peer = peerIdFromString(contact.peerId)
+    if (ferry.libp2p.getConnections(peer).length > 0) return
+    await ferry.libp2p.dial(contact.addresses.map(a => multiaddr(`${a}/p2p/${contact.peerId}`)), { signal: AbortSignal.timeout(CONTACT_DIAL_MS) }).catch(() => {})
+  }
+
   async hostMailbox (owner: string): Promise<void> { await this.live.hostMailbox(owner) }
   async useMailboxes (hosts: string[]): Promise<void> { await this.live.useMailboxes(hosts) }
   async resume (): Promise<void> { await this.ferry?.resume() }
@@ -116,6 +140,12 @@ export class InProcessWorld implements NetworkControl {
   readonly run = `sim-${Math.random().toString(36).slice(2, 8)}`
   readonly crypto: CryptoBackend = nodeCrypto()
   readonly nodes = new Map<string, InProcessNode>()
+  /** bytes every node hands its transport (meter.ts) */
+  readonly meter = new WireMeter()
+  /** this process's CPU time (beginMeasuring() restarts it) */
+  readonly cpu = new ProcessCpu()
+  /** bytes sent before beginMeasuring(): contacts, mailbox agreements, joining the DHT */
+  private setUpBytes?: number
 
   constructor (readonly scenario: Scenario, readonly options: InProcessOptions = {}) {}
 
@@ -137,8 +167,41 @@ export class InProcessWorld implements NetworkControl {
     return 'skipped: the memory transport\'s delay is fixed when a node starts (use netns mode)'
   }
 
-  /** Memory per node: this process's RSS over the nodes (bytes). */
-  memoryPerNode (): number {
-    return process.memoryUsage().rss / Math.max(1, this.nodes.size)
+  /** The measured span starts now: bytes, DHT lookups and CPU time count from here. */
+  beginMeasuring (): void {
+    this.setUpBytes = this.meter.bytes
+    this.meter.reset()
+    for (const n of this.nodes.values()) n.dhtLookups.reset()
+    this.cpu.reset()
+  }
+
+  /** Bytes on the wire, DHT peer lookups and CPU per node since beginMeasuring() (or the start). */
+  measured (): { bytesOnWire: number, bytesSetUp?: number, bytesByProtocol: Record<string, number>, untrackedConnections?: number, dht: DhtLookupSummary, cpuMsPerNode: number } {
+    return {
+      bytesOnWire: this.meter.bytes,
+      ...(this.setUpBytes == null ? {} : { bytesSetUp: this.setUpBytes }),
+      bytesByProtocol: Object.fromEntries(this.meter.byProtocol),
+      ...(this.meter.untracked > 0 ? { untrackedConnections: this.meter.untracked } : {}),
+      dht: sumDhtLookups([...this.nodes.values()].map(n => n.dhtLookups)),
+      cpuMsPerNode: this.cpu.perNodeMs(Math.max(1, this.nodes.size))
+    }
+  }
+
+  private peakRss = 0
+  private readonly sampler = setInterval(() => { this.sampleMemory() }, 1_000).unref()
+
+  /** Note this process's RSS (every second while the world exists, and when asked). */
+  sampleMemory (): void {
+    this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss)
+  }
+
+  /**
+   * Memory per node: the peak RSS of this whole process (nodes, driver and ledger) over the
+   * nodes, sampled every second until the nodes stop; and nodes per GiB at that peak.
+   */
+  memoryMetrics (): { peakRssBytes: number, memoryPerNodeBytes: number, nodesPerGiB: number } {
+    clearInterval(this.sampler)
+    const perNode = this.peakRss / Math.max(1, this.nodes.size)
+    return { peakRssBytes: this.peakRss, memoryPerNodeBytes: Math.round(perNode), nodesPerGiB: Math.floor(2 ** 30 / perNode) }
   }
 }

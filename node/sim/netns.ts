@@ -33,22 +33,29 @@
  * calls cost what they cost in processes mode (running the CLI through `ip netns exec` per call
  * would cost a Node start each, ~0.5 s).
  *
+ * Bytes on the wire: bytesSent() and bytesOnWire() read the kernel's counters of every node's
+ * link (what left the node, all headers included), in one command on the bridge side.
+ *
  * Clean-up: destroy() (synchronous, idempotent) SIGKILLs every process left in the namespaces
  * made, deletes them and the daemons' data dirs; it also runs on process exit and on SIGINT or
  * SIGTERM while a network lives.
  */
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { MAX_SOCKET_PATH_BYTES } from '../daemon/api.js'
 import { dataPaths } from '../paths.js'
 import { inBatches } from './driver.js'
+import { linkBytes } from './meter.js'
 import { DaemonNode } from './processes.js'
 import { detectShaper, LinkShaper, run } from './shaping.js'
 import type { NetworkControl } from './driver.js'
 import type { LinkShape } from './types.js'
+
+const execFileAsync = promisify(execFile)
 
 /** Most nodes one netns network holds (a Linux bridge takes 1,024 ports). */
 export const MAX_NETNS_NODES = 1000
@@ -225,6 +232,35 @@ export class NetnsNetwork implements NetworkControl {
     const note = await this.shaper.apply(h.ns, h.iface, h.shape, 'sent')
     await this.shaper.apply(this.bridgeNs, h.port, h.shape, 'received')
     return note
+  }
+
+  /**
+   * What each node has sent on its link since the network was made, in bytes: its veth's
+   * tx_bytes, read in one command on the bridge side as its port's rx_bytes (the two ends of a
+   * veth pair count the same frames). These are the kernel's counters, so everything that left the
+   * node is in them — Ethernet, IP and TCP/UDP headers, TCP ACKs and retransmissions, mDNS, ARP and
+   * IPv6 neighbour discovery — and packets its own shaping dropped are not (they never left it).
+   * Read them before destroy(): the counters go with the namespaces.
+   *
+   * @throws Error when `ip` fails or a node's port is missing
+   */
+  async bytesSent (): Promise<Map<string, number>> {
+    const { stdout } = await execFileAsync('ip', ['-n', this.bridgeNs, '-s', '-j', 'link', 'show'], { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 })
+    const links = linkBytes(stdout)
+    const sent = new Map<string, number>()
+    for (const [name, h] of this.hosts) {
+      const port = links.get(h.port)
+      if (port == null) throw new Error(`no counters for ${h.port} (node ${name}) in ${this.bridgeNs}`)
+      sent.set(name, port.rx)
+    }
+    return sent
+  }
+
+  /** Bytes sent on the wire by all nodes since the network was made: bytesSent() summed. */
+  async bytesOnWire (): Promise<number> {
+    let total = 0
+    for (const n of (await this.bytesSent()).values()) total += n
+    return total
   }
 
   /** Remove `dir` too when the network is destroyed (also on exit or a signal). */

@@ -3,7 +3,7 @@
  * 127.0.0.1, each in its own data dir, driven only through its control API — the same driver
  * could reach daemons on other machines. Stop is SIGTERM, crash is SIGKILL (SQLite's WAL keeps
  * every acknowledged write). On one loopback there is no link to cut or shape: partitions and
- * link shapes need the netns mode, and are reported as skipped here.
+ * link shapes need the netns mode, and are reported as skipped here (results.json skippedEvents).
  */
 import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -126,10 +126,10 @@ export class DaemonNode implements NodeControl {
   }
 }
 
-/** Daemons on one loopback: nothing to cut or shape. */
+/** Daemons on one loopback: nothing to cut or shape (results.json lists the events as skipped). */
 export class LoopbackNetwork implements NetworkControl {
-  async partition (): Promise<void> {}
-  async heal (): Promise<void> {}
+  async partition (): Promise<string> { return 'skipped: processes on one loopback cannot be partitioned (use netns mode)' }
+  async heal (): Promise<string> { return 'skipped: nothing was cut' }
   async shape (): Promise<string | undefined> { return 'skipped: processes on one loopback have no links to shape (use netns mode)' }
 }
 

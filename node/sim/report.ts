@@ -3,12 +3,12 @@
  * self-contained file: uPlot (a maintained, MIT-licensed chart library) and its stylesheet are
  * inlined, the figures travel as a JSON block, so opening it needs no network. It draws the
  * latency CDF (direct vs mailbox), delivery over time with a marker per timeline event, mailbox
- * occupancy when the runner sampled it, and the summary table.
+ * occupancy when the runner sampled it, the summary table and what the run cost when measured.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { deliveryOverTime, latencies, messagesCsv } from './results.js'
+import { costFigures, deliveryOverTime, latencies, messagesCsv } from './results.js'
 import type { LedgerEntry, Ledger } from './ledger.js'
 import type { DeliveryPath, PathLatency, Results } from './results.js'
 import type { PlannedEvent } from './types.js'
@@ -123,14 +123,16 @@ function row (cells: unknown[], tag = 'td'): string {
 function summaryHtml (res: Results, entries: readonly LedgerEntry[]): string {
   const counts = [['result', res.ok ? 'ok' : 'FAILED'], ['sent', res.sent], ['delivered', res.delivered], ['lost', res.lost],
     ['duplicated', res.duplicated], ['delivered after expiry', res.deliveredAfterExpiry], ['pending', res.pending],
-    ['expired unacknowledged', res.expired], ['not sent', res.notSent], ['bytes per delivered message', res.bytesPerDelivered]]
+    ['expired unacknowledged', res.expired], ['not sent', res.notSent]]
   const byPath = Object.entries(res.latencyByPath)
   const paths = [['all', { ...res.latencyMs, count: byPath.reduce((n, [, p]) => n + p.count, 0) }], ...byPath] as Array<[string, PathLatency]>
   const ms = (v: number | null): string | null => v == null ? null : v.toFixed(Number.isInteger(v) ? 0 : 1)
   const notSent = entries.filter(e => e.outcome === 'not-sent').slice(0, 20)
   const { mailboxOccupancy: _, ...metrics } = res.metrics
+  const cost = costFigures(res)
   return `<table class="counts">${counts.map(c => row(c)).join('')}</table>
 <table class="latency">${row(['latency ms', 'p50', 'p95', 'p99', 'count'], 'th')}${paths.map(([k, p]) => row([k, ms(p.p50), ms(p.p95), ms(p.p99), p.count])).join('')}</table>
+${cost.length === 0 ? '' : `<table class="cost">${cost.map(c => row([c.label, c.value])).join('')}</table>`}
 <table class="run">${row(['scenario', res.scenario])}${row(['seed', res.seed])}${row(['wall time ms', res.wallMs])}${row(['run ended at ms', res.endedAt])}${row(['ferry', res.versions.ferry])}${row(['node', res.versions.node])}${row(['libp2p', res.versions.libp2p])}</table>
 ${res.failures.length === 0 ? '' : `<h2>Checker failures</h2><ul class="failures">${res.failures.map(f => `<li>${escapeHtml(f)}</li>`).join('')}</ul>`}
 ${notSent.length === 0 ? '' : `<h2>Not sent</h2><table class="not-sent">${notSent.map(e => row([e.key, e.sendError ?? 'never attempted'])).join('')}</table>`}

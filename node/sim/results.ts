@@ -32,13 +32,21 @@ export interface MailboxSample { t: number, held: number, byHost?: Record<string
  * optional; extra fields are kept. `bytesOnWire` also yields `bytesPerDelivered` at top level.
  */
 export interface RunnerMetrics {
-  /** bytes sent on the wire by all nodes (transport level) */
+  /**
+   * bytes sent on the wire by all nodes over the measured span: in-process, what libp2p handed the
+   * transport (node/sim/meter.ts); netns, the kernel's count of every node's link (netns.ts)
+   */
   bytesOnWire?: number
   /** drawn in report.html when present */
   mailboxOccupancy?: MailboxSample[]
-  dht?: { lookups: number, succeeded: number, meanHops?: number }
+  /** DHT peer lookups (Reach's last resort), protocol/dht-stats.ts: hops of those that succeeded */
+  dht?: { lookups: number, succeeded: number, meanHops?: number, meanQueried?: number }
   /** per node: resident memory and CPU time used */
   nodes?: Array<{ name: string, rssBytes?: number, cpuMs?: number }>
+  /** in-process: the whole process's CPU time averaged over the nodes (the driver's included) */
+  cpuMsPerNode?: number
+  /** in-process: the whole process's (peak) resident memory averaged over the nodes */
+  memoryPerNodeBytes?: number
   [other: string]: unknown
 }
 
@@ -204,8 +212,37 @@ export function messagesCsv (entries: readonly LedgerEntry[]): string {
   return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n'
 }
 
+/** A figure of what the run cost, for the summaries: a label and its value as shown. */
+export interface CostFigure { label: string, value: string }
+
 /**
- * The terminal summary: counts, latency percentiles per path, and ok/FAILED, in aligned columns.
+ * What the run cost, as far as the runner measured it: bytes per delivered message, DHT lookups
+ * found and their mean hops, CPU time and memory per node. Per-node figures come from
+ * `cpuMsPerNode` / `memoryPerNodeBytes` when the runner set them, else are the mean of `nodes`.
+ * Empty when nothing was measured.
+ */
+export function costFigures (res: Results): CostFigure[] {
+  const m = res.metrics
+  const out: CostFigure[] = []
+  const mean = (values: Array<number | undefined>): number | undefined => {
+    const v = values.filter((x): x is number => typeof x === 'number')
+    return v.length === 0 ? undefined : v.reduce((a, b) => a + b, 0) / v.length
+  }
+  if (res.bytesPerDelivered != null) out.push({ label: 'bytes per delivered message', value: String(res.bytesPerDelivered) })
+  if (m.dht != null && m.dht.lookups > 0) {
+    out.push({ label: 'DHT lookups found', value: `${m.dht.succeeded}/${m.dht.lookups} (${Math.round(100 * m.dht.succeeded / m.dht.lookups)} %)` })
+    if (m.dht.meanHops != null) out.push({ label: 'DHT mean hops', value: m.dht.meanHops.toFixed(2) })
+  }
+  const cpu = m.cpuMsPerNode ?? mean(m.nodes?.map(n => n.cpuMs) ?? [])
+  if (cpu != null) out.push({ label: 'CPU ms per node', value: String(Math.round(cpu)) })
+  const rss = m.memoryPerNodeBytes ?? mean(m.nodes?.map(n => n.rssBytes) ?? [])
+  if (rss != null) out.push({ label: 'memory MiB per node', value: (rss / 2 ** 20).toFixed(1) })
+  return out
+}
+
+/**
+ * The terminal summary: counts, latency percentiles per path, ok/FAILED and, when measured, what
+ * the run cost (costFigures), in aligned columns.
  */
 export function summaryTable (res: Results): string {
   const counts = [
@@ -218,7 +255,9 @@ export function summaryTable (res: Results): string {
   const lat: Array<Array<string | number>> = [['latency ms', 'p50', 'p95', 'p99', 'count'],
     ['all', ms(res.latencyMs.p50), ms(res.latencyMs.p95), ms(res.latencyMs.p99), measured],
     ...paths.filter(([path, p]) => path !== 'unknown' || p.count > 0).map(([path, p]) => [path, ms(p.p50), ms(p.p95), ms(p.p99), p.count])]
-  return align(counts, false) + '\n\n' + align(lat, true) + '\n'
+  const cost = costFigures(res)
+  const costs = cost.length === 0 ? '' : '\n' + align([cost.map(c => c.label), cost.map(c => c.value)], false) + '\n'
+  return align(counts, false) + '\n\n' + align(lat, true) + '\n' + costs
 }
 
 /** Columns padded to their widest cell: right-aligned, the first left-aligned when it holds labels. */

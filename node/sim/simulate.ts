@@ -16,9 +16,11 @@ import { check, Ledger } from './ledger.js'
 import { NetnsNetwork, netnsDaemons, netnsUnavailable, processUsage } from './netns.js'
 import { plan as makePlan } from './plan.js'
 import { daemonNodes, LoopbackNetwork } from './processes.js'
+import { RemoteNetwork, remoteNodes } from './remote.js'
 import { writeOutputs } from './report.js'
 import { results as makeResults } from './results.js'
 import type { NetworkControl, NodeControl } from './driver.js'
+import type { RemoteTarget } from './remote.js'
 import type { Results, RunnerMetrics, Versions } from './results.js'
 import type { Plan, PlannedEvent, Scenario } from './types.js'
 
@@ -31,6 +33,8 @@ export interface SimulateOptions {
   out?: string
   /** FAULT INJECTION for the checker's own test: every Nth mailbox deposit is dropped after its receipt */
   faultDropEvery?: number
+  /** drive nodes that already run behind `ferry sim agent`s (remote.ts) instead of starting any; the scenario's mode is then not used */
+  remote?: RemoteTarget
   progress?(done: number, total: number): void
   log?(line: string): void
 }
@@ -59,13 +63,17 @@ interface Setup {
   /** mail waiting at hosts now */
   held(): Promise<number>
   metrics(): RunnerMetrics
+  /** contacts and mailboxes are set up: the run's costs are counted from now */
+  begin?(): Promise<void>
   stop(): Promise<void>
 }
 
 async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions): Promise<Setup> {
   const names = plan.nodes.map(n => n.name)
+  if (options.remote != null) return setUpRemote(scenario, plan, options.remote, options)
   if (scenario.mode === 'inprocess') {
     const world = new InProcessWorld(scenario, { mailboxPolicy: options.faultDropEvery == null ? undefined : { faultDropEvery: options.faultDropEvery } })
+    let measured: ReturnType<InProcessWorld['measured']> | undefined
     for (const name of names) world.nodes.set(name, await InProcessNode.create(name, world))
     for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map(async n => world.nodes.get(n)?.start()))
     return {
@@ -80,8 +88,9 @@ async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions):
         }
         return n
       },
-      metrics: () => ({ memoryPerNodeBytes: world.memoryPerNode(), nodesPerGiB: Math.floor(2 ** 30 / world.memoryPerNode()) }),
-      stop: async () => { for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map(async n => world.nodes.get(n)?.stop())) }
+      begin: async () => { world.beginMeasuring() },
+      metrics: () => ({ ...world.memoryMetrics(), ...measured }),
+      stop: async () => { measured = world.measured(); world.sampleMemory(); for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map(async n => world.nodes.get(n)?.stop())) }
     }
   }
   if (scenario.mode === 'processes') {
@@ -119,14 +128,18 @@ async function setUpNetns (scenario: Scenario, plan: Plan, options: SimulateOpti
   const { nodes, cleanup } = daemons
   const hosts = plan.nodes.filter(n => n.roles.includes('mailbox-host')).map(n => nodes.get(n.name)).filter(n => n != null)
   const usage: NonNullable<RunnerMetrics['nodes']> = []
+  let bytesAtBegin = 0
+  let bytesAtEnd: number | undefined
   return {
     nodes,
     network,
+    begin: async () => { bytesAtBegin = await network.bytesOnWire() },
     held: async () => (await Promise.all(hosts.map(async h => h.mailboxHeld().catch(() => 0)))).reduce((a, b) => a + b, 0),
-    metrics: () => ({ nodes: usage, linkShaping, ...(network.linkNote != null ? { initialLink: `partly applied: ${network.linkNote}` } : {}) }),
+    metrics: () => ({ nodes: usage, linkShaping, ...(bytesAtEnd == null ? {} : { bytesOnWire: bytesAtEnd - bytesAtBegin, bytesSetUp: bytesAtBegin }), ...(network.linkNote != null ? { initialLink: `partly applied: ${network.linkNote}` } : {}) }),
     stop: async () => {
       // the last process of each node, just before it stops: peak RSS and CPU time
       for (const n of nodes.values()) usage.push({ name: n.name, ...processUsage(n.pid() ?? -1) })
+      bytesAtEnd = await network.bytesOnWire().catch(() => undefined)
       try {
         await Promise.all([...nodes.values()].map(async n => n.stop()))
       } finally {
@@ -134,6 +147,27 @@ async function setUpNetns (scenario: Scenario, plan: Plan, options: SimulateOpti
         cleanup()
       }
     }
+  }
+}
+
+/** Nodes behind `ferry sim agent`s (remote.ts): reset to fresh identities, started, stopped at the end. */
+async function setUpRemote (scenario: Scenario, plan: Plan, remote: RemoteTarget, options: SimulateOptions): Promise<Setup> {
+  if (options.faultDropEvery != null) throw new UnsupportedModeError('fault injection runs in inprocess mode only')
+  const nodes = await remoteNodes(plan.nodes.map(n => n.name), remote)
+  options.log?.(`remote: ${nodes.size} agents answered, reset and started`)
+  const network = new RemoteNetwork(options.log)
+  const hosts = plan.nodes.filter(n => n.roles.includes('mailbox-host')).map(n => nodes.get(n.name)).filter(n => n != null)
+  return {
+    nodes,
+    network,
+    held: async () => (await Promise.all(hosts.map(async h => h.mailboxHeld().catch(() => 0)))).reduce((a, b) => a + b, 0),
+    metrics: () => ({
+      runner: `remote: ${nodes.size} ferry sim agents (the scenario's mode "${scenario.mode}" not used)`,
+      networkControl: 'none: partitions and link shapes are not applied in remote mode',
+      ...(scenario.link != null ? { initialLink: 'not applied: remote mode has no control of the links' } : {}),
+      ...(network.notApplied.length > 0 ? { partitionsNotApplied: network.notApplied } : {})
+    }),
+    stop: async () => { await Promise.allSettled([...nodes.values()].map(async n => n.stop())) }
   }
 }
 
@@ -154,7 +188,8 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
   const occupancy: Array<{ t: number, held: number }> = []
   let endedAt = 0
   try {
-    await connect(plan, setup.nodes)
+    await connect(plan, setup.nodes, log)
+    await setup.begin?.()
     log(`contacts and mailboxes set up in ${((Date.now() - began) / 1000).toFixed(1)} s`)
     const driver = new Driver(scenario, plan, setup.nodes, setup.network, {
       observe: o => { ledger.observe(o) },

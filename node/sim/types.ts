@@ -74,6 +74,12 @@ export interface Scenario {
   events: ScenarioEvent[]
   /** mailbox replication k for senders (default 2) */
   replication?: number
+  /**
+   * connections each node keeps open at most (default: Ferry's 200). In a network of hundreds
+   * every DHT lookup leaves connections open; above this libp2p closes the least valued (DHT
+   * neighbours before contacts). In-process mode only.
+   */
+  maxConnections?: number
 }
 
 /** One event of the expanded timeline: churn windows become leave/restart pairs here. */

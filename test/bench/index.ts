@@ -17,6 +17,7 @@ import { dhtBench } from './dht.js'
 import { echoBench } from './echo.js'
 import { mailboxBench } from './mailbox.js'
 import { ferryNode } from './nodes.js'
+import { simBench } from './sim.js'
 
 export interface Row { name: string, unit: string, value: number, baseline?: number, ratio?: number }
 
@@ -92,7 +93,11 @@ function printTable (rows: Row[]): void {
 async function main (): Promise<void> {
   const { values } = parseArgs({ options: { out: { type: 'string' } } })
   const rows: Row[] = []
-  for (const transport of Object.keys(TRANSPORTS)) {
+  // the `ferry sim` rows take ten minutes or more: only with BENCH_ONLY=sim (`npm run bench:sim`,
+  // those rows alone) or FERRY_BENCH_SIM=1 (everything)
+  const others = process.env.BENCH_ONLY !== 'sim'
+  const simRows = !others || process.env.FERRY_BENCH_SIM === '1'
+  for (const transport of others ? Object.keys(TRANSPORTS) : []) {
     console.log(`measuring ${transport}...`)
     const peer = await startPeer(TRANSPORTS[transport])
     let echo, ferry
@@ -111,16 +116,22 @@ async function main (): Promise<void> {
       { name: `echo.${transport}.new_stream.msgs_per_s`, unit: 'rt/s', value: echo.newStream.perS, baseline: echo.oneStream.perS, ratio: echo.newStream.perS / echo.oneStream.perS }
     )
   }
-  console.log('measuring crypto...')
-  rows.push(...await cryptoBench())
-  if (process.env.BENCH_ONLY !== 'tcp') {
+  if (others) {
+    console.log('measuring crypto...')
+    rows.push(...await cryptoBench())
+  }
+  if (others && process.env.BENCH_ONLY !== 'tcp') {
     console.log('measuring mailboxes...')
     rows.push(...await mailboxBench())
   }
   const seed = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
-  for (const n of (process.env.FERRY_DHT_SIZES ?? '50,200').split(',').map(Number)) {
+  for (const n of others ? (process.env.FERRY_DHT_SIZES ?? '50,200').split(',').map(Number) : []) {
     console.log(`measuring the DHT with ${n} nodes (seed ${seed})...`)
     rows.push(...await dhtBench(n, seed))
+  }
+  if (simRows) {
+    console.log(`measuring ferry sim: team-churn, and scale-1000 at ${process.env.FERRY_SIM_SCALE ?? 200} nodes...`)
+    rows.push(...await simBench())
   }
   printTable(rows)
   if (values.out != null) writeFileSync(values.out, JSON.stringify({ date: new Date().toISOString(), node: process.version, results: rows }, null, 2) + '\n')

@@ -91,6 +91,8 @@ describe('sim scenarios', () => {
     const scale = await loadScenario(join(SCENARIOS, 'scale-1000.json'))
     assert.equal(scale.groups.reduce((n, g) => n + g.count, 0), 1000)
     assert.deepEqual(scale.contacts, { kind: 'random', k: 8 })
+    assert.equal(scale.maxConnections, 64)
+    assert.equal('maxConnections' in team, false, 'left out: Ferry\'s own limit')
     assert.equal(scale.traffic.rate * (scale.durationMs - (scale.traffic.quietMs ?? 0)) / 1000, 10_000)
   })
 
@@ -168,7 +170,8 @@ describe('sim scenarios', () => {
     ['quietMs as long as the run', { 10: '  "traffic": { "rate": 1, "sizes": [64], "quietMs": 60000 },' }, ['unit.json:10:53: traffic.quietMs: must be less than durationMs (60000), got 60000']],
     ['a size given as a string', { 10: '  "traffic": { "rate": 1, "sizes": ["64"] },' }, ['unit.json:10:37: traffic.sizes[0]: must be an integer from 1 to 61440 (60 KiB), got "64"']],
     ['a link on an event that is not a shape', { 12: '  "events": [{ "at": 1000, "kind": "heal", "link": { "delayMs": 50 } }]' }, ['unit.json:12:44: events[0].link: only allowed for a shape event']],
-    ['a missing comma', { 3: '  "mode": "netns"' }, ['unit.json:4:3: syntax: Missing , between flow map items']]
+    ['a missing comma', { 3: '  "mode": "netns"' }, ['unit.json:4:3: syntax: Missing , between flow map items']],
+    ['maxConnections of zero', { 4: '  "durationMs": 60000, "maxConnections": 0,' }, ['unit.json:4:42: maxConnections: must be a positive integer, got 0']]
   ]
   for (const [what, edits, expected] of jsonCases) {
     it(`JSON: ${what}`, () => {
@@ -187,7 +190,7 @@ describe('sim scenarios', () => {
     const bad = { ...structuredClone(s), traffic: { rate: -1, sizes: [1] }, extra: true }
     assert.throws(() => validateScenario(bad, 'api'), (err: unknown) => {
       assert.ok(err instanceof ScenarioError)
-      assert.deepEqual(err.problems, ['api: extra: unknown key (allowed: name, mode, durationMs, groups, contacts, traffic, description, timeScale, seed, link, events, replication)', 'api: traffic.rate: must be a non-negative number, got -1'])
+      assert.deepEqual(err.problems, ['api: extra: unknown key (allowed: name, mode, durationMs, groups, contacts, traffic, description, timeScale, seed, link, events, replication, maxConnections)', 'api: traffic.rate: must be a non-negative number, got -1'])
       return true
     })
   })

@@ -144,6 +144,9 @@ export class MailboxService implements Mailbox, Startable {
     try {
       const pb = pbStream(stream, { maxDataLength: MAX_ANSWER })
       const writing = pb.writeV(requests, Request, { signal })
+      // awaited below, after the answers: when a read fails first (the stream was closed under us)
+      // its rejection would otherwise be unhandled and end the process
+      writing.catch(() => {})
       const answers: Response[] = []
       for (let i = 0; i < requests.length; i++) answers.push(await pb.read(Response, { signal }))
       await writing
