@@ -82,7 +82,7 @@ export async function connect (plan: Plan, nodes: Map<string, NodeControl>, log:
   await inBatches(plan.contacts, async ([a, b]) => {
     await node(a).addContact(b, invites.get(b) as string)
     await node(b).addContact(a, invites.get(a) as string)
-    if (++made >= told + plan.contacts.length / 10 && plan.contacts.length >= 1000) {
+    if ((++made >= told + plan.contacts.length / 10 || made === plan.contacts.length) && plan.contacts.length >= 1000) {
       told = made
       log(`contacts: ${made}/${plan.contacts.length} pairs in ${((Date.now() - began) / 1000).toFixed(0)} s`)
     }
@@ -223,7 +223,12 @@ export async function sleep (ms: number): Promise<void> {
 
 const BATCH = 25
 
-/** Run `fn` over `items`, BATCH at a time. */
+/**
+ * Run `fn` over `items`, at most BATCH at once: the next starts as soon as one ends (in fixed
+ * batches one slow contact dial held up the 24 others of its batch).
+ */
 export async function inBatches<T> (items: T[], fn: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += BATCH) await Promise.all(items.slice(i, i + BATCH).map(fn))
+  let next = 0
+  const worker = async (): Promise<void> => { while (next < items.length) await fn(items[next++]) }
+  await Promise.all(Array.from({ length: Math.min(BATCH, items.length) }, worker))
 }
