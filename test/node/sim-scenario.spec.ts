@@ -91,8 +91,8 @@ describe('sim scenarios', () => {
     const scale = await loadScenario(join(SCENARIOS, 'scale-1000.json'))
     assert.equal(scale.groups.reduce((n, g) => n + g.count, 0), 1000)
     assert.deepEqual(scale.contacts, { kind: 'random', k: 8 })
-    assert.equal(scale.maxConnections, 64)
-    assert.equal('maxConnections' in team, false, 'left out: Ferry\'s own limit')
+    // both keep Ferry's own limit: below the count nodes settle at, libp2p churns connections (sim/scenarios/README.md)
+    assert.deepEqual(['maxConnections' in team, 'maxConnections' in scale], [false, false])
     assert.equal(scale.traffic.rate * (scale.durationMs - (scale.traffic.quietMs ?? 0)) / 1000, 10_000)
   })
 
