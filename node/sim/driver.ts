@@ -77,21 +77,32 @@ export async function connect (plan: Plan, nodes: Map<string, NodeControl>, log:
   const invites = new Map<string, string>()
   await inBatches([...nodes.values()], async n => { invites.set(n.name, await n.invite()) })
   const began = Date.now()
-  let made = 0
-  let told = 0
+  const contacts = progress('contacts', 'pairs', plan.contacts.length, began, log)
   await inBatches(plan.contacts, async ([a, b]) => {
     await node(a).addContact(b, invites.get(b) as string)
     await node(b).addContact(a, invites.get(a) as string)
-    if ((++made >= told + plan.contacts.length / 10 || made === plan.contacts.length) && plan.contacts.length >= 1000) {
-      told = made
-      log(`contacts: ${made}/${plan.contacts.length} pairs in ${((Date.now() - began) / 1000).toFixed(0)} s`)
-    }
+    contacts()
   })
-  await inBatches(Object.entries(plan.mailboxes).filter(([, hosts]) => hosts.length > 0), async ([owner, hosts]) => {
+  const owners = Object.entries(plan.mailboxes).filter(([, hosts]) => hosts.length > 0)
+  const agreements = progress('mailbox agreements', 'owners', owners.length, began, log)
+  await inBatches(owners, async ([owner, hosts]) => {
     for (const h of hosts) await node(h).hostMailbox(owner)
     await node(owner).useMailboxes(hosts)
+    agreements()
   })
   log(`contacts and mailbox agreements made in ${((Date.now() - began) / 1000).toFixed(0)} s`)
+}
+
+/** A step counter that logs every tenth of `total` and the last step, for set-ups of 1,000 steps or more. */
+function progress (what: string, unit: string, total: number, began: number, log: (line: string) => void): () => void {
+  let done = 0
+  let told = 0
+  return () => {
+    if ((++done >= told + total / 10 || done === total) && total >= 1000) {
+      told = done
+      log(`${what}: ${done}/${total} ${unit} in ${((Date.now() - began) / 1000).toFixed(0)} s`)
+    }
+  }
 }
 
 export class Driver {
