@@ -30,7 +30,7 @@ import type { HostedOwner } from './stores.js'
 import type { LongTimer } from './timers.js'
 import { parsePeerAddrs, RelayReservations } from './relays.js'
 import type { RecordLookup } from './dht.js'
-import { DeviceList, MailboxSet, recordKey, RECORD_REPUBLISH_MS, signRecord, validateRecord } from './records.js'
+import { DeviceList, MailboxSet, recordKey, RECORD_KINDS, RECORD_REPUBLISH_MS, signRecord, validateRecord } from './records.js'
 import type { RecordKind, SignedRecord } from './records.js'
 import type { CryptoBackend } from './crypto.js'
 import type { Identity } from './identity.js'
@@ -437,17 +437,19 @@ export class Ferry {
 
   /**
    * Publish this identity's signed records in the private DHT: its prekey bundle (no one-time
-   * prekey) and its device list. Sequence numbers are the publish time, so the newest wins.
+   * prekey), its device list and, when it uses mailboxes, its mailbox set — or only the `kinds`
+   * that changed (each record costs a lookup and ten stores). Sequence numbers are the publish
+   * time, so the newest wins.
    *
    * @returns how many records were stored somewhere; 0 without a DHT or peers
    */
-  async publishRecords (): Promise<number> {
+  async publishRecords (kinds: readonly RecordKind[] = RECORD_KINDS): Promise<number> {
     if (this.libp2p.services.dht == null) return 0
     const now = this.now()
-    const bundle = encodeBundle(await createBundle(this.crypto, this.identity, this.stores.prekeys, { withOneTime: false }))
-    const devices = DeviceList.encode({ devices: [{ peerId: this.libp2p.peerId.toMultihash().bytes, signature: this.identity.deviceSignature }] })
-    const hosts = await this.mailboxes?.hostIds() ?? []
-    const records: Array<[RecordKind, Uint8Array]> = [['bundle', bundle], ['devices', devices]]
+    const records: Array<[RecordKind, Uint8Array]> = []
+    if (kinds.includes('bundle')) records.push(['bundle', encodeBundle(await createBundle(this.crypto, this.identity, this.stores.prekeys, { withOneTime: false }))])
+    if (kinds.includes('devices')) records.push(['devices', DeviceList.encode({ devices: [{ peerId: this.libp2p.peerId.toMultihash().bytes, signature: this.identity.deviceSignature }] })])
+    const hosts = kinds.includes('mailboxes') ? await this.mailboxes?.hostIds() ?? [] : []
     if (hosts.length > 0) records.push(['mailboxes', MailboxSet.encode({ hosts })])
     let stored = 0
     for (const [kind, payload] of records) {
@@ -492,7 +494,8 @@ export class Ferry {
   async useMailboxes (names: string[]): Promise<string[]> {
     const mailboxes = this.needMailboxes()
     const used = await mailboxes.use(names)
-    this.track(this.publishRecords())
+    // only the mailbox set changed: the bundle and device list stand as published
+    this.track(this.publishRecords(['mailboxes']))
     this.track(mailboxes.collect())
     this.track(mailboxes.uploadPrekeys())
     return used

@@ -71,7 +71,12 @@ describe('mailboxes: one-time prekeys for first contact (issue 5 scope 9)', func
     const [b, m, c] = await Promise.all(['bob', 'm', 'carol'].map(peer))
     await befriend(b, m)
     await m.node.hostMailbox('bob')
+    // choosing mailboxes changes one DHT record, the mailbox set: only that one is published again
+    const published: unknown[] = []
+    const publish = b.node.publishRecords.bind(b.node)
+    b.node.publishRecords = async (kinds) => { published.push(kinds); return publish(kinds) }
     await b.node.useMailboxes(['m'])
+    assert.deepEqual(published, [['mailboxes']])
     await until('bob left one-time prekeys at m', async () => await waiting(m, b) >= 10)
     const before = await waiting(m, b)
     const invite = await b.node.invite() // names m as bob's mailbox

@@ -89,6 +89,16 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     assert.ok((tried - failed) / tried >= 0.99, `success rate ${tried - failed}/${tried}`)
   })
 
+  it('a node republishes only the records it names: the others stay as they were', async () => {
+    const node = nodes[7]
+    const id = node.identity.identityKey.publicKey.raw
+    const [bundle, devices] = await Promise.all([nodes[11].findRecord('bundle', id), nodes[11].findRecord('devices', id)])
+    await new Promise(resolve => setTimeout(resolve, 5)) // sequence numbers are publish times
+    assert.equal(await node.publishRecords(['devices']), 1)
+    assert.ok((await nodes[13].findRecord('devices', id)).seq > devices.seq, 'the devices record is newer')
+    assert.equal((await nodes[13].findRecord('bundle', id)).seq, bundle.seq, 'the bundle record is the one published before')
+  })
+
   it('forged, stale, expired and oversized records are refused by every node', async () => {
     const victim = nodes[0]
     const attacker = nodes[N - 1]
