@@ -65,7 +65,7 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
     addresses: { listen: opts.listen ?? [] },
     transports: [...opts.transports, circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256 })],
+    streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256, enableKeepAlive: opts.keepAlive !== false })],
     connectionGater: opts.connectionGater,
     connectionMonitor: opts.connectionMonitor,
     connectionManager: { ...CONNECTION_LIMITS, ...opts.connectionLimits },

@@ -74,6 +74,8 @@ export class InProcessNode implements NodeControl {
       logger: quietLogger,
       // thousands of connections in one process: the monitor's pings would starve everything (test/dht-network.ts)
       connectionMonitor: { enabled: false },
+      // nor yamux's keep-alive pings (no NAT to keep open on the memory transport): see FerryOptions.keepAlive
+      keepAlive: false,
       ...(this.world.scenario.maxConnections == null ? {} : { connectionLimits: { maxConnections: this.world.scenario.maxConnections } }),
       mailbox: { replication: this.world.scenario.replication, policy: this.world.options.mailboxPolicy },
       metrics: this.world.meter.metrics(this.name),
