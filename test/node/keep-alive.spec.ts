@@ -1,8 +1,9 @@
 /**
  * yamux keep-alive (FerryOptions.keepAlive): on by default, a ping every 30 s on every connection,
- * which keeps NAT mappings open; off in the in-process simulator, where ~80,000 connection ends in
- * one process spent the CPU on pings (sim/scenarios/README.md, scale-1000). Real createFerry nodes
- * on the memory transport; the muxer is read from the connection (a libp2p internal, named here).
+ * which keeps NAT mappings open; off in the in-process simulator, where tens of thousands of
+ * connection ends in one process spent ~30 % of the CPU on pings (sim/scenarios/README.md,
+ * scale-1000). Real createFerry nodes on the memory transport; the muxer is read from the
+ * connection (a libp2p internal, named here).
  */
 import assert from 'node:assert/strict'
 import { memory } from '@libp2p/memory'
