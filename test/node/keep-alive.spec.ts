@@ -6,11 +6,9 @@
  * connection (a libp2p internal, named here).
  */
 import assert from 'node:assert/strict'
-import { memory } from '@libp2p/memory'
-import { nodeCrypto } from '../../node/crypto.js'
-import { InProcessNode, InProcessWorld, quietLogger } from '../../node/sim/inprocess.js'
+import { InProcessNode, InProcessWorld } from '../../node/sim/inprocess.js'
 import { validateScenario } from '../../node/sim/scenario.js'
-import { createFerry, createIdentity, memoryStores } from '../../protocol/index.js'
+import { memoryFerries } from '../memory-ferries.js'
 import type { Ferry } from '../../protocol/index.js'
 import type { Connection } from '@libp2p/interface'
 
@@ -23,30 +21,14 @@ function pinging (connection: Connection): boolean {
 
 describe('yamux keep-alive', function () {
   this.timeout(60_000)
-  const run = `keepalive-${Math.random().toString(36).slice(2, 8)}`
-  const made: Ferry[] = []
+  const ferries = memoryFerries('keepalive')
   const world = new InProcessWorld(validateScenario({ name: 'k', mode: 'inprocess', durationMs: 1000, groups: [{ name: 'n', count: 2 }], contacts: { kind: 'random', k: 1 }, traffic: { rate: 1, sizes: [16] } }))
 
-  async function node (name: string, keepAlive?: boolean): Promise<Ferry> {
-    const ferry = await createFerry({
-      identity: await createIdentity(),
-      name,
-      stores: memoryStores(),
-      transports: [memory()],
-      listen: [`/memory/${run}-${name}`],
-      crypto: nodeCrypto(),
-      logger: quietLogger,
-      dht: false,
-      connectionMonitor: { enabled: false },
-      ...(keepAlive == null ? {} : { keepAlive })
-    })
-    made.push(ferry)
-    await ferry.start()
-    return ferry
-  }
+  const node = async (name: string, keepAlive?: boolean): Promise<Ferry> =>
+    ferries.node(name, keepAlive == null ? {} : { keepAlive })
 
   after(async () => {
-    await Promise.all(made.map(async f => f.stop()))
+    await ferries.stop()
     await Promise.all([...world.nodes.values()].map(async n => n.stop()))
     world.memoryMetrics() // ends its RSS sampler
   })

@@ -5,38 +5,19 @@
  * transport, DHT off so that no kad-dht tag takes part.
  */
 import assert from 'node:assert/strict'
-import { memory } from '@libp2p/memory'
-import { nodeCrypto } from '../../node/crypto.js'
-import { createFerry, createIdentity, CONTACT_TAG, memoryStores } from '../../protocol/index.js'
-import { quietLogger } from '../dht-network.js'
+import { CONTACT_TAG } from '../../protocol/index.js'
+import { memoryFerries } from '../memory-ferries.js'
 import { until } from '../node/sqlite-peer.js'
 import type { Ferry } from '../../protocol/index.js'
 
 describe('connection limits: a node over its limit keeps its contacts', function () {
   this.timeout(60_000)
-  const run = `limits-${Math.random().toString(36).slice(2, 8)}`
-  const made: Ferry[] = []
-
-  async function node (name: string, maxConnections?: number): Promise<Ferry> {
-    const ferry = await createFerry({
-      identity: await createIdentity(),
-      name,
-      stores: memoryStores(),
-      transports: [memory()],
-      listen: [`/memory/${run}-${name}`],
-      crypto: nodeCrypto(),
-      logger: quietLogger,
-      dht: false,
-      connectionMonitor: { enabled: false },
-      ...(maxConnections == null ? {} : { connectionLimits: { maxConnections } })
-    })
-    made.push(ferry)
-    await ferry.start()
-    return ferry
-  }
+  const ferries = memoryFerries('limits')
+  const node = async (name: string, maxConnections?: number): Promise<Ferry> =>
+    ferries.node(name, maxConnections == null ? {} : { connectionLimits: { maxConnections } })
   const dial = async (from: Ferry, to: Ferry): Promise<void> => { await from.libp2p.dial(to.libp2p.getMultiaddrs()[0]) }
 
-  after(async () => { await Promise.all(made.map(async f => f.stop())) })
+  after(async () => { await ferries.stop() })
 
   it('closes a newer non-contact instead of the contact whose inbound connection would go first', async () => {
     const a = await node('a', 3)
