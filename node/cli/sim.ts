@@ -3,7 +3,8 @@
  * driver, or write the Kubernetes manifests that do both on a cluster.
  *
  *   ferry sim run SCENARIO [--out DIR] [--seed N] [--json] [--remote FILE]
- *       a progress bar and a summary table; exit 1 when the checker fails
+ *       a progress bar (a line per tenth when stderr is not a terminal) and a summary table;
+ *       exit 1 when the checker fails
  *   ferry sim agent --data-dir DIR --token-file FILE (--name NAME | --names FILE) [--host H] [--port N] [--listen MA]...
  *       runs until SIGTERM or SIGINT, then stops its daemon
  *   ferry sim k8s SCENARIO [--out DIR] [--image IMAGE] [--namespace NS]
@@ -46,6 +47,27 @@ function bar (done: number, total: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`
 }
 
+/**
+ * The play phase's progress: on a terminal a bar redrawn at most every 200 ms; otherwise (output
+ * to a file or a pipe, where a bar would be thousands of lines) a line at every tenth of the
+ * steps, so a long run can still be followed.
+ */
+export function playProgress (tty: boolean, write: (text: string) => void, now: () => number = Date.now): (done: number, total: number) => void {
+  const began = now()
+  let last = 0
+  let told = 0
+  return (done, total) => {
+    if (tty) {
+      if (now() - last < 200 && done < total) return
+      last = now()
+      write(`\r[sim] ${bar(done, total)}${done === total ? '\n' : ''}`)
+    } else if (done >= told + total / 10 || done === total) {
+      told = done
+      write(`[sim] played ${done}/${total} events and messages in ${((now() - began) / 1000).toFixed(0)} s\n`)
+    }
+  }
+}
+
 /** Print every problem, one per line (main.ts prints only an error's first line), then fail. */
 function problems (file: string, what: string, list: string[]): Error {
   for (const p of list) process.stderr.write(`ferry: ${p}\n`)
@@ -85,19 +107,13 @@ async function run (f: Flags, file: string): Promise<void> {
   // 100-node world: 1.3 GiB RSS for 0.3 GiB live); 30% growth halved RSS at equal CPU
   if (remote == null && scenario.mode === 'inprocess') setFlagsFromString(`--heap-growing-percent=${IN_PROCESS_HEAP_GROWING_PERCENT}`)
   const out = f.out ?? `sim-out/${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`
-  const tty = process.stderr.isTTY && !f.json
-  let last = 0
   const result = await simulate(scenario, {
     seed: positive(f.seed, '--seed'),
     out,
     remote,
     faultDropEvery: positive(f.faultDropEvery, '--fault-drop-every'),
     log: line => { if (!f.json) process.stderr.write(`[sim] ${line}\n`) },
-    progress: (done, total) => {
-      if (!tty || (Date.now() - last < 200 && done < total)) return
-      last = Date.now()
-      process.stderr.write(`\r[sim] ${bar(done, total)}${done === total ? '\n' : ''}`)
-    }
+    progress: f.json ? undefined : playProgress(process.stderr.isTTY, line => process.stderr.write(line))
   })
   if (f.json) process.stdout.write(JSON.stringify(result.results, null, 2) + '\n')
   else process.stdout.write(`${summaryTable(result.results)}\noutputs in ${out}/ (results.json, messages.csv, report.html)\n`)
