@@ -55,10 +55,15 @@ export interface DriverHooks {
   observe(o: Observation): void
   event?(e: PlannedEvent, wallAt: number, note?: string): void
   progress?(done: number, total: number): void
+  /** acknowledged messages not yet received at wall ms `at` (the drain waits for them) */
+  outstanding?(at: number): number
 }
 
 /** How often every node's changes are read (wall ms). */
 export const WATCH_MS = 250
+
+/** How often the drain checks whether every acknowledged message has arrived (wall ms). */
+const DRAIN_CHECK_MS = 1_000
 
 /** The text a planned message carries: its key first, so the recipient side can be matched. */
 export function messageText (m: PlannedMessage): string {
@@ -111,6 +116,10 @@ export class Driver {
   private readonly stored = new Set<string>()
   private readonly seen = new Set<string>()
   private started = 0
+  /** the furthest behind its plan a step began (wall ms): the machine could not keep up */
+  lateMs = 0
+  /** wall ms the run went on after its end while acknowledged messages were on their way */
+  drainedMs = 0
 
   constructor (private readonly scenario: Scenario, private readonly plan: Plan, private readonly nodes: Map<string, NodeControl>, private readonly network: NetworkControl, private readonly hooks: DriverHooks) {}
 
@@ -134,22 +143,35 @@ export class Driver {
     try {
       const pending: Array<Promise<void>> = []
       let done = 0
+      let late = 0
       for (const s of steps) {
         const wait = s.wall - this.now()
         if (wait > 0) await sleep(wait)
+        late = Math.max(0, this.now() - s.wall)
+        this.lateMs = Math.max(this.lateMs, late)
         const step = s.run().finally(() => this.hooks.progress?.(++done, steps.length))
         if (s.event) await step
         else pending.push(step)
       }
       await Promise.allSettled(pending)
-      const end = this.scenario.durationMs / scale
+      // a run that fell behind keeps its quiet tail: the end moves as late as the last step ran
+      const end = this.scenario.durationMs / scale + late
       if (end > this.now()) await sleep(end - this.now())
+      await this.drain()
     } finally {
       clearInterval(watch)
       await watching
       await this.look()
     }
     return this.now()
+  }
+
+  /** Go on for up to `drainMs` (wall) while acknowledged messages have not arrived; the watch keeps looking. */
+  private async drain (): Promise<void> {
+    const began = this.now()
+    const limit = began + (this.scenario.drainMs ?? 0)
+    while (this.now() < limit && (this.hooks.outstanding?.(this.now()) ?? 0) > 0) await sleep(Math.min(DRAIN_CHECK_MS, limit - this.now()))
+    this.drainedMs = this.now() - began
   }
 
   private async apply (e: PlannedEvent): Promise<void> {

@@ -47,6 +47,10 @@ export interface RunnerMetrics {
   cpuMsPerNode?: number
   /** in-process: the whole process's (peak) resident memory averaged over the nodes */
   memoryPerNodeBytes?: number
+  /** the furthest behind its plan a step began (wall ms): 0 when the machine kept up */
+  lateMs?: number
+  /** wall ms the run went on after its end waiting for acknowledged messages (scenario drainMs) */
+  drainedMs?: number
   [other: string]: unknown
 }
 

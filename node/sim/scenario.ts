@@ -93,7 +93,7 @@ function positions (doc: Document, lc: LineCounter): Map<string, Where> {
 }
 
 function validate (value: unknown, p: Problems): Scenario {
-  const top = p.mapping('', value ?? null, ['name', 'mode', 'durationMs', 'groups', 'contacts', 'traffic'], ['description', 'timeScale', 'seed', 'link', 'events', 'replication', 'maxConnections'])
+  const top = p.mapping('', value ?? null, ['name', 'mode', 'durationMs', 'groups', 'contacts', 'traffic'], ['description', 'timeScale', 'seed', 'link', 'events', 'replication', 'maxConnections', 'drainMs'])
   if (top == null) throw new ScenarioError(p.file, p.lines())
   const name = p.string('name', top.name)
   const description = top.description === undefined ? undefined : p.string('description', top.description, true)
@@ -103,6 +103,7 @@ function validate (value: unknown, p: Problems): Scenario {
   const seed = p.number('seed', top.seed ?? SCENARIO_DEFAULTS.seed, rules.seed)
   const replication = p.number('replication', top.replication ?? SCENARIO_DEFAULTS.replication, rules.positiveInt)
   const maxConnections = top.maxConnections == null ? undefined : p.number('maxConnections', top.maxConnections, rules.positiveInt)
+  const drainMs = top.drainMs == null ? undefined : p.number('drainMs', top.drainMs, rules.nonNegativeInt)
   const link = top.link === undefined ? undefined : linkShape(p, 'link', top.link)
   const groups = nodeGroups(p, top.groups, durationMs)
   const names = nodeNames(p, groups)
@@ -111,7 +112,7 @@ function validate (value: unknown, p: Problems): Scenario {
   const traffic = trafficOf(p, top.traffic, durationMs)
   const events = timeline(p, top.events ?? [], names, durationMs)
   if (p.count > 0) throw new ScenarioError(p.file, p.lines())
-  const scenario: Scenario = { name: name!, mode: mode!, durationMs: durationMs!, timeScale: timeScale!, seed: seed!, groups: groups as NodeGroup[], contacts: contacts!, traffic: traffic!, events: events!, replication: replication!, ...(maxConnections == null ? {} : { maxConnections }) }
+  const scenario: Scenario = { name: name!, mode: mode!, durationMs: durationMs!, timeScale: timeScale!, seed: seed!, groups: groups as NodeGroup[], contacts: contacts!, traffic: traffic!, events: events!, replication: replication!, ...(maxConnections == null ? {} : { maxConnections }), ...(drainMs == null ? {} : { drainMs }) }
   if (description !== undefined) scenario.description = description
   if (link !== undefined) scenario.link = link
   return scenario

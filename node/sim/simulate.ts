@@ -26,6 +26,9 @@ import type { Plan, PlannedEvent, Scenario } from './types.js'
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..')
 
+/** The log notes a run that fell behind its plan by more than this fraction of its (scaled) duration. */
+const LATE_NOTE_FRACTION = 0.05
+
 export interface SimulateOptions {
   /** overrides the scenario's seed */
   seed?: number
@@ -187,6 +190,7 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
   const setup = await setUp(scenario, plan, options)
   const occupancy: Array<{ t: number, held: number }> = []
   let endedAt = 0
+  let pace: { lateMs: number, drainedMs: number } | undefined
   try {
     await connect(plan, setup.nodes, log)
     await setup.begin?.()
@@ -194,7 +198,8 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
     const driver = new Driver(scenario, plan, setup.nodes, setup.network, {
       observe: o => { ledger.observe(o) },
       event: (e, wallAt, note) => { applied.push({ ...e, wallAt, note }) },
-      progress: options.progress
+      progress: options.progress,
+      outstanding: at => ledger.entries({ endedAt: at }).filter(e => e.outcome === 'lost').length
     })
     const sampler = setInterval(() => { void setup.held().then(held => occupancy.push({ t: driver.now(), held }), () => {}) }, 2_000)
     try {
@@ -202,6 +207,9 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
     } finally {
       clearInterval(sampler)
     }
+    pace = { lateMs: driver.lateMs, drainedMs: driver.drainedMs }
+    if (driver.lateMs > LATE_NOTE_FRACTION * scenario.durationMs / scenario.timeScale) log(`the plan ran up to ${(driver.lateMs / 1000).toFixed(0)} s behind: this machine could not play the scenario in real time (a lower timeScale slows it down)`)
+    if (driver.drainedMs > 0) log(`drained for ${(driver.drainedMs / 1000).toFixed(0)} s after the end, waiting for acknowledged messages`)
   } finally {
     await setup.stop()
   }
@@ -213,7 +221,7 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
     config: scenario,
     versions: versions(),
     wallMs: Date.now() - began,
-    metrics: { ...setup.metrics(), mailboxOccupancy: occupancy, skippedEvents: applied.filter(e => e.note != null).map(e => `${e.kind} at ${e.at} ms: ${e.note as string}`) }
+    metrics: { ...setup.metrics(), ...pace, mailboxOccupancy: occupancy, skippedEvents: applied.filter(e => e.note != null).map(e => `${e.kind} at ${e.at} ms: ${e.note as string}`) }
   })
   if (results.ok !== verdict.ok) throw new Error('the results and the checker disagree: a bug in the ledger')
   if (options.out != null) writeOutputs(options.out, results, ledger, { events: applied.map(e => ({ ...e, at: e.wallAt })) })

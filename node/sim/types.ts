@@ -80,6 +80,12 @@ export interface Scenario {
    * neighbours before contacts). In-process mode only.
    */
   maxConnections?: number
+  /**
+   * wall ms the run may go on after its end, while acknowledged messages are still on their way
+   * (in a mailbox or an outbox): it ends as soon as every one has arrived, or expired. Default 0.
+   * For worlds the machine cannot play in real time (scale-1000), where mailbox collection lags.
+   */
+  drainMs?: number
 }
 
 /** One event of the expanded timeline: churn windows become leave/restart pairs here. */

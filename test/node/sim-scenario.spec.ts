@@ -171,7 +171,8 @@ describe('sim scenarios', () => {
     ['a size given as a string', { 10: '  "traffic": { "rate": 1, "sizes": ["64"] },' }, ['unit.json:10:37: traffic.sizes[0]: must be an integer from 1 to 61440 (60 KiB), got "64"']],
     ['a link on an event that is not a shape', { 12: '  "events": [{ "at": 1000, "kind": "heal", "link": { "delayMs": 50 } }]' }, ['unit.json:12:44: events[0].link: only allowed for a shape event']],
     ['a missing comma', { 3: '  "mode": "netns"' }, ['unit.json:4:3: syntax: Missing , between flow map items']],
-    ['maxConnections of zero', { 4: '  "durationMs": 60000, "maxConnections": 0,' }, ['unit.json:4:42: maxConnections: must be a positive integer, got 0']]
+    ['maxConnections of zero', { 4: '  "durationMs": 60000, "maxConnections": 0,' }, ['unit.json:4:42: maxConnections: must be a positive integer, got 0']],
+    ['a negative drainMs', { 4: '  "durationMs": 60000, "drainMs": -1,' }, ['unit.json:4:35: drainMs: must be a non-negative integer, got -1']]
   ]
   for (const [what, edits, expected] of jsonCases) {
     it(`JSON: ${what}`, () => {
@@ -190,7 +191,7 @@ describe('sim scenarios', () => {
     const bad = { ...structuredClone(s), traffic: { rate: -1, sizes: [1] }, extra: true }
     assert.throws(() => validateScenario(bad, 'api'), (err: unknown) => {
       assert.ok(err instanceof ScenarioError)
-      assert.deepEqual(err.problems, ['api: extra: unknown key (allowed: name, mode, durationMs, groups, contacts, traffic, description, timeScale, seed, link, events, replication, maxConnections)', 'api: traffic.rate: must be a non-negative number, got -1'])
+      assert.deepEqual(err.problems, ['api: extra: unknown key (allowed: name, mode, durationMs, groups, contacts, traffic, description, timeScale, seed, link, events, replication, maxConnections, drainMs)', 'api: traffic.rate: must be a non-negative number, got -1'])
       return true
     })
   })

@@ -98,6 +98,39 @@ describe('ferry sim (in-process)', function () {
     assert.equal(clean.results.lost, 0)
   })
 
+  it('drainMs: a recipient back just before the end gets its mail when the run may drain, and it counts as lost when not', async () => {
+    // b is away from 1 s until 10 ms before the end: what a and h send it waits at h (its host)
+    const away = validateScenario({
+      name: 'drain',
+      mode: 'inprocess',
+      durationMs: 30_000,
+      timeScale: 2,
+      seed: 9,
+      replication: 1,
+      groups: [
+        { name: 'h', count: 1, roles: ['mailbox-host', 'always-on'] },
+        { name: 'a', count: 1, roles: ['always-on'] },
+        { name: 'b', count: 1, roles: ['always-on'] }
+      ],
+      contacts: { kind: 'teams', size: 3 },
+      traffic: { rate: 6, sizes: [100], quietMs: 20_000 },
+      events: [{ at: 1_000, kind: 'leave', nodes: ['b'] }, { at: 29_990, kind: 'restart', nodes: ['b'] }]
+    }, 'drain')
+    const cut = await simulate(away)
+    assert.equal(cut.results.ok, false, 'without a drain the run ends before b collects')
+    const lost = cut.ledger.entries({ endedAt: cut.results.endedAt }).filter(e => e.outcome === 'lost')
+    assert.ok(lost.length > 0 && lost.every(e => e.to === 'b-0'), `lost: ${lost.map(e => `${e.key}->${e.to}`).join(' ')}`)
+    assert.equal(cut.results.metrics.drainedMs, 0)
+
+    const drained = await simulate({ ...away, drainMs: 60_000 })
+    const r = drained.results
+    assert.equal(r.ok, true, r.failures.join('; '))
+    const entries = drained.ledger.entries({ endedAt: r.endedAt })
+    for (const e of lost) assert.equal(entries.find(x => x.key === e.key)?.outcome, 'delivered', `${e.key} arrives in the drain`)
+    assert.ok(typeof r.metrics.drainedMs === 'number' && r.metrics.drainedMs > 0 && r.metrics.drainedMs < 60_000, `drained ${String(r.metrics.drainedMs)} ms`)
+    assert.equal(typeof r.metrics.lateMs, 'number')
+  })
+
   it('gives the same timeline and the same sent messages for the same seed', async () => {
     const small = (seed: number): Scenario => ({ ...churnAndPartition(seed), durationMs: 30_000, timeScale: 3, groups: [{ name: 'host', count: 1, roles: ['mailbox-host', 'always-on'] }, { name: 'unit', count: 5, roles: ['churny'], offlineFraction: 0.3, offlineWindowMs: 5_000 }], events: [], traffic: { rate: 2, sizes: [100], ttlMs: 3_600_000, quietMs: 10_000 } })
     const [one, two] = [await simulate(small(21)), await simulate(small(21))]
@@ -126,6 +159,9 @@ describe('ferry sim (in-process)', function () {
     const ok = await cli(['sim', 'run', good, '--out', join(dir, 'o'), '--seed', '3'])
     assert.equal(ok.code, 0, ok.stderr)
     assert.match(ok.stdout, /sent +delivered +lost/)
+    // stderr is a pipe here, not a terminal: progress comes as lines, the last one at the end
+    assert.match(ok.stderr, /\[sim\] played (\d+)\/\1 events and messages in \d+ s\n/, ok.stderr)
+    assert.doesNotMatch(ok.stderr, /\r/, 'no progress bar redraws in a file')
     const res = JSON.parse(readFileSync(join(dir, 'o', 'results.json'), 'utf8'))
     assert.equal(res.seed, 3)
     assert.equal(res.ok, true)
