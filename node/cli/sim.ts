@@ -53,10 +53,11 @@ function bar (done: number, total: number): string {
  * steps, so a long run can still be followed.
  */
 export function playProgress (tty: boolean, write: (text: string) => void, now: () => number = Date.now): (done: number, total: number) => void {
-  const began = now()
+  let began: number | undefined
   let last = 0
   let told = 0
   return (done, total) => {
+    began ??= now() // the first step: set-up before it is logged on its own
     if (tty) {
       if (now() - last < 200 && done < total) return
       last = now()
