@@ -34,6 +34,26 @@ function churnAndPartition (seed: number): Scenario {
   }, 'ci-20')
 }
 
+/**
+ * Mailbox host h and two always-on users a and b who know each other and h, at twice real speed,
+ * one mailbox per message (replication 1): what reaches an absent b can only come through h.
+ */
+function hostAndPair (name: string, fields: { durationMs: number, seed: number, traffic: unknown, events: unknown[] }): Scenario {
+  return validateScenario({
+    name,
+    mode: 'inprocess',
+    timeScale: 2,
+    replication: 1,
+    groups: [
+      { name: 'h', count: 1, roles: ['mailbox-host', 'always-on'] },
+      { name: 'a', count: 1, roles: ['always-on'] },
+      { name: 'b', count: 1, roles: ['always-on'] }
+    ],
+    contacts: { kind: 'teams', size: 3 },
+    ...fields
+  }, name)
+}
+
 describe('ferry sim (in-process)', function () {
   this.timeout(300_000)
   const dirs: string[] = []
@@ -68,26 +88,16 @@ describe('ferry sim (in-process)', function () {
   it('fails the run when a mailbox drops acknowledged deposits (planted fault), and passes without it', async () => {
     // a and b know only each other and host h; b is away while a sends, a is gone when b returns:
     // every message can only come through h, with one mailbox per message (replication 1)
-    const scenario = validateScenario({
-      name: 'planted-fault',
-      mode: 'inprocess',
+    const scenario = hostAndPair('planted-fault', {
       durationMs: 50_000,
-      timeScale: 2,
       seed: 5,
-      replication: 1,
-      groups: [
-        { name: 'h', count: 1, roles: ['mailbox-host', 'always-on'] },
-        { name: 'a', count: 1, roles: ['always-on'] },
-        { name: 'b', count: 1, roles: ['always-on'] }
-      ],
-      contacts: { kind: 'teams', size: 3 },
       traffic: { rate: 0, sizes: [100] },
       events: [
         { at: 1_000, kind: 'leave', nodes: ['b'] },
         { at: 30_000, kind: 'leave', nodes: ['a'] },
         { at: 32_000, kind: 'restart', nodes: ['b'] }
       ]
-    }, 'planted-fault')
+    })
     const withMessages = (s: Scenario): Scenario => ({ ...s, traffic: { ...s.traffic, rate: 12, quietMs: 30_000 } })
     const faulty = await simulate(withMessages(scenario), { faultDropEvery: 100 })
     assert.equal(faulty.results.ok, false, 'the checker fails the run')
@@ -100,22 +110,12 @@ describe('ferry sim (in-process)', function () {
 
   it('drainMs: a recipient back just before the end gets its mail when the run may drain, and it counts as lost when not', async () => {
     // b is away from 1 s until 10 ms before the end: what a and h send it waits at h (its host)
-    const away = validateScenario({
-      name: 'drain',
-      mode: 'inprocess',
+    const away = hostAndPair('drain', {
       durationMs: 30_000,
-      timeScale: 2,
       seed: 9,
-      replication: 1,
-      groups: [
-        { name: 'h', count: 1, roles: ['mailbox-host', 'always-on'] },
-        { name: 'a', count: 1, roles: ['always-on'] },
-        { name: 'b', count: 1, roles: ['always-on'] }
-      ],
-      contacts: { kind: 'teams', size: 3 },
       traffic: { rate: 6, sizes: [100], quietMs: 20_000 },
       events: [{ at: 1_000, kind: 'leave', nodes: ['b'] }, { at: 29_990, kind: 'restart', nodes: ['b'] }]
-    }, 'drain')
+    })
     const cut = await simulate(away)
     assert.equal(cut.results.ok, false, 'without a drain the run ends before b collects')
     const lost = cut.ledger.entries({ endedAt: cut.results.endedAt }).filter(e => e.outcome === 'lost')
