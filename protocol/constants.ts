@@ -33,7 +33,7 @@ export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000
 
 /** Invite link scheme and format version. */
 export const INVITE_PREFIX = 'ferry://invite/'
-export const INVITE_VERSION = 2
+export const INVITE_VERSION = 3
 
 /** Outbox retry backoff: first retry, growth factor and ceiling. */
 export const RETRY_INITIAL_MS = 1_000

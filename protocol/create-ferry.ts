@@ -17,6 +17,7 @@ import { defaultCrypto } from './crypto.js'
 import { equalBytes } from './envelope.js'
 import { InvalidEnvelopeError } from './errors.js'
 import { Inbox } from './inbox.js'
+import { withDeviceCertificate } from './identity.js'
 import { encodeBundle } from './crypto/bundle.js'
 import { freshBundle } from './prekey-upkeep.js'
 import { bundles } from './services/bundle/index.js'
@@ -37,7 +38,8 @@ import { Ferry } from './ferry.js'
  * const ferry = await createFerry({ identity, stores, transports: [tcp()], listen: ['/ip4/127.0.0.1/tcp/0'] })
  * await ferry.start()
  */
-export async function createFerry (opts: FerryOptions): Promise<Ferry> {
+export async function createFerry (options: FerryOptions): Promise<Ferry> {
+  const opts = { ...options, identity: await withDeviceCertificate(options.identity) }
   const now = opts.now ?? Date.now
   const crypto = opts.crypto ?? defaultCrypto
   const { messages, contacts, prekeys } = opts.stores

@@ -2,8 +2,11 @@
  * Identity and device keys (DESIGN.md "Identity and keys").
  *
  * The identity key (Ed25519) is the user's long-term key; the device key is the libp2p peer key.
- * A device certificate is the identity's signature over the device's peer id, so a peer id can be
- * tied to an identity without trusting the network that delivered it.
+ * A device certificate binds the two in both directions: the identity signs (identity, peer id)
+ * and the device signs (identity, peer id) back. Either signature alone proves too little: an
+ * identity's signature over somebody else's peer id would let anyone (a mailbox host, say) claim
+ * a device it does not hold, and a device's signature alone would let a device claim an identity.
+ * A certificate is the 64-byte identity signature followed by the 64-byte device signature.
  */
 import { generateKeyPair, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromMultihash, peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -14,7 +17,11 @@ import { fromString } from 'uint8arrays/from-string'
 import { InvalidInputError } from './errors.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
-const DEVICE_CERT_CONTEXT = fromString('ferry-device-certificate-v1')
+const IDENTITY_SIGNS = fromString('ferry-device-certificate-v2')
+const DEVICE_SIGNS = fromString('ferry-device-cross-signature-v2')
+
+/** A device certificate: the identity's signature, then the device's (Ed25519, 64 bytes each). */
+export const DEVICE_CERTIFICATE_BYTES = 128
 
 /** The keys of this user and this device. */
 export interface Identity {
@@ -22,7 +29,7 @@ export interface Identity {
   identityKey: Ed25519PrivateKey
   /** libp2p peer key: which device */
   deviceKey: Ed25519PrivateKey
-  /** identity signature over the device peer id */
+  /** the device certificate (DEVICE_CERTIFICATE_BYTES): identity and device each sign both keys */
   deviceSignature: Uint8Array
 }
 
@@ -35,28 +42,66 @@ export interface Identity {
 export async function createIdentity (): Promise<Identity> {
   const identityKey = await generateKeyPair('Ed25519')
   const deviceKey = await generateKeyPair('Ed25519')
-  const deviceSignature = await signDevice(identityKey, peerIdFromPrivateKey(deviceKey))
+  const deviceSignature = await certifyDevice(identityKey, deviceKey)
   return { identityKey, deviceKey, deviceSignature }
 }
 
-/** Sign the device certificate: identity key over context || peer id bytes. */
+/** What both halves of a certificate sign: identity key || device peer id (multihash bytes). */
+function bound (identity: Uint8Array, device: Uint8Array): Uint8Array {
+  return concat([identity, device])
+}
+
+/** The identity's half of a certificate: it vouches for `device` (alone, it proves nothing). */
 export async function signDevice (identityKey: Ed25519PrivateKey, device: PeerId): Promise<Uint8Array> {
-  return identityKey.sign(concat([DEVICE_CERT_CONTEXT, device.toMultihash().bytes]))
+  return identityKey.sign(concat([IDENTITY_SIGNS, bound(identityKey.publicKey.raw, device.toMultihash().bytes)]))
+}
+
+/** The device's half of a certificate: it agrees to speak for `identity`. */
+export async function crossSignDevice (deviceKey: Ed25519PrivateKey, identity: Uint8Array): Promise<Uint8Array> {
+  return deviceKey.sign(concat([DEVICE_SIGNS, bound(identity, peerIdFromPrivateKey(deviceKey).toMultihash().bytes)]))
 }
 
 /**
- * Check that `identity` (raw Ed25519 public key) vouches for `device`.
+ * A device certificate for `deviceKey` under `identityKey`: both keys sign (identity, peer id).
  *
- * @returns false for any bad key, peer id or signature; never throws
+ * @example
+ * const cert = await certifyDevice(me.identityKey, me.deviceKey)
  */
-export async function verifyDevice (identity: Uint8Array, device: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function certifyDevice (identityKey: Ed25519PrivateKey, deviceKey: Ed25519PrivateKey): Promise<Uint8Array> {
+  const [byIdentity, byDevice] = await Promise.all([signDevice(identityKey, peerIdFromPrivateKey(deviceKey)), crossSignDevice(deviceKey, identityKey.publicKey.raw)])
+  return concat([byIdentity, byDevice], DEVICE_CERTIFICATE_BYTES)
+}
+
+/**
+ * Check a device certificate: `identity` (raw Ed25519 public key) vouches for `device` (peer id
+ * multihash bytes) and the device's own key, which an Ed25519 peer id carries, vouches back.
+ *
+ * @returns false for any bad key, peer id, length or signature; never throws
+ */
+export async function verifyDevice (identity: Uint8Array, device: Uint8Array, certificate: Uint8Array): Promise<boolean> {
   try {
-    const key = publicKeyFromRaw(identity)
-    if (key.type !== 'Ed25519') return false
-    return await key.verify(concat([DEVICE_CERT_CONTEXT, device]), signature)
+    if (certificate.byteLength !== DEVICE_CERTIFICATE_BYTES) return false
+    const identityKey = publicKeyFromRaw(identity)
+    const deviceKey = peerIdFromMultihash(Digest.decode(device)).publicKey
+    if (identityKey.type !== 'Ed25519' || deviceKey?.type !== 'Ed25519') return false
+    const signed = bound(identity, device)
+    const [a, b] = await Promise.all([
+      identityKey.verify(concat([IDENTITY_SIGNS, signed]), certificate.subarray(0, 64)),
+      deviceKey.verify(concat([DEVICE_SIGNS, signed]), certificate.subarray(64))
+    ])
+    return a && b
   } catch {
     return false
   }
+}
+
+/**
+ * `me` with a certificate of the current form: identities made before certificates were
+ * cross-signed carry the identity's half only; both keys are here, so it is made anew.
+ */
+export async function withDeviceCertificate (me: Identity): Promise<Identity> {
+  if (await verifyDevice(me.identityKey.publicKey.raw, peerIdFromPrivateKey(me.deviceKey).toMultihash().bytes, me.deviceSignature)) return me
+  return { ...me, deviceSignature: await certifyDevice(me.identityKey, me.deviceKey) }
 }
 
 /** The printable form of an identity public key: base58btc multibase ("z..."). */

@@ -87,14 +87,14 @@ export async function parseInvite (link: string, now: number, crypto: CryptoBack
     throw new InvalidInviteError('invite is truncated or corrupted (it does not decode)')
   }
   if (inv.version === 0 || inv.identity.byteLength !== 32 || inv.signature.byteLength === 0) throw new InvalidInviteError('invite is truncated or corrupted (missing identity or signature)')
-  if (inv.version === 1) throw new InvalidInviteError('this invite is from an older Ferry (version 1) and carries no encryption keys: ask for a new invite')
+  if (inv.version < INVITE_VERSION) throw new InvalidInviteError(`this invite is from an older Ferry (version ${inv.version}): its device certificate is not cross-signed. Ask for a new invite`)
   if (inv.version !== INVITE_VERSION) throw new InvalidInviteError(`invite version ${inv.version} is not supported by this Ferry (expected ${INVITE_VERSION})`)
   let ok = false
   try {
     ok = await publicKeyFromRaw(inv.identity).verify(signedPart(inv), inv.signature)
   } catch {}
   if (!ok) throw new InvalidInviteError('invite signature does not verify: it was altered or truncated')
-  if (!await verifyDevice(inv.identity, inv.peerId, inv.deviceSignature)) throw new InvalidInviteError('invite device certificate does not verify')
+  if (!await verifyDevice(inv.identity, inv.peerId, inv.deviceSignature)) throw new InvalidInviteError('invite device certificate does not verify: the device and the identity must each sign it')
   if (inv.expiresAt <= now) throw new InvalidInviteError(`invite expired at ${new Date(inv.expiresAt).toISOString()}; ask for a new one`)
   let addresses: Multiaddr[]
   try {

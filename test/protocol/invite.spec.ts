@@ -88,9 +88,16 @@ describe('invite', () => {
     await rejects(INVITE_PREFIX, /./)
   })
 
-  it('refuses an unsupported version, and says an old invite has no encryption keys', async () => {
-    await rejects(rewrite(link, inv => { inv.version = 3 }), /invite version 3 is not supported/)
-    await rejects(rewrite(link, inv => { inv.version = 1; inv.bundle = new Uint8Array(0) }), /older Ferry \(version 1\) and carries no encryption keys: ask for a new invite/)
+  it('refuses an unsupported version, and says an old invite needs replacing', async () => {
+    await rejects(rewrite(link, inv => { inv.version = 4 }), /invite version 4 is not supported/)
+    await rejects(rewrite(link, inv => { inv.version = 1; inv.bundle = new Uint8Array(0) }), /older Ferry \(version 1\).*Ask for a new invite/)
+    // version 2 carried a one-way device certificate (the identity's signature only)
+    await rejects(rewrite(link, inv => { inv.version = 2 }), /older Ferry \(version 2\): its device certificate is not cross-signed/)
+  })
+
+  it('refuses a one-way device certificate: the identity signed the peer id, the device never signed back', async () => {
+    const oneWay = { ...me, deviceSignature: await signDevice(me.identityKey, peerIdFromPrivateKey(me.deviceKey)) }
+    await rejects(await inviteWithBundle(oneWay, ADDRS, { now: NOW }), /device certificate does not verify/)
   })
 
   it('refuses a missing, tampered or foreign prekey bundle even when the invite is signed over it', async () => {
