@@ -5,10 +5,11 @@
 import { MemoryPrekeyStore } from './crypto/prekeys.js'
 import { MemoryMailboxStore } from './memory-mailbox.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from './errors.js'
-import type { Contact, ContactStore, Custody, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from './stores.js'
+import type { Contact, ContactStore, Custody, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from './stores.js'
 
 export class MemoryContactStore implements ContactStore {
   private readonly byName = new Map<string, Contact>()
+  private readonly blocks = new Map<string, number>()
 
   async add (contact: Contact): Promise<void> {
     if (this.byName.has(contact.name)) throw new ContactExistsError(`a contact named "${contact.name}" exists already`)
@@ -35,9 +36,31 @@ export class MemoryContactStore implements ContactStore {
   async list (): Promise<Contact[]> {
     return [...this.byName.values()].map(c => structuredClone(c)).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0) // code-point order, as SQLite's BINARY collation
   }
+
+  async remove (name: string): Promise<void> {
+    if (!this.byName.delete(name)) throw new UnknownContactError(`no contact named "${name}"`)
+  }
+
+  async block (peer: string, at: number): Promise<void> {
+    if (!this.blocks.has(peer)) this.blocks.set(peer, at)
+  }
+
+  async unblock (peer: string): Promise<void> {
+    this.blocks.delete(peer)
+  }
+
+  async blocked (): Promise<string[]> {
+    return [...this.blocks.keys()].sort()
+  }
 }
 
 interface Row extends MessageRecord { envelope?: Uint8Array, receipt?: Uint8Array, kind?: 'text' | 'control' }
+interface RequestRow { id: string, peer: string, identity?: Uint8Array, text: string, createdAt: number, expiresAt: number, receivedAt: number, disappearing?: boolean, seq: number }
+
+/** Where a message lives in `rows`: outgoing ids are ours and unique; received ones are unique per sender. */
+const outKey = (id: string): string => `out:${id}`
+const inKey = (peer: string, id: string): string => `in:${peer}:${id}`
+const textBytes = (text: string): number => new TextEncoder().encode(text).byteLength
 
 const undelivered = (r: Row): boolean => r.direction === 'out' && (r.status === 'queued' || r.status === 'stored')
 /** a received text message the user has not seen yet */
@@ -47,12 +70,13 @@ export class MemoryMessageStore implements MessageStore {
   private readonly rows = new Map<string, Row>()
   private readonly sessions = new Map<string, Uint8Array>()
   private readonly capabilities = new Map<string, Uint8Array>()
+  private readonly quarantine = new Map<string, RequestRow>()
   private seq = 0
   private rev = 0
 
   async addOutgoing (batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>> {
     return batch.map(m => {
-      const key = `out:${m.id}`
+      const key = outKey(m.id)
       if (this.rows.has(key)) return new InvalidEnvelopeError(`message ${m.id} exists already`)
       const { session, ...fields } = m
       const row: Row = { ...fields, envelope: m.envelope.slice(), direction: 'out', seq: ++this.seq, rev: ++this.rev }
@@ -64,23 +88,63 @@ export class MemoryMessageStore implements MessageStore {
 
   async storeIncoming (batch: IncomingMessage[]): Promise<Array<StoreResult | Error>> {
     return batch.map(m => {
-      const old = this.rows.get(`in:${m.id}`)
-      if (old != null) {
-        if (old.peer !== m.peer) return new InvalidEnvelopeError('message id already used by another sender')
-        return { storedAt: old.deliveredAt ?? 0, duplicate: true }
-      }
+      const earlier = this.rows.get(inKey(m.peer, m.id))?.deliveredAt ?? this.quarantine.get(inKey(m.peer, m.id))?.receivedAt
+      if (earlier != null) return { storedAt: earlier, duplicate: true }
       if (m.session != null) this.sessions.set(m.peer, m.session.slice())
+      if (m.request === true) {
+        const req: RequestRow = { id: m.id, peer: m.peer, text: m.text, createdAt: m.createdAt, expiresAt: m.expiresAt, receivedAt: m.receivedAt, seq: ++this.seq }
+        if (m.identity != null) req.identity = m.identity.slice()
+        if (m.disappearing === true) req.disappearing = true
+        this.quarantine.set(inKey(m.peer, m.id), req)
+        return { storedAt: m.receivedAt, duplicate: false }
+      }
       if (m.capability != null) this.capabilities.set(m.peer, m.capability.slice())
       const row: Row = { id: m.id, peer: m.peer, direction: 'in', text: m.text, status: 'delivered', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: m.receivedAt, seq: ++this.seq, rev: ++this.rev, kind: m.kind ?? (m.capability == null ? 'text' : 'control') }
       if (m.disappearing === true) row.disappearing = true
-      this.rows.set(`in:${m.id}`, row)
+      if (m.unverified === true) row.unverified = true
+      this.rows.set(inKey(m.peer, m.id), row)
       return { storedAt: m.receivedAt, duplicate: false }
     })
   }
 
+  async requests (): Promise<MessageRequest[]> {
+    const byPeer = new Map<string, RequestRow[]>()
+    for (const r of [...this.quarantine.values()].sort((a, b) => a.seq - b.seq)) byPeer.set(r.peer, [...byPeer.get(r.peer) ?? [], r])
+    return [...byPeer.values()].map(rows => {
+      const [first, last] = [rows[0], rows[rows.length - 1]]
+      const req: MessageRequest = { id: first.id, peer: first.peer, text: last.text, messages: rows.length, bytes: rows.reduce((n, r) => n + textBytes(r.text), 0), firstAt: first.receivedAt, receivedAt: last.receivedAt }
+      const identity = rows.find(r => r.identity != null)?.identity
+      if (identity != null) req.identity = identity.slice()
+      return req
+    })
+  }
+
+  async requestUsage (peer?: string): Promise<RequestUsage> {
+    const rows = [...this.quarantine.values()].filter(r => peer == null || r.peer === peer)
+    return { peers: new Set(rows.map(r => r.peer)).size, messages: rows.length, bytes: rows.reduce((n, r) => n + textBytes(r.text), 0) }
+  }
+
+  async acceptRequests (peer: string): Promise<number> {
+    const rows = [...this.quarantine.values()].filter(r => r.peer === peer).sort((a, b) => a.seq - b.seq)
+    for (const r of rows) {
+      this.quarantine.delete(inKey(r.peer, r.id))
+      const row: Row = { id: r.id, peer: r.peer, direction: 'in', text: r.text, status: 'delivered', createdAt: r.createdAt, expiresAt: r.expiresAt, deliveredAt: r.receivedAt, seq: ++this.seq, rev: ++this.rev, kind: 'text' }
+      if (r.disappearing === true) row.disappearing = true
+      this.rows.set(inKey(r.peer, r.id), row)
+    }
+    return rows.length
+  }
+
+  async dropRequests (peer: string): Promise<number> {
+    let n = 0
+    for (const [key, r] of this.quarantine) if (r.peer === peer) { this.quarantine.delete(key); n++ }
+    this.sessions.delete(peer)
+    return n
+  }
+
   async markDelivered (receipts: Delivered[]): Promise<void> {
     for (const { id, receipt, deliveredAt } of receipts) {
-      const row = this.rows.get(`out:${id}`)
+      const row = this.rows.get(outKey(id))
       if (row == null || !undelivered(row)) continue
       Object.assign(row, { status: 'delivered', deliveredAt, receipt: receipt.slice(), envelope: undefined, mailboxes: undefined, rev: ++this.rev })
     }
@@ -99,7 +163,7 @@ export class MemoryMessageStore implements MessageStore {
 
   async markReadByPeer (peer: string, ids: string[], at: number): Promise<void> {
     for (const id of ids) {
-      const row = this.rows.get(`out:${id}`)
+      const row = this.rows.get(outKey(id))
       if (row == null || row.peer !== peer || row.kind === 'control' || !(undelivered(row) || row.status === 'delivered')) continue
       Object.assign(row, { status: 'read', deliveredAt: row.deliveredAt ?? at, envelope: undefined, mailboxes: undefined, rev: ++this.rev })
     }
@@ -113,7 +177,7 @@ export class MemoryMessageStore implements MessageStore {
 
   async markStored (items: Array<{ id: string, custody: Custody[] }>): Promise<void> {
     for (const { id, custody } of items) {
-      const row = this.rows.get(`out:${id}`)
+      const row = this.rows.get(outKey(id))
       if (row == null || !undelivered(row) || custody.length === 0) continue
       const hosts = new Map((row.mailboxes ?? []).map(c => [c.host, c]))
       for (const c of custody) hosts.set(c.host, { ...c, receipt: c.receipt.slice() })
@@ -123,6 +187,7 @@ export class MemoryMessageStore implements MessageStore {
 
   async sweepExpired (now: number): Promise<number> {
     let n = 0
+    for (const [key, r] of this.quarantine) if (r.disappearing === true && r.expiresAt <= now) { this.quarantine.delete(key); n++ }
     for (const [key, row] of this.rows) {
       if (row.expiresAt > now) continue
       if (row.disappearing === true) { this.rows.delete(key); n++ } else if (undelivered(row)) { Object.assign(row, { status: 'expired', envelope: undefined, mailboxes: undefined, rev: ++this.rev }); n++ }
@@ -131,7 +196,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async nextExpiry (): Promise<number | undefined> {
-    const times = [...this.rows.values()].filter(r => r.disappearing === true || undelivered(r)).map(r => r.expiresAt)
+    const times = [...this.rows.values(), ...this.quarantine.values()].filter(r => r.disappearing === true || undelivered(r as Row)).map(r => r.expiresAt)
     return times.length === 0 ? undefined : Math.min(...times)
   }
 
@@ -140,7 +205,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {
-    const row = this.rows.get(`out:${id}`)
+    const row = this.rows.get(outKey(id))
     if (row == null) return
     Object.assign(row, { status, rev: ++this.rev })
     if (error != null) row.error = error
@@ -164,14 +229,13 @@ export class MemoryMessageStore implements MessageStore {
       .map(strip)
   }
 
-  async get (id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined> {
-    const row = this.rows.get(`${direction}:${id}`)
+  async get (id: string, direction: 'in' | 'out', peer?: string): Promise<MessageRecord | undefined> {
+    const row = direction === 'out' ? this.rows.get(outKey(id)) : [...this.rows.values()].find(r => r.direction === 'in' && r.id === id && (peer == null || r.peer === peer))
     return row == null ? undefined : strip(row)
   }
 
   async storedAt (id: string, peer: string): Promise<number | undefined> {
-    const row = this.rows.get(`in:${id}`)
-    return row?.peer === peer ? row.deliveredAt : undefined
+    return this.rows.get(inKey(peer, id))?.deliveredAt ?? this.quarantine.get(inKey(peer, id))?.receivedAt
   }
 
   async session (peer: string): Promise<Uint8Array | undefined> {

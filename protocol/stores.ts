@@ -41,6 +41,17 @@ export interface ContactStore {
   get(name: string): Promise<Contact | undefined>
   getByPeer(peerId: string): Promise<Contact | undefined>
   list(): Promise<Contact[]>
+  /**
+   * Delete the contact named `name` (its history stays, shown by peer id).
+   *
+   * @throws UnknownContactError
+   */
+  remove(name: string): Promise<void>
+  /** Block a peer (a contact or not): its connections are refused and nothing it sends is kept. */
+  block(peer: string, at: number): Promise<void>
+  unblock(peer: string): Promise<void>
+  /** every blocked peer id */
+  blocked(): Promise<string[]>
 }
 
 export interface MessageRecord {
@@ -60,6 +71,11 @@ export interface MessageRecord {
   disappearing?: boolean
   /** mailboxes holding the message for its recipient (custody receipts), while status is 'stored' */
   mailboxes?: Custody[]
+  /**
+   * received through a mailbox from a contact whose identity was never confirmed over a direct
+   * connection (unknown, or different from the one on record): shown as unverified
+   */
+  unverified?: boolean
   /** store order: fixed when the message is first written */
   seq: number
   /** change stamp: increases with every write to any message (used to follow changes) */
@@ -108,7 +124,36 @@ export interface IncomingMessage {
   capability?: Uint8Array
   /** the peer's session record after decrypting this message, written in the same transaction */
   session?: Uint8Array
+  /**
+   * a message request: from a peer who is not a contact. Kept apart from the history (never
+   * listed, never unread) until the user accepts the request, and dropped if it is declined.
+   */
+  request?: boolean
+  /** the sender's identity key, kept with a request (to show it, and to add the contact on acceptance) */
+  identity?: Uint8Array
+  /** see MessageRecord.unverified */
+  unverified?: boolean
 }
+
+/** Messages waiting from one peer who is not a contact (Signal's message request). */
+export interface MessageRequest {
+  /** the request's id: the id of its first message */
+  id: string
+  peer: string
+  /** the sender's identity key, as its session proved it */
+  identity?: Uint8Array
+  /** the latest message's text */
+  text: string
+  messages: number
+  /** UTF-8 bytes of text waiting */
+  bytes: number
+  firstAt: number
+  /** when the latest message arrived */
+  receivedAt: number
+}
+
+/** What message requests hold: from one peer, or from every peer together. */
+export interface RequestUsage { peers: number, messages: number, bytes: number }
 
 /** A receipt for an outgoing message. */
 export interface Delivered {
@@ -131,12 +176,20 @@ export interface MessageStore {
    */
   addOutgoing(batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>>
   /**
-   * Store received messages in one transaction. A message id seen before from the same peer is a
-   * duplicate: nothing is written and its original storedAt is returned.
-   *
-   * @throws InvalidEnvelopeError (per item, as a rejected result) when the id was used by another peer
+   * Store received messages in one transaction (requests apart from the history). Ids are unique
+   * per sender: an id seen before from the same peer is a duplicate — nothing is written and its
+   * original storedAt is returned — while the same id from another peer is another message (a
+   * hop that saw an id cannot squat it).
    */
   storeIncoming(batch: IncomingMessage[]): Promise<Array<StoreResult | Error>>
+  /** message requests, one per peer, oldest first */
+  requests(): Promise<MessageRequest[]>
+  /** what requests hold from `peer`, or from everyone */
+  requestUsage(peer?: string): Promise<RequestUsage>
+  /** the user accepted `peer`'s request: its messages join the history (new revs, received order); returns how many */
+  acceptRequests(peer: string): Promise<number>
+  /** the user declined `peer`'s request: its messages and its session are deleted; returns how many messages */
+  dropRequests(peer: string): Promise<number>
   /** record receipts of outgoing messages in one transaction; their queued envelopes are dropped */
   markDelivered(receipts: Delivered[]): Promise<void>
   /**
@@ -171,10 +224,11 @@ export interface MessageStore {
   queued(peer?: string, options?: { afterSeq?: number, limit?: number, status?: 'queued' | 'stored' }): Promise<QueuedMessage[]>
   /** messages in store order, optionally for one peer and only those changed after a rev */
   list(options?: ListOptions): Promise<MessageRecord[]>
-  get(id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined>
+  /** a message by id (and, for received ones, sender: ids are unique per sender) */
+  get(id: string, direction: 'in' | 'out', peer?: string): Promise<MessageRecord | undefined>
   /** number of queued outgoing messages */
   countQueued(): Promise<number>
-  /** when a received message with this id from this peer was stored, if it was */
+  /** when a received message (or request) with this id from this peer was stored, if it was */
   storedAt(id: string, peer: string): Promise<number | undefined>
   /** the Double Ratchet session record kept for a peer (written only with a message) */
   session(peer: string): Promise<Uint8Array | undefined>

@@ -61,4 +61,27 @@ export class IdbContactStore implements ContactStore {
   async list (): Promise<Contact[]> {
     return this.db.read([STORES.contacts], async tx => request<Contact[]>(tx.objectStore(STORES.contacts).getAll()))
   }
+
+  async remove (name: string): Promise<void> {
+    await this.db.write([STORES.contacts], async tx => {
+      const store = tx.objectStore(STORES.contacts)
+      if (await request(store.getKey(name)) == null) throw new UnknownContactError(`no contact named "${name}"`)
+      store.delete(name)
+    })
+  }
+
+  async block (peer: string, at: number): Promise<void> {
+    await this.db.write([STORES.blocked], async tx => {
+      const store = tx.objectStore(STORES.blocked)
+      if (await request(store.getKey(peer)) == null) store.put({ peer, blockedAt: at })
+    })
+  }
+
+  async unblock (peer: string): Promise<void> {
+    await this.db.write([STORES.blocked], tx => { tx.objectStore(STORES.blocked).delete(peer) })
+  }
+
+  async blocked (): Promise<string[]> {
+    return this.db.read([STORES.blocked], async tx => (await request<IDBValidKey[]>(tx.objectStore(STORES.blocked).getAllKeys())).map(String))
+  }
 }

@@ -53,7 +53,9 @@ export const STORES = {
   mailboxReceipts: 'mailboxReceipts',
   mailboxRevoked: 'mailboxRevoked',
   mailboxPrekeys: 'mailboxPrekeys',
-  capabilitiesIssued: 'capabilitiesIssued'
+  capabilitiesIssued: 'capabilitiesIssued',
+  requests: 'requests',
+  blocked: 'blocked'
 } as const
 
 /** One schema step, run inside `onupgradeneeded`. */
@@ -102,6 +104,19 @@ export const MIGRATIONS: Migration[] = [
     const mailboxPrekeys = db.createObjectStore(STORES.mailboxPrekeys, { keyPath: 'seq', autoIncrement: true })
     mailboxPrekeys.createIndex('owner', ['owner', 'seq'])
     db.createObjectStore(STORES.capabilitiesIssued, { keyPath: 'peer' })
+  },
+  // 2: received ids are unique per sender (byId stays for outgoing lookups; bySender is unique);
+  // message requests from peers who are not contacts wait apart; blocked peers
+  (db, tx) => {
+    const messages = tx.objectStore(STORES.messages)
+    messages.deleteIndex('byId')
+    messages.createIndex('byId', ['direction', 'id'])
+    messages.createIndex('bySender', ['direction', 'peer', 'id'], { unique: true })
+    const requests = db.createObjectStore(STORES.requests, { keyPath: 'seq', autoIncrement: true })
+    requests.createIndex('peerId', ['peer', 'id'], { unique: true })
+    requests.createIndex('peer', ['peer', 'seq'])
+    requests.createIndex('expiry', 'expiry') // disappearing requests only
+    db.createObjectStore(STORES.blocked, { keyPath: 'peer' })
   }
 ]
 

@@ -16,12 +16,16 @@ import { prefixRange, request, STORES, walk } from './idb.js'
 import { recordName } from './sealing.js'
 import type { Database } from './idb.js'
 import type { AtRestKey } from './sealing.js'
-import type { Custody, Delivered, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from '../../protocol/stores.js'
+import type { Custody, Delivered, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from '../../protocol/stores.js'
 
 const M = STORES.messages
 const SESSIONS = STORES.sessions
 const CAPABILITIES = STORES.capabilities
 const META = STORES.meta
+const REQUESTS = STORES.requests
+
+/** A message request as stored: text sealed under the name the message will have once accepted. */
+interface RequestRow { seq: number, peer: string, id: string, identity?: Uint8Array, text: Uint8Array, bytes: number, createdAt: number, expiresAt: number, receivedAt: number, disappearing?: true, expiry?: number }
 
 /** A message as stored: text and envelope sealed. */
 interface Row {
@@ -38,6 +42,7 @@ interface Row {
   deliveredAt?: number
   error?: string
   disappearing?: true
+  unverified?: true
   envelope?: Uint8Array
   receipt?: Uint8Array
   mailboxes?: Custody[]
@@ -79,6 +84,7 @@ function toRecord (r: Row, text: string): MessageRecord {
   if (r.deliveredAt != null) m.deliveredAt = r.deliveredAt
   if (r.error != null) m.error = r.error
   if (r.disappearing === true) m.disappearing = true
+  if (r.unverified === true) m.unverified = true
   if (r.status === 'stored') m.mailboxes = (r.mailboxes ?? []).map(c => ({ ...c }))
   return m
 }
@@ -118,26 +124,87 @@ export class IdbMessageStore implements MessageStore {
       text: await this.key.sealText(m.text, textName('in', m.id)),
       session: m.session == null ? undefined : await this.key.seal(m.session, sessionName(m.peer))
     })))
-    return this.db.write([M, SESSIONS, CAPABILITIES, META], async tx => {
+    return this.db.write([M, REQUESTS, SESSIONS, CAPABILITIES, META], async tx => {
       const messages = tx.objectStore(M)
       const revs = await Revs.load(tx)
       const results: Array<StoreResult | Error> = []
       for (const [i, m] of batch.entries()) {
-        const old = await request<Row | undefined>(messages.index('byId').get(['in', m.id]))
-        if (old != null) {
-          results.push(old.peer === m.peer ? { storedAt: old.deliveredAt ?? 0, duplicate: true } : new InvalidEnvelopeError('message id already used by another sender'))
+        const earlier = await this.receivedAt(tx, m.id, m.peer)
+        if (earlier != null) {
+          results.push({ storedAt: earlier, duplicate: true })
           continue
         }
-        const kind = m.kind ?? (m.capability == null ? 'text' : 'control')
-        const row = { rev: revs.next(), id: m.id, direction: 'in', peer: m.peer, text: sealed[i].text, status: 'delivered', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: m.receivedAt, kind } as Row
-        if (m.disappearing === true) row.disappearing = true
-        messages.add(indexExpiry(row))
+        if (m.request === true) {
+          const req = { peer: m.peer, id: m.id, text: sealed[i].text, bytes: new TextEncoder().encode(m.text).byteLength, createdAt: m.createdAt, expiresAt: m.expiresAt, receivedAt: m.receivedAt } as RequestRow
+          if (m.identity != null) req.identity = m.identity.slice()
+          if (m.disappearing === true) Object.assign(req, { disappearing: true, expiry: m.expiresAt })
+          tx.objectStore(REQUESTS).add(req)
+        } else {
+          const kind = m.kind ?? (m.capability == null ? 'text' : 'control')
+          const row = { rev: revs.next(), id: m.id, direction: 'in', peer: m.peer, text: sealed[i].text, status: 'delivered', createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: m.receivedAt, kind } as Row
+          if (m.disappearing === true) row.disappearing = true
+          if (m.unverified === true) row.unverified = true
+          messages.add(indexExpiry(row))
+          if (m.capability != null) tx.objectStore(CAPABILITIES).put({ owner: m.peer, capability: m.capability.slice(), receivedAt: m.receivedAt })
+        }
         const session = sealed[i].session
         if (session != null) tx.objectStore(SESSIONS).put({ peer: m.peer, record: session })
-        if (m.capability != null) tx.objectStore(CAPABILITIES).put({ owner: m.peer, capability: m.capability.slice(), receivedAt: m.receivedAt })
         results.push({ storedAt: m.receivedAt, duplicate: false })
       }
       return results
+    })
+  }
+
+  /** When a message (or request) with this id from this peer was stored, inside `tx` (which covers M and REQUESTS). */
+  private async receivedAt (tx: IDBTransaction, id: string, peer: string): Promise<number | undefined> {
+    const row = await request<Row | undefined>(tx.objectStore(M).index('bySender').get(['in', peer, id]))
+    if (row != null) return row.deliveredAt ?? 0
+    return (await request<RequestRow | undefined>(tx.objectStore(REQUESTS).index('peerId').get([peer, id])))?.receivedAt
+  }
+
+  async requests (): Promise<MessageRequest[]> {
+    const rows = await this.db.read([REQUESTS], async tx => request<RequestRow[]>(tx.objectStore(REQUESTS).getAll()))
+    const byPeer = new Map<string, RequestRow[]>()
+    for (const r of rows.sort((a, b) => a.seq - b.seq)) byPeer.set(r.peer, [...byPeer.get(r.peer) ?? [], r])
+    return Promise.all([...byPeer.values()].map(async list => {
+      const [first, last] = [list[0], list[list.length - 1]]
+      const req: MessageRequest = { id: first.id, peer: first.peer, text: await this.key.openText(last.text, textName('in', last.id)), messages: list.length, bytes: list.reduce((n, r) => n + r.bytes, 0), firstAt: first.receivedAt, receivedAt: last.receivedAt }
+      const identity = list.find(r => r.identity != null)?.identity
+      if (identity != null) req.identity = identity
+      return req
+    }))
+  }
+
+  async requestUsage (peer?: string): Promise<RequestUsage> {
+    const rows = await this.db.read([REQUESTS], async tx => peer == null
+      ? request<RequestRow[]>(tx.objectStore(REQUESTS).getAll())
+      : request<RequestRow[]>(tx.objectStore(REQUESTS).index('peer').getAll(prefixRange(peer))))
+    return { peers: new Set(rows.map(r => r.peer)).size, messages: rows.length, bytes: rows.reduce((n, r) => n + r.bytes, 0) }
+  }
+
+  async acceptRequests (peer: string): Promise<number> {
+    return this.db.write([M, REQUESTS, META], async tx => {
+      const requests = tx.objectStore(REQUESTS)
+      const rows = await request<RequestRow[]>(requests.index('peer').getAll(prefixRange(peer)))
+      const revs = await Revs.load(tx)
+      for (const r of rows) {
+        // sealed under the name a received message has (textName('in', id)): it moves as it is
+        const row = { rev: revs.next(), id: r.id, direction: 'in', peer, text: r.text, status: 'delivered', createdAt: r.createdAt, expiresAt: r.expiresAt, deliveredAt: r.receivedAt, kind: 'text' } as Row
+        if (r.disappearing === true) row.disappearing = true
+        tx.objectStore(M).add(indexExpiry(row))
+        requests.delete(r.seq)
+      }
+      return rows.length
+    })
+  }
+
+  async dropRequests (peer: string): Promise<number> {
+    return this.db.write([REQUESTS, SESSIONS], async tx => {
+      const requests = tx.objectStore(REQUESTS)
+      const keys = await request<IDBValidKey[]>(requests.index('peer').getAllKeys(prefixRange(peer)))
+      for (const k of keys) requests.delete(k)
+      tx.objectStore(SESSIONS).delete(peer)
+      return keys.length
     })
   }
 
@@ -157,7 +224,7 @@ export class IdbMessageStore implements MessageStore {
       const revs = await Revs.load(tx)
       let rows: Row[]
       if (ids == null) rows = await request<Row[]>(messages.index('statusPeer').getAll(prefixRange('in', 'delivered', peer)))
-      else rows = (await Promise.all([...new Set(ids)].map(async id => request<Row | undefined>(messages.index('byId').get(['in', id]))))).filter(r => r != null)
+      else rows = (await Promise.all([...new Set(ids)].map(async id => request<Row | undefined>(messages.index('bySender').get(['in', peer, id]))))).filter(r => r != null)
       const changed = rows.filter(r => r.peer === peer && unread(r)).sort(bySeq)
       for (const row of changed) messages.put(Object.assign(row, { status: 'read', rev: revs.next() }))
       return changed.map(r => r.id)
@@ -202,9 +269,13 @@ export class IdbMessageStore implements MessageStore {
   }
 
   async sweepExpired (now: number): Promise<number> {
-    return this.db.write([M, META], async tx => {
+    return this.db.write([M, REQUESTS, META], async tx => {
       const revs = await Revs.load(tx)
       let changed = 0
+      await walk(tx.objectStore(REQUESTS).index('expiry').openCursor(IDBKeyRange.upperBound(now)), cursor => {
+        cursor.delete()
+        changed++
+      })
       await walk(tx.objectStore(M).index('expiry').openCursor(IDBKeyRange.upperBound(now)), cursor => {
         const row = cursor.value as Row
         if (row.disappearing === true) cursor.delete()
@@ -221,8 +292,12 @@ export class IdbMessageStore implements MessageStore {
   }
 
   async nextExpiry (): Promise<number | undefined> {
-    const cursor = await this.db.read([M], async tx => request(tx.objectStore(M).index('expiry').openKeyCursor()))
-    return cursor == null ? undefined : Number(cursor.key)
+    const keys = await this.db.read([M, REQUESTS], async tx => Promise.all([
+      request(tx.objectStore(M).index('expiry').openKeyCursor()),
+      request(tx.objectStore(REQUESTS).index('expiry').openKeyCursor())
+    ]))
+    const times = keys.flatMap(c => c == null ? [] : [Number(c.key)])
+    return times.length === 0 ? undefined : Math.min(...times)
   }
 
   async capability (owner: string): Promise<Uint8Array | undefined> {
@@ -272,8 +347,10 @@ export class IdbMessageStore implements MessageStore {
     return Promise.all(rows.map(async r => this.record(r)))
   }
 
-  async get (id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined> {
-    const row = await this.db.read([M], async tx => request<Row | undefined>(tx.objectStore(M).index('byId').get([direction, id])))
+  async get (id: string, direction: 'in' | 'out', peer?: string): Promise<MessageRecord | undefined> {
+    const row = await this.db.read([M], async tx => peer == null
+      ? request<Row | undefined>(tx.objectStore(M).index('byId').get([direction, id]))
+      : request<Row | undefined>(tx.objectStore(M).index('bySender').get([direction, peer, id])))
     return row == null ? undefined : this.record(row)
   }
 
@@ -282,8 +359,7 @@ export class IdbMessageStore implements MessageStore {
   }
 
   async storedAt (id: string, peer: string): Promise<number | undefined> {
-    const row = await this.db.read([M], async tx => request<Row | undefined>(tx.objectStore(M).index('byId').get(['in', id])))
-    return row?.peer === peer ? row.deliveredAt : undefined
+    return this.db.read([M, REQUESTS], async tx => this.receivedAt(tx, id, peer))
   }
 
   async session (peer: string): Promise<Uint8Array | undefined> {

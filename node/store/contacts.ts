@@ -46,4 +46,20 @@ export class SqliteContactStore implements ContactStore {
   async list (): Promise<Contact[]> {
     return (this.db.prepare('SELECT * FROM contacts ORDER BY name').all() as unknown as ContactRow[]).map(toContact)
   }
+
+  async remove (name: string): Promise<void> {
+    if (Number(this.db.prepare('DELETE FROM contacts WHERE name = ?').run(name).changes) === 0) throw new UnknownContactError(`no contact named "${name}"`)
+  }
+
+  async block (peer: string, at: number): Promise<void> {
+    this.db.prepare('INSERT INTO blocked (peer, blocked_at) VALUES (?, ?) ON CONFLICT (peer) DO NOTHING').run(peer, at)
+  }
+
+  async unblock (peer: string): Promise<void> {
+    this.db.prepare('DELETE FROM blocked WHERE peer = ?').run(peer)
+  }
+
+  async blocked (): Promise<string[]> {
+    return (this.db.prepare('SELECT peer FROM blocked ORDER BY peer').all() as Array<{ peer: string }>).map(r => r.peer)
+  }
 }

@@ -1,7 +1,7 @@
 import { InvalidEnvelopeError } from '../../protocol/index.js'
 import { transaction } from './sqlite.js'
 import type { AtRestCipher } from '../at-rest.js'
-import type { Custody, Delivered, IncomingMessage, ListOptions, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, StoreResult } from '../../protocol/index.js'
+import type { Custody, Delivered, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
 interface Row {
@@ -17,10 +17,13 @@ interface Row {
   delivered_at: number | null,
   error: string | null,
   disappearing: number,
+  unverified: number,
   envelope?: Uint8Array | null
 }
 
-const COLUMNS = 'seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error, disappearing'
+interface RequestRow { seq: number, peer: string, id: string, identity: Uint8Array | null, text: Uint8Array | string, bytes: number, received_at: number }
+
+const COLUMNS = 'seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error, disappearing, unverified'
 const UNDELIVERED = '(\'queued\', \'stored\')'
 /** a received text message the user has not seen yet (the messages_unread index) */
 const UNREAD = 'direction = \'in\' AND kind = \'text\' AND status = \'delivered\''
@@ -40,6 +43,7 @@ function toRecord (r: Row, text: string): MessageRecord {
   if (r.delivered_at != null) m.deliveredAt = Number(r.delivered_at)
   if (r.error != null) m.error = r.error
   if (Number(r.disappearing) === 1) m.disappearing = true
+  if (Number(r.unverified) === 1) m.unverified = true
   return m
 }
 
@@ -56,9 +60,12 @@ export class SqliteMessageStore implements MessageStore {
   constructor (private readonly db: DatabaseSync, private readonly cipher?: AtRestCipher) {
     this.rev = Number((db.prepare('SELECT COALESCE(MAX(rev), 0) AS r FROM messages').get() as { r: number }).r)
     this.stmt = {
-      insert: db.prepare(`INSERT INTO messages (rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, envelope, kind, disappearing)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`),
-      findIn: db.prepare('SELECT peer, delivered_at FROM messages WHERE direction = \'in\' AND id = ?'),
+      insert: db.prepare(`INSERT INTO messages (rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, envelope, kind, disappearing, unverified)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`),
+      findIn: db.prepare('SELECT delivered_at AS at FROM messages WHERE direction = \'in\' AND id = ? AND peer = ? UNION ALL SELECT received_at AS at FROM requests WHERE id = ? AND peer = ?'),
+      insertRequest: db.prepare('INSERT INTO requests (peer, id, identity, text, bytes, created_at, expires_at, received_at, disappearing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      requestUsageAll: db.prepare('SELECT COUNT(DISTINCT peer) AS peers, COUNT(*) AS messages, COALESCE(SUM(bytes), 0) AS bytes FROM requests'),
+      requestUsagePeer: db.prepare('SELECT COUNT(DISTINCT peer) AS peers, COUNT(*) AS messages, COALESCE(SUM(bytes), 0) AS bytes FROM requests WHERE peer = ?'),
       findOut: db.prepare('SELECT 1 FROM messages WHERE direction = \'out\' AND id = ?'),
       delivered: db.prepare(`UPDATE messages SET status = 'delivered', delivered_at = ?, receipt = ?, envelope = NULL, rev = ? WHERE direction = 'out' AND id = ? AND status IN ${UNDELIVERED}`),
       status: db.prepare('UPDATE messages SET status = ?, error = ?, envelope = CASE WHEN ? = \'queued\' THEN envelope ELSE NULL END, rev = ? WHERE direction = \'out\' AND id = ?'),
@@ -74,7 +81,8 @@ export class SqliteMessageStore implements MessageStore {
       queuedPeer: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status IN (?, ?) AND peer = ? AND seq > ? ORDER BY seq LIMIT ?`),
       putCapability: db.prepare('INSERT INTO capabilities (owner, capability, received_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET capability = excluded.capability, received_at = excluded.received_at'),
       getCapability: db.prepare('SELECT capability FROM capabilities WHERE owner = ?'),
-      get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE direction = ? AND id = ?`),
+      get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE direction = ? AND id = ? ORDER BY seq LIMIT 1`),
+      getFrom: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE direction = ? AND id = ? AND peer = ?`),
       count: db.prepare('SELECT COUNT(*) AS n FROM messages WHERE direction = \'out\' AND status = \'queued\''),
       putSession: db.prepare('INSERT INTO sessions (peer, record) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET record = excluded.record'),
       getSession: db.prepare('SELECT record FROM sessions WHERE peer = ?')
@@ -85,7 +93,7 @@ export class SqliteMessageStore implements MessageStore {
   async addOutgoing (batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>> {
     return transaction(this.db, () => batch.map((m): MessageRecord | Error => {
       if (this.stmt.findOut.get(m.id) != null) return new InvalidEnvelopeError(`message ${m.id} exists already`)
-      const record = this.record(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, this.sealText(m.text, 'out', m.id), m.status, m.createdAt, m.expiresAt, null, this.sealBytes(m.envelope, 'out', m.id), m.kind ?? 'text', m.disappearing === true ? 1 : 0) as unknown as Row)
+      const record = this.record(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, this.sealText(m.text, 'out', m.id), m.status, m.createdAt, m.expiresAt, null, this.sealBytes(m.envelope, 'out', m.id), m.kind ?? 'text', m.disappearing === true ? 1 : 0, 0) as unknown as Row)
       if (m.session != null) this.putSession(m.peer, m.session)
       return record
     }))
@@ -93,16 +101,55 @@ export class SqliteMessageStore implements MessageStore {
 
   async storeIncoming (batch: IncomingMessage[]): Promise<Array<StoreResult | Error>> {
     return transaction(this.db, () => batch.map((m): StoreResult | Error => {
-      const old = this.stmt.findIn.get(m.id) as { peer: string, delivered_at: number } | undefined
-      if (old != null) {
-        if (old.peer !== m.peer) return new InvalidEnvelopeError('message id already used by another sender')
-        return { storedAt: Number(old.delivered_at), duplicate: true }
+      const earlier = this.stmt.findIn.get(m.id, m.peer, m.id, m.peer) as { at: number } | undefined
+      if (earlier != null) return { storedAt: Number(earlier.at), duplicate: true }
+      if (m.request === true) {
+        this.stmt.insertRequest.run(m.peer, m.id, m.identity ?? null, this.sealText(m.text, 'in', m.id), new TextEncoder().encode(m.text).byteLength, m.createdAt, m.expiresAt, m.receivedAt, m.disappearing === true ? 1 : 0)
+      } else {
+        this.stmt.insert.get(++this.rev, m.id, 'in', m.peer, this.sealText(m.text, 'in', m.id), 'delivered', m.createdAt, m.expiresAt, m.receivedAt, null, m.kind ?? (m.capability == null ? 'text' : 'control'), m.disappearing === true ? 1 : 0, m.unverified === true ? 1 : 0)
+        if (m.capability != null) this.stmt.putCapability.run(m.peer, m.capability, m.receivedAt)
       }
-      this.stmt.insert.get(++this.rev, m.id, 'in', m.peer, this.sealText(m.text, 'in', m.id), 'delivered', m.createdAt, m.expiresAt, m.receivedAt, null, m.kind ?? (m.capability == null ? 'text' : 'control'), m.disappearing === true ? 1 : 0)
       if (m.session != null) this.putSession(m.peer, m.session)
-      if (m.capability != null) this.stmt.putCapability.run(m.peer, m.capability, m.receivedAt)
       return { storedAt: m.receivedAt, duplicate: false }
     }))
+  }
+
+  async requests (): Promise<MessageRequest[]> {
+    const rows = this.db.prepare('SELECT seq, peer, id, identity, text, bytes, received_at FROM requests ORDER BY seq').all() as unknown as RequestRow[]
+    const byPeer = new Map<string, RequestRow[]>()
+    for (const r of rows) byPeer.set(r.peer, [...byPeer.get(r.peer) ?? [], r])
+    return [...byPeer.values()].map(list => {
+      const [first, last] = [list[0], list[list.length - 1]]
+      const req: MessageRequest = { id: first.id, peer: first.peer, text: this.openText(last.text, 'in', last.id), messages: list.length, bytes: list.reduce((n, r) => n + Number(r.bytes), 0), firstAt: Number(first.received_at), receivedAt: Number(last.received_at) }
+      const identity = list.find(r => r.identity != null)?.identity
+      if (identity != null) req.identity = new Uint8Array(identity)
+      return req
+    })
+  }
+
+  async requestUsage (peer?: string): Promise<RequestUsage> {
+    const r = (peer == null ? this.stmt.requestUsageAll.get() : this.stmt.requestUsagePeer.get(peer)) as { peers: number, messages: number, bytes: number }
+    return { peers: Number(r.peers), messages: Number(r.messages), bytes: Number(r.bytes) }
+  }
+
+  async acceptRequests (peer: string): Promise<number> {
+    return transaction(this.db, () => {
+      const rows = this.db.prepare('SELECT id, text, created_at, expires_at, received_at, disappearing FROM requests WHERE peer = ? ORDER BY seq').all(peer) as Array<{ id: string, text: Uint8Array | string, created_at: number, expires_at: number, received_at: number, disappearing: number }>
+      // the text is sealed under the same name a message has ('in' and its id): it moves as it is
+      for (const r of rows) this.stmt.insert.get(++this.rev, r.id, 'in', peer, r.text, 'delivered', r.created_at, r.expires_at, r.received_at, null, 'text', r.disappearing, 0)
+      this.db.prepare('DELETE FROM requests WHERE peer = ?').run(peer)
+      return rows.length
+    })
+  }
+
+  async dropRequests (peer: string): Promise<number> {
+    const n = transaction(this.db, () => {
+      const gone = Number(this.db.prepare('DELETE FROM requests WHERE peer = ?').run(peer).changes)
+      this.db.prepare('DELETE FROM sessions WHERE peer = ?').run(peer)
+      return gone
+    })
+    this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    return n
   }
 
   async markDelivered (receipts: Delivered[]): Promise<void> {
@@ -155,16 +202,17 @@ export class SqliteMessageStore implements MessageStore {
   async sweepExpired (now: number): Promise<number> {
     const changed = transaction(this.db, () => {
       const gone = this.db.prepare('DELETE FROM messages WHERE disappearing = 1 AND expires_at <= ? RETURNING id').all(now) as Array<{ id: string }>
+      const requests = Number(this.db.prepare('DELETE FROM requests WHERE disappearing = 1 AND expires_at <= ?').run(now).changes)
       const expired = this.db.prepare(`UPDATE messages SET status = 'expired', envelope = NULL, rev = ? WHERE direction = 'out' AND status IN ${UNDELIVERED} AND expires_at <= ? RETURNING id`).all(++this.rev, now) as Array<{ id: string }>
       for (const r of [...gone, ...expired]) this.stmt.dropCustody.run(r.id)
-      return gone.length + expired.length
+      return gone.length + expired.length + requests
     })
     if (changed > 0) this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     return changed
   }
 
   async nextExpiry (): Promise<number | undefined> {
-    const r = this.db.prepare(`SELECT MIN(expires_at) AS t FROM messages WHERE disappearing = 1 OR (direction = 'out' AND status IN ${UNDELIVERED})`).get() as { t: number | null }
+    const r = this.db.prepare(`SELECT MIN(t) AS t FROM (SELECT MIN(expires_at) AS t FROM messages WHERE disappearing = 1 OR (direction = 'out' AND status IN ${UNDELIVERED}) UNION ALL SELECT MIN(expires_at) AS t FROM requests WHERE disappearing = 1)`).get() as { t: number | null }
     return r.t == null ? undefined : Number(r.t)
   }
 
@@ -193,8 +241,8 @@ export class SqliteMessageStore implements MessageStore {
     return rows.map(r => this.record(r))
   }
 
-  async get (id: string, direction: 'in' | 'out'): Promise<MessageRecord | undefined> {
-    const r = this.stmt.get.get(direction, id) as unknown as Row | undefined
+  async get (id: string, direction: 'in' | 'out', peer?: string): Promise<MessageRecord | undefined> {
+    const r = (peer == null ? this.stmt.get.get(direction, id) : this.stmt.getFrom.get(direction, id, peer)) as unknown as Row | undefined
     return r == null ? undefined : this.record(r)
   }
 
@@ -203,8 +251,8 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async storedAt (id: string, peer: string): Promise<number | undefined> {
-    const row = this.stmt.findIn.get(id) as { peer: string, delivered_at: number } | undefined
-    return row?.peer === peer ? Number(row.delivered_at) : undefined
+    const row = this.stmt.findIn.get(id, peer, id, peer) as { at: number } | undefined
+    return row == null ? undefined : Number(row.at)
   }
 
   async session (peer: string): Promise<Uint8Array | undefined> {
@@ -222,6 +270,12 @@ export class SqliteMessageStore implements MessageStore {
 
   private sealText (text: string, direction: string, id: string): string | Uint8Array {
     return this.cipher == null ? text : this.cipher.sealText(text, this.aad(direction, id))
+  }
+
+  private openText (text: Uint8Array | string, direction: string, id: string): string {
+    if (typeof text === 'string') return text
+    if (this.cipher == null) throw new Error('message bodies are encrypted at rest and no key was given')
+    return this.cipher.openText(text, this.aad(direction, id))
   }
 
   private sealBytes (bytes: Uint8Array, direction: string, id: string): Uint8Array {

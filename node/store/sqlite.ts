@@ -116,7 +116,54 @@ export const MIGRATIONS: string[] = [
      SELECT cursor, owner, id, depositor, envelope, hash, expires_at, stored_at FROM mailbox_items;
    DROP TABLE mailbox_items;
    ALTER TABLE mailbox_items_v6 RENAME TO mailbox_items;
-   CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);`
+   CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);`,
+  // 7: received message ids are unique per sender, not across senders (a hop that saw an id in
+  // clear could otherwise deliver its own message under it first); messages from peers who are not
+  // contacts wait apart as message requests; blocked peers; senders whose binding is unverified.
+  // The messages table is rebuilt for its new UNIQUE constraint, as migration 6 rebuilt
+  // mailbox_items (https://sqlite.org/lang_altertable.html#otheralter); seq and rev are kept.
+  `CREATE TABLE messages_v7 (
+     seq INTEGER PRIMARY KEY,
+     rev INTEGER NOT NULL,
+     id TEXT NOT NULL,
+     direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+     peer TEXT NOT NULL,
+     text TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     delivered_at INTEGER,
+     error TEXT,
+     envelope BLOB,
+     receipt BLOB,
+     kind TEXT NOT NULL DEFAULT 'text',
+     disappearing INTEGER NOT NULL DEFAULT 0,
+     unverified INTEGER NOT NULL DEFAULT 0,
+     UNIQUE (direction, id, peer)
+   );
+   INSERT INTO messages_v7 (seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error, envelope, receipt, kind, disappearing)
+     SELECT seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error, envelope, receipt, kind, disappearing FROM messages;
+   DROP TABLE messages;
+   ALTER TABLE messages_v7 RENAME TO messages;
+   CREATE INDEX messages_outbox ON messages (status, peer) WHERE direction = 'out';
+   CREATE INDEX messages_peer ON messages (peer, seq);
+   CREATE INDEX messages_rev ON messages (rev);
+   CREATE INDEX messages_expiry ON messages (expires_at) WHERE disappearing = 1 OR status IN ('queued', 'stored');
+   CREATE INDEX messages_unread ON messages (direction, kind, status, peer) WHERE direction = 'in' AND kind = 'text' AND status = 'delivered';
+   CREATE TABLE requests (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     peer TEXT NOT NULL,
+     id TEXT NOT NULL,
+     identity BLOB,
+     text BLOB NOT NULL,
+     bytes INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     received_at INTEGER NOT NULL,
+     disappearing INTEGER NOT NULL DEFAULT 0,
+     UNIQUE (peer, id)
+   );
+   CREATE TABLE blocked (peer TEXT PRIMARY KEY, blocked_at INTEGER NOT NULL);`
 ]
 
 export interface OpenOptions {

@@ -97,6 +97,31 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
         assert.equal(await stores.contacts.getByPeer('12D3KooWNobody'), undefined)
       })
 
+      it('removes a contact by name, and refuses an unknown one', async () => {
+        await stores.contacts.add(contact('alice', ALICE))
+        await stores.contacts.add(contact('bob', BOB))
+        await stores.contacts.remove('alice')
+        assert.equal(await stores.contacts.get('alice'), undefined)
+        assert.equal(await stores.contacts.getByPeer(ALICE), undefined)
+        assert.deepEqual((await stores.contacts.list()).map(c => c.name), ['bob'])
+        await assert.rejects(stores.contacts.remove('alice'), UnknownContactError)
+        await stores.contacts.add(contact('alice', ALICE)) // the name and the peer are free again
+      })
+
+      it('keeps a block list of peers, contacts or not, independent of the contacts', async () => {
+        await stores.contacts.add(contact('alice', ALICE))
+        assert.deepEqual(await stores.contacts.blocked(), [])
+        await stores.contacts.block(ALICE, 1)
+        await stores.contacts.block(BOB, 2)
+        await stores.contacts.block(BOB, 3) // twice is once
+        assert.deepEqual(await stores.contacts.blocked(), [ALICE, BOB].sort())
+        await stores.contacts.remove('alice')
+        assert.deepEqual(await stores.contacts.blocked(), [ALICE, BOB].sort(), 'removing a contact does not unblock it')
+        await stores.contacts.unblock(ALICE)
+        await stores.contacts.unblock(ALICE)
+        assert.deepEqual(await stores.contacts.blocked(), [BOB])
+      })
+
       it('lists contacts sorted by name', async () => {
         // lower-case ASCII only: see the report on how implementations order other names
         for (const [name, peer] of [['carol', 'p3'], ['alice', 'p1'], ['bob', 'p2']]) await stores.contacts.add(contact(name, peer))
@@ -166,14 +191,24 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
         assert.equal((await stores.messages.list()).length, 1)
       })
 
-      it('puts an Error in the slot of an id already used by another peer and stores the rest', async () => {
+      it('keeps ids unique per sender: the same id from another peer is another message, not a duplicate', async () => {
+        // a hop that saw alice's id in clear cannot squat it: bob's message under that id is bob's
         await stores.messages.storeIncoming([incoming(1, ALICE, 500)])
         const results = await stores.messages.storeIncoming([incoming(2, BOB, 600), incoming(1, BOB, 601)])
 
-        assert.deepEqual(results[0], { storedAt: 600, duplicate: false })
-        assert.ok(results[1] instanceof InvalidEnvelopeError, 'second slot holds an InvalidEnvelopeError')
-        assert.deepEqual((await stores.messages.list({ peer: BOB })).map(m => m.id), [messageId(2)])
-        assert.equal((await stores.messages.get(messageId(1), 'in'))?.peer, ALICE)
+        assert.deepEqual(results, [{ storedAt: 600, duplicate: false }, { storedAt: 601, duplicate: false }])
+        assert.deepEqual((await stores.messages.list({ peer: BOB })).map(m => m.id), [messageId(2), messageId(1)])
+        assert.equal((await stores.messages.get(messageId(1), 'in', ALICE))?.text, 'in 1')
+        assert.equal((await stores.messages.get(messageId(1), 'in', BOB))?.peer, BOB)
+        assert.equal(await stores.messages.storedAt(messageId(1), ALICE), 500)
+        assert.equal(await stores.messages.storedAt(messageId(1), BOB), 601)
+        // and each is a duplicate only of itself
+        assert.deepEqual(await stores.messages.storeIncoming([incoming(1, ALICE, 700)]), [{ storedAt: 500, duplicate: true }])
+      })
+
+      it('keeps an unverified sender\'s mark', async () => {
+        await stores.messages.storeIncoming([{ ...incoming(1, ALICE, 500), unverified: true }, incoming(2, ALICE, 501)])
+        assert.deepEqual((await stores.messages.list()).map(m => m.unverified === true), [true, false])
       })
 
       it('keeps outgoing and incoming ids apart', async () => {
@@ -270,6 +305,60 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
         await stores.messages.storeIncoming([incoming(4, ALICE, 400)])
         await stores.messages.markStatus(messageId(3), 'expired')
         assert.equal(await stores.messages.countQueued(), 2)
+      })
+
+      describe('message requests', () => {
+        const identity = new Uint8Array(32).fill(9)
+        const req = (n: number, peer: string, at: number, fields: Partial<IncomingMessage> = {}): IncomingMessage => ({ ...incoming(n, peer, at), request: true, identity, ...fields })
+
+        it('keeps requests apart from the history: never listed, never unread, one summary per peer', async () => {
+          await stores.messages.storeIncoming([req(1, ALICE, 500), req(2, BOB, 510), req(3, ALICE, 520, { text: 'héllo' })])
+          assert.deepEqual(await stores.messages.list(), [])
+          assert.deepEqual(await stores.messages.unread(), {})
+          const list = await stores.messages.requests()
+          assert.deepEqual(list.map(r => [r.peer, r.id, r.messages, r.text, r.firstAt, r.receivedAt]), [[ALICE, messageId(1), 2, 'héllo', 500, 520], [BOB, messageId(2), 1, 'in 2', 510, 510]])
+          assert.deepEqual(list[0].identity, identity)
+          assert.equal(list[0].bytes, 'in 1'.length + 'héllo'.length + 1, 'UTF-8 bytes of the texts')
+          assert.deepEqual(await stores.messages.requestUsage(), { peers: 2, messages: 3, bytes: 4 + 6 + 4 })
+          assert.deepEqual(await stores.messages.requestUsage(ALICE), { peers: 1, messages: 2, bytes: 10 })
+        })
+
+        it('recognises a repeated request as a duplicate, by sender and id', async () => {
+          await stores.messages.storeIncoming([req(1, ALICE, 500)])
+          assert.deepEqual(await stores.messages.storeIncoming([req(1, ALICE, 600), req(1, BOB, 610)]), [{ storedAt: 500, duplicate: true }, { storedAt: 610, duplicate: false }])
+          assert.equal(await stores.messages.storedAt(messageId(1), ALICE), 500)
+        })
+
+        it('accepting moves a peer\'s requests into the history in order, with new revs; the others stay', async () => {
+          await stores.messages.storeIncoming([incoming(9, BOB, 400)])
+          const before = Math.max(...(await stores.messages.list()).map(m => m.rev))
+          await stores.messages.storeIncoming([req(1, ALICE, 500), req(2, BOB, 510), req(3, ALICE, 520, { disappearing: true })])
+          assert.equal(await stores.messages.acceptRequests(ALICE), 2)
+          const moved = await stores.messages.list({ changedAfter: before })
+          assert.deepEqual(moved.map(m => [m.id, m.peer, m.direction, m.status, m.deliveredAt, m.disappearing === true]), [[messageId(1), ALICE, 'in', 'delivered', 500, false], [messageId(3), ALICE, 'in', 'delivered', 520, true]])
+          assert.deepEqual(await stores.messages.unread(), { [BOB]: 1, [ALICE]: 2 })
+          assert.deepEqual((await stores.messages.requests()).map(r => r.peer), [BOB])
+          assert.deepEqual(await stores.messages.storeIncoming([incoming(1, ALICE, 900)]), [{ storedAt: 500, duplicate: true }], 'still a duplicate once accepted')
+          assert.equal(await stores.messages.acceptRequests(ALICE), 0)
+        })
+
+        it('declining deletes a peer\'s requests and its session', async () => {
+          await stores.messages.storeIncoming([req(1, ALICE, 500, { session: Uint8Array.from([1, 2, 3]) }), req(2, BOB, 510, { session: Uint8Array.from([4]) })])
+          assert.deepEqual(await stores.messages.session(ALICE), Uint8Array.from([1, 2, 3]))
+          assert.equal(await stores.messages.dropRequests(ALICE), 1)
+          assert.equal(await stores.messages.session(ALICE), undefined)
+          assert.deepEqual(await stores.messages.session(BOB), Uint8Array.from([4]))
+          assert.deepEqual((await stores.messages.requests()).map(r => r.peer), [BOB])
+          assert.equal(await stores.messages.storedAt(messageId(1), ALICE), undefined, 'a declined request is forgotten')
+        })
+
+        it('deletes disappearing requests at their expiry, keeps the rest, and tells when the next expires', async () => {
+          await stores.messages.storeIncoming([req(1, ALICE, 500, { disappearing: true, expiresAt: 1_000 }), req(2, ALICE, 510, { expiresAt: 2_000 })])
+          assert.equal(await stores.messages.nextExpiry(), 1_000)
+          assert.equal(await stores.messages.sweepExpired(1_000), 1)
+          assert.deepEqual((await stores.messages.requests()).map(r => [r.id, r.messages]), [[messageId(1), 1]].map(() => [messageId(2), 1]))
+          assert.equal(await stores.messages.nextExpiry(), undefined)
+        })
       })
 
       describe('read state', () => {
