@@ -1,15 +1,16 @@
 /**
  * ContactBook: the user's contacts and what Ferry knows about their identities — adding by invite
- * or multiaddr, safety numbers and verification, and identity changes that pause sending until
- * the user accepts the new key (issue 3 scope 6).
+ * or multiaddr (or from an accepted message request), removing, blocking, safety numbers and
+ * verification, and identity changes that pause sending until the user accepts the new key.
  */
-import { contactFrom } from './contacts.js'
+import { checkContactName, contactFrom } from './contacts.js'
 import { equalBytes } from './envelope.js'
 import { IdentityChangedError, InvalidInputError, UnknownContactError, UnknownIdentityError } from './errors.js'
 import { safetyNumber } from './safety.js'
 import type { CryptoBackend } from './crypto.js'
 import type { SafetyNumber } from './safety.js'
 import type { Contact, ContactStore } from './stores.js'
+import type { Relation } from './inbox.js'
 
 export interface SafetyView extends SafetyNumber {
   contact: string
@@ -21,8 +22,75 @@ export interface SafetyView extends SafetyNumber {
 export class ContactBook {
   /** contacts by name, read once: every send looks its contact up, and all writes pass through here */
   private readonly byName = new Map<string, Contact>()
+  /** blocked peers, read at start (load()): the connection gater asks synchronously */
+  private readonly blockedPeers = new Set<string>()
 
   constructor (private readonly store: ContactStore, private readonly me: { identity: Uint8Array, peerId: string }, private readonly crypto: CryptoBackend, private readonly now: () => number) {}
+
+  /** Read the block list (before the node starts taking connections). */
+  async load (): Promise<void> {
+    for (const peer of await this.store.blocked()) this.blockedPeers.add(peer)
+  }
+
+  /** Who `peer` is: blocked, a contact (with its accepted identity, when known) or a stranger. */
+  async relation (peer: string): Promise<Relation> {
+    if (this.blockedPeers.has(peer)) return { kind: 'blocked' }
+    const c = await this.store.getByPeer(peer)
+    if (c == null) return { kind: 'stranger' }
+    return c.identity == null ? { kind: 'contact' } : { kind: 'contact', identity: c.identity }
+  }
+
+  isBlocked (peer: string): boolean {
+    return this.blockedPeers.has(peer)
+  }
+
+  /** Block a peer, contact or not: the caller closes its connections. */
+  async blockPeer (peer: string): Promise<void> {
+    await this.store.block(peer, this.now())
+    this.blockedPeers.add(peer)
+  }
+
+  /** @throws UnknownContactError */
+  async block (name: string): Promise<Contact> {
+    const c = await this.get(name)
+    await this.blockPeer(c.peerId)
+    return c
+  }
+
+  /** @throws UnknownContactError | InvalidInputError when the contact is not blocked */
+  async unblock (name: string): Promise<Contact> {
+    const c = await this.get(name)
+    if (!this.blockedPeers.has(c.peerId)) throw new InvalidInputError(`${name} is not blocked`)
+    await this.store.unblock(c.peerId)
+    this.blockedPeers.delete(c.peerId)
+    return c
+  }
+
+  /**
+   * Delete a contact. Its history stays (shown by peer id); what it sends later is a message request.
+   *
+   * @throws UnknownContactError
+   */
+  async remove (name: string): Promise<Contact> {
+    const c = await this.get(name)
+    this.byName.delete(name)
+    await this.store.remove(name)
+    return c
+  }
+
+  /**
+   * Add a contact whose identity a session proved (an accepted message request): no invite, no
+   * bundle needed, the session exists.
+   *
+   * @throws InvalidInputError | ContactExistsError
+   */
+  async addKnown (name: string, peer: string, identity: Uint8Array | undefined, addresses: string[]): Promise<Contact> {
+    checkContactName(name)
+    const contact: Contact = { name, peerId: peer, addresses, addedAt: this.now() }
+    if (identity != null) contact.identity = identity
+    await this.save(contact, true)
+    return contact
+  }
 
   /**
    * Add a contact from an invite or a multiaddr. Adding a name again with the same peer refreshes
@@ -84,10 +152,11 @@ export class ContactBook {
   /**
    * The contact named `name`, if messages may go to it now.
    *
-   * @throws UnknownContactError | IdentityChangedError
+   * @throws UnknownContactError | IdentityChangedError | InvalidInputError (blocked)
    */
   async sendable (name: string): Promise<Contact> {
     const c = await this.get(name)
+    if (this.blockedPeers.has(c.peerId)) throw new InvalidInputError(`${name} is blocked: unblock them (\`ferry contact unblock ${name}\`) to send`)
     if (c.pendingIdentity != null) {
       throw new IdentityChangedError(`${name}'s identity key changed: sending is paused. Compare the new safety number (\`ferry verify ${name}\`) and accept it with \`ferry verify ${name} --accept\``)
     }

@@ -8,7 +8,7 @@ import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { identify } from '@libp2p/identify'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { livePing } from './live-ping.js'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
@@ -30,6 +30,17 @@ import type { Libp2p } from '@libp2p/interface'
 import { CONNECTION_LIMITS, RELAY_LIMITS } from './ferry-types.js'
 import type { FerryOptions, FerryServices } from './ferry-types.js'
 import { Ferry } from './ferry.js'
+import { anyDenies, blockedPeers } from './gater.js'
+import { MessageRequests } from './requests.js'
+
+/** Where libp2p last saw `peer` (learned by identify), for a contact made from a message request. */
+async function knownAddresses (libp2p: Libp2p, peer: string): Promise<string[]> {
+  try {
+    return (await libp2p.peerStore.get(peerIdFromString(peer))).addresses.map(a => a.multiaddr.toString())
+  } catch {
+    return []
+  }
+}
 
 /**
  * Assemble a Ferry peer. Nothing starts until `ferry.start()`.
@@ -50,6 +61,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     messages,
     sessions,
     now,
+    relation: async peer => contactBook.relation(peer),
     onIdentity: async (peer, identity) => contactBook.identitySeen(peer, identity),
     onStored: m => { if (m.disappearing === true) ferry?.armExpiry(m.expiresAt) },
     // a capability must be the sender's own, for its own device, and name this node as sender
@@ -68,7 +80,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     transports: [...opts.transports, circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256, enableKeepAlive: opts.keepAlive !== false })],
-    connectionGater: opts.connectionGater,
+    connectionGater: anyDenies(opts.connectionGater, blockedPeers(peer => contactBook.isBlocked(peer))),
     connectionMonitor: opts.connectionMonitor,
     connectionManager: { ...CONNECTION_LIMITS, ...opts.connectionLimits },
     services: {
@@ -85,6 +97,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       bundles: bundles({ provide: async () => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now())) })
     }
   }) as unknown as Libp2p<FerryServices>
-  const ferry: Ferry = new Ferry(libp2p, opts, { sessions, contactBook, crypto, inbox })
+  const requests = new MessageRequests({ messages, contacts: contactBook, sessions, addresses: async peer => knownAddresses(libp2p, peer) })
+  const ferry: Ferry = new Ferry(libp2p, opts, { sessions, contactBook, crypto, inbox, requests })
   return ferry
 }

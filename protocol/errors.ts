@@ -62,3 +62,21 @@ export class MailboxRefusedError extends Error {
   override name = 'MailboxRefusedError'
   constructor (readonly code: number | string, message: string) { super(message) }
 }
+
+/**
+ * The recipient will not take this message, and will not on a retry either: the sender is blocked,
+ * or a stranger whose message request is full. Final: the sender's message fails with the reason.
+ */
+export class RefusedError extends InvalidEnvelopeError {
+  override name = 'RefusedError'
+}
+
+/** The recipient is busy with strangers right now: the sender should retry later (transient). */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError'
+}
+
+/** No message request with that id or sender. */
+export class UnknownRequestError extends Error {
+  override name = 'UnknownRequestError'
+}

@@ -18,6 +18,7 @@ import { DIAL_TIMEOUT_MS, Reach, transportOf } from './reach.js'
 import { decodeBundle, encodeBundle, verifyBundle } from './crypto/bundle.js'
 import { createBundle } from './crypto/prekeys.js'
 import { upkeepPrekeys } from './prekey-upkeep.js'
+import type { MessageRequests, RequestView } from './requests.js'
 import { readReceiptPages } from './read-receipts.js'
 import { openPayload, sealEnvelope } from './sealing.js'
 import { NoSessionError, Sessions } from './sessions.js'
@@ -81,7 +82,10 @@ export class Ferry {
   private readonly stopSettleMs: number
   private readonly readReceipts: boolean
 
-  constructor (libp2p: Libp2p<FerryServices>, opts: FerryOptions, parts: { sessions: Sessions, contactBook: ContactBook, crypto: CryptoBackend, inbox: Inbox }) {
+  private readonly requestBox: MessageRequests
+
+  constructor (libp2p: Libp2p<FerryServices>, opts: FerryOptions, parts: { sessions: Sessions, contactBook: ContactBook, crypto: CryptoBackend, inbox: Inbox, requests: MessageRequests }) {
+    this.requestBox = parts.requests
     this.libp2p = libp2p
     this.identity = opts.identity
     this.stores = opts.stores
@@ -118,7 +122,7 @@ export class Ferry {
         now: this.now,
         log: libp2p.logger.forComponent('ferry:mailboxes'),
         connect: async (peer, addrs) => this.reach.connect(peer, addrs),
-        accept: async (env, bytes, from) => parts.inbox.accept(env, bytes, from),
+        accept: async (env, bytes, from) => parts.inbox.accept(env, bytes, from, 'mailbox'),
         sendCapability: async (contact, capability) => { await this.queue(contact, { text: '', capability, ttlMs: MAX_TTL_MS }) },
         prekeys: this.stores.prekeys,
         replication: opts.mailbox?.replication
@@ -151,6 +155,7 @@ export class Ferry {
 
   /** Start libp2p, dial every contact and flush the outbox. */
   async start (): Promise<void> {
+    await this.contactBook.load() // the block list, before any connection is taken
     await upkeepPrekeys(this.crypto, this.identity, this.stores.prekeys, this.now())
     // a daemon runs for weeks: rotate signed prekeys and drop retired ones while it runs
     this.upkeep = setInterval(() => {
@@ -175,7 +180,7 @@ export class Ferry {
         await mailboxes.offerCapabilities().catch((err: any) => { this.log('could not offer mailbox capabilities: %s', err.message) })
         await Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts(), mailboxes.uploadPrekeys()])
       }))
-      this.poll = setInterval(() => { this.track(Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts(), mailboxes.offerCapabilities(), mailboxes.uploadPrekeys()])) }, this.pollMs)
+      this.poll = setInterval(() => { this.track(Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts(), mailboxes.offerCapabilities(), mailboxes.uploadPrekeys(), mailboxes.tellRevocations()])) }, this.pollMs)
     }
   }
 
@@ -233,7 +238,7 @@ export class Ferry {
 
   /** Re-dial contacts (start, resume). */
   async dialContacts (): Promise<void> {
-    const contacts = await this.stores.contacts.list()
+    const contacts = (await this.stores.contacts.list()).filter(c => !this.contactBook.isBlocked(c.peerId))
     await Promise.allSettled(contacts.map(async c => this.reach.connect(c.peerId, c.addresses)))
   }
 
@@ -275,10 +280,22 @@ export class Ferry {
    * @throws InvalidInviteError | InvalidInputError | ContactExistsError
    */
   async addContact (name: string, target: string): Promise<Contact> {
+    const isNew = await this.stores.contacts.get(name) == null
     const contact = await this.contactBook.add(name, target)
     void this.reach.connect(contact.peerId, contact.addresses).then(() => this.outbox.flush(contact.peerId), () => {})
-    if (this.mailboxes != null) this.track(this.mailboxes.offerCapabilities()) // a new contact may use our mailboxes at once
+    this.welcome(contact, isNew)
     return contact
+  }
+
+  /**
+   * A contact may use our mailboxes at once; one added anew (after a removal, say) is forgiven a
+   * revocation the removal made.
+   */
+  private welcome (contact: Contact, isNew: boolean): void {
+    const mailboxes = this.mailboxes
+    if (mailboxes == null) return
+    if (isNew && contact.identity != null) this.track(mailboxes.allowIdentity(contact.identity, contact.peerId))
+    else this.track(mailboxes.offerCapabilities())
   }
 
   /** Accept a contact's changed identity key and resume sending to it. */
@@ -290,6 +307,51 @@ export class Ferry {
 
   async contacts (): Promise<Contact[]> {
     return this.stores.contacts.list()
+  }
+
+  /** Message requests: messages from people who are not contacts, one entry per sender. */
+  async requests (): Promise<RequestView[]> {
+    return this.requestBox.list()
+  }
+
+  /**
+   * Accept a message request (by its id or the sender's peer id): the sender becomes contact
+   * `name`, its messages join the history, and it gets a mailbox capability like any contact.
+   */
+  async acceptRequest (id: string, name: string): Promise<Contact> {
+    const { contact } = await this.requestBox.accept(id, name)
+    void this.reach.connect(contact.peerId, contact.addresses).then(() => this.outbox.flush(contact.peerId), () => {})
+    this.welcome(contact, true)
+    return contact
+  }
+
+  /** Decline a message request: its messages go; with `block`, so does anything more from that peer. */
+  async declineRequest (id: string, options: { block?: boolean } = {}): Promise<{ peer: string, messages: number }> {
+    const declined = await this.requestBox.decline(id, options)
+    if (options.block === true) await this.libp2p.hangUp(peerIdFromString(declined.peer)).catch(() => {})
+    return declined
+  }
+
+  /** Block contact `name`: its connections are closed and refused, and its mailbox capability revoked. */
+  async blockContact (name: string): Promise<Contact> {
+    const contact = await this.contactBook.block(name)
+    await this.libp2p.hangUp(peerIdFromString(contact.peerId)).catch(() => {})
+    if (this.mailboxes != null && contact.identity != null) this.track(this.mailboxes.revoke(name))
+    return contact
+  }
+
+  /** Unblock contact `name`: connections are taken again and it gets its mailbox capability back. */
+  async unblockContact (name: string): Promise<Contact> {
+    const contact = await this.contactBook.unblock(name)
+    this.welcome(contact, true)
+    return contact
+  }
+
+  /** Remove contact `name` (its history stays); its mailbox capability is revoked first. */
+  async removeContact (name: string): Promise<Contact> {
+    const contact = await this.contactBook.get(name)
+    if (this.mailboxes != null && contact.identity != null) await this.mailboxes.revoke(name).catch((err: any) => { this.log('could not revoke %s\'s capability: %s', name, err.message) })
+    return this.contactBook.remove(name)
   }
 
   /**
@@ -347,8 +409,8 @@ export class Ferry {
     const content = { sender: this.identity.identityKey.publicKey.raw, senderDevice: this.libp2p.peerId.toMultihash().bytes, deviceSignature: this.identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, disappearing: m.disappearing === true ? true : undefined }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await this.sessions.serialize(contact.peerId, async () => {
-      const bundle = await this.sessions.has(contact.peerId) ? undefined : await this.firstBundle(contact)
-      const { envelope, record } = await sealEnvelope(this.sessions, contact.peerId, fields, content, bundle)
+      const bundle = await this.sessions.has(contact.peerId, contact.identity) ? undefined : await this.firstBundle(contact)
+      const { envelope, record } = await sealEnvelope(this.sessions, contact.peerId, fields, content, bundle, contact.identity)
       return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.capability == null && m.read == null ? 'text' : 'control', disappearing: m.disappearing }) }
     })
     let record: MessageRecord
@@ -501,9 +563,14 @@ export class Ferry {
     return used
   }
 
-  /** Revoke the mailbox capabilities a contact holds. */
+  /** Revoke the mailbox capabilities a contact holds, at every host, until `allowMailbox`. */
   async revokeMailbox (name: string): Promise<number> {
     return this.needMailboxes().revoke(name)
+  }
+
+  /** Lift a revocation: the contact gets a capability again. */
+  async allowMailbox (name: string): Promise<void> {
+    return this.needMailboxes().allow(name)
   }
 
   async mailboxStatus (): Promise<MailboxStatus> {

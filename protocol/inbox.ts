@@ -1,24 +1,73 @@
 /**
- * Inbox: where envelopes received over `/ferry/dm` are decrypted and durably stored. Arrivals are
- * committed in small batches (GroupCommit, DESIGN.md invariant 3): every `accept` resolves only
- * after the transaction holding its message — and the session state that decrypted it — has
- * committed. A message seen before is recognised by id before any decryption. A read receipt
- * (read-receipts.ts) marks the named outgoing messages to its sender read before it is stored.
+ * Inbox: where envelopes received over `/ferry/dm` or fetched from a mailbox are decrypted and
+ * durably stored. Arrivals are committed in small batches (GroupCommit, DESIGN.md invariant 3):
+ * every `accept` resolves only after the transaction holding its message — and the session state
+ * that decrypted it — has committed. A message seen before is recognised by sender and id before
+ * any decryption. A read receipt (read-receipts.ts) marks the named outgoing messages to its sender
+ * read before it is stored.
+ *
+ * Who may speak, and how far what they say is believed:
+ * - a blocked peer is refused before anything else;
+ * - a peer who is not a contact (a stranger) lands in a bounded message request: its messages are
+ *   capped per peer and in total before any decryption, new sessions from strangers are rate
+ *   limited, its session keeps one state and few skipped keys, and its capabilities and read
+ *   receipts are ignored;
+ * - mail fetched from a mailbox comes with a depositor the host states: it only picks the session
+ *   to try, and everything the message claims is checked as for a direct one. Such mail never sets
+ *   or replaces a contact's identity, never hands over a capability (where our mail goes) or a read
+ *   receipt unless its session's identity is the contact's own, and is marked `unverified` when
+ *   that binding was never confirmed over a direct connection.
  */
 import { equalBytes, toHex } from './envelope.js'
-import { InvalidEnvelopeError } from './errors.js'
+import { InvalidEnvelopeError, RateLimitedError, RefusedError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
 import { verifyDevice } from './identity.js'
 import { readIds } from './read-receipts.js'
 import { decodeContent, envelopeAd, openPayload } from './sealing.js'
-import type { Sessions } from './sessions.js'
+import { TokenBuckets } from './token-bucket.js'
+import type { Decrypted, Sessions } from './sessions.js'
 import type { EnvelopeReceiver } from './services/dm/index.js'
 import type { IncomingMessage, MessageStore, StoreResult } from './stores.js'
-import type { Envelope } from './pb/ferry.js'
+import type { Content, Envelope } from './pb/ferry.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Largest number of messages committed in one transaction. */
 export const MAX_BATCH = 32
+
+/** How an envelope reached this node: over a Noise connection from its sender, or from a mailbox host. */
+export type Arrival = 'direct' | 'mailbox'
+
+/** Who a peer is to this user. */
+export type Relation = { kind: 'contact', identity?: Uint8Array } | { kind: 'stranger' } | { kind: 'blocked' }
+
+/** What message requests may hold and cost (the limits table in docs/LIMITS.md). */
+export interface StrangerLimits {
+  /** messages waiting from one stranger; more are refused (final at the sender) */
+  messagesPerPeer: number
+  /** UTF-8 bytes of text waiting from one stranger */
+  bytesPerPeer: number
+  /** strangers with a request at once */
+  peers: number
+  /** bytes of text waiting from all strangers together */
+  bytes: number
+  /** new sessions (PQXDH answers) for strangers: per second, and at once; beyond, a retry later */
+  sessionsPerSecond: number
+  sessionBurst: number
+  /** session states and stored skipped keys a stranger's record keeps */
+  states: number
+  skipped: number
+}
+
+export const STRANGER_LIMITS: StrangerLimits = {
+  messagesPerPeer: 20,
+  bytesPerPeer: 256 * 1024,
+  peers: 50,
+  bytes: 4 * 1024 * 1024,
+  sessionsPerSecond: 0.5,
+  sessionBurst: 10,
+  states: 1,
+  skipped: 64
+}
 
 /** The payload could not be decrypted: no session, a forged or stale message, a tampered byte. */
 export class UndecryptableError extends InvalidEnvelopeError {
@@ -42,13 +91,16 @@ export interface InboxInit {
   now(): number
   /** called after a new (not duplicate) message is durably stored */
   onStored?(message: IncomingMessage): void
-  /** a decrypted message proved that `peer` holds `identity` */
+  /** a message received directly proved that `peer` holds `identity` */
   onIdentity?(peer: string, identity: Uint8Array): Promise<unknown>
   /**
    * A control message carries a mailbox capability from `peer` (identity `sender`): check it names
    * this node as sender and `peer`'s identity as owner; throw InvalidEnvelopeError when not.
    */
   checkCapability?(capability: Uint8Array, peer: PeerId, sender: Uint8Array): Promise<void>
+  /** who `peer` is; default: a contact whose identity is not known */
+  relation?(peer: string): Promise<Relation>
+  limits?: Partial<StrangerLimits>
 }
 
 export class Inbox implements EnvelopeReceiver {
@@ -56,9 +108,15 @@ export class Inbox implements EnvelopeReceiver {
   private readonly inflight = new Map<string, Promise<{ storedAt: number }>>()
   /** bumped when a peer's commit fails: messages decrypted from the dropped state are refused */
   private readonly generations = new Map<string, number>()
+  private readonly limits: StrangerLimits
+  private readonly strangerSessions: TokenBuckets
+  /** strangers' messages decrypted but not committed: their session leaves the cache at zero */
+  private readonly strangerPending = new Map<string, number>()
 
   constructor (private readonly init: InboxInit) {
     this.commits = new GroupCommit(async batch => this.commit(batch), MAX_BATCH)
+    this.limits = { ...STRANGER_LIMITS, ...init.limits }
+    this.strangerSessions = new TokenBuckets(this.limits.sessionsPerSecond, this.limits.sessionBurst, init.now, 1)
   }
 
   private generation (peer: string): number {
@@ -87,11 +145,13 @@ export class Inbox implements EnvelopeReceiver {
   }
 
   /**
-   * Decrypt an envelope from `from` and store it.
+   * Decrypt an envelope from `from` and store it. From a mailbox, `from` is what the host says the
+   * depositor was: it is checked against the message like anything else.
    *
-   * @throws InvalidEnvelopeError (UndecryptableError when decryption fails) — nothing is stored
+   * @throws InvalidEnvelopeError (UndecryptableError when decryption fails; RefusedError, final,
+   * for a blocked sender or a full message request) | RateLimitedError (try later) — nothing is stored
    */
-  async accept (env: Envelope, _bytes: Uint8Array, from: PeerId): Promise<{ storedAt: number }> {
+  async accept (env: Envelope, _bytes: Uint8Array, from: PeerId, via: Arrival = 'direct'): Promise<{ storedAt: number }> {
     const peer = from.toString()
     const id = toHex(env.id)
     const earlier = await this.init.messages.storedAt(id, peer)
@@ -99,53 +159,110 @@ export class Inbox implements EnvelopeReceiver {
     const key = `${peer}/${id}`
     const running = this.inflight.get(key)
     if (running != null) return running
-    const work = this.open(env, from, peer, id).finally(() => this.inflight.delete(key))
+    const work = this.open(env, from, peer, id, via).finally(() => this.inflight.delete(key))
     this.inflight.set(key, work)
     return work
   }
 
-  private async open (env: Envelope, from: PeerId, peer: string, id: string): Promise<{ storedAt: number }> {
+  private async open (env: Envelope, from: PeerId, peer: string, id: string, via: Arrival): Promise<{ storedAt: number }> {
+    const relation = await this.init.relation?.(peer) ?? { kind: 'contact' }
+    if (relation.kind === 'blocked') throw new RefusedError('the recipient does not accept messages from you')
+    const stranger = relation.kind === 'stranger'
     const sealed = openPayload(env)
     const sessions = this.init.sessions
+    if (stranger) await this.admitStranger(peer, sealed.initial.byteLength > 0)
     // decrypt in order per peer, but let the commit of one message overlap the next decryption
     const { stored, message, identity, fresh } = await sessions.serialize(peer, async () => {
-      let decrypted
-      try {
-        decrypted = await sessions.decrypt(peer, sealed, envelopeAd(env))
-      } catch (err: any) {
-        throw new UndecryptableError(`cannot decrypt the message (${err.name}): ${err.message}`)
-      }
+      const decrypted = await this.decrypt(peer, env, sealed, stranger)
       const content = decodeContent(decrypted.plaintext)
-      // The connection is Noise-authenticated: a message may only speak for the device that sent it.
-      if (!equalBytes(content.senderDevice, from.toMultihash().bytes)) throw new InvalidEnvelopeError('message names a sender device other than the connection\'s peer')
-      if (!equalBytes(content.sender, decrypted.senderIdentity)) throw new InvalidEnvelopeError('message names an identity other than its session\'s')
-      if (decrypted.fresh && !await verifyDevice(content.sender, content.senderDevice, content.deviceSignature)) {
-        throw new InvalidEnvelopeError('sender device certificate does not verify')
-      }
+      await this.checkSender(content, decrypted, from)
+      // the session's identity is the contact's own: only then may the message change what we do
+      const bound = relation.kind === 'contact' && relation.identity != null && equalBytes(relation.identity, decrypted.senderIdentity)
+      const trusted = !stranger && (via === 'direct' || bound)
       const capability = content.capability != null && content.capability.byteLength > 0 ? content.capability : undefined
-      if (capability != null) {
+      const read = readIds(content)
+      if (stranger && (capability != null || read.length > 0 || content.text === '')) throw new RefusedError('control messages from someone who is not a contact are refused')
+      if (capability != null && trusted) {
         if (this.init.checkCapability == null) throw new InvalidEnvelopeError('this node takes no mailbox capabilities')
         await this.init.checkCapability(capability, from, decrypted.senderIdentity)
       }
-      const read = readIds(content)
       // A read receipt is applied durably before the envelope is acknowledged (invariant 3), and
       // before the state that decrypted it is adopted: applying it twice changes nothing, so a
       // resend after a failed commit decrypts and applies it again.
-      if (read.length > 0) await this.init.messages.markReadByPeer(peer, read, this.init.now())
+      if (read.length > 0 && trusted) await this.init.messages.markReadByPeer(peer, read, this.init.now())
       try {
         await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
       } catch (err: any) {
         throw new UndecryptableError(`cannot accept the message (${err.name}): ${err.message}`)
       }
       const message: Pending = { id, peer, text: content.text, createdAt: env.created, expiresAt: env.expiresAt, receivedAt: this.init.now(), session: decrypted.record, generation: this.generation(peer) }
-      if (capability != null) message.capability = capability
+      if (stranger) Object.assign(message, { request: true, identity: decrypted.senderIdentity })
+      else if (relation.kind === 'contact' && !bound && (via === 'mailbox' || relation.identity != null)) message.unverified = true
+      if (capability != null && trusted) message.capability = capability
       if (capability != null || read.length > 0) message.kind = 'control'
       if (content.disappearing === true) message.disappearing = true
-      return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh }
+      if (stranger) this.strangerPending.set(peer, (this.strangerPending.get(peer) ?? 0) + 1)
+      return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh && via === 'direct' && !stranger }
     })
-    const result = await stored
-    if (fresh) await this.init.onIdentity?.(peer, identity) // the identity is bound to the session: check it once
+    let result: StoreResult
+    try {
+      result = await stored
+    } finally {
+      if (stranger) this.releaseStranger(peer)
+    }
+    if (fresh) await this.init.onIdentity?.(peer, identity) // bound to the session, proven over a direct connection: check it once
     if (!result.duplicate) this.init.onStored?.(message)
     return { storedAt: result.storedAt }
+  }
+
+  /**
+   * A stranger may leave a message: within its request's caps and the total's (checked before any
+   * decryption), and a new session only while the strangers' session budget lasts.
+   *
+   * @throws RefusedError when a request is full | RateLimitedError when new strangers come too fast
+   */
+  private async admitStranger (peer: string, startsSession: boolean): Promise<void> {
+    const mine = await this.init.messages.requestUsage(peer)
+    if (mine.messages >= this.limits.messagesPerPeer || mine.bytes >= this.limits.bytesPerPeer) {
+      throw new RefusedError(`your message request is full (${this.limits.messagesPerPeer} messages or ${this.limits.bytesPerPeer / 1024} KiB wait until the recipient accepts it)`)
+    }
+    const all = await this.init.messages.requestUsage()
+    if ((mine.messages === 0 && all.peers >= this.limits.peers) || all.bytes >= this.limits.bytes) {
+      throw new RefusedError('the recipient has too many message requests waiting; try again once they are answered')
+    }
+    if (startsSession && !await this.init.sessions.has(peer) && !this.strangerSessions.take()) {
+      throw new RateLimitedError('too many new conversations from strangers right now; try again later')
+    }
+  }
+
+  private releaseStranger (peer: string): void {
+    const left = (this.strangerPending.get(peer) ?? 1) - 1
+    if (left > 0) {
+      this.strangerPending.set(peer, left)
+      return
+    }
+    this.strangerPending.delete(peer)
+    this.init.sessions.forget(peer) // committed with its message: the record on disk is current
+  }
+
+  private async decrypt (peer: string, env: Envelope, sealed: ReturnType<typeof openPayload>, stranger: boolean): Promise<Decrypted> {
+    try {
+      return await this.init.sessions.decrypt(peer, sealed, envelopeAd(env), stranger ? { states: this.limits.states, skipped: this.limits.skipped } : {})
+    } catch (err: any) {
+      throw new UndecryptableError(`cannot decrypt the message (${err.name}): ${err.message}`)
+    }
+  }
+
+  /**
+   * The content speaks for the device that sent it (the Noise-authenticated connection's peer, or
+   * the depositor a host named), for its session's identity, and — on a new session — with a
+   * device certificate both keys signed.
+   */
+  private async checkSender (content: Content, decrypted: Decrypted, from: PeerId): Promise<void> {
+    if (!equalBytes(content.senderDevice, from.toMultihash().bytes)) throw new InvalidEnvelopeError('message names a sender device other than the connection\'s peer')
+    if (!equalBytes(content.sender, decrypted.senderIdentity)) throw new InvalidEnvelopeError('message names an identity other than its session\'s')
+    if (decrypted.fresh && !await verifyDevice(content.sender, content.senderDevice, content.deviceSignature)) {
+      throw new InvalidEnvelopeError('sender device certificate does not verify')
+    }
   }
 }

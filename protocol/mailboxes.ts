@@ -40,8 +40,6 @@ export const DEFAULT_SENDER_QUOTA = { bytes: 64 * 1024 * 1024, messages: 20_000 
 export const PREKEYS_LOW = 10
 export const PREKEYS_UPLOAD = 20
 const FETCH_PAGE = 256
-/** capabilities_issued marker of a contact whose capability was revoked */
-const REVOKED = 'revoked'
 const CLAIM_TIMEOUT_MS = 5_000
 const DEPOSIT_BATCH = 128
 const DEPOSIT_STREAMS = 2
@@ -122,7 +120,8 @@ export class Mailboxes {
     if (new Set(hosts.map(h => h.peerId)).size !== hosts.length) throw new InvalidInputError('a mailbox host is named twice')
     if (hosts.length > 16) throw new InvalidInputError('at most 16 mailbox hosts')
     await this.init.store.useHosts(hosts.map(h => h.peerId))
-    await this.offerCapabilities(true)
+    await this.tellRevocations() // a new host learns of every revocation before any deposit
+    await this.offerCapabilities()
     return hosts.map(h => h.name)
   }
 
@@ -142,21 +141,21 @@ export class Mailboxes {
 
   /**
    * Give every contact whose identity is known a capability for the current host set, unless it
-   * has a recent one for the same set, or was revoked (then only `use` gives it a new one:
-   * `afterUse`). It travels as an encrypted control message: at once if the
-   * contact is connected, else at its next connection (or through its own mailboxes).
+   * has a recent one for the same set, or was revoked (until `allow`). It travels as an encrypted
+   * control message: at once if the contact is connected, else at its next connection (or
+   * through its own mailboxes).
    */
-  async offerCapabilities (afterUse = false): Promise<number> {
+  async offerCapabilities (): Promise<number> {
     const used = await this.init.store.usedHosts()
     if (used.length === 0) return 0
     const key = used.join(' ')
     const now = this.init.now()
     const hosts = await this.hostSet()
+    const revoked = new Set((await this.init.store.revokedSenders()).map(r => toHex(r.sender)))
     let sent = 0
     for (const c of await this.init.contacts.list()) {
-      if (c.identity == null || c.pendingIdentity != null) continue
+      if (c.identity == null || c.pendingIdentity != null || revoked.has(toHex(c.identity))) continue
       const last = await this.init.store.issued(c.peerId)
-      if (last?.hosts === REVOKED && !afterUse) continue // revoked: a new one only with the next `use`
       if (last != null && last.hosts === key && now - last.at < CAPABILITY_RENEW_MS) continue
       const capability = await signCapability(this.init.identity.identityKey, {
         ownerDevice: this.me.toMultihash().bytes,
@@ -174,21 +173,60 @@ export class Mailboxes {
     return sent
   }
 
-  /** Revoke the capabilities a contact holds, at every host of the set (it gets no new one until `use` runs again). */
+  /**
+   * Revoke the capabilities a contact holds, at every host of the set: those reachable now, the
+   * others when they are next reached (the revocation is kept and retried), and any host added
+   * later. The contact gets no new capability until `allow`.
+   *
+   * @returns how many hosts confirmed it now
+   */
   async revoke (name: string): Promise<number> {
     const c = await this.contact(name)
     if (c.identity == null) throw new InvalidInputError(`${name}'s identity key is not known`)
-    const now = this.init.now()
+    await this.init.store.revokeSender(c.identity, this.init.now() + 1)
+    await this.tellRevocations()
+    const mine = (await this.init.store.revokedSenders()).find(r => toHex(r.sender) === toHex(c.identity as Uint8Array))
+    return mine?.told.length ?? 0
+  }
+
+  /** Lift a revocation: the contact gets a new capability (`ferry mailbox allow`). */
+  async allow (name: string): Promise<void> {
+    const c = await this.contact(name)
+    if (c.identity == null) throw new InvalidInputError(`${name}'s identity key is not known`)
+    await this.allowIdentity(c.identity, c.peerId)
+  }
+
+  /** Lift any revocation of `identity` and forget what `peer` was issued, so it gets a capability now. */
+  async allowIdentity (identity: Uint8Array, peer: string): Promise<void> {
+    await this.init.store.allowSender(identity)
+    await this.init.store.markIssued(peer, '', 0)
+    await this.offerCapabilities()
+  }
+
+  /**
+   * Tell every host of the set each revocation it has not confirmed yet (at `revoke`, on every
+   * round, when a host connects).
+   *
+   * @returns how many (host, sender) revocations were confirmed
+   */
+  async tellRevocations (only?: string): Promise<number> {
+    const revoked = await this.init.store.revokedSenders()
+    if (revoked.length === 0) return 0
     let told = 0
     for (const host of await this.init.store.usedHosts()) {
-      try {
-        await this.ask(host, [{ revoke: { sender: c.identity, before: now + 1 }, status: false }])
-        told++
-      } catch (err: any) {
-        this.init.log('could not tell mailbox %s of a revocation: %s', host, err.message)
+      if (only != null && host !== only) continue
+      for (const r of revoked.filter(r => !r.told.includes(host))) {
+        try {
+          const [answer] = await this.ask(host, [{ revoke: { sender: r.sender, before: r.before }, status: false }])
+          expect(answer, 'usage') // a host that does not serve us refuses: not told
+          await this.init.store.markTold(host, r.sender)
+          told++
+        } catch (err: any) {
+          this.init.log('could not tell mailbox %s of a revocation (kept, retried later): %s', host, err.message)
+          break
+        }
       }
     }
-    await this.init.store.markIssued(c.peerId, REVOKED, now)
     return told
   }
 
@@ -480,7 +518,10 @@ export class Mailboxes {
 
   /** A peer connected: fetch from it if it is one of our hosts; collect receipts if it holds our mail. */
   async onConnect (peer: string): Promise<void> {
-    if ((await this.init.store.usedHosts()).includes(peer)) await this.collectFrom(peer).catch(() => {})
+    if ((await this.init.store.usedHosts()).includes(peer)) {
+      await this.tellRevocations(peer).catch(() => {})
+      await this.collectFrom(peer).catch(() => {})
+    }
     const stored = await this.init.messages.queued(undefined, { status: 'stored', limit: 1024 })
     if (stored.some(m => (m.mailboxes ?? []).some(c => c.host === peer))) await this.collectReceipts()
   }

@@ -5,7 +5,7 @@
  */
 import { toHex } from './envelope.js'
 import { QuotaExceededError } from './errors.js'
-import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage } from './stores.js'
+import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from './stores.js'
 
 /** receiptsFor hands out at most this many receipts per call, as the SQLite store does */
 const RECEIPTS_PER_CALL = 1024
@@ -40,6 +40,8 @@ export class MemoryMailboxStore implements MailboxStore {
   private readonly prekeys = new Map<string, Uint8Array[]>()
   private hosts: string[] = []
   private readonly issuedTo = new Map<string, { hosts: string, at: number }>()
+  /** the owner's revoked senders, by hex */
+  private readonly ownerRevoked = new Map<string, RevokedSender>()
   /** usage by owner, and by `${owner} ${depositor}` */
   private readonly counters = new Map<string, MailboxUsage>()
   private total = 0
@@ -211,6 +213,24 @@ export class MemoryMailboxStore implements MailboxStore {
 
   async usedHosts (): Promise<string[]> {
     return [...this.hosts]
+  }
+
+  async revokeSender (sender: Uint8Array, before: number): Promise<void> {
+    const old = this.ownerRevoked.get(toHex(sender))
+    this.ownerRevoked.set(toHex(sender), { sender: sender.slice(), before: Math.max(old?.before ?? before, before), told: old != null && old.before >= before ? old.told : [] })
+  }
+
+  async allowSender (sender: Uint8Array): Promise<void> {
+    this.ownerRevoked.delete(toHex(sender))
+  }
+
+  async revokedSenders (): Promise<RevokedSender[]> {
+    return [...this.ownerRevoked.values()].map(r => ({ sender: r.sender.slice(), before: r.before, told: [...r.told] }))
+  }
+
+  async markTold (host: string, sender: Uint8Array): Promise<void> {
+    const r = this.ownerRevoked.get(toHex(sender))
+    if (r != null && !r.told.includes(host)) r.told.push(host)
   }
 
   async issued (peer: string): Promise<{ hosts: string, at: number } | undefined> {

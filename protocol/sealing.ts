@@ -47,12 +47,12 @@ export type ContentFields = Omit<Content, 'read'> & Partial<Pick<Content, 'read'
 
 /**
  * Encrypt `content` for `peer` and wrap it in an encoded envelope. Call inside
- * `sessions.serialize(peer, ...)`.
+ * `sessions.serialize(peer, ...)`. With `identity`, only a session with that identity carries it.
  *
  * @returns the envelope bytes and the session record to persist with the message
  */
-export async function sealEnvelope (sessions: Sessions, peer: string, fields: EnvelopeFields, content: ContentFields, bundle?: Uint8Array): Promise<{ envelope: Uint8Array, record: Uint8Array }> {
-  const { sealed, record } = await sessions.encrypt(peer, Content.encode(content), envelopeAd(fields), bundle)
+export async function sealEnvelope (sessions: Sessions, peer: string, fields: EnvelopeFields, content: ContentFields, bundle?: Uint8Array, identity?: Uint8Array): Promise<{ envelope: Uint8Array, record: Uint8Array }> {
+  const { sealed, record } = await sessions.encrypt(peer, Content.encode(content), envelopeAd(fields), bundle, identity)
   const envelope = Envelope.encode({ version: ENVELOPE_VERSION, ...fields, payload: pad(Sealed.encode(sealed)) })
   return { envelope, record }
 }

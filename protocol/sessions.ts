@@ -48,6 +48,14 @@ export interface SessionsInit {
 }
 
 export interface Encrypted { sealed: Sealed, record: Uint8Array }
+
+/** What a record may keep (defaults: MAX_SESSIONS states, the ratchet's own bound on skipped keys). */
+export interface SessionLimits {
+  /** states kept, newest first */
+  states?: number
+  /** skipped message keys kept in the state that decrypted */
+  skipped?: number
+}
 export interface Decrypted {
   plaintext: Uint8Array
   senderIdentity: Uint8Array
@@ -76,23 +84,35 @@ export class Sessions {
     return next
   }
 
-  /** Whether a session with `peer` exists (so no bundle is needed to send). */
-  async has (peer: string): Promise<boolean> {
-    return (await this.states(peer)).length > 0
+  /**
+   * Whether a session with `peer` exists (so no bundle is needed to send) — with `identity` (the
+   * contact's accepted identity key), a session with that identity.
+   */
+  async has (peer: string, identity?: Uint8Array): Promise<boolean> {
+    return (await this.states(peer)).some(s => identity == null || equalBytes(s.remoteIdentity, identity))
   }
 
   /**
    * Encrypt for `peer`, starting a session from `bundle` (encoded PrekeyBundle) if there is none.
    * Call inside `serialize(peer, ...)`.
    *
+   * Only a state with `identity` is used when it is given: a session that arrived under another
+   * identity (one the user has not accepted, perhaps through a mailbox) never carries what we send.
+   *
    * @param ad - the envelope's outer fields (envelopeAd): a hop cannot change them unnoticed
-   * @throws NoSessionError when there is no session and no bundle
+   * @param identity - the contact's accepted identity key, when known
+   * @throws NoSessionError when there is no such session and no bundle
    */
-  async encrypt (peer: string, plaintext: Uint8Array, ad: Uint8Array, bundle?: Uint8Array): Promise<Encrypted> {
+  async encrypt (peer: string, plaintext: Uint8Array, ad: Uint8Array, bundle?: Uint8Array, identity?: Uint8Array): Promise<Encrypted> {
     let states = await this.states(peer)
-    if (states.length === 0) {
+    const at = states.findIndex(s => identity == null || equalBytes(s.remoteIdentity, identity))
+    if (at < 0) {
       if (bundle == null) throw new NoSessionError('no session and no prekey bundle for this contact: add them by invite, or connect to them once')
-      states = [await this.start(decodeBundle(bundle))]
+      const started = decodeBundle(bundle)
+      if (identity != null && !equalBytes(started.identity, identity)) throw new NoSessionError('the prekey bundle belongs to another identity than the contact\'s')
+      states = [await this.start(started), ...states]
+    } else if (at > 0) {
+      states = [states[at], ...states.filter((_, i) => i !== at)]
     }
     const [current, ...rest] = states
     const out = await ratchetEncrypt(this.init.crypto, current.ratchet, plaintext, concatBytes(current.ad, ad))
@@ -107,9 +127,11 @@ export class Sessions {
    * calls `adopt()`: then the PQXDH answer is committed (initial message marked seen, one-time
    * prekey deleted) and the new state becomes current. A rejected message changes nothing.
    *
+   * `limits` keep less for peers who are not contacts: fewer states, fewer stored skipped keys.
+   *
    * @throws NoMatchingSessionError | ratchet and PQXDH errors (all typed)
    */
-  async decrypt (peer: string, sealed: Sealed, ad: Uint8Array): Promise<Decrypted> {
+  async decrypt (peer: string, sealed: Sealed, ad: Uint8Array, limits: SessionLimits = {}): Promise<Decrypted> {
     const states = await this.states(peer)
     let candidates = states
     let commitAnswer: (() => Promise<void>) | undefined
@@ -147,8 +169,9 @@ export class Sessions {
         continue
       }
       // the peer answered on a session we started: it has the initial message, stop attaching it
-      const used: State = { ...state, ratchet: out.state, initial: sealed.initial.byteLength > 0 ? state.initial : new Uint8Array(0) }
-      const updated = [used, ...states.filter(s => s !== state)].slice(0, MAX_SESSIONS)
+      const ratchet = limits.skipped == null ? out.state : { ...out.state, skipped: out.state.skipped.slice(-limits.skipped) }
+      const used: State = { ...state, ratchet, initial: sealed.initial.byteLength > 0 ? state.initial : new Uint8Array(0) }
+      const updated = [used, ...states.filter(s => s !== state)].slice(0, limits.states ?? MAX_SESSIONS)
       const adopt = async (): Promise<void> => {
         await commitAnswer?.()
         this.cache.set(peer, updated)

@@ -289,6 +289,9 @@ export interface DepositLimits {
 
 export interface MailboxUsage { bytes: number, messages: number }
 
+/** A sender whose capabilities the owner revoked, and the hosts told so far. */
+export interface RevokedSender { sender: Uint8Array, before: number, told: string[] }
+
 export interface MailboxStore {
   /** agree to keep mail for an owner, or change its limits */
   host(owner: HostedOwner): Promise<void>
@@ -332,6 +335,17 @@ export interface MailboxStore {
   /** hosts this node's own mail may wait at (`ferry mailbox use`), replacing the list; a repeated host keeps its first position */
   useHosts(peers: string[]): Promise<void>
   usedHosts(): Promise<string[]>
+  /**
+   * Owner side: `sender`'s capabilities are void at every host of the set, now and at any host
+   * added later, until `allowSender`. A repeated revocation only widens `before`.
+   */
+  revokeSender(sender: Uint8Array, before: number): Promise<void>
+  /** lift a revocation (`ferry mailbox allow`) */
+  allowSender(sender: Uint8Array): Promise<void>
+  /** the owner's revoked senders, each with the hosts that confirmed they hold the revocation */
+  revokedSenders(): Promise<RevokedSender[]>
+  /** `host` confirmed it holds the revocation of `sender` */
+  markTold(host: string, sender: Uint8Array): Promise<void>
   /** when this node last gave `peer` a capability, and for which hosts (joined by spaces) */
   issued(peer: string): Promise<{ hosts: string, at: number } | undefined>
   markIssued(peer: string, hosts: string, at: number): Promise<void>

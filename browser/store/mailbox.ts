@@ -14,7 +14,8 @@
 import { QuotaExceededError } from '../../protocol/errors.js'
 import { prefixRange, request, STORES, walk } from './idb.js'
 import type { Database } from './idb.js'
-import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage } from '../../protocol/stores.js'
+import { fromHex } from '../../protocol/envelope.js'
+import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/stores.js'
 
 const OWNERS = STORES.mailboxOwners
 const ITEMS = STORES.mailboxItems
@@ -25,6 +26,8 @@ const PREKEYS = STORES.mailboxPrekeys
 const ISSUED = STORES.capabilitiesIssued
 const META = STORES.meta
 const USED_HOSTS = 'mailboxUse'
+/** the owner's revoked senders: [{ sender (hex), before, told }] */
+const OWNER_REVOKED = 'ownerRevoked'
 /** receiptsFor answers at most this many at a time, as SQLite does */
 const RECEIPT_PAGE = 1024
 
@@ -250,6 +253,42 @@ export class IdbMailboxStore implements MailboxStore {
 
   async usedHosts (): Promise<string[]> {
     return this.db.read([META], async tx => await request<string[] | undefined>(tx.objectStore(META).get(USED_HOSTS)) ?? [])
+  }
+
+  async revokeSender (sender: Uint8Array, before: number): Promise<void> {
+    await this.db.write([META], async tx => {
+      const all = await this.ownerRevoked(tx)
+      const old = all.find(r => r.sender === hex(sender))
+      const kept = all.filter(r => r !== old)
+      kept.push({ sender: hex(sender), before: Math.max(old?.before ?? before, before), told: old != null && old.before >= before ? old.told : [] })
+      tx.objectStore(META).put(kept, OWNER_REVOKED)
+    })
+  }
+
+  async allowSender (sender: Uint8Array): Promise<void> {
+    await this.db.write([META], async tx => {
+      tx.objectStore(META).put((await this.ownerRevoked(tx)).filter(r => r.sender !== hex(sender)), OWNER_REVOKED)
+    })
+  }
+
+  async revokedSenders (): Promise<RevokedSender[]> {
+    const all = await this.db.read([META], async tx => this.ownerRevoked(tx))
+    return all.map(r => ({ sender: fromHex(r.sender), before: r.before, told: [...r.told] }))
+  }
+
+  async markTold (host: string, sender: Uint8Array): Promise<void> {
+    await this.db.write([META], async tx => {
+      const all = await this.ownerRevoked(tx)
+      const r = all.find(x => x.sender === hex(sender))
+      if (r == null || r.told.includes(host)) return
+      r.told.push(host)
+      tx.objectStore(META).put(all, OWNER_REVOKED)
+    })
+  }
+
+  /** The owner's revoked senders (a small list, one META record), inside `tx`. */
+  private async ownerRevoked (tx: IDBTransaction): Promise<Array<{ sender: string, before: number, told: string[] }>> {
+    return await request<Array<{ sender: string, before: number, told: string[] }> | undefined>(tx.objectStore(META).get(OWNER_REVOKED)) ?? []
   }
 
   async issued (peer: string): Promise<{ hosts: string, at: number } | undefined> {

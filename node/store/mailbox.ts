@@ -8,7 +8,7 @@
  */
 import { QuotaExceededError } from '../../protocol/index.js'
 import { transaction } from './sqlite.js'
-import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage } from '../../protocol/index.js'
+import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
 interface OwnerRow { peer: string, identity: Uint8Array, name: string, quota_bytes: number, quota_messages: number, max_ttl_ms: number, added_at: number }
@@ -204,6 +204,30 @@ export class SqliteMailboxStore implements MailboxStore {
 
   async usedHosts (): Promise<string[]> {
     return (this.db.prepare('SELECT host FROM mailbox_use ORDER BY position').all() as Array<{ host: string }>).map(r => r.host)
+  }
+
+  async revokeSender (sender: Uint8Array, before: number): Promise<void> {
+    // a wider revocation must reach every host again
+    this.db.prepare(`INSERT INTO owner_revoked (sender, before, told) VALUES (?, ?, '[]')
+      ON CONFLICT (sender) DO UPDATE SET told = CASE WHEN excluded.before > before THEN '[]' ELSE told END, before = MAX(before, excluded.before)`).run(sender, before)
+  }
+
+  async allowSender (sender: Uint8Array): Promise<void> {
+    this.db.prepare('DELETE FROM owner_revoked WHERE sender = ?').run(sender)
+  }
+
+  async revokedSenders (): Promise<RevokedSender[]> {
+    return (this.db.prepare('SELECT sender, before, told FROM owner_revoked').all() as Array<{ sender: Uint8Array, before: number, told: string }>)
+      .map(r => ({ sender: new Uint8Array(r.sender), before: Number(r.before), told: JSON.parse(r.told) }))
+  }
+
+  async markTold (host: string, sender: Uint8Array): Promise<void> {
+    transaction(this.db, () => {
+      const r = this.db.prepare('SELECT told FROM owner_revoked WHERE sender = ?').get(sender) as { told: string } | undefined
+      if (r == null) return
+      const told: string[] = JSON.parse(r.told)
+      if (!told.includes(host)) this.db.prepare('UPDATE owner_revoked SET told = ? WHERE sender = ?').run(JSON.stringify([...told, host]), sender)
+    })
   }
 
   async issued (peer: string): Promise<{ hosts: string, at: number } | undefined> {

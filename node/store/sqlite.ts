@@ -119,7 +119,8 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);`,
   // 7: received message ids are unique per sender, not across senders (a hop that saw an id in
   // clear could otherwise deliver its own message under it first); messages from peers who are not
-  // contacts wait apart as message requests; blocked peers; senders whose binding is unverified.
+  // contacts wait apart as message requests; blocked peers; senders whose binding is unverified;
+  // the owner's revoked senders, kept until every host of the set confirmed them.
   // The messages table is rebuilt for its new UNIQUE constraint, as migration 6 rebuilt
   // mailbox_items (https://sqlite.org/lang_altertable.html#otheralter); seq and rev are kept.
   `CREATE TABLE messages_v7 (
@@ -163,7 +164,8 @@ export const MIGRATIONS: string[] = [
      disappearing INTEGER NOT NULL DEFAULT 0,
      UNIQUE (peer, id)
    );
-   CREATE TABLE blocked (peer TEXT PRIMARY KEY, blocked_at INTEGER NOT NULL);`
+   CREATE TABLE blocked (peer TEXT PRIMARY KEY, blocked_at INTEGER NOT NULL);
+   CREATE TABLE owner_revoked (sender BLOB PRIMARY KEY, before INTEGER NOT NULL, told TEXT NOT NULL);`
 ]
 
 export interface OpenOptions {

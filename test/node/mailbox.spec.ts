@@ -104,7 +104,8 @@ describe('mailboxes: one-time prekeys for first contact (issue 5 scope 9)', func
     await b.start()
     assert.ok(await b.node['stores'].prekeys.oneTimePrekey(claimedId) != null, 'bob holds the private half of the claimed prekey')
     await b.node.libp2p.dial(c.node.libp2p.getMultiaddrs()[0]) // bob moved ports; without a DHT here, he calls
-    await until('bob got carol\'s first message', async () => (await b.node.messages()).some(x => x.direction === 'in' && x.text === first.text), 30_000)
+    // carol is not bob's contact (yet): her message waits as a message request
+    await until('bob got carol\'s first message', async () => (await b.node.requests()).some(r => r.peer === c.peerId && r.text === first.text), 30_000)
     assert.equal(await b.node['stores'].prekeys.oneTimePrekey(claimedId), undefined, 'bob used (and deleted) the claimed one-time prekey')
   })
 })

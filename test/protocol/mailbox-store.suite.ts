@@ -372,6 +372,26 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
         await store.revoke(ALICE, sender, T0 + 100)
         assert.equal(await store.revokedBefore(ALICE, sender), T0 + 100)
       })
+
+      it('keeps the owner\'s revoked senders with the hosts that confirmed each, until allowed again', async () => {
+        const a = new Uint8Array(32).fill(1)
+        const b = new Uint8Array(32).fill(2)
+        assert.deepEqual(await store.revokedSenders(), [])
+        await store.revokeSender(a, T0)
+        await store.revokeSender(b, T0 + 5)
+        await store.markTold(BOB, a)
+        await store.markTold(BOB, a)
+        await store.markTold(XAVIER, a)
+        await store.markTold(BOB, new Uint8Array(32).fill(3)) // not revoked: nothing
+        const byKey = async (): Promise<Array<[number, number, string[]]>> => (await store.revokedSenders()).map(r => [r.sender[0], r.before, [...r.told].sort()] as [number, number, string[]]).sort((x, y) => x[0] - y[0])
+        assert.deepEqual(await byKey(), [[1, T0, [BOB, XAVIER].sort()], [2, T0 + 5, []]])
+        await store.revokeSender(a, T0 - 1) // narrower: changes nothing, told stays
+        assert.deepEqual((await byKey())[0], [1, T0, [BOB, XAVIER].sort()])
+        await store.revokeSender(a, T0 + 10) // wider: every host must be told again
+        assert.deepEqual((await byKey())[0], [1, T0 + 10, []])
+        await store.allowSender(a)
+        assert.deepEqual(await byKey(), [[2, T0 + 5, []]])
+      })
     })
 
     describe('one-time prekeys', () => {
