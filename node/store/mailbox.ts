@@ -7,7 +7,7 @@
  * ciphertext leaves the WAL file too.
  */
 import { QuotaExceededError } from '../../protocol/index.js'
-import { transaction } from './sqlite.js'
+import { eraseSoon, transaction } from './sqlite.js'
 import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
@@ -135,6 +135,7 @@ export class SqliteMailboxStore implements MailboxStore {
       return true
     }))
     for (const g of gone) this.counters.add(owner, g.depositor, -g.size, -1)
+    if (deleted.length > 0) eraseSoon(this.db) // the owner has the mail: no copy stays here, WAL included
     return deleted
   }
 

@@ -1,5 +1,5 @@
 import { InvalidEnvelopeError } from '../../protocol/index.js'
-import { transaction } from './sqlite.js'
+import { eraseSoon, transaction } from './sqlite.js'
 import type { AtRestCipher } from '../at-rest.js'
 import type { Custody, Delivered, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
@@ -148,7 +148,7 @@ export class SqliteMessageStore implements MessageStore {
       this.db.prepare('DELETE FROM sessions WHERE peer = ?').run(peer)
       return gone
     })
-    this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    eraseSoon(this.db)
     return n
   }
 
@@ -158,6 +158,7 @@ export class SqliteMessageStore implements MessageStore {
         if (Number(this.stmt.delivered.run(r.deliveredAt, r.receipt, ++this.rev, r.id).changes) > 0) this.stmt.dropCustody.run(r.id)
       }
     })
+    eraseSoon(this.db) // the envelopes just dropped leave the WAL too
   }
 
   async markRead (peer: string, ids?: string[]): Promise<string[]> {
@@ -175,6 +176,7 @@ export class SqliteMessageStore implements MessageStore {
         if (Number(this.stmt.readByPeer.run(at, ++this.rev, id, peer).changes) > 0) this.stmt.dropCustody.run(id)
       }
     })
+    eraseSoon(this.db)
   }
 
   async unread (): Promise<Record<string, number>> {
@@ -188,6 +190,7 @@ export class SqliteMessageStore implements MessageStore {
       this.stmt.status.run(status, error ?? null, status, ++this.rev, id)
       if (status !== 'queued' && status !== 'stored') this.stmt.dropCustody.run(id)
     })
+    if (status !== 'queued') eraseSoon(this.db)
   }
 
   async markStored (items: Array<{ id: string, custody: Custody[] }>): Promise<void> {

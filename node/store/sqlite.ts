@@ -185,8 +185,34 @@ export function openDatabase (path: string, options: OpenOptions = {}): Database
   db.exec('PRAGMA foreign_keys = ON')
   db.exec('PRAGMA busy_timeout = 5000')
   db.exec('PRAGMA secure_delete = ON')
+  // a checkpoint that cannot truncate (a reader in the way) still leaves the WAL at most this big
+  db.exec(`PRAGMA journal_size_limit = ${WAL_LIMIT_BYTES}`)
   migrate(db)
   return db
+}
+
+/** The WAL file is cut back to this size after a checkpoint (PRAGMA journal_size_limit). */
+export const WAL_LIMIT_BYTES = 4 * 1024 * 1024
+
+/** How soon after a deletion the WAL is checkpointed and truncated (deletions in a burst share one). */
+export const ERASE_DELAY_MS = 200
+
+const erasing = new WeakMap<DatabaseSync, ReturnType<typeof setTimeout>>()
+
+/**
+ * Something was deleted that must not linger (acknowledged mail at a host, a delivered envelope,
+ * a declined request): the deleted rows are overwritten in the database file (secure_delete), but
+ * their old pages stay in the WAL until a checkpoint. Checkpoint and truncate the WAL soon,
+ * once per burst of deletions.
+ */
+export function eraseSoon (db: DatabaseSync): void {
+  if (erasing.has(db)) return
+  const timer = setTimeout(() => {
+    erasing.delete(db)
+    if (db.isOpen) db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+  }, ERASE_DELAY_MS)
+  timer.unref?.()
+  erasing.set(db, timer)
 }
 
 function migrate (db: DatabaseSync): void {
