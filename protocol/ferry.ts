@@ -341,6 +341,11 @@ export class Ferry {
   }
 
   /** Unblock contact `name`: connections are taken again and it gets its mailbox capability back. */
+  /** Whether `peer` is blocked. */
+  isBlocked (peer: string): boolean {
+    return this.contactBook.isBlocked(peer)
+  }
+
   async unblockContact (name: string): Promise<Contact> {
     const contact = await this.contactBook.unblock(name)
     this.welcome(contact, true)

@@ -6,15 +6,16 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useLoad, useVersion } from './hooks.js'
 import { Conversation } from './views/conversation.js'
-import { Conversations } from './views/conversations.js'
+import { Conversations, REQUESTS } from './views/conversations.js'
 import { AddContact } from './views/add-contact.js'
 import { MyInvite } from './views/invite.js'
 import { Safety } from './views/safety.js'
 import { SettingsView } from './views/settings.js'
+import { Requests } from './views/requests.js'
 import type { AppConfig } from './main.js'
 import type { FerryTab } from './tab.js'
 
-export type View = { name: 'list' } | { name: 'chat', contact: string } | { name: 'add', invite?: string } | { name: 'invite' } | { name: 'safety', contact: string } | { name: 'settings' }
+export type View = { name: 'list' } | { name: 'chat', contact: string } | { name: 'add', invite?: string } | { name: 'invite' } | { name: 'safety', contact: string } | { name: 'settings' } | { name: 'requests' }
 
 export interface ViewProps {
   tab: FerryTab
@@ -49,7 +50,7 @@ export function App ({ tab, name, config }: { tab: FerryTab, name: string, confi
     addEventListener('keydown', onKey)
     return () => { removeEventListener('keydown', onKey) }
   }, [])
-  const chat = view.name === 'chat' ? view.contact : undefined
+  const chat = view.name === 'chat' ? view.contact : view.name === 'requests' ? REQUESTS : undefined
   return (
     <div class={`app view-${view.name}`}>
       <header class='top'>
@@ -74,6 +75,7 @@ export function App ({ tab, name, config }: { tab: FerryTab, name: string, confi
           {view.name === 'invite' && <MyInvite {...props} />}
           {view.name === 'safety' && <Safety {...props} contact={view.contact} />}
           {view.name === 'settings' && <SettingsView {...props} />}
+          {view.name === 'requests' && <Requests {...props} />}
         </section>
       </main>
     </div>

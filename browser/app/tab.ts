@@ -26,6 +26,8 @@ export class FerryTab extends EventTarget {
   /** the last catch-up problem, for the status line */
   problem?: string
   private rev = 0
+  /** what message requests held at the last look ("peers/messages") */
+  private requests = ''
   private watch?: ReturnType<typeof setInterval>
   private collector?: ReturnType<typeof setInterval>
   private reconnect?: ReturnType<typeof setTimeout>
@@ -123,10 +125,13 @@ export class FerryTab extends EventTarget {
     this.backoff = Math.min(this.backoff * 2, RECONNECT_MAX_MS)
   }
 
-  /** Any message written since the last look: tell the UI. */
+  /** Any message written (or message request changed) since the last look: tell the UI. */
   private async look (): Promise<void> {
     const changed = await this.stores.messages.list({ changedAfter: this.rev, limit: 500 }).catch(() => [])
-    if (changed.length === 0) return
+    const usage = await this.stores.messages.requestUsage().catch(() => undefined)
+    const requests = usage == null ? this.requests : `${usage.peers}/${usage.messages}`
+    if (changed.length === 0 && requests === this.requests) return
+    this.requests = requests
     this.rev = changed.reduce((max, m) => Math.max(max, m.rev), this.rev)
     this.changed()
   }

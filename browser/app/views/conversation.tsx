@@ -26,7 +26,7 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
     const c = (await tab.ferry.contacts()).find(x => x.name === contact)
     const messages = c == null ? [] : await tab.ferry.messages({ contact })
     const status = await tab.ferry.status()
-    return { contact: c, messages, via: bestTransport(status.connections.filter(x => x.peer === c?.peerId).map(x => x.transport)) }
+    return { contact: c, messages, blocked: c != null && tab.ferry.isBlocked(c.peerId), via: bestTransport(status.connections.filter(x => x.peer === c?.peerId).map(x => x.transport)) }
   }, [version, contact])
   const [text, setText] = useState('')
   const list = useRef<HTMLOListElement>(null)
@@ -62,6 +62,18 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
       fail(err)
     }
   }
+  const act = async (what: () => Promise<unknown>, after?: () => void): Promise<void> => {
+    try {
+      await what()
+      fail(undefined)
+      tab.changed()
+      after?.()
+    } catch (err) { fail(err) }
+  }
+  const remove = async (): Promise<void> => {
+    if (!confirm(`Remove ${c.name} from your contacts? Your conversation stays; what they send later arrives as a message request.`)) return
+    await act(async () => tab.ferry.removeContact(contact), () => go({ name: 'list' }))
+  }
   const setTimer = async (ms: number | undefined): Promise<void> => {
     try {
       await tab.ferry.setContactExpiry(contact, ms)
@@ -81,6 +93,14 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
           </select>
         </label>
       </div>
+      <details class='contact-actions'>
+        <summary data-test='contact-actions'>More</summary>
+        {data.blocked
+          ? <button onClick={() => { void act(async () => tab.ferry.unblockContact(contact)) }} data-test='unblock'>Unblock {c.name}</button>
+          : <button class='danger' onClick={() => { void act(async () => tab.ferry.blockContact(contact)) }} data-test='block'>Block {c.name}</button>}
+        <button class='danger' onClick={() => { void remove() }} data-test='remove-contact'>Remove contact</button>
+      </details>
+      {data.blocked && <p class='warn' role='status' data-test='blocked'>You blocked {c.name}: nothing they send reaches you, and you cannot send to them.</p>}
       {c.pendingIdentity != null && <p class='warn' role='alert'>{c.name}'s safety number changed. Sending is paused until you check it: <button onClick={() => go({ name: 'safety', contact })}>Check</button></p>}
       {/* invariant 4: nothing is shown after its expiry, even before the sweep deletes it */}
       <ol class='messages' ref={list} data-test='messages' aria-live='polite'>
@@ -90,6 +110,7 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
             <p class='meta'>
               <time>{when(m.createdAt, now)}</time>
               {m.direction === 'out' && <span class='state' data-test='state'>{stateLabel(m)}</span>}
+              {m.unverified === true && <span class='unverified' title='This came through a mailbox under a key you have not confirmed with this contact: compare safety numbers' data-test='unverified'>unverified sender</span>}
               {m.disappearing === true && <span class='disappears' title='disappearing message' data-test='disappears'>disappears in {timeLeft(m.expiresAt, now)}</span>}
             </p>
           </li>

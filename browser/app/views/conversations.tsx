@@ -1,14 +1,21 @@
-/** The conversation list: every contact, with unread counts, verified mark and timer. */
+/** The conversation list: message requests first (when there are any), then every contact, with unread counts, verified mark and timer. */
 import { useLoad, useVersion } from '../hooks.js'
 import type { ViewProps } from '../app.js'
 
 export function Conversations ({ tab, go, selected }: ViewProps & { selected?: string }): preact.JSX.Element {
   const version = useVersion(tab)
-  const data = useLoad(async () => ({ contacts: await tab.ferry.contacts(), unread: await tab.stores.messages.unread() }), [version])
+  const data = useLoad(async () => ({ contacts: await tab.ferry.contacts(), unread: await tab.stores.messages.unread(), requests: await tab.ferry.requests() }), [version])
   if (data == null) return <p class='hint'>Loading…</p>
+  const requests = data.requests.length > 0 && (
+    <button class={`conversation requests-entry ${selected === REQUESTS ? 'selected' : ''}`} onClick={() => go({ name: 'requests' })} data-test='open-requests'>
+      <span class='who'>Message requests</span>
+      <span class='badge' data-test='requests-count' aria-label={`${data.requests.length} requests`}>{data.requests.length}</span>
+    </button>
+  )
   if (data.contacts.length === 0) {
     return (
       <div class='empty'>
+        {requests}
         <p>No contacts yet.</p>
         <button onClick={() => go({ name: 'add' })}>Add a contact</button>
         <button onClick={() => go({ name: 'invite' })}>Show my invite</button>
@@ -16,6 +23,8 @@ export function Conversations ({ tab, go, selected }: ViewProps & { selected?: s
     )
   }
   return (
+    <>
+    {requests}
     <ul class='conversations' data-test='conversations'>
       {data.contacts.map(c => {
         const unread = data.unread[c.peerId] ?? 0
@@ -30,5 +39,9 @@ export function Conversations ({ tab, go, selected }: ViewProps & { selected?: s
         )
       })}
     </ul>
+    </>
   )
 }
+
+/** what `selected` is while the requests view is open */
+export const REQUESTS = '\u0000requests'
