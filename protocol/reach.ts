@@ -14,6 +14,7 @@
  *   every send.
  */
 import { multiaddr } from '@multiformats/multiaddr'
+import { anySignal } from 'any-signal'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { UnreachableError } from './errors.js'
 import { targetOf, withPeer } from './multiaddrs.js'
@@ -255,12 +256,15 @@ export class Reach {
     const done = (async () => {
       for (const c of targets) {
         if (controller.signal.aborted) return
+        const signal = anySignal([controller.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)])
         try {
-          await this.node.dial(c.addr, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]), force: true })
+          await this.node.dial(c.addr, { signal, force: true })
           this.failures.succeeded(peer, c.addr.toString())
           return
         } catch {
           if (!controller.signal.aborted) this.failures.failed(peer, c.addr.toString())
+        } finally {
+          signal.clear()
         }
       }
     })().finally(() => { this.upgrades.delete(peer) })
