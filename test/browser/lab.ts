@@ -13,6 +13,9 @@ import { tempDir, waitFor } from '../node/harness.js'
 import { launchChromium } from './chromium.js'
 import type { Chromium } from './chromium.js'
 
+/** The routing table dropUdpTo() fills (any unused number). */
+const BLACKHOLE_TABLE = 177
+
 export class WebLab {
   readonly netns = new Netns()
   ns = ''
@@ -55,6 +58,22 @@ export class WebLab {
       return webUrl !== ''
     })
     return Object.assign(d, { webUrl })
+  }
+
+  /**
+   * Make UDP to `port` (a daemon's WebRTC-direct port) vanish, as a firewall that drops it would:
+   * packets to that port are routed out to the empty namespace (policy routing on the
+   * destination port, ahead of the local table) and die there, silently. WebSockets and TCP are
+   * untouched, and so is UDP to every other port (browser-to-browser WebRTC).
+   */
+  dropUdpTo (port: number): void {
+    const ip = (...args: string[]): void => { execFileSync('ip', ['-n', this.ns, ...args]) }
+    const table = String(BLACKHOLE_TABLE)
+    ip('route', 'add', 'default', 'via', this.address.replace(/\.1$/, '.2'), 'table', table)
+    ip('rule', 'add', 'pref', '10', 'ipproto', 'udp', 'dport', String(port), 'lookup', table)
+    // the local table answers first by default (pref 0): move it behind the rule above
+    ip('rule', 'add', 'pref', '100', 'lookup', 'local')
+    ip('rule', 'del', 'pref', '0', 'lookup', 'local')
   }
 
   /** Chromium inside the lab; pass the same profile to reopen a browser with its storage. */
