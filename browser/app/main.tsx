@@ -34,6 +34,10 @@ async function readConfig (): Promise<AppConfig> {
   }
 }
 
+function isWebSocket (addr: string): boolean {
+  return /\/wss?(\/|$)/.test(addr)
+}
+
 async function run (): Promise<void> {
   if (globalThis.crypto?.subtle == null || globalThis.indexedDB == null) {
     render(<Notice title='This page cannot keep keys safely'>Ferry needs WebCrypto and IndexedDB, which browsers give only to secure pages: open it at http://127.0.0.1 (or localhost) on the daemon's machine, or over HTTPS.</Notice>, root)
@@ -44,7 +48,10 @@ async function run (): Promise<void> {
   const [config, opened] = await Promise.all([readConfig(), openBrowserStores()])
   const start = async (identity: Identity, name: string): Promise<void> => {
     const settings = loadSettings()
-    const daemons = [...new Set([...config.daemons, ...settings.daemons])]
+    // WebSockets first: libp2p queues every dial to one peer behind its first, and a WebRTC-direct
+    // address the browser cannot reach would hold the tab at "connecting…" until it times out;
+    // Reach upgrades a conversation to WebRTC in the background when it can
+    const daemons = [...new Set([...config.daemons, ...settings.daemons])].sort((a, b) => Number(!isWebSocket(a)) - Number(!isWebSocket(b)))
     const ferry = await createBrowserPeer({ identity, name, stores: opened.stores, daemons, iceServers: settings.iceServers })
     const tab = new FerryTab(ferry, opened.stores, daemons)
     await tab.start()
