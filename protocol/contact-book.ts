@@ -22,7 +22,7 @@ export interface SafetyView extends SafetyNumber {
 export class ContactBook {
   /** contacts by name, read once: every send looks its contact up, and all writes pass through here */
   private readonly byName = new Map<string, Contact>()
-  /** blocked peers, read at start (load()): the connection gater asks synchronously */
+  /** blocked peers, read at start (load()): asked on every arrival and every dial */
   private readonly blockedPeers = new Set<string>()
 
   constructor (private readonly store: ContactStore, private readonly me: { identity: Uint8Array, peerId: string }, private readonly crypto: CryptoBackend, private readonly now: () => number) {}
@@ -44,7 +44,7 @@ export class ContactBook {
     return this.blockedPeers.has(peer)
   }
 
-  /** Block a peer, contact or not: the caller closes its connections. */
+  /** Block a peer, contact or not. */
   async blockPeer (peer: string): Promise<void> {
     await this.store.block(peer, this.now())
     this.blockedPeers.add(peer)

@@ -30,7 +30,6 @@ import type { Libp2p } from '@libp2p/interface'
 import { CONNECTION_LIMITS, RELAY_LIMITS } from './ferry-types.js'
 import type { FerryOptions, FerryServices } from './ferry-types.js'
 import { Ferry } from './ferry.js'
-import { anyDenies, blockedPeers } from './gater.js'
 import { MessageRequests } from './requests.js'
 
 /** Where libp2p last saw `peer` (learned by identify), for a contact made from a message request. */
@@ -80,7 +79,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     transports: [...opts.transports, circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256, enableKeepAlive: opts.keepAlive !== false })],
-    connectionGater: anyDenies(opts.connectionGater, blockedPeers(peer => contactBook.isBlocked(peer))),
+    connectionGater: opts.connectionGater,
     connectionMonitor: opts.connectionMonitor,
     connectionManager: { ...CONNECTION_LIMITS, ...opts.connectionLimits },
     services: {

@@ -76,6 +76,15 @@ export class RateLimitedError extends Error {
   override name = 'RateLimitedError'
 }
 
+/**
+ * The sender is blocked. Answered like a busy recipient (transient), as Signal does: a blocked
+ * sender's messages stay undelivered until they expire, and the answer does not tell it it was
+ * blocked.
+ */
+export class BlockedError extends RateLimitedError {
+  override name = 'BlockedError'
+}
+
 /** No message request with that id or sender. */
 export class UnknownRequestError extends Error {
   override name = 'UnknownRequestError'

@@ -269,7 +269,7 @@ export class Ferry {
     const id = peer.id.toString()
     if (this.libp2p.getConnections(peer.id).some(c => c.status === 'open')) return
     const contact = await this.stores.contacts.getByPeer(id)
-    if (contact == null) return
+    if (contact == null || this.contactBook.isBlocked(id)) return
     // connection:open flushes the outbox
     await this.reach.connect(id, contact.addresses).catch((err: any) => { this.log('contact %s seen on the LAN but not reachable: %s', contact.name, err.message) })
   }
@@ -327,15 +327,16 @@ export class Ferry {
 
   /** Decline a message request: its messages go; with `block`, so does anything more from that peer. */
   async declineRequest (id: string, options: { block?: boolean } = {}): Promise<{ peer: string, messages: number }> {
-    const declined = await this.requestBox.decline(id, options)
-    if (options.block === true) await this.libp2p.hangUp(peerIdFromString(declined.peer)).catch(() => {})
-    return declined
+    return this.requestBox.decline(id, options)
   }
 
-  /** Block contact `name`: its connections are closed and refused, and its mailbox capability revoked. */
+  /**
+   * Block contact `name`: what it sends is turned away (it is not told why), nothing is sent to it,
+   * it is not dialled, and its mailbox capability is revoked. Its connections stay: the same peer
+   * may be a relay, a mailbox host or a DHT neighbour this node relies on.
+   */
   async blockContact (name: string): Promise<Contact> {
     const contact = await this.contactBook.block(name)
-    await this.libp2p.hangUp(peerIdFromString(contact.peerId)).catch(() => {})
     if (this.mailboxes != null && contact.identity != null) this.track(this.mailboxes.revoke(name))
     return contact
   }

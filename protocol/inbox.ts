@@ -7,7 +7,8 @@
  * read before it is stored.
  *
  * Who may speak, and how far what they say is believed:
- * - a blocked peer is refused before anything else;
+ * - a blocked peer is turned away before anything else, as a busy recipient would turn it away
+ *   (it retries until its messages expire, and is not told it was blocked);
  * - a peer who is not a contact (a stranger) lands in a bounded message request: its messages are
  *   capped per peer and in total before any decryption, new sessions from strangers are rate
  *   limited, its session keeps one state and few skipped keys, and its capabilities and read
@@ -19,7 +20,7 @@
  *   that binding was never confirmed over a direct connection.
  */
 import { equalBytes, toHex } from './envelope.js'
-import { InvalidEnvelopeError, RateLimitedError, RefusedError } from './errors.js'
+import { BlockedError, InvalidEnvelopeError, RateLimitedError, RefusedError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
 import { verifyDevice } from './identity.js'
 import { readIds } from './read-receipts.js'
@@ -149,7 +150,8 @@ export class Inbox implements EnvelopeReceiver {
    * depositor was: it is checked against the message like anything else.
    *
    * @throws InvalidEnvelopeError (UndecryptableError when decryption fails; RefusedError, final,
-   * for a blocked sender or a full message request) | RateLimitedError (try later) — nothing is stored
+   * for a full message request) | RateLimitedError (try later; BlockedError for a blocked sender) —
+   * nothing is stored
    */
   async accept (env: Envelope, _bytes: Uint8Array, from: PeerId, via: Arrival = 'direct'): Promise<{ storedAt: number }> {
     const peer = from.toString()
@@ -166,7 +168,7 @@ export class Inbox implements EnvelopeReceiver {
 
   private async open (env: Envelope, from: PeerId, peer: string, id: string, via: Arrival): Promise<{ storedAt: number }> {
     const relation = await this.init.relation?.(peer) ?? { kind: 'contact' }
-    if (relation.kind === 'blocked') throw new RefusedError('the recipient does not accept messages from you')
+    if (relation.kind === 'blocked') throw new BlockedError('the recipient cannot take the message now; try later')
     const stranger = relation.kind === 'stranger'
     const sealed = openPayload(env)
     const sessions = this.init.sessions

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { concat } from 'uint8arrays/concat'
 import { toHex } from '../../protocol/envelope.js'
-import { InvalidEnvelopeError, RateLimitedError, RefusedError } from '../../protocol/errors.js'
+import { BlockedError, InvalidEnvelopeError, RateLimitedError, RefusedError } from '../../protocol/errors.js'
 import { certifyDevice, crossSignDevice, signDevice } from '../../protocol/identity.js'
 import { Inbox, STRANGER_LIMITS } from '../../protocol/inbox.js'
 import { MemoryMessageStore } from '../../protocol/memory-stores.js'
@@ -177,10 +177,11 @@ describe('strangers, blocked peers and mailbox mail at the inbox', function () {
     assert.equal(decodeState(record.states[0].ratchet).skipped.length, STRANGER_LIMITS.skipped)
   })
 
-  it('refuses a blocked peer before anything else, storing nothing', async () => {
+  it('turns a blocked peer away before anything else, as a busy recipient would, storing nothing', async () => {
     const alice = await device()
     relations.set(alice.peerId.toString(), { kind: 'blocked' })
-    await assert.rejects(accept(inbox(), await new Sender(alice, bob).seal(1), alice.peerId), (err: Error) => err instanceof RefusedError && /does not accept messages from you/.test(err.message))
+    // transient and uninformative: the sender retries until its message expires, and is not told
+    await assert.rejects(accept(inbox(), await new Sender(alice, bob).seal(1), alice.peerId), (err: Error) => err instanceof BlockedError && err instanceof RateLimitedError && !/block/i.test(err.message))
     assert.deepEqual(await messages.list(), [])
     assert.deepEqual(await messages.requests(), [])
     assert.equal(await messages.session(alice.peerId.toString()), undefined)

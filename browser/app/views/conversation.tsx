@@ -33,6 +33,7 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
   const count = data?.messages.length ?? 0
   useEffect(() => { list.current?.lastElementChild?.scrollIntoView({ block: 'end' }) }, [count])
   const reading = useRef(false)
+  const actions = useRef<HTMLDetailsElement>(null)
   useEffect(() => {
     if (reading.current || document.visibilityState !== 'visible') return
     if (data?.messages.some(m => m.direction === 'in' && m.status === 'delivered') !== true) return
@@ -63,6 +64,7 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
     }
   }
   const act = async (what: () => Promise<unknown>, after?: () => void): Promise<void> => {
+    if (actions.current != null) actions.current.open = false
     try {
       await what()
       fail(undefined)
@@ -93,7 +95,7 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
           </select>
         </label>
       </div>
-      <details class='contact-actions'>
+      <details class='contact-actions' ref={actions}>
         <summary data-test='contact-actions'>More</summary>
         {data.blocked
           ? <button onClick={() => { void act(async () => tab.ferry.unblockContact(contact)) }} data-test='unblock'>Unblock {c.name}</button>

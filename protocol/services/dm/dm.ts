@@ -1,7 +1,7 @@
 import { pbStream } from '@libp2p/utils'
 import { MAX_ENVELOPE_BYTES } from '../../constants.js'
 import { checkEnvelope, decodeEnvelope } from '../../envelope.js'
-import { InvalidEnvelopeError, InvalidReceiptError } from '../../errors.js'
+import { InvalidEnvelopeError, InvalidReceiptError, RateLimitedError } from '../../errors.js'
 import { envelopeHash, signReceipt, verifyReceipt } from '../../receipt.js'
 import { IDLE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_IN_FLIGHT, MAX_OUTBOUND_STREAMS, PROTOCOL, RECEIPT_TIMEOUT_MS } from './constants.js'
 import { EnvelopeRejectedError } from './errors.js'
@@ -146,6 +146,8 @@ export class DirectMessagesService implements DirectMessages, Startable {
       if (err instanceof InvalidEnvelopeError || err instanceof InvalidReceiptError) {
         return { messageId: env.id, rejection: { code: Rejection.Code.MALFORMED, reason: err.message } }
       }
+      // busy with strangers, or the sender is blocked (told the same): the sender retries later
+      if (err instanceof RateLimitedError) return { messageId: env.id, rejection: { code: Rejection.Code.STORAGE_FAILED, reason: err.message } }
       this.log.error('could not store envelope from %p - %e', connection.remotePeer, err)
       return { messageId: env.id, rejection: { code: Rejection.Code.STORAGE_FAILED, reason: 'receiver could not store the message' } }
     }
