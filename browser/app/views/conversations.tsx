@@ -24,21 +24,21 @@ export function Conversations ({ tab, go, selected }: ViewProps & { selected?: s
   }
   return (
     <>
-    {requests}
-    <ul class='conversations' data-test='conversations'>
-      {data.contacts.map(c => {
-        const unread = data.unread[c.peerId] ?? 0
-        return (
-          <li key={c.name}>
-            <button class={`conversation ${selected === c.name ? 'selected' : ''}`} onClick={() => go({ name: 'chat', contact: c.name })} data-test={`contact-${c.name}`} aria-current={selected === c.name}>
-              <span class='who'>{c.name}{c.verified === true && <span class='verified' title='safety number verified'> ✓</span>}</span>
-              {c.expiresMs != null && <span class='timer' title='disappearing messages on'>disappearing</span>}
-              {unread > 0 && <span class='badge' data-test={`unread-${c.name}`} aria-label={`${unread} unread`}>{unread}</span>}
-            </button>
-          </li>
-        )
-      })}
-    </ul>
+      {requests}
+      <ul class='conversations' data-test='conversations'>
+        {data.contacts.map(c => {
+          const unread = data.unread[c.peerId] ?? 0
+          return (
+            <li key={c.name}>
+              <button class={`conversation ${selected === c.name ? 'selected' : ''}`} onClick={() => go({ name: 'chat', contact: c.name })} data-test={`contact-${c.name}`} aria-current={selected === c.name}>
+                <span class='who'>{c.name}{c.verified === true && <span class='verified' title='safety number verified'> ✓</span>}</span>
+                {c.expiresMs != null && <span class='timer' title='disappearing messages on'>disappearing</span>}
+                {unread > 0 && <span class='badge' data-test={`unread-${c.name}`} aria-label={`${unread} unread`}>{unread}</span>}
+              </button>
+            </li>
+          )
+        })}
+      </ul>
     </>
   )
 }
