@@ -65,9 +65,13 @@ export interface Daemon {
  */
 const STOP_SETTLE_MS = 500
 
-/** Read the API token, creating it (0600) on first start. */
+/**
+ * Read the API token, creating it (0600) on first start. An empty or blank token file is replaced
+ * with a fresh token: an empty token would let an empty bearer in.
+ */
 function apiToken (path: string): string {
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim()
+  const saved = existsSync(path) ? readFileSync(path, 'utf8').trim() : ''
+  if (saved !== '') return saved
   const token = randomBytes(32).toString('hex')
   writeSecretFile(path, token)
   return token
