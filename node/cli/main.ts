@@ -167,3 +167,24 @@ export async function main (argv: string[]): Promise<number> {
     return err instanceof UsageError ? 2 : 1
   }
 }
+
+/**
+ * The `ferry` process: run `main`, wait until stdout and stderr have handed all their output to
+ * the OS, then exit with its code. Exiting right after a write drops whatever a pipe has not taken
+ * yet (a pipe holds 64 KiB, so `ferry messages --json | jq` was cut there). A reader that goes
+ * away early (`ferry messages | head -1`) ends the process quietly, as SIGPIPE would.
+ */
+export async function run (argv: string[]): Promise<never> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => { process.exit(err.code === 'EPIPE' ? 0 : 1) })
+  }
+  const code = await main(argv)
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+  process.exit(code)
+}
+
+/** Resolves once everything written to `stream` so far has been written out. */
+async function flushed (stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return
+  await new Promise<void>(resolve => stream.write('', () => { resolve() }))
+}
