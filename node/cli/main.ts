@@ -7,6 +7,7 @@ import * as commands from './commands.js'
 import { sim } from './sim.js'
 import { UsageError } from './commands.js'
 import type { Flags } from './commands.js'
+import { escapeControls } from './terminal.js'
 
 const VERSION = '0.1.0'
 
@@ -73,7 +74,9 @@ usage:
                                                  --expires (10s..30d, e.g. 1h) makes it disappear
                                                  everywhere when the time is up
   ferry contact set NAME --expires DUR|off       a disappearing-message timer for the conversation
-  ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes
+  ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes;
+                                                 control characters in text are shown escaped
+                                                 (\n, \x1b, \u202e); --json keeps them exact
   ferry read NAME [--json]                       mark NAME's messages read and send a read receipt
                                                  (ferry messages never marks anything read)
   ferry status [--json]                          connections and outbox size
@@ -163,7 +166,8 @@ export async function main (argv: string[]): Promise<number> {
     await command(flags, args)
     return 0
   } catch (err: any) {
-    process.stderr.write(`ferry: ${String(err.message ?? err).split('\n')[0]}\n`)
+    // the reason may come from a peer (a mailbox host's refusal, say): one line, escaped
+    process.stderr.write(`ferry: ${escapeControls(String(err.message ?? err).split('\n')[0])}\n`)
     return err instanceof UsageError ? 2 : 1
   }
 }
