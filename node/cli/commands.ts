@@ -85,7 +85,7 @@ const json = (v: unknown): void => out(safeJson(v, 2))
 
 export async function init (f: Flags): Promise<void> {
   const files = dataFiles(f.dataDir)
-  const keys = await createKeyFile(files.key, f.name ?? '', newPassphrase())
+  const keys = await createKeyFile(files.key, f.name ?? '', await newPassphrase())
   const id = identityToString(keys.identity.identityKey.publicKey.raw)
   const protection = keys.protection === 'passphrase' ? 'protected by your passphrase' : 'protected by file permissions only (no passphrase)'
   if (f.json) return json({ identity: id, peerId: keys.identity.deviceKey.publicKey.toString(), dataDir: files.dir, protection: keys.protection })

@@ -8,6 +8,7 @@ import { sim } from './sim.js'
 import { UsageError } from './commands.js'
 import type { Flags } from './commands.js'
 import { escapeControls } from './terminal.js'
+import { PromptCancelledError } from '../passphrase.js'
 
 const VERSION = '0.1.0'
 
@@ -168,6 +169,7 @@ export async function main (argv: string[]): Promise<number> {
   } catch (err: any) {
     // the reason may come from a peer (a mailbox host's refusal, say): one line, escaped
     process.stderr.write(`ferry: ${escapeControls(String(err.message ?? err).split('\n')[0])}\n`)
+    if (err instanceof PromptCancelledError) return 130 // as a shell reports Ctrl-C
     return err instanceof UsageError ? 2 : 1
   }
 }

@@ -9,7 +9,7 @@ import { browserDialable, createFerry } from '../../protocol/index.js'
 import { AtRestCipher } from '../at-rest.js'
 import { nodeCrypto } from '../crypto.js'
 import { createKeyFile, loadKeyFile, writeSecretFile } from '../keyfile.js'
-import { passphrase } from '../passphrase.js'
+import { newPassphrase, passphrase } from '../passphrase.js'
 import { dataFiles } from '../paths.js'
 import { SqliteContactStore } from '../store/contacts.js'
 import { SqliteDatastore } from '../store/datastore.js'
@@ -85,11 +85,9 @@ function apiToken (path: string): string {
 export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   const files = dataFiles(opts.dataDir)
   assertNotRunning(files.api)
-  if (!existsSync(files.key)) {
-    await createKeyFile(files.key, '', passphrase())
-    opts.log(`created a new identity in ${files.key}`)
-  }
-  const keys = loadKeyFile(files.key, () => passphrase())
+  const fresh = !existsSync(files.key)
+  const keys = fresh ? await createKeyFile(files.key, '', await newPassphrase()) : await loadKeyFile(files.key, passphrase)
+  if (fresh) opts.log(`created a new identity in ${files.key}`)
   const config = readConfig(files.config)
   const listen = opts.listen != null && opts.listen.length > 0 ? opts.listen : config.listen ?? DEFAULT_LISTEN
   for (const l of listen) {
