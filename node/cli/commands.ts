@@ -111,7 +111,8 @@ export async function id (f: Flags): Promise<void> {
 export async function start (f: Flags): Promise<void> {
   // a log line may quote the network (an error a peer sent): escaped like every plain output
   const log = (msg: string): void => { process.stdout.write(`[ferry] ${escapeControls(msg)}\n`) }
-  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, apiSocket: f.apiSocket, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, web: f.web, log })
+  const warn = (msg: string): void => { process.stderr.write(`[ferry] warning: ${escapeControls(msg)}\n`) }
+  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, apiSocket: f.apiSocket, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, web: f.web, log, warn })
   log(`peer id ${daemon.ferry.peerId}`)
   for (const a of daemon.ferry.addresses()) log(`listening on ${a}`)
   log(`control API on 127.0.0.1:${daemon.apiPort} (token in ${dataPaths(f.dataDir).token})`)

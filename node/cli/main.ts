@@ -62,8 +62,11 @@ usage:
                                                  run the node in the foreground; --relay holds a
                                                  slot on a teammate's relay (when others cannot
                                                  dial you); --bootstrap adds DHT entry peers;
-                                                 the web app is served on 127.0.0.1:7472 (any
-                                                 free port when taken; the URL is printed);
+                                                 the web app is served on 127.0.0.1:7472 (when
+                                                 that port is taken: no web app, and a warning;
+                                                 --web-port N picks another); a first start whose
+                                                 default ports are taken listens on free ones
+                                                 (printed, and kept in config.json);
                                                  --api-socket also serves the control API on
                                                  DATA_DIR/api.sock (reachable from other
                                                  network namespaces; the CLI prefers it)
