@@ -100,11 +100,20 @@ function readJson (path: string): any {
   }
 }
 
+const key = (s: string): Ed25519PrivateKey => privateKeyFromProtobuf(unb64(s)) as Ed25519PrivateKey
+
+/** The first format: keys in the clear under 0600; upgraded in place (still without a passphrase). */
+function upgradeV1 (path: string, json: any): KeyFile {
+  const file: KeyFile = { identity: { identityKey: key(json.identityKey), deviceKey: key(json.deviceKey), deviceSignature: unb64(json.deviceSignature) }, name: json.name, keychainPass: json.keychainPass, storageKey: AtRestCipher.generateKey(), protection: 'keyfile' }
+  save(path, file, undefined)
+  return file
+}
+
 /** What can be read without the passphrase. */
 export function readPublic (path: string): { identity: string, peerId: string, name: string, protection: string } {
   const json = readJson(path)
   if (json.version !== 2) {
-    const file = loadKeyFile(path) // a version 1 file is upgraded on first load
+    const file = upgradeV1(path, json)
     return { identity: identityToString(file.identity.identityKey.publicKey.raw), peerId: file.identity.deviceKey.publicKey.toString(), name: file.name, protection: file.protection }
   }
   return { identity: json.identity, peerId: json.peerId, name: json.name, protection: json.protection }
@@ -113,28 +122,22 @@ export function readPublic (path: string): { identity: string, peerId: string, n
 /**
  * Load the identity from `path`.
  *
- * @param passphrase - asked only when the file is passphrase-protected
+ * @param passphrase - asked only when the file is passphrase-protected (a terminal prompt, say)
  * @throws PassphraseRequiredError | AtRestDecryptError (wrong passphrase) | Error (missing, unreadable)
  */
-export function loadKeyFile (path: string, passphrase?: () => string | undefined): KeyFile {
+export async function loadKeyFile (path: string, passphrase?: () => Promise<string | undefined> | string | undefined): Promise<KeyFile> {
   const json = readJson(path)
-  const key = (s: string): Ed25519PrivateKey => privateKeyFromProtobuf(unb64(s)) as Ed25519PrivateKey
-  if (json.version === 1 || json.version == null) {
-    // issue 2's format: keys in the clear under 0600; upgrade in place (still without a passphrase)
-    const file: KeyFile = { identity: { identityKey: key(json.identityKey), deviceKey: key(json.deviceKey), deviceSignature: unb64(json.deviceSignature) }, name: json.name, keychainPass: json.keychainPass, storageKey: AtRestCipher.generateKey(), protection: 'keyfile' }
-    save(path, file, undefined)
-    return file
-  }
+  if (json.version === 1 || json.version == null) return upgradeV1(path, json)
   const v2 = json as KeyFileJson
   let storageKey: Uint8Array
   if (v2.protection === 'passphrase') {
-    const pass = passphrase?.()
-    if (pass == null || pass === '') throw new PassphraseRequiredError('this identity is protected by a passphrase: set FERRY_PASSPHRASE or run the command in a terminal')
+    const pass = await passphrase?.()
+    if (pass == null || pass === '') throw new PassphraseRequiredError(`the identity in ${path} is protected by a passphrase and none was given: set FERRY_PASSPHRASE or run the command in a terminal`)
     const kdf = v2.kdf as NonNullable<KeyFileJson['kdf']>
     try {
       storageKey = new AtRestCipher(passphraseKey(pass, unb64(kdf.salt), kdf)).open(unb64(v2.wrappedKey ?? ''), AAD)
     } catch (err) {
-      if (err instanceof AtRestDecryptError) throw new AtRestDecryptError('wrong passphrase')
+      if (err instanceof AtRestDecryptError) throw new AtRestDecryptError(`wrong passphrase: it does not unlock the identity in ${path}`)
       throw err
     }
   } else {

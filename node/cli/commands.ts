@@ -11,6 +11,7 @@ import { newPassphrase } from '../passphrase.js'
 import { dataFiles, dataPaths } from '../paths.js'
 import { ApiClient } from './client.js'
 import { qrForTerminal, writeQrPng, writeQrSvg } from './qr.js'
+import { escapeControls, messageLine, plain, safeJson } from './terminal.js'
 
 export interface Flags {
   /** the web app server of `ferry start`, or false (`--no-web`) */
@@ -78,17 +79,17 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
+/** One piece of plain output; values from the network go in through `plain` (node/cli/terminal.ts). */
 const out = (s: string): void => { process.stdout.write(s + '\n') }
-const json = (v: unknown): void => out(JSON.stringify(v, null, 2))
-const time = (ms: number | null | undefined): string => ms == null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+const json = (v: unknown): void => out(safeJson(v, 2))
 
 export async function init (f: Flags): Promise<void> {
   const files = dataFiles(f.dataDir)
-  const keys = await createKeyFile(files.key, f.name ?? '', newPassphrase())
+  const keys = await createKeyFile(files.key, f.name ?? '', await newPassphrase())
   const id = identityToString(keys.identity.identityKey.publicKey.raw)
   const protection = keys.protection === 'passphrase' ? 'protected by your passphrase' : 'protected by file permissions only (no passphrase)'
   if (f.json) return json({ identity: id, peerId: keys.identity.deviceKey.publicKey.toString(), dataDir: files.dir, protection: keys.protection })
-  out(`created identity ${id}\npeer id ${keys.identity.deviceKey.publicKey.toString()}\ndata dir ${files.dir}\nkeys ${protection}`)
+  out(plain`created identity ${id}\npeer id ${keys.identity.deviceKey.publicKey.toString()}\ndata dir ${files.dir}\nkeys ${protection}`)
 }
 
 export async function id (f: Flags): Promise<void> {
@@ -103,13 +104,15 @@ export async function id (f: Flags): Promise<void> {
     info = { identity: pub.identity, peerId: pub.peerId, addresses: readConfig(files.config).listen ?? [] }
   }
   if (f.json) return json(info)
-  out(`identity  ${info.identity}\npeer id   ${info.peerId}`)
-  for (const a of info.addresses) out(`address   ${a}`)
+  out(plain`identity  ${info.identity}\npeer id   ${info.peerId}`)
+  for (const a of info.addresses) out(plain`address   ${a}`)
 }
 
 export async function start (f: Flags): Promise<void> {
-  const log = (msg: string): void => { process.stdout.write(`[ferry] ${msg}\n`) }
-  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, apiSocket: f.apiSocket, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, web: f.web, log })
+  // a log line may quote the network (an error a peer sent): escaped like every plain output
+  const log = (msg: string): void => { process.stdout.write(`[ferry] ${escapeControls(msg)}\n`) }
+  const warn = (msg: string): void => { process.stderr.write(`[ferry] warning: ${escapeControls(msg)}\n`) }
+  const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, apiSocket: f.apiSocket, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, web: f.web, log, warn })
   log(`peer id ${daemon.ferry.peerId}`)
   for (const a of daemon.ferry.addresses()) log(`listening on ${a}`)
   log(`control API on 127.0.0.1:${daemon.apiPort} (token in ${dataPaths(f.dataDir).token})`)
@@ -132,7 +135,7 @@ export async function invite (f: Flags): Promise<void> {
   if (f.qrSvg != null) await writeQrSvg(f.qrSvg, invite)
   if (f.qrPng != null) await writeQrPng(f.qrPng, invite)
   if (f.json) return json({ invite, ...(f.qrSvg != null ? { qrSvg: f.qrSvg } : {}), ...(f.qrPng != null ? { qrPng: f.qrPng } : {}) })
-  out(invite)
+  out(plain`${invite}`)
   // the QR code goes to a terminal only: scripts that read the link get just the link
   if (process.stdout.isTTY === true) out(await qrForTerminal(invite))
 }
@@ -142,8 +145,8 @@ export async function lookup (f: Flags, args: string[]): Promise<void> {
   if (target == null || args.length > 1) throw new UsageError('usage: ferry lookup NAME|PEERID|IDENTITY [--json]')
   const r = await new ApiClient(f.dataDir).get(`/v1/lookup?target=${encodeURIComponent(target)}`)
   if (f.json) return json(r)
-  out(`${r.contact ?? r.peer} reached via ${r.source} (${r.hops} hops, ${r.ms} ms) over ${r.transport}\n  connected to ${r.remoteAddr}`)
-  for (const a of r.addresses) out(`  known address ${a}`)
+  out(plain`${r.contact ?? r.peer} reached via ${r.source} (${r.hops} hops, ${r.ms} ms) over ${r.transport}\n  connected to ${r.remoteAddr}`)
+  for (const a of r.addresses) out(plain`  known address ${a}`)
 }
 
 export async function contact (f: Flags, args: string[]): Promise<void> {
@@ -152,19 +155,19 @@ export async function contact (f: Flags, args: string[]): Promise<void> {
   if (sub === 'add') {
     if (name == null || target == null) throw new UsageError('usage: ferry contact add NAME INVITE|MULTIADDR')
     const c = await api.post('/v1/contacts', { name, target })
-    return f.json ? json(c) : out(`added contact ${c.name} (${c.peerId})`)
+    return f.json ? json(c) : out(plain`added contact ${c.name} (${c.peerId})`)
   }
   if (sub === 'set') {
     if (name == null || f.expires == null || target != null) throw new UsageError('usage: ferry contact set NAME --expires DUR|off')
     const expiresMs = f.expires === 'off' ? null : parseDuration(f.expires, '--expires')
     const c = await api.post('/v1/contacts/expires', { name, expiresMs })
-    return f.json ? json(c) : out(c.expiresMs == null ? `messages to ${name} no longer disappear` : `messages to ${name} now disappear after ${f.expires}`)
+    return f.json ? json(c) : out(c.expiresMs == null ? plain`messages to ${name} no longer disappear` : plain`messages to ${name} now disappear after ${f.expires}`)
   }
   if (sub === 'list') {
     const list = await api.get<any[]>('/v1/contacts')
     if (f.json) return json(list)
     if (list.length === 0) return out('no contacts yet — add one with `ferry contact add NAME INVITE`')
-    for (const c of list) out(`${c.name}\t${c.peerId}${c.unread > 0 ? `\t${c.unread} unread` : ''}`)
+    for (const c of list) out(plain`${c.name}\t${c.peerId}` + (c.unread > 0 ? plain`\t${c.unread} unread` : ''))
     return
   }
   throw new UsageError('usage: ferry contact add NAME INVITE|MULTIADDR | ferry contact list | ferry contact set NAME --expires DUR|off')
@@ -176,7 +179,7 @@ export async function send (f: Flags, args: string[]): Promise<void> {
   const ttlMs = f.expires == null ? undefined : parseDuration(f.expires, '--expires')
   const m = await new ApiClient(f.dataDir).post('/v1/messages', { contact: name, text, ttlMs })
   if (f.json) return json(m)
-  out(`${m.id} ${m.status}`)
+  out(plain`${m.id} ${m.status}`)
 }
 
 const MB = 1024 * 1024
@@ -189,31 +192,31 @@ export async function mailbox (f: Flags, args: string[]): Promise<void> {
     const mb = positiveInt(f.quotaMb, '--quota-mb')
     const body = { name: names[0], quotaBytes: mb == null ? undefined : mb * MB, quotaMessages: positiveInt(f.quotaMsgs, '--quota-msgs'), maxTtlMs: f.maxTtl == null ? undefined : parseDuration(f.maxTtl, '--max-ttl') }
     const o = await api.post('/v1/mailbox/host', body)
-    return f.json ? json(o) : out(`keeping mail for ${o.contact}: up to ${Math.round(o.quotaBytes / MB)} MiB, ${o.quotaMessages} messages, ${Math.round(o.maxTtlMs / 86_400_000 * 10) / 10} days each`)
+    return f.json ? json(o) : out(plain`keeping mail for ${o.contact}: up to ${Math.round(o.quotaBytes / MB)} MiB, ${o.quotaMessages} messages, ${Math.round(o.maxTtlMs / 86_400_000 * 10) / 10} days each`)
   }
   if (sub === 'unhost' || sub === 'revoke') {
     if (names.length !== 1) throw new UsageError(`usage: ferry mailbox ${sub} NAME`)
     const r = await api.post(`/v1/mailbox/${sub}`, { name: names[0] })
     if (f.json) return json(r)
-    return out(sub === 'unhost' ? `no longer keeping mail for ${names[0]}` : `revoked ${names[0]}'s capability at ${r.hosts} mailbox hosts`)
+    return out(sub === 'unhost' ? plain`no longer keeping mail for ${names[0]}` : plain`revoked ${names[0]}'s capability at ${r.hosts} mailbox hosts`)
   }
   if (sub === 'use') {
     if (names.length === 0) throw new UsageError('usage: ferry mailbox use NAME...')
     const r = await api.post('/v1/mailbox/use', { names })
-    return f.json ? json(r) : out(`your mail may now wait at ${r.using.join(', ')}; your contacts get capabilities at their next connection`)
+    return f.json ? json(r) : out(plain`your mail may now wait at ${r.using.join(', ')}; your contacts get capabilities at their next connection`)
   }
   if (sub === 'collect') {
     const r = await api.post('/v1/mailbox/collect', {})
     if (f.json) return json(r)
-    for (const c of r.collected) out(`${c.host}: ${c.fetched} fetched, ${c.stored} stored, ${c.acked} deleted there`)
-    return out(`${r.receipts} delivery receipts collected`)
+    for (const c of r.collected) out(plain`${c.host}: ${c.fetched} fetched, ${c.stored} stored, ${c.acked} deleted there`)
+    return out(plain`${r.receipts} delivery receipts collected`)
   }
   if (sub !== 'status' || names.length > 0) throw new UsageError('usage: ferry mailbox [status|host|unhost|use|revoke|collect] ...')
   const s = await api.get('/v1/mailbox')
   if (f.json) return json(s)
   if (s.hosting.length === 0) out('hosting  nobody')
-  for (const h of s.hosting) out(`hosting  ${h.contact}: ${h.messages}/${h.quotaMessages} messages, ${(h.bytes / MB).toFixed(1)}/${Math.round(h.quotaBytes / MB)} MiB`)
-  out(s.using.length === 0 ? 'using    no mailboxes (ferry mailbox use NAME...)' : `using    ${s.using.map((u: any) => u.contact).join(', ')}`)
+  for (const h of s.hosting) out(plain`hosting  ${h.contact}: ${h.messages}/${h.quotaMessages} messages, ${(h.bytes / MB).toFixed(1)}/${Math.round(h.quotaBytes / MB)} MiB`)
+  out(s.using.length === 0 ? 'using    no mailboxes (ferry mailbox use NAME...)' : plain`using    ${s.using.map((u: any) => u.contact).join(', ')}`)
 }
 
 /**
@@ -225,36 +228,31 @@ export async function read (f: Flags, args: string[]): Promise<void> {
   if (name == null || args.length > 1) throw new UsageError('usage: ferry read NAME [--json]')
   const r = await new ApiClient(f.dataDir).post<{ contact: string, read: string[] }>('/v1/read', { name })
   if (f.json) return json(r)
-  out(`${r.read.length} message${r.read.length === 1 ? '' : 's'} from ${r.contact} marked read`)
-}
-
-function printMessage (m: any): void {
-  const arrow = m.direction === 'out' ? `-> ${m.contact}` : `<- ${m.contact}`
-  out(`${time(m.createdAt)}  ${arrow}  [${m.status}]  ${m.text}`)
+  out(plain`${r.read.length} message${r.read.length === 1 ? '' : 's'} from ${r.contact} marked read`)
 }
 
 export async function messages (f: Flags, args: string[]): Promise<void> {
   const api = new ApiClient(f.dataDir)
   const q = args[0] != null ? `contact=${encodeURIComponent(args[0])}` : ''
   const list = await api.get<any[]>(`/v1/messages?${q}`)
-  if (!f.follow) return f.json ? json(list) : list.forEach(printMessage)
+  if (!f.follow) return f.json ? json(list) : list.forEach(m => { out(messageLine(m)) })
   // --follow: print what exists, then every new message and status change as it happens
   let after = 0
-  for (const m of list) { after = Math.max(after, m.rev); f.json ? out(JSON.stringify(m)) : printMessage(m) }
+  for (const m of list) { after = Math.max(after, m.rev); f.json ? out(safeJson(m)) : out(messageLine(m)) }
   for await (const m of api.stream(`/v1/messages/follow?${q}&changedAfter=${after}`)) {
-    f.json ? out(JSON.stringify(m)) : printMessage(m)
+    f.json ? out(safeJson(m)) : out(messageLine(m))
   }
 }
 
 export async function status (f: Flags): Promise<void> {
   const s = await new ApiClient(f.dataDir).get('/v1/status')
   if (f.json) return json(s)
-  out(`peer id   ${s.peerId}\nidentity  ${s.identity}\noutbox    ${s.outbox} queued`)
-  out(`dht       ${s.dht == null ? 'off' : `${s.dht.mode}, ${s.dht.routingTable} peers in the routing table`}`)
-  out(`lan       ${s.lan.enabled ? `mDNS on, ${s.lan.peers} Ferry peers seen` : 'mDNS off'}`)
-  out(`relay     ${s.relay.server ? `serving ${s.relay.serving} reservations` : 'not serving'}; ${s.relay.reservations.length === 0 ? 'no slot on a relay' : `slot on ${s.relay.reservations.join(', ')}`}`)
+  out(plain`peer id   ${s.peerId}\nidentity  ${s.identity}\noutbox    ${s.outbox} queued`)
+  out(plain`dht       ${s.dht == null ? 'off' : `${s.dht.mode}, ${s.dht.routingTable} peers in the routing table`}`)
+  out(plain`lan       ${s.lan.enabled ? `mDNS on, ${s.lan.peers} Ferry peers seen` : 'mDNS off'}`)
+  out(plain`relay     ${s.relay.server ? `serving ${s.relay.serving} reservations` : 'not serving'}; ${s.relay.reservations.length === 0 ? 'no slot on a relay' : `slot on ${s.relay.reservations.join(', ')}`}`)
   if (s.connections.length === 0) out('no connections')
-  for (const c of s.connections) out(`${c.transport.padEnd(14)} ${c.contact ?? c.peer}  ${c.remoteAddr}`)
+  for (const c of s.connections) out(plain`${c.transport.padEnd(14)} ${c.contact ?? c.peer}  ${c.remoteAddr}`)
 }
 
 /**
@@ -267,20 +265,20 @@ export async function verify (f: Flags, args: string[]): Promise<void> {
   const api = new ApiClient(f.dataDir)
   if (f.accept) {
     await api.post('/v1/contacts/verify', { name, action: 'accept' })
-    if (!f.json) out(`accepted ${name}'s new identity key; sending resumes. It is not verified: compare safety numbers again.`)
+    if (!f.json) out(plain`accepted ${name}'s new identity key; sending resumes. It is not verified: compare safety numbers again.`)
   } else if (f.confirm) {
     await api.post('/v1/contacts/verify', { name, action: 'confirm' })
-    if (!f.json) out(`${name} is now verified.`)
+    if (!f.json) out(plain`${name} is now verified.`)
   }
   const v = await api.get(`/v1/contacts/safety?name=${encodeURIComponent(name)}`)
   if (f.json) return json(v)
   if (f.accept || f.confirm) return
   if (v.pending != null) {
-    out(`WARNING: ${name}'s identity key changed. Sending is paused until you accept the new key.`)
-    out(`New safety number with ${name}:\n  ${v.pending.safetyNumber}`)
-    out(`If ${name} confirms it in person or by a trusted channel: ferry verify ${name} --accept`)
+    out(plain`WARNING: ${name}'s identity key changed. Sending is paused until you accept the new key.`)
+    out(plain`New safety number with ${name}:\n  ${v.pending.safetyNumber}`)
+    out(plain`If ${name} confirms it in person or by a trusted channel: ferry verify ${name} --accept`)
     return
   }
-  out(`Safety number with ${name}:\n  ${v.safetyNumber}`)
-  out(v.verified ? 'Status: verified.' : `Status: not verified. Compare it with ${name}'s screen, then run: ferry verify ${name} --confirm`)
+  out(plain`Safety number with ${name}:\n  ${v.safetyNumber}`)
+  out(v.verified ? 'Status: verified.' : plain`Status: not verified. Compare it with ${name}'s screen, then run: ferry verify ${name} --confirm`)
 }

@@ -7,6 +7,8 @@ import * as commands from './commands.js'
 import { sim } from './sim.js'
 import { UsageError } from './commands.js'
 import type { Flags } from './commands.js'
+import { escapeControls } from './terminal.js'
+import { PromptCancelledError } from '../passphrase.js'
 
 const VERSION = '0.1.0'
 
@@ -60,8 +62,11 @@ usage:
                                                  run the node in the foreground; --relay holds a
                                                  slot on a teammate's relay (when others cannot
                                                  dial you); --bootstrap adds DHT entry peers;
-                                                 the web app is served on 127.0.0.1:7472 (any
-                                                 free port when taken; the URL is printed);
+                                                 the web app is served on 127.0.0.1:7472 (when
+                                                 that port is taken: no web app, and a warning;
+                                                 --web-port N picks another); a first start whose
+                                                 default ports are taken listens on free ones
+                                                 (printed, and kept in config.json);
                                                  --api-socket also serves the control API on
                                                  DATA_DIR/api.sock (reachable from other
                                                  network namespaces; the CLI prefers it)
@@ -73,7 +78,9 @@ usage:
                                                  --expires (10s..30d, e.g. 1h) makes it disappear
                                                  everywhere when the time is up
   ferry contact set NAME --expires DUR|off       a disappearing-message timer for the conversation
-  ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes
+  ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes;
+                                                 control characters in text are shown escaped
+                                                 (\n, \x1b, \u202e); --json keeps them exact
   ferry read NAME [--json]                       mark NAME's messages read and send a read receipt
                                                  (ferry messages never marks anything read)
   ferry status [--json]                          connections and outbox size
@@ -163,7 +170,30 @@ export async function main (argv: string[]): Promise<number> {
     await command(flags, args)
     return 0
   } catch (err: any) {
-    process.stderr.write(`ferry: ${String(err.message ?? err).split('\n')[0]}\n`)
+    // the reason may come from a peer (a mailbox host's refusal, say): one line, escaped
+    process.stderr.write(`ferry: ${escapeControls(String(err.message ?? err).split('\n')[0])}\n`)
+    if (err instanceof PromptCancelledError) return 130 // as a shell reports Ctrl-C
     return err instanceof UsageError ? 2 : 1
   }
+}
+
+/**
+ * The `ferry` process: run `main`, wait until stdout and stderr have handed all their output to
+ * the OS, then exit with its code. Exiting right after a write drops whatever a pipe has not taken
+ * yet (a pipe holds 64 KiB, so `ferry messages --json | jq` was cut there). A reader that goes
+ * away early (`ferry messages | head -1`) ends the process quietly, as SIGPIPE would.
+ */
+export async function run (argv: string[]): Promise<never> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => { process.exit(err.code === 'EPIPE' ? 0 : 1) })
+  }
+  const code = await main(argv)
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+  process.exit(code)
+}
+
+/** Resolves once everything written to `stream` so far has been written out. */
+async function flushed (stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return
+  await new Promise<void>(resolve => stream.write('', () => { resolve() }))
 }

@@ -82,7 +82,9 @@ async function readJson (req: IncomingMessage): Promise<any> {
   }
 }
 
+/** The bearer token matches. An empty token matches nothing: an empty compare would let anyone in. */
 function authorized (req: IncomingMessage, token: Buffer): boolean {
+  if (token.length === 0) return false
   const given = Buffer.from(String(req.headers.authorization ?? '').replace(/^Bearer /, ''))
   return given.length === token.length && timingSafeEqual(given, token)
 }
@@ -189,7 +191,7 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
 
 /** The API's HTTP server: every request authorized by the token, errors mapped to statuses. */
 function apiServer (ferry: Ferry, token: string, log: (msg: string) => void): Server {
-  const secret = Buffer.from(token)
+  const secret = Buffer.from(token.trim())
   return createServer((req, res) => {
     if (!authorized(req, secret)) return send(res, 401, { error: 'missing or wrong API token', code: 'Unauthorized' })
     route(ferry, req, res).catch((err: any) => {

@@ -7,18 +7,34 @@
  * Bound to 127.0.0.1 by default: browsers give WebCrypto (the at-rest key) only to secure
  * contexts, and http://127.0.0.1 is one. Serving to other machines (`--web-host`) needs HTTPS
  * (`--web-cert` and `--web-key`) for the same reason; without them the daemon warns.
+ *
+ * Every request must name this server in its Host header (hostAllowed): a page on another site
+ * whose name an attacker re-points at 127.0.0.1 (DNS rebinding) sends its own name, and is refused
+ * before it can read /config.json (the invite: identity, addresses, mailbox hosts).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer as createHttp } from 'node:http'
 import { createServer as createHttps } from 'node:https'
+import { isIP } from 'node:net'
+import { hostname } from 'node:os'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 
 /** Where the built app is: dist/web next to the compiled daemon (dist/node/web). */
 export const WEB_ROOT = resolve(import.meta.dirname, '..', '..', 'web')
 
-/** The web port in real use; when it is taken, any free port (the URL is printed either way). */
+/**
+ * The web port in real use. The browser keeps its Ferry identity per origin, so the app never moves
+ * to another port on its own: when this one is taken the caller decides (node/daemon/daemon.ts
+ * serves no app and says so).
+ */
 export const DEFAULT_WEB_PORT = 7472
+
+/** The port is held by another socket (EADDRINUSE). */
+export class WebPortTakenError extends Error {
+  override name = 'WebPortTakenError'
+  constructor (readonly where: string) { super(`web app: ${where} is in use by another program`) }
+}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -70,11 +86,17 @@ export async function serveWeb (opts: WebOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1'
   const tls = opts.cert != null || opts.key != null
   if (tls && (opts.cert == null || opts.key == null)) throw new Error('--web-cert and --web-key go together')
-  const handler = (req: IncomingMessage, res: ServerResponse): void => { handle(req, res, opts).catch(() => { if (!res.headersSent) res.writeHead(500); res.end() }) }
+  let allowed: (header: string | undefined) => boolean = () => false
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    // 421 Misdirected Request: this server is not the one the Host header names
+    if (!allowed(req.headers.host)) return void res.writeHead(421, { 'content-type': 'text/plain' }).end()
+    handle(req, res, opts).catch(() => { if (!res.headersSent) res.writeHead(500); res.end() })
+  }
   const server: Server = tls
     ? createHttps({ cert: readFileSync(opts.cert as string), key: readFileSync(opts.key as string) }, handler)
     : createHttp(handler)
-  const port = await listen(server, host, opts.port ?? DEFAULT_WEB_PORT, opts.port == null)
+  const port = await listen(server, host, opts.port ?? DEFAULT_WEB_PORT)
+  allowed = header => hostAllowed(header, { host, port, tls })
   if (!tls && !isLoopback(host)) opts.log(`warning: the web app is served over plain HTTP on ${host}; browsers on other machines will refuse WebCrypto there: use --web-cert and --web-key`)
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   const url = `${tls ? 'https' : 'http'}://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`
@@ -92,19 +114,44 @@ function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
-async function listen (server: Server, host: string, port: number, fallback: boolean): Promise<number> {
-  const attempt = async (p: number): Promise<number> => new Promise((resolve, reject) => {
-    const onError = (err: Error): void => { reject(err) }
-    server.once('error', onError)
-    server.listen(p, host, () => {
-      server.off('error', onError)
-      resolve((server.address() as { port: number }).port)
-    })
-  })
+/**
+ * Whether a request's Host header names this server: its port, and one of 127.0.0.1, [::1],
+ * localhost or the host it was bound to (`--web-host`). Bound to every interface (0.0.0.0, ::), any
+ * IP address and this machine's own name are accepted too: DNS rebinding needs a name the
+ * attacker controls, and an IP address or this machine's name is not one.
+ *
+ * @param header - the Host header as sent (undefined when missing: refused)
+ */
+export function hostAllowed (header: string | undefined, server: { host: string, port: number, tls: boolean }): boolean {
+  if (header == null || header === '' || /[/?#@\\\s]/.test(header)) return false
+  let url: URL
   try {
-    return await attempt(port)
+    url = new URL(`${server.tls ? 'https' : 'http'}://${header}`)
+  } catch {
+    return false
+  }
+  const port = url.port === '' ? (server.tls ? 443 : 80) : Number(url.port)
+  if (port !== server.port) return false
+  const name = url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '')
+  const bound = server.host.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  if (['127.0.0.1', '::1', 'localhost', bound].includes(name)) return true
+  if (bound !== '0.0.0.0' && bound !== '::') return false
+  const machine = hostname().toLowerCase()
+  return isIP(name) !== 0 || name === machine || name === `${machine}.local`
+}
+
+/** Listen on `host`:`port`, never elsewhere. @throws WebPortTakenError | Error */
+async function listen (server: Server, host: string, port: number): Promise<number> {
+  try {
+    return await new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.off('error', reject)
+        resolve((server.address() as { port: number }).port)
+      })
+    })
   } catch (err: any) {
-    if (fallback && err.code === 'EADDRINUSE') return attempt(0)
+    if (err.code === 'EADDRINUSE') throw new WebPortTakenError(`${host.includes(':') ? `[${host}]` : host}:${port}`)
     throw new Error(`web app: cannot listen on ${host}:${port}: ${err.message}`)
   }
 }

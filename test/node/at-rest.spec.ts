@@ -51,9 +51,9 @@ describe('encryption at rest', function () {
     }
     assert.ok(!text.includes(made.keychainPass))
     assert.equal(readPublic(path).identity, identityToString(made.identity.identityKey.publicKey.raw), 'public parts readable without it')
-    assert.throws(() => loadKeyFile(path), PassphraseRequiredError)
-    assert.throws(() => loadKeyFile(path, () => 'wrong'), AtRestDecryptError)
-    const loaded = loadKeyFile(path, () => 'correct horse')
+    await assert.rejects(loadKeyFile(path), PassphraseRequiredError)
+    await assert.rejects(loadKeyFile(path, async () => 'wrong'), AtRestDecryptError)
+    const loaded = await loadKeyFile(path, async () => 'correct horse')
     assert.deepEqual(loaded.identity.deviceKey.raw, made.identity.deviceKey.raw)
     assert.deepEqual(loaded.storageKey, made.storageKey)
   })
@@ -61,16 +61,16 @@ describe('encryption at rest', function () {
   it('without a passphrase the key file works on its own; a version 1 file is upgraded', async () => {
     const path = join(dir(), 'identity.key')
     const made = await createKeyFile(path, 'bob')
-    assert.equal(loadKeyFile(path).protection, 'keyfile')
-    assert.deepEqual(loadKeyFile(path).identity.identityKey.raw, made.identity.identityKey.raw)
+    assert.equal((await loadKeyFile(path)).protection, 'keyfile')
+    assert.deepEqual((await loadKeyFile(path)).identity.identityKey.raw, made.identity.identityKey.raw)
 
     const v1 = join(dir(), 'identity.key')
     const id = await createIdentity()
     const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
     writeFileSync(v1, JSON.stringify({ version: 1, name: 'old', identityKey: b64(privateKeyToProtobuf(id.identityKey)), deviceKey: b64(privateKeyToProtobuf(id.deviceKey)), deviceSignature: b64(id.deviceSignature), keychainPass: 'k' }))
-    assert.deepEqual(loadKeyFile(v1).identity.deviceKey.raw, id.deviceKey.raw)
+    assert.deepEqual((await loadKeyFile(v1)).identity.deviceKey.raw, id.deviceKey.raw)
     assert.equal(JSON.parse(readFileSync(v1, 'utf8')).version, 2, 'rewritten in the new format')
-    assert.deepEqual(loadKeyFile(v1).identity.deviceKey.raw, id.deviceKey.raw)
+    assert.deepEqual((await loadKeyFile(v1)).identity.deviceKey.raw, id.deviceKey.raw)
   })
 
   it('sealed message store: no message text or envelope in the database, WAL or journal files', async () => {

@@ -160,7 +160,7 @@ describe('no plaintext at rest or in logs (two daemons, passphrase set)', functi
 
   it('after delivery the marker is in no data file (db, WAL, key file, config) nor log, running or stopped', async () => {
     const [alice, bob] = daemons
-    for (const d of daemons) assert.throws(() => loadKeyFile(join(d.dir, 'identity.key')), PassphraseRequiredError, 'the key file is passphrase-protected')
+    for (const d of daemons) await assert.rejects(loadKeyFile(join(d.dir, 'identity.key')), PassphraseRequiredError, 'the key file is passphrase-protected')
     const marker = newMarker()
     await alice.api.post('/v1/messages', { contact: 'bob', text: marker })
     await waitFor('bob has the message', async () => (await bob.messages('in')).some(m => m.text === marker), 60_000)

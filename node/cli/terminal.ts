@@ -1,0 +1,79 @@
+/**
+ * Text from the network on a terminal. A message, a contact's name from an invite, an error reason
+ * sent by a peer or an address from the DHT can hold control characters: a newline forges a line
+ * from another contact, ESC starts sequences that write the clipboard (OSC 52), hide text (SGR 8)
+ * or retitle the window, and bidi overrides reorder what is shown. Plain output escapes them
+ * visibly; JSON output escapes them as \u sequences, so it stays exact JSON that parses to the
+ * very same strings.
+ */
+
+/**
+ * What is escaped: C0 controls (tab and newline included), DEL, C1 controls (U+0080–U+009F, read as
+ * 8-bit CSI/OSC by some terminals), the Unicode bidi controls (U+202A–U+202E embeddings and
+ * overrides, U+2066–U+2069 isolates, U+200E/U+200F/U+061C marks) and the line and paragraph
+ * separators U+2028/U+2029.
+ */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g // eslint-disable-line no-control-regex
+
+/** The same set without C0, which JSON.stringify escapes itself. */
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+const hex = (c: string, width: number): string => c.charCodeAt(0).toString(16).padStart(width, '0')
+
+/**
+ * `text` with every control character shown as an escape: `\n`, `\r`, `\t`, `\xNN` below U+0100,
+ * `\uNNNN` above. Backslashes are left alone, so a literal "\n" typed by a sender looks the same as
+ * an escaped newline: both are harmless on one line.
+ *
+ * @example escapeControls('hi\u001b]52;c;ZXZpbA==\u0007') === 'hi\\x1b]52;c;ZXZpbA==\\x07'
+ */
+export function escapeControls (text: string): string {
+  return text.replace(CONTROLS, c => NAMED[c] ?? (c.charCodeAt(0) < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`))
+}
+
+/**
+ * A tagged template for plain output: every interpolated value is escaped with escapeControls, the
+ * template's own text (newlines included) is not.
+ *
+ * @example plain`${time}  <- ${m.contact}  ${m.text}`
+ */
+export function plain (strings: TemplateStringsArray, ...values: unknown[]): string {
+  let s = strings[0]
+  for (let i = 0; i < values.length; i++) s += escapeControls(String(values[i])) + strings[i + 1]
+  return s
+}
+
+/**
+ * JSON for output: JSON.stringify, with DEL, C1, bidi controls and line separators also written
+ * as \u escapes. JSON.parse of the result gives exactly `value`.
+ */
+export function safeJson (value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, c => `\\u${hex(c, 4)}`)
+}
+
+/** A message as the API gives it (messageJson in node/daemon/api.ts): the fields printed. */
+export interface PrintedMessage {
+  contact: string
+  peer: string
+  direction: 'in' | 'out'
+  status: string
+  text: string
+  createdAt: number
+}
+
+/** Marks a sender who is not a contact (the API names such a peer by its peer id). */
+export const NOT_A_CONTACT = '(not a contact)'
+
+const time = (ms: number | null | undefined): string => ms == null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+
+/**
+ * One message as one line of plain output: time, direction, who, status, text. A peer who is not
+ * a contact (its `contact` is its peer id) is marked NOT_A_CONTACT; nothing from the network can
+ * break the line.
+ */
+export function messageLine (m: PrintedMessage): string {
+  const who = m.contact === m.peer ? plain`${NOT_A_CONTACT} ${m.peer}` : plain`${m.contact}`
+  return plain`${time(m.createdAt)}  ${m.direction === 'out' ? '->' : '<-'} ` + who + plain`  [${m.status}]  ${m.text}`
+}

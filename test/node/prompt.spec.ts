@@ -1,0 +1,143 @@
+/**
+ * Passphrase prompts in a real terminal: `ferry init`, a first `ferry start` that creates the
+ * identity, and `ferry start` unlocking it, each run under a pseudo-terminal (util-linux `script`)
+ * and typed at as a person would: hidden input, Backspace, confirmation, Ctrl-C, a wrong passphrase.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { ApiClient } from '../../node/cli/client.js'
+import { loadKeyFile, readPublic } from '../../node/keyfile.js'
+import { BIN, tempDir, waitFor } from './harness.js'
+import type { ChildProcess } from 'node:child_process'
+
+const SCRIPT = '/usr/bin/script'
+const PASS = 'correct horse'
+const DAEMON = ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-web', '--no-mdns']
+
+const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
+
+/** The ferry CLI on a pseudo-terminal: what it prints, and keys typed at it. */
+class Terminal {
+  readonly proc: ChildProcess
+  readonly exited: Promise<number | null>
+  out = ''
+  private seen = 0
+
+  constructor (args: string[]) {
+    const env = { ...process.env }
+    delete env.FERRY_PASSPHRASE
+    const command = [process.execPath, BIN, ...args].map(quote).join(' ')
+    this.proc = spawn(SCRIPT, ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env })
+    this.proc.stdout?.on('data', d => { this.out += String(d) })
+    this.proc.stderr?.on('data', d => { this.out += String(d) })
+    this.exited = new Promise(resolve => this.proc.once('close', code => resolve(code)))
+  }
+
+  /** Wait until the terminal shows `pattern` (after what earlier waits matched). */
+  async shows (pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+    await waitFor(`the terminal to show ${pattern}`, () => {
+      const m = pattern.exec(this.out.slice(this.seen))
+      if (m != null) this.seen += m.index + m[0].length
+      else if (this.proc.exitCode != null) throw new Error(`exited with ${this.proc.exitCode} before showing ${pattern}: ${this.out}`)
+      return m != null
+    }, timeoutMs)
+  }
+
+  /** Keys as a terminal sends them: Enter is \r, Backspace \x7f, Ctrl-C \x03. */
+  type (keys: string): void {
+    this.proc.stdin?.write(keys)
+  }
+
+  async exit (): Promise<number | null> {
+    const code = await this.exited
+    this.proc.stdin?.end()
+    return code
+  }
+}
+
+describe('passphrase prompts in a terminal', function () {
+  this.timeout(120_000)
+  const dirs: string[] = []
+  const dir = (): string => { const d = tempDir('ferry-tty-'); dirs.push(d); return d }
+  let inited: string
+
+  before(function () {
+    if (!existsSync(SCRIPT)) this.skip()
+  })
+
+  after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+
+  it('ferry init asks twice without echoing, and Backspace edits', async () => {
+    inited = dir()
+    const t = new Terminal(['init', '--name', 'tty', '--data-dir', inited])
+    await t.shows(/New passphrase \(empty for none\): /)
+    t.type('correct horsX\x7fe\r')
+    await t.shows(/Repeat passphrase: /)
+    t.type(`${PASS}\r`)
+    assert.equal(await t.exit(), 0, t.out)
+    assert.match(t.out, /keys protected by your passphrase/)
+    assert.doesNotMatch(t.out, /correct|hors/, 'nothing typed is echoed')
+    const key = join(inited, 'identity.key')
+    assert.equal(readPublic(key).protection, 'passphrase')
+    assert.equal((await loadKeyFile(key, () => PASS)).name, 'tty')
+  })
+
+  it('ferry init refuses two different entries and creates nothing', async () => {
+    const d = dir()
+    const t = new Terminal(['init', '--data-dir', d])
+    await t.shows(/New passphrase/)
+    t.type(`${PASS}\r`)
+    await t.shows(/Repeat passphrase/)
+    t.type('correct hose\r')
+    assert.equal(await t.exit(), 1, t.out)
+    assert.match(t.out, /passphrases differ/)
+    assert.equal(existsSync(join(d, 'identity.key')), false)
+  })
+
+  it('Ctrl-C at the prompt cancels cleanly', async () => {
+    const d = dir()
+    const t = new Terminal(['init', '--data-dir', d])
+    await t.shows(/New passphrase/)
+    t.type('half typed\x03')
+    assert.equal(await t.exit(), 130, t.out)
+    assert.match(t.out, /ferry: cancelled/)
+    assert.doesNotMatch(t.out, /at .*\.js/, 'no stack trace')
+    assert.equal(existsSync(join(d, 'identity.key')), false)
+  })
+
+  it('ferry start refuses a wrong passphrase clearly', async () => {
+    const t = new Terminal(['start', '--data-dir', inited, ...DAEMON])
+    await t.shows(/Passphrase: /)
+    t.type('wrong horse\r')
+    const code = await t.exit()
+    assert.notEqual(code, 0, t.out)
+    assert.match(t.out, /wrong passphrase/)
+    assert.equal(existsSync(join(inited, 'api.json')), false, 'no daemon started')
+  })
+
+  it('ferry start unlocks with the passphrase, runs, and stops on Ctrl-C', async () => {
+    const t = new Terminal(['start', '--data-dir', inited, ...DAEMON])
+    await t.shows(/Passphrase: /)
+    t.type(`${PASS}\r`)
+    await t.shows(/running; Ctrl-C to stop/)
+    assert.ok((await new ApiClient(inited).get('/v1/status')).peerId != null)
+    t.type('\x03')
+    assert.equal(await t.exit(), 0, t.out)
+    assert.match(t.out, /SIGINT: shutting down/)
+  })
+
+  it('a first ferry start creates the identity after asking twice (typed ahead in one go)', async () => {
+    const d = dir()
+    const t = new Terminal(['start', '--data-dir', d, ...DAEMON])
+    await t.shows(/New passphrase \(empty for none\): /)
+    t.type(`${PASS}\r${PASS}\r`)
+    await t.shows(/running; Ctrl-C to stop/)
+    assert.equal(readPublic(join(d, 'identity.key')).protection, 'passphrase')
+    assert.doesNotMatch(t.out, /correct/)
+    t.type('\x03')
+    assert.equal(await t.exit(), 0, t.out)
+    assert.equal((await loadKeyFile(join(d, 'identity.key'), () => PASS)).protection, 'passphrase')
+  })
+})
