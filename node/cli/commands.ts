@@ -11,7 +11,7 @@ import { newPassphrase } from '../passphrase.js'
 import { dataFiles, dataPaths } from '../paths.js'
 import { ApiClient } from './client.js'
 import { qrForTerminal, writeQrPng, writeQrSvg } from './qr.js'
-import { escapeControls, messageLine, plain, safeJson } from './terminal.js'
+import { escapeControls, messageLine, plain, safeJson, timestamp } from './terminal.js'
 
 export interface Flags {
   /** the web app server of `ferry start`, or false (`--no-web`) */
@@ -26,6 +26,8 @@ export interface Flags {
   apiSocket?: boolean
   confirm: boolean
   accept: boolean
+  /** `ferry requests decline ID --block` */
+  block: boolean
   qrSvg?: string
   qrPng?: string
   mdns: boolean
@@ -170,7 +172,44 @@ export async function contact (f: Flags, args: string[]): Promise<void> {
     for (const c of list) out(plain`${c.name}\t${c.peerId}` + (c.unread > 0 ? plain`\t${c.unread} unread` : ''))
     return
   }
-  throw new UsageError('usage: ferry contact add NAME INVITE|MULTIADDR | ferry contact list | ferry contact set NAME --expires DUR|off')
+  if (sub === 'block' || sub === 'unblock' || sub === 'remove') {
+    if (name == null || target != null) throw new UsageError(`usage: ferry contact ${sub} NAME`)
+    const c = await api.post(`/v1/contacts/${sub}`, { name })
+    if (f.json) return json(c)
+    return out(sub === 'block'
+      ? plain`blocked ${name}: what they send is turned away (they are not told), nothing goes to them, and their mailbox capability is revoked`
+      : sub === 'unblock' ? plain`unblocked ${name}` : plain`removed ${name}; your conversation stays, and what they send from now on arrives as a message request`)
+  }
+  throw new UsageError('usage: ferry contact add NAME INVITE|MULTIADDR | list | set NAME --expires DUR|off | block NAME | unblock NAME | remove NAME')
+}
+
+/**
+ * `ferry requests`: messages from people who are not contacts. `accept ID --name NAME` makes the
+ * sender a contact (its messages join the history); `decline ID [--block]` deletes them.
+ */
+export async function requests (f: Flags, args: string[]): Promise<void> {
+  const [sub, id, ...rest] = args
+  const api = new ApiClient(f.dataDir)
+  if (sub === 'accept') {
+    if (id == null || f.name == null || rest.length > 0) throw new UsageError('usage: ferry requests accept ID --name NAME')
+    const c = await api.post('/v1/requests/accept', { id, name: f.name })
+    return f.json ? json(c) : out(plain`accepted: ${c.name} (${c.peerId}) is now a contact; their messages are in \`ferry messages ${c.name}\``)
+  }
+  if (sub === 'decline') {
+    if (id == null || rest.length > 0) throw new UsageError('usage: ferry requests decline ID [--block]')
+    const r = await api.post('/v1/requests/decline', { id, block: f.block })
+    return f.json ? json(r) : out(plain`declined: ${r.messages} message${r.messages === 1 ? '' : 's'} from ${r.peer} deleted` + (f.block ? '; they are blocked' : ''))
+  }
+  if (sub != null) throw new UsageError('usage: ferry requests [--json] | ferry requests accept ID --name NAME | ferry requests decline ID [--block]')
+  const list = await api.get<any[]>('/v1/requests')
+  if (f.json) return json(list)
+  if (list.length === 0) return out('no message requests')
+  for (const r of list) {
+    out(plain`${r.id}  from ${r.peer}  ${r.messages} message${r.messages === 1 ? '' : 's'}, last ${timestamp(r.receivedAt)}`)
+    out(plain`    identity ${r.identity ?? 'unknown'}`)
+    out(plain`    latest: ${r.text}`)
+  }
+  out('accept with `ferry requests accept ID --name NAME`, or `ferry requests decline ID [--block]`')
 }
 
 export async function send (f: Flags, args: string[]): Promise<void> {
@@ -198,7 +237,12 @@ export async function mailbox (f: Flags, args: string[]): Promise<void> {
     if (names.length !== 1) throw new UsageError(`usage: ferry mailbox ${sub} NAME`)
     const r = await api.post(`/v1/mailbox/${sub}`, { name: names[0] })
     if (f.json) return json(r)
-    return out(sub === 'unhost' ? plain`no longer keeping mail for ${names[0]}` : plain`revoked ${names[0]}'s capability at ${r.hosts} mailbox hosts`)
+    return out(sub === 'unhost' ? plain`no longer keeping mail for ${names[0]}` : plain`revoked ${names[0]}'s capability: ${r.hosts} mailbox hosts told now, the others when next reached; until \`ferry mailbox allow ${names[0]}\``)
+  }
+  if (sub === 'allow') {
+    if (names.length !== 1) throw new UsageError('usage: ferry mailbox allow NAME')
+    const r = await api.post('/v1/mailbox/allow', { name: names[0] })
+    return f.json ? json(r) : out(plain`${names[0]} may deposit at your mailboxes again (a new capability is on its way)`)
   }
   if (sub === 'use') {
     if (names.length === 0) throw new UsageError('usage: ferry mailbox use NAME...')
@@ -211,7 +255,7 @@ export async function mailbox (f: Flags, args: string[]): Promise<void> {
     for (const c of r.collected) out(plain`${c.host}: ${c.fetched} fetched, ${c.stored} stored, ${c.acked} deleted there`)
     return out(plain`${r.receipts} delivery receipts collected`)
   }
-  if (sub !== 'status' || names.length > 0) throw new UsageError('usage: ferry mailbox [status|host|unhost|use|revoke|collect] ...')
+  if (sub !== 'status' || names.length > 0) throw new UsageError('usage: ferry mailbox [status|host|unhost|use|revoke|allow|collect] ...')
   const s = await api.get('/v1/mailbox')
   if (f.json) return json(s)
   if (s.hosting.length === 0) out('hosting  nobody')

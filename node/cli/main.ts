@@ -15,6 +15,7 @@ const VERSION = '0.1.0'
 const OPTIONS = {
   json: { type: 'boolean', default: false },
   follow: { type: 'boolean', default: false },
+  block: { type: 'boolean', default: false },
   confirm: { type: 'boolean', default: false },
   accept: { type: 'boolean', default: false },
   'qr-svg': { type: 'string' },
@@ -78,6 +79,15 @@ usage:
                                                  --expires (10s..30d, e.g. 1h) makes it disappear
                                                  everywhere when the time is up
   ferry contact set NAME --expires DUR|off       a disappearing-message timer for the conversation
+  ferry contact block NAME | unblock NAME        turn away what NAME sends (NAME is not told) and
+                                                 send nothing to NAME; unblock undoes it
+  ferry contact remove NAME                      forget the contact (the conversation stays; what
+                                                 it sends later is a message request)
+  ferry requests [--json]                        messages from people who are not your contacts,
+                                                 one request per sender (bounded; no read receipts)
+  ferry requests accept ID --name NAME           make the sender contact NAME; its messages join
+                                                 the history
+  ferry requests decline ID [--block]            delete the request (and block the sender)
   ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes;
                                                  control characters in text are shown escaped
                                                  (\n, \x1b, \u202e); --json keeps them exact
@@ -90,7 +100,9 @@ usage:
   ferry mailbox unhost NAME                      stop (its waiting mail is deleted)
   ferry mailbox use NAME...                      let your mail wait at these contacts' daemons;
                                                  every contact gets a capability to deposit there
-  ferry mailbox revoke NAME                      revoke contact NAME's deposit capability
+  ferry mailbox revoke NAME                      revoke contact NAME's deposit capability at every
+                                                 host (kept and retried until each confirms)
+  ferry mailbox allow NAME                       lift a revocation: NAME gets a capability again
   ferry mailbox [status] [--json]                what you host (usage vs quota) and where your mail waits
   ferry mailbox collect [--json]                 fetch waiting mail and delivery receipts now
   ferry verify NAME [--confirm | --accept] [--json]
@@ -128,6 +140,7 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
   verify: commands.verify,
   lookup: commands.lookup,
   mailbox: commands.mailbox,
+  requests: commands.requests,
   sim
 }
 
@@ -165,7 +178,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace }
+  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace }
   try {
     await command(flags, args)
     return 0

@@ -61,12 +61,17 @@ export interface PrintedMessage {
   status: string
   text: string
   createdAt: number
+  unverified?: boolean
 }
 
 /** Marks a sender who is not a contact (the API names such a peer by its peer id). */
 export const NOT_A_CONTACT = '(not a contact)'
 
-const time = (ms: number | null | undefined): string => ms == null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+/** A time as plain output shows it: UTC, to the second. */
+export const timestamp = (ms: number | null | undefined): string => ms == null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+
+/** Marks a message that came through a mailbox under an identity never confirmed with the contact. */
+export const UNVERIFIED = '[unverified sender]'
 
 /**
  * One message as one line of plain output: time, direction, who, status, text. A peer who is not
@@ -75,5 +80,6 @@ const time = (ms: number | null | undefined): string => ms == null ? '-' : new D
  */
 export function messageLine (m: PrintedMessage): string {
   const who = m.contact === m.peer ? plain`${NOT_A_CONTACT} ${m.peer}` : plain`${m.contact}`
-  return plain`${time(m.createdAt)}  ${m.direction === 'out' ? '->' : '<-'} ` + who + plain`  [${m.status}]  ${m.text}`
+  const mark = m.unverified === true ? ` ${UNVERIFIED}` : ''
+  return plain`${timestamp(m.createdAt)}  ${m.direction === 'out' ? '->' : '<-'} ` + who + mark + plain`  [${m.status}]  ${m.text}`
 }

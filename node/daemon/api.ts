@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto'
 import { chmodSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { identityToString } from '../../protocol/index.js'
-import type { Contact, Ferry, MessageView } from '../../protocol/index.js'
+import type { Contact, Ferry, MessageView, RequestView } from '../../protocol/index.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 
 /** Largest request body accepted: a 64 KiB message as JSON-escaped text fits several times. */
@@ -20,6 +20,7 @@ const STATUS: Record<string, number> = {
   InvalidInviteError: 400,
   MessageTooLargeError: 413,
   UnknownContactError: 404,
+  UnknownRequestError: 404,
   ContactExistsError: 409,
   IdentityChangedError: 409,
   UnknownIdentityError: 409,
@@ -37,7 +38,7 @@ class HttpError extends Error {
  *
  * @param unread - received messages from the contact not yet read (`Ferry.unread`)
  */
-export function contactJson (c: Contact, unread: number): Record<string, unknown> {
+export function contactJson (c: Contact, unread: number, blocked = false): Record<string, unknown> {
   return {
     name: c.name,
     peerId: c.peerId,
@@ -47,24 +48,30 @@ export function contactJson (c: Contact, unread: number): Record<string, unknown
     verified: c.verified === true,
     identityChanged: c.pendingIdentity != null,
     expiresMs: c.expiresMs ?? null,
-    unread
+    unread,
+    blocked
   }
+}
+
+/** JSON shape of a message request in the API and `ferry requests --json`. */
+export function requestJson (r: RequestView): Record<string, unknown> {
+  return { id: r.id, peer: r.peer, identity: r.identity, text: r.text, receivedAt: r.receivedAt, firstAt: r.firstAt, messages: r.messages, bytes: r.bytes }
 }
 
 /** Every contact as contactJson, with its unread count. */
 async function contactsJson (ferry: Ferry): Promise<Array<Record<string, unknown>>> {
   const unread = await ferry.unread()
-  return (await ferry.contacts()).map(c => contactJson(c, unread[c.name] ?? 0))
+  return (await ferry.contacts()).map(c => contactJson(c, unread[c.name] ?? 0, ferry.isBlocked(c.peerId)))
 }
 
 /** One contact (just added or changed) as contactJson, with its unread count. */
 async function oneContactJson (ferry: Ferry, c: Contact): Promise<Record<string, unknown>> {
-  return contactJson(c, (await ferry.unread())[c.name] ?? 0)
+  return contactJson(c, (await ferry.unread())[c.name] ?? 0, ferry.isBlocked(c.peerId))
 }
 
 /** JSON shape of a message in the API and `ferry messages --json`. */
 export function messageJson (m: MessageView): Record<string, unknown> {
-  return { id: m.id, contact: m.contact, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, deliveredAt: m.deliveredAt ?? null, expiresAt: m.expiresAt, error: m.error ?? null, rev: m.rev, disappearing: m.disappearing === true, mailboxes: (m.mailboxes ?? []).map(c => ({ host: c.host, storedAt: c.storedAt })) }
+  return { id: m.id, contact: m.contact, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, deliveredAt: m.deliveredAt ?? null, expiresAt: m.expiresAt, error: m.error ?? null, rev: m.rev, disappearing: m.disappearing === true, unverified: m.unverified === true, mailboxes: (m.mailboxes ?? []).map(c => ({ host: c.host, storedAt: c.storedAt })) }
 }
 
 async function readJson (req: IncomingMessage): Promise<any> {
@@ -168,6 +175,32 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     }
     case 'POST /v1/mailbox/collect':
       return send(res, 200, await ferry.collectMail())
+    case 'GET /v1/requests':
+      return send(res, 200, (await ferry.requests()).map(requestJson))
+    case 'POST /v1/requests/accept': {
+      const body = await readJson(req)
+      if (typeof body.id !== 'string' || typeof body.name !== 'string') throw new HttpError(400, 'id (a request) and name (for the new contact) are required')
+      return send(res, 201, await oneContactJson(ferry, await ferry.acceptRequest(body.id, body.name)))
+    }
+    case 'POST /v1/requests/decline': {
+      const body = await readJson(req)
+      if (typeof body.id !== 'string') throw new HttpError(400, 'id (a request) is required')
+      return send(res, 200, await ferry.declineRequest(body.id, { block: body.block === true }))
+    }
+    case 'POST /v1/contacts/block':
+    case 'POST /v1/contacts/unblock':
+    case 'POST /v1/contacts/remove': {
+      const body = await readJson(req)
+      if (typeof body.name !== 'string') throw new HttpError(400, 'name must be a contact name')
+      const verb = url.pathname.slice('/v1/contacts/'.length)
+      const c = verb === 'block' ? await ferry.blockContact(body.name) : verb === 'unblock' ? await ferry.unblockContact(body.name) : await ferry.removeContact(body.name)
+      return send(res, 200, contactJson(c, 0, ferry.isBlocked(c.peerId)))
+    }
+    case 'POST /v1/mailbox/allow': {
+      const body = await readJson(req)
+      await ferry.allowMailbox(String(body.name))
+      return send(res, 200, { contact: body.name })
+    }
     case 'POST /v1/read': {
       const body = await readJson(req)
       if (typeof body.name !== 'string') throw new HttpError(400, 'name must be a contact name')
