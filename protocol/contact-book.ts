@@ -108,6 +108,7 @@ export class ContactBook {
     }
     const updated: Contact = { ...existing, peerId: contact.peerId, addresses: contact.addresses }
     if (contact.mailboxes != null) updated.mailboxes = contact.mailboxes
+    if (contact.bundle != null) updated.bundle = contact.bundle // the invite's keys: a new identity's session starts from them once accepted
     if (contact.identity != null) Object.assign(updated, this.withIdentity(existing, contact.identity))
     await this.save(updated)
     return updated
