@@ -13,6 +13,7 @@
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { anySignal } from 'any-signal'
 import { NotFoundError } from '@libp2p/interface'
+import { guardDhtStreams } from './dht-guard.js'
 import { dhtRecordRules } from './records.js'
 import type { SignedRecord } from './records.js'
 import type { CryptoBackend } from './crypto.js'
@@ -31,7 +32,7 @@ export const LOOKUP_TIMEOUT_MS = 30_000
 
 export function privateDht (mode: 'server' | 'client', now: () => number, crypto: CryptoBackend): ReturnType<typeof kadDHT> {
   const { validators, selectors } = dhtRecordRules(now, crypto)
-  return kadDHT({
+  const dht = kadDHT({
     protocol: DHT_PROTOCOL,
     clientMode: mode === 'client',
     validators,
@@ -42,6 +43,7 @@ export function privateDht (mode: 'server' | 'client', now: () => number, crypto
     disjointPaths: DHT_PATHS,
     prefixLength: DHT_PREFIX_LENGTH
   })
+  return (components) => dht(guardDhtStreams(components, DHT_PROTOCOL))
 }
 
 export interface RecordLookup {

@@ -6,8 +6,8 @@
  * @example
  * const bundle = await node.services.bundles.fetch(connection)
  */
-import { lpStream } from '@libp2p/utils'
 import { MAX_BUNDLE_BYTES } from '../../crypto/bundle.js'
+import { frameStream, RAW } from '../frames.js'
 import type { AbortOptions, ComponentLogger, Connection, Logger, Startable, Stream } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
 
@@ -52,7 +52,9 @@ class BundlesService implements Bundles, Startable {
 
   private async answer (stream: Stream): Promise<void> {
     try {
-      await lpStream(stream).write(await this.init.provide(), { signal: AbortSignal.timeout(TIMEOUT_MS) })
+      // the requester sends nothing: a byte from it is a protocol violation, and ends the stream
+      stream.addEventListener('message', () => { stream.abort(new Error('a bundle request carries no data')) })
+      await frameStream(stream, { maxDataLength: 0 }).write(await this.init.provide(), RAW, { signal: AbortSignal.timeout(TIMEOUT_MS) })
       await stream.close({ signal: AbortSignal.timeout(TIMEOUT_MS) })
     } catch (err: any) {
       this.log('could not answer a bundle request: %s', err.message)
@@ -64,7 +66,7 @@ class BundlesService implements Bundles, Startable {
     const signal = options.signal ?? AbortSignal.timeout(TIMEOUT_MS)
     const stream = await connection.newStream(BUNDLE_PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
-      const bytes = (await lpStream(stream, { maxDataLength: MAX_BUNDLE_BYTES }).read({ signal })).subarray()
+      const bytes = await frameStream(stream, { maxDataLength: MAX_BUNDLE_BYTES }).read(RAW, { signal })
       await stream.close({ signal }).catch(() => {})
       return bytes
     } catch (err: any) {

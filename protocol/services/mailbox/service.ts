@@ -1,5 +1,4 @@
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
-import { pbStream } from '@libp2p/utils'
 import * as Digest from 'multiformats/hashes/digest'
 import { MAX_ENVELOPE_BYTES, MAX_TTL_MS, MIN_TTL_MS } from '../../constants.js'
 import { defaultCrypto } from '../../crypto.js'
@@ -10,6 +9,7 @@ import { verifyDevice } from '../../identity.js'
 import { setLongTimeout } from '../../timers.js'
 import { DeliveryReceipt } from '../dm/pb/dm.js'
 import { ReplyWriter } from '../dm/replies.js'
+import { frameStream } from '../frames.js'
 import { DEFAULT_POLICY, MAILBOX_PROTOCOL } from './index.js'
 import { OneTimePrekey, Refusal, Request, Response } from './pb/mailbox.js'
 import { openCapability, signCustody, signDeletion } from './signed.js'
@@ -34,6 +34,11 @@ const PAGE_BYTES = 256 * 1024
 const MAX_ANSWER = PAGE_BYTES + MAX_REQUEST
 const MAX_ACK = 4096
 const IDLE_MS = 60_000
+/**
+ * A request frame must arrive whole this long after its first byte: a full `deposits` frame
+ * (~600 KiB) at 5 KiB/s. Slower, or a peer dripping bytes, and the stream is reset.
+ */
+export const MAILBOX_FRAME_DEADLINE_MS = 120_000
 const CACHE_SIZE = 1024
 /** One-time prekeys: at most this many wait per owner, per upload, and claims per peer per hour. */
 const MAX_PREKEYS = 200
@@ -142,13 +147,13 @@ export class MailboxService implements Mailbox, Startable {
     const signal = options.signal ?? AbortSignal.timeout(TIMEOUT_MS)
     const stream = await connection.newStream(MAILBOX_PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
-      const pb = pbStream(stream, { maxDataLength: MAX_ANSWER })
-      const writing = pb.writeV(requests, Request, { signal })
+      const frames = frameStream(stream, { maxDataLength: MAX_ANSWER, frameDeadlineMs: MAILBOX_FRAME_DEADLINE_MS })
+      const writing = frames.writeV(requests, Request, { signal })
       // awaited below, after the answers: when a read fails first (the stream was closed under us)
       // its rejection would otherwise be unhandled and end the process
       writing.catch(() => {})
       const answers: Response[] = []
-      for (let i = 0; i < requests.length; i++) answers.push(await pb.read(Response, { signal }))
+      for (let i = 0; i < requests.length; i++) answers.push(await frames.read(Response, { signal }))
       await writing
       await stream.close({ signal }).catch(() => {})
       return answers
@@ -159,8 +164,8 @@ export class MailboxService implements Mailbox, Startable {
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
-    const pb = pbStream(stream, { maxDataLength: MAX_REQUEST })
-    const replies = new ReplyWriter(pb, Response)
+    const frames = frameStream(stream, { maxDataLength: MAX_REQUEST, frameDeadlineMs: MAILBOX_FRAME_DEADLINE_MS })
+    const replies = new ReplyWriter(frames, Response)
     const idle = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
@@ -169,7 +174,7 @@ export class MailboxService implements Mailbox, Startable {
         timer = setTimeout(() => idle.abort(new Error('idle timeout')), IDLE_MS)
         let req: Request
         try {
-          req = await pb.read(Request, { signal: idle.signal })
+          req = await frames.read(Request, { signal: idle.signal })
         } catch (err: any) {
           if (err.name === 'UnexpectedEOFError') break
           throw err
