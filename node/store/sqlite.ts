@@ -116,7 +116,12 @@ export const MIGRATIONS: string[] = [
      SELECT cursor, owner, id, depositor, envelope, hash, expires_at, stored_at FROM mailbox_items;
    DROP TABLE mailbox_items;
    ALTER TABLE mailbox_items_v6 RENAME TO mailbox_items;
-   CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);`
+   CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);`,
+  // 7: a one-time prekey handed out over /ferry/bundle records when, and is deleted once its grace
+  // period ends unused (anyone could pull them without bound). Prekeys handed out before this
+  // version, or left with a mailbox host, have no time and are kept until used, as before.
+  `ALTER TABLE one_time_prekeys ADD COLUMN issued_at INTEGER;
+   CREATE INDEX one_time_prekeys_issued_at ON one_time_prekeys (issued_at) WHERE issued_at IS NOT NULL;`
 ]
 
 export interface OpenOptions {
