@@ -18,7 +18,7 @@ import { equalBytes } from './envelope.js'
 import { InvalidEnvelopeError } from './errors.js'
 import { Inbox } from './inbox.js'
 import { encodeBundle } from './crypto/bundle.js'
-import { freshBundle } from './prekey-upkeep.js'
+import { freshBundle, MAX_ISSUED_ONE_TIME_PREKEYS, MAX_ISSUED_TO_STRANGERS } from './prekey-upkeep.js'
 import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
 import { Sessions } from './sessions.js'
@@ -80,7 +80,11 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
       ...(opts.relayServer === true ? { relay: circuitRelayServer({ reservations: RELAY_LIMITS }) } : {}),
       ...(opts.nat === true ? { autoNAT: autoNAT(), dcutr: dcutr() } : {}),
       mailbox: mailbox({ store: opts.stores.mailbox, policy: opts.mailbox?.policy, now, crypto }),
-      bundles: bundles({ provide: async () => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now())) })
+      bundles: bundles({
+        now,
+        isContact: async peer => await contacts.getByPeer(peer.toString()) != null,
+        provide: async ({ oneTime, stranger }) => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now(), { oneTime, maxIssued: stranger ? MAX_ISSUED_TO_STRANGERS : MAX_ISSUED_ONE_TIME_PREKEYS }))
+      })
     }
   }) as unknown as Libp2p<FerryServices>
   const ferry: Ferry = new Ferry(libp2p, opts, { sessions, contactBook, crypto, inbox })

@@ -172,10 +172,12 @@ function nextId (id: number | undefined): number {
  * holding prekeys signed by another identity is caught here, not by every peer).
  *
  * @param options.withOneTime - include a one-time prekey never handed out before, when one is left
+ * @param options.issuedAt - when it is handed out (ms): it is deleted unused after a grace period
+ * (PrekeyStore.removeIssuedOneTimePrekeys); without it, it is kept until used
  * @throws UnknownPrekeyError when generatePrekeys has not run yet
  * @throws InvalidBundleError when the stored prekeys are not signed by `identity`
  */
-export async function createBundle (crypto: CryptoBackend, identity: Identity, store: PrekeyStore, options: { withOneTime: boolean }): Promise<PrekeyBundle> {
+export async function createBundle (crypto: CryptoBackend, identity: Identity, store: PrekeyStore, options: { withOneTime: boolean, issuedAt?: number }): Promise<PrekeyBundle> {
   const [dh, spk, kem] = await Promise.all([store.identityDh(), store.currentSignedPrekey(), store.currentKemPrekey()])
   if (dh == null || spk == null || kem == null) throw new UnknownPrekeyError('no current prekeys: call generatePrekeys first')
   const bundle: PrekeyBundle = {
@@ -187,7 +189,7 @@ export async function createBundle (crypto: CryptoBackend, identity: Identity, s
   }
   await verifyBundle(crypto, bundle)
   if (options.withOneTime) {
-    const opk = await store.issueOneTimePrekey()
+    const opk = await store.issueOneTimePrekey(options.issuedAt)
     if (opk != null) bundle.oneTimePrekey = opk
   }
   return bundle
