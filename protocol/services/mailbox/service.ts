@@ -9,6 +9,7 @@ import { verifyDevice } from '../../identity.js'
 import { setLongTimeout } from '../../timers.js'
 import { DeliveryReceipt } from '../dm/pb/dm.js'
 import { ReplyWriter } from '../dm/replies.js'
+import { TokenBuckets } from '../budget.js'
 import { frameStream } from '../frames.js'
 import { DEFAULT_POLICY, MAILBOX_PROTOCOL } from './index.js'
 import { OneTimePrekey, Refusal, Request, Response } from './pb/mailbox.js'
@@ -40,10 +41,17 @@ const IDLE_MS = 60_000
  */
 export const MAILBOX_FRAME_DEADLINE_MS = 120_000
 const CACHE_SIZE = 1024
-/** One-time prekeys: at most this many wait per owner, per upload, and claims per peer per hour. */
+/** One-time prekeys: at most this many wait per owner, and per upload. */
 const MAX_PREKEYS = 200
 const MAX_PREKEYS_PER_UPLOAD = 100
-const CLAIMS_PER_HOUR = 10
+/** Prekey claims one claiming peer may make per hour, whatever the owner. */
+export const CLAIMS_PER_PEER_PER_HOUR = 10
+/**
+ * Prekey claims answered per owner per hour, whoever claims: peer ids are free, so without it a
+ * few thousand made-up claimants would empty the owner's prekeys here. Past it the claimant is
+ * refused and starts its session from the invite's bundle, without a one-time prekey.
+ */
+export const CLAIMS_PER_OWNER_PER_HOUR = 10
 const TIMEOUT_MS = 30_000
 
 const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0), answers: [] })
@@ -60,31 +68,14 @@ function peerString (bytes: Uint8Array): string | undefined {
   }
 }
 
-/** A token bucket per depositing peer. */
-class RateLimit {
-  private readonly buckets = new Map<string, { tokens: number, at: number }>()
-  constructor (private readonly perSecond: number, private readonly burst: number, private readonly now: () => number) {}
-
-  take (peer: string): boolean {
-    const t = this.now()
-    const b = this.buckets.get(peer) ?? { tokens: this.burst, at: t }
-    b.tokens = Math.min(this.burst, b.tokens + (t - b.at) * this.perSecond / 1000)
-    b.at = t
-    this.buckets.set(peer, b)
-    if (this.buckets.size > 10_000) this.buckets.delete(this.buckets.keys().next().value as string)
-    if (b.tokens < 1) return false
-    b.tokens -= 1
-    return true
-  }
-}
-
 export class MailboxService implements Mailbox, Startable {
   private readonly log: Logger
   private readonly now: () => number
   private readonly crypto: CryptoBackend
   private readonly policy: MailboxPolicy
-  private readonly rate: RateLimit
-  private readonly claims: RateLimit
+  private readonly rate: TokenBuckets
+  private readonly claims: TokenBuckets
+  private readonly ownerClaims: TokenBuckets
   private readonly commits?: GroupCommit<{ item: MailboxItem, limits: DepositLimits }, { storedAt: number, duplicate: boolean }>
   /** fault injection (faultDropEvery): new deposits counted, and the messages chosen to be dropped */
   private faultCount = 0
@@ -101,8 +92,9 @@ export class MailboxService implements Mailbox, Startable {
     this.now = init.now ?? Date.now
     this.crypto = init.crypto ?? defaultCrypto
     this.policy = { ...DEFAULT_POLICY, ...init.policy }
-    this.rate = new RateLimit(this.policy.depositsPerSecond, this.policy.burst, this.now)
-    this.claims = new RateLimit(CLAIMS_PER_HOUR / 3600, CLAIMS_PER_HOUR, this.now)
+    this.rate = new TokenBuckets(this.policy.depositsPerSecond, this.policy.burst, this.now)
+    this.claims = TokenBuckets.perHour(CLAIMS_PER_PEER_PER_HOUR, this.now)
+    this.ownerClaims = TokenBuckets.perHour(CLAIMS_PER_OWNER_PER_HOUR, this.now)
     const store = init.store
     if (store != null) this.commits = new GroupCommit(async batch => store.deposit(batch), 64)
   }
@@ -213,13 +205,7 @@ export class MailboxService implements Mailbox, Startable {
     if (req.receipts != null) {
       return answer({ receipts: { receipts: await store.receiptsFor(peer, req.receipts.done.slice(0, MAX_ACK).map(toHex)) } })
     }
-    if (req.claim != null) {
-      // anyone holding the owner's invite may claim (first contact has no capability yet), slowly
-      if (!this.claims.take(peer)) return refuse(Refusal.Code.RATE, 'too many prekey claims; try later')
-      const owner = peerString(req.claim.owner)
-      const prekey = owner == null ? undefined : await store.claimPrekey(owner)
-      return prekey == null ? refuse(Refusal.Code.UNAVAILABLE, 'no one-time prekey left here for that owner') : answer({ prekey })
-    }
+    if (req.claim != null) return this.claim(store, peer, req.claim.owner)
     const [owner] = await store.hosted(peer)
     if (owner == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this host keeps no mail for you')
     if (req.fetch != null) {
@@ -243,6 +229,22 @@ export class MailboxService implements Mailbox, Startable {
     }
     if (req.status) return answer({ usage: await this.usage(store, peer, owner) })
     return refuse(Refusal.Code.MALFORMED, 'empty request')
+  }
+
+  /**
+   * Anyone holding the owner's invite may claim one of its one-time prekeys (first contact has no
+   * capability yet): slowly per claimant, slowly per owner, and only for owners this host serves.
+   */
+  private async claim (store: MailboxStore, peer: string, ownerBytes: Uint8Array): Promise<Response> {
+    if (!this.claims.take(peer)) return refuse(Refusal.Code.RATE, 'too many prekey claims; try later')
+    const owner = peerString(ownerBytes)
+    const [hosted] = owner == null ? [] : await store.hosted(owner)
+    if (owner == null || hosted == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this host keeps no one-time prekeys for that owner')
+    if (!this.ownerClaims.has(owner)) return refuse(Refusal.Code.RATE, 'too many prekey claims for that owner; try later')
+    const prekey = await store.claimPrekey(owner)
+    if (prekey == null) return refuse(Refusal.Code.UNAVAILABLE, 'no one-time prekey left here for that owner')
+    this.ownerClaims.take(owner)
+    return answer({ prekey })
   }
 
   private async usage (store: MailboxStore, peer: string, owner: { quotaBytes: number, quotaMessages: number }): Promise<NonNullable<Response['usage']>> {
