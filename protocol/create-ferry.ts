@@ -23,6 +23,7 @@ import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
 import { Sessions } from './sessions.js'
 import { privateDht } from './dht.js'
+import { relayGater } from './relay-limits.js'
 import { mailbox, openCapability } from './services/mailbox/index.js'
 import type { TransportManager } from '@libp2p/interface-internal'
 import type { Libp2p } from '@libp2p/interface'
@@ -56,6 +57,8 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
       if (!equalBytes(c.owner, sender) || !equalBytes(c.ownerDevice, from.toMultihash().bytes) || !equalBytes(c.sender, me)) throw new InvalidEnvelopeError('the capability is not from this sender for this node')
     }
   })
+  // the gater reads the node, which exists only once createLibp2p returns
+  const built: { node?: Libp2p<FerryServices> } = {}
   const libp2p = await createLibp2p({
     start: false,
     privateKey: opts.identity.deviceKey,
@@ -66,7 +69,11 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
     transports: [...opts.transports, circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256, enableKeepAlive: opts.keepAlive !== false })],
-    connectionGater: opts.connectionGater,
+    // per-address caps on what the relay server gives (relay-limits.ts)
+    connectionGater: relayGater(opts.connectionGater, () => {
+      const node = built.node
+      return node == null ? undefined : { getConnections: peer => node.getConnections(peer), relay: node.services.relay }
+    }),
     connectionMonitor: opts.connectionMonitor,
     connectionManager: { ...CONNECTION_LIMITS, ...opts.connectionLimits },
     services: {
@@ -87,6 +94,7 @@ export async function createFerry (opts: FerryOptions): Promise<Ferry> {
       })
     }
   }) as unknown as Libp2p<FerryServices>
+  built.node = libp2p
   const ferry: Ferry = new Ferry(libp2p, opts, { sessions, contactBook, crypto, inbox })
   return ferry
 }
