@@ -27,6 +27,9 @@ export class ReplyWriter<T> {
     if (!this.running) {
       this.running = true
       this.writing = this.run()
+      // a write fails when the peer resets the stream; drained() reports it, but until someone
+      // awaits that, the rejection must not count as unhandled (it would end the process)
+      this.writing.catch(() => {})
     }
   }
 
