@@ -27,6 +27,15 @@ describe(`fuzzing, short run (seed ${seed}; FUZZ_SEED=${seed} replays it)`, func
     }
   })
 
+  it('inputs the long runs once found mishandled are refused with a typed error', async () => {
+    // scenario file: a YAML alias to no anchor made the yaml package throw a ReferenceError
+    const found: Array<[string, Uint8Array]> = [['scenario file', Uint8Array.of(42, 0)]]
+    for (const [name, input] of found) {
+      const target = targets.find(t => t.name === name) as FuzzTarget
+      await assert.rejects(async () => target.run(input), (err: Error) => target.refusals.some(c => err instanceof c), `${name}: ${String(input)}`)
+    }
+  })
+
   it('a node keeps delivering a contact\'s messages through 150 fuzzed streams', async () => {
     const sent = await fuzzStreams(targets, 150, seed, 50)
     assert.equal(Object.values(sent).reduce((a, b) => a + b, 0), 150)
