@@ -1,5 +1,3 @@
-import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
-import * as Digest from 'multiformats/hashes/digest'
 import { MAX_ENVELOPE_BYTES, MAX_TTL_MS, MIN_TTL_MS } from '../../constants.js'
 import { defaultCrypto } from '../../crypto.js'
 import { checkEnvelope, decodeEnvelope, equalBytes, fromHex, toHex } from '../../envelope.js'
@@ -7,12 +5,12 @@ import { QuotaExceededError } from '../../errors.js'
 import { GroupCommit } from '../../group-commit.js'
 import { verifyDevice } from '../../identity.js'
 import { setLongTimeout } from '../../timers.js'
-import { DeliveryReceipt } from '../dm/pb/dm.js'
 import { ReplyWriter } from '../dm/replies.js'
 import { TokenBuckets } from '../budget.js'
 import { frameStream } from '../frames.js'
 import { DEFAULT_POLICY, MAILBOX_PROTOCOL } from './index.js'
-import { OneTimePrekey, Refusal, Request, Response } from './pb/mailbox.js'
+import { fromPeerString, peerString, receiptId, validPrekey } from './fields.js'
+import { Refusal, Request, Response } from './pb/mailbox.js'
 import { openCapability, signCustody, signDeletion } from './signed.js'
 import type { Mailbox, MailboxComponents, MailboxInit, MailboxPolicy } from './index.js'
 import type { Ack, Capability, Deposit } from './pb/mailbox.js'
@@ -58,15 +56,6 @@ const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { c
 const answer = (r: Partial<Response>): Response => ({ prekey: new Uint8Array(0), answers: [], ...r })
 /** Deposits one `deposits` request may carry. */
 const MAX_BATCH = 256
-
-/** peer id string from its multihash bytes, or undefined when they are not one */
-function peerString (bytes: Uint8Array): string | undefined {
-  try {
-    return peerIdFromMultihash(Digest.decode(bytes)).toString()
-  } catch {
-    return undefined
-  }
-}
 
 export class MailboxService implements Mailbox, Startable {
   private readonly log: Logger
@@ -352,28 +341,5 @@ export class MailboxService implements Mailbox, Startable {
     if (duplicate || this.faultCount++ % every !== 0) return false
     this.faultDropped.add(key)
     return true
-  }
-}
-
-function validPrekey (bytes: Uint8Array): boolean {
-  try {
-    const p = OneTimePrekey.decode(bytes)
-    return p.id > 0 && p.publicKey.byteLength === 32
-  } catch {
-    return false
-  }
-}
-
-function fromPeerString (peer: string): Uint8Array {
-  return peerIdFromString(peer).toMultihash().bytes
-}
-
-/** The message id a DeliveryReceipt names (field 1), hex; undefined when it does not decode. */
-function receiptId (bytes: Uint8Array): string | undefined {
-  try {
-    const id = DeliveryReceipt.decode(bytes).messageId
-    return id.byteLength === 16 ? toHex(id) : undefined
-  } catch {
-    return undefined
   }
 }
