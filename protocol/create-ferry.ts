@@ -19,11 +19,12 @@ import { InvalidEnvelopeError } from './errors.js'
 import { Inbox } from './inbox.js'
 import { withDeviceCertificate } from './identity.js'
 import { encodeBundle } from './crypto/bundle.js'
-import { freshBundle } from './prekey-upkeep.js'
+import { freshBundle, MAX_ISSUED_ONE_TIME_PREKEYS, MAX_ISSUED_TO_STRANGERS } from './prekey-upkeep.js'
 import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
 import { Sessions } from './sessions.js'
 import { privateDht } from './dht.js'
+import { relayGater } from './relay-limits.js'
 import { mailbox, openCapability } from './services/mailbox/index.js'
 import type { TransportManager } from '@libp2p/interface-internal'
 import type { Libp2p } from '@libp2p/interface'
@@ -69,6 +70,8 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       if (!equalBytes(c.owner, sender) || !equalBytes(c.ownerDevice, from.toMultihash().bytes) || !equalBytes(c.sender, me)) throw new InvalidEnvelopeError('the capability is not from this sender for this node')
     }
   })
+  // the gater reads the node, which exists only once createLibp2p returns
+  const built: { node?: Libp2p<FerryServices> } = {}
   const libp2p = await createLibp2p({
     start: false,
     privateKey: opts.identity.deviceKey,
@@ -79,7 +82,11 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     transports: [...opts.transports, circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 256, maxOutboundStreams: 256, enableKeepAlive: opts.keepAlive !== false })],
-    connectionGater: opts.connectionGater,
+    // per-address caps on what the relay server gives (relay-limits.ts)
+    connectionGater: relayGater(opts.connectionGater, () => {
+      const node = built.node
+      return node == null ? undefined : { getConnections: peer => node.getConnections(peer), relay: node.services.relay }
+    }),
     connectionMonitor: opts.connectionMonitor,
     connectionManager: { ...CONNECTION_LIMITS, ...opts.connectionLimits },
     services: {
@@ -93,9 +100,14 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       ...(opts.relayServer === true ? { relay: circuitRelayServer({ reservations: RELAY_LIMITS }) } : {}),
       ...(opts.nat === true ? { autoNAT: autoNAT(), dcutr: dcutr() } : {}),
       mailbox: mailbox({ store: opts.stores.mailbox, policy: opts.mailbox?.policy, now, crypto }),
-      bundles: bundles({ provide: async () => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now())) })
+      bundles: bundles({
+        now,
+        isContact: async peer => await contacts.getByPeer(peer.toString()) != null,
+        provide: async ({ oneTime, stranger }) => encodeBundle(await freshBundle(crypto, opts.identity, prekeys, now(), { oneTime, maxIssued: stranger ? MAX_ISSUED_TO_STRANGERS : MAX_ISSUED_ONE_TIME_PREKEYS }))
+      })
     }
   }) as unknown as Libp2p<FerryServices>
+  built.node = libp2p
   const requests = new MessageRequests({ messages, contacts: contactBook, sessions, addresses: async peer => knownAddresses(libp2p, peer) })
   const ferry: Ferry = new Ferry(libp2p, opts, { sessions, contactBook, crypto, inbox, requests })
   return ferry

@@ -13,8 +13,11 @@
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { anySignal } from 'any-signal'
 import { NotFoundError } from '@libp2p/interface'
+import { guardDhtStreams } from './dht-guard.js'
+import { DhtRecordLimits, limitDhtRecords } from './dht-limits.js'
 import { dhtRecordRules } from './records.js'
 import type { SignedRecord } from './records.js'
+import type { DhtLimitsInit } from './dht-limits.js'
 import type { CryptoBackend } from './crypto.js'
 import type { KadDHT, RoutingTable } from '@libp2p/kad-dht'
 import type { AbortOptions } from '@libp2p/interface'
@@ -29,9 +32,14 @@ export const DHT_PREFIX_LENGTH = 3
 export const RECORD_QUORUM = 3
 export const LOOKUP_TIMEOUT_MS = 30_000
 
-export function privateDht (mode: 'server' | 'client', now: () => number, crypto: CryptoBackend): ReturnType<typeof kadDHT> {
+/**
+ * The DHT service: kad-dht with Ferry's protocol, record rules and tuning, its streams guarded
+ * (dht-guard.ts) and what others may store here bounded (dht-limits.ts; `limits` overrides the
+ * caps, for tests).
+ */
+export function privateDht (mode: 'server' | 'client', now: () => number, crypto: CryptoBackend, limits: Partial<Omit<DhtLimitsInit, 'now'>> = {}): ReturnType<typeof kadDHT> {
   const { validators, selectors } = dhtRecordRules(now, crypto)
-  return kadDHT({
+  const dht = kadDHT({
     protocol: DHT_PROTOCOL,
     clientMode: mode === 'client',
     validators,
@@ -42,6 +50,11 @@ export function privateDht (mode: 'server' | 'client', now: () => number, crypto
     disjointPaths: DHT_PATHS,
     prefixLength: DHT_PREFIX_LENGTH
   })
+  return (components) => {
+    const service = dht(guardDhtStreams(components, DHT_PROTOCOL))
+    limitDhtRecords(service, new DhtRecordLimits(components.datastore, { ...limits, now }))
+    return service
+  }
 }
 
 export interface RecordLookup {

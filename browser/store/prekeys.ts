@@ -26,7 +26,7 @@ const NEXT_ONE_TIME = 'nextOneTimePrekeyId'
 type Kind = 'dh' | 'signed' | 'kem'
 
 interface PrekeyRow { kind: Kind, id: number, currentKind?: Kind, retiredAt?: number, record: Uint8Array }
-interface OneTimeRow { id: number, unissued?: 1, record: Uint8Array }
+interface OneTimeRow { id: number, unissued?: 1, issuedAt?: number, record: Uint8Array }
 
 const prekeyName = (kind: Kind, id: number): string => recordName(P, kind, id)
 const oneTimeName = (id: number): string => recordName(ONE_TIME, id)
@@ -131,19 +131,42 @@ export class IdbPrekeyStore implements PrekeyStore {
     return ids
   }
 
-  async issueOneTimePrekey (): Promise<OneTimePrekey | undefined> {
+  async issueOneTimePrekey (issuedAt?: number): Promise<OneTimePrekey | undefined> {
     const row = await this.db.write([ONE_TIME], async tx => {
       const store = tx.objectStore(ONE_TIME)
       const cursor = await request(store.index('unissued').openCursor())
       if (cursor == null) return undefined
       const found = cursor.value as OneTimeRow
       delete found.unissued
+      if (issuedAt != null) found.issuedAt = issuedAt
       store.put(found)
       return found
     })
     if (row == null) return undefined
     const pair = await this.key.openJson<KeyPair>(row.record, oneTimeName(row.id))
     return { id: row.id, publicKey: pair.publicKey }
+  }
+
+  async countOneTimePrekeys (): Promise<{ unissued: number, issued: number }> {
+    return this.db.read([ONE_TIME], async tx => {
+      const store = tx.objectStore(ONE_TIME)
+      const [all, unissued] = await Promise.all([request(store.count()), request(store.index('unissued').count())])
+      return { unissued, issued: all - unissued }
+    })
+  }
+
+  /** A walk over the handed-out prekeys: they are few (bounded by the bundle service's budgets). */
+  async removeIssuedOneTimePrekeys (time: number): Promise<number> {
+    return this.db.write([ONE_TIME], async tx => {
+      let n = 0
+      await walk(tx.objectStore(ONE_TIME).openCursor(), cursor => {
+        const row = cursor.value as OneTimeRow
+        if (row.issuedAt == null || row.issuedAt >= time) return
+        cursor.delete()
+        n++
+      })
+      return n
+    })
   }
 
   async oneTimePrekey (id: number): Promise<KeyPair | undefined> {
@@ -169,6 +192,10 @@ export class IdbPrekeyStore implements PrekeyStore {
       store.add({ hash: key, signedPrekeyId })
       return true
     })
+  }
+
+  async initialMessageSeen (hash: Uint8Array): Promise<boolean> {
+    return this.db.read([SEEN], async tx => await request(tx.objectStore(SEEN).getKey(hex(hash))) != null)
   }
 
   /** How many one-time prekeys were never handed out (to top them up). */

@@ -49,7 +49,14 @@ export function parseScenario (text: string, file: string): Scenario {
       return `${file}:${line}:${col}: syntax: ${e.message.split('\n')[0]}`
     }))
   }
-  return validate(doc.toJS({ maxAliasCount: 100 }), new Problems(file, positions(doc, lineCounter)))
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: 100 })
+  } catch (err: any) {
+    // an alias to no anchor (`*a`), or too many aliases: the yaml package throws plain errors here
+    throw new ScenarioError(file, [`${file}: ${String(err.message).split('\n')[0]}`])
+  }
+  return validate(value, new Problems(file, positions(doc, lineCounter)))
 }
 
 /**

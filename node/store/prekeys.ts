@@ -81,11 +81,20 @@ export class SqlitePrekeyStore implements PrekeyStore {
     }))
   }
 
-  async issueOneTimePrekey (): Promise<OneTimePrekey | undefined> {
-    const row = this.db.prepare('UPDATE one_time_prekeys SET issued = 1 WHERE id = (SELECT id FROM one_time_prekeys WHERE issued = 0 ORDER BY id LIMIT 1) RETURNING id, record').get() as { id: number, record: Uint8Array } | undefined
+  async issueOneTimePrekey (issuedAt?: number): Promise<OneTimePrekey | undefined> {
+    const row = this.db.prepare('UPDATE one_time_prekeys SET issued = 1, issued_at = ? WHERE id = (SELECT id FROM one_time_prekeys WHERE issued = 0 ORDER BY id LIMIT 1) RETURNING id, record').get(issuedAt ?? null) as { id: number, record: Uint8Array } | undefined
     if (row == null) return undefined
     const pair = this.json.decode<KeyPair>(row.record, `prekey:one-time:${row.id}`)
     return { id: Number(row.id), publicKey: pair.publicKey }
+  }
+
+  async countOneTimePrekeys (): Promise<{ unissued: number, issued: number }> {
+    const row = this.db.prepare('SELECT COUNT(*) - COALESCE(SUM(issued), 0) AS unissued, COALESCE(SUM(issued), 0) AS issued FROM one_time_prekeys').get() as { unissued: number, issued: number }
+    return { unissued: Number(row.unissued), issued: Number(row.issued) }
+  }
+
+  async removeIssuedOneTimePrekeys (time: number): Promise<number> {
+    return Number(this.db.prepare('DELETE FROM one_time_prekeys WHERE issued_at IS NOT NULL AND issued_at < ?').run(time).changes)
   }
 
   async oneTimePrekey (id: number): Promise<KeyPair | undefined> {
@@ -101,6 +110,10 @@ export class SqlitePrekeyStore implements PrekeyStore {
   async markInitialMessageSeen (hash: Uint8Array, signedPrekeyId: number): Promise<boolean> {
     const r = this.db.prepare('INSERT INTO seen_initial (hash, signed_prekey_id) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING').run(hash, signedPrekeyId)
     return Number(r.changes) === 1
+  }
+
+  async initialMessageSeen (hash: Uint8Array): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM seen_initial WHERE hash = ?').get(hash) != null
   }
 
   /** How many one-time prekeys were never handed out (to top them up). */

@@ -117,13 +117,18 @@ export const MIGRATIONS: string[] = [
    DROP TABLE mailbox_items;
    ALTER TABLE mailbox_items_v6 RENAME TO mailbox_items;
    CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);`,
-  // 7: received message ids are unique per sender, not across senders (a hop that saw an id in
+  // 7: a one-time prekey handed out over /ferry/bundle records when, and is deleted once its grace
+  // period ends unused (anyone could pull them without bound). Prekeys handed out before this
+  // version, or left with a mailbox host, have no time and are kept until used, as before.
+  `ALTER TABLE one_time_prekeys ADD COLUMN issued_at INTEGER;
+   CREATE INDEX one_time_prekeys_issued_at ON one_time_prekeys (issued_at) WHERE issued_at IS NOT NULL;`,
+  // 8: received message ids are unique per sender, not across senders (a hop that saw an id in
   // clear could otherwise deliver its own message under it first); messages from peers who are not
   // contacts wait apart as message requests; blocked peers; senders whose binding is unverified;
   // the owner's revoked senders, kept until every host of the set confirmed them.
   // The messages table is rebuilt for its new UNIQUE constraint, as migration 6 rebuilt
   // mailbox_items (https://sqlite.org/lang_altertable.html#otheralter); seq and rev are kept.
-  `CREATE TABLE messages_v7 (
+  `CREATE TABLE messages_v8 (
      seq INTEGER PRIMARY KEY,
      rev INTEGER NOT NULL,
      id TEXT NOT NULL,
@@ -142,10 +147,10 @@ export const MIGRATIONS: string[] = [
      unverified INTEGER NOT NULL DEFAULT 0,
      UNIQUE (direction, id, peer)
    );
-   INSERT INTO messages_v7 (seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error, envelope, receipt, kind, disappearing)
+   INSERT INTO messages_v8 (seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error, envelope, receipt, kind, disappearing)
      SELECT seq, rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, error, envelope, receipt, kind, disappearing FROM messages;
    DROP TABLE messages;
-   ALTER TABLE messages_v7 RENAME TO messages;
+   ALTER TABLE messages_v8 RENAME TO messages;
    CREATE INDEX messages_outbox ON messages (status, peer) WHERE direction = 'out';
    CREATE INDEX messages_peer ON messages (peer, seq);
    CREATE INDEX messages_rev ON messages (rev);

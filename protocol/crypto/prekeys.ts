@@ -75,8 +75,23 @@ export interface PrekeyStore {
   removeRetiredPrekeys(time: number): Promise<void>
   /** Add one-time prekey pairs; the store assigns ids, never reusing one, and returns them in order. */
   putOneTimePrekeys(pairs: KeyPair[]): Promise<number[]>
-  /** A one-time prekey never handed out before, now marked handed out; undefined when none is left. */
-  issueOneTimePrekey(): Promise<OneTimePrekey | undefined>
+  /**
+   * A one-time prekey never handed out before, now marked handed out; undefined when none is left.
+   *
+   * @param issuedAt - when (ms): such a prekey is deleted by removeIssuedOneTimePrekeys once its
+   * grace period ends. Without it the prekey is kept until used: prekeys left with a mailbox host
+   * may be handed out by the host much later.
+   */
+  issueOneTimePrekey(issuedAt?: number): Promise<OneTimePrekey | undefined>
+  /** How many one-time prekeys wait to be handed out, and how many were handed out and are not used yet. */
+  countOneTimePrekeys(): Promise<{ unissued: number, issued: number }>
+  /**
+   * Delete one-time prekeys handed out (with a time) before `time`: a requester that never sent an
+   * initial message with one does not keep it alive.
+   *
+   * @returns how many were deleted
+   */
+  removeIssuedOneTimePrekeys(time: number): Promise<number>
   /** A one-time prekey pair, without deleting it (to compute a response before committing it). */
   oneTimePrekey(id: number): Promise<KeyPair | undefined>
   /** Return and delete a one-time prekey pair: each is used at most once. */
@@ -88,6 +103,8 @@ export interface PrekeyStore {
    * @returns false when the hash was seen before
    */
   markInitialMessageSeen(hash: Uint8Array, signedPrekeyId: number): Promise<boolean>
+  /** Whether the hash was marked seen; reads only, so a replay is refused before any DH or KEM work. */
+  initialMessageSeen(hash: Uint8Array): Promise<boolean>
 }
 
 /**
@@ -155,10 +172,12 @@ function nextId (id: number | undefined): number {
  * holding prekeys signed by another identity is caught here, not by every peer).
  *
  * @param options.withOneTime - include a one-time prekey never handed out before, when one is left
+ * @param options.issuedAt - when it is handed out (ms): it is deleted unused after a grace period
+ * (PrekeyStore.removeIssuedOneTimePrekeys); without it, it is kept until used
  * @throws UnknownPrekeyError when generatePrekeys has not run yet
  * @throws InvalidBundleError when the stored prekeys are not signed by `identity`
  */
-export async function createBundle (crypto: CryptoBackend, identity: Identity, store: PrekeyStore, options: { withOneTime: boolean }): Promise<PrekeyBundle> {
+export async function createBundle (crypto: CryptoBackend, identity: Identity, store: PrekeyStore, options: { withOneTime: boolean, issuedAt?: number }): Promise<PrekeyBundle> {
   const [dh, spk, kem] = await Promise.all([store.identityDh(), store.currentSignedPrekey(), store.currentKemPrekey()])
   if (dh == null || spk == null || kem == null) throw new UnknownPrekeyError('no current prekeys: call generatePrekeys first')
   const bundle: PrekeyBundle = {
@@ -170,104 +189,10 @@ export async function createBundle (crypto: CryptoBackend, identity: Identity, s
   }
   await verifyBundle(crypto, bundle)
   if (options.withOneTime) {
-    const opk = await store.issueOneTimePrekey()
+    const opk = await store.issueOneTimePrekey(options.issuedAt)
     if (opk != null) bundle.oneTimePrekey = opk
   }
   return bundle
 }
 
-const hex = (b: Uint8Array): string => Array.from(b, x => x.toString(16).padStart(2, '0')).join('')
-
-/** In-memory PrekeyStore for tests and simulation: same contract, not durable. */
-export class MemoryPrekeyStore implements PrekeyStore {
-  private dh?: IdentityDhRecord
-  private readonly signed = new Map<number, SignedPrekeyRecord>()
-  private readonly kems = new Map<number, KemPrekeyRecord>()
-  private currentSigned?: number
-  private currentKem?: number
-  private readonly oneTime = new Map<number, { pair: KeyPair, issued: boolean }>()
-  private nextOneTimeId = 1
-  /** hex hash -> signed prekey id */
-  private readonly seen = new Map<string, number>()
-
-  async identityDh (): Promise<IdentityDhRecord | undefined> {
-    return this.dh == null ? undefined : structuredClone(this.dh)
-  }
-
-  async putIdentityDh (record: IdentityDhRecord): Promise<void> {
-    this.dh = structuredClone(record)
-  }
-
-  async signedPrekey (id: number): Promise<SignedPrekeyRecord | undefined> {
-    const r = this.signed.get(id)
-    return r == null ? undefined : structuredClone(r)
-  }
-
-  async currentSignedPrekey (): Promise<SignedPrekeyRecord | undefined> {
-    return this.currentSigned == null ? undefined : this.signedPrekey(this.currentSigned)
-  }
-
-  async kemPrekey (id: number): Promise<KemPrekeyRecord | undefined> {
-    const r = this.kems.get(id)
-    return r == null ? undefined : structuredClone(r)
-  }
-
-  async currentKemPrekey (): Promise<KemPrekeyRecord | undefined> {
-    return this.currentKem == null ? undefined : this.kemPrekey(this.currentKem)
-  }
-
-  async putSignedPrekeys (signed: SignedPrekeyRecord, kem: KemPrekeyRecord): Promise<void> {
-    const oldSigned = this.currentSigned == null ? undefined : this.signed.get(this.currentSigned)
-    const oldKem = this.currentKem == null ? undefined : this.kems.get(this.currentKem)
-    if (oldSigned != null) oldSigned.retiredAt = signed.createdAt
-    if (oldKem != null) oldKem.retiredAt = kem.createdAt
-    this.signed.set(signed.id, structuredClone({ ...signed, retiredAt: undefined }))
-    this.kems.set(kem.id, structuredClone({ ...kem, retiredAt: undefined }))
-    this.currentSigned = signed.id
-    this.currentKem = kem.id
-  }
-
-  async removeRetiredPrekeys (time: number): Promise<void> {
-    for (const [id, r] of this.signed) {
-      if (r.retiredAt == null || r.retiredAt >= time) continue
-      this.signed.delete(id)
-      for (const [hash, spk] of this.seen) if (spk === id) this.seen.delete(hash)
-    }
-    for (const [id, r] of this.kems) if (r.retiredAt != null && r.retiredAt < time) this.kems.delete(id)
-  }
-
-  async putOneTimePrekeys (pairs: KeyPair[]): Promise<number[]> {
-    return pairs.map(pair => {
-      const id = this.nextOneTimeId++
-      this.oneTime.set(id, { pair: structuredClone(pair), issued: false })
-      return id
-    })
-  }
-
-  async issueOneTimePrekey (): Promise<OneTimePrekey | undefined> {
-    for (const [id, entry] of this.oneTime) {
-      if (entry.issued) continue
-      entry.issued = true
-      return { id, publicKey: entry.pair.publicKey.slice() }
-    }
-    return undefined
-  }
-
-  async oneTimePrekey (id: number): Promise<KeyPair | undefined> {
-    const entry = this.oneTime.get(id)
-    return entry == null ? undefined : structuredClone(entry.pair)
-  }
-
-  async takeOneTimePrekey (id: number): Promise<KeyPair | undefined> {
-    const entry = this.oneTime.get(id)
-    this.oneTime.delete(id)
-    return entry?.pair
-  }
-
-  async markInitialMessageSeen (hash: Uint8Array, signedPrekeyId: number): Promise<boolean> {
-    const key = hex(hash)
-    if (this.seen.has(key)) return false
-    this.seen.set(key, signedPrekeyId)
-    return true
-  }
-}
+export { MemoryPrekeyStore } from './memory-prekeys.js'

@@ -142,8 +142,25 @@ describe('PQXDH', function () {
   it('rejects a replayed initial message that used a one-time prekey', async () => {
     const a = await initiate(crypto, alice.id, alice.dh, await createBundle(crypto, bob.id, bob.store, { withOneTime: true }))
     await respond(crypto, bob.id, bob.store, a.initial)
-    // refused before any work: its one-time prekey is gone (the seen mark would refuse it too)
-    await assert.rejects(respond(crypto, bob.id, bob.store, a.initial), (err: Error) => err instanceof UnknownPrekeyError && /used already/.test(err.message))
+    // refused before any work by the seen mark (its one-time prekey is gone too)
+    await assert.rejects(respond(crypto, bob.id, bob.store, a.initial), ReplayedInitialMessageError)
+  })
+
+  it('refuses a replay before any signature check, X25519 or ML-KEM work', async () => {
+    const calls = { verify: 0, x25519: 0, kemDecapsulate: 0 }
+    const counting = { ...crypto }
+    for (const name of Object.keys(calls) as Array<keyof typeof calls>) {
+      const original = (crypto as any)[name].bind(crypto)
+      ;(counting as any)[name] = async (...args: any[]) => { calls[name]++; return original(...args) }
+    }
+    for (const withOneTime of [false, true]) {
+      const a = await initiate(crypto, alice.id, alice.dh, await createBundle(crypto, bob.id, bob.store, { withOneTime }))
+      await respond(counting, bob.id, bob.store, a.initial)
+      assert.ok(calls.kemDecapsulate === 1 && calls.x25519 >= 3, 'the first answer does the work')
+      for (const k of Object.keys(calls) as Array<keyof typeof calls>) calls[k] = 0
+      for (let i = 0; i < 5; i++) await assert.rejects(prepareResponse(counting, bob.id, bob.store, a.initial), ReplayedInitialMessageError)
+      assert.deepEqual(calls, { verify: 0, x25519: 0, kemDecapsulate: 0 }, `five replays (one-time prekey: ${withOneTime}) cost no public-key work`)
+    }
   })
 
   it('prepareResponse consumes nothing until commit(); commit() twice is a replay', async () => {

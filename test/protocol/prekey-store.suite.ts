@@ -156,6 +156,31 @@ export function prekeyStoreCompliance (name: string, make: () => Promise<PrekeyS
         assert.equal(await store.takeOneTimePrekey(id + 1000), undefined)
       })
 
+      it('counts prekeys waiting and handed out; taking one removes it from the count', async () => {
+        assert.deepEqual(await store.countOneTimePrekeys(), { unissued: 0, issued: 0 })
+        const ids = await store.putOneTimePrekeys([pair(1), pair(2), pair(3)])
+        await store.issueOneTimePrekey(1_000)
+        await store.issueOneTimePrekey()
+        assert.deepEqual(await store.countOneTimePrekeys(), { unissued: 1, issued: 2 })
+        await store.takeOneTimePrekey(ids[0])
+        assert.deepEqual(await store.countOneTimePrekeys(), { unissued: 1, issued: 1 })
+      })
+
+      it('removes prekeys handed out before a time; unissued ones and ones handed out without a time stay', async () => {
+        const ids = await store.putOneTimePrekeys([pair(1), pair(2), pair(3), pair(4)])
+        assert.deepEqual(await store.issueOneTimePrekey(1_000), { id: ids[0], publicKey: pair(1).publicKey })
+        await store.issueOneTimePrekey(2_000)
+        await store.issueOneTimePrekey() // left with a mailbox host: kept until used
+        assert.equal(await store.removeIssuedOneTimePrekeys(2_000), 1, 'handed out exactly at the time: kept')
+        assert.equal(await store.oneTimePrekey(ids[0]), undefined)
+        assert.deepEqual(await store.oneTimePrekey(ids[1]), pair(2))
+        assert.equal(await store.removeIssuedOneTimePrekeys(Number.MAX_SAFE_INTEGER), 1)
+        assert.equal(await store.oneTimePrekey(ids[1]), undefined)
+        assert.deepEqual(await store.oneTimePrekey(ids[2]), pair(3), 'no time: never removed')
+        assert.deepEqual(await store.oneTimePrekey(ids[3]), pair(4), 'never handed out: never removed')
+        assert.deepEqual(await store.countOneTimePrekeys(), { unissued: 1, issued: 1 })
+      })
+
       it('a taken prekey is never issued', async () => {
         const ids = await store.putOneTimePrekeys([pair(1), pair(2)])
         await store.takeOneTimePrekey(ids[0])
@@ -172,6 +197,14 @@ export function prekeyStoreCompliance (name: string, make: () => Promise<PrekeyS
         assert.equal(await store.markInitialMessageSeen(bytes(32, 2), 1), true)
       })
 
+      it('says whether a hash was marked, without marking it', async () => {
+        assert.equal(await store.initialMessageSeen(bytes(32, 1)), false)
+        assert.equal(await store.initialMessageSeen(bytes(32, 1)), false, 'asking does not mark')
+        assert.equal(await store.markInitialMessageSeen(bytes(32, 1), 1), true)
+        assert.equal(await store.initialMessageSeen(bytes(32, 1)), true)
+        assert.equal(await store.initialMessageSeen(bytes(32, 2)), false)
+      })
+
       it('forgets the marks of removed signed prekeys only', async () => {
         await store.putSignedPrekeys(signed(1, 1_000), kem(1, 1_000))
         await store.putSignedPrekeys(signed(2, 2_000), kem(2, 2_000))
@@ -179,6 +212,7 @@ export function prekeyStoreCompliance (name: string, make: () => Promise<PrekeyS
         assert.equal(await store.markInitialMessageSeen(bytes(32, 2), 2), true)
 
         await store.removeRetiredPrekeys(Number.MAX_SAFE_INTEGER)
+        assert.equal(await store.initialMessageSeen(bytes(32, 1)), false)
         assert.equal(await store.markInitialMessageSeen(bytes(32, 2), 2), false, 'the current prekey\'s marks stay')
         assert.equal(await store.markInitialMessageSeen(bytes(32, 1), 1), true, 'the removed prekey\'s marks are gone with it')
       })

@@ -1,77 +1,48 @@
 /**
  * `/ferry/bundle/1.0.0`: fetch a prekey bundle straight from a connected peer (DESIGN.md "Wire
- * protocols"), with a fresh one-time prekey. Request/response, one stream each: the responder
- * writes one length-prefixed encoded PrekeyBundle and closes.
+ * protocols"), with a fresh one-time prekey while the requester's budget lasts (constants.ts).
+ * Request/response, one stream each: the requester sends nothing, the responder writes one
+ * length-prefixed encoded PrekeyBundle and closes.
  *
  * @example
  * const bundle = await node.services.bundles.fetch(connection)
  */
-import { lpStream } from '@libp2p/utils'
-import { MAX_BUNDLE_BYTES } from '../../crypto/bundle.js'
-import type { AbortOptions, ComponentLogger, Connection, Logger, Startable, Stream } from '@libp2p/interface'
+import { BundlesService } from './bundles.js'
+import type { AbortOptions, ComponentLogger, Connection, PeerId } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
 
-export const BUNDLE_PROTOCOL = '/ferry/bundle/1.0.0'
-const TIMEOUT_MS = 10_000
+export * from './constants.js'
 
 export interface BundlesComponents {
   registrar: Registrar
   logger: ComponentLogger
 }
 
+/** What the requester may have, decided by the service's budgets. */
+export interface BundleRequest {
+  peer: PeerId
+  /** include a one-time prekey (it is handed out to this requester only) */
+  oneTime: boolean
+  /** the requester is not a contact: its one-time prekeys come from a smaller share */
+  stranger: boolean
+}
+
 export interface BundlesInit {
-  /** this device's encoded bundle, with a one-time prekey handed out to this requester only */
-  provide(): Promise<Uint8Array>
+  /** this device's encoded bundle for `request` */
+  provide(request: BundleRequest): Promise<Uint8Array>
+  /** whether `peer` is a contact (a larger budget); default: nobody is */
+  isContact?(peer: PeerId): Promise<boolean>
+  /** clock in ms, injectable for tests */
+  now?(): number
 }
 
 export interface Bundles {
   /**
    * The connected peer's encoded bundle (not yet verified: the caller checks it).
    *
-   * @throws when the stream fails or the answer is over MAX_BUNDLE_BYTES
+   * @throws when the stream fails, the peer refused (over its budget), or the answer is over MAX_BUNDLE_BYTES
    */
   fetch(connection: Connection, options?: AbortOptions): Promise<Uint8Array>
-}
-
-class BundlesService implements Bundles, Startable {
-  private readonly log: Logger
-
-  constructor (private readonly components: BundlesComponents, private readonly init: BundlesInit) {
-    this.log = components.logger.forComponent('ferry:bundle')
-  }
-
-  readonly [Symbol.toStringTag] = 'ferry:bundle'
-
-  async start (): Promise<void> {
-    await this.components.registrar.handle(BUNDLE_PROTOCOL, async (stream) => this.answer(stream), { maxInboundStreams: 4, maxOutboundStreams: 4, runOnLimitedConnection: true })
-  }
-
-  async stop (): Promise<void> {
-    await this.components.registrar.unhandle(BUNDLE_PROTOCOL)
-  }
-
-  private async answer (stream: Stream): Promise<void> {
-    try {
-      await lpStream(stream).write(await this.init.provide(), { signal: AbortSignal.timeout(TIMEOUT_MS) })
-      await stream.close({ signal: AbortSignal.timeout(TIMEOUT_MS) })
-    } catch (err: any) {
-      this.log('could not answer a bundle request: %s', err.message)
-      stream.abort(err)
-    }
-  }
-
-  async fetch (connection: Connection, options: AbortOptions = {}): Promise<Uint8Array> {
-    const signal = options.signal ?? AbortSignal.timeout(TIMEOUT_MS)
-    const stream = await connection.newStream(BUNDLE_PROTOCOL, { signal, runOnLimitedConnection: true })
-    try {
-      const bytes = (await lpStream(stream, { maxDataLength: MAX_BUNDLE_BYTES }).read({ signal })).subarray()
-      await stream.close({ signal }).catch(() => {})
-      return bytes
-    } catch (err: any) {
-      stream.abort(err)
-      throw err
-    }
-  }
 }
 
 export function bundles (init: BundlesInit): (components: BundlesComponents) => Bundles {

@@ -13,3 +13,9 @@ export const IDLE_TIMEOUT_MS = 5 * 60_000
 /** One long-lived stream per direction is the design; a few more allow reconnect races. */
 export const MAX_INBOUND_STREAMS = 4
 export const MAX_OUTBOUND_STREAMS = 4
+
+/**
+ * Largest reply frame a sender reads: a receipt is ~180 bytes and a rejection's reason a short
+ * sentence. A longer length prefix ends the stream (protocol/services/frames.ts).
+ */
+export const MAX_REPLY_BYTES = 16 * 1024

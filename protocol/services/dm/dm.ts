@@ -1,4 +1,3 @@
-import { pbStream } from '@libp2p/utils'
 import { MAX_ENVELOPE_BYTES } from '../../constants.js'
 import { checkEnvelope, decodeEnvelope } from '../../envelope.js'
 import { InvalidEnvelopeError, InvalidReceiptError, RateLimitedError } from '../../errors.js'
@@ -7,7 +6,8 @@ import { IDLE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_IN_FLIGHT, MAX_OUTBOUND_STREA
 import { EnvelopeRejectedError } from './errors.js'
 import { DmReply, Rejection } from './pb/dm.js'
 import { ReplyWriter } from './replies.js'
-import { DmSession, RAW } from './session.js'
+import { DmSession } from './session.js'
+import { frameStream, RAW } from '../frames.js'
 import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit } from './index.js'
 import type { DeliveryReceipt } from './pb/dm.js'
 import type { Envelope } from '../../pb/ferry.js'
@@ -93,9 +93,9 @@ export class DirectMessagesService implements DirectMessages, Startable {
    * i.e. after the durable write; replies keep arrival order while stores overlap (group commit).
    */
   private async receive (stream: Stream, connection: Connection): Promise<void> {
-    const pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
+    const frames = frameStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
     const me = this.components.peerId.toMultihash().bytes
-    const replies = new ReplyWriter(pb, DmReply)
+    const replies = new ReplyWriter(frames, DmReply)
     // one idle timer per stream, re-armed per frame (an AbortSignal.timeout per read costs more than the read)
     const idle = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -106,7 +106,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
     try {
       while (true) {
         arm()
-        const bytes = await pb.read(RAW, { signal: idle.signal })
+        const bytes = await frames.read(RAW, { signal: idle.signal })
         replies.push(this.answer(bytes, me, connection))
         // bounded: never hold more than maxInFlight replies for a sender that does not read them
         if (replies.size >= this.maxInFlight) await replies.below(this.maxInFlight)

@@ -2,11 +2,11 @@
  * Replies on an inbound request stream (`/ferry/dm`, `/ferry/mailbox`) leave in arrival order, and
  * every reply that is ready when the writer runs goes out in one write (see DmSession.write for why).
  */
-import type { MessageStream } from '@libp2p/interface'
-import type { ProtobufStream } from '@libp2p/utils'
+import type { Encoder } from '../frames.js'
 
 interface Slot<T> { reply?: T, ready: Promise<void> }
-interface Encoder<T> { encode(value: T): Uint8Array }
+/** Where replies go: a FrameStream. */
+interface FrameWriter { writeV<T>(values: T[], codec: Encoder<T>): Promise<void> }
 
 export class ReplyWriter<T> {
   private readonly queue: Array<Slot<T>> = []
@@ -14,7 +14,7 @@ export class ReplyWriter<T> {
   private running = false
   private space: Array<() => void> = []
 
-  constructor (private readonly pb: ProtobufStream<MessageStream>, private readonly codec: Encoder<T>) {}
+  constructor (private readonly frames: FrameWriter, private readonly codec: Encoder<T>) {}
 
   get size (): number {
     return this.queue.length
@@ -27,6 +27,9 @@ export class ReplyWriter<T> {
     if (!this.running) {
       this.running = true
       this.writing = this.run()
+      // a write fails when the peer resets the stream; drained() reports it, but until someone
+      // awaits that, the rejection must not count as unhandled (it would end the process)
+      this.writing.catch(() => {})
     }
   }
 
@@ -46,7 +49,7 @@ export class ReplyWriter<T> {
         await this.queue[0].ready
         const batch: T[] = []
         while (this.queue.length > 0 && this.queue[0].reply != null) batch.push(this.queue.shift()?.reply as T)
-        await this.pb.writeV(batch, this.codec)
+        await this.frames.writeV(batch, this.codec)
         this.wake()
       }
     } finally {

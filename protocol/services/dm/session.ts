@@ -2,17 +2,14 @@
  * The sending side of one long-lived `/ferry/dm/1.0.0` stream: writes envelopes without waiting,
  * keeps at most `maxInFlight` unanswered, and matches replies to senders by message id.
  */
-import { pbStream } from '@libp2p/utils'
-import { MAX_ENVELOPE_BYTES } from '../../constants.js'
 import { toHex } from '../../envelope.js'
 import { afterIO } from '../../group-commit.js'
+import { frameStream, RAW } from '../frames.js'
+import { MAX_REPLY_BYTES } from './constants.js'
 import { DmStreamClosedError } from './errors.js'
 import { DmReply } from './pb/dm.js'
+import type { FrameStream } from '../frames.js'
 import type { AbortOptions, Logger, Stream } from '@libp2p/interface'
-import type { ProtobufStream } from '@libp2p/utils'
-
-/** Writes bytes as they are: the envelope is encoded once, by the caller, and hashed from those bytes. */
-export const RAW = { encode: (b: Uint8Array): Uint8Array => b, decode: (b: Uint8Array | { subarray(): Uint8Array }): Uint8Array => b instanceof Uint8Array ? b : b.subarray() }
 
 interface Waiter {
   resolve(reply: DmReply): void
@@ -21,7 +18,7 @@ interface Waiter {
 }
 
 export class DmSession {
-  private readonly pb: ProtobufStream<Stream>
+  private readonly frames: FrameStream
   private readonly waiting = new Map<string, Waiter>()
   private readonly slotWaiters: Array<() => void> = []
   private closedWith?: Error
@@ -36,7 +33,7 @@ export class DmSession {
    * per message: a timer per message costs more than the message.
    */
   constructor (readonly stream: Stream, private readonly maxInFlight: number, private readonly receiptTimeout: number, private readonly log: Logger) {
-    this.pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES })
+    this.frames = frameStream(stream, { maxDataLength: MAX_REPLY_BYTES })
     void this.readReplies()
   }
 
@@ -82,7 +79,7 @@ export class DmSession {
       this.writing = this.writing.then(async () => {
         await new Promise<void>(resolve => afterIO(resolve)) // let every send of this tick join
         const batch = this.outgoing.splice(0)
-        await this.pb.writeV(batch, RAW)
+        await this.frames.writeV(batch, RAW)
       })
     }
     return this.writing
@@ -115,7 +112,7 @@ export class DmSession {
   private async readReplies (): Promise<void> {
     try {
       while (true) {
-        const reply = await this.pb.read(DmReply)
+        const reply = await this.frames.read(DmReply)
         const w = this.waiting.get(toHex(reply.messageId))
         if (w == null) {
           this.log('reply for a message not in flight; ignoring')

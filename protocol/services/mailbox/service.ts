@@ -1,6 +1,3 @@
-import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
-import { pbStream } from '@libp2p/utils'
-import * as Digest from 'multiformats/hashes/digest'
 import { MAX_ENVELOPE_BYTES, MAX_TTL_MS, MIN_TTL_MS } from '../../constants.js'
 import { defaultCrypto } from '../../crypto.js'
 import { checkEnvelope, decodeEnvelope, equalBytes, fromHex, toHex } from '../../envelope.js'
@@ -8,10 +5,12 @@ import { QuotaExceededError } from '../../errors.js'
 import { GroupCommit } from '../../group-commit.js'
 import { verifyDevice } from '../../identity.js'
 import { setLongTimeout } from '../../timers.js'
-import { DeliveryReceipt } from '../dm/pb/dm.js'
 import { ReplyWriter } from '../dm/replies.js'
+import { TokenBuckets } from '../budget.js'
+import { frameStream } from '../frames.js'
 import { DEFAULT_POLICY, MAILBOX_PROTOCOL } from './index.js'
-import { OneTimePrekey, Refusal, Request, Response } from './pb/mailbox.js'
+import { fromPeerString, peerString, receiptId, validPrekey } from './fields.js'
+import { Refusal, Request, Response } from './pb/mailbox.js'
 import { openCapability, signCustody, signDeletion } from './signed.js'
 import type { Mailbox, MailboxComponents, MailboxInit, MailboxPolicy } from './index.js'
 import type { Ack, Capability, Deposit } from './pb/mailbox.js'
@@ -34,11 +33,23 @@ const PAGE_BYTES = 256 * 1024
 const MAX_ANSWER = PAGE_BYTES + MAX_REQUEST
 const MAX_ACK = 4096
 const IDLE_MS = 60_000
+/**
+ * A request frame must arrive whole this long after its first byte: a full `deposits` frame
+ * (~600 KiB) at 5 KiB/s. Slower, or a peer dripping bytes, and the stream is reset.
+ */
+export const MAILBOX_FRAME_DEADLINE_MS = 120_000
 const CACHE_SIZE = 1024
-/** One-time prekeys: at most this many wait per owner, per upload, and claims per peer per hour. */
+/** One-time prekeys: at most this many wait per owner, and per upload. */
 const MAX_PREKEYS = 200
 const MAX_PREKEYS_PER_UPLOAD = 100
-const CLAIMS_PER_HOUR = 10
+/** Prekey claims one claiming peer may make per hour, whatever the owner. */
+export const CLAIMS_PER_PEER_PER_HOUR = 10
+/**
+ * Prekey claims answered per owner per hour, whoever claims: peer ids are free, so without it a
+ * few thousand made-up claimants would empty the owner's prekeys here. Past it the claimant is
+ * refused and starts its session from the invite's bundle, without a one-time prekey.
+ */
+export const CLAIMS_PER_OWNER_PER_HOUR = 10
 const TIMEOUT_MS = 30_000
 
 const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0), answers: [] })
@@ -46,40 +57,14 @@ const answer = (r: Partial<Response>): Response => ({ prekey: new Uint8Array(0),
 /** Deposits one `deposits` request may carry. */
 const MAX_BATCH = 256
 
-/** peer id string from its multihash bytes, or undefined when they are not one */
-function peerString (bytes: Uint8Array): string | undefined {
-  try {
-    return peerIdFromMultihash(Digest.decode(bytes)).toString()
-  } catch {
-    return undefined
-  }
-}
-
-/** A token bucket per depositing peer. */
-class RateLimit {
-  private readonly buckets = new Map<string, { tokens: number, at: number }>()
-  constructor (private readonly perSecond: number, private readonly burst: number, private readonly now: () => number) {}
-
-  take (peer: string): boolean {
-    const t = this.now()
-    const b = this.buckets.get(peer) ?? { tokens: this.burst, at: t }
-    b.tokens = Math.min(this.burst, b.tokens + (t - b.at) * this.perSecond / 1000)
-    b.at = t
-    this.buckets.set(peer, b)
-    if (this.buckets.size > 10_000) this.buckets.delete(this.buckets.keys().next().value as string)
-    if (b.tokens < 1) return false
-    b.tokens -= 1
-    return true
-  }
-}
-
 export class MailboxService implements Mailbox, Startable {
   private readonly log: Logger
   private readonly now: () => number
   private readonly crypto: CryptoBackend
   private readonly policy: MailboxPolicy
-  private readonly rate: RateLimit
-  private readonly claims: RateLimit
+  private readonly rate: TokenBuckets
+  private readonly claims: TokenBuckets
+  private readonly ownerClaims: TokenBuckets
   private readonly commits?: GroupCommit<{ item: MailboxItem, limits: DepositLimits }, { storedAt: number, duplicate: boolean }>
   /** fault injection (faultDropEvery): new deposits counted, and the messages chosen to be dropped */
   private faultCount = 0
@@ -96,8 +81,9 @@ export class MailboxService implements Mailbox, Startable {
     this.now = init.now ?? Date.now
     this.crypto = init.crypto ?? defaultCrypto
     this.policy = { ...DEFAULT_POLICY, ...init.policy }
-    this.rate = new RateLimit(this.policy.depositsPerSecond, this.policy.burst, this.now)
-    this.claims = new RateLimit(CLAIMS_PER_HOUR / 3600, CLAIMS_PER_HOUR, this.now)
+    this.rate = new TokenBuckets(this.policy.depositsPerSecond, this.policy.burst, this.now)
+    this.claims = TokenBuckets.perHour(CLAIMS_PER_PEER_PER_HOUR, this.now)
+    this.ownerClaims = TokenBuckets.perHour(CLAIMS_PER_OWNER_PER_HOUR, this.now)
     const store = init.store
     if (store != null) this.commits = new GroupCommit(async batch => store.deposit(batch), 64)
   }
@@ -142,13 +128,13 @@ export class MailboxService implements Mailbox, Startable {
     const signal = options.signal ?? AbortSignal.timeout(TIMEOUT_MS)
     const stream = await connection.newStream(MAILBOX_PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
-      const pb = pbStream(stream, { maxDataLength: MAX_ANSWER })
-      const writing = pb.writeV(requests, Request, { signal })
+      const frames = frameStream(stream, { maxDataLength: MAX_ANSWER, frameDeadlineMs: MAILBOX_FRAME_DEADLINE_MS })
+      const writing = frames.writeV(requests, Request, { signal })
       // awaited below, after the answers: when a read fails first (the stream was closed under us)
       // its rejection would otherwise be unhandled and end the process
       writing.catch(() => {})
       const answers: Response[] = []
-      for (let i = 0; i < requests.length; i++) answers.push(await pb.read(Response, { signal }))
+      for (let i = 0; i < requests.length; i++) answers.push(await frames.read(Response, { signal }))
       await writing
       await stream.close({ signal }).catch(() => {})
       return answers
@@ -159,8 +145,8 @@ export class MailboxService implements Mailbox, Startable {
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
-    const pb = pbStream(stream, { maxDataLength: MAX_REQUEST })
-    const replies = new ReplyWriter(pb, Response)
+    const frames = frameStream(stream, { maxDataLength: MAX_REQUEST, frameDeadlineMs: MAILBOX_FRAME_DEADLINE_MS })
+    const replies = new ReplyWriter(frames, Response)
     const idle = new AbortController()
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
@@ -169,7 +155,7 @@ export class MailboxService implements Mailbox, Startable {
         timer = setTimeout(() => idle.abort(new Error('idle timeout')), IDLE_MS)
         let req: Request
         try {
-          req = await pb.read(Request, { signal: idle.signal })
+          req = await frames.read(Request, { signal: idle.signal })
         } catch (err: any) {
           if (err.name === 'UnexpectedEOFError') break
           throw err
@@ -208,13 +194,7 @@ export class MailboxService implements Mailbox, Startable {
     if (req.receipts != null) {
       return answer({ receipts: { receipts: await store.receiptsFor(peer, req.receipts.done.slice(0, MAX_ACK).map(toHex)) } })
     }
-    if (req.claim != null) {
-      // anyone holding the owner's invite may claim (first contact has no capability yet), slowly
-      if (!this.claims.take(peer)) return refuse(Refusal.Code.RATE, 'too many prekey claims; try later')
-      const owner = peerString(req.claim.owner)
-      const prekey = owner == null ? undefined : await store.claimPrekey(owner)
-      return prekey == null ? refuse(Refusal.Code.UNAVAILABLE, 'no one-time prekey left here for that owner') : answer({ prekey })
-    }
+    if (req.claim != null) return this.claim(store, peer, req.claim.owner)
     const [owner] = await store.hosted(peer)
     if (owner == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this host keeps no mail for you')
     if (req.fetch != null) {
@@ -238,6 +218,22 @@ export class MailboxService implements Mailbox, Startable {
     }
     if (req.status) return answer({ usage: await this.usage(store, peer, owner) })
     return refuse(Refusal.Code.MALFORMED, 'empty request')
+  }
+
+  /**
+   * Anyone holding the owner's invite may claim one of its one-time prekeys (first contact has no
+   * capability yet): slowly per claimant, slowly per owner, and only for owners this host serves.
+   */
+  private async claim (store: MailboxStore, peer: string, ownerBytes: Uint8Array): Promise<Response> {
+    if (!this.claims.take(peer)) return refuse(Refusal.Code.RATE, 'too many prekey claims; try later')
+    const owner = peerString(ownerBytes)
+    const [hosted] = owner == null ? [] : await store.hosted(owner)
+    if (owner == null || hosted == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this host keeps no one-time prekeys for that owner')
+    if (!this.ownerClaims.has(owner)) return refuse(Refusal.Code.RATE, 'too many prekey claims for that owner; try later')
+    const prekey = await store.claimPrekey(owner)
+    if (prekey == null) return refuse(Refusal.Code.UNAVAILABLE, 'no one-time prekey left here for that owner')
+    this.ownerClaims.take(owner)
+    return answer({ prekey })
   }
 
   private async usage (store: MailboxStore, peer: string, owner: { quotaBytes: number, quotaMessages: number }): Promise<NonNullable<Response['usage']>> {
@@ -345,28 +341,5 @@ export class MailboxService implements Mailbox, Startable {
     if (duplicate || this.faultCount++ % every !== 0) return false
     this.faultDropped.add(key)
     return true
-  }
-}
-
-function validPrekey (bytes: Uint8Array): boolean {
-  try {
-    const p = OneTimePrekey.decode(bytes)
-    return p.id > 0 && p.publicKey.byteLength === 32
-  } catch {
-    return false
-  }
-}
-
-function fromPeerString (peer: string): Uint8Array {
-  return peerIdFromString(peer).toMultihash().bytes
-}
-
-/** The message id a DeliveryReceipt names (field 1), hex; undefined when it does not decode. */
-function receiptId (bytes: Uint8Array): string | undefined {
-  try {
-    const id = DeliveryReceipt.decode(bytes).messageId
-    return id.byteLength === 16 ? toHex(id) : undefined
-  } catch {
-    return undefined
   }
 }
