@@ -25,7 +25,7 @@ import { GroupCommit } from './group-commit.js'
 import { verifyDevice } from './identity.js'
 import { readIds } from './read-receipts.js'
 import { decodeContent, envelopeAd, openPayload } from './sealing.js'
-import { TokenBuckets } from './token-bucket.js'
+import { TokenBuckets } from './services/budget.js'
 import type { Decrypted, Sessions } from './sessions.js'
 import type { EnvelopeReceiver } from './services/dm/index.js'
 import type { IncomingMessage, MessageStore, StoreResult } from './stores.js'
@@ -232,7 +232,7 @@ export class Inbox implements EnvelopeReceiver {
     if ((mine.messages === 0 && all.peers >= this.limits.peers) || all.bytes >= this.limits.bytes) {
       throw new RefusedError('the recipient has too many message requests waiting; try again once they are answered')
     }
-    if (startsSession && !await this.init.sessions.has(peer) && !this.strangerSessions.take()) {
+    if (startsSession && !await this.init.sessions.has(peer) && !this.strangerSessions.take('')) {
       throw new RateLimitedError('too many new conversations from strangers right now; try again later')
     }
   }
