@@ -21,7 +21,7 @@
  * own clock, as Ferry does at every hop (ledger.ts); `observedOffsets` shows the skew took effect
  * (a sender's expiresAt minus its timer, against the moment the driver sent it).
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -48,7 +48,7 @@ export interface SoakOptions {
   minutes: number
   /** 0..2^32-1; random when absent (the run prints it: SOAK_SEED=S replays it) */
   seed?: number
-  /** where results.json, messages.csv, report.html, soak.json and logs/<node>.log go */
+  /** where soak.json (the figures), results.json, messages.csv, report.html and logs/<node>.log go */
   out?: string
   /** wall ms the drain may go on at most (default: a third of the chaos, at least 3 minutes) */
   drainMs?: number
@@ -219,5 +219,7 @@ export async function soak (options: SoakOptions): Promise<{ run: SimulationRun,
     log: options.log,
     progress: options.progress
   })
-  return { run, figures: soakFigures(run, chaos, seed, options.minutes), out }
+  const figures = soakFigures(run, chaos, seed, options.minutes)
+  writeFileSync(join(out, 'soak.json'), JSON.stringify(figures, null, 2) + '\n')
+  return { run, figures, out }
 }

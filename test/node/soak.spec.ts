@@ -70,7 +70,12 @@ describe('chaos soak', function () {
     }
   })
 
-  after(() => { if (out != null && process.env.SOAK_KEEP == null) rmSync(out, { recursive: true, force: true }) })
+  // a failed run keeps its outputs and daemon logs for the investigation; a passed one keeps them with SOAK_KEEP=1
+  afterEach(function () {
+    if (out == null) return
+    if (this.currentTest?.state === 'passed' && process.env.SOAK_KEEP == null) rmSync(out, { recursive: true, force: true })
+    else console.log(`      soak outputs and daemon logs kept in ${out}`)
+  })
 
   it(`survives ${MINUTES} minutes of kills, partitions, lossy links and skewed clocks: nothing lost, duplicated or delivered after expiry`, async () => {
     const asked = process.env.SOAK_SEED == null ? randomSeed() : Number(process.env.SOAK_SEED)
@@ -91,7 +96,7 @@ describe('chaos soak', function () {
     assert.deepEqual(processesNaming(dataDir), [], `no process of the run is left (${dataDir})`)
     assert.equal(existsSync(dataDir), false, 'the daemons\' data dirs are removed')
 
-    assert.equal(f.ok, true, `checker: ${f.failures.join('; ')} (seed ${seed}; logs in ${out}, kept with SOAK_KEEP=1)`)
+    assert.equal(f.ok, true, `checker: ${f.failures.join('; ')} (seed ${seed}; outputs and daemon logs in ${out})`)
     assert.deepEqual([f.lost, f.duplicated, f.deliveredAfterExpiry], [0, 0, 0])
     // the faults the seed planned all happened, and the skewed daemons ran on skewed clocks
     const { chaos } = soakScenario(MINUTES, seed)
@@ -104,5 +109,6 @@ describe('chaos soak', function () {
     assert.ok(f.sent >= MINUTES * 60 * 0.6, `about a message a second was sent (${f.sent})`)
     assert.ok(f.viaMailbox + f.expiredInCustody > 0, 'some messages waited in a mailbox')
     assert.equal(f.pending, 0, 'after the drain nothing sent is still on its way')
+    assert.ok(f.peakRssBytes != null && f.peakRssBytes > 20 * 2 ** 20, `every daemon's memory was read (peak ${f.peakRssBytes} bytes)`)
   })
 })

@@ -5,8 +5,6 @@
  * delivered after expiry. The seed is printed first; `SOAK_SEED=S` (or `--seed S`) replays a run.
  * Needs root, iproute2 and libfaketime (Debian: faketime).
  */
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { playProgress } from '../../node/cli/sim.js'
 import { soak, soakSummary } from '../../node/sim/soak.js'
@@ -44,7 +42,6 @@ async function main (): Promise<void> {
     if (err instanceof UnsupportedModeError || err instanceof RangeError) fail(err.message, 2)
     throw err
   }
-  writeFileSync(join(result.out, 'soak.json'), JSON.stringify(result.figures, null, 2) + '\n')
   process.stdout.write(`${soakSummary(result.figures)}\noutputs in ${result.out}/ (soak.json, results.json, messages.csv, report.html, logs/)\n`)
   process.exit(result.figures.ok ? 0 : 1)
 }
