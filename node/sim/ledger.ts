@@ -12,8 +12,19 @@
  * - lost: acknowledged, and the recipient never received it although its expiry passed by the end
  *   of the run or the run ended. An acknowledgement is a promise: once given, the message must
  *   reach the recipient while the run lasts (scenarios leave `traffic.quietMs` for the last ones).
+ *   One exception: a disappearing message's receipts promise it only until its timer runs out, so
+ *   one whose expiry passed on the recipient's clock with no copy received is 'expired', not lost
+ *   (a host keeps mail until `expiresAt` and no longer; invariant 4).
  * - duplicated: received more than once.
- * - delivered after expiry: received (any copy) at a time > `expiresAt`.
+ * - delivered after expiry: a copy stored when the recipient's own clock read later than
+ *   `expiresAt` (received at + the recipient's clock offset > `expiresAt`).
+ *
+ * Clocks. `expiresAt` is the sender's stamp (its clock plus the timer), every other time is the
+ * machine's clock. With `clockOffsets` (a node's clock runs that many ms ahead of the machine's)
+ * expiry is judged as Ferry judges it, at each hop by that hop's own clock: the recipient stores a
+ * copy only while its clock reads before `expiresAt`. A recipient whose clock is behind may so
+ * store a copy after the sender's clock passed `expiresAt`, and one whose clock is ahead refuses it
+ * earlier; neither is a failure. Without offsets every clock is the machine's.
  * - pending: sent, not acknowledged, not expired and not received at the end. Not a failure.
  * - not-sent: no 'sent' observation (the send failed, reported with its error, or was never made).
  *
@@ -75,16 +86,24 @@ export class UnknownMessageError extends Error {
  */
 export class Ledger {
   private readonly records = new Map<string, MessageRecord>()
+  private readonly offsets: Readonly<Record<string, number>>
 
   /**
    * @param messages - the plan's messages, one record each, in this order
+   * @param options.clockOffsets - ms each node's clock runs ahead of the machine's (Scenario.clockOffsets)
    * @throws {Error} when two messages share a key
    */
-  constructor (messages: readonly PlannedMessage[]) {
+  constructor (messages: readonly PlannedMessage[], options: { clockOffsets?: Record<string, number> } = {}) {
+    this.offsets = { ...options.clockOffsets }
     for (const m of messages) {
       if (this.records.has(m.key)) throw new Error(`duplicate message key "${m.key}" in the plan`)
       this.records.set(m.key, { ...m, receivedAt: [] })
     }
+  }
+
+  /** How many ms `node`'s clock runs ahead of the machine's (0 unless the run skewed it). */
+  clockOffset (node: string): number {
+    return this.offsets[node] ?? 0
   }
 
   /** How many planned messages the ledger holds. */
@@ -135,7 +154,7 @@ export class Ledger {
    * @param end - when the run ended; decides which expiries have passed
    */
   entries (end: RunEnd): LedgerEntry[] {
-    return [...this.records.values()].map(r => ({ ...r, receivedAt: [...r.receivedAt], outcome: outcomeOf(r, end.endedAt) }))
+    return [...this.records.values()].map(r => ({ ...r, receivedAt: [...r.receivedAt], outcome: outcomeOf(r, end.endedAt, this.clockOffset(r.to)) }))
   }
 }
 
@@ -144,9 +163,18 @@ export function acknowledged (r: MessageRecord): boolean {
   return r.storedAt != null || r.deliveredAt != null
 }
 
-/** Its expiry was observed, or its expiry time is at or before `endedAt`. */
-export function expiredBy (r: MessageRecord, endedAt: number): boolean {
-  return r.expiredAt != null || (r.expiresAt != null && r.expiresAt <= endedAt)
+/**
+ * Its expiry was observed, or its expiry passed by `endedAt` on the recipient's clock.
+ *
+ * @param recipientOffset - ms the recipient's clock runs ahead of the machine's
+ */
+export function expiredBy (r: MessageRecord, endedAt: number, recipientOffset = 0): boolean {
+  return r.expiredAt != null || expiredForRecipient(r, endedAt, recipientOffset)
+}
+
+/** Its expiry passed by `endedAt` (machine clock) on the recipient's clock. */
+function expiredForRecipient (r: MessageRecord, endedAt: number, recipientOffset: number): boolean {
+  return r.expiresAt != null && r.expiresAt - recipientOffset <= endedAt
 }
 
 /** The first copy's arrival, if any. */
@@ -154,11 +182,11 @@ export function firstReceived (r: MessageRecord): number | undefined {
   return r.receivedAt.length === 0 ? undefined : Math.min(...r.receivedAt)
 }
 
-function outcomeOf (r: MessageRecord, endedAt: number): Outcome {
+function outcomeOf (r: MessageRecord, endedAt: number, recipientOffset: number): Outcome {
   if (r.receivedAt.length > 0) return 'delivered'
   if (r.sentAt == null) return 'not-sent'
-  if (acknowledged(r)) return 'lost'
-  if (expiredBy(r, endedAt)) return 'expired'
+  if (acknowledged(r)) return r.disappearing && expiredForRecipient(r, endedAt, recipientOffset) ? 'expired' : 'lost'
+  if (expiredBy(r, endedAt, recipientOffset)) return 'expired'
   return 'pending'
 }
 
@@ -181,7 +209,7 @@ export const MAX_FAILURES = 20
 
 /**
  * Judge a run: fail it when an acknowledged message is lost, a message is received twice, or a
- * message is received after its expiry.
+ * message is received after its expiry (on the recipient's clock).
  *
  * @param ledger - the run's ledger
  * @param end - when the run ended
@@ -200,17 +228,20 @@ export function check (ledger: Ledger, end: RunEnd): Verdict {
     if (e.outcome === 'lost') {
       lost++
       const receipt = e.storedAt != null ? `stored at ${e.mailboxes ?? 0} mailbox(es) at ${e.storedAt} ms` : `delivery receipt (${e.via ?? '?'}) at ${e.deliveredAt ?? '?'} ms`
-      const until = expiredBy(e, end.endedAt) ? `expired at ${e.expiredAt ?? e.expiresAt} ms` : `run ended at ${end.endedAt} ms`
+      const until = expiredBy(e, end.endedAt, ledger.clockOffset(e.to)) ? `expired at ${e.expiredAt ?? e.expiresAt} ms` : `run ended at ${end.endedAt} ms`
       fail(`${name}: lost: acknowledged (${receipt}) but never received; ${until}`)
     }
     if (e.receivedAt.length > 1) {
       duplicated++
       fail(`${name}: duplicated: received ${e.receivedAt.length} times (at ${e.receivedAt.join(', ')} ms)`)
     }
-    const late = e.expiresAt == null ? [] : e.receivedAt.filter(t => t > (e.expiresAt as number))
+    // judged on the recipient's own clock, as the recipient judges it
+    const offset = ledger.clockOffset(e.to)
+    const late = e.expiresAt == null ? [] : e.receivedAt.filter(t => t + offset > (e.expiresAt as number))
     if (late.length > 0) {
       deliveredAfterExpiry++
-      fail(`${name}: delivered after expiry: received at ${late[0]} ms, expired at ${e.expiresAt} ms`)
+      const clock = offset === 0 ? '' : ` (${late[0] + offset} ms on ${e.to}'s clock)`
+      fail(`${name}: delivered after expiry: received at ${late[0]} ms${clock}, expired at ${e.expiresAt} ms`)
     }
   }
   return { ok: lost === 0 && duplicated === 0 && deliveredAfterExpiry === 0, failures, lost, duplicated, deliveredAfterExpiry }

@@ -298,6 +298,14 @@ export interface NetnsDaemons {
   cleanup(): void
 }
 
+/** What else each daemon of a netns network gets. */
+export interface NetnsDaemonOptions {
+  /** environment added for a node's `ferry start` (a skewed clock: clock.ts fakeClockEnv) */
+  env?: (name: string) => Record<string, string> | undefined
+  /** a directory where each node's output is appended to `<name>.log`, across restarts */
+  logDir?: string
+}
+
 /**
  * `ferry init` and `ferry start` one daemon per node of `net`: TCP and WebRTC-direct on the node's
  * address, mDNS on, the control API also on its Unix socket.
@@ -305,7 +313,7 @@ export interface NetnsDaemons {
  * @throws Error when a daemon cannot be set up or started (the data dirs are removed; stopping
  * the processes is `net.destroy()`'s job)
  */
-export async function netnsDaemons (net: NetnsNetwork, names: string[]): Promise<NetnsDaemons> {
+export async function netnsDaemons (net: NetnsNetwork, names: string[], options: NetnsDaemonOptions = {}): Promise<NetnsDaemons> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-sim-'))
   net.removeWith(dir)
   const cleanup = (): void => { rmSync(dir, { recursive: true, force: true }) }
@@ -317,7 +325,9 @@ export async function netnsDaemons (net: NetnsNetwork, names: string[]): Promise
       const address = net.address(name)
       nodes.set(name, new DaemonNode(name, join(dir, name), {
         wrap: net.wrap(name),
-        startArgs: ['--api-socket', '--listen', `/ip4/${address}/tcp/0`, '--listen', `/ip4/${address}/udp/0/webrtc-direct`]
+        startArgs: ['--api-socket', '--listen', `/ip4/${address}/tcp/0`, '--listen', `/ip4/${address}/udp/0/webrtc-direct`],
+        env: options.env?.(name),
+        logFile: options.logDir == null ? undefined : join(options.logDir, `${name}.log`)
       }))
     }
     // a daemon start is a Node start plus libp2p: a few at a time on a small machine

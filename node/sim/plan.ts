@@ -1,7 +1,7 @@
 /**
  * `ferry sim` plans (issue 7 §3): expand a validated scenario into the exact nodes, contacts,
  * mailbox hosts, timeline and messages a run will play. Everything random comes from the seed,
- * one independent stream per concern ('contacts', 'churn', 'traffic'), so the same seed always
+ * one independent stream per concern ('contacts', 'churn', 'traffic', 'timers'), so the same seed always
  * gives a deep-equal plan and changing the traffic does not move the churn windows.
  */
 import { DEFAULT_TTL_MS } from '../../protocol/constants.js'
@@ -166,9 +166,12 @@ function messages (scenario: Scenario, names: string[], neighbours: number[][], 
   if (rate <= 0 || end <= 0 || senders.length === 0) return []
   const random = createRandom(seed, 'traffic')
   const out: PlannedMessage[] = []
+  const timers = scenario.traffic.disappearingTtlsMs
+  // a stream of its own: a list of timers changes no other field of any message
+  const timerRandom = createRandom(seed, 'timers')
   for (let t = random.exponential(rate / 1000); t < end; t += random.exponential(rate / 1000)) {
     const from = random.pick(senders)
-    out.push({
+    const m: PlannedMessage = {
       key: `m${out.length + 1}`,
       at: Math.floor(t),
       from: names[from],
@@ -176,7 +179,9 @@ function messages (scenario: Scenario, names: string[], neighbours: number[][], 
       size: random.pick(sizes),
       ttlMs,
       disappearing: random.next() < disappearing
-    })
+    }
+    if (m.disappearing && timers != null) m.ttlMs = timerRandom.pick(timers)
+    out.push(m)
   }
   return out
 }

@@ -6,7 +6,7 @@
  * link shapes need the netns mode, and are reported as skipped here (results.json skippedEvents).
  */
 import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ApiClient } from '../cli/client.js'
@@ -35,6 +35,10 @@ export interface DaemonNodeOptions {
   startArgs: string[]
   /** a command prefix, e.g. ['ip', 'netns', 'exec', NS] */
   wrap?: string[]
+  /** environment added to this process's for `ferry start` (e.g. clock.ts fakeClockEnv, DEBUG) */
+  env?: Record<string, string>
+  /** append everything the daemon prints here too, across restarts (one header line per start) */
+  logFile?: string
 }
 
 /** One `ferry start` daemon, driven through its control API. */
@@ -42,6 +46,8 @@ export class DaemonNode implements NodeControl {
   private proc?: ChildProcess
   private api?: ApiClient
   log = ''
+  /** the highest peak resident memory (VmHWM) of any of this node's processes so far, bytes */
+  private peak = 0
 
   constructor (readonly name: string, readonly dir: string, private readonly options: DaemonNodeOptions) {}
 
@@ -58,9 +64,15 @@ export class DaemonNode implements NodeControl {
     const saved = existsSync(join(this.dir, 'config.json'))
     const args = [FERRY_BIN, 'start', '--data-dir', this.dir, '--no-web', ...(saved ? this.options.startArgs.filter(a => !a.startsWith('/')).filter(a => a !== '--listen') : this.options.startArgs)]
     const wrap = this.options.wrap ?? []
-    const proc = wrap.length > 0 ? spawn(wrap[0], [...wrap.slice(1), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const spawnOptions = { stdio: ['ignore', 'pipe', 'pipe'] as Array<'ignore' | 'pipe'>, env: { ...process.env, ...this.options.env } }
+    const proc = wrap.length > 0 ? spawn(wrap[0], [...wrap.slice(1), process.execPath, ...args], spawnOptions) : spawn(process.execPath, args, spawnOptions)
     this.proc = proc
-    const keep = (d: Buffer): void => { this.log = (this.log + String(d)).slice(-20_000) }
+    const file = this.options.logFile
+    if (file != null) appendFileSync(file, `--- ${new Date().toISOString()} ferry start (pid ${proc.pid ?? '?'})\n`)
+    const keep = (d: Buffer): void => {
+      this.log = (this.log + String(d)).slice(-20_000)
+      if (file != null) appendFileSync(file, d)
+    }
     proc.stdout?.on('data', keep)
     proc.stderr?.on('data', keep)
     rmSync(dataPaths(this.dir).api, { force: true })
@@ -83,6 +95,7 @@ export class DaemonNode implements NodeControl {
     const proc = this.proc
     if (proc == null || !this.running()) return
     const exited = new Promise(resolve => proc.once('exit', resolve))
+    this.peakRssBytes() // the last look at this process's memory
     proc.kill(signal)
     await Promise.race([exited, sleep(15_000).then(() => proc.kill('SIGKILL'))])
     this.api = undefined
@@ -120,6 +133,20 @@ export class DaemonNode implements NodeControl {
     return status.hosting.reduce((n, h) => n + h.messages, 0)
   }
 
+  /**
+   * The highest peak resident memory (VmHWM, bytes) of this node's processes: those already ended
+   * (read just before each stop or kill) and the running one. 0 before the first start.
+   */
+  peakRssBytes (): number {
+    const pid = this.pid()
+    if (pid == null) return this.peak
+    try {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+      this.peak = Math.max(this.peak, Number(hwm?.[1] ?? 0) * 1024)
+    } catch {}
+    return this.peak
+  }
+
   /** The daemon's process id, when running. */
   pid (): number | undefined {
     return this.running() ? this.proc?.pid : undefined
@@ -133,10 +160,10 @@ export class LoopbackNetwork implements NetworkControl {
   async shape (): Promise<string | undefined> { return 'skipped: processes on one loopback have no links to shape (use netns mode)' }
 }
 
-/** Fresh daemons for the plan's nodes in a temporary directory. */
-export async function daemonNodes (names: string[], options: DaemonNodeOptions): Promise<{ nodes: Map<string, DaemonNode>, dir: string, cleanup(): void }> {
+/** Fresh daemons for the plan's nodes in a temporary directory (`options` per node, or the same for all). */
+export async function daemonNodes (names: string[], options: DaemonNodeOptions | ((name: string) => DaemonNodeOptions)): Promise<{ nodes: Map<string, DaemonNode>, dir: string, cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-sim-'))
   const nodes = new Map<string, DaemonNode>()
-  for (const name of names) nodes.set(name, await new DaemonNode(name, join(dir, name), options).init())
+  for (const name of names) nodes.set(name, await new DaemonNode(name, join(dir, name), typeof options === 'function' ? options(name) : options).init())
   return { nodes, dir, cleanup: () => { rmSync(dir, { recursive: true, force: true }) } }
 }

@@ -41,8 +41,8 @@ export interface RunnerMetrics {
   mailboxOccupancy?: MailboxSample[]
   /** DHT peer lookups (Reach's last resort), protocol/dht-stats.ts: hops of those that succeeded */
   dht?: { lookups: number, succeeded: number, meanHops?: number, meanQueried?: number }
-  /** per node: resident memory and CPU time used */
-  nodes?: Array<{ name: string, rssBytes?: number, cpuMs?: number }>
+  /** per node: resident memory (rssBytes: its last process's peak; peakRssBytes: the peak over all its processes, restarts included) and CPU time of its last process */
+  nodes?: Array<{ name: string, rssBytes?: number, cpuMs?: number, peakRssBytes?: number }>
   /** in-process: the whole process's CPU time averaged over the nodes (the driver's included) */
   cpuMsPerNode?: number
   /** in-process: the whole process's (peak) resident memory averaged over the nodes */
@@ -51,6 +51,8 @@ export interface RunnerMetrics {
   lateMs?: number
   /** wall ms the run went on after its end waiting for acknowledged messages (scenario drainMs) */
   drainedMs?: number
+  /** messages a node's changes feed (changedAfter) never reported, found by the driver's full read at the end */
+  missedByFeed?: Array<{ node: string, id: string, rev: number, direction: 'in' | 'out', status: string }>
   [other: string]: unknown
 }
 

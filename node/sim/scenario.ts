@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml'
 import type { Document, Node as YamlNode } from 'yaml'
 import { DEFAULT_TTL_MS } from '../../protocol/constants.js'
+import { MAX_CLOCK_OFFSET_MS } from './clock.js'
 import { canPlaceChurn, MAX_MESSAGES, MAX_NODES } from './plan.js'
 import type { ContactGraph, EventKind, LinkShape, NodeGroup, NodeRole, Scenario, ScenarioEvent, SimMode, Traffic } from './types.js'
 import { Problems, describe, join, rules } from './_problems.js'
@@ -100,7 +101,7 @@ function positions (doc: Document, lc: LineCounter): Map<string, Where> {
 }
 
 function validate (value: unknown, p: Problems): Scenario {
-  const top = p.mapping('', value ?? null, ['name', 'mode', 'durationMs', 'groups', 'contacts', 'traffic'], ['description', 'timeScale', 'seed', 'link', 'events', 'replication', 'maxConnections', 'drainMs'])
+  const top = p.mapping('', value ?? null, ['name', 'mode', 'durationMs', 'groups', 'contacts', 'traffic'], ['description', 'timeScale', 'seed', 'link', 'events', 'replication', 'maxConnections', 'drainMs', 'clockOffsets'])
   if (top == null) throw new ScenarioError(p.file, p.lines())
   const name = p.string('name', top.name)
   const description = top.description === undefined ? undefined : p.string('description', top.description, true)
@@ -118,8 +119,9 @@ function validate (value: unknown, p: Problems): Scenario {
   const contacts = contactGraph(p, top.contacts, names.complete ? names.nodes.length : 0)
   const traffic = trafficOf(p, top.traffic, durationMs)
   const events = timeline(p, top.events ?? [], names, durationMs)
+  const clockOffsets = top.clockOffsets === undefined ? undefined : offsets(p, top.clockOffsets, names, mode)
   if (p.count > 0) throw new ScenarioError(p.file, p.lines())
-  const scenario: Scenario = { name: name!, mode: mode!, durationMs: durationMs!, timeScale: timeScale!, seed: seed!, groups: groups as NodeGroup[], contacts: contacts!, traffic: traffic!, events: events!, replication: replication!, ...(maxConnections == null ? {} : { maxConnections }), ...(drainMs == null ? {} : { drainMs }) }
+  const scenario: Scenario = { name: name!, mode: mode!, durationMs: durationMs!, timeScale: timeScale!, seed: seed!, groups: groups as NodeGroup[], contacts: contacts!, traffic: traffic!, events: events!, replication: replication!, ...(maxConnections == null ? {} : { maxConnections }), ...(drainMs == null ? {} : { drainMs }), ...(clockOffsets == null ? {} : { clockOffsets }) }
   if (description !== undefined) scenario.description = description
   if (link !== undefined) scenario.link = link
   return scenario
@@ -218,18 +220,33 @@ function contactGraph (p: Problems, value: unknown, nodeCount: number): ContactG
 }
 
 function trafficOf (p: Problems, value: unknown, durationMs: number | undefined): Traffic | undefined {
-  const t = p.mapping('traffic', value, ['rate', 'sizes'], ['ttlMs', 'disappearing', 'quietMs'])
+  const t = p.mapping('traffic', value, ['rate', 'sizes'], ['ttlMs', 'disappearing', 'disappearingTtlsMs', 'quietMs'])
   if (t == null) return undefined
   const rate = p.number('traffic.rate', t.rate, rules.nonNegative)
   const sizes = p.list('traffic.sizes', t.sizes, true)?.map((s, i) => p.number(`traffic.sizes[${i}]`, s, rules.size))
   const ttlMs = p.number('traffic.ttlMs', t.ttlMs ?? SCENARIO_DEFAULTS.ttlMs, rules.ttl)
   const disappearing = p.number('traffic.disappearing', t.disappearing ?? SCENARIO_DEFAULTS.disappearing, rules.fraction)
   const quietMs = p.number('traffic.quietMs', t.quietMs ?? SCENARIO_DEFAULTS.quietMs, rules.nonNegativeInt)
+  const ttls = t.disappearingTtlsMs === undefined ? undefined : p.list('traffic.disappearingTtlsMs', t.disappearingTtlsMs, true)?.map((v, i) => p.number(`traffic.disappearingTtlsMs[${i}]`, v, rules.ttl))
   if (quietMs !== undefined && durationMs !== undefined && quietMs >= durationMs) p.add('traffic.quietMs', `must be less than durationMs (${durationMs}), got ${quietMs}`)
   else if (rate !== undefined && quietMs !== undefined && durationMs !== undefined && rate * (durationMs - quietMs) / 1000 > MAX_MESSAGES) {
     p.add('traffic.rate', `would send about ${Math.round(rate * (durationMs - quietMs) / 1000)} messages; at most ${MAX_MESSAGES} per run`)
   }
-  return { rate: rate!, sizes: sizes as number[], ttlMs: ttlMs!, disappearing: disappearing!, quietMs: quietMs! }
+  return { rate: rate!, sizes: sizes as number[], ttlMs: ttlMs!, disappearing: disappearing!, quietMs: quietMs!, ...(ttls == null ? {} : { disappearingTtlsMs: ttls as number[] }) }
+}
+
+/** Clock offsets: node names (not groups) to whole ms within ±MAX_CLOCK_OFFSET_MS, daemon modes only. */
+function offsets (p: Problems, value: unknown, names: Names, mode: SimMode | undefined): Record<string, number> | undefined {
+  const known = names.complete ? names.nodes : Object.keys(value ?? {})
+  const o = p.mapping('clockOffsets', value, [], known)
+  if (o == null) return undefined
+  if (mode === 'inprocess') p.add('clockOffsets', 'needs a node per process (mode "netns" or "processes"): nodes in one process share its clock', 'key')
+  const out: Record<string, number> = {}
+  for (const [node, ms] of Object.entries(o)) {
+    const n = p.number(join('clockOffsets', node), ms, { test: v => Number.isInteger(v) && Math.abs(v) <= MAX_CLOCK_OFFSET_MS, says: `must be a whole number of ms from -${MAX_CLOCK_OFFSET_MS} to ${MAX_CLOCK_OFFSET_MS} (a day)` })
+    if (n !== undefined) out[node] = n
+  }
+  return out
 }
 
 function linkShape (p: Problems, path: string, value: unknown): LinkShape | undefined {

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { fakeClockEnv, fakeClockUnavailable } from './clock.js'
 import { connect, Driver } from './driver.js'
 import { InProcessNode, InProcessWorld } from './inprocess.js'
 import { check, Ledger } from './ledger.js'
@@ -38,6 +39,12 @@ export interface SimulateOptions {
   faultDropEvery?: number
   /** drive nodes that already run behind `ferry sim agent`s (remote.ts) instead of starting any; the scenario's mode is then not used */
   remote?: RemoteTarget
+  /** daemon modes: append each daemon's output to `<dir>/<node>.log` (across restarts) */
+  daemonLogs?: string
+  /** daemon modes: environment added for every daemon (e.g. DEBUG=ferry:*) */
+  daemonEnv?: Record<string, string>
+  /** the drain (scenario drainMs) also waits for sent messages not yet acknowledged, until they arrive or expire */
+  drainPending?: boolean
   progress?(done: number, total: number): void
   log?(line: string): void
 }
@@ -73,6 +80,8 @@ interface Setup {
 
 async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions): Promise<Setup> {
   const names = plan.nodes.map(n => n.name)
+  const skewed = Object.values(scenario.clockOffsets ?? {}).some(ms => ms !== 0)
+  if (skewed && (options.remote != null || scenario.mode === 'inprocess')) throw new UnsupportedModeError('clockOffsets need daemons this run starts (mode "netns" or "processes"): in-process nodes share one clock, and remote agents\' clocks are their own')
   if (options.remote != null) return setUpRemote(scenario, plan, options.remote, options)
   if (scenario.mode === 'inprocess') {
     const world = new InProcessWorld(scenario, { mailboxPolicy: options.faultDropEvery == null ? undefined : { faultDropEvery: options.faultDropEvery } })
@@ -98,7 +107,12 @@ async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions):
   }
   if (scenario.mode === 'processes') {
     if (options.faultDropEvery != null) throw new UnsupportedModeError('fault injection runs in inprocess mode only')
-    const { nodes, cleanup } = await daemonNodes(names, { startArgs: ['--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/udp/0/webrtc-direct'] })
+    const env = daemonEnv(scenario, options)
+    const { nodes, cleanup } = await daemonNodes(names, name => ({
+      startArgs: ['--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/udp/0/webrtc-direct'],
+      env: env(name),
+      logFile: options.daemonLogs == null ? undefined : join(options.daemonLogs, `${name}.log`)
+    }))
     for (let i = 0; i < names.length; i += 8) await Promise.all(names.slice(i, i + 8).map(async n => nodes.get(n)?.start()))
     return {
       nodes,
@@ -112,18 +126,33 @@ async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions):
   throw new UnsupportedModeError(`mode "${scenario.mode}" is not built yet: use inprocess, processes or netns`)
 }
 
+/**
+ * Each daemon's added environment: `daemonEnv`, and libfaketime for a node with a clock offset.
+ *
+ * @throws UnsupportedModeError when the scenario skews clocks and libfaketime cannot run here
+ */
+function daemonEnv (scenario: Scenario, options: SimulateOptions): (name: string) => Record<string, string> {
+  const offsets = scenario.clockOffsets ?? {}
+  if (Object.values(offsets).some(ms => ms !== 0)) {
+    const missing = fakeClockUnavailable()
+    if (missing != null) throw new UnsupportedModeError(`clockOffsets: a skewed clock ${missing}`)
+  }
+  return name => ({ ...options.daemonEnv, ...(offsets[name] == null || offsets[name] === 0 ? {} : fakeClockEnv(offsets[name])) })
+}
+
 /** One daemon per network namespace on a bridge (netns.ts); everything made is removed by stop(). */
 async function setUpNetns (scenario: Scenario, plan: Plan, options: SimulateOptions): Promise<Setup> {
   if (options.faultDropEvery != null) throw new UnsupportedModeError('fault injection runs in inprocess mode only')
   const missing = netnsUnavailable()
   if (missing != null) throw new UnsupportedModeError(`mode "netns" ${missing}`)
+  const env = daemonEnv(scenario, options)
   const names = plan.nodes.map(n => n.name)
   const network = await NetnsNetwork.create(names, scenario.link)
   const linkShaping = network.shaperKind === 'netem' ? 'netem' : 'tbf+bpf: rate and loss only, delay and jitter not applied (this kernel has no sch_netem)'
   options.log?.(`netns: namespaces ${network.tag}-*, bridge ${network.bridgeNs}; link shapes by ${linkShaping}`)
   let daemons
   try {
-    daemons = await netnsDaemons(network, names)
+    daemons = await netnsDaemons(network, names, { env, logDir: options.daemonLogs })
   } catch (err) {
     network.destroy()
     throw err
@@ -141,7 +170,7 @@ async function setUpNetns (scenario: Scenario, plan: Plan, options: SimulateOpti
     metrics: () => ({ nodes: usage, linkShaping, ...(bytesAtEnd == null ? {} : { bytesOnWire: bytesAtEnd - bytesAtBegin, bytesSetUp: bytesAtBegin }), ...(network.linkNote != null ? { initialLink: `partly applied: ${network.linkNote}` } : {}) }),
     stop: async () => {
       // the last process of each node, just before it stops: peak RSS and CPU time
-      for (const n of nodes.values()) usage.push({ name: n.name, ...processUsage(n.pid() ?? -1) })
+      for (const n of nodes.values()) usage.push({ name: n.name, ...processUsage(n.pid() ?? -1), peakRssBytes: n.peakRssBytes() })
       bytesAtEnd = await network.bytesOnWire().catch(() => undefined)
       try {
         await Promise.all([...nodes.values()].map(async n => n.stop()))
@@ -183,14 +212,14 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
   const began = Date.now()
   const seed = options.seed ?? scenario.seed
   const plan = makePlan(scenario, seed)
-  const ledger = new Ledger(plan.messages)
+  const ledger = new Ledger(plan.messages, { clockOffsets: scenario.clockOffsets })
   const applied: SimulationRun['applied'] = []
   const log = options.log ?? (() => {})
   log(`${plan.nodes.length} nodes, ${plan.contacts.length} contact pairs, ${plan.events.length} events, ${plan.messages.length} messages (seed ${seed})`)
   const setup = await setUp(scenario, plan, options)
   const occupancy: Array<{ t: number, held: number }> = []
   let endedAt = 0
-  let pace: { lateMs: number, drainedMs: number } | undefined
+  let pace: { lateMs: number, drainedMs: number, missedByFeed?: Driver['missedByFeed'] } | undefined
   try {
     await connect(plan, setup.nodes, log)
     await setup.begin?.()
@@ -199,7 +228,7 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
       observe: o => { ledger.observe(o) },
       event: (e, wallAt, note) => { applied.push({ ...e, wallAt, note }) },
       progress: options.progress,
-      outstanding: at => ledger.entries({ endedAt: at }).filter(e => e.outcome === 'lost').length
+      outstanding: at => ledger.entries({ endedAt: at }).filter(e => e.outcome === 'lost' || (options.drainPending === true && e.outcome === 'pending')).length
     })
     const sampler = setInterval(() => { void setup.held().then(held => occupancy.push({ t: driver.now(), held }), () => {}) }, 2_000)
     try {
@@ -207,7 +236,8 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
     } finally {
       clearInterval(sampler)
     }
-    pace = { lateMs: driver.lateMs, drainedMs: driver.drainedMs }
+    pace = { lateMs: driver.lateMs, drainedMs: driver.drainedMs, ...(driver.missedByFeed.length > 0 ? { missedByFeed: driver.missedByFeed } : {}) }
+    for (const m of driver.missedByFeed.slice(0, 10)) log(`${m.node}'s changes feed never reported message ${m.id} (${m.direction}, ${m.status}, rev ${m.rev}): found only by the full read at the end`)
     if (driver.lateMs > LATE_NOTE_FRACTION * scenario.durationMs / scenario.timeScale) log(`the plan ran up to ${(driver.lateMs / 1000).toFixed(0)} s behind: this machine could not play the scenario in real time (a lower timeScale slows it down)`)
     if (driver.drainedMs > 0) log(`drained for ${(driver.drainedMs / 1000).toFixed(0)} s after the end, waiting for acknowledged messages`)
   } finally {

@@ -35,6 +35,8 @@ export interface Traffic {
   ttlMs?: number
   /** share of messages sent as disappearing, 0..1 (their ttlMs is the timer) */
   disappearing?: number
+  /** timers for disappearing messages, each message picking one uniformly (instead of `ttlMs`) */
+  disappearingTtlsMs?: number[]
   /** stop sending this long before the end, so the last messages can arrive (ms) */
   quietMs?: number
 }
@@ -86,6 +88,13 @@ export interface Scenario {
    * For worlds the machine cannot play in real time (scale-1000), where mailbox collection lags.
    */
   drainMs?: number
+  /**
+   * ms each named node's realtime clock runs ahead of the machine's (negative: behind), for the
+   * whole run: what `Date.now()` returns in that node's daemon (node/sim/clock.ts, libfaketime).
+   * Daemon modes only (netns, processes). The driver converts the times a node reports back to the
+   * machine's clock, and the checker judges expiry on the clock of the node that stored the copy.
+   */
+  clockOffsets?: Record<string, number>
 }
 
 /** One event of the expanded timeline: churn windows become leave/restart pairs here. */

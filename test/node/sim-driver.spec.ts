@@ -3,14 +3,15 @@
  * and `drainMs` lets it go on while acknowledged messages are still on their way. The nodes here
  * are stand-ins implementing NodeControl (the driver's only view of a node) whose stop takes a
  * set time: an overloaded machine cannot be made on demand, and what is tested is the driver's
- * clock, not Ferry. test/node/sim.spec.ts drains a run of real nodes.
+ * clock, not Ferry. test/node/sim.spec.ts drains a run of real nodes. The second part checks how
+ * the driver reads what nodes report: times from skewed clocks, and rows a changes feed skipped.
  */
 import assert from 'node:assert/strict'
 import { Driver } from '../../node/sim/driver.js'
 import { plan } from '../../node/sim/plan.js'
 import { validateScenario } from '../../node/sim/scenario.js'
-import type { NodeControl, NetworkControl } from '../../node/sim/driver.js'
-import type { Scenario } from '../../node/sim/types.js'
+import type { MessageChange, NodeControl, NetworkControl } from '../../node/sim/driver.js'
+import type { Observation, Scenario } from '../../node/sim/types.js'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
@@ -93,5 +94,47 @@ describe('sim driver: pace', function () {
     const d = driver(scenario(), 0, () => 1)
     await d.play()
     assert.equal(d.drainedMs, 0)
+  })
+})
+
+/** A node holding `rows` and reporting them as a daemon's changes feed does: rev above `after`. */
+function nodeWithRows (name: string, rows: MessageChange[]): NodeControl {
+  return { ...slowNode(name, 0), changes: async after => rows.filter(r => r.rev > after) }
+}
+
+const incoming = (id: string, rev: number, deliveredAt: number): MessageChange =>
+  ({ id, direction: 'in', text: `${id} n-1>n-0 x`, status: 'delivered', rev, mailboxes: 0, deliveredAt, expiresAt: deliveredAt + 60_000 })
+
+describe('sim driver: what nodes report', function () {
+  this.timeout(30_000)
+  const quiet = (extra: Partial<Scenario> = {}): Scenario => scenario({ mode: 'processes', durationMs: 1_200, events: [], ...extra })
+
+  it('puts the times a skewed node reports on the machine\'s clock', async () => {
+    const s = quiet({ clockOffsets: { 'n-0': 300_000, 'n-1': -120_000 } })
+    const p = plan(s)
+    const now = Date.now()
+    // each node stored a copy at the same real moment, stamped by its own clock
+    const nodes = new Map<string, NodeControl>([['n-0', nodeWithRows('n-0', [incoming('m1', 1, now + 300_000)])], ['n-1', nodeWithRows('n-1', [incoming('m2', 1, now - 120_000)])]])
+    const seen: Observation[] = []
+    const d = new Driver(s, p, nodes, network, { observe: o => { seen.push(o) } })
+    await d.play()
+    const at = Object.fromEntries(seen.map(o => [o.key, o.at]))
+    assert.deepEqual(Object.keys(at).sort(), ['m1', 'm2'])
+    // play() began after `now`: both copies were stored just before it, on the machine's clock
+    for (const key of ['m1', 'm2']) assert.ok(at[key] <= 0 && at[key] > -1_000, `${key} at ${at[key]} ms`)
+  })
+
+  it('finds a stored message its node\'s changes feed never reported, and counts it', async () => {
+    // the feed reports m1@1 and m2@2; m2 is then deleted and a new message m3 reuses rev 2 (as a
+    // store that restarts its counter from the highest rev left would): changedAfter=2 never shows it
+    const rows = [incoming('m1', 1, Date.now()), incoming('m2', 2, Date.now())]
+    const s = quiet()
+    const nodes = new Map<string, NodeControl>([['n-0', nodeWithRows('n-0', rows)], ['n-1', nodeWithRows('n-1', [])]])
+    const seen: Observation[] = []
+    const d = new Driver(s, plan(s), nodes, network, { observe: o => { seen.push(o) } })
+    setTimeout(() => { rows.splice(1, 1, incoming('m3', 2, Date.now())) }, 700)
+    await d.play()
+    assert.deepEqual(d.missedByFeed, [{ node: 'n-0', id: 'm3', rev: 2, direction: 'in', status: 'delivered' }])
+    assert.deepEqual(seen.map(o => o.key).sort(), ['m1', 'm2', 'm3'], 'the full read counts it as received')
   })
 })

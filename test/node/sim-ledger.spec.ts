@@ -144,6 +144,51 @@ describe('sim checker', () => {
   })
 })
 
+describe('sim checker: skewed clocks', () => {
+  // a-0 sends to b-0 (clock 60 s behind the machine) and c-0 (clock 60 s ahead); a-0's clock is
+  // right. Each message expires at 10,000 ms by a-0's stamp.
+  const offsets = { 'b-0': -60_000, 'c-0': 60_000 }
+  const skewed = (observations: Observation[], messages: PlannedMessage[]): Ledger => {
+    const ledger = new Ledger(messages, { clockOffsets: offsets })
+    for (const o of observations) ledger.observe(o)
+    return ledger
+  }
+
+  it('judges a late copy on the recipient\'s clock: a clock behind may store it later, a clock ahead must refuse it sooner', () => {
+    const messages = [msg('m0', 'a-0', 'b-0'), msg('m1', 'a-0', 'c-0'), msg('m2', 'a-0', 'd-0')]
+    const ledger = skewed([
+      // stored 30 s after a-0's expiry, while b-0's clock still read 40,000 ms before it: b-0 did right
+      { kind: 'sent', key: 'm0', at: 0, id: 'i0', expiresAt: 10_000 },
+      { kind: 'received', key: 'm0', at: 40_000, node: 'b-0' },
+      // stored at 5,000 ms by the machine, 65,000 ms by c-0's clock: c-0 stored an expired message
+      { kind: 'sent', key: 'm1', at: 0, id: 'i1', expiresAt: 10_000 },
+      { kind: 'received', key: 'm1', at: 5_000, node: 'c-0' },
+      // d-0 runs on the machine's clock: 40,000 ms is after the expiry
+      { kind: 'sent', key: 'm2', at: 0, id: 'i2', expiresAt: 10_000 },
+      { kind: 'received', key: 'm2', at: 40_000, node: 'd-0' }
+    ], messages)
+    const v = check(ledger, { endedAt: 100_000 })
+    assert.equal(v.deliveredAfterExpiry, 2)
+    assert.match(v.failures[0], /^m1 \(a-0 -> c-0\): delivered after expiry: received at 5000 ms \(65000 ms on c-0's clock\), expired at 10000 ms/)
+    assert.match(v.failures[1], /^m2 \(a-0 -> d-0\): delivered after expiry: received at 40000 ms, expired at 10000 ms/)
+  })
+
+  it('a disappearing message acknowledged but expired on the recipient\'s clock before a copy came is expired, not lost; any other acknowledged one is lost', () => {
+    const gone = { ...msg('m0', 'a-0', 'c-0'), disappearing: true }
+    const behind = { ...msg('m1', 'a-0', 'b-0'), disappearing: true }
+    const kept = msg('m2', 'a-0', 'c-0')
+    const stored = (key: string): Observation[] => [{ kind: 'sent', key, at: 0, id: `i${key}`, expiresAt: 10_000 }, { kind: 'stored', key, at: 100, mailboxes: 2 }]
+    const ledger = skewed([...stored('m0'), ...stored('m1'), ...stored('m2')], [gone, behind, kept])
+    // at 20,000 ms: c-0's clock passed the expiry (m0 expired), b-0's has not (m1 still promised)
+    assert.deepEqual(ledger.entries({ endedAt: 20_000 }).map(e => e.outcome), ['expired', 'lost', 'lost'])
+    // at 70,000 ms b-0's clock passed it too
+    assert.deepEqual(ledger.entries({ endedAt: 70_000 }).map(e => e.outcome), ['expired', 'expired', 'lost'])
+    const v = check(ledger, { endedAt: 70_000 })
+    assert.deepEqual([v.ok, v.lost], [false, 1])
+    assert.match(v.failures[0], /^m2 /)
+  })
+})
+
 describe('sim results', () => {
   it('percentiles by nearest rank', () => {
     const hundred = Array.from({ length: 100 }, (_, i) => 100 - i)

@@ -155,6 +155,19 @@ describe('sim plans', function () {
     assert.equal(plan(scenario({ traffic: { rate: 0, sizes: [1] } })).messages.length, 0)
   })
 
+  it(`picks each disappearing message's timer from a list, leaving every other draw as it was (seed ${SEED})`, () => {
+    const traffic = { rate: 50, sizes: [1, 2], ttlMs: 3_600_000, disappearing: 0.3 }
+    const timers = [60_000, 120_000, 900_000]
+    const plain = plan(scenario({ traffic }), seedOf(3))
+    const listed = plan(scenario({ traffic: { ...traffic, disappearingTtlsMs: timers } }), seedOf(3))
+    const without = (p: Plan): unknown => p.messages.map(({ ttlMs, ...rest }) => rest)
+    assert.deepEqual(without(listed), without(plain), 'the same messages, only their timers differ')
+    const gone = listed.messages.filter(m => m.disappearing)
+    assert.ok(gone.length > 100, `${gone.length} disappearing`)
+    assert.deepEqual([...new Set(gone.map(m => m.ttlMs))].sort((a, b) => a - b), timers, 'every timer is used, and only those')
+    assert.ok(listed.messages.filter(m => !m.disappearing).every(m => m.ttlMs === 3_600_000))
+  })
+
   it('makes teams of consecutive nodes, and adds a host to teams without one', async () => {
     const p = plan(scenario({ groups: [{ name: 'a', count: 7, roles: [] }], contacts: { kind: 'teams', size: 3 } }))
     assert.deepEqual(p.contacts, [['a-0', 'a-1'], ['a-0', 'a-2'], ['a-1', 'a-2'], ['a-3', 'a-4'], ['a-3', 'a-5'], ['a-4', 'a-5']])

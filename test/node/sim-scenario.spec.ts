@@ -191,8 +191,28 @@ describe('sim scenarios', () => {
     const bad = { ...structuredClone(s), traffic: { rate: -1, sizes: [1] }, extra: true }
     assert.throws(() => validateScenario(bad, 'api'), (err: unknown) => {
       assert.ok(err instanceof ScenarioError)
-      assert.deepEqual(err.problems, ['api: extra: unknown key (allowed: name, mode, durationMs, groups, contacts, traffic, description, timeScale, seed, link, events, replication, maxConnections, drainMs)', 'api: traffic.rate: must be a non-negative number, got -1'])
+      assert.deepEqual(err.problems, ['api: extra: unknown key (allowed: name, mode, durationMs, groups, contacts, traffic, description, timeScale, seed, link, events, replication, maxConnections, drainMs, clockOffsets)', 'api: traffic.rate: must be a non-negative number, got -1'])
       return true
     })
+  })
+
+  it('takes clock offsets for named nodes of a daemon mode, and disappearing timers from a list', () => {
+    const s = parseScenario(yamlWith({}), 'team.yaml')
+    const daemons = { ...structuredClone(s), mode: 'netns' as const }
+    const ok = validateScenario({ ...daemons, clockOffsets: { [s.groups[0].name + '-0']: 240_000 }, traffic: { ...s.traffic, disappearing: 0.5, disappearingTtlsMs: [60_000, 900_000] } })
+    assert.deepEqual(ok.clockOffsets, { [s.groups[0].name + '-0']: 240_000 })
+    assert.deepEqual(ok.traffic.disappearingTtlsMs, [60_000, 900_000])
+    const node = `${s.groups[0].name}-0`
+    assert.throws(() => validateScenario({ ...daemons, clockOffsets: { [node]: 1.5, nobody: 1_000, [`${s.groups[0].name}-1`]: -90_000_000 }, traffic: { ...s.traffic, disappearingTtlsMs: [5] } }, 'api'), (err: unknown) => {
+      assert.ok(err instanceof ScenarioError)
+      assert.deepEqual(err.problems, [
+        'api: traffic.disappearingTtlsMs[0]: must be an integer from 10000 to 2592000000 (10 s to 30 days), got 5',
+        `api: clockOffsets.nobody: unknown key (allowed: ${ok.groups.flatMap(g => Array.from({ length: g.count }, (_, i) => `${g.name}-${i}`)).join(', ')})`,
+        `api: clockOffsets.${node}: must be a whole number of ms from -86400000 to 86400000 (a day), got 1.5`,
+        `api: clockOffsets.${s.groups[0].name}-1: must be a whole number of ms from -86400000 to 86400000 (a day), got -90000000`
+      ])
+      return true
+    })
+    assert.throws(() => validateScenario({ ...structuredClone(s), mode: 'inprocess', clockOffsets: { [node]: 1_000 } }, 'api'), /clockOffsets: needs a node per process/)
   })
 })
