@@ -399,9 +399,9 @@ export class Mailboxes {
       const host = peerIdFromMultihash(Digest.decode(h.peerId)).toString()
       const todo = messages.filter(m => (custody.get(m.id) ?? []).length < k && !(custody.get(m.id) ?? []).some(c => c.host === host))
       if (todo.length === 0) break
-      let connection: Connection
+      let ask: Ask
       try {
-        connection = await this.init.connect(host, h.addrs.map(a => multiaddr(a).toString()))
+        ask = await this.hostAt(host, h.addrs.map(a => multiaddr(a).toString()))
       } catch (err: any) {
         this.init.log('mailbox %s of %s unreachable: %s', host, peer, err.message)
         continue
@@ -413,7 +413,7 @@ export class Mailboxes {
         for (let batch = queue.shift(); batch != null && !failed; batch = queue.shift()) {
           let answers: Array<{ custody?: CustodyReceiptCodec, refusal?: { reason: string } }>
           try {
-            const [r] = await this.init.libp2p.services.mailbox.request(connection, [{ deposits: batch.map(m => ({ capability: bytes, deviceSignature: this.init.identity.deviceSignature, envelope: m.envelope })) }])
+            const [r] = await ask([{ deposits: batch.map(m => ({ capability: bytes, deviceSignature: this.init.identity.deviceSignature, envelope: m.envelope })) }])
             if (r.refusal != null) throw new MailboxRefusedError(r.refusal.code, r.refusal.reason)
             answers = r.answers
           } catch (err: any) {
@@ -468,8 +468,8 @@ export class Mailboxes {
     let delivered = 0
     for (const host of hosts) {
       try {
-        const connection = await this.init.connect(host, addrs.get(host) ?? [])
-        const [r] = await this.init.libp2p.services.mailbox.request(connection, [{ receipts: { done: [] }, status: false }])
+        const ask = await this.hostAt(host, addrs.get(host) ?? [])
+        const [r] = await ask([{ receipts: { done: [] }, status: false }])
         const found = expect(r, 'receipts').receipts
         const done: Uint8Array[] = []
         const marks = []
@@ -493,7 +493,7 @@ export class Mailboxes {
         }
         if (marks.length > 0) await this.init.messages.markDelivered(marks)
         delivered += marks.length
-        if (done.length > 0) await this.init.libp2p.services.mailbox.request(connection, [{ receipts: { done }, status: false }])
+        if (done.length > 0) await ask([{ receipts: { done }, status: false }])
       } catch (err: any) {
         this.init.log('could not collect receipts from mailbox %s: %s', host, err.message)
       }
@@ -541,6 +541,17 @@ export class Mailboxes {
     return (await this.init.store.usedHosts()).map(p => peerIdFromString(p).toMultihash().bytes)
   }
 
+  /**
+   * A way to ask the mailbox host `host`: over a connection, or — when this node is that host (a
+   * sender keeping mail for the recipient) — its own mailbox, with no dial.
+   */
+  private async hostAt (host: string, addrs: string[]): Promise<Ask> {
+    const mailbox = this.init.libp2p.services.mailbox
+    if (host === this.me.toString()) return async requests => mailbox.local(requests)
+    const connection = await this.init.connect(host, addrs)
+    return async requests => mailbox.request(connection, requests)
+  }
+
   private async connectTo (peer: string): Promise<Connection> {
     const c = await this.init.contacts.getByPeer(peer)
     return this.init.connect(peer, c?.addresses ?? [])
@@ -550,6 +561,8 @@ export class Mailboxes {
     return this.init.libp2p.services.mailbox.request(await this.connectTo(peer), requests)
   }
 }
+
+type Ask = (requests: Array<Partial<Request>>) => Promise<Response[]>
 
 /** Deposit batches: at most DEPOSIT_BATCH messages and BATCH_BYTES of envelopes each (one always fits). */
 function batches (messages: QueuedMessage[]): QueuedMessage[][] {

@@ -58,7 +58,9 @@ export class SqliteMessageStore implements MessageStore {
   private rev: number
 
   constructor (private readonly db: DatabaseSync, private readonly cipher?: AtRestCipher) {
-    this.rev = Number((db.prepare('SELECT COALESCE(MAX(rev), 0) AS r FROM messages').get() as { r: number }).r)
+    // the highest rev ever handed out: the rows that carried the latest ones may have been swept,
+    // and a follower that saw a rev must never see it again on a new row
+    this.rev = Number((db.prepare('SELECT MAX(COALESCE((SELECT MAX(rev) FROM messages), 0), COALESCE((SELECT value FROM counters WHERE name = \'rev\'), 0)) AS r').get() as { r: number }).r)
     this.stmt = {
       insert: db.prepare(`INSERT INTO messages (rev, id, direction, peer, text, status, created_at, expires_at, delivered_at, envelope, kind, disappearing, unverified)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`),
@@ -205,6 +207,7 @@ export class SqliteMessageStore implements MessageStore {
   async sweepExpired (now: number): Promise<number> {
     const changed = transaction(this.db, () => {
       const gone = this.db.prepare('DELETE FROM messages WHERE disappearing = 1 AND expires_at <= ? RETURNING id').all(now) as Array<{ id: string }>
+      if (gone.length > 0) this.db.prepare('INSERT INTO counters (name, value) VALUES (\'rev\', ?) ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)').run(this.rev)
       const requests = Number(this.db.prepare('DELETE FROM requests WHERE disappearing = 1 AND expires_at <= ?').run(now).changes)
       const expired = this.db.prepare(`UPDATE messages SET status = 'expired', envelope = NULL, rev = ? WHERE direction = 'out' AND status IN ${UNDELIVERED} AND expires_at <= ? RETURNING id`).all(++this.rev, now) as Array<{ id: string }>
       for (const r of [...gone, ...expired]) this.stmt.dropCustody.run(r.id)

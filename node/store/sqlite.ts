@@ -125,7 +125,8 @@ export const MIGRATIONS: string[] = [
   // 8: received message ids are unique per sender, not across senders (a hop that saw an id in
   // clear could otherwise deliver its own message under it first); messages from peers who are not
   // contacts wait apart as message requests; blocked peers; senders whose binding is unverified;
-  // the owner's revoked senders, kept until every host of the set confirmed them.
+  // the owner's revoked senders, kept until every host of the set confirmed them; counters that must
+  // never go back (the highest message rev handed out: rows that carried it may be deleted).
   // The messages table is rebuilt for its new UNIQUE constraint, as migration 6 rebuilt
   // mailbox_items (https://sqlite.org/lang_altertable.html#otheralter); seq and rev are kept.
   `CREATE TABLE messages_v8 (
@@ -170,7 +171,8 @@ export const MIGRATIONS: string[] = [
      UNIQUE (peer, id)
    );
    CREATE TABLE blocked (peer TEXT PRIMARY KEY, blocked_at INTEGER NOT NULL);
-   CREATE TABLE owner_revoked (sender BLOB PRIMARY KEY, before INTEGER NOT NULL, told TEXT NOT NULL);`
+   CREATE TABLE owner_revoked (sender BLOB PRIMARY KEY, before INTEGER NOT NULL, told TEXT NOT NULL);
+   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`
 ]
 
 export interface OpenOptions {

@@ -55,6 +55,24 @@ describe('SQLite stores', () => {
     assert.deepEqual((await second.messages.list({ changedAfter: revBefore })).map(m => m.id), [messageId(1)])
   })
 
+  it('never hands out a rev twice, even when the rows that carried the latest were swept before a restart', async () => {
+    // found by the chaos soak: disappearing messages on top of the history, swept, then a restart
+    const path = await databasePath()
+    const first = storesOf(open(path))
+    await first.messages.storeIncoming([
+      { id: messageId(1), peer: 'peer-a', text: 'stays', createdAt: 1, expiresAt: 99_999, receivedAt: 2 },
+      { id: messageId(2), peer: 'peer-a', text: 'goes', createdAt: 1, expiresAt: 100, receivedAt: 3, disappearing: true },
+      { id: messageId(3), peer: 'peer-a', text: 'goes too', createdAt: 1, expiresAt: 100, receivedAt: 4, disappearing: true }
+    ])
+    const seen = Math.max(...(await first.messages.list()).map(m => m.rev)) // a follower saw this
+    assert.equal(await first.messages.sweepExpired(200), 2)
+    temp.opened[0].close()
+
+    const second = storesOf(open(path))
+    await second.messages.storeIncoming([{ id: messageId(4), peer: 'peer-a', text: 'after the restart', createdAt: 300, expiresAt: 99_999, receivedAt: 300 }])
+    assert.deepEqual((await second.messages.list({ changedAfter: seen })).map(m => m.text), ['after the restart'])
+  })
+
   describe('SqliteDatastore', () => {
     it('puts, gets, overwrites, checks and deletes values', async () => {
       const ds = new SqliteDatastore(open(await databasePath()))

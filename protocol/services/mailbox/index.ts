@@ -78,6 +78,8 @@ export interface Mailbox {
    * @throws when the stream fails or an answer does not decode
    */
   request(connection: Connection, requests: Array<Partial<Request>>, options?: AbortOptions): Promise<Response[]>
+  /** Requests answered by this node's own mailbox, as if it had asked over a connection (no dial). */
+  local(requests: Array<Partial<Request>>): Promise<Response[]>
   /** re-arm the expiry sweep (after a clock change in tests, or new mail) */
   sweep(): Promise<number>
 }

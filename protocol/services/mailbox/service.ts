@@ -17,7 +17,7 @@ import type { Ack, Capability, Deposit } from './pb/mailbox.js'
 import type { CryptoBackend } from '../../crypto.js'
 import type { DepositLimits, MailboxItem, MailboxStore } from '../../stores.js'
 import type { LongTimer } from '../../timers.js'
-import type { AbortOptions, Connection, Ed25519PrivateKey, Logger, Startable, Stream } from '@libp2p/interface'
+import type { AbortOptions, Connection, Ed25519PrivateKey, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
 /** Largest request frame: a deposit of the largest envelope with its capability. */
 const MAX_FRAME = MAX_ENVELOPE_BYTES + 16 * 1024
@@ -51,6 +51,11 @@ export const CLAIMS_PER_PEER_PER_HOUR = 10
  */
 export const CLAIMS_PER_OWNER_PER_HOUR = 10
 const TIMEOUT_MS = 30_000
+
+/** A mailbox stream ended before its answers came, for a reason the stream did not name. */
+export class MailboxStreamError extends Error {
+  override name = 'MailboxStreamError'
+}
 
 const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0), answers: [] })
 const answer = (r: Partial<Response>): Response => ({ prekey: new Uint8Array(0), answers: [], ...r })
@@ -138,7 +143,9 @@ export class MailboxService implements Mailbox, Startable {
       await writing
       await stream.close({ signal }).catch(() => {})
       return answers
-    } catch (err: any) {
+    } catch (cause: any) {
+      // a stream reset under us can reject with no Error at all: give the caller (and its log) one
+      const err = cause instanceof Error ? cause : new MailboxStreamError(`the mailbox stream ended: ${String(cause)}`)
       stream.abort(err)
       throw err
     }
@@ -160,7 +167,7 @@ export class MailboxService implements Mailbox, Startable {
           if (err.name === 'UnexpectedEOFError') break
           throw err
         }
-        const answering = this.answer(req, connection).catch((err: any) => {
+        const answering = this.answer(req, connection.remotePeer).catch((err: any) => {
           this.log.error('mailbox request from %p failed - %e', connection.remotePeer, err)
           return refuse(Refusal.Code.UNAVAILABLE, 'the mailbox could not complete the request')
         })
@@ -180,17 +187,28 @@ export class MailboxService implements Mailbox, Startable {
     }
   }
 
-  private async answer (req: Request, connection: Connection): Promise<Response> {
+  /**
+   * Answer requests this node makes of itself, as its own mailbox host: a sender that hosts mail
+   * for the recipient deposits here, through the same checks and the same durable commit as a
+   * remote deposit, without dialling itself.
+   */
+  async local (partial: Array<Partial<Request>>): Promise<Response[]> {
+    const answers: Response[] = []
+    for (const r of partial) answers.push(await this.answer({ status: false, deposits: [], ...r }, this.components.peerId))
+    return answers
+  }
+
+  private async answer (req: Request, from: PeerId): Promise<Response> {
     const store = this.init.store
     if (store == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this peer keeps no mail')
-    if (req.deposit != null) return this.deposit(store, req.deposit, connection)
+    if (req.deposit != null) return this.deposit(store, req.deposit, from)
     if (req.deposits.length > 0) {
       if (req.deposits.length > MAX_BATCH) return refuse(Refusal.Code.MALFORMED, `at most ${MAX_BATCH} deposits per request`)
       // each is checked and committed as a single deposit would be; they share group commits
-      const answers = await Promise.all(req.deposits.map(async d => this.deposit(store, d, connection)))
+      const answers = await Promise.all(req.deposits.map(async d => this.deposit(store, d, from)))
       return answer({ answers: answers.map(a => ({ custody: a.custody, refusal: a.refusal })) })
     }
-    const peer = connection.remotePeer.toString()
+    const peer = from.toString()
     if (req.receipts != null) {
       return answer({ receipts: { receipts: await store.receiptsFor(peer, req.receipts.done.slice(0, MAX_ACK).map(toHex)) } })
     }
@@ -275,7 +293,7 @@ export class MailboxService implements Mailbox, Startable {
     return true
   }
 
-  private async deposit (store: MailboxStore, d: Deposit, connection: Connection): Promise<Response> {
+  private async deposit (store: MailboxStore, d: Deposit, from: PeerId): Promise<Response> {
     const now = this.now()
     let cap
     try {
@@ -290,8 +308,8 @@ export class MailboxService implements Mailbox, Startable {
     if (!cap.hosts.some(h => equalBytes(h.peerId, me))) return refuse(Refusal.Code.UNAUTHORIZED, 'the capability does not name this host')
     if (cap.notAfter <= now) return refuse(Refusal.Code.UNAUTHORIZED, 'the capability expired')
     if (cap.issuedAt < await store.revokedBefore(owner.peer, cap.sender)) return refuse(Refusal.Code.UNAUTHORIZED, 'the capability was revoked')
-    if (!await this.isDevice(cap.sender, connection.remotePeer.toMultihash().bytes, d.deviceSignature)) return refuse(Refusal.Code.UNAUTHORIZED, 'the depositing peer is not a device of the capability\'s sender')
-    if (!this.rate.take(connection.remotePeer.toString())) return refuse(Refusal.Code.RATE, 'too many deposits; slow down')
+    if (!await this.isDevice(cap.sender, from.toMultihash().bytes, d.deviceSignature)) return refuse(Refusal.Code.UNAUTHORIZED, 'the depositing peer is not a device of the capability\'s sender')
+    if (!this.rate.take(from.toString())) return refuse(Refusal.Code.RATE, 'too many deposits; slow down')
     let env
     try {
       env = decodeEnvelope(d.envelope)
@@ -313,7 +331,7 @@ export class MailboxService implements Mailbox, Startable {
       totalBytes: this.policy.totalBytes
     }
     const hash = await this.crypto.sha256(d.envelope)
-    const item: MailboxItem = { owner: owner.peer, id: toHex(env.id), depositor: connection.remotePeer.toString(), envelope: d.envelope, hash, expiresAt: env.expiresAt, storedAt: now }
+    const item: MailboxItem = { owner: owner.peer, id: toHex(env.id), depositor: from.toString(), envelope: d.envelope, hash, expiresAt: env.expiresAt, storedAt: now }
     let stored
     try {
       stored = await (this.commits as GroupCommit<{ item: MailboxItem, limits: DepositLimits }, { storedAt: number, duplicate: boolean }>).add({ item, limits })
