@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
@@ -141,6 +142,39 @@ describe('endless length prefixes against a daemon', function () {
       await assertAnswers(`after the ${protocol} flood`)
     })
   }
+
+  it('16 MiB of 0xff on raw TCP connections, before any handshake, leave the heap growth under 16 MiB and the daemon answering', async () => {
+    // multistream-select negotiates the encrypter with @libp2p/utils' lpStream before any
+    // authentication; Ferry patches it at install (node/tools/patch-lpstream.mjs)
+    const port = Number((await alice.api.get<{ addresses: string[] }>('/v1/id')).addresses.find(a => a.includes('/tcp/') && !a.includes('/ws'))?.split('/')[4])
+    const pid = alice.proc?.pid as number
+    const before = memory(pid).rss
+    resetPeak(pid)
+    let offered = 0
+    let longest = 0
+    for (let i = 0; i < 64 && offered < FLOOD && alice.running; i++) {
+      const taken = await new Promise<number>(resolve => {
+        const socket = connect(port, '127.0.0.1')
+        let written = 0
+        const done = (): void => { clearTimeout(timer); socket.destroy(); resolve(socket.bytesWritten) }
+        const timer = setTimeout(done, 3_000)
+        socket.on('error', done)
+        socket.on('close', done)
+        const more = (): void => {
+          while (written < FLOOD / 16 && socket.write(CHUNK)) written += CHUNK.byteLength
+          if (written < FLOOD / 16) socket.once('drain', more)
+        }
+        socket.on('connect', more)
+      })
+      offered += Math.max(taken, CHUNK.byteLength)
+      longest = Math.max(longest, taken)
+    }
+    assert.ok(alice.running, `the daemon survived (log: ${alice.log.slice(-300)})`)
+    const { peak } = memory(pid)
+    console.log(`      pre-handshake: ${(offered / MiB).toFixed(0)} MiB offered; at most ${(longest / 1024).toFixed(0)} KiB taken by one connection; resident ${before.toFixed(0)} -> peak ${peak.toFixed(0)} MiB`)
+    assert.ok(peak - before < 16, `resident memory grew ${(peak - before).toFixed(1)} MiB`)
+    await assertAnswers('after the pre-handshake flood')
+  })
 
   it('a bundle answered with 16 MiB of 0xff fails the fetch, not the daemon', async () => {
     await raw.handle(BUNDLE_PROTOCOL, async (stream) => { await pour(stream, FLOOD); stream.abort(new Error('flood done')) }, { runOnLimitedConnection: true })
