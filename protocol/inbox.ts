@@ -29,7 +29,7 @@ import { TokenBuckets } from './services/budget.js'
 import type { Decrypted, Sessions } from './sessions.js'
 import type { EnvelopeReceiver } from './services/dm/index.js'
 import type { IncomingMessage, MessageStore, StoreResult } from './stores.js'
-import type { Content, Envelope } from './pb/ferry.js'
+import type { Content, Envelope, Sealed } from './pb/ferry.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Largest number of messages committed in one transaction. */
@@ -111,8 +111,11 @@ export class Inbox implements EnvelopeReceiver {
   private readonly generations = new Map<string, number>()
   private readonly limits: StrangerLimits
   private readonly strangerSessions: TokenBuckets
-  /** strangers' messages decrypted but not committed: their session leaves the cache at zero */
-  private readonly strangerPending = new Map<string, number>()
+  /**
+   * strangers' messages admitted but not yet committed (counted against the caps with what is
+   * stored, so a pipelined burst cannot slip past them); a session leaves the cache at zero
+   */
+  private readonly strangerPending = new Map<string, { messages: number, bytes: number }>()
 
   constructor (private readonly init: InboxInit) {
     this.commits = new GroupCommit(async batch => this.commit(batch), MAX_BATCH)
@@ -172,49 +175,65 @@ export class Inbox implements EnvelopeReceiver {
     const stranger = relation.kind === 'stranger'
     const sealed = openPayload(env)
     const sessions = this.init.sessions
-    if (stranger) await this.admitStranger(peer, sealed.initial.byteLength > 0)
     // decrypt in order per peer, but let the commit of one message overlap the next decryption
+    let counted = 0 // a stranger's text bytes counted as pending for this message
     const { stored, message, identity, fresh } = await sessions.serialize(peer, async () => {
-      const decrypted = await this.decrypt(peer, env, sealed, stranger)
-      const content = decodeContent(decrypted.plaintext)
-      await this.checkSender(content, decrypted, from)
-      // the session's identity is the contact's own: only then may the message change what we do
-      const bound = relation.kind === 'contact' && relation.identity != null && equalBytes(relation.identity, decrypted.senderIdentity)
-      const trusted = !stranger && (via === 'direct' || bound)
-      const capability = content.capability != null && content.capability.byteLength > 0 ? content.capability : undefined
-      const read = readIds(content)
-      if (stranger && (capability != null || read.length > 0 || content.text === '')) throw new RefusedError('control messages from someone who is not a contact are refused')
-      if (capability != null && trusted) {
-        if (this.init.checkCapability == null) throw new InvalidEnvelopeError('this node takes no mailbox capabilities')
-        await this.init.checkCapability(capability, from, decrypted.senderIdentity)
-      }
-      // A read receipt is applied durably before the envelope is acknowledged (invariant 3), and
-      // before the state that decrypted it is adopted: applying it twice changes nothing, so a
-      // resend after a failed commit decrypts and applies it again.
-      if (read.length > 0 && trusted) await this.init.messages.markReadByPeer(peer, read, this.init.now())
+      if (stranger) await this.admitStranger(peer, sealed.initial.byteLength > 0)
       try {
-        await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
-      } catch (err: any) {
-        throw new UndecryptableError(`cannot accept the message (${err.name}): ${err.message}`)
+        return await this.decryptAndQueue(env, sealed, from, peer, id, via, relation, bytes => { counted = bytes })
+      } catch (err) {
+        if (stranger) this.releaseStranger(peer, counted)
+        throw err
       }
-      const message: Pending = { id, peer, text: content.text, createdAt: env.created, expiresAt: env.expiresAt, receivedAt: this.init.now(), session: decrypted.record, generation: this.generation(peer) }
-      if (stranger) Object.assign(message, { request: true, identity: decrypted.senderIdentity })
-      else if (relation.kind === 'contact' && !bound && (via === 'mailbox' || relation.identity != null)) message.unverified = true
-      if (capability != null && trusted) message.capability = capability
-      if (capability != null || read.length > 0) message.kind = 'control'
-      if (content.disappearing === true) message.disappearing = true
-      if (stranger) this.strangerPending.set(peer, (this.strangerPending.get(peer) ?? 0) + 1)
-      return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh && via === 'direct' && !stranger }
     })
     let result: StoreResult
     try {
       result = await stored
     } finally {
-      if (stranger) this.releaseStranger(peer)
+      if (stranger) this.releaseStranger(peer, counted)
     }
     if (fresh) await this.init.onIdentity?.(peer, identity) // bound to the session, proven over a direct connection: check it once
     if (!result.duplicate) this.init.onStored?.(message)
     return { storedAt: result.storedAt }
+  }
+
+  /** Decrypt, check and queue one message for its commit (inside the peer's serialize). */
+  private async decryptAndQueue (env: Envelope, sealed: Sealed, from: PeerId, peer: string, id: string, via: Arrival, relation: Relation, count: (bytes: number) => void): Promise<{ stored: Promise<StoreResult>, message: Pending, identity: Uint8Array, fresh: boolean }> {
+    const stranger = relation.kind === 'stranger'
+    const decrypted = await this.decrypt(peer, env, sealed, stranger)
+    const content = decodeContent(decrypted.plaintext)
+    await this.checkSender(content, decrypted, from)
+    // the session's identity is the contact's own: only then may the message change what we do
+    const bound = relation.kind === 'contact' && relation.identity != null && equalBytes(relation.identity, decrypted.senderIdentity)
+    const trusted = !stranger && (via === 'direct' || bound)
+    const capability = content.capability != null && content.capability.byteLength > 0 ? content.capability : undefined
+    const read = readIds(content)
+    if (stranger) {
+      if (capability != null || read.length > 0 || content.text === '') throw new RefusedError('control messages from someone who is not a contact are refused')
+      const bytes = new TextEncoder().encode(content.text).byteLength
+      this.countPending(peer, 0, bytes)
+      count(bytes)
+    }
+    if (capability != null && trusted) {
+      if (this.init.checkCapability == null) throw new InvalidEnvelopeError('this node takes no mailbox capabilities')
+      await this.init.checkCapability(capability, from, decrypted.senderIdentity)
+    }
+    // A read receipt is applied durably before the envelope is acknowledged (invariant 3), and
+    // before the state that decrypted it is adopted: applying it twice changes nothing, so a
+    // resend after a failed commit decrypts and applies it again.
+    if (read.length > 0 && trusted) await this.init.messages.markReadByPeer(peer, read, this.init.now())
+    try {
+      await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
+    } catch (err: any) {
+      throw new UndecryptableError(`cannot accept the message (${err.name}): ${err.message}`)
+    }
+    const message: Pending = { id, peer, text: content.text, createdAt: env.created, expiresAt: env.expiresAt, receivedAt: this.init.now(), session: decrypted.record, generation: this.generation(peer) }
+    if (stranger) Object.assign(message, { request: true, identity: decrypted.senderIdentity })
+    else if (relation.kind === 'contact' && !bound && (via === 'mailbox' || relation.identity != null)) message.unverified = true
+    if (capability != null && trusted) message.capability = capability
+    if (capability != null || read.length > 0) message.kind = 'control'
+    if (content.disappearing === true) message.disappearing = true
+    return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh && via === 'direct' && !stranger }
   }
 
   /**
@@ -224,30 +243,41 @@ export class Inbox implements EnvelopeReceiver {
    * @throws RefusedError when a request is full | RateLimitedError when new strangers come too fast
    */
   private async admitStranger (peer: string, startsSession: boolean): Promise<void> {
-    const mine = await this.init.messages.requestUsage(peer)
+    const stored = await this.init.messages.requestUsage(peer)
+    const pending = this.strangerPending.get(peer) ?? { messages: 0, bytes: 0 }
+    const mine = { messages: stored.messages + pending.messages, bytes: stored.bytes + pending.bytes }
     if (mine.messages >= this.limits.messagesPerPeer || mine.bytes >= this.limits.bytesPerPeer) {
       throw new RefusedError(`your message request is full (${this.limits.messagesPerPeer} messages or ${this.limits.bytesPerPeer / 1024} KiB wait until the recipient accepts it)`)
     }
     const all = await this.init.messages.requestUsage()
-    if ((mine.messages === 0 && all.peers >= this.limits.peers) || all.bytes >= this.limits.bytes) {
+    const others = [...this.strangerPending.values()].reduce((n, p) => n + p.bytes, 0)
+    const waiting = new Set(this.strangerPending.keys()).size
+    if ((mine.messages === 0 && all.peers + waiting >= this.limits.peers) || all.bytes + others >= this.limits.bytes) {
       throw new RefusedError('the recipient has too many message requests waiting; try again once they are answered')
     }
     if (startsSession && !await this.init.sessions.has(peer) && !this.strangerSessions.take('')) {
       throw new RateLimitedError('too many new conversations from strangers right now; try again later')
     }
+    this.countPending(peer, 1, 0)
   }
 
-  private releaseStranger (peer: string): void {
-    const left = (this.strangerPending.get(peer) ?? 1) - 1
-    if (left > 0) {
-      this.strangerPending.set(peer, left)
+  private countPending (peer: string, messages: number, bytes: number): void {
+    const p = this.strangerPending.get(peer) ?? { messages: 0, bytes: 0 }
+    this.strangerPending.set(peer, { messages: p.messages + messages, bytes: p.bytes + bytes })
+  }
+
+  /** An admitted message was committed or dropped (with `bytes` of text counted for it). */
+  private releaseStranger (peer: string, bytes: number): void {
+    const p = this.strangerPending.get(peer) ?? { messages: 1, bytes }
+    if (p.messages > 1) {
+      this.strangerPending.set(peer, { messages: p.messages - 1, bytes: p.bytes - bytes })
       return
     }
     this.strangerPending.delete(peer)
     this.init.sessions.forget(peer) // committed with its message: the record on disk is current
   }
 
-  private async decrypt (peer: string, env: Envelope, sealed: ReturnType<typeof openPayload>, stranger: boolean): Promise<Decrypted> {
+  private async decrypt (peer: string, env: Envelope, sealed: Sealed, stranger: boolean): Promise<Decrypted> {
     try {
       return await this.init.sessions.decrypt(peer, sealed, envelopeAd(env), stranger ? { states: this.limits.states, skipped: this.limits.skipped } : {})
     } catch (err: any) {

@@ -33,7 +33,7 @@ export interface OutboxInit {
 }
 
 /** Rejections that will not change on a retry: the message is failed with the receiver's reason. */
-const FINAL = new Set([Rejection.Code.MALFORMED, Rejection.Code.NOT_FOR_ME, Rejection.Code.TOO_LARGE, Rejection.Code.UNSUPPORTED_VERSION])
+const FINAL = new Set([Rejection.Code.MALFORMED, Rejection.Code.NOT_FOR_ME, Rejection.Code.TOO_LARGE, Rejection.Code.UNSUPPORTED_VERSION, Rejection.Code.REFUSED])
 
 export class Outbox {
   private readonly running = new Map<string, Promise<void>>()

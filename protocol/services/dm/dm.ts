@@ -1,6 +1,6 @@
 import { MAX_ENVELOPE_BYTES } from '../../constants.js'
 import { checkEnvelope, decodeEnvelope } from '../../envelope.js'
-import { InvalidEnvelopeError, InvalidReceiptError, RateLimitedError } from '../../errors.js'
+import { InvalidEnvelopeError, InvalidReceiptError, RateLimitedError, RefusedError } from '../../errors.js'
 import { envelopeHash, signReceipt, verifyReceipt } from '../../receipt.js'
 import { IDLE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_IN_FLIGHT, MAX_OUTBOUND_STREAMS, PROTOCOL, RECEIPT_TIMEOUT_MS } from './constants.js'
 import { EnvelopeRejectedError } from './errors.js'
@@ -143,6 +143,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
       const receipt = await signReceipt(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, env.id, await envelopeHash(bytes, this.crypto), storedAt, this.crypto)
       return { messageId: env.id, receipt }
     } catch (err: any) {
+      if (err instanceof RefusedError) return { messageId: env.id, rejection: { code: Rejection.Code.REFUSED, reason: err.message } }
       if (err instanceof InvalidEnvelopeError || err instanceof InvalidReceiptError) {
         return { messageId: env.id, rejection: { code: Rejection.Code.MALFORMED, reason: err.message } }
       }

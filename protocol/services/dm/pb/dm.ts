@@ -330,7 +330,8 @@ export namespace Rejection {
     EXPIRED = 'EXPIRED',
     TOO_LARGE = 'TOO_LARGE',
     UNSUPPORTED_VERSION = 'UNSUPPORTED_VERSION',
-    STORAGE_FAILED = 'STORAGE_FAILED'
+    STORAGE_FAILED = 'STORAGE_FAILED',
+    REFUSED = 'REFUSED'
   }
 
   enum __CodeValues {
@@ -339,7 +340,8 @@ export namespace Rejection {
     EXPIRED = 2,
     TOO_LARGE = 3,
     UNSUPPORTED_VERSION = 4,
-    STORAGE_FAILED = 5
+    STORAGE_FAILED = 5,
+    REFUSED = 6
   }
 
   export namespace Code {
