@@ -121,6 +121,10 @@ export async function start (f: Flags): Promise<void> {
   if (daemon.apiSocket != null) log(`control API also on ${daemon.apiSocket}`)
   if (daemon.webUrl != null) log(`web app on ${daemon.webUrl}`)
   log('running; Ctrl-C to stop')
+  // a promise some network path forgot to handle must not end a daemon every peer can reach (Node
+  // ends the process by default): it is logged, by kind only (its message may quote a peer), and
+  // the daemon goes on; an uncaught exception still ends it
+  process.on('unhandledRejection', (err: any) => { warn(`unhandled rejection (${err?.name ?? typeof err}); continuing`) })
   await new Promise<void>(resolve => {
     const shutdown = (signal: string): void => {
       log(`${signal}: shutting down`)

@@ -231,6 +231,13 @@ function apiServer (ferry: Ferry, token: string, log: (msg: string) => void): Se
       const status = err instanceof HttpError ? err.status : STATUS[err.name] ?? 500
       if (status === 500) log(`API error on ${req.method} ${req.url}: ${err.name}`)
       if (res.headersSent) return res.end()
+      // a body refused half-read leaves the rest on the socket: answer, then close the connection,
+      // or a client reusing it (keep-alive) would have its next request read as that rest
+      if (!req.complete) {
+        const socket = req.socket
+        res.setHeader('connection', 'close')
+        res.once('finish', () => { socket?.destroy() })
+      }
       send(res, status, { error: status === 500 ? `internal error: ${err.message}` : err.message, code: err.name })
     })
   })

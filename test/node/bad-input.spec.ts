@@ -3,7 +3,8 @@
  * CLI, the control API, and raw bytes on /ferry/dm/1.0.0 from a real libp2p peer over TCP.
  */
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { readFileSync, rmSync } from 'node:fs'
 import { noise } from '@chainsafe/libp2p-noise'
 import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
@@ -103,6 +104,17 @@ describe('bad input', function () {
     assert.equal(res.status, 401)
     const none = await fetch(`http://127.0.0.1:${alice.apiFile().port}/v1/messages`)
     assert.equal(none.status, 401)
+    await assertAlive()
+  })
+
+  it('a request body over 1 MiB is refused with 413 before it is buffered whole', async () => {
+    const token = readFileSync(join(alice.dir, 'api-token'), 'utf8').trim()
+    const res = await fetch(`http://127.0.0.1:${alice.apiFile().port}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ contact: 'x', text: 'y'.repeat(2 * 1024 * 1024) }) }).catch((err: Error) => err)
+    // the server answers 413 and closes; a client still writing may see the connection reset instead
+    if (res instanceof Error) assert.match(String(res.cause ?? res), /ECONNRESET|EPIPE|other side closed|fetch failed/)
+    else assert.equal(res.status, 413)
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    assert.ok(alice.running, `the daemon is alive: ${alice.log.slice(-600)}`)
     await assertAlive()
   })
 

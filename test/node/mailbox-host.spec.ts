@@ -72,6 +72,16 @@ describe('mailbox host (issue 5)', function () {
 
   const held = async (m: SqlitePeer): Promise<number> => (await m.node.mailboxStatus()).hosting[0]?.messages ?? 0
 
+  it('holds each depositing peer to its deposit rate (a token bucket): the burst goes in, the rest is refused RATE', async () => {
+    // the policy is made small so the flood is quick; the production default is 500/s, burst 5,000
+    const { a, b, m } = await cast({ mailbox: { policy: { depositsPerSecond: 1, burst: 10 } } })
+    const clock = now()
+    const cap = await capabilityFor(b, a, [m], clock)
+    const answers = await deposit(a, m, cap, Array.from({ length: 25 }, () => envelopeFor(b, clock, clock + DAY)))
+    assert.deepEqual(refusals(answers), [...Array(10).fill('custody'), ...Array(15).fill(Refusal.Code.RATE)])
+    assert.equal(await held(m), 10)
+  })
+
   it('refuses strangers, forged, expired, revoked and misplaced capabilities before storing anything', async () => {
     const { a, b, m, s } = await cast()
     const clock = now()
