@@ -321,10 +321,12 @@ export class Mailboxes {
       next?.catch(() => {}) // awaited on the next turn; a failure then ends the round
       done.fetched += page.items.length
       const taken = await Promise.all(page.items.map(async item => this.take(item.envelope, item.depositor)))
+      const kept = page.items.filter((_, i) => taken[i] != null)
       const ids = taken.flatMap(t => t == null ? [] : [t.id])
+      const depositors = kept.map(item => item.depositor)
       const receipts = taken.flatMap(t => t?.receipt == null ? [] : [t.receipt])
       done.stored += receipts.length
-      if (ids.length > 0) acking = acking.then(async () => { done.acked += await this.ackEverywhere(host, connection, { ids, receipts }) })
+      if (ids.length > 0) acking = acking.then(async () => { done.acked += await this.ackEverywhere(host, connection, { ids, depositors, receipts }) })
     }
     await acking
     if (done.fetched > 0) this.init.log('collected %d messages from mailbox %s', done.fetched, host)
@@ -363,7 +365,7 @@ export class Mailboxes {
   }
 
   /** Ack at the host fetched from and at every other host of the set that can be reached now. */
-  private async ackEverywhere (host: string, connection: Connection, ack: { ids: Uint8Array[], receipts: Uint8Array[] }): Promise<number> {
+  private async ackEverywhere (host: string, connection: Connection, ack: { ids: Uint8Array[], depositors: Uint8Array[], receipts: Uint8Array[] }): Promise<number> {
     const [r] = await this.init.libp2p.services.mailbox.request(connection, [{ ack, status: false }])
     const deleted = expect(r, 'deleted')
     await verifyDeletion(deleted, peerIdFromString(host), this.init.crypto)

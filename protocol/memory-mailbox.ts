@@ -5,7 +5,7 @@
  */
 import { toHex } from './envelope.js'
 import { QuotaExceededError } from './errors.js'
-import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from './stores.js'
+import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from './stores.js'
 
 /** receiptsFor hands out at most this many receipts per call, as the SQLite store does */
 const RECEIPTS_PER_CALL = 1024
@@ -17,6 +17,7 @@ const copyItem = (i: StoredItem): StoredItem => ({ ...i, envelope: i.envelope.sl
 const copyOwner = (o: HostedOwner): HostedOwner => ({ ...o, identity: o.identity.slice() })
 /** code-point order, as SQLite's BINARY collation */
 const byText = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
+const itemKey = (depositor: string, id: string): string => `${depositor}/${id}`
 
 /**
  * An in-memory MailboxStore.
@@ -29,7 +30,7 @@ const byText = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
  */
 export class MemoryMailboxStore implements MailboxStore {
   private readonly owners = new Map<string, HostedOwner>()
-  /** per owner, by message id; a Map keeps insertion order, which is deposit (cursor) order */
+  /** per owner, by `${depositor}/${id}`; a Map keeps insertion order, which is deposit (cursor) order */
   private readonly items = new Map<string, Map<string, StoredItem>>()
   /** cursors only grow: one is never handed out twice, not even after its mail is gone */
   private cursor = 0
@@ -71,14 +72,14 @@ export class MemoryMailboxStore implements MailboxStore {
   async deposit (batch: Array<{ item: MailboxItem, limits: DepositLimits }>): Promise<Array<{ storedAt: number, duplicate: boolean } | Error>> {
     // checked one by one: a deposit counts against the limits of those after it in the batch
     return batch.map(({ item, limits }) => {
-      const old = this.items.get(item.owner)?.get(item.id)
+      const old = this.items.get(item.owner)?.get(itemKey(item.depositor, item.id))
       if (old != null) return { storedAt: old.storedAt, duplicate: true }
       const problem = this.overLimit(item, limits)
       if (problem != null) return new QuotaExceededError(problem)
       const stored = copyItem({ ...item, cursor: ++this.cursor })
       let mail = this.items.get(item.owner)
       if (mail == null) this.items.set(item.owner, mail = new Map())
-      mail.set(item.id, stored)
+      mail.set(itemKey(item.depositor, item.id), stored)
       this.count(stored, 1)
       return { storedAt: item.storedAt, duplicate: false }
     })
@@ -122,17 +123,17 @@ export class MemoryMailboxStore implements MailboxStore {
     return page
   }
 
-  async ack (owner: string, ids: string[], receipts: Map<string, Uint8Array>): Promise<string[]> {
+  async ack (owner: string, acked: AckedItem[], receipts: Map<string, Uint8Array>): Promise<string[]> {
     const mail = this.items.get(owner)
-    return ids.filter(id => {
-      const item = mail?.get(id)
-      if (mail == null || item == null) return false
-      mail.delete(id)
+    return acked.flatMap(({ id, depositor }) => {
+      const item = mail?.get(itemKey(depositor, id))
+      if (mail == null || item == null) return []
+      mail.delete(itemKey(depositor, id))
       this.count(item, -1)
       const receipt = receipts.get(id)
       // the receipt lives as long as the mail it answers would have
       if (receipt != null) this.receiptsOf(item.depositor).set(id, { id, receipt: receipt.slice(), expiresAt: item.expiresAt })
-      return true
+      return [id]
     })
   }
 

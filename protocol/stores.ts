@@ -289,6 +289,9 @@ export interface DepositLimits {
 
 export interface MailboxUsage { bytes: number, messages: number }
 
+/** Mail the owner acknowledged: its id (lower-case hex) and who deposited it. */
+export interface AckedItem { id: string, depositor: string }
+
 /** A sender whose capabilities the owner revoked, and the hosts told so far. */
 export interface RevokedSender { sender: Uint8Array, before: number, told: string[] }
 
@@ -302,9 +305,11 @@ export interface MailboxStore {
   unhost(peer: string): Promise<void>
   hosted(peer?: string): Promise<HostedOwner[]>
   /**
-   * Store deposits in one transaction, each checked against its limits first. A message id the
-   * owner has waiting already is a duplicate: nothing is written and the original storedAt comes
-   * back (deposits are idempotent). Over a limit: a QuotaExceededError in that slot.
+   * Store deposits in one transaction, each checked against its limits first. Mail is kept per
+   * (owner, depositor, id): the same id from the same depositor is a duplicate — nothing is written
+   * and the original storedAt comes back (deposits are idempotent) — while the same id from another
+   * depositor is other mail (a host that saw an id cannot squat it at a sibling). Over a limit: a
+   * QuotaExceededError in that slot.
    */
   deposit(batch: Array<{ item: MailboxItem, limits: DepositLimits }>): Promise<Array<{ storedAt: number, duplicate: boolean } | Error>>
   /**
@@ -313,10 +318,10 @@ export interface MailboxStore {
    */
   fetch(owner: string, after: number, limit: number, now: number): Promise<Array<MailboxItem & { cursor: number }>>
   /**
-   * Delete the owner's mail with these ids and keep the owner's delivery receipts (by id) for
-   * their depositors. Returns the ids that were deleted.
+   * Delete the owner's mail named by (id, depositor) and keep the owner's delivery receipts (by
+   * id) for their depositors. Returns the ids that were deleted.
    */
-  ack(owner: string, ids: string[], receipts: Map<string, Uint8Array>): Promise<string[]>
+  ack(owner: string, items: AckedItem[], receipts: Map<string, Uint8Array>): Promise<string[]>
   /** delivery receipts waiting for a depositor; `done` ones are deleted first */
   receiptsFor(depositor: string, done: string[]): Promise<Uint8Array[]>
   usage(owner: string, depositor?: string): Promise<MailboxUsage>

@@ -117,6 +117,10 @@ export const MIGRATIONS: Migration[] = [
     requests.createIndex('peer', ['peer', 'seq'])
     requests.createIndex('expiry', 'expiry') // disappearing requests only
     db.createObjectStore(STORES.blocked, { keyPath: 'peer' })
+    // mail at a host is kept per (owner, depositor, id): a depositor cannot squat another's id
+    const items = tx.objectStore(STORES.mailboxItems)
+    items.deleteIndex('ownerId')
+    items.createIndex('ownerDepositorId', ['owner', 'depositor', 'id'], { unique: true })
   }
 ]
 

@@ -15,7 +15,7 @@ import { QuotaExceededError } from '../../protocol/errors.js'
 import { prefixRange, request, STORES, walk } from './idb.js'
 import type { Database } from './idb.js'
 import { fromHex } from '../../protocol/envelope.js'
-import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/stores.js'
+import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/stores.js'
 
 const OWNERS = STORES.mailboxOwners
 const ITEMS = STORES.mailboxItems
@@ -124,7 +124,7 @@ export class IdbMailboxStore implements MailboxStore {
       const usage = new Usage(tx.objectStore(USAGE))
       const results: Array<{ storedAt: number, duplicate: boolean } | Error> = []
       for (const { item, limits } of batch) {
-        const old = await request<ItemRow | undefined>(items.index('ownerId').get([item.owner, item.id]))
+        const old = await request<ItemRow | undefined>(items.index('ownerDepositorId').get([item.owner, item.depositor, item.id]))
         if (old != null) { results.push({ storedAt: old.storedAt, duplicate: true }); continue }
         const problem = await overLimit(usage, item, limits)
         if (problem != null) { results.push(new QuotaExceededError(problem)); continue }
@@ -150,14 +150,14 @@ export class IdbMailboxStore implements MailboxStore {
     })
   }
 
-  async ack (owner: string, ids: string[], receipts: Map<string, Uint8Array>): Promise<string[]> {
-    if (ids.length === 0) return []
+  async ack (owner: string, acked: AckedItem[], receipts: Map<string, Uint8Array>): Promise<string[]> {
+    if (acked.length === 0) return []
     return this.db.write([ITEMS, RECEIPTS, USAGE], async tx => {
       const items = tx.objectStore(ITEMS)
       const usage = new Usage(tx.objectStore(USAGE))
       const deleted: string[] = []
-      for (const id of ids) {
-        const row = await request<ItemRow | undefined>(items.index('ownerId').get([owner, id]))
+      for (const { id, depositor } of acked) {
+        const row = await request<ItemRow | undefined>(items.index('ownerDepositorId').get([owner, depositor, id]))
         if (row == null) continue
         items.delete(row.cursor)
         await usage.add(owner, row.depositor, -row.envelope.byteLength, -1)

@@ -8,7 +8,7 @@
  */
 import { QuotaExceededError } from '../../protocol/index.js'
 import { eraseSoon, transaction } from './sqlite.js'
-import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/index.js'
+import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
 interface OwnerRow { peer: string, identity: Uint8Array, name: string, quota_bytes: number, quota_messages: number, max_ttl_ms: number, added_at: number }
@@ -48,9 +48,9 @@ export class SqliteMailboxStore implements MailboxStore {
   constructor (private readonly db: DatabaseSync) {
     this.stmt = {
       insert: db.prepare('INSERT INTO mailbox_items (owner, id, depositor, envelope, hash, expires_at, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      find: db.prepare('SELECT stored_at FROM mailbox_items WHERE owner = ? AND id = ?'),
+      find: db.prepare('SELECT stored_at FROM mailbox_items WHERE owner = ? AND depositor = ? AND id = ?'),
       fetch: db.prepare('SELECT * FROM mailbox_items WHERE owner = ? AND cursor > ? AND expires_at > ? ORDER BY cursor LIMIT ?'),
-      take: db.prepare('DELETE FROM mailbox_items WHERE owner = ? AND id = ? RETURNING depositor, length(envelope) AS size, expires_at'),
+      take: db.prepare('DELETE FROM mailbox_items WHERE owner = ? AND depositor = ? AND id = ? RETURNING depositor, length(envelope) AS size, expires_at'),
       keepReceipt: db.prepare('INSERT OR REPLACE INTO mailbox_receipts (depositor, id, receipt, expires_at) VALUES (?, ?, ?, ?)'),
       receipts: db.prepare('SELECT receipt FROM mailbox_receipts WHERE depositor = ? LIMIT 1024'),
       forgetReceipt: db.prepare('DELETE FROM mailbox_receipts WHERE depositor = ? AND id = ?')
@@ -94,7 +94,7 @@ export class SqliteMailboxStore implements MailboxStore {
   async deposit (batch: Array<{ item: MailboxItem, limits: DepositLimits }>): Promise<Array<{ storedAt: number, duplicate: boolean } | Error>> {
     try {
       return transaction(this.db, () => batch.map(({ item, limits }) => {
-        const old = this.stmt.find.get(item.owner, item.id) as { stored_at: number } | undefined
+        const old = this.stmt.find.get(item.owner, item.depositor, item.id) as { stored_at: number } | undefined
         if (old != null) return { storedAt: Number(old.stored_at), duplicate: true }
         const problem = this.overLimit(item, limits)
         if (problem != null) return new QuotaExceededError(problem)
@@ -124,16 +124,16 @@ export class SqliteMailboxStore implements MailboxStore {
     return (this.stmt.fetch.all(owner, after, now, limit) as unknown as ItemRow[]).map(toItem)
   }
 
-  async ack (owner: string, ids: string[], receipts: Map<string, Uint8Array>): Promise<string[]> {
+  async ack (owner: string, acked: AckedItem[], receipts: Map<string, Uint8Array>): Promise<string[]> {
     const gone: Array<{ depositor: string, size: number }> = []
-    const deleted = transaction(this.db, () => ids.filter(id => {
-      const row = this.stmt.take.get(owner, id) as { depositor: string, size: number, expires_at: number } | undefined
+    const deleted = transaction(this.db, () => acked.filter(({ id, depositor }) => {
+      const row = this.stmt.take.get(owner, depositor, id) as { depositor: string, size: number, expires_at: number } | undefined
       if (row == null) return false
       gone.push({ depositor: row.depositor, size: Number(row.size) })
       const receipt = receipts.get(id)
       if (receipt != null) this.stmt.keepReceipt.run(row.depositor, id, receipt, row.expires_at)
       return true
-    }))
+    }).map(a => a.id))
     for (const g of gone) this.counters.add(owner, g.depositor, -g.size, -1)
     if (deleted.length > 0) eraseSoon(this.db) // the owner has the mail: no copy stays here, WAL included
     return deleted

@@ -126,7 +126,8 @@ export const MIGRATIONS: string[] = [
   // clear could otherwise deliver its own message under it first); messages from peers who are not
   // contacts wait apart as message requests; blocked peers; senders whose binding is unverified;
   // the owner's revoked senders, kept until every host of the set confirmed them; counters that must
-  // never go back (the highest message rev handed out: rows that carried it may be deleted).
+  // never go back (the highest message rev handed out: rows that carried it may be deleted); mail
+  // at a host kept per (owner, depositor, id), so a depositor cannot squat another's id there.
   // The messages table is rebuilt for its new UNIQUE constraint, as migration 6 rebuilt
   // mailbox_items (https://sqlite.org/lang_altertable.html#otheralter); seq and rev are kept.
   `CREATE TABLE messages_v8 (
@@ -172,7 +173,24 @@ export const MIGRATIONS: string[] = [
    );
    CREATE TABLE blocked (peer TEXT PRIMARY KEY, blocked_at INTEGER NOT NULL);
    CREATE TABLE owner_revoked (sender BLOB PRIMARY KEY, before INTEGER NOT NULL, told TEXT NOT NULL);
-   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`
+   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+   CREATE TABLE mailbox_items_v8 (
+     cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+     owner TEXT NOT NULL,
+     id TEXT NOT NULL,
+     depositor TEXT NOT NULL,
+     envelope BLOB NOT NULL,
+     hash BLOB NOT NULL,
+     expires_at INTEGER NOT NULL,
+     stored_at INTEGER NOT NULL,
+     UNIQUE (owner, depositor, id)
+   );
+   INSERT INTO mailbox_items_v8 (cursor, owner, id, depositor, envelope, hash, expires_at, stored_at)
+     SELECT cursor, owner, id, depositor, envelope, hash, expires_at, stored_at FROM mailbox_items;
+   DROP TABLE mailbox_items;
+   ALTER TABLE mailbox_items_v8 RENAME TO mailbox_items;
+   CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);
+   CREATE INDEX mailbox_items_owner ON mailbox_items (owner, cursor);`
 ]
 
 export interface OpenOptions {

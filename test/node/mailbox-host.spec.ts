@@ -124,7 +124,7 @@ describe('mailbox host (issue 5)', function () {
     const envelopes = [envelopeFor(b, clock, clock + DAY), envelopeFor(b, clock, clock + DAY)]
     assert.deepEqual(refusals(await deposit(a, m, await capabilityFor(b, a, [m], clock), envelopes)), ['custody', 'custody'])
     for (const other of [a, s]) {
-      const answers = await ask(other, m, [{ fetch: { after: 0, limit: 10 }, status: false }, { ack: { ids: [Envelope.decode(envelopes[0]).id], receipts: [] }, status: false }, { status: true }])
+      const answers = await ask(other, m, [{ fetch: { after: 0, limit: 10 }, status: false }, { ack: { ids: [Envelope.decode(envelopes[0]).id], depositors: [peerIdFromString(a.peerId).toMultihash().bytes], receipts: [] }, status: false }, { status: true }])
       assert.deepEqual(refusals(answers), [Refusal.Code.UNAUTHORIZED, Refusal.Code.UNAUTHORIZED, Refusal.Code.UNAUTHORIZED])
       assert.ok(answers.every(x => x.page == null && x.usage == null && x.deleted == null))
     }

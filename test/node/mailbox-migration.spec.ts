@@ -48,9 +48,10 @@ describe('SQLite migration 6: mailbox cursors are never reused', () => {
       assert.deepEqual(await store.deposit([{ item: mail(2), limits: ROOMY }]), [{ storedAt: 2, duplicate: true }])
 
       const indexes = (db.prepare('SELECT name FROM sqlite_master WHERE type = \'index\' AND tbl_name = \'mailbox_items\' ORDER BY name').all() as Array<{ name: string }>).map(r => r.name)
-      assert.deepEqual(indexes, ['mailbox_items_expiry', 'sqlite_autoindex_mailbox_items_1'])
-      assert.throws(() => db.prepare('INSERT INTO mailbox_items (owner, id, depositor, envelope, hash, expires_at, stored_at) VALUES (\'alice\', ?, \'y\', x\'00\', x\'00\', 1, 1)').run(mail(1).id), /UNIQUE constraint failed/)
-      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM sqlite_master WHERE name = \'mailbox_items_v6\'').get() as { n: number }).n, 0)
+      assert.deepEqual(indexes, ['mailbox_items_expiry', 'mailbox_items_owner', 'sqlite_autoindex_mailbox_items_1'])
+      // unique per (owner, depositor, id) since migration 8
+      assert.throws(() => db.prepare('INSERT INTO mailbox_items (owner, id, depositor, envelope, hash, expires_at, stored_at) VALUES (\'alice\', ?, \'xavier\', x\'00\', x\'00\', 1, 1)').run(mail(1).id), /UNIQUE constraint failed/)
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN (\'mailbox_items_v6\', \'mailbox_items_v8\')').get() as { n: number }).n, 0)
     } finally {
       db.close()
     }
@@ -62,12 +63,12 @@ describe('SQLite migration 6: mailbox cursors are never reused', () => {
     let db = openDatabase(path)
     try {
       let store = new SqliteMailboxStore(db)
-      await store.ack('alice', [mail(7).id], new Map())
+      await store.ack('alice', [{ id: mail(7).id, depositor: mail(7).depositor }], new Map())
       await store.deposit([{ item: mail(8), limits: ROOMY }])
       const after7 = await store.fetch('alice', 7, 10, 0)
       assert.deepEqual(after7.map(i => [i.storedAt, i.cursor]), [[8, 8]], 'the next deposit takes cursor 8, not 7 again')
 
-      await store.ack('alice', [1, 2, 8].map(n => mail(n).id), new Map())
+      await store.ack('alice', [1, 2, 8].map(n => ({ id: mail(n).id, depositor: mail(n).depositor })), new Map())
       await store.unhost('bob')
       assert.equal((db.prepare('SELECT COUNT(*) AS n FROM mailbox_items').get() as { n: number }).n, 0)
       db.close()

@@ -20,7 +20,7 @@ describe('SQLite MailboxStore', () => {
     const item = (n: number): { item: { owner: string, id: string, depositor: string, envelope: Uint8Array, hash: Uint8Array, expiresAt: number, storedAt: number }, limits: typeof limits } =>
       ({ item: { owner: 'alice', id: n.toString(16).padStart(32, '0'), depositor: 'xavier', envelope: new Uint8Array(10 * n), hash: Uint8Array.of(n), expiresAt: 1000, storedAt: n }, limits })
     await first.deposit([item(1), item(2), item(3)])
-    await first.ack('alice', [item(1).item.id], new Map([[item(1).item.id, Uint8Array.of(7)]]))
+    await first.ack('alice', [{ id: item(1).item.id, depositor: 'xavier' }], new Map([[item(1).item.id, Uint8Array.of(7)]]))
     temp.opened[0].close()
 
     const second = new SqliteMailboxStore(open(path))

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { QuotaExceededError } from '../../protocol/errors.js'
-import type { DepositLimits, HostedOwner, MailboxItem, MailboxStore } from '../../protocol/stores.js'
+import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore } from '../../protocol/stores.js'
 
 const ALICE = '12D3KooWAliceAliceAliceAliceAliceAliceAliceAlice'
 const BOB = '12D3KooWBobBobBobBobBobBobBobBobBobBobBobBobBob'
@@ -25,6 +25,9 @@ function id (n: number): string {
 }
 
 /** Mail number `n`: its envelope is `size` bytes of n, stored at T0 + n. */
+/** acks of mail XAVIER deposited */
+const acks = (...ids: string[]): AckedItem[] => ids.map(i => ({ id: i, depositor: XAVIER }))
+
 function mail (n: number, fields: Partial<MailboxItem> & { size?: number } = {}): MailboxItem {
   const { size = 100, ...rest } = fields
   return { owner: ALICE, id: id(n), depositor: XAVIER, envelope: new Uint8Array(size).fill(n), hash: new Uint8Array(32).fill(255 - n), expiresAt: T0 + TTL, storedAt: T0 + n, ...rest }
@@ -129,14 +132,22 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
         assert.equal(rest.length, 0)
       })
 
-      it('answers a repeated id with the original storedAt and writes nothing', async () => {
+      it('answers a repeated id from the same depositor with the original storedAt and writes nothing', async () => {
         await deposit([mail(1)])
-        const again = await deposit([mail(1, { depositor: YVONNE, size: 7, storedAt: T0 + 500 })])
+        const again = await deposit([mail(1, { size: 7, storedAt: T0 + 500 })])
         assert.deepEqual(again, [{ storedAt: T0 + 1, duplicate: true }])
         const fetched = await store.fetch(ALICE, 0, 10, T0)
         assert.deepEqual(fetched.map(i => [i.depositor, i.envelope.byteLength]), [[XAVIER, 100]])
         assert.deepEqual(await store.usage(ALICE), { bytes: 100, messages: 1 })
-        assert.deepEqual(await store.usage(ALICE, YVONNE), { bytes: 0, messages: 0 })
+      })
+
+      it('keeps the same id from another depositor as other mail, and an ack deletes only the one named', async () => {
+        // a depositor that saw an id (a sibling host) cannot squat it: the real mail is still kept
+        await deposit([mail(1, { depositor: YVONNE, size: 7 })])
+        assert.deepEqual(await deposit([mail(1, { storedAt: T0 + 500 })]), [{ storedAt: T0 + 500, duplicate: false }])
+        assert.deepEqual((await store.fetch(ALICE, 0, 10, T0)).map(i => [i.depositor, i.envelope.byteLength]), [[YVONNE, 7], [XAVIER, 100]])
+        assert.deepEqual(await store.ack(ALICE, [{ id: id(1), depositor: YVONNE }], new Map()), [id(1)])
+        assert.deepEqual((await store.fetch(ALICE, 0, 10, T0)).map(i => i.depositor), [XAVIER])
       })
 
       it('answers a repeated id within one batch as a duplicate', async () => {
@@ -216,7 +227,7 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
       it('frees the quota, and the id, once mail is acked', async () => {
         const limits = { ...ROOMY, depositorMessages: 1 }
         await deposit([mail(1)], limits)
-        await store.ack(ALICE, [id(1)], new Map())
+        await store.ack(ALICE, acks(id(1)), new Map())
         assert.deepEqual(await deposit([mail(1, { storedAt: T0 + 50 })], limits), [{ storedAt: T0 + 50, duplicate: false }])
       })
     })
@@ -230,7 +241,7 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
           .map(u => [u.bytes, u.messages])
         assert.deepEqual(await usages(), [[70, 3], [50, 2], [20, 1], [80, 1], [0, 0]])
         assert.equal(await store.totalBytes(), 150)
-        await store.ack(ALICE, [id(1)], new Map())
+        await store.ack(ALICE, acks(id(1)), new Map())
         assert.deepEqual(await usages(), [[60, 2], [40, 1], [20, 1], [80, 1], [0, 0]])
         assert.equal(await store.totalBytes(), 140)
       })
@@ -265,12 +276,12 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
         await deposit([mail(1), mail(2)])
         await cursorOf(1)
         const b = await cursorOf(2)
-        await store.ack(ALICE, [id(2)], new Map())
+        await store.ack(ALICE, acks(id(2)), new Map())
         await deposit([mail(3)])
         assert.deepEqual((await store.fetch(ALICE, b, 10, T0)).map(i => i.id), [id(3)])
         await cursorOf(3)
 
-        await store.ack(ALICE, [id(1), id(3)], new Map())
+        await store.ack(ALICE, acks(id(1), id(3)), new Map())
         await deposit([mail(2, { storedAt: T0 + 20 })])
         await cursorOf(2)
         await deposit([mail(4, { expiresAt: T0 + 1 })])
@@ -296,17 +307,17 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
     describe('acks and delivery receipts', () => {
       it('deletes only the owner\'s listed mail and returns the ids it deleted', async () => {
         await deposit([mail(1), mail(2), mail(3), mail(4, { owner: BOB })])
-        const deleted = await store.ack(ALICE, [id(3), id(9), id(1), id(4), id(3)], new Map())
+        const deleted = await store.ack(ALICE, acks(id(3), id(9), id(1), id(4), id(3)), new Map())
         assert.deepEqual(deleted, [id(3), id(1)])
         assert.deepEqual(await waiting(), [id(2)])
         assert.deepEqual(await waiting(BOB), [id(4)])
-        assert.deepEqual(await store.ack(ALICE, [id(1)], new Map()), [])
+        assert.deepEqual(await store.ack(ALICE, acks(id(1)), new Map()), [])
       })
 
       it('keeps receipts for their depositors until they are done', async () => {
         await deposit([mail(1), mail(2, { depositor: YVONNE }), mail(3), mail(4)])
         const receipts = new Map([[id(1), Uint8Array.of(1)], [id(2), Uint8Array.of(2)], [id(3), Uint8Array.of(3)], [id(9), Uint8Array.of(9)]])
-        await store.ack(ALICE, [id(1), id(2), id(3), id(4)], receipts)
+        await store.ack(ALICE, [...acks(id(1)), { id: id(2), depositor: YVONNE }, ...acks(id(3), id(4))], receipts)
         receipts.get(id(1))?.fill(0)
 
         const forX = await store.receiptsFor(XAVIER, [])
@@ -320,7 +331,7 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
 
       it('keeps no receipt for mail that was not deleted', async () => {
         await deposit([mail(1, { owner: BOB })])
-        assert.deepEqual(await store.ack(ALICE, [id(1)], new Map([[id(1), Uint8Array.of(1)]])), [])
+        assert.deepEqual(await store.ack(ALICE, acks(id(1)), new Map([[id(1), Uint8Array.of(1)]])), [])
         assert.deepEqual(await store.receiptsFor(XAVIER, []), [])
       })
     })
@@ -336,7 +347,7 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
 
       it('sweeps delivery receipts once the mail they answer would have expired', async () => {
         await deposit([mail(1, { expiresAt: T0 + 10 }), mail(2, { expiresAt: T0 + 20 })])
-        await store.ack(ALICE, [id(1), id(2)], new Map([[id(1), Uint8Array.of(1)], [id(2), Uint8Array.of(2)]]))
+        await store.ack(ALICE, acks(id(1), id(2)), new Map([[id(1), Uint8Array.of(1)], [id(2), Uint8Array.of(2)]]))
         assert.equal(await store.sweep(T0 + 10), 1)
         assert.deepEqual(await store.receiptsFor(XAVIER, []), [Uint8Array.of(2)])
       })
@@ -345,11 +356,11 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
         assert.equal(await store.nextExpiry(), undefined)
         await deposit([mail(1, { expiresAt: T0 + 30 }), mail(2, { expiresAt: T0 + 10, owner: BOB }), mail(3, { expiresAt: T0 + 20 })])
         assert.equal(await store.nextExpiry(), T0 + 10)
-        await store.ack(BOB, [id(2)], new Map([[id(2), Uint8Array.of(2)]]))
+        await store.ack(BOB, acks(id(2)), new Map([[id(2), Uint8Array.of(2)]]))
         assert.equal(await store.nextExpiry(), T0 + 10, 'the receipt expires with its mail')
         await store.sweep(T0 + 10)
         assert.equal(await store.nextExpiry(), T0 + 20)
-        await store.ack(ALICE, [id(1), id(3)], new Map())
+        await store.ack(ALICE, acks(id(1), id(3)), new Map())
         assert.equal(await store.nextExpiry(), undefined)
       })
     })

@@ -261,13 +261,20 @@ export class MailboxService implements Mailbox, Startable {
 
   private async ack (store: MailboxStore, owner: string, ack: Ack): Promise<Response> {
     const ids = ack.ids.slice(0, MAX_ACK)
+    // each id with its depositor: mail is kept per (depositor, id), so acking one depositor's mail
+    // never deletes another's under the same id
+    if (ack.depositors.length < ids.length) return refuse(Refusal.Code.MALFORMED, 'an ack names the depositor of every id')
+    const acked = ids.flatMap((id, i) => {
+      const depositor = peerString(ack.depositors[i])
+      return depositor == null ? [] : [{ id: toHex(id), depositor }]
+    })
     const receipts = new Map<string, Uint8Array>()
     for (const bytes of ack.receipts.slice(0, MAX_ACK)) {
       // kept as is for the depositor, who checks it against its own envelope and the owner's key
       const id = receiptId(bytes)
       if (id != null) receipts.set(id, bytes)
     }
-    const deleted = await store.ack(owner, ids.map(toHex), receipts)
+    const deleted = await store.ack(owner, acked, receipts)
     const at = this.now()
     return answer({ deleted: await signDeletion(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, deleted.map(fromHex), at, this.crypto) })
   }
@@ -342,7 +349,7 @@ export class MailboxService implements Mailbox, Startable {
     this.armSweep(env.expiresAt)
     // durable now: only then the receipt (invariant 3)
     const custody = await signCustody(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, { messageId: env.id, envelopeHash: hash, expiresAt: env.expiresAt, storedAt: stored.storedAt }, this.crypto)
-    if (this.faultDrops(`${owner.peer}/${item.id}`, stored.duplicate)) await store.ack(owner.peer, [item.id], new Map())
+    if (this.faultDrops(`${owner.peer}/${item.id}`, stored.duplicate)) await store.ack(owner.peer, [{ id: item.id, depositor: item.depositor }], new Map())
     return answer({ custody })
   }
 

@@ -1174,6 +1174,7 @@ export namespace Page {
 export interface Ack {
   ids: Uint8Array[]
   receipts: Uint8Array[]
+  depositors: Uint8Array[]
 }
 
 export namespace Ack {
@@ -1200,13 +1201,21 @@ export namespace Ack {
           }
         }
 
+        if (obj.depositors != null && obj.depositors.length > 0) {
+          for (const value of obj.depositors) {
+            w.uint32(26)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           ids: [],
-          receipts: []
+          receipts: [],
+          depositors: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1231,6 +1240,14 @@ export namespace Ack {
               obj.receipts.push(reader.bytes())
               break
             }
+            case 3: {
+              if (opts.limits?.depositors != null && obj.depositors.length === opts.limits.depositors) {
+                throw new MaxLengthError('Decode error - repeated field "depositors" had too many elements')
+              }
+
+              obj.depositors.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1242,7 +1259,8 @@ export namespace Ack {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           ids: 0,
-          receipts: 0
+          receipts: 0,
+          depositors: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1281,6 +1299,21 @@ export namespace Ack {
 
               break
             }
+            case 3: {
+              if (opts.limits?.depositors != null && obj.depositors === opts.limits.depositors) {
+                throw new MaxLengthError('Streaming decode error - repeated field "depositors" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.depositors[]`,
+                index: obj.depositors,
+                value: reader.bytes()
+              }
+
+              obj.depositors++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1305,6 +1338,12 @@ export namespace Ack {
     value: Uint8Array
   }
 
+  export interface AckDepositorsFieldEvent {
+    field: '$.depositors[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Ack>): Uint8Array {
     return encodeMessage(obj, Ack.codec())
   }
@@ -1313,7 +1352,7 @@ export namespace Ack {
     return decodeMessage(buf, Ack.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Ack>): Generator<AckIdsFieldEvent | AckReceiptsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Ack>): Generator<AckIdsFieldEvent | AckReceiptsFieldEvent | AckDepositorsFieldEvent> {
     return streamMessage(buf, Ack.codec(), opts)
   }
 }
@@ -2572,6 +2611,12 @@ export namespace Request {
     value: Uint8Array
   }
 
+  export interface RequestAckDepositorsFieldEvent {
+    field: '$.ack.depositors[]'
+    index: number
+    value: Uint8Array
+  }
+
   export interface RequestStatusFieldEvent {
     field: '$.status'
     value: boolean
@@ -2630,7 +2675,7 @@ export namespace Request {
     return decodeMessage(buf, Request.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestDepositCapabilityFieldEvent | RequestDepositDeviceSignatureFieldEvent | RequestDepositEnvelopeFieldEvent | RequestFetchAfterFieldEvent | RequestFetchLimitFieldEvent | RequestAckIdsFieldEvent | RequestAckReceiptsFieldEvent | RequestStatusFieldEvent | RequestReceiptsDoneFieldEvent | RequestRevokeSenderFieldEvent | RequestRevokeBeforeFieldEvent | RequestPrekeysPrekeysFieldEvent | RequestClaimOwnerFieldEvent | RequestDepositsCapabilityFieldEvent | RequestDepositsDeviceSignatureFieldEvent | RequestDepositsEnvelopeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestDepositCapabilityFieldEvent | RequestDepositDeviceSignatureFieldEvent | RequestDepositEnvelopeFieldEvent | RequestFetchAfterFieldEvent | RequestFetchLimitFieldEvent | RequestAckIdsFieldEvent | RequestAckReceiptsFieldEvent | RequestAckDepositorsFieldEvent | RequestStatusFieldEvent | RequestReceiptsDoneFieldEvent | RequestRevokeSenderFieldEvent | RequestRevokeBeforeFieldEvent | RequestPrekeysPrekeysFieldEvent | RequestClaimOwnerFieldEvent | RequestDepositsCapabilityFieldEvent | RequestDepositsDeviceSignatureFieldEvent | RequestDepositsEnvelopeFieldEvent> {
     return streamMessage(buf, Request.codec(), opts)
   }
 }
