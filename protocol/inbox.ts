@@ -178,7 +178,7 @@ export class Inbox implements EnvelopeReceiver {
     // decrypt in order per peer, but let the commit of one message overlap the next decryption
     let counted = 0 // a stranger's text bytes counted as pending for this message
     const { stored, message, identity, fresh } = await sessions.serialize(peer, async () => {
-      if (stranger) await this.admitStranger(peer, sealed.initial.byteLength > 0)
+      if (stranger) await this.admitStranger(peer)
       try {
         return await this.decryptAndQueue(env, sealed, from, peer, id, via, relation, bytes => { counted = bytes })
       } catch (err) {
@@ -237,12 +237,13 @@ export class Inbox implements EnvelopeReceiver {
   }
 
   /**
-   * A stranger may leave a message: within its request's caps and the total's (checked before any
-   * decryption), and a new session only while the strangers' session budget lasts.
+   * A stranger may leave a message within its request's caps and the total's, checked before any
+   * decryption. (A new session also needs the strangers' session budget: taken in decrypt, once a
+   * replay has been refused for free.)
    *
-   * @throws RefusedError when a request is full | RateLimitedError when new strangers come too fast
+   * @throws RefusedError when a request is full
    */
-  private async admitStranger (peer: string, startsSession: boolean): Promise<void> {
+  private async admitStranger (peer: string): Promise<void> {
     const stored = await this.init.messages.requestUsage(peer)
     const pending = this.strangerPending.get(peer) ?? { messages: 0, bytes: 0 }
     const mine = { messages: stored.messages + pending.messages, bytes: stored.bytes + pending.bytes }
@@ -254,9 +255,6 @@ export class Inbox implements EnvelopeReceiver {
     const waiting = new Set(this.strangerPending.keys()).size
     if ((mine.messages === 0 && all.peers + waiting >= this.limits.peers) || all.bytes + others >= this.limits.bytes) {
       throw new RefusedError('the recipient has too many message requests waiting; try again once they are answered')
-    }
-    if (startsSession && !await this.init.sessions.has(peer) && !this.strangerSessions.take('')) {
-      throw new RateLimitedError('too many new conversations from strangers right now; try again later')
     }
     this.countPending(peer, 1, 0)
   }
@@ -279,8 +277,13 @@ export class Inbox implements EnvelopeReceiver {
 
   private async decrypt (peer: string, env: Envelope, sealed: Sealed, stranger: boolean): Promise<Decrypted> {
     try {
-      return await this.init.sessions.decrypt(peer, sealed, envelopeAd(env), stranger ? { states: this.limits.states, skipped: this.limits.skipped } : {})
+      const budget = (): void => {
+        // a new session from a stranger costs ~3 ms of public-key work: budgeted (a replay was refused before)
+        if (!this.strangerSessions.take('')) throw new RateLimitedError('too many new conversations from strangers right now; try again later')
+      }
+      return await this.init.sessions.decrypt(peer, sealed, envelopeAd(env), stranger ? { states: this.limits.states, skipped: this.limits.skipped, beforeAnswer: budget } : {})
     } catch (err: any) {
+      if (err instanceof RateLimitedError) throw err
       throw new UndecryptableError(`cannot decrypt the message (${err.name}): ${err.message}`)
     }
   }

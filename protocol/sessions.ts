@@ -55,6 +55,11 @@ export interface SessionLimits {
   states?: number
   /** skipped message keys kept in the state that decrypted */
   skipped?: number
+  /**
+   * called before the public-key work of answering a new session, once the cheap checks (a replay,
+   * an unknown prekey) passed; it may throw to refuse the answer (a budget)
+   */
+  beforeAnswer?(): void
 }
 export interface Decrypted {
   plaintext: Uint8Array
@@ -149,7 +154,7 @@ export class Sessions {
         candidates = [committed]
         fresh = true
       } else {
-        const answered = await this.answer(sealed.initial, hash)
+        const answered = await this.answer(sealed.initial, hash, limits.beforeAnswer)
         candidates = [answered.state]
         commitAnswer = async () => {
           await answered.commit()
@@ -227,8 +232,8 @@ export class Sessions {
   }
 
   /** Bob: a new receiving state for a PQXDH initial message, and the commit that consumes it. */
-  private async answer (initialBytes: Uint8Array, hash: Uint8Array): Promise<{ state: State, commit(): Promise<void> }> {
-    const agreed = await prepareResponse(this.init.crypto, this.init.me, this.init.prekeys, decodeInitial(initialBytes))
+  private async answer (initialBytes: Uint8Array, hash: Uint8Array, beforeWork?: () => void): Promise<{ state: State, commit(): Promise<void> }> {
+    const agreed = await prepareResponse(this.init.crypto, this.init.me, this.init.prekeys, decodeInitial(initialBytes), { beforeWork })
     const ratchet = await initReceiver(this.init.crypto, agreed.sharedKey, agreed.ratchetKeyPair)
     return { state: { ratchet, ad: agreed.associatedData, remoteIdentity: agreed.senderIdentity, initial: new Uint8Array(0), initialHash: hash }, commit: agreed.commit }
   }

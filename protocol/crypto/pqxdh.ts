@@ -155,7 +155,7 @@ export async function respond (crypto: CryptoBackend, me: Identity, store: Preke
  * @throws as respond(); commit() throws ReplayedInitialMessageError or UnknownPrekeyError (the
  * one-time prekey was taken meanwhile)
  */
-export async function prepareResponse (crypto: CryptoBackend, me: Identity, store: PrekeyStore, initial: InitialMessage): Promise<Agreement & { senderIdentity: Uint8Array, ratchetKeyPair: KeyPair, commit(): Promise<void> }> {
+export async function prepareResponse (crypto: CryptoBackend, me: Identity, store: PrekeyStore, initial: InitialMessage, options: { beforeWork?(): void } = {}): Promise<Agreement & { senderIdentity: Uint8Array, ratchetKeyPair: KeyPair, commit(): Promise<void> }> {
   checkInitial(initial)
   // cheap refusals first: a replay, or a one-time prekey already used, costs a hash and a read,
   // not a signature check, three X25519 and an ML-KEM decapsulation (~3 ms) every time it is sent
@@ -168,6 +168,7 @@ export async function prepareResponse (crypto: CryptoBackend, me: Identity, stor
   if (dh == null) throw new UnknownPrekeyError('no identity DH key: call generatePrekeys first')
   if (spk == null) throw new UnknownPrekeyError(`no signed prekey ${initial.signedPrekeyId}`)
   if (kem == null) throw new UnknownPrekeyError(`no KEM prekey ${initial.kemPrekeyId}`)
+  options.beforeWork?.() // the caller's budget for public-key work (it may throw to refuse)
   if (!await crypto.verify(initial.identity, identityDhSignatureMessage(initial.identityDh), initial.identityDhSignature)) {
     throw new InvalidInitialMessageError('"identityDhSignature" is not a valid signature by the sender\'s identity key')
   }
