@@ -349,7 +349,7 @@ export class MailboxService implements Mailbox, Startable {
     this.armSweep(env.expiresAt)
     // durable now: only then the receipt (invariant 3)
     const custody = await signCustody(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, { messageId: env.id, envelopeHash: hash, expiresAt: env.expiresAt, storedAt: stored.storedAt }, this.crypto)
-    if (this.faultDrops(`${owner.peer}/${item.id}`, stored.duplicate)) await store.ack(owner.peer, [{ id: item.id, depositor: item.depositor }], new Map())
+    if (!from.equals(this.components.peerId) && this.faultDrops(`${owner.peer}/${item.id}`, stored.duplicate)) await store.ack(owner.peer, [{ id: item.id, depositor: item.depositor }], new Map())
     return answer({ custody })
   }
 
