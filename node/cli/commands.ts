@@ -125,14 +125,25 @@ export async function start (f: Flags): Promise<void> {
   // ends the process by default): it is logged, by kind only (its message may quote a peer), and
   // the daemon goes on; an uncaught exception still ends it
   process.on('unhandledRejection', (err: any) => { warn(`unhandled rejection (${err?.name ?? typeof err}); continuing`) })
+  // the handlers stay until the process exits: a signal that arrives once the daemon has stopped
+  // (while the output is flushed) is ignored rather than killing a process about to exit 0, and a
+  // second Ctrl-C while it is still stopping ends it at once, as a shell reports Ctrl-C (130)
+  let state: 'running' | 'stopping' | 'stopped' = 'running'
   await new Promise<void>(resolve => {
     const shutdown = (signal: string): void => {
+      if (state === 'stopped') return
+      if (state === 'stopping') {
+        log(`${signal} again: stopping now`)
+        process.exit(130)
+      }
+      state = 'stopping'
       log(`${signal}: shutting down`)
       daemon.stop().then(resolve, (err: any) => { log(`error while stopping: ${err.message}`); resolve() })
     }
-    process.once('SIGINT', () => shutdown('SIGINT'))
-    process.once('SIGTERM', () => shutdown('SIGTERM'))
+    process.on('SIGINT', () => { shutdown('SIGINT') })
+    process.on('SIGTERM', () => { shutdown('SIGTERM') })
   })
+  state = 'stopped'
   log('stopped')
 }
 
