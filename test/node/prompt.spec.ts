@@ -28,7 +28,10 @@ class Terminal {
   constructor (args: string[]) {
     const env = { ...process.env }
     delete env.FERRY_PASSPHRASE
-    const command = [process.execPath, BIN, ...args].map(quote).join(' ')
+    // `exec`: script(1) runs the command through $SHELL, and a shell that stays as ferry's parent
+    // (dash, when SHELL is unset or /bin/sh) is killed by the Ctrl-C meant for ferry, so script
+    // would report 130 whatever ferry did
+    const command = `exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`
     this.proc = spawn(SCRIPT, ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env })
     this.proc.stdout?.on('data', d => { this.out += String(d) })
     this.proc.stderr?.on('data', d => { this.out += String(d) })
