@@ -11,7 +11,8 @@
  */
 import { defaultCrypto } from '../../protocol/crypto.js'
 import { initiate, respond } from '../../protocol/crypto/pqxdh.js'
-import { createBundle, generatePrekeys, MemoryPrekeyStore } from '../../protocol/crypto/prekeys.js'
+import { createBundle, generatePrekeys } from '../../protocol/crypto/prekeys.js'
+import { MemoryPrekeyStore } from '../../protocol/crypto/memory-prekeys.js'
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../../protocol/crypto/ratchet.js'
 import { createIdentity } from '../../protocol/identity.js'
 import { nodeCrypto } from '../../node/crypto.js'

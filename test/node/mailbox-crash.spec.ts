@@ -16,6 +16,7 @@ import { rng } from '../dht-network.js'
 import { cli, DaemonProcess, sleep, tempDir } from './harness.js'
 import { befriend as befriendPeers, SqlitePeer } from './sqlite-peer.js'
 import type { Connection } from '@libp2p/interface'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const DEPOSITS = 2_000
 const MIN_KILLS = 50
@@ -54,7 +55,7 @@ describe('mailbox custody survives SIGKILL of the host (issue 5)', function () {
       notAfter: now + DAY,
       quotaBytes: 64 * 1024 * 1024,
       quotaMessages: DEPOSITS
-    })
+    }, defaultCrypto)
     const ownerDevice = peerIdFromString(owner.peerId).toMultihash().bytes
     const envelopes = Array.from({ length: DEPOSITS }, () => Envelope.encode({ version: 1, id: randomBytes(16), recipient: owner.identity.identityKey.publicKey.raw, recipientDevice: ownerDevice, created: now, expiresAt: now + DAY, payload: randomBytes(256) }))
     const idOf = (e: Uint8Array): string => Buffer.from(Envelope.decode(e).id).toString('hex')

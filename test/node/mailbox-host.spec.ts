@@ -13,6 +13,7 @@ import { MAX_TIMER_MS, setLongTimeout } from '../../protocol/timers.js'
 import { befriend, SqlitePeer, until } from './sqlite-peer.js'
 import type { Capability, Request, Response } from '../../protocol/services/mailbox/index.js'
 import type { FerryOptions } from '../../protocol/index.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const DAY = 86_400_000
 
@@ -31,7 +32,7 @@ async function capabilityFor (owner: SqlitePeer, sender: SqlitePeer, hosts: Sqli
     quotaBytes: 1024 * 1024,
     quotaMessages: 1000,
     ...over
-  })
+  }, defaultCrypto)
 }
 
 async function ask (from: SqlitePeer, host: SqlitePeer, requests: Array<Partial<Request>>): Promise<Response[]> {
@@ -93,7 +94,7 @@ describe('mailbox host (issue 5)', function () {
     assert.deepEqual(refusals(await deposit(s, m, good, [env()])), [U])
     assert.deepEqual(refusals(await deposit(s, m, good, [env()], a.identity.deviceSignature)), [U])
     // a capability bob did not sign: alice signs one naming bob's device; a flipped signature bit
-    const selfMade = await signCapability(a.identity.identityKey, { ownerDevice: peerIdFromString(b.peerId).toMultihash().bytes, sender: a.identity.identityKey.publicKey.raw, hosts: [{ peerId: peerIdFromString(m.peerId).toMultihash().bytes, addrs: [] }], issuedAt: clock, notAfter: clock + DAY, quotaBytes: 1e6, quotaMessages: 100 })
+    const selfMade = await signCapability(a.identity.identityKey, { ownerDevice: peerIdFromString(b.peerId).toMultihash().bytes, sender: a.identity.identityKey.publicKey.raw, hosts: [{ peerId: peerIdFromString(m.peerId).toMultihash().bytes, addrs: [] }], issuedAt: clock, notAfter: clock + DAY, quotaBytes: 1e6, quotaMessages: 100 }, defaultCrypto)
     const flipped = good.slice()
     flipped[flipped.length - 3] ^= 1
     assert.deepEqual(refusals(await deposit(a, m, selfMade, [env()])), [U])

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { openCapability } from '../../protocol/services/mailbox/index.js'
 import { befriend, SqlitePeer, until } from './sqlite-peer.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 describe('mailbox revocation is kept until every host has it', function () {
   this.timeout(180_000)
@@ -49,7 +50,7 @@ describe('mailbox revocation is kept until every host has it', function () {
       const c = await capability()
       return c != null && Buffer.compare(Buffer.from(c), Buffer.from(first)) !== 0
     }, 30_000)
-    const cap = await openCapability(await capability() as Uint8Array)
+    const cap = await openCapability(await capability() as Uint8Array, defaultCrypto)
     assert.ok(cap.issuedAt >= await revokedAt(m1), 'issued after the revocation: hosts take it')
     assert.deepEqual(cap.hosts.map(h => peerIdFromString(m2.peerId).toMultihash().bytes.every((x, i) => x === h.peerId[i])), [true, false], 'naming the hosts in their new order')
   })

@@ -22,6 +22,7 @@ import { dhtNetwork, quietLogger } from '../dht-network.js'
 import type { DhtNetwork } from '../dht-network.js'
 import type { Ferry } from '../../protocol/index.js'
 import type { PeerId } from '@libp2p/interface'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const N = Number(process.env.FERRY_DHT_NODES ?? 100)
 const SEED = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
@@ -112,7 +113,7 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     const current = await nodes[1].findRecord('bundle', id)
     const now = Date.now()
     const payload = encodeBundle(await bundleFor(victim.identity))
-    const genuine = SignedRecord.decode(await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 1, now }))
+    const genuine = SignedRecord.decode(await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 1, now }, defaultCrypto))
     // validly signed and too big (signRecord itself refuses to make one)
     const signedOversized = async (): Promise<Uint8Array> => {
       const r = { ...genuine, payload: new Uint8Array(MAX_RECORD_BYTES) }
@@ -120,8 +121,8 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     }
     const bad = {
       forged: SignedRecord.encode({ ...genuine, seq: Number.MAX_SAFE_INTEGER }), // the signature no longer matches
-      stale: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq - 1, now }),
-      expired: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 2, now: now - 2 * 86_400_000, ttlMs: 60_000 }),
+      stale: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq - 1, now }, defaultCrypto),
+      expired: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 2, now: now - 2 * 86_400_000, ttlMs: 60_000 }, defaultCrypto),
       oversized: await signedOversized()
     }
     for (const [kind, value] of Object.entries(bad)) {
