@@ -1,5 +1,5 @@
 /**
- * Crypto benchmarks (issue 3): PQXDH session setups and Double Ratchet messages per second with
+ * Crypto benchmarks: PQXDH session setups and Double Ratchet messages per second with
  * the node:crypto backend (node/crypto.ts), against the same work with `defaultCrypto`
  * (protocol/crypto.ts, the @noble backend browsers use), in the same process and run.
  *

@@ -1,5 +1,5 @@
 /**
- * Mailbox benchmarks (issue 5), production code over TCP loopback with SQLite files:
+ * Mailbox benchmarks, production code over TCP loopback with SQLite files:
  * - deposits/s with durable custody receipts (a sender pipelining deposits of 1 KiB-bucket
  *   envelopes to a host, counting only verified receipts), against raw durable SQLite inserts of
  *   the same bytes into the same table, one autocommit each, in the same run (the ratio);

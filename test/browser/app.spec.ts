@@ -1,5 +1,5 @@
 /**
- * The web app in real headless Chromium (issue 6 acceptance): two browser pages and a daemon in
+ * The web app in real headless Chromium: two browser pages and a daemon in
  * the test's own network namespaces (NETWORK-TESTING.md recipe 3). Pages are driven through the
  * UI; screenshots of the main screens go to test-artifacts/.
  */

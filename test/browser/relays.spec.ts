@@ -1,5 +1,5 @@
 /**
- * Reliability in the tab (issue 6 scope 5): a browser configured with two daemons keeps working
+ * Reliability in the tab: a browser configured with two daemons keeps working
  * when one refuses relay reservations (the daemon that served the app runs --no-relay-server),
  * and when its relay goes away and comes back it takes its slot again by itself, so other
  * browsers reach it once more.

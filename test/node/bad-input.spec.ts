@@ -1,5 +1,5 @@
 /**
- * Acceptance (issue 2): bad input gets a clear error and never crashes the daemon — through the
+ * Bad input gets a clear error and never crashes the daemon — through the
  * CLI, the control API, and raw bytes on /ferry/dm/1.0.0 from a real libp2p peer over TCP.
  */
 import assert from 'node:assert/strict'

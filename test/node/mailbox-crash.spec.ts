@@ -1,5 +1,5 @@
 /**
- * Crash consistency of mailbox custody (issue 5 acceptance): a real `ferry start` host is killed
+ * Crash consistency of mailbox custody: a real `ferry start` host is killed
  * with SIGKILL at random moments while a sender deposits 2,000 envelopes, and restarted each
  * time. A custody receipt is signed only after the deposit's transaction committed, so every
  * receipted envelope must be there afterwards exactly once; the sender retries the rest (deposits
@@ -22,7 +22,7 @@ const DEPOSITS = 2_000
 const MIN_KILLS = 50
 const DAY = 86_400_000
 
-describe('mailbox custody survives SIGKILL of the host (issue 5)', function () {
+describe('mailbox custody survives SIGKILL of the host', function () {
   this.timeout(15 * 60_000)
   const seed = Number(process.env.FERRY_SEED ?? Math.floor(Math.random() * 2 ** 31))
   let host: DaemonProcess

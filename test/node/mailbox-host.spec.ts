@@ -46,7 +46,7 @@ async function deposit (from: SqlitePeer, host: SqlitePeer, capability: Uint8Arr
 
 const refusals = (answers: Response[]): Array<Refusal.Code | 'custody'> => answers.map(a => a.custody != null ? 'custody' : a.refusal?.code as Refusal.Code)
 
-describe('mailbox host (issue 5)', function () {
+describe('mailbox host', function () {
   this.timeout(120_000)
   const peers: SqlitePeer[] = []
   // the peers' clock: real time plus what a test skipped ahead

@@ -5,7 +5,7 @@ import type { MessageView } from '../../protocol/index.js'
 
 const FAST = { mailbox: { graceMs: 300 } }
 
-describe('mailboxes: offline delivery (issue 5)', function () {
+describe('mailboxes: offline delivery', function () {
   this.timeout(180_000)
   const peers: SqlitePeer[] = []
   after(async () => { await Promise.all(peers.map(async p => p.remove())) })
@@ -53,7 +53,7 @@ describe('mailboxes: offline delivery (issue 5)', function () {
   })
 })
 
-describe('mailboxes: one-time prekeys for first contact (issue 5 scope 9)', function () {
+describe('mailboxes: one-time prekeys for first contact', function () {
   this.timeout(120_000)
   const peers: SqlitePeer[] = []
   after(async () => { await Promise.all(peers.map(async p => p.remove())) })

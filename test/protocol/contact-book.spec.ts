@@ -1,5 +1,5 @@
 /**
- * ContactBook (issue 3 scope 6): a changed identity key pauses sending until accepted; safety
+ * ContactBook: a changed identity key pauses sending until accepted; safety
  * numbers; verification.
  */
 import assert from 'node:assert/strict'

@@ -1,5 +1,5 @@
 /**
- * The private DHT with the production createFerry (issue 4 acceptance): 100 nodes on the
+ * The private DHT with the production createFerry: 100 nodes on the
  * in-process memory transport (the stand-in for a network the issue asks for), a seeded sparse
  * topology, every node's records published; lookups from every node succeed; forged, stale,
  * expired and oversized records are refused by every node they are offered to; a node that
@@ -155,8 +155,8 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     assert.ok(record != null && record.seq >= restartedAt, 'the restarted node published a new devices record')
     // a node that joins now through one peer and holds it as a contact at its old (dead) address:
     // reach falls back to the DHT and finds the new one. (An established node's dial to a peer that
-    // came back under the same peer id sometimes stalls in libp2p's dialer at this scale — see
-    // the issue 4 note; a new node is what a user adding a moved contact usually is anyway.)
+    // came back under the same peer id sometimes stalls in libp2p's dialer at this scale; a new
+    // node is what a user adding a moved contact usually is anyway.)
     const asker = await net.node('asker')
     await asker.libp2p.dial(multiaddr(`/memory/${net.run}-0/p2p/${nodes[0].peerId}`))
     await asker.addContact('moved', `/memory/${net.run}-${N - 2}/p2p/${target.peerId}`)

@@ -1,5 +1,5 @@
 /**
- * DHT records (issue 4 scope 2): signed, namespaced, expiring, size-capped; validators refuse
+ * DHT records: signed, namespaced, expiring, size-capped; validators refuse
  * forged, wrong-key, stale, expired, oversized and out-of-namespace records; selectors pick the
  * highest sequence number.
  */
