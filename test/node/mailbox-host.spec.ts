@@ -10,7 +10,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { Envelope, MAX_TTL_MS, MIN_TTL_MS } from '../../protocol/index.js'
 import { MAILBOX_PROTOCOL, Refusal, signCapability } from '../../protocol/services/mailbox/index.js'
 import { MAX_TIMER_MS, setLongTimeout } from '../../protocol/timers.js'
-import { befriend, SqlitePeer, until } from './sqlite-peer.js'
+import { befriend, mailboxesFor, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
 import type { Capability, Request, Response } from '../../protocol/services/mailbox/index.js'
 import type { FerryOptions } from '../../protocol/index.js'
 import { defaultCrypto } from '../../protocol/crypto.js'
@@ -48,18 +48,10 @@ const refusals = (answers: Response[]): Array<Refusal.Code | 'custody'> => answe
 
 describe('mailbox host', function () {
   this.timeout(120_000)
-  const peers: SqlitePeer[] = []
   // the peers' clock: real time plus what a test skipped ahead
   let skipped = 0
   const now = (): number => Date.now() + skipped
-  afterEach(async () => { await Promise.all(peers.splice(0).map(async p => p.remove())) })
-
-  async function peer (name: string, options: Partial<FerryOptions> = {}): Promise<SqlitePeer> {
-    const p = await SqlitePeer.create(name, { now, ...options })
-    peers.push(p)
-    await p.start()
-    return p
-  }
+  const peer = runningPeers({ now }, afterEach)
 
   /** owner B, host M hosting B, sender A (a contact of B), and a stranger S */
   async function cast (hostOptions: Partial<FerryOptions> = {}): Promise<Record<'a' | 'b' | 'm' | 's', SqlitePeer>> {
@@ -249,11 +241,7 @@ describe('mailbox host', function () {
   it('mail expiring while the owner is offline is never delivered and its bytes leave the host\'s SQLite file and WAL', async () => {
     skipped = 0
     const [a, b, m] = await Promise.all(['alice', 'bob', 'm'].map(async n => peer(n, { mailbox: { graceMs: 100 } })))
-    await befriend(a, b)
-    await befriend(b, m)
-    await m.node.hostMailbox('bob')
-    await b.node.useMailboxes(['m'])
-    await until('alice holds a capability', async () => await a.node['stores'].messages.capability(b.peerId) != null)
+    await mailboxesFor(a, b, [m])
     await b.stop()
     const sent = await a.node.send('bob', 'gone in ten seconds', { ttlMs: MIN_TTL_MS })
     await until('stored at the mailbox', async () => (await a.node.messages()).some(x => x.id === sent.id && x.status === 'stored'))
