@@ -1,5 +1,5 @@
 /**
- * The browser as a full Ferry peer (issue 6): the same `createFerry(...)` as the daemon, with
+ * The browser as a full Ferry peer: the same `createFerry(...)` as the daemon, with
  * browser transports, IndexedDB stores and the browser crypto backend.
  *
  * Transports: WebSockets and WebRTC-direct reach daemons (WebRTC-direct needs no CA certificate:

@@ -1,7 +1,7 @@
 /**
  * LAN discovery for daemons: mDNS (@libp2p/mdns) under Ferry's own service name, so a daemon
  * finds Ferry peers on the local network — and only those — with no DHT, bootstrap peer or
- * internet (issue 4 scope 5). It announces the peer id and listen addresses to the LAN every
+ * internet. It announces the peer id and listen addresses to the LAN every
  * MDNS_INTERVAL_MS; `ferry start --no-mdns` turns it off (ARCHITECTURE.md "Discovery").
  *
  * Node only: @libp2p/mdns needs UDP multicast sockets. Browsers find peers through daemons.

@@ -1,5 +1,5 @@
 /**
- * Resume after sleep or a network change (issue 4 scope 6): a daemon on a laptop is suspended and
+ * Resume after sleep or a network change: a daemon on a laptop is suspended and
  * moved between networks; its connections die silently and the outbox may sit in a long backoff.
  * WakeWatch ticks every TICK_MS and calls `onWake` when a tick arrives much later than due (the
  * process was suspended) or when the machine's interface addresses changed; the daemon then

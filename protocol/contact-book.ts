@@ -4,7 +4,7 @@
  * verification, and identity changes that pause sending until the user accepts the new key.
  */
 import { checkContactName, contactFrom } from './contacts.js'
-import { equalBytes } from './envelope.js'
+import { equalBytes } from './util/bytes.js'
 import { IdentityChangedError, InvalidInputError, UnknownContactError, UnknownIdentityError } from './errors.js'
 import { safetyNumber } from './safety.js'
 import type { CryptoBackend } from './crypto.js'
@@ -99,7 +99,7 @@ export class ContactBook {
    * @throws InvalidInviteError | InvalidInputError | ContactExistsError
    */
   async add (name: string, target: string): Promise<Contact> {
-    const contact = await contactFrom(name, target, this.now())
+    const contact = await contactFrom(name, target, this.now(), this.crypto)
     if (contact.peerId === this.me.peerId) throw new InvalidInputError('that invite is your own')
     const existing = await this.lookup(name)
     if (existing == null) {

@@ -6,6 +6,7 @@ import { CONTACT_NAME, INVITE_PREFIX } from './constants.js'
 import { InvalidInputError } from './errors.js'
 import { parseInvite } from './invite.js'
 import { targetOf } from './multiaddrs.js'
+import type { CryptoBackend } from './crypto.js'
 import type { Contact } from './stores.js'
 
 /**
@@ -23,13 +24,14 @@ export function checkContactName (name: unknown): string {
 /**
  * Build a contact from an invite link or a multiaddr ending in /p2p/<peer id>.
  *
+ * @param crypto - the backend that checks the invite's signatures
  * @throws InvalidInviteError for a bad invite, InvalidInputError for a bad multiaddr
  */
-export async function contactFrom (name: string, target: string, now: number): Promise<Contact> {
+export async function contactFrom (name: string, target: string, now: number, crypto: CryptoBackend): Promise<Contact> {
   checkContactName(name)
   const text = String(target ?? '').trim()
   if (text.startsWith(INVITE_PREFIX) || text.startsWith('ferry:')) {
-    const inv = await parseInvite(text, now)
+    const inv = await parseInvite(text, now, crypto)
     const contact: Contact = { name, peerId: inv.peerId.toString(), identity: inv.identity, addresses: inv.addresses.map(a => a.toString()), addedAt: now, bundle: inv.bundle }
     if (inv.mailboxes.length > 0) contact.mailboxes = inv.mailboxes
     return contact

@@ -1,5 +1,5 @@
 /**
- * Peer routing through the private DHT, measured (issue 7 scope 4: "DHT lookup success and hops").
+ * Peer routing through the private DHT, measured: how often a lookup succeeds and in how many hops.
  * `findPeerAddresses` is the lookup Reach falls back on when no known address of a contact works;
  * `DhtLookupTally` counts how those lookups went, and `sumDhtLookups` adds tallies up for a run.
  *

@@ -8,8 +8,12 @@
 import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, MESSAGE_ID_BYTES, PAYLOAD_BUCKETS } from './constants.js'
 import { InvalidEnvelopeError, InvalidInputError, MessageTooLargeError } from './errors.js'
 import { Content, Envelope } from './pb/ferry.js'
+import { equalBytes } from './util/bytes.js'
 
 export { Envelope, Content }
+// The byte helpers used to live here; the mailbox service, the mailbox roles and the Ferry façade
+// still import them from this module.
+export { equalBytes, fromHex, toHex } from './util/bytes.js'
 
 /** ISO/IEC 7816-4 padding (0x80 then zeros) up to the smallest bucket that fits. */
 export function pad (data: Uint8Array): Uint8Array {
@@ -82,31 +86,4 @@ export function checkEnvelope (env: Envelope, device: Uint8Array, now: number): 
   if (env.expiresAt <= now) return { problem: 'expired', reason: 'envelope expired' }
   if (!equalBytes(env.recipientDevice, device)) return { problem: 'not-for-me', reason: 'envelope is addressed to another device' }
   return undefined
-}
-
-/** Constant-length comparison of two byte arrays. */
-export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  let diff = 0
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i] ^ b[i]
-  return diff === 0
-}
-
-/** Lower-case hex of bytes (message ids in stores and the API). */
-export function toHex (bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += b.toString(16).padStart(2, '0')
-  return s
-}
-
-/**
- * Parse lower-case hex.
- *
- * @throws InvalidInputError on odd length or non-hex characters
- */
-export function fromHex (hex: string): Uint8Array {
-  if (!/^([0-9a-f]{2})*$/.test(hex)) throw new InvalidInputError('not a hex string')
-  const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.byteLength; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
-  return out
 }

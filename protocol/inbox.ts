@@ -19,7 +19,7 @@
  *   receipt unless its session's identity is the contact's own, and is marked `unverified` when
  *   that binding was never confirmed over a direct connection.
  */
-import { equalBytes, toHex } from './envelope.js'
+import { equalBytes, toHex } from './util/bytes.js'
 import { BlockedError, InvalidEnvelopeError, RateLimitedError, RefusedError } from './errors.js'
 import { GroupCommit } from './group-commit.js'
 import { verifyDevice } from './identity.js'

@@ -10,8 +10,7 @@ import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import { DEFAULT_INVITE_TTL_MS, INVITE_PREFIX, INVITE_VERSION } from './constants.js'
 import { decodeBundle, encodeBundle, verifyBundle } from './crypto/bundle.js'
-import { defaultCrypto } from './crypto.js'
-import { equalBytes } from './envelope.js'
+import { equalBytes } from './util/bytes.js'
 import { InvalidInviteError } from './errors.js'
 import { peerIdFromBytes, verifyDevice } from './identity.js'
 import { Invite } from './pb/ferry.js'
@@ -76,7 +75,7 @@ export async function createInvite (me: Identity, addresses: Multiaddr[], opts: 
  * @throws InvalidInviteError saying why: not a ferry invite, truncated, unsupported version,
  * tampered (signature), or expired
  */
-export async function parseInvite (link: string, now: number, crypto: CryptoBackend = defaultCrypto): Promise<InviteInfo> {
+export async function parseInvite (link: string, now: number, crypto: CryptoBackend): Promise<InviteInfo> {
   const text = link.trim()
   if (!text.startsWith(INVITE_PREFIX)) throw new InvalidInviteError(`not a Ferry invite: expected a link starting with ${INVITE_PREFIX}`)
   if (text.length > MAX_INVITE_CHARS) throw new InvalidInviteError('invite is too long')

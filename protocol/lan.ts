@@ -1,5 +1,5 @@
 /**
- * LAN sightings (issue 4 scope 5): peers a local discovery service (mDNS in Node, node/lan.ts)
+ * LAN sightings: peers a local discovery service (mDNS in Node, node/lan.ts)
  * announced on this network, with the addresses they announced. Reach tries these right after an
  * open connection, before cached addresses or the DHT, and a contact seen here is dialled at once
  * so messages queued while the units were apart go out when they meet.

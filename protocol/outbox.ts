@@ -20,7 +20,7 @@ export interface OutboxInit {
   /** send one envelope on the connection; resolves with the verified receipt */
   deliver(connection: Connection, envelope: Uint8Array, options?: AbortOptions): Promise<DeliveryReceipt>
   /**
-   * Leave messages at the recipient's mailboxes (issue 5); resolves with how many were stored.
+   * Leave messages at the recipient's mailboxes; resolves with how many were stored.
    * Called for messages still 'queued' once the recipient stayed unreachable for `graceMs`.
    */
   deposit?(peer: string, messages: QueuedMessage[]): Promise<number>

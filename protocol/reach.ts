@@ -1,12 +1,12 @@
 /**
- * Reach: get a usable connection to a contact's device, preferring WebRTC (issue 2 scope 4).
+ * Reach: get a usable connection to a contact's device, preferring WebRTC.
  *
  * - An open WebRTC connection is used; else an open direct (not relayed) connection is used at
  *   once, and a WebRTC address is dialled in the background so later sends can move to it: a
  *   send never waits for an upgrade. A relayed connection is limited in time and bytes, so with
  *   only that open a WebRTC dial is tried first, as when nothing is open.
  * - With nothing open, WebRTC addresses are dialled before the others (TCP, WebSockets), and the
- *   DHT is asked last. Addresses are tried by source (issue 4 scope 3): announced on the LAN
+ *   DHT is asked last. Addresses are tried by source: announced on the LAN
  *   (mDNS), then the contact record and the peer store, then the DHT.
  * - An address that failed is remembered per peer (DialFailures): it is not dialled in the
  *   background, and is dialled after the others in the foreground, until its backoff ends.

@@ -4,10 +4,9 @@
  */
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { equalBytes } from './envelope.js'
+import { equalBytes } from './util/bytes.js'
 import { InvalidReceiptError } from './errors.js'
 import { DeliveryReceipt } from './services/dm/pb/dm.js'
-import { defaultCrypto } from './crypto.js'
 import type { CryptoBackend } from './crypto.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
@@ -16,7 +15,7 @@ export { DeliveryReceipt }
 const RECEIPT_CONTEXT = fromString('ferry-delivery-receipt-v1')
 
 /** SHA-256 of an encoded envelope. */
-export async function envelopeHash (envelopeBytes: Uint8Array, crypto: CryptoBackend = defaultCrypto): Promise<Uint8Array> {
+export async function envelopeHash (envelopeBytes: Uint8Array, crypto: CryptoBackend): Promise<Uint8Array> {
   return crypto.sha256(envelopeBytes)
 }
 
@@ -28,7 +27,7 @@ function signedBytes (messageId: Uint8Array, hash: Uint8Array, storedAt: number,
 }
 
 /** Sign a receipt for a stored envelope with this device's key. */
-export async function signReceipt (key: Ed25519PrivateKey, signer: PeerId, messageId: Uint8Array, hash: Uint8Array, storedAt: number, crypto: CryptoBackend = defaultCrypto): Promise<DeliveryReceipt> {
+export async function signReceipt (key: Ed25519PrivateKey, signer: PeerId, messageId: Uint8Array, hash: Uint8Array, storedAt: number, crypto: CryptoBackend): Promise<DeliveryReceipt> {
   const signature = await crypto.sign(key, signedBytes(messageId, hash, storedAt, signer.toMultihash().bytes))
   return { messageId, envelopeHash: hash, storedAt, signature }
 }
@@ -38,7 +37,7 @@ export async function signReceipt (key: Ed25519PrivateKey, signer: PeerId, messa
  *
  * @throws InvalidReceiptError when id, hash or signature do not match
  */
-export async function verifyReceipt (receipt: DeliveryReceipt, signer: PeerId, messageId: Uint8Array, hash: Uint8Array, crypto: CryptoBackend = defaultCrypto): Promise<void> {
+export async function verifyReceipt (receipt: DeliveryReceipt, signer: PeerId, messageId: Uint8Array, hash: Uint8Array, crypto: CryptoBackend): Promise<void> {
   if (!equalBytes(receipt.messageId, messageId)) throw new InvalidReceiptError('receipt is for another message')
   if (!equalBytes(receipt.envelopeHash, hash)) throw new InvalidReceiptError('receipt hash does not match the envelope sent')
   const key = signer.publicKey

@@ -9,9 +9,8 @@ import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import { decodeBundle, verifyBundle } from './crypto/bundle.js'
-import { defaultCrypto } from './crypto.js'
 import { MAX_TTL_MS } from './constants.js'
-import { equalBytes } from './envelope.js'
+import { equalBytes } from './util/bytes.js'
 import { identityFromString, identityToString, verifyDevice } from './identity.js'
 import { DeviceList, MailboxSet, SignedRecord } from './pb/ferry.js'
 import type { CryptoBackend } from './crypto.js'
@@ -54,7 +53,7 @@ export function signedPart (r: SignedRecord): Uint8Array {
  * @example
  * const value = await signRecord(me.identityKey, 'bundle', encodeBundle(bundle), { seq: now, now })
  */
-export async function signRecord (key: Ed25519PrivateKey, kind: RecordKind, payload: Uint8Array, opts: { seq: number, now: number, ttlMs?: number }, crypto: CryptoBackend = defaultCrypto): Promise<Uint8Array> {
+export async function signRecord (key: Ed25519PrivateKey, kind: RecordKind, payload: Uint8Array, opts: { seq: number, now: number, ttlMs?: number }, crypto: CryptoBackend): Promise<Uint8Array> {
   const record: SignedRecord = { version: RECORD_VERSION, kind, identity: key.publicKey.raw, seq: opts.seq, expiresAt: opts.now + (opts.ttlMs ?? RECORD_TTL_MS), payload, signature: new Uint8Array(0) }
   record.signature = await crypto.sign(key, signedPart(record))
   const bytes = SignedRecord.encode(record)
@@ -81,7 +80,7 @@ function parseKey (key: Uint8Array): { kind: RecordKind, identity: Uint8Array } 
  * @returns the decoded record
  * @throws InvalidRecordError naming the rule it breaks
  */
-export async function validateRecord (key: Uint8Array, value: Uint8Array, now: number, crypto: CryptoBackend = defaultCrypto): Promise<SignedRecord> {
+export async function validateRecord (key: Uint8Array, value: Uint8Array, now: number, crypto: CryptoBackend): Promise<SignedRecord> {
   if (value.byteLength > MAX_RECORD_BYTES) throw new InvalidRecordError(`record of ${value.byteLength} bytes exceeds ${MAX_RECORD_BYTES}`)
   const { kind, identity } = parseKey(key)
   let r: SignedRecord
@@ -139,7 +138,7 @@ const MAX_REMEMBERED = 10_000
  * record whose sequence number is lower than one this node already accepted for the key (kad-dht
  * gives validators no access to the stored record, so the rules remember what they saw).
  */
-export function dhtRecordRules (now: () => number, crypto: CryptoBackend = defaultCrypto): { validators: Record<string, (key: Uint8Array, value: Uint8Array) => Promise<void>>, selectors: Record<string, (key: Uint8Array, records: Uint8Array[]) => number> } {
+export function dhtRecordRules (now: () => number, crypto: CryptoBackend): { validators: Record<string, (key: Uint8Array, value: Uint8Array) => Promise<void>>, selectors: Record<string, (key: Uint8Array, records: Uint8Array[]) => number> } {
   const highest = new Map<string, number>()
   return {
     validators: {

@@ -1,5 +1,5 @@
 /**
- * Relay reservations (issue 4 scope 6): a node that cannot be reached directly names relays
+ * Relay reservations: a node that cannot be reached directly names relays
  * (reachable teammates' daemons running the relay server) and holds a slot on each, so others
  * reach it at `<relay>/p2p-circuit/p2p/<self>` — the address appears in its invites, `ferry id`
  * and the DHT. A slot lost with the relay's connection (or never made because the relay was

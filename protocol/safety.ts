@@ -5,7 +5,6 @@
  */
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { defaultCrypto } from './crypto.js'
 import type { CryptoBackend } from './crypto.js'
 
 /** Hash iterations per half, as Signal (makes grinding a colliding key expensive). */
@@ -51,7 +50,7 @@ function compare (a: Uint8Array, b: Uint8Array): number {
  * @example
  * const { digits } = await safetyNumber(myIdentity, theirIdentity)
  */
-export async function safetyNumber (mine: Uint8Array, theirs: Uint8Array, crypto: CryptoBackend = defaultCrypto): Promise<SafetyNumber> {
+export async function safetyNumber (mine: Uint8Array, theirs: Uint8Array, crypto: CryptoBackend): Promise<SafetyNumber> {
   const [a, b] = [await half(mine, crypto), await half(theirs, crypto)]
   const [low, high] = compare(mine, theirs) <= 0 ? [a, b] : [b, a]
   return { digits: [...digitsOf(low), ...digitsOf(high)].join(' '), qr: concat([VERSION, low, high]) }

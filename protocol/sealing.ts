@@ -1,5 +1,5 @@
 /**
- * Sealing and opening envelopes (DESIGN.md invariant 2; issue 3 scope 4). The outer envelope shows
+ * Sealing and opening envelopes (DESIGN.md invariant 2). The outer envelope shows
  * only version, id, recipient, created, expiresAt and a padded payload. The payload is a Double
  * Ratchet message (`Sealed`) whose plaintext is the `Content`: the text and the sender's device
  * certificate travel only inside it. Until the recipient has the session, the payload also carries

@@ -12,7 +12,7 @@
 import { decodeBundle } from './crypto/bundle.js'
 import { decodeInitial, encodeInitial, initiate, prepareResponse } from './crypto/pqxdh.js'
 import { decodeState, encodeState, initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from './crypto/ratchet.js'
-import { equalBytes, toHex } from './envelope.js'
+import { equalBytes, toHex } from './util/bytes.js'
 import { SessionRecord } from './pb/sessions.js'
 import type { CryptoBackend } from './crypto.js'
 import type { PrekeyStore } from './crypto/prekeys.js'

@@ -48,7 +48,7 @@ async function inBatches<T, R> (items: T[], fn: (item: T) => Promise<R>): Promis
   return out
 }
 
-export async function dhtNetwork (n: number, seed: number, crypto?: CryptoBackend): Promise<DhtNetwork> {
+export async function dhtNetwork (n: number, seed: number, crypto: CryptoBackend): Promise<DhtNetwork> {
   const random = rng(seed)
   const run = `dht-${seed}-${Math.random().toString(36).slice(2, 8)}`
   const node = async (name: string): Promise<Ferry> => {

@@ -12,18 +12,8 @@ import { MyInvite } from './views/invite.js'
 import { Safety } from './views/safety.js'
 import { SettingsView } from './views/settings.js'
 import { Requests } from './views/requests.js'
-import type { AppConfig } from './main.js'
 import type { FerryTab } from './tab.js'
-
-export type View = { name: 'list' } | { name: 'chat', contact: string } | { name: 'add', invite?: string } | { name: 'invite' } | { name: 'safety', contact: string } | { name: 'settings' } | { name: 'requests' }
-
-export interface ViewProps {
-  tab: FerryTab
-  config: AppConfig
-  go(view: View): void
-  /** show an error (or clear it with undefined) */
-  fail(err: unknown): void
-}
+import type { AppConfig, View, ViewProps } from './view.js'
 
 /** An invite carried in the link the app shows (#invite=...). */
 function linkedInvite (): string | undefined {

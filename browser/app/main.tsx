@@ -13,12 +13,7 @@ import { FerryTab } from './tab.js'
 import { loadSettings } from './settings.js'
 import { Notice, Setup } from './views/setup.js'
 import type { Identity } from '../../protocol/identity.js'
-
-/** What the serving daemon says (node/web/server.ts WebConfig); empty when opened some other way. */
-export interface AppConfig {
-  daemons: string[]
-  daemon?: { peerId: string, name: string, invite: string }
-}
+import type { AppConfig } from './view.js'
 
 const root = document.getElementById('app') as HTMLElement
 root.textContent = '' // the "Starting Ferry…" placeholder: Preact renders next to, not over, foreign children

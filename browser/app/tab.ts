@@ -1,6 +1,6 @@
 /**
- * FerryTab: the Ferry peer living in this browser tab, and what keeps it caught up (issue 6
- * scope 5). A tab sleeps, loses its network and its relay: on `online`, on becoming visible, and
+ * FerryTab: the Ferry peer living in this browser tab, and what keeps it caught up. A tab
+ * sleeps, loses its network and its relay: on `online`, on becoming visible, and
  * when a daemon connection drops, it re-dials its daemons (re-taking relay slots), re-dials
  * contacts, flushes the outbox and fetches waiting mail. The UI follows changes through `version`
  * (bumped on every message, contact or connection change) rather than holding its own copy.

@@ -14,7 +14,7 @@
 import { QuotaExceededError } from '../../protocol/errors.js'
 import { prefixRange, request, STORES, walk } from './idb.js'
 import type { Database } from './idb.js'
-import { fromHex } from '../../protocol/envelope.js'
+import { fromHex } from '../../protocol/util/bytes.js'
 import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/stores.js'
 
 const OWNERS = STORES.mailboxOwners

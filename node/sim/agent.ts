@@ -1,5 +1,5 @@
 /**
- * `ferry sim agent` (issue 7 scope 7): the driver's hands on a machine it cannot reach otherwise —
+ * `ferry sim agent`: the driver's hands on a machine it cannot reach otherwise —
  * one per Kubernetes pod. An agent owns one local `ferry start` daemon through `DaemonNode`
  * (processes.ts: stop is SIGTERM, crash is SIGKILL) and serves every `NodeControl` method over
  * HTTP, so `RemoteNode` (remote.ts) can drive it from anywhere. The daemon's own control API

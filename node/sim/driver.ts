@@ -1,5 +1,5 @@
 /**
- * The sim driver (issue 7 scope 2): plays a Plan against nodes it reaches only through a
+ * The sim driver: plays a Plan against nodes it reaches only through a
  * `NodeControl` — the control API of a daemon (processes, netns) or its in-process equivalent,
  * the Ferry API — so the same driver runs against daemons anywhere. It sends the planned messages
  * and applies the timeline at their scaled times, and watches every node's message changes to

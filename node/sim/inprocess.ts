@@ -1,5 +1,5 @@
 /**
- * The `inprocess` mode of `ferry sim` (issue 7 scope 2): every node is the production
+ * The `inprocess` mode of `ferry sim`: every node is the production
  * `createFerry` stack — DHT, mailboxes, outbox, PQXDH + Double Ratchet — in this process, on the
  * memory transport with the scenario's link delay, with in-memory stores (which survive a node's
  * stop and restart, as a disk would). Nodes are driven through the Ferry API, the in-process

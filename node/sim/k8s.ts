@@ -1,5 +1,5 @@
 /**
- * `ferry sim k8s SCENARIO` (issue 7 scope 7): a scenario beyond one machine. Writes an image
+ * `ferry sim k8s SCENARIO`: a scenario beyond one machine. Writes an image
  * recipe and Kubernetes manifests that run one `ferry sim agent` (agent.ts) per scenario node as
  * the pods of a StatefulSet, and a Job that runs the driver against them
  * (`ferry sim run --remote`, remote.ts). Nothing here talks to a cluster; the manifests are
@@ -31,7 +31,7 @@ export const P2P_PORT = 4001
 export const MOUNTS = { config: '/config', secret: '/secret', data: '/data', results: '/results', tmp: '/tmp' } as const
 
 /** The image recipe, also shipped as sim/k8s/Containerfile (a test keeps the two equal). */
-export const CONTAINERFILE = `# The ferry image for \`ferry sim k8s\` (issue 7 scope 7): the CLI, the daemon and \`ferry sim agent\`,
+export const CONTAINERFILE = `# The ferry image for \`ferry sim k8s\`: the CLI, the daemon and \`ferry sim agent\`,
 # built from this checkout. Build it from the repository root, e.g.
 #   docker build -f sim/k8s/Containerfile -t ferry:dev .      (or podman build ...)
 # Not built or run on a cluster where it was written: see sim/k8s/README.md.

@@ -1,5 +1,5 @@
 /**
- * `ferry sim` (issue 7 scope 4): the per-message ledger and the checker.
+ * `ferry sim`: the per-message ledger and the checker.
  *
  * The ledger holds one record per planned message and folds the runners' `Observation`s into it.
  * All times are wall-clock ms since the run started, `expiresAt` included (runners convert).

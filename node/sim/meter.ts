@@ -1,5 +1,5 @@
 /**
- * `ferry sim` (issue 7 scope 4): what an in-process run costs — bytes on the wire and CPU time.
+ * `ferry sim`: what an in-process run costs — bytes on the wire and CPU time.
  * (Netns mode reads the kernel's counters instead: NetnsNetwork.bytesOnWire() in netns.ts, from
  * `ip -s -j link show` parsed by linkBytes() here.)
  *

@@ -1,5 +1,5 @@
 /**
- * The `netns` mode of `ferry sim` (issue 7 scope 2): one production `ferry start` daemon per
+ * The `netns` mode of `ferry sim`: one production `ferry start` daemon per
  * Linux network namespace, all plugged into one bridge — real kernel networking, TCP and
  * WebRTC-direct between real addresses, mDNS discovery on the shared segment, no route anywhere
  * else (../shared/NETWORK-TESTING.md recipe 2). Needs root and iproute2 (`ip`, `tc`).

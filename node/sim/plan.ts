@@ -1,5 +1,5 @@
 /**
- * `ferry sim` plans (issue 7 §3): expand a validated scenario into the exact nodes, contacts,
+ * `ferry sim` plans: expand a validated scenario into the exact nodes, contacts,
  * mailbox hosts, timeline and messages a run will play. Everything random comes from the seed,
  * one independent stream per concern ('contacts', 'churn', 'traffic', 'timers'), so the same seed always
  * gives a deep-equal plan and changing the traffic does not move the churn windows.

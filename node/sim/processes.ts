@@ -1,5 +1,5 @@
 /**
- * The `processes` mode of `ferry sim` (issue 7 scope 2): one real `ferry start` daemon per node on
+ * The `processes` mode of `ferry sim`: one real `ferry start` daemon per node on
  * 127.0.0.1, each in its own data dir, driven only through its control API — the same driver
  * could reach daemons on other machines. Stop is SIGTERM, crash is SIGKILL (SQLite's WAL keeps
  * every acknowledged write). On one loopback there is no link to cut or shape: partitions and

@@ -1,5 +1,5 @@
 /**
- * Remote nodes (issue 7 scope 7): the driver's side of `ferry sim agent` (agent.ts). A
+ * Remote nodes: the driver's side of `ferry sim agent` (agent.ts). A
  * `RemoteNode` is a `NodeControl` that calls one agent over HTTP with its bearer token, so
  * `simulate(scenario, { remote })` plays a scenario against daemons that already run elsewhere —
  * pods of a StatefulSet (k8s.ts), or agents on loopback in the tests.

@@ -1,5 +1,5 @@
 /**
- * `ferry sim` (issue 7 scope 5): report.html and the output directory. The page is one
+ * `ferry sim`: report.html and the output directory. The page is one
  * self-contained file: uPlot (a maintained, MIT-licensed chart library) and its stylesheet are
  * inlined, the figures travel as a JSON block, so opening it needs no network. It draws the
  * latency CDF (direct vs mailbox), delivery over time with a marker per timeline event, mailbox

@@ -1,5 +1,5 @@
 /**
- * `ferry sim` (issue 7 scope 5): the figures of a run. `results()` turns the ledger into the
+ * `ferry sim`: the figures of a run. `results()` turns the ledger into the
  * results.json object, `messagesCsv()` the rows of messages.csv, and `summaryTable()` is the table
  * printed in the terminal (report.ts draws report.html and writes the three files).
  *

@@ -1,5 +1,5 @@
 /**
- * `ferry sim` scenarios (issue 7 §3): parse a YAML or JSON scenario, check every field against
+ * `ferry sim` scenarios: parse a YAML or JSON scenario, check every field against
  * the `Scenario` shape, fill the defaults, and report every problem at once as
  * `file:line:col: path: message` so a typo is found in one round. Unknown keys are errors.
  */
@@ -22,7 +22,7 @@ export class ScenarioError extends Error {
 }
 
 export { MAX_SIZE_BYTES } from './_problems.js'
-/** Scenario defaults (issue 7): what an absent optional field means. */
+/** Scenario defaults: what an absent optional field means. */
 export const SCENARIO_DEFAULTS = { timeScale: 1, seed: 1, replication: 2, ttlMs: DEFAULT_TTL_MS, disappearing: 0, quietMs: 0 } as const
 
 const MODES: SimMode[] = ['inprocess', 'processes', 'netns']

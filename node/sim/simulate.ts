@@ -1,5 +1,5 @@
 /**
- * `simulate(scenario)`: the TypeScript API behind `ferry sim run` (issue 7 scope 1). Expands the
+ * `simulate(scenario)`: the TypeScript API behind `ferry sim run`. Expands the
  * scenario into its seeded plan, starts the nodes in the scenario's mode, makes the contacts and
  * mailbox agreements, plays the plan through the driver, then checks the ledger and writes
  * results.json, messages.csv and report.html.

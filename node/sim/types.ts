@@ -1,5 +1,5 @@
 /**
- * `ferry sim` (issue 7): the shapes shared by the scenario parser, the timeline, the runners and
+ * `ferry sim`: the shapes shared by the scenario parser, the timeline, the runners and
  * the ledger. A scenario (JSON or YAML) is validated into a `Scenario`; `plan(scenario, seed)`
  * expands it into a deterministic `Plan` (the same seed gives the same events and the same
  * messages); a runner plays the plan against production Ferry nodes and reports `Observation`s;

@@ -35,10 +35,10 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX messages_peer ON messages (peer, seq);
    CREATE INDEX messages_rev ON messages (rev);
    CREATE TABLE datastore (key TEXT PRIMARY KEY, value BLOB NOT NULL);`,
-  // 2: safety-number verification and identity changes (issue 3)
+  // 2: safety-number verification and identity changes
   `ALTER TABLE contacts ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE contacts ADD COLUMN pending_identity BLOB;`,
-  // 3: end-to-end encryption (issue 3): prekeys, replay marks, Double Ratchet sessions; records sealed
+  // 3: end-to-end encryption: prekeys, replay marks, Double Ratchet sessions; records sealed
   `CREATE TABLE prekeys (
      kind TEXT NOT NULL CHECK (kind IN ('dh', 'signed', 'kem')),
      id INTEGER NOT NULL,
@@ -51,7 +51,7 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE seen_initial (hash BLOB PRIMARY KEY, signed_prekey_id INTEGER NOT NULL);
    CREATE TABLE sessions (peer TEXT PRIMARY KEY, record BLOB NOT NULL);
    ALTER TABLE contacts ADD COLUMN bundle BLOB;`,
-  // 4: mailboxes (issue 5): hosting, custody, capabilities; disappearing messages and control messages
+  // 4: mailboxes: hosting, custody, capabilities; disappearing messages and control messages
   `ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
    ALTER TABLE messages ADD COLUMN disappearing INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX messages_expiry ON messages (expires_at) WHERE disappearing = 1 OR status IN ('queued', 'stored');

@@ -1,5 +1,5 @@
 /**
- * The web app server of `ferry start` (issue 6): serves the built browser app (dist/web) and
+ * The web app server of `ferry start`: serves the built browser app (dist/web) and
  * `/config.json`, which tells the app which daemons to join through — this daemon's WebSocket and
  * WebRTC-direct addresses — and carries this daemon's invite so the browser's user can add the
  * daemon's user in one step.

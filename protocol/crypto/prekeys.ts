@@ -194,5 +194,3 @@ export async function createBundle (crypto: CryptoBackend, identity: Identity, s
   }
   return bundle
 }
-
-export { MemoryPrekeyStore } from './memory-prekeys.js'

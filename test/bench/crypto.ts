@@ -1,5 +1,5 @@
 /**
- * Crypto benchmarks (issue 3): PQXDH session setups and Double Ratchet messages per second with
+ * Crypto benchmarks: PQXDH session setups and Double Ratchet messages per second with
  * the node:crypto backend (node/crypto.ts), against the same work with `defaultCrypto`
  * (protocol/crypto.ts, the @noble backend browsers use), in the same process and run.
  *
@@ -11,7 +11,8 @@
  */
 import { defaultCrypto } from '../../protocol/crypto.js'
 import { initiate, respond } from '../../protocol/crypto/pqxdh.js'
-import { createBundle, generatePrekeys, MemoryPrekeyStore } from '../../protocol/crypto/prekeys.js'
+import { createBundle, generatePrekeys } from '../../protocol/crypto/prekeys.js'
+import { MemoryPrekeyStore } from '../../protocol/crypto/memory-prekeys.js'
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../../protocol/crypto/ratchet.js'
 import { createIdentity } from '../../protocol/identity.js'
 import { nodeCrypto } from '../../node/crypto.js'

@@ -1,6 +1,6 @@
 /**
  * DHT lookups over an in-process network of production createFerry nodes (memory transport):
- * success rate, hops, lookup latency and memory per node, for N nodes (issue 4 benchmark).
+ * success rate, hops, lookup latency and memory per node, for N nodes.
  *
  * Each size runs in a child process of its own (this file, with --child), so memory per node is
  * measured against a fresh baseline and a size that does not fit the machine fails alone (its

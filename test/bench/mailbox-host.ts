@@ -10,6 +10,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { createIdentity, identityToString } from '../../protocol/index.js'
 import { DEFAULT_OWNER_QUOTA, signCapability } from '../../protocol/services/mailbox/index.js'
 import { SqlitePeer } from '../node/sqlite-peer.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const DAY = 86_400_000
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -22,7 +23,7 @@ const owner = await createIdentity()
 const ownerPeer = owner.deviceKey.publicKey.toString()
 await host.node.mailboxes?.['init'].store.host({ peer: ownerPeer, identity: owner.identityKey.publicKey.raw, name: 'owner', quotaBytes: 1e9, quotaMessages: DEFAULT_OWNER_QUOTA.messages, maxTtlMs: 30 * DAY, addedAt: Date.now() })
 const now = Date.now()
-const capability = await signCapability(owner.identityKey, { ownerDevice: peerIdFromString(ownerPeer).toMultihash().bytes, sender, hosts: [{ peerId: peerIdFromString(host.peerId).toMultihash().bytes, addrs: [] }], issuedAt: now, notAfter: now + DAY, quotaBytes: 1e9, quotaMessages: 1e6 })
+const capability = await signCapability(owner.identityKey, { ownerDevice: peerIdFromString(ownerPeer).toMultihash().bytes, sender, hosts: [{ peerId: peerIdFromString(host.peerId).toMultihash().bytes, addrs: [] }], issuedAt: now, notAfter: now + DAY, quotaBytes: 1e9, quotaMessages: 1e6 }, defaultCrypto)
 process.stdout.write(JSON.stringify({ address: host.node.addresses()[0], capability: hex(capability), ownerDevice: hex(peerIdFromString(ownerPeer).toMultihash().bytes), owner: identityToString(owner.identityKey.publicKey.raw) }) + '\n')
 while ((await lines.next()).done !== true) { /* until stdin closes */ }
 await host.remove()

@@ -1,5 +1,5 @@
 /**
- * Mailbox benchmarks (issue 5), production code over TCP loopback with SQLite files:
+ * Mailbox benchmarks, production code over TCP loopback with SQLite files:
  * - deposits/s with durable custody receipts (a sender pipelining deposits of 1 KiB-bucket
  *   envelopes to a host, counting only verified receipts), against raw durable SQLite inserts of
  *   the same bytes into the same table, one autocommit each, in the same run (the ratio);
@@ -17,7 +17,7 @@ import { Envelope, identityFromString } from '../../protocol/index.js'
 import { verifyCustody } from '../../protocol/services/mailbox/index.js'
 import { nodeCrypto } from '../../node/crypto.js'
 import { openDatabase } from '../../node/store/sqlite.js'
-import { befriend, SqlitePeer, until } from '../node/sqlite-peer.js'
+import { mailboxesFor, SqlitePeer, until } from '../node/sqlite-peer.js'
 import type { Row } from './index.js'
 
 const DEPOSITS = 5_000
@@ -110,11 +110,7 @@ async function fetchAndAck (): Promise<{ seconds: number, fill: number }> {
   const [a, b, m] = await Promise.all(['alice', 'bob', 'm'].map(async n => SqlitePeer.create(n, options)))
   try {
     await Promise.all([a, b, m].map(async p => p.start()))
-    await befriend(a, b)
-    await befriend(b, m)
-    await m.node.hostMailbox('bob')
-    await b.node.useMailboxes(['m'])
-    await until('a capability', async () => await a.node['stores'].messages.capability(b.peerId) != null)
+    await mailboxesFor(a, b, [m])
     await b.stop()
     const t0 = performance.now()
     for (let i = 0; i < QUEUED; i += 500) await Promise.all(Array.from({ length: Math.min(500, QUEUED - i) }, async (_, j) => a.node.send('bob', `queued ${i + j} ${'x'.repeat(200)}`)))

@@ -1,5 +1,5 @@
 /**
- * `ferry sim` benchmarks (issue 7): `npm run bench:sim`, or FERRY_BENCH_SIM=1 with the rest (not
+ * `ferry sim` benchmarks: `npm run bench:sim`, or FERRY_BENCH_SIM=1 with the rest (not
  * by default: they take ten minutes or more). Each scenario runs through the real CLI (`ferry sim
  * run --json`) in a child process of its own, so its peak RSS is its own.
  *

@@ -1,14 +1,12 @@
 /**
- * The web app in real headless Chromium (issue 6 acceptance): two browser pages and a daemon in
+ * The web app in real headless Chromium: two browser pages and a daemon in
  * the test's own network namespaces (NETWORK-TESTING.md recipe 3). Pages are driven through the
  * UI; screenshots of the main screens go to test-artifacts/.
  */
 import assert from 'node:assert/strict'
 import { multiaddr } from '@multiformats/multiaddr'
 import { transportOf } from '../../protocol/index.js'
-import { haveNetns } from '../node/netns.js'
 import { waitFor } from '../node/harness.js'
-import { haveChromium } from './chromium.js'
 import { AppPage, screenshot } from './app-driver.js'
 import { WebLab } from './lab.js'
 import type { Chromium } from './chromium.js'
@@ -29,11 +27,7 @@ describe('web app in Chromium', function () {
   let peerB: string
 
   before(async function () {
-    if (!haveNetns() || !haveChromium()) {
-      console.log('    (skipped: needs root, iproute2 and /usr/bin/chromium)')
-      this.skip()
-    }
-    lab = new WebLab().setup()
+    lab = WebLab.setupOrSkip(this)
     dave = await lab.daemon('dave')
     browserA = await lab.browser(lab.profile())
     profileB = lab.profile()

@@ -8,9 +8,9 @@
  */
 import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { Netns, NsDaemon } from '../node/netns.js'
+import { haveNetns, Netns, NsDaemon } from '../node/netns.js'
 import { tempDir, waitFor } from '../node/harness.js'
-import { launchChromium } from './chromium.js'
+import { haveChromium, launchChromium } from './chromium.js'
 import type { Chromium } from './chromium.js'
 
 /** The routing table dropUdpTo() fills (any unused number). */
@@ -24,6 +24,18 @@ export class WebLab {
   private readonly dirs: string[] = []
   private readonly browsers: Chromium[] = []
   private readonly daemons: NsDaemon[] = []
+
+  /**
+   * A set-up lab, or skip the calling suite (`this` in its before hook) where root, iproute2 or
+   * Chromium is missing.
+   */
+  static setupOrSkip (suite: Mocha.Context): WebLab {
+    if (!haveNetns() || !haveChromium()) {
+      console.log('    (skipped: needs root, iproute2 and /usr/bin/chromium)')
+      suite.skip()
+    }
+    return new WebLab().setup()
+  }
 
   /** Make the namespaces. */
   setup (): this {

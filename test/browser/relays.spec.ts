@@ -1,5 +1,5 @@
 /**
- * Reliability in the tab (issue 6 scope 5): a browser configured with two daemons keeps working
+ * Reliability in the tab: a browser configured with two daemons keeps working
  * when one refuses relay reservations (the daemon that served the app runs --no-relay-server),
  * and when its relay goes away and comes back it takes its slot again by itself, so other
  * browsers reach it once more.
@@ -7,9 +7,7 @@
 import assert from 'node:assert/strict'
 import { multiaddr } from '@multiformats/multiaddr'
 import { browserDialable } from '../../protocol/index.js'
-import { haveNetns } from '../node/netns.js'
 import { waitFor } from '../node/harness.js'
-import { haveChromium } from './chromium.js'
 import { AppPage } from './app-driver.js'
 import { WebLab } from './lab.js'
 import type { Chromium } from './chromium.js'
@@ -37,11 +35,7 @@ describe('web app with two daemons (one refuses relaying, one restarts)', functi
   let profileB: string
 
   before(async function () {
-    if (!haveNetns() || !haveChromium()) {
-      console.log('    (skipped: needs root, iproute2 and /usr/bin/chromium)')
-      this.skip()
-    }
-    lab = new WebLab().setup()
+    lab = WebLab.setupOrSkip(this)
     dave = await lab.daemon('dave', ['--no-relay-server'])
     erin = await lab.daemon('erin')
     const id = await erin.json<{ peerId: string, addresses: string[] }>(['id'])

@@ -4,9 +4,7 @@
  * namespaces). Dave has alice's invite; alice never added dave, so what he writes is a request.
  */
 import assert from 'node:assert/strict'
-import { haveNetns } from '../node/netns.js'
 import { sleep, waitFor } from '../node/harness.js'
-import { haveChromium } from './chromium.js'
 import { AppPage, screenshot } from './app-driver.js'
 import { WebLab } from './lab.js'
 import type { NsDaemon } from '../node/netns.js'
@@ -30,11 +28,7 @@ describe('web app: message requests, blocking and removing a contact', function 
   }
 
   before(async function () {
-    if (!haveNetns() || !haveChromium()) {
-      console.log('    (skipped: needs root, iproute2 and /usr/bin/chromium)')
-      this.skip()
-    }
-    lab = new WebLab().setup()
+    lab = WebLab.setupOrSkip(this)
     dave = await lab.daemon('dave')
     const browser = await lab.browser(lab.profile())
     a = await new AppPage(await browser.context.newPage()).open(dave.webUrl)

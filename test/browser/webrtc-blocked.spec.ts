@@ -8,9 +8,7 @@
 import assert from 'node:assert/strict'
 import { multiaddr } from '@multiformats/multiaddr'
 import { transportOf } from '../../protocol/index.js'
-import { haveNetns } from '../node/netns.js'
 import { waitFor } from '../node/harness.js'
-import { haveChromium } from './chromium.js'
 import { AppPage, screenshot } from './app-driver.js'
 import { WebLab } from './lab.js'
 import type { NsDaemon } from '../node/netns.js'
@@ -29,11 +27,7 @@ describe('web app whose WebRTC-direct to the daemon is blocked', function () {
   let a: AppPage
 
   before(async function () {
-    if (!haveNetns() || !haveChromium()) {
-      console.log('    (skipped: needs root, iproute2 and /usr/bin/chromium)')
-      this.skip()
-    }
-    lab = new WebLab().setup()
+    lab = WebLab.setupOrSkip(this)
     dave = await lab.daemon('dave')
     const id = await dave.json<{ peerId: string, addresses: string[] }>(['id'])
     davePeer = id.peerId

@@ -25,6 +25,7 @@ import { decodeContent, openPayload } from '../../protocol/sealing.js'
 import { DeliveryReceipt, DmReply, Rejection } from '../../protocol/services/dm/pb/dm.js'
 import { FrameLengthError, FrameParser } from '../../protocol/services/frames.js'
 import { CustodyReceipt, DeletionReceipt, InvalidMailboxStatementError, openCapability, Request, Response, signCapability, signCustody, signDeletion, verifyCustody, verifyDeletion } from '../../protocol/services/mailbox/index.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 type ErrorClass = abstract new (...args: any[]) => Error
 
@@ -120,7 +121,7 @@ export async function fuzzTargets (now: number): Promise<FuzzTarget[]> {
     { name: 'DHT record key', seeds: records.map(r => r.key), refusals: [InvalidRecordError], run: async b => validateRecord(b, records[0].value, now, crypto) },
     { name: 'invite (text)', seeds: [utf8(invite)], refusals: [InvalidInviteError], run: async b => parseInvite(text(b), now, crypto) },
     { name: 'invite (payload)', seeds: [invitePayload], refusals: [InvalidInviteError], run: async b => parseInvite(`ferry://invite/${toString(b, 'base64url')}`, now, crypto) },
-    { name: 'contact target', seeds: [utf8(`/ip4/192.168.1.20/tcp/7470/p2p/${bobPeer.toString()}`), utf8(`/dns4/bob.example/tcp/443/wss/p2p/${bobPeer.toString()}`), utf8(invite)], refusals: [InvalidInputError, InvalidInviteError], run: async b => contactFrom('bob', text(b), now) },
+    { name: 'contact target', seeds: [utf8(`/ip4/192.168.1.20/tcp/7470/p2p/${bobPeer.toString()}`), utf8(`/dns4/bob.example/tcp/443/wss/p2p/${bobPeer.toString()}`), utf8(invite)], refusals: [InvalidInputError, InvalidInviteError], run: async b => contactFrom('bob', text(b), now, defaultCrypto) },
     { name: 'scenario file', seeds: scenarios, refusals: [ScenarioError], run: b => parseScenario(text(b), 'fuzz.json') },
     { name: 'frame parser', seeds: [Uint8Array.of(3, 1, 2, 3, 0x80, 0x01, ...new Uint8Array(128), 0)], refusals: [FrameLengthError], run: b => { const p = new FrameParser(1024, () => {}); for (let i = 0; i < b.length; i += 1 + (b[i] % 7)) p.push(b.subarray(i, i + 1 + (b[i] % 7))) } }
   ]

@@ -1,5 +1,5 @@
 /**
- * Encryption at rest (issue 3 scope 7): the key file with and without a passphrase, the sealed
+ * Encryption at rest: the key file with and without a passphrase, the sealed
  * message store, and no plaintext in the database files.
  */
 import assert from 'node:assert/strict'

@@ -1,5 +1,5 @@
 /**
- * Acceptance (issue 2): bad input gets a clear error and never crashes the daemon — through the
+ * Bad input gets a clear error and never crashes the daemon — through the
  * CLI, the control API, and raw bytes on /ferry/dm/1.0.0 from a real libp2p peer over TCP.
  */
 import assert from 'node:assert/strict'
@@ -41,7 +41,7 @@ describe('bad input', function () {
     const invite = await createInvite(me, raw.getMultiaddrs().map(a => a.decapsulateCode(421)), { now: Date.now(), bundle: await createBundle(defaultCrypto, me, prekeys, { withOneTime: false }) })
     // the raw peer becomes a contact (by invite), so its messages show with a name
     await alice.api.post('/v1/contacts', { name: 'raw', target: invite })
-    aliceBundle = (await parseInvite((await alice.api.get('/v1/invite')).invite, Date.now())).bundle
+    aliceBundle = (await parseInvite((await alice.api.get('/v1/invite')).invite, Date.now(), defaultCrypto)).bundle
   })
 
   after(async () => {

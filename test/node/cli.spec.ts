@@ -1,5 +1,5 @@
 /**
- * The CLI contract (issue 2), driven as a user would: JSON shapes, --follow, file modes, data-dir
+ * The CLI contract, driven as a user would: JSON shapes, --follow, file modes, data-dir
  * resolution, and a restarted daemon keeping its ports and WebRTC-direct certificate.
  */
 import assert from 'node:assert/strict'

@@ -1,5 +1,5 @@
 /**
- * Acceptance (issue 2): two daemons as separate OS processes with separate data dirs on loopback
+ * Two daemons as separate OS processes with separate data dirs on loopback
  * exchange messages over WebRTC with signed receipts, and queued messages survive restarts.
  */
 import assert from 'node:assert/strict'

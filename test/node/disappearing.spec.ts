@@ -1,5 +1,5 @@
 /**
- * Disappearing messages (issue 5 scope 7) through the CLI: a per-message timer and a
+ * Disappearing messages through the CLI: a per-message timer and a
  * per-conversation timer; when the time is up the message vanishes from both histories (the
  * sweep is armed for the next expiry), and bad timers are refused clearly.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { befriend, cli, startDaemons, stopAll, waitFor } from './harness.js'
 import type { DaemonProcess } from './harness.js'
 
-describe('disappearing messages (issue 5)', function () {
+describe('disappearing messages', function () {
   this.timeout(120_000)
   let alice: DaemonProcess
   let bob: DaemonProcess

@@ -8,30 +8,18 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { Envelope } from '../../protocol/index.js'
 import { ERASE_DELAY_MS } from '../../node/store/sqlite.js'
-import { befriend, SqlitePeer, until } from './sqlite-peer.js'
+import { mailboxesFor, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
 
 describe('erasure after acknowledgement and delivery', function () {
   this.timeout(120_000)
-  const peers: SqlitePeer[] = []
-  after(async () => { await Promise.all(peers.map(async p => p.remove())) })
-
-  async function peer (name: string): Promise<SqlitePeer> {
-    const p = await SqlitePeer.create(name, { mailbox: { graceMs: 100 } })
-    peers.push(p)
-    await p.start()
-    return p
-  }
+  const peer = runningPeers({ mailbox: { graceMs: 100 } })
 
   /** the database file and its WAL, as they are on disk */
   const files = async (p: SqlitePeer): Promise<Buffer> => Buffer.concat(await Promise.all(['', '-wal'].map(async x => readFile(p.path + x).catch(() => Buffer.alloc(0)))))
 
   it('a host erases acknowledged mail and a sender its delivered envelope, WAL included, within moments', async () => {
-    const [a, b, m] = await Promise.all(['alice', 'bob', 'm'].map(peer))
-    await befriend(a, b)
-    await befriend(b, m)
-    await m.node.hostMailbox('bob')
-    await b.node.useMailboxes(['m'])
-    await until('alice holds a capability', async () => await a.node['stores'].messages.capability(b.peerId) != null)
+    const [a, b, m] = await Promise.all(['alice', 'bob', 'm'].map(async n => peer(n)))
+    await mailboxesFor(a, b, [m])
     await b.stop()
     const sent = await a.node.send('bob', 'read me, then forget me')
     await until('stored at the mailbox', async () => (await a.node.messages()).some(x => x.id === sent.id && x.status === 'stored'))

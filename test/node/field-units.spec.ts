@@ -1,5 +1,5 @@
 /**
- * Field units (issue 4 acceptance): three daemons in three network namespaces on one bridge, with
+ * Field units: three daemons in three network namespaces on one bridge, with
  * no bootstrap configuration and no internet, find each other by mDNS and exchange messages; one
  * unit's link is cut (its veth taken down), messages to it queue, the link returns, and every
  * queued message is delivered exactly once. A fourth unit runs with --no-mdns and is seen by

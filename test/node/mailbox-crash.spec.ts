@@ -1,5 +1,5 @@
 /**
- * Crash consistency of mailbox custody (issue 5 acceptance): a real `ferry start` host is killed
+ * Crash consistency of mailbox custody: a real `ferry start` host is killed
  * with SIGKILL at random moments while a sender deposits 2,000 envelopes, and restarted each
  * time. A custody receipt is signed only after the deposit's transaction committed, so every
  * receipted envelope must be there afterwards exactly once; the sender retries the rest (deposits
@@ -16,12 +16,13 @@ import { rng } from '../dht-network.js'
 import { cli, DaemonProcess, sleep, tempDir } from './harness.js'
 import { befriend as befriendPeers, SqlitePeer } from './sqlite-peer.js'
 import type { Connection } from '@libp2p/interface'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const DEPOSITS = 2_000
 const MIN_KILLS = 50
 const DAY = 86_400_000
 
-describe('mailbox custody survives SIGKILL of the host (issue 5)', function () {
+describe('mailbox custody survives SIGKILL of the host', function () {
   this.timeout(15 * 60_000)
   const seed = Number(process.env.FERRY_SEED ?? Math.floor(Math.random() * 2 ** 31))
   let host: DaemonProcess
@@ -54,7 +55,7 @@ describe('mailbox custody survives SIGKILL of the host (issue 5)', function () {
       notAfter: now + DAY,
       quotaBytes: 64 * 1024 * 1024,
       quotaMessages: DEPOSITS
-    })
+    }, defaultCrypto)
     const ownerDevice = peerIdFromString(owner.peerId).toMultihash().bytes
     const envelopes = Array.from({ length: DEPOSITS }, () => Envelope.encode({ version: 1, id: randomBytes(16), recipient: owner.identity.identityKey.publicKey.raw, recipientDevice: ownerDevice, created: now, expiresAt: now + DAY, payload: randomBytes(256) }))
     const idOf = (e: Uint8Array): string => Buffer.from(Envelope.decode(e).id).toString('hex')

@@ -10,9 +10,10 @@ import * as Digest from 'multiformats/hashes/digest'
 import { Envelope, MAX_TTL_MS, MIN_TTL_MS } from '../../protocol/index.js'
 import { MAILBOX_PROTOCOL, Refusal, signCapability } from '../../protocol/services/mailbox/index.js'
 import { MAX_TIMER_MS, setLongTimeout } from '../../protocol/timers.js'
-import { befriend, SqlitePeer, until } from './sqlite-peer.js'
+import { befriend, mailboxesFor, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
 import type { Capability, Request, Response } from '../../protocol/services/mailbox/index.js'
 import type { FerryOptions } from '../../protocol/index.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const DAY = 86_400_000
 
@@ -31,7 +32,7 @@ async function capabilityFor (owner: SqlitePeer, sender: SqlitePeer, hosts: Sqli
     quotaBytes: 1024 * 1024,
     quotaMessages: 1000,
     ...over
-  })
+  }, defaultCrypto)
 }
 
 async function ask (from: SqlitePeer, host: SqlitePeer, requests: Array<Partial<Request>>): Promise<Response[]> {
@@ -45,20 +46,12 @@ async function deposit (from: SqlitePeer, host: SqlitePeer, capability: Uint8Arr
 
 const refusals = (answers: Response[]): Array<Refusal.Code | 'custody'> => answers.map(a => a.custody != null ? 'custody' : a.refusal?.code as Refusal.Code)
 
-describe('mailbox host (issue 5)', function () {
+describe('mailbox host', function () {
   this.timeout(120_000)
-  const peers: SqlitePeer[] = []
   // the peers' clock: real time plus what a test skipped ahead
   let skipped = 0
   const now = (): number => Date.now() + skipped
-  afterEach(async () => { await Promise.all(peers.splice(0).map(async p => p.remove())) })
-
-  async function peer (name: string, options: Partial<FerryOptions> = {}): Promise<SqlitePeer> {
-    const p = await SqlitePeer.create(name, { now, ...options })
-    peers.push(p)
-    await p.start()
-    return p
-  }
+  const peer = runningPeers({ now }, afterEach)
 
   /** owner B, host M hosting B, sender A (a contact of B), and a stranger S */
   async function cast (hostOptions: Partial<FerryOptions> = {}): Promise<Record<'a' | 'b' | 'm' | 's', SqlitePeer>> {
@@ -93,7 +86,7 @@ describe('mailbox host (issue 5)', function () {
     assert.deepEqual(refusals(await deposit(s, m, good, [env()])), [U])
     assert.deepEqual(refusals(await deposit(s, m, good, [env()], a.identity.deviceSignature)), [U])
     // a capability bob did not sign: alice signs one naming bob's device; a flipped signature bit
-    const selfMade = await signCapability(a.identity.identityKey, { ownerDevice: peerIdFromString(b.peerId).toMultihash().bytes, sender: a.identity.identityKey.publicKey.raw, hosts: [{ peerId: peerIdFromString(m.peerId).toMultihash().bytes, addrs: [] }], issuedAt: clock, notAfter: clock + DAY, quotaBytes: 1e6, quotaMessages: 100 })
+    const selfMade = await signCapability(a.identity.identityKey, { ownerDevice: peerIdFromString(b.peerId).toMultihash().bytes, sender: a.identity.identityKey.publicKey.raw, hosts: [{ peerId: peerIdFromString(m.peerId).toMultihash().bytes, addrs: [] }], issuedAt: clock, notAfter: clock + DAY, quotaBytes: 1e6, quotaMessages: 100 }, defaultCrypto)
     const flipped = good.slice()
     flipped[flipped.length - 3] ^= 1
     assert.deepEqual(refusals(await deposit(a, m, selfMade, [env()])), [U])
@@ -248,11 +241,7 @@ describe('mailbox host (issue 5)', function () {
   it('mail expiring while the owner is offline is never delivered and its bytes leave the host\'s SQLite file and WAL', async () => {
     skipped = 0
     const [a, b, m] = await Promise.all(['alice', 'bob', 'm'].map(async n => peer(n, { mailbox: { graceMs: 100 } })))
-    await befriend(a, b)
-    await befriend(b, m)
-    await m.node.hostMailbox('bob')
-    await b.node.useMailboxes(['m'])
-    await until('alice holds a capability', async () => await a.node['stores'].messages.capability(b.peerId) != null)
+    await mailboxesFor(a, b, [m])
     await b.stop()
     const sent = await a.node.send('bob', 'gone in ten seconds', { ttlMs: MIN_TTL_MS })
     await until('stored at the mailbox', async () => (await a.node.messages()).some(x => x.id === sent.id && x.status === 'stored'))

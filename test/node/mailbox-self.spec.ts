@@ -4,22 +4,14 @@
  * itself and failing: replication stays at k = 2. Real peers on SQLite, TCP on 127.0.0.1.
  */
 import assert from 'node:assert/strict'
-import { befriend, SqlitePeer, until } from './sqlite-peer.js'
+import { befriend, runningPeers, until } from './sqlite-peer.js'
 
 describe('a sender that hosts the recipient\'s mail', function () {
   this.timeout(120_000)
-  const peers: SqlitePeer[] = []
-  after(async () => { await Promise.all(peers.map(async p => p.remove())) })
-
-  async function peer (name: string): Promise<SqlitePeer> {
-    const p = await SqlitePeer.create(name, { mailbox: { graceMs: 100 } })
-    peers.push(p)
-    await p.start()
-    return p
-  }
+  const peer = runningPeers({ mailbox: { graceMs: 100 } })
 
   it('deposits at itself and at the other host, and learns of delivery from its own mailbox', async () => {
-    const [a, b, m] = await Promise.all(['alice', 'bob', 'm'].map(peer))
+    const [a, b, m] = await Promise.all(['alice', 'bob', 'm'].map(async n => peer(n)))
     await befriend(a, b)
     await befriend(b, m)
     await a.node.hostMailbox('bob')

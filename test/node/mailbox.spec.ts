@@ -1,32 +1,18 @@
 import assert from 'node:assert/strict'
 import { OneTimePrekey } from '../../protocol/services/mailbox/index.js'
-import { befriend, SqlitePeer, until } from './sqlite-peer.js'
+import { befriend, mailboxesFor, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
 import type { MessageView } from '../../protocol/index.js'
 
 const FAST = { mailbox: { graceMs: 300 } }
 
-describe('mailboxes: offline delivery (issue 5)', function () {
+describe('mailboxes: offline delivery', function () {
   this.timeout(180_000)
-  const peers: SqlitePeer[] = []
-  after(async () => { await Promise.all(peers.map(async p => p.remove())) })
-
-  async function peer (name: string): Promise<SqlitePeer> {
-    const p = await SqlitePeer.create(name, FAST)
-    peers.push(p)
-    await p.start()
-    return p
-  }
+  const peer = runningPeers(FAST)
 
   it('50 messages wait at two mailboxes while A and B are never online together; B gets each once; A sees all delivered', async () => {
-    const [a, b, m1, m2] = await Promise.all(['alice', 'bob', 'm1', 'm2'].map(peer))
-    await befriend(a, b)
-    await befriend(b, m1)
-    await befriend(b, m2)
-    await m1.node.hostMailbox('bob')
-    await m2.node.hostMailbox('bob')
-    await b.node.useMailboxes(['m1', 'm2'])
+    const [a, b, m1, m2] = await Promise.all(['alice', 'bob', 'm1', 'm2'].map(async n => peer(n)))
     // alice knows only bob; his capability (naming m1 and m2) reaches her in-band
-    await until('alice holds a capability from bob', async () => await a.node['stores'].messages.capability(b.peerId) != null)
+    await mailboxesFor(a, b, [m1, m2])
     await b.stop()
 
     const sent: MessageView[] = []
@@ -53,22 +39,14 @@ describe('mailboxes: offline delivery (issue 5)', function () {
   })
 })
 
-describe('mailboxes: one-time prekeys for first contact (issue 5 scope 9)', function () {
+describe('mailboxes: one-time prekeys for first contact', function () {
   this.timeout(120_000)
-  const peers: SqlitePeer[] = []
-  after(async () => { await Promise.all(peers.map(async p => p.remove())) })
-
-  async function peer (name: string): Promise<SqlitePeer> {
-    const p = await SqlitePeer.create(name, FAST)
-    peers.push(p)
-    await p.start()
-    return p
-  }
+  const peer = runningPeers(FAST)
 
   const waiting = async (m: SqlitePeer, owner: SqlitePeer): Promise<number> => m.node['stores'].mailbox?.countPrekeys(owner.peerId) ?? -1
 
   it('a new contact gets a one-time prekey from a mailbox while the owner is offline; each is handed out once', async () => {
-    const [b, m, c] = await Promise.all(['bob', 'm', 'carol'].map(peer))
+    const [b, m, c] = await Promise.all(['bob', 'm', 'carol'].map(async n => peer(n)))
     await befriend(b, m)
     await m.node.hostMailbox('bob')
     // choosing mailboxes changes one DHT record, the mailbox set: only that one is published again

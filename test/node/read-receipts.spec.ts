@@ -4,20 +4,12 @@
  * become 'read'; nothing of it shows in either history; with readReceipts off nothing is sent.
  */
 import assert from 'node:assert/strict'
-import { befriend, SqlitePeer, until } from './sqlite-peer.js'
+import { befriend, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
 import type { MessageView } from '../../protocol/index.js'
 
 describe('read receipts (two peers over libp2p)', function () {
   this.timeout(120_000)
-  const peers: SqlitePeer[] = []
-  after(async () => { await Promise.all(peers.map(async p => p.remove())) })
-
-  async function peer (name: string, options = {}): Promise<SqlitePeer> {
-    const p = await SqlitePeer.create(name, options)
-    peers.push(p)
-    await p.start()
-    return p
-  }
+  const peer = runningPeers()
 
   /** Control messages a peer has written, by direction (they never show in history). */
   const controls = (p: SqlitePeer, direction: 'in' | 'out'): number =>

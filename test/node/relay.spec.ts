@@ -1,5 +1,5 @@
 /**
- * Relay (issue 4 acceptance): A can only be reached through B's relay; C sends to A successfully.
+ * Relay: A can only be reached through B's relay; C sends to A successfully.
  * Two bridges in network namespaces: A and B share one LAN, B and C another; B does not route
  * between them (a new namespace has forwarding off), so no packet of C's can reach A except
  * through B's circuit relay v2 server. A holds a slot on B (`--relay`), its invite carries the

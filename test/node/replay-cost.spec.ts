@@ -18,6 +18,7 @@ import { frameStream, RAW } from '../../protocol/services/frames.js'
 import { memoryFerries } from '../memory-ferries.js'
 import type { CryptoBackend, Ferry } from '../../protocol/index.js'
 import type { Libp2p } from '@libp2p/interface'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const COUNTED = ['verify', 'x25519', 'kemDecapsulate'] as const
 
@@ -67,7 +68,7 @@ describe('replayed PQXDH initial messages', function () {
   it('a stranger re-sending a first message\'s initial message costs no public-key work', async () => {
     counter = countingCrypto()
     bob = await nodes.node('bob', { crypto: counter.crypto })
-    const bobBundle = (await parseInvite(await bob.invite(), Date.now())).bundle
+    const bobBundle = (await parseInvite(await bob.invite(), Date.now(), defaultCrypto)).bundle
     const bobId = bob.libp2p.peerId.toString()
 
     // alice: a real first message to bob (its own identity, prekeys and session)

@@ -6,30 +6,17 @@
 import assert from 'node:assert/strict'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { openCapability } from '../../protocol/services/mailbox/index.js'
-import { befriend, SqlitePeer, until } from './sqlite-peer.js'
+import { mailboxesFor, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 describe('mailbox revocation is kept until every host has it', function () {
   this.timeout(180_000)
-  const peers: SqlitePeer[] = []
-  after(async () => { await Promise.all(peers.map(async p => p.remove())) })
-
-  async function peer (name: string): Promise<SqlitePeer> {
-    const p = await SqlitePeer.create(name, { mailbox: { graceMs: 100, pollMs: 1_000 } })
-    peers.push(p)
-    await p.start()
-    return p
-  }
+  const peer = runningPeers({ mailbox: { graceMs: 100, pollMs: 1_000 } })
 
   it('tells an offline host later, is not undone by `mailbox use`, and is lifted by `allow`', async () => {
-    const [a, b, m1, m2] = await Promise.all(['alice', 'bob', 'm1', 'm2'].map(peer))
-    await befriend(a, b)
-    await befriend(b, m1)
-    await befriend(b, m2)
-    await m1.node.hostMailbox('bob')
-    await m2.node.hostMailbox('bob')
-    await b.node.useMailboxes(['m1', 'm2'])
+    const [a, b, m1, m2] = await Promise.all(['alice', 'bob', 'm1', 'm2'].map(async n => peer(n)))
+    await mailboxesFor(a, b, [m1, m2])
     const capability = async (): Promise<Uint8Array | undefined> => a.node['stores'].messages.capability(b.peerId)
-    await until('alice holds bob\'s capability', async () => await capability() != null)
     const first = await capability() as Uint8Array
     const revokedAt = async (m: SqlitePeer): Promise<number> => await m.node['stores'].mailbox?.revokedBefore(b.peerId, a.identity.identityKey.publicKey.raw) ?? 0
 
@@ -49,7 +36,7 @@ describe('mailbox revocation is kept until every host has it', function () {
       const c = await capability()
       return c != null && Buffer.compare(Buffer.from(c), Buffer.from(first)) !== 0
     }, 30_000)
-    const cap = await openCapability(await capability() as Uint8Array)
+    const cap = await openCapability(await capability() as Uint8Array, defaultCrypto)
     assert.ok(cap.issuedAt >= await revokedAt(m1), 'issued after the revocation: hosts take it')
     assert.deepEqual(cap.hosts.map(h => peerIdFromString(m2.peerId).toMultihash().bytes.every((x, i) => x === h.peerId[i])), [true, false], 'naming the hosts in their new order')
   })

@@ -1,5 +1,5 @@
 /**
- * `ferry sim k8s` (issue 7 scope 7): the manifests, parsed back and checked for how their parts
+ * `ferry sim k8s`: the manifests, parsed back and checked for how their parts
  * meet — no cluster is used (none was available where this was written). What a cluster would
  * do with them (the agents, the remote driver) runs on loopback in sim-remote.spec.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * `ferry sim` ledger, checker, results and outputs (issue 7 scopes 4 and 5), on synthetic
+ * `ferry sim` ledger, checker, results and outputs, on synthetic
  * observations whose figures are worked out by hand below.
  */
 import assert from 'node:assert/strict'

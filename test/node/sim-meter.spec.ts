@@ -1,5 +1,5 @@
 /**
- * `ferry sim` measurements (issue 7 scope 4): bytes on the wire per delivered message (the
+ * `ferry sim` measurements: bytes on the wire per delivered message (the
  * in-process WireMeter and netns link counters), DHT peer lookups' success and hops, CPU per node,
  * and their place in the summaries.
  */

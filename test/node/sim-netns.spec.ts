@@ -1,5 +1,5 @@
 /**
- * `ferry sim` in netns mode (issue 7 acceptance): five `ferry start` daemons, each in its own
+ * `ferry sim` in netns mode: five `ferry start` daemons, each in its own
  * network namespace on a bridge, go through churn, a partition and a change of link shape; the
  * checker passes, every output is written and results.json agrees with the ledger; afterwards no
  * namespace of the run is left. A second test checks the network itself (addresses, multicast

@@ -1,5 +1,5 @@
 /**
- * `ferry sim` plans (issue 7 §3): the same seed gives a deep-equal plan, another seed another;
+ * `ferry sim` plans: the same seed gives a deep-equal plan, another seed another;
  * and, for random seeds (printed; FERRY_SIM_SEED replays), every plan keeps its promises: a
  * connected contact graph, mailbox hosts among contacts, churny nodes offline for their share of
  * the run and back before the end, messages only between contacts at the scenario's rate.

@@ -1,5 +1,5 @@
 /**
- * `ferry sim` processes mode (issue 7 scope 2): one real `ferry start` daemon per node on
+ * `ferry sim` processes mode: one real `ferry start` daemon per node on
  * 127.0.0.1, driven only through its control API, with a crash and a restart. A partition on one
  * loopback cannot be applied: the run must say so in results.json rather than pretend.
  */

@@ -1,5 +1,5 @@
 /**
- * `ferry sim agent` and remote mode (issue 7 scope 7), on loopback: three agents as separate
+ * `ferry sim agent` and remote mode, on loopback: three agents as separate
  * processes, each owning a `ferry start` daemon, driven by `simulate(scenario, { remote })` over
  * HTTP the way the k8s Job drives pods — and by `ferry sim run --remote` against the same agents
  * (which only works if reset gives every node a fresh identity). Also the agent's guard: the

@@ -1,5 +1,5 @@
 /**
- * `ferry sim` scenarios (issue 7 §3): the shipped scenarios parse; defaults are filled; YAML and
+ * `ferry sim` scenarios: the shipped scenarios parse; defaults are filled; YAML and
  * JSON mean the same; and each malformed scenario gets exactly the expected `file:line:col` list.
  */
 import assert from 'node:assert/strict'

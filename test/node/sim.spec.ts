@@ -1,5 +1,5 @@
 /**
- * `ferry sim` end to end (issue 7 acceptance): production nodes in one process with churn and a
+ * `ferry sim` end to end: production nodes in one process with churn and a
  * partition; the checker catching a planted fault; the same seed giving the same run.
  */
 import assert from 'node:assert/strict'

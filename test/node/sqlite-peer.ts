@@ -82,3 +82,31 @@ export async function until (what: string, fn: () => Promise<boolean> | boolean,
     await new Promise(resolve => setTimeout(resolve, 100))
   }
 }
+
+/**
+ * A factory of started peers for one describe block, each removed by `hook` (mocha's `after` by
+ * default; `afterEach` for peers that live one test). Options given to one peer are laid over
+ * the block's.
+ */
+export function runningPeers (options: Partial<FerryOptions> = {}, hook: (fn: () => Promise<void>) => void = after): (name: string, more?: Partial<FerryOptions>) => Promise<SqlitePeer> {
+  const peers: SqlitePeer[] = []
+  hook(async () => { await Promise.all(peers.splice(0).map(async p => p.remove())) })
+  return async (name, more = {}) => {
+    const p = await SqlitePeer.create(name, { ...options, ...more })
+    peers.push(p)
+    await p.start()
+    return p
+  }
+}
+
+/**
+ * `owner`'s mail is kept at `hosts`: the owner befriends `sender` and each host, each host hosts
+ * it, the owner uses them, and the sender ends up holding the owner's capability that names them.
+ */
+export async function mailboxesFor (sender: SqlitePeer, owner: SqlitePeer, hosts: SqlitePeer[]): Promise<void> {
+  await befriend(sender, owner)
+  for (const m of hosts) await befriend(owner, m)
+  for (const m of hosts) await m.node.hostMailbox(owner.name)
+  await owner.node.useMailboxes(hosts.map(m => m.name))
+  await until(`${sender.name} holds ${owner.name}'s capability`, async () => await sender.node['stores'].messages.capability(owner.peerId) != null)
+}

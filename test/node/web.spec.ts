@@ -1,5 +1,5 @@
 /**
- * `ferry start` serves the web app (issue 6 scope 2): the built files, /config.json naming this
+ * `ferry start` serves the web app: the built files, /config.json naming this
  * daemon's browser-dialable addresses and its user's invite, and nothing outside dist/web; only
  * to requests whose Host header names it (DNS rebinding), and never on a port it was not given.
  */

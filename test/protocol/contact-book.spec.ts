@@ -1,5 +1,5 @@
 /**
- * ContactBook (issue 3 scope 6): a changed identity key pauses sending until accepted; safety
+ * ContactBook: a changed identity key pauses sending until accepted; safety
  * numbers; verification.
  */
 import assert from 'node:assert/strict'
@@ -39,7 +39,7 @@ describe('ContactBook', () => {
     await assert.rejects(book.sendable('bob'), (err: Error) => err instanceof IdentityChangedError && /ferry verify bob --accept/.test(err.message))
     const view = await book.safety('bob')
     assert.equal(view.verified, false, 'a changed key is not verified')
-    assert.equal(view.pending?.digits, (await safetyNumber(me.identityKey.publicKey.raw, other.identityKey.publicKey.raw)).digits)
+    assert.equal(view.pending?.digits, (await safetyNumber(me.identityKey.publicKey.raw, other.identityKey.publicKey.raw, defaultCrypto)).digits)
     await assert.rejects(book.confirm('bob'), IdentityChangedError)
     const accepted = await book.accept('bob')
     assert.deepEqual(accepted.identity, other.identityKey.publicKey.raw)
@@ -49,7 +49,7 @@ describe('ContactBook', () => {
 
   it('safety numbers match from both sides, and a contact without a known identity has none', async () => {
     const mine = await book.safety('bob')
-    const theirs = await safetyNumber(bob.identityKey.publicKey.raw, me.identityKey.publicKey.raw)
+    const theirs = await safetyNumber(bob.identityKey.publicKey.raw, me.identityKey.publicKey.raw, defaultCrypto)
     assert.equal(mine.digits, theirs.digits)
     assert.match(mine.digits, /^(\d{5} ){11}\d{5}$/)
     await book.add('carol', `/ip4/127.0.0.1/tcp/1/p2p/${peerIdFromPrivateKey((await createIdentity()).deviceKey).toString()}`)

@@ -5,6 +5,7 @@ import { checkContactName, contactFrom } from '../../protocol/contacts.js'
 import { InvalidInputError, InvalidInviteError } from '../../protocol/errors.js'
 import { createIdentity } from '../../protocol/identity.js'
 import { inviteWithBundle } from './helpers.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const NOW = 1_700_000_000_000
 const PEER = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'
@@ -26,7 +27,7 @@ describe('contacts', () => {
     it('takes peer id, identity and addresses from an invite', async () => {
       const me = await createIdentity()
       const link = await inviteWithBundle(me, [multiaddr('/ip4/10.0.0.2/tcp/4001')], { now: NOW })
-      const c = await contactFrom('alice', link, NOW + 1)
+      const c = await contactFrom('alice', link, NOW + 1, defaultCrypto)
 
       assert.equal(c.name, 'alice')
       assert.equal(c.peerId, peerIdFromPrivateKey(me.deviceKey).toString())
@@ -37,28 +38,28 @@ describe('contacts', () => {
 
     it('passes an expired invite\'s error through', async () => {
       const link = await inviteWithBundle(await createIdentity(), [], { now: NOW, ttlMs: 1_000 })
-      await assert.rejects(contactFrom('alice', link, NOW + 1_000), (err: Error) => err instanceof InvalidInviteError && /expired/.test(err.message))
+      await assert.rejects(contactFrom('alice', link, NOW + 1_000, defaultCrypto), (err: Error) => err instanceof InvalidInviteError && /expired/.test(err.message))
     })
 
     it('takes the peer id from a multiaddr ending in /p2p/ and keeps the address', async () => {
-      const c = await contactFrom('bob', ` /ip4/127.0.0.1/tcp/4001/p2p/${PEER} `, NOW)
+      const c = await contactFrom('bob', ` /ip4/127.0.0.1/tcp/4001/p2p/${PEER} `, NOW, defaultCrypto)
       assert.deepEqual(c, { name: 'bob', peerId: PEER, addresses: [`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`], addedAt: NOW })
       assert.equal(c.identity, undefined)
     })
 
     it('refuses a multiaddr without /p2p/ since the peer could not be authenticated', async () => {
-      await assert.rejects(contactFrom('bob', '/ip4/127.0.0.1/tcp/4001', NOW), (err: Error) => err instanceof InvalidInputError && /must end in \/p2p\//.test(err.message))
+      await assert.rejects(contactFrom('bob', '/ip4/127.0.0.1/tcp/4001', NOW, defaultCrypto), (err: Error) => err instanceof InvalidInputError && /must end in \/p2p\//.test(err.message))
     })
 
     it('refuses garbage, naming what was expected', async () => {
-      await assert.rejects(contactFrom('bob', 'hello there', NOW), (err: Error) => err instanceof InvalidInputError && /neither a Ferry invite .* nor a multiaddr/.test(err.message))
-      await assert.rejects(contactFrom('bob', '/ip4/999.1.1.1/tcp/1', NOW), (err: Error) => err instanceof InvalidInputError && /malformed multiaddr/.test(err.message))
-      await assert.rejects(contactFrom('bob', 'ferry://invite/!!!', NOW), InvalidInviteError)
-      await assert.rejects(contactFrom('bob', 'ferry:nope', NOW), InvalidInviteError)
+      await assert.rejects(contactFrom('bob', 'hello there', NOW, defaultCrypto), (err: Error) => err instanceof InvalidInputError && /neither a Ferry invite .* nor a multiaddr/.test(err.message))
+      await assert.rejects(contactFrom('bob', '/ip4/999.1.1.1/tcp/1', NOW, defaultCrypto), (err: Error) => err instanceof InvalidInputError && /malformed multiaddr/.test(err.message))
+      await assert.rejects(contactFrom('bob', 'ferry://invite/!!!', NOW, defaultCrypto), InvalidInviteError)
+      await assert.rejects(contactFrom('bob', 'ferry:nope', NOW, defaultCrypto), InvalidInviteError)
     })
 
     it('checks the name before looking at the target', async () => {
-      await assert.rejects(contactFrom('no spaces', `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`, NOW), /contact name/)
+      await assert.rejects(contactFrom('no spaces', `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`, NOW, defaultCrypto), /contact name/)
     })
   })
 })

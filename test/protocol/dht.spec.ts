@@ -1,5 +1,5 @@
 /**
- * The private DHT with the production createFerry (issue 4 acceptance): 100 nodes on the
+ * The private DHT with the production createFerry: 100 nodes on the
  * in-process memory transport (the stand-in for a network the issue asks for), a seeded sparse
  * topology, every node's records published; lookups from every node succeed; forged, stale,
  * expired and oversized records are refused by every node they are offered to; a node that
@@ -22,6 +22,7 @@ import { dhtNetwork, quietLogger } from '../dht-network.js'
 import type { DhtNetwork } from '../dht-network.js'
 import type { Ferry } from '../../protocol/index.js'
 import type { PeerId } from '@libp2p/interface'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const N = Number(process.env.FERRY_DHT_NODES ?? 100)
 const SEED = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
@@ -112,7 +113,7 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     const current = await nodes[1].findRecord('bundle', id)
     const now = Date.now()
     const payload = encodeBundle(await bundleFor(victim.identity))
-    const genuine = SignedRecord.decode(await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 1, now }))
+    const genuine = SignedRecord.decode(await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 1, now }, defaultCrypto))
     // validly signed and too big (signRecord itself refuses to make one)
     const signedOversized = async (): Promise<Uint8Array> => {
       const r = { ...genuine, payload: new Uint8Array(MAX_RECORD_BYTES) }
@@ -120,8 +121,8 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     }
     const bad = {
       forged: SignedRecord.encode({ ...genuine, seq: Number.MAX_SAFE_INTEGER }), // the signature no longer matches
-      stale: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq - 1, now }),
-      expired: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 2, now: now - 2 * 86_400_000, ttlMs: 60_000 }),
+      stale: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq - 1, now }, defaultCrypto),
+      expired: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 2, now: now - 2 * 86_400_000, ttlMs: 60_000 }, defaultCrypto),
       oversized: await signedOversized()
     }
     for (const [kind, value] of Object.entries(bad)) {
@@ -154,8 +155,8 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     assert.ok(record != null && record.seq >= restartedAt, 'the restarted node published a new devices record')
     // a node that joins now through one peer and holds it as a contact at its old (dead) address:
     // reach falls back to the DHT and finds the new one. (An established node's dial to a peer that
-    // came back under the same peer id sometimes stalls in libp2p's dialer at this scale — see
-    // the issue 4 note; a new node is what a user adding a moved contact usually is anyway.)
+    // came back under the same peer id sometimes stalls in libp2p's dialer at this scale; a new
+    // node is what a user adding a moved contact usually is anyway.)
     const asker = await net.node('asker')
     await asker.libp2p.dial(multiaddr(`/memory/${net.run}-0/p2p/${nodes[0].peerId}`))
     await asker.addContact('moved', `/memory/${net.run}-${N - 2}/p2p/${target.peerId}`)

@@ -1,4 +1,5 @@
-import { createBundle, generatePrekeys, MemoryPrekeyStore } from '../../protocol/crypto/prekeys.js'
+import { createBundle, generatePrekeys } from '../../protocol/crypto/prekeys.js'
+import { MemoryPrekeyStore } from '../../protocol/crypto/memory-prekeys.js'
 import { defaultCrypto } from '../../protocol/crypto.js'
 import { createInvite } from '../../protocol/invite.js'
 import type { PrekeyBundle } from '../../protocol/crypto/bundle.js'

@@ -4,7 +4,8 @@
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { encodeBundle } from '../../protocol/crypto/bundle.js'
-import { createBundle, generatePrekeys, MemoryPrekeyStore } from '../../protocol/crypto/prekeys.js'
+import { createBundle, generatePrekeys } from '../../protocol/crypto/prekeys.js'
+import { MemoryPrekeyStore } from '../../protocol/crypto/memory-prekeys.js'
 import { defaultCrypto } from '../../protocol/crypto.js'
 import { Envelope } from '../../protocol/envelope.js'
 import { createIdentity } from '../../protocol/identity.js'

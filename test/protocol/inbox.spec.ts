@@ -4,7 +4,8 @@
  * Sessions loads — as createFerry wires them.
  */
 import assert from 'node:assert/strict'
-import { Envelope, pad, toHex } from '../../protocol/envelope.js'
+import { Envelope, pad } from '../../protocol/envelope.js'
+import { toHex } from '../../protocol/util/bytes.js'
 import { InvalidEnvelopeError } from '../../protocol/errors.js'
 import { Inbox, UndecryptableError } from '../../protocol/inbox.js'
 import { MemoryMessageStore } from '../../protocol/memory-stores.js'

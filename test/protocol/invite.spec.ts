@@ -12,6 +12,7 @@ import { concat } from 'uint8arrays/concat'
 import { bundleFor, inviteWithBundle } from './helpers.js'
 import { Invite } from '../../protocol/pb/ferry.js'
 import type { Identity } from '../../protocol/identity.js'
+import { defaultCrypto } from '../../protocol/crypto.js'
 
 const NOW = 1_700_000_000_000
 const ADDRS = [multiaddr('/ip4/192.168.1.20/tcp/4001'), multiaddr('/ip4/192.168.1.20/udp/4002/webrtc-direct')]
@@ -24,7 +25,7 @@ function rewrite (link: string, change: (inv: Invite) => void): string {
 }
 
 async function rejects (link: string, message: RegExp, now = NOW): Promise<void> {
-  await assert.rejects(parseInvite(link, now), (err: Error) => {
+  await assert.rejects(parseInvite(link, now, defaultCrypto), (err: Error) => {
     assert.ok(err instanceof InvalidInviteError, `${err.name}: ${err.message}`)
     assert.match(err.message, message)
     return true
@@ -42,7 +43,7 @@ describe('invite', () => {
 
   it('round-trips identity, device, addresses, name and expiry', async () => {
     assert.ok(link.startsWith(INVITE_PREFIX))
-    const info = await parseInvite(link, NOW + 59_999)
+    const info = await parseInvite(link, NOW + 59_999, defaultCrypto)
 
     assert.deepEqual(info.identity, me.identityKey.publicKey.raw)
     assert.ok(info.peerId.equals(peerIdFromPrivateKey(me.deviceKey)))
@@ -54,7 +55,7 @@ describe('invite', () => {
 
   it('is valid for the default TTL and tolerates surrounding whitespace', async () => {
     const plain = await inviteWithBundle(me, [], { now: NOW })
-    const info = await parseInvite(`  ${plain}\n`, NOW)
+    const info = await parseInvite(`  ${plain}\n`, NOW, defaultCrypto)
     assert.equal(info.expiresAt, NOW + DEFAULT_INVITE_TTL_MS)
     assert.equal(info.name, '')
     assert.deepEqual(info.addresses, [])

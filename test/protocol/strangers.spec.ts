@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { concat } from 'uint8arrays/concat'
-import { toHex } from '../../protocol/envelope.js'
+import { toHex } from '../../protocol/util/bytes.js'
 import { BlockedError, InvalidEnvelopeError, RateLimitedError, RefusedError } from '../../protocol/errors.js'
 import { certifyDevice, crossSignDevice, signDevice } from '../../protocol/identity.js'
 import { Inbox, STRANGER_LIMITS } from '../../protocol/inbox.js'

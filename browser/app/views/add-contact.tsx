@@ -1,6 +1,6 @@
 /** Add a contact by pasting their invite (a ferry:// link, or a link to this app carrying one). */
 import { useState } from 'preact/hooks'
-import type { ViewProps } from '../app.js'
+import type { ViewProps } from '../view.js'
 
 /** The invite inside whatever was pasted: a ferry:// invite as is, or the #invite= of an app link. */
 export function pastedInvite (pasted: string): string {

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { useLoad, useTick, useVersion } from '../hooks.js'
 import { stateLabel, timeLeft, TIMERS, when } from '../format.js'
-import type { ViewProps } from '../app.js'
+import type { ViewProps } from '../view.js'
 import type { TransportName } from '../../../protocol/reach.js'
 
 /** Longest message the composer takes, in UTF-8 bytes (the envelope cap leaves room for padding and headers). */

@@ -1,6 +1,6 @@
 /** The conversation list: message requests first (when there are any), then every contact, with unread counts, verified mark and timer. */
 import { useLoad, useVersion } from '../hooks.js'
-import type { ViewProps } from '../app.js'
+import type { ViewProps } from '../view.js'
 
 export function Conversations ({ tab, go, selected }: ViewProps & { selected?: string }): preact.JSX.Element {
   const version = useVersion(tab)

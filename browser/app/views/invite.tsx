@@ -1,7 +1,7 @@
 /** This user's invite: QR code, the ferry:// link, and a link to this app that opens "add contact" with it. */
 import QRCode from 'qrcode'
 import { useLoad, useVersion } from '../hooks.js'
-import type { ViewProps } from '../app.js'
+import type { ViewProps } from '../view.js'
 
 export function MyInvite ({ tab, fail }: ViewProps): preact.JSX.Element {
   const version = useVersion(tab)

@@ -2,7 +2,7 @@
 import QRCode from 'qrcode'
 import { groupDigits } from '../format.js'
 import { useLoad, useVersion } from '../hooks.js'
-import type { ViewProps } from '../app.js'
+import type { ViewProps } from '../view.js'
 
 export function Safety ({ tab, go, fail, contact }: ViewProps & { contact: string }): preact.JSX.Element {
   const version = useVersion(tab)

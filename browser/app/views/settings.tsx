@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks'
 import { identityToString } from '../../../protocol/identity.js'
 import { useLoad, useVersion } from '../hooks.js'
 import { checkDaemon, checkIceServer, loadSettings, saveSettings } from '../settings.js'
-import type { ViewProps } from '../app.js'
+import type { ViewProps } from '../view.js'
 
 export function SettingsView ({ tab, config, fail }: ViewProps): preact.JSX.Element {
   const version = useVersion(tab)
