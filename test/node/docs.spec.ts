@@ -13,7 +13,7 @@ const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8')
 const kib = (n: number): string => (n / 1024).toFixed(1)
 
 /** Text files of the repository (not dependencies, build output or test artifacts). */
-function* sources (dir = ROOT): Generator<string> {
+function * sources (dir = ROOT): Generator<string> {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (['node_modules', 'dist', 'test-artifacts', 'out', '.git'].includes(e.name)) continue
     const path = join(dir, e.name)
