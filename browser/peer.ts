@@ -5,7 +5,7 @@
  * Transports: WebSockets and WebRTC-direct reach daemons (WebRTC-direct needs no CA certificate:
  * the certhash is in the address); WebRTC (private-to-private) reaches other browsers, signalled
  * through a relay slot each browser holds on its daemons; the circuit relay client is in every
- * Ferry node. No STUN/TURN server unless the user configured one (DESIGN.md invariant 7).
+ * Ferry node. No STUN/TURN server unless the user configured one (docs/DESIGN.md invariant 7).
  */
 import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'

@@ -1,5 +1,5 @@
 /**
- * Encryption at rest (DESIGN.md "Identity and keys"). One random 32-byte storage key encrypts
+ * Encryption at rest (docs/DESIGN.md "Identity and keys"). One random 32-byte storage key encrypts
  * private keys, session state and message bodies with ChaCha20-Poly1305. The storage key is
  * either wrapped with a key derived from the user's passphrase (scrypt, parameters below) or,
  * without a passphrase, kept in the 0600 key file: that protects against other users of the

@@ -1,4 +1,4 @@
-/** Where a node keeps its data (DESIGN.md "Defaults": $FERRY_DATA_DIR, else XDG, else ~/.local/share). */
+/** Where a node keeps its data (docs/DESIGN.md "Defaults": $FERRY_DATA_DIR, else XDG, else ~/.local/share). */
 import { chmodSync, mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'

@@ -1,7 +1,7 @@
 /**
  * Node transports: WebRTC-direct (UDP, preferred), TCP, WebSockets. No public STUN servers:
  * @libp2p/webrtc defaults to Google/Twilio/Cloudflare/Mozilla STUN, which would leak every user's
- * IP address to them (DESIGN.md invariant 7), so iceServers is empty unless configured.
+ * IP address to them (docs/DESIGN.md invariant 7), so iceServers is empty unless configured.
  */
 import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
@@ -17,5 +17,5 @@ export function nodeTransports (options: TransportOptions = {}): [ReturnType<typ
   return [webRTCDirect({ rtcConfiguration }), tcp(), webSockets()]
 }
 
-/** Where a daemon listens in real use (DESIGN.md "Defaults"). */
+/** Where a daemon listens in real use (docs/DESIGN.md "Defaults"). */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/udp/7470/webrtc-direct', '/ip4/0.0.0.0/tcp/7470', '/ip4/0.0.0.0/tcp/7471/ws']

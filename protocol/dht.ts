@@ -5,7 +5,7 @@
  * network is often private or link-local, which the public DHT's mapper would drop.
  *
  * Tuning for team-sized networks (decided in ARCHITECTURE.md "Private DHT"): buckets of 10 peers
- * (records replicated on the 10 closest), queries 3 wide on 2 disjoint paths — kad-dht's defaults
+ * (records replicated on the 10 closest), queries 3 wide on 1 path (DHT_PATHS) — kad-dht's defaults
  * (20, 10 and 10) cost each lookup ~20 round trips where 3–6 find the record. Signed records make
  * any one valid copy authentic, so a lookup stops at a quorum of copies (which guards against a
  * stale one) rather than walking the whole neighbourhood.

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md invariant 1: protocol/ runs unchanged in Node.js and browsers. It imports no node:*
+ * docs/DESIGN.md invariant 1: protocol/ runs unchanged in Node.js and browsers. It imports no node:*
  * builtins (nor their bare names), nothing from node/ or browser/, and never touches `process`.
  */
 import assert from 'node:assert/strict'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm test: run the mocha suite inside a fresh network namespace holding only loopback when we can
 # (root and iproute2), so no packet can leave the machine whatever a library default does
-# (DEVELOPERS.md network rules, DESIGN.md invariant 7); plainly otherwise.
+# (docs/DESIGN.md invariants 6 and 7); plainly otherwise.
 set -u
 cd "$(dirname "$0")/.."
 MOCHA=(node node_modules/mocha/bin/mocha.js "$@")

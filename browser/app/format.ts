@@ -1,4 +1,4 @@
-/** How the app words delivery states, durations and times (DESIGN.md invariant 5: every send ends in a visible state). */
+/** How the app words delivery states, durations and times (docs/DESIGN.md invariant 5: every send ends in a visible state). */
 import type { MessageRecord } from '../../protocol/stores.js'
 
 /** The delivery state of a message as the user reads it. */

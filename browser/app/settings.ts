@@ -1,6 +1,6 @@
 /**
  * App settings kept in localStorage (nothing secret): extra daemons to join through besides the
- * one that served the app, and STUN/TURN servers — none unless the user adds them (DESIGN.md
+ * one that served the app, and STUN/TURN servers — none unless the user adds them (docs/DESIGN.md
  * invariant 7: no third party by default).
  */
 import { multiaddr } from '@multiformats/multiaddr'

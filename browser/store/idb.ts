@@ -1,5 +1,5 @@
 /**
- * A small promise wrapper over IndexedDB, and Ferry's schema (DESIGN.md "Platforms": browser —
+ * A small promise wrapper over IndexedDB, and Ferry's schema (docs/DESIGN.md "Platforms": browser —
  * IndexedDB).
  *
  * Writes (invariant 3): `Database.write` resolves only on the transaction's `complete` event, so a

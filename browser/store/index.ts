@@ -1,5 +1,5 @@
 /**
- * The browser's stores (DESIGN.md "Platforms": browser — IndexedDB): one IndexedDB database holds
+ * The browser's stores (docs/DESIGN.md "Platforms": browser — IndexedDB): one IndexedDB database holds
  * contacts, messages, sessions, prekeys, mailboxes and this browser's identity; secrets are sealed
  * with a non-extractable WebCrypto key kept in the same database (browser/store/sealing.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * Mailboxes in IndexedDB (DESIGN.md "Mailboxes"); the reference behaviour is
+ * Mailboxes in IndexedDB (docs/DESIGN.md "Mailboxes"); the reference behaviour is
  * node/store/mailbox.ts: owners this browser keeps mail for and their waiting envelopes, delivery
  * receipts left for depositors, revocations, one-time prekeys, and the hosts this browser's own
  * mail may wait at.

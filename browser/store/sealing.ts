@@ -1,5 +1,5 @@
 /**
- * Encryption at rest in the browser (DESIGN.md "Identity and keys": browser — a non-extractable
+ * Encryption at rest in the browser (docs/DESIGN.md "Identity and keys": browser — a non-extractable
  * WebCrypto key in IndexedDB).
  *
  * One random AES-GCM-256 key per database, generated with `extractable: false` on first open and

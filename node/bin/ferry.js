@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-if (Number(process.versions.node.split('.')[0]) < 22) { console.error(`ferry: needs Node.js >= 22 (this is ${process.version}); run it through npx ferry or npm run, which use the pinned Node`); process.exit(1) }
+if (Number(process.versions.node.split('.')[0]) < 22) { console.error(`ferry: needs Node.js >= 22 (this is ${process.version}); run it through npx --no-install ferry or npm run, which use the pinned Node`); process.exit(1) }
 import('../../dist/node/cli/main.js').then(async ({ run }) => run(process.argv.slice(2)))

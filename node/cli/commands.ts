@@ -30,6 +30,8 @@ export interface Flags {
   block: boolean
   qrSvg?: string
   qrPng?: string
+  /** `ferry invite --no-qr`: the link alone, on a terminal too */
+  qr?: boolean
   mdns: boolean
   relayServer: boolean
   relays: string[]
@@ -152,9 +154,10 @@ export async function invite (f: Flags): Promise<void> {
   if (f.qrSvg != null) await writeQrSvg(f.qrSvg, invite)
   if (f.qrPng != null) await writeQrPng(f.qrPng, invite)
   if (f.json) return json({ invite, ...(f.qrSvg != null ? { qrSvg: f.qrSvg } : {}), ...(f.qrPng != null ? { qrPng: f.qrPng } : {}) })
+  // the QR code goes to a terminal only (scripts that read the link get just the link), and
+  // before the link: the QR is ~80 lines, so a link printed first would scroll out of sight
+  if (process.stdout.isTTY === true && f.qr !== false) out(await qrForTerminal(invite))
   out(plain`${invite}`)
-  // the QR code goes to a terminal only: scripts that read the link get just the link
-  if (process.stdout.isTTY === true) out(await qrForTerminal(invite))
 }
 
 export async function lookup (f: Flags, args: string[]): Promise<void> {

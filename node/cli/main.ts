@@ -20,6 +20,7 @@ const OPTIONS = {
   accept: { type: 'boolean', default: false },
   'qr-svg': { type: 'string' },
   'qr-png': { type: 'string' },
+  qr: { type: 'boolean', default: true },
   'data-dir': { type: 'string' },
   name: { type: 'string' },
   listen: { type: 'string', multiple: true },
@@ -71,8 +72,10 @@ usage:
                                                  --api-socket also serves the control API on
                                                  DATA_DIR/api.sock (reachable from other
                                                  network namespaces; the CLI prefers it)
-  ferry invite [--json] [--qr-svg FILE] [--qr-png FILE]
-                                                 an invite link for this node (and its QR code)
+  ferry invite [--json] [--no-qr] [--qr-svg FILE] [--qr-png FILE]
+                                                 an invite link for this node; on a terminal its
+                                                 QR code comes first and the link last (--no-qr:
+                                                 the link alone); piped, the link alone
   ferry contact add NAME INVITE|MULTIADDR        add a contact
   ferry contact list [--json]                    contacts, with how many messages each has unread
   ferry send NAME TEXT [--expires DUR] [--json]  queue a message; prints its id and status;
@@ -178,7 +181,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace }
+  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace }
   try {
     await command(flags, args)
     return 0

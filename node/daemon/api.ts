@@ -1,6 +1,7 @@
 /**
  * The local control API: HTTP on 127.0.0.1, every request needs `Authorization: Bearer <token>`
- * (token in the data dir, 0600). The CLI is its only intended client; the web app comes later.
+ * (token in the data dir, 0600). Its clients are the CLI and `ferry sim`'s daemon nodes; the web app
+ * is a peer of its own and does not use it.
  * With `ferry start --api-socket` the same API is also served on `<data dir>/api.sock`.
  */
 import { timingSafeEqual } from 'node:crypto'

@@ -2,7 +2,7 @@
  * The `netns` mode of `ferry sim`: one production `ferry start` daemon per
  * Linux network namespace, all plugged into one bridge — real kernel networking, TCP and
  * WebRTC-direct between real addresses, mDNS discovery on the shared segment, no route anywhere
- * else (../shared/NETWORK-TESTING.md recipe 2). Needs root and iproute2 (`ip`, `tc`).
+ * else. Needs root and iproute2 (`ip`, `tc`).
  *
  * Topology. Every name made carries a per-run tag (`fs` + 4 random base-36 characters): the
  * bridge namespace `<tag>-br` holds two bridges, `br0` (the LAN) and `br1` (the far side of a

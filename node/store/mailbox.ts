@@ -1,5 +1,5 @@
 /**
- * Mailboxes in SQLite (DESIGN.md "Mailboxes"): the owners this node keeps mail for and their
+ * Mailboxes in SQLite (docs/DESIGN.md "Mailboxes"): the owners this node keeps mail for and their
  * waiting envelopes, delivery receipts left for depositors, revocations, one-time prekeys, and the
  * hosts this node's own mail may wait at. Quotas are checked inside the transaction that stores a
  * deposit, against usage counters rebuilt from the rows at open. Deleted rows are overwritten

@@ -1,5 +1,5 @@
 /**
- * SQLite through Node's built-in `node:sqlite` (DESIGN.md "Platforms"): better-sqlite3 compiled by
+ * SQLite through Node's built-in `node:sqlite` (docs/DESIGN.md "Platforms"): better-sqlite3 compiled by
  * npm targets the machine's Node 20 and does not load in Node 22+ (ABI 115 vs 127), while
  * node:sqlite ships with the Node that runs Ferry. WAL with synchronous=NORMAL survives any
  * process crash; `durability: 'full'` also survives power loss (invariant 3).

@@ -1,6 +1,5 @@
 /**
- * Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core
- * (../shared/NETWORK-TESTING.md recipe 4). With `ns`, Chromium runs inside that network
+ * Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core. With `ns`, Chromium runs inside that network
  * namespace: playwright talks to it over a pipe, so the browser needs no network of its own.
  */
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'

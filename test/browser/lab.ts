@@ -1,5 +1,5 @@
 /**
- * The browser test lab (../shared/NETWORK-TESTING.md recipe 3): a namespace "web" whose veth
+ * The browser test lab: a namespace "web" whose veth
  * (10.77.x.1/24) is paired with an otherwise empty namespace "void" (10.77.x.2) and has a default
  * route through it. Chromium gathers a host candidate on 10.77.x.1, so browser-to-browser WebRTC
  * connects with no STUN server, and anything addressed elsewhere dies in the empty namespace.

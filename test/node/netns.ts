@@ -1,5 +1,5 @@
 /**
- * Network namespaces made by a test (../shared/NETWORK-TESTING.md recipe 2): hosts joined by veth
+ * Network namespaces made by a test: hosts joined by veth
  * pairs to bridges that live in their own namespace, with the multicast route mDNS needs. Daemons
  * run inside a host namespace and are driven through the CLI run there too (their control API
  * listens on that namespace's 127.0.0.1). Everything made is removed by destroy(), processes
