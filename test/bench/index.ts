@@ -37,24 +37,41 @@ export function percentile (sorted: number[], p: number): number {
 }
 
 /** Start the far side (test/bench/peer.ts) in a child process and read its addresses. */
-async function startPeer (listen: string): Promise<{ echo: string, ferry: string, stop(): void }> {
+async function startPeer (listen: string): Promise<{ echo: string, ferry: string, befriend(sender: string): Promise<void>, stop(): void }> {
   const child = spawn(process.execPath, [join(import.meta.dirname, 'peer.js'), listen], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', d => { out += String(d); if (out.includes('\n')) resolve(out.split('\n')[0]) })
-    child.once('exit', code => reject(new Error(`bench peer exited with ${code}`)))
-    setTimeout(() => reject(new Error('bench peer did not start within 30 s')), 30_000).unref()
+  const lines: string[] = []
+  let out = ''
+  let waiting: (() => void) | undefined
+  child.stdout.on('data', d => {
+    out += String(d)
+    for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) { lines.push(out.slice(0, nl)); out = out.slice(nl + 1) }
+    waiting?.()
   })
-  return { ...JSON.parse(line), stop: () => child.stdin.end() }
+  const nextLine = async (what: string): Promise<string> => await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`bench peer: no ${what} within 30 s`)) }, 30_000)
+    child.once('exit', code => { reject(new Error(`bench peer exited with ${code}`)) })
+    const take = (): void => { if (lines.length > 0) { clearTimeout(timer); waiting = undefined; resolve(lines.shift() as string) } }
+    waiting = take
+    take()
+  })
+  const line = await nextLine('addresses')
+  return {
+    ...JSON.parse(line),
+    // the far side adds the sender as a contact, as people who message each other are
+    befriend: async (sender: string) => { child.stdin.write(sender + '\n'); await nextLine('ready') },
+    stop: () => child.stdin.end()
+  }
 }
 
-async function ferryBench (remote: string): Promise<{ msgsPerS: number, latencies: number[] }> {
+async function ferryBench (peer: { ferry: string, befriend(sender: string): Promise<void> }, listen: string): Promise<{ msgsPerS: number, latencies: number[] }> {
+  const remote = peer.ferry
   const waiters = new Map<string, () => void>()
   let delivered = 0
   const onDelivered = (id: string): void => { delivered++; waiters.get(id)?.(); waiters.delete(id) }
-  const a = await ferryNode([], onDelivered)
+  const a = await ferryNode([listen], onDelivered)
   try {
     await a.ferry.addContact('b', remote)
+    await peer.befriend(a.ferry.addresses()[0])
     // warm up: connection, stream, JIT
     for (let i = 0; i < 50; i++) await a.ferry.send('b', TEXT)
     const deadline = Date.now() + 60_000
@@ -103,7 +120,7 @@ async function main (): Promise<void> {
     let echo, ferry
     try {
       echo = await echoBench(peer.echo)
-      ferry = await ferryBench(peer.ferry)
+      ferry = await ferryBench(peer, TRANSPORTS[transport])
     } finally {
       peer.stop()
     }
