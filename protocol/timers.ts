@@ -1,5 +1,5 @@
 /**
- * Timers for expiry (issue 5 scope 6). setTimeout takes a 32-bit signed delay: anything longer
+ * Timers for expiry. setTimeout takes a 32-bit signed delay: anything longer
  * than 2^31-1 ms (24.8 days) fires after 1 ms instead, and a message may live 30 days. A long
  * timeout here waits in steps of at most MAX_TIMER_MS.
  */
