@@ -54,16 +54,16 @@ async function ferryBench (remote: string): Promise<{ msgsPerS: number, latencie
   const onDelivered = (id: string): void => { delivered++; waiters.get(id)?.(); waiters.delete(id) }
   const a = await ferryNode([], onDelivered)
   try {
-    await a.ferry.addContact('b', remote)
+    await a.ferry.roster.add('b', remote)
     // warm up: connection, stream, JIT
-    for (let i = 0; i < 50; i++) await a.ferry.send('b', TEXT)
+    for (let i = 0; i < 50; i++) await a.ferry.conversations.send('b', TEXT)
     const deadline = Date.now() + 60_000
     while (delivered < 50 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 5))
 
     const latencies: number[] = []
     for (let i = 0; i < LATENCY_MSGS; i++) {
       const t0 = performance.now()
-      const done = new Promise<void>(resolve => { void a.ferry.send('b', TEXT).then(m => waiters.set(m.id, resolve)) })
+      const done = new Promise<void>(resolve => { void a.ferry.conversations.send('b', TEXT).then(m => waiters.set(m.id, resolve)) })
       await done
       latencies.push(performance.now() - t0)
     }
@@ -71,7 +71,7 @@ async function ferryBench (remote: string): Promise<{ msgsPerS: number, latencie
     const start = delivered
     const t0 = performance.now()
     const sends: Array<Promise<unknown>> = []
-    for (let i = 0; i < THROUGHPUT_MSGS; i++) sends.push(a.ferry.send('b', TEXT))
+    for (let i = 0; i < THROUGHPUT_MSGS; i++) sends.push(a.ferry.conversations.send('b', TEXT))
     await Promise.all(sends)
     while (delivered - start < THROUGHPUT_MSGS && Date.now() < deadline + 120_000) await new Promise(resolve => setTimeout(resolve, 2))
     const elapsed = (performance.now() - t0) / 1000
