@@ -1,7 +1,9 @@
 /**
- * createFerry: one Ferry peer — libp2p with injected transports and stores, the `/ferry/dm`,
- * `/ferry/bundle` and `/ferry/mailbox` services, the private DHT, inbox, outbox and reach — the
- * same assembly in Node and in the browser.
+ * createFerry, the composition root: libp2p with injected transports and stores, the `/ferry/dm`,
+ * `/ferry/bundle` and `/ferry/mailbox` services and the private DHT, then the features that use
+ * them, each given only the components it needs — Directory, Presence, Mailboxes, Conversations,
+ * Roster, the expiry Sweeper and PrekeyUpkeep — wrapped in the Ferry façade. The same assembly in
+ * Node and in the browser.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { autoNAT } from '@libp2p/autonat'
@@ -31,6 +33,16 @@ import type { Libp2p } from '@libp2p/interface'
 import { CONNECTION_LIMITS, RELAY_LIMITS } from './ferry-types.js'
 import type { FerryOptions, FerryServices } from './ferry-types.js'
 import { Ferry } from './ferry.js'
+import { Conversations } from './conversations.js'
+import { DhtLookupTally } from './dht-stats.js'
+import { Directory } from './directory.js'
+import { MAILBOX_POLL_MS, Mailboxes } from './mailboxes.js'
+import { PrekeyUpkeep } from './prekey-upkeep.js'
+import { Presence } from './presence.js'
+import { parsePeerAddrs } from './relays.js'
+import { Roster } from './roster.js'
+import { Tasks } from './tasks.js'
+import { Sweeper } from './timers.js'
 import { MessageRequests } from './requests.js'
 
 /** Where libp2p last saw `peer` (learned by identify), for a contact made from a message request. */
@@ -57,13 +69,20 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
   const sessions = new Sessions({ crypto, me: opts.identity, prekeys, load: async peer => messages.session(peer) })
   const contactBook = new ContactBook(contacts, { identity: opts.identity.identityKey.publicKey.raw, peerId: peerIdFromPrivateKey(opts.identity.deviceKey).toString() }, crypto, now)
   const me = opts.identity.identityKey.publicKey.raw
+  const { identity } = opts
+  const expiry: Sweeper = new Sweeper({
+    sweep: async at => messages.sweepExpired(at),
+    next: async () => messages.nextExpiry(),
+    now,
+    onError: err => { log.error('expiry sweep failed - %e', err) }
+  })
   const inbox = new Inbox({
     messages,
     sessions,
     now,
     relation: async peer => contactBook.relation(peer),
     onIdentity: async (peer, identity) => contactBook.identitySeen(peer, identity),
-    onStored: m => { if (m.disappearing === true) ferry?.armExpiry(m.expiresAt) },
+    onStored: m => { if (m.disappearing === true) expiry.arm(m.expiresAt) },
     // a capability must be the sender's own, for its own device, and name this node as sender
     checkCapability: async (bytes, from, sender) => {
       const c = await openCapability(bytes, crypto).catch((err: any) => { throw new InvalidEnvelopeError(err.message) })
@@ -108,7 +127,68 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     }
   }) as unknown as Libp2p<FerryServices>
   built.node = libp2p
+  const log = libp2p.logger.forComponent('ferry')
+  const logger = (name: string): ReturnType<typeof libp2p.logger.forComponent> => libp2p.logger.forComponent(`ferry:${name}`)
+  const tasks = new Tasks()
+  const dhtLookups = opts.dhtLookups ?? new DhtLookupTally()
+  // Mailboxes and Conversations use each other (a capability is sent as a message): the closures
+  // below run only after every feature exists
+  const mailboxStore = opts.stores.mailbox
+  const mailboxes = mailboxStore == null
+    ? undefined
+    : new Mailboxes({
+      libp2p,
+      store: mailboxStore,
+      messages,
+      contacts,
+      identity,
+      crypto,
+      now,
+      log: logger('mailboxes'),
+      connect: async (peer, addrs) => presence.connect(peer, addrs),
+      accept: async (env, bytes, from) => inbox.accept(env, bytes, from, 'mailbox'),
+      sendCapability: async (contact, capability) => conversations.sendCapability(contact, capability),
+      prekeys,
+      replication: opts.mailbox?.replication
+    })
+  const directory = new Directory({ libp2p, identity, prekeys, crypto, now, log, mailboxHosts: async () => await mailboxes?.hostIds() ?? [], bootstrap: parsePeerAddrs('bootstrap peer', opts.bootstrap ?? []) })
+  const presence: Presence = new Presence({ libp2p, contacts, contactBook, directory, dhtLookups, relays: parsePeerAddrs('relay', opts.relays ?? []), now, log })
+  const conversations: Conversations = new Conversations({
+    libp2p,
+    identity,
+    messages,
+    contacts,
+    contactBook,
+    sessions,
+    presence,
+    expiry,
+    mailboxes,
+    crypto,
+    now,
+    randomBytes: opts.randomBytes ?? (n => globalThis.crypto.getRandomValues(new Uint8Array(n))),
+    readReceipts: opts.readReceipts !== false,
+    graceMs: opts.mailbox?.graceMs,
+    log
+  })
   const requests = new MessageRequests({ messages, contacts: contactBook, sessions, addresses: async peer => knownAddresses(libp2p, peer) })
-  const ferry: Ferry = new Ferry(libp2p, opts, { sessions, contactBook, crypto, inbox, requests })
-  return ferry
+  const roster = new Roster({ libp2p, identity, name: opts.name ?? '', contacts, contactBook, requests, presence, outbox: conversations.outbox, mailboxes, prekeys, crypto, tasks, now, log })
+  return new Ferry({
+    libp2p,
+    identity,
+    stores: opts.stores,
+    contactBook,
+    conversations,
+    roster,
+    presence,
+    directory,
+    dhtLookups,
+    expiry,
+    prekeys: new PrekeyUpkeep({ crypto, identity, prekeys, now, onError: err => { log.error('prekey upkeep failed - %e', err) } }),
+    tasks,
+    mailboxes,
+    log,
+    pollMs: opts.mailbox?.pollMs ?? MAILBOX_POLL_MS,
+    publishOnStart: opts.publishOnStart !== false,
+    stopSettleMs: opts.stopSettleMs ?? 0
+  })
 }

@@ -58,3 +58,23 @@ export async function freshBundle (crypto: CryptoBackend, identity: Identity, st
   }
   return createBundle(crypto, identity, store, { withOneTime: true, issuedAt: now })
 }
+
+/** How often a running node checks its prekeys (rotation is weekly). */
+export const PREKEY_UPKEEP_MS = 6 * 60 * 60 * 1000
+
+/** Prekey upkeep while a node runs for weeks: at start, then every PREKEY_UPKEEP_MS. */
+export class PrekeyUpkeep {
+  private timer?: ReturnType<typeof setInterval>
+
+  constructor (private readonly c: { crypto: CryptoBackend, identity: Identity, prekeys: PrekeyStore, now(): number, onError(err: Error): void }) {}
+
+  async start (): Promise<void> {
+    const run = async (): Promise<void> => upkeepPrekeys(this.c.crypto, this.c.identity, this.c.prekeys, this.c.now())
+    await run()
+    this.timer = setInterval(() => { run().catch((err: Error) => { this.c.onError(err) }) }, PREKEY_UPKEEP_MS)
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+  }
+}

@@ -65,6 +65,6 @@ export async function dhtNetwork (n: number, seed: number, crypto: CryptoBackend
     nodes.push(ferry)
   }
   await new Promise(resolve => setTimeout(resolve, 1000)) // the last self-queries and pings settle
-  const published = await inBatches(nodes, async f => f.publishRecords())
+  const published = await inBatches(nodes, async f => f.directory.publish())
   return { nodes, run, random, published, node, stop: async () => { await inBatches(nodes, async f => f.stop()) } }
 }

@@ -30,6 +30,7 @@ export class FerryTab extends EventTarget {
   private requests = ''
   private watch?: ReturnType<typeof setInterval>
   private collector?: ReturnType<typeof setInterval>
+  private unwatch?: () => void
   private reconnect?: ReturnType<typeof setTimeout>
   private notice?: ReturnType<typeof setTimeout>
   private backoff = RECONNECT_MS
@@ -52,15 +53,12 @@ export class FerryTab extends EventTarget {
     const latest = await this.stores.messages.list({ changedAfter: 0 })
     this.rev = latest.reduce((max, m) => Math.max(max, m.rev), 0)
     await this.ferry.start()
-    const libp2p = this.ferry.libp2p
-    const onConnection = (evt: any): void => {
+    const presence = this.ferry.presence
+    this.unwatch = presence.watch((event, peer) => {
       this.changed()
-      const peer = evt.detail?.remotePeer?.toString()
-      if (evt.type === 'connection:close' && this.daemonPeers().includes(peer) && libp2p.getConnections().every(c => c.remotePeer.toString() !== peer)) this.scheduleReconnect()
-      if (evt.type === 'connection:open' && this.daemonPeers().includes(peer)) this.backoff = RECONNECT_MS
-    }
-    libp2p.addEventListener('connection:open', onConnection)
-    libp2p.addEventListener('connection:close', onConnection)
+      if (event === 'close' && this.daemonPeers().includes(peer) && !presence.connected(peer)) this.scheduleReconnect()
+      if (event === 'open' && this.daemonPeers().includes(peer)) this.backoff = RECONNECT_MS
+    })
     this.on(window, 'online', () => { void this.catchUp('online') })
     this.on(document, 'visibilitychange', () => { if (document.visibilityState === 'visible') void this.catchUp('visible') })
     this.watch = setInterval(() => { void this.look() }, WATCH_MS)
@@ -74,6 +72,7 @@ export class FerryTab extends EventTarget {
     clearTimeout(this.reconnect)
     clearTimeout(this.notice)
     for (const [target, type, fn] of this.listeners.splice(0)) target.removeEventListener(type, fn)
+    this.unwatch?.()
     await this.ferry.stop()
   }
 
@@ -94,8 +93,8 @@ export class FerryTab extends EventTarget {
   async catchUp (reason: string): Promise<void> {
     this.catching ??= (async () => {
       const signal = AbortSignal.timeout(10_000)
-      const reached = await Promise.allSettled(this.daemons.map(async d => this.ferry.libp2p.dial(multiaddr(d), { signal })))
-      const up = new Set(reached.flatMap(r => r.status === 'fulfilled' ? [r.value.remotePeer.toString()] : []))
+      const reached = await Promise.allSettled(this.daemons.map(async d => this.ferry.presence.dial(d, { signal })))
+      const up = new Set(reached.flatMap(r => r.status === 'fulfilled' ? [r.value] : []))
       const down = this.daemonPeers().filter(p => !up.has(p))
       this.problem = this.daemons.length === 0 ? 'no daemon configured: add one in Settings' : down.length === this.daemonPeers().length ? `cannot reach ${down.length === 1 ? 'the daemon' : 'any daemon'} (${reason})` : undefined
       if (down.length > 0) this.scheduleReconnect()

@@ -61,13 +61,13 @@ export function requestJson (r: RequestView): Record<string, unknown> {
 
 /** Every contact as contactJson, with its unread count. */
 async function contactsJson (ferry: Ferry): Promise<Array<Record<string, unknown>>> {
-  const unread = await ferry.unread()
-  return (await ferry.contacts()).map(c => contactJson(c, unread[c.name] ?? 0, ferry.isBlocked(c.peerId)))
+  const unread = await ferry.conversations.unread()
+  return (await ferry.roster.list()).map(c => contactJson(c, unread[c.name] ?? 0, ferry.roster.isBlocked(c.peerId)))
 }
 
 /** One contact (just added or changed) as contactJson, with its unread count. */
 async function oneContactJson (ferry: Ferry, c: Contact): Promise<Record<string, unknown>> {
-  return contactJson(c, (await ferry.unread())[c.name] ?? 0, ferry.isBlocked(c.peerId))
+  return contactJson(c, (await ferry.conversations.unread())[c.name] ?? 0, ferry.roster.isBlocked(c.peerId))
 }
 
 /** JSON shape of a message in the API and `ferry messages --json`. */
@@ -106,12 +106,12 @@ function send (res: ServerResponse, status: number, body: unknown): void {
 async function follow (ferry: Ferry, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const contact = url.searchParams.get('contact') ?? undefined
   let after = Number(url.searchParams.get('changedAfter') ?? 0)
-  await ferry.messages({ contact, limit: 1 }) // unknown contact -> error before the stream starts
+  await ferry.conversations.history({ contact, limit: 1 }) // unknown contact -> error before the stream starts
   res.writeHead(200, { 'content-type': 'application/x-ndjson' })
   let open = true
   req.on('close', () => { open = false })
   while (open) {
-    for (const m of await ferry.messages({ contact, changedAfter: after })) {
+    for (const m of await ferry.conversations.history({ contact, changedAfter: after })) {
       after = Math.max(after, m.rev)
       res.write(JSON.stringify(messageJson(m)) + '\n')
     }
@@ -129,40 +129,40 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     case 'GET /v1/status':
       return send(res, 200, await ferry.status())
     case 'GET /v1/lookup':
-      return send(res, 200, await ferry.lookup(url.searchParams.get('target') ?? ''))
+      return send(res, 200, await ferry.presence.lookup(url.searchParams.get('target') ?? ''))
     case 'GET /v1/invite':
-      return send(res, 200, { invite: await ferry.invite() })
+      return send(res, 200, { invite: await ferry.roster.invite() })
     case 'GET /v1/contacts':
       return send(res, 200, await contactsJson(ferry))
     case 'POST /v1/contacts': {
       const body = await readJson(req)
-      return send(res, 201, await oneContactJson(ferry, await ferry.addContact(body.name, body.target)))
+      return send(res, 201, await oneContactJson(ferry, await ferry.roster.add(body.name, body.target)))
     }
     case 'GET /v1/contacts/safety': {
-      const v = await ferry.contactBook.safety(url.searchParams.get('name') ?? '')
+      const v = await ferry.roster.safety(url.searchParams.get('name') ?? '')
       return send(res, 200, { contact: v.contact, verified: v.verified, safetyNumber: v.digits, qr: Buffer.from(v.qr).toString('base64'), pending: v.pending == null ? null : { safetyNumber: v.pending.digits, qr: Buffer.from(v.pending.qr).toString('base64') } })
     }
     case 'POST /v1/contacts/verify': {
       const body = await readJson(req)
-      if (body.action === 'confirm') return send(res, 200, await oneContactJson(ferry, await ferry.contactBook.confirm(body.name)))
-      if (body.action === 'accept') return send(res, 200, await oneContactJson(ferry, await ferry.acceptIdentity(body.name)))
+      if (body.action === 'confirm') return send(res, 200, await oneContactJson(ferry, await ferry.roster.confirm(body.name)))
+      if (body.action === 'accept') return send(res, 200, await oneContactJson(ferry, await ferry.roster.acceptIdentity(body.name)))
       throw new HttpError(400, 'action must be "confirm" or "accept"')
     }
     case 'POST /v1/contacts/expires': {
       const body = await readJson(req)
       if (body.expiresMs != null && typeof body.expiresMs !== 'number') throw new HttpError(400, 'expiresMs must be a number of milliseconds or null')
-      return send(res, 200, await oneContactJson(ferry, await ferry.setContactExpiry(String(body.name), body.expiresMs ?? undefined)))
+      return send(res, 200, await oneContactJson(ferry, await ferry.conversations.setExpiry(String(body.name), body.expiresMs ?? undefined)))
     }
     case 'GET /v1/mailbox':
-      return send(res, 200, await ferry.mailboxStatus())
+      return send(res, 200, await ferry.needMailboxes().status())
     case 'POST /v1/mailbox/host': {
       const body = await readJson(req)
-      const o = await ferry.hostMailbox(String(body.name), { quotaBytes: body.quotaBytes, quotaMessages: body.quotaMessages, maxTtlMs: body.maxTtlMs })
+      const o = await ferry.needMailboxes().host(String(body.name), { quotaBytes: body.quotaBytes, quotaMessages: body.quotaMessages, maxTtlMs: body.maxTtlMs })
       return send(res, 200, { contact: o.name, peer: o.peer, quotaBytes: o.quotaBytes, quotaMessages: o.quotaMessages, maxTtlMs: o.maxTtlMs })
     }
     case 'POST /v1/mailbox/unhost': {
       const body = await readJson(req)
-      await ferry.unhostMailbox(String(body.name))
+      await ferry.needMailboxes().unhost(String(body.name))
       return send(res, 200, { contact: body.name })
     }
     case 'POST /v1/mailbox/use': {
@@ -172,21 +172,21 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     }
     case 'POST /v1/mailbox/revoke': {
       const body = await readJson(req)
-      return send(res, 200, { contact: body.name, hosts: await ferry.revokeMailbox(String(body.name)) })
+      return send(res, 200, { contact: body.name, hosts: await ferry.needMailboxes().revoke(String(body.name)) })
     }
     case 'POST /v1/mailbox/collect':
       return send(res, 200, await ferry.collectMail())
     case 'GET /v1/requests':
-      return send(res, 200, (await ferry.requests()).map(requestJson))
+      return send(res, 200, (await ferry.roster.requests()).map(requestJson))
     case 'POST /v1/requests/accept': {
       const body = await readJson(req)
       if (typeof body.id !== 'string' || typeof body.name !== 'string') throw new HttpError(400, 'id (a request) and name (for the new contact) are required')
-      return send(res, 201, await oneContactJson(ferry, await ferry.acceptRequest(body.id, body.name)))
+      return send(res, 201, await oneContactJson(ferry, await ferry.roster.acceptRequest(body.id, body.name)))
     }
     case 'POST /v1/requests/decline': {
       const body = await readJson(req)
       if (typeof body.id !== 'string') throw new HttpError(400, 'id (a request) is required')
-      return send(res, 200, await ferry.declineRequest(body.id, { block: body.block === true }))
+      return send(res, 200, await ferry.roster.declineRequest(body.id, { block: body.block === true }))
     }
     case 'POST /v1/contacts/block':
     case 'POST /v1/contacts/unblock':
@@ -194,29 +194,29 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
       const body = await readJson(req)
       if (typeof body.name !== 'string') throw new HttpError(400, 'name must be a contact name')
       const verb = url.pathname.slice('/v1/contacts/'.length)
-      const c = verb === 'block' ? await ferry.blockContact(body.name) : verb === 'unblock' ? await ferry.unblockContact(body.name) : await ferry.removeContact(body.name)
-      return send(res, 200, contactJson(c, 0, ferry.isBlocked(c.peerId)))
+      const c = verb === 'block' ? await ferry.roster.block(body.name) : verb === 'unblock' ? await ferry.roster.unblock(body.name) : await ferry.roster.remove(body.name)
+      return send(res, 200, contactJson(c, 0, ferry.roster.isBlocked(c.peerId)))
     }
     case 'POST /v1/mailbox/allow': {
       const body = await readJson(req)
-      await ferry.allowMailbox(String(body.name))
+      await ferry.needMailboxes().allow(String(body.name))
       return send(res, 200, { contact: body.name })
     }
     case 'POST /v1/read': {
       const body = await readJson(req)
       if (typeof body.name !== 'string') throw new HttpError(400, 'name must be a contact name')
-      return send(res, 200, { contact: body.name, read: await ferry.markRead(body.name) })
+      return send(res, 200, { contact: body.name, read: await ferry.conversations.markRead(body.name) })
     }
     case 'GET /v1/messages': {
       const contact = url.searchParams.get('contact') ?? undefined
       const changedAfter = Number(url.searchParams.get('changedAfter') ?? 0)
-      return send(res, 200, (await ferry.messages({ contact, changedAfter })).map(messageJson))
+      return send(res, 200, (await ferry.conversations.history({ contact, changedAfter })).map(messageJson))
     }
     case 'GET /v1/messages/follow':
       return follow(ferry, url, req, res)
     case 'POST /v1/messages': {
       const body = await readJson(req)
-      return send(res, 201, messageJson(await ferry.send(body.contact, body.text, { ttlMs: body.ttlMs })))
+      return send(res, 201, messageJson(await ferry.conversations.send(body.contact, body.text, { ttlMs: body.ttlMs })))
     }
     default:
       throw new HttpError(404, `no such endpoint: ${key}`)

@@ -124,7 +124,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
     throw new Error(`could not start listening on ${listen.join(', ')}: ${err.message}${fresh ? ' (the new identity was not kept)' : ''}`)
   }
   if (fresh) opts.log(`created a new identity in ${files.key}`)
-  writeConfig(files.config, { ...config, listen: resolvePorts(listen, ferry.libp2p.getMultiaddrs()) })
+  writeConfig(files.config, { ...config, listen: resolvePorts(listen, ferry.addresses().map(a => multiaddr(a))) })
   const token = apiToken(files.token)
   const { server, port } = await serveApi(ferry, token, opts.apiPort ?? 0, opts.log)
   let web: WebServer | undefined
@@ -170,8 +170,8 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
 
 /** What the web app joins through: this daemon's browser-dialable addresses, and its user's invite. */
 async function webConfig (ferry: Ferry, keys: KeyFile): Promise<WebConfig> {
-  const daemons = ferry.libp2p.getMultiaddrs().filter(browserDialable).map(a => a.toString())
-  return { daemons, daemon: { peerId: ferry.peerId, name: keys.name, invite: await ferry.invite() } }
+  const daemons = ferry.addresses().map(a => multiaddr(a)).filter(browserDialable).map(a => a.toString())
+  return { daemons, daemon: { peerId: ferry.peerId, name: keys.name, invite: await ferry.roster.invite() } }
 }
 
 /**

@@ -105,7 +105,7 @@ export class InProcessNode implements NodeControl {
     return this.ferry
   }
 
-  async invite (): Promise<string> { return this.live.invite() }
+  async invite (): Promise<string> { return this.live.roster.invite() }
   /**
    * Add a contact and wait for the connection to it (which addContact dials in the background): a
    * world of a thousand nodes making 17,000 contacts at once would start 17,000 Noise handshakes
@@ -113,18 +113,18 @@ export class InProcessNode implements NodeControl {
    */
   async addContact (name: string, invite: string): Promise<void> {
     const ferry = this.live
-    const contact = await ferry.addContact(name, invite)
+    const contact = await ferry.roster.add(name, invite)
     const peer = peerIdFromString(contact.peerId)
     if (ferry.libp2p.getConnections(peer).length > 0) return
     await ferry.libp2p.dial(contact.addresses.map(a => multiaddr(`${a}/p2p/${contact.peerId}`)), { signal: AbortSignal.timeout(CONTACT_DIAL_MS) }).catch(() => {})
   }
 
-  async hostMailbox (owner: string): Promise<void> { await this.live.hostMailbox(owner) }
+  async hostMailbox (owner: string): Promise<void> { await this.live.needMailboxes().host(owner) }
   async useMailboxes (hosts: string[]): Promise<void> { await this.live.useMailboxes(hosts) }
   async resume (): Promise<void> { await this.ferry?.resume() }
 
   async send (to: string, text: string, ttlMs?: number): Promise<{ id: string, expiresAt: number }> {
-    const m = await this.live.send(to, text, ttlMs == null ? {} : { ttlMs })
+    const m = await this.live.conversations.send(to, text, ttlMs == null ? {} : { ttlMs })
     return { id: m.id, expiresAt: m.expiresAt }
   }
 

@@ -42,7 +42,7 @@ async function measure (n: number, seed: number): Promise<Row[]> {
       tried++
       const t = performance.now()
       try {
-        const r = await net.nodes[i].lookupRecord('bundle', net.nodes[j].identity.identityKey.publicKey.raw)
+        const r = await net.nodes[i].directory.lookup('bundle', net.nodes[j].identity.identityKey.publicKey.raw)
         latencies.push(performance.now() - t)
         hops.push(r.hops)
       } catch {}

@@ -70,17 +70,17 @@ async function ferryBench (peer: { ferry: string, befriend(sender: string): Prom
   const onDelivered = (id: string): void => { delivered++; waiters.get(id)?.(); waiters.delete(id) }
   const a = await ferryNode([listen], onDelivered)
   try {
-    await a.ferry.addContact('b', remote)
+    await a.ferry.roster.add('b', remote)
     await peer.befriend(a.ferry.addresses()[0])
     // warm up: connection, stream, JIT
-    for (let i = 0; i < 50; i++) await a.ferry.send('b', TEXT)
+    for (let i = 0; i < 50; i++) await a.ferry.conversations.send('b', TEXT)
     const deadline = Date.now() + 60_000
     while (delivered < 50 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 5))
 
     const latencies: number[] = []
     for (let i = 0; i < LATENCY_MSGS; i++) {
       const t0 = performance.now()
-      const done = new Promise<void>(resolve => { void a.ferry.send('b', TEXT).then(m => waiters.set(m.id, resolve)) })
+      const done = new Promise<void>(resolve => { void a.ferry.conversations.send('b', TEXT).then(m => waiters.set(m.id, resolve)) })
       await done
       latencies.push(performance.now() - t0)
     }
@@ -88,7 +88,7 @@ async function ferryBench (peer: { ferry: string, befriend(sender: string): Prom
     const start = delivered
     const t0 = performance.now()
     const sends: Array<Promise<unknown>> = []
-    for (let i = 0; i < THROUGHPUT_MSGS; i++) sends.push(a.ferry.send('b', TEXT))
+    for (let i = 0; i < THROUGHPUT_MSGS; i++) sends.push(a.ferry.conversations.send('b', TEXT))
     await Promise.all(sends)
     while (delivered - start < THROUGHPUT_MSGS && Date.now() < deadline + 120_000) await new Promise(resolve => setTimeout(resolve, 2))
     const elapsed = (performance.now() - t0) / 1000

@@ -113,8 +113,8 @@ async function fetchAndAck (): Promise<{ seconds: number, fill: number }> {
     await mailboxesFor(a, b, [m])
     await b.stop()
     const t0 = performance.now()
-    for (let i = 0; i < QUEUED; i += 500) await Promise.all(Array.from({ length: Math.min(500, QUEUED - i) }, async (_, j) => a.node.send('bob', `queued ${i + j} ${'x'.repeat(200)}`)))
-    await until(`${QUEUED} at the mailbox`, async () => ((await m.node.mailboxStatus()).hosting[0]?.messages ?? 0) >= QUEUED, 300_000)
+    for (let i = 0; i < QUEUED; i += 500) await Promise.all(Array.from({ length: Math.min(500, QUEUED - i) }, async (_, j) => a.node.conversations.send('bob', `queued ${i + j} ${'x'.repeat(200)}`)))
+    await until(`${QUEUED} at the mailbox`, async () => ((await m.node.needMailboxes().status()).hosting[0]?.messages ?? 0) >= QUEUED, 300_000)
     const fill = (performance.now() - t0) / 1000
     await a.stop()
     await b.start()
@@ -122,7 +122,7 @@ async function fetchAndAck (): Promise<{ seconds: number, fill: number }> {
     const { collected } = await b.node.collectMail()
     const seconds = (performance.now() - t1) / 1000
     const stored = collected.reduce((n, c) => n + c.stored, 0)
-    const left = (await m.node.mailboxStatus()).hosting[0].messages
+    const left = (await m.node.needMailboxes().status()).hosting[0].messages
     if (stored !== QUEUED || left !== 0) throw new Error(`collected ${stored}/${QUEUED}, ${left} left at the host`)
     return { seconds, fill }
   } finally {

@@ -18,7 +18,7 @@ process.stdin.on('data', d => {
   if (nl < 0) return
   const sender = input.slice(0, nl)
   input = input.slice(nl + 1)
-  ferry.ferry.addContact('a', sender).then(() => process.stdout.write('ready\n'), (err: Error) => {
+  ferry.ferry.roster.add('a', sender).then(() => process.stdout.write('ready\n'), (err: Error) => {
     process.stderr.write(`bench peer: cannot add the sender: ${err.message}\n`)
     process.exit(1)
   })

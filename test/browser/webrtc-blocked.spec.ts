@@ -63,7 +63,7 @@ describe('web app whose WebRTC-direct to the daemon is blocked', function () {
       await a.until(`"${text}" delivered`, ms => ms.some(m => m.text === text && delivered(m.status)), 60_000)
       const shown = Date.now() - clicked
       // the app's own clock: queued (createdAt) to the receipt (deliveredAt), free of the UI's polling
-      const m = await a.page.evaluate(async (t) => (await (globalThis as any).ferryTab.ferry.messages({ contact: 'dave' })).find((x: any) => x.text === t), text)
+      const m = await a.page.evaluate(async (t) => (await (globalThis as any).ferryTab.ferry.conversations.history({ contact: 'dave' })).find((x: any) => x.text === t), text)
       took.push(m.deliveredAt - m.createdAt)
       console.log(`      message ${i}: delivered ${m.deliveredAt - m.createdAt} ms after sending (shown after ${shown} ms)`)
     }

@@ -27,10 +27,10 @@ function frame (body: Uint8Array): Uint8Array {
 }
 
 async function delivered (from: Ferry, to: Ferry, text: string): Promise<void> {
-  await from.send('victim', text)
+  await from.conversations.send('victim', text)
   const deadline = Date.now() + 15_000
   while (Date.now() < deadline) {
-    if ((await to.messages()).some(m => m.text === text)) return
+    if ((await to.conversations.history()).some(m => m.text === text)) return
     await new Promise(resolve => setTimeout(resolve, 50))
   }
   throw new Error(`the node stopped answering: "${text}" was not delivered`)
@@ -47,8 +47,8 @@ export async function fuzzStreams (targets: FuzzTarget[], streams: number, seed:
   try {
     const victim = await nodes.node('victim', { dht: 'server', stores: memoryStores({ mailbox: true }) })
     const friend = await nodes.node('friend')
-    await friend.addContact('victim', await victim.invite())
-    await victim.addContact('friend', await friend.invite())
+    await friend.roster.add('victim', await victim.roster.invite())
+    await victim.roster.add('friend', await friend.roster.invite())
     await attacker.start()
     const seeds = targets.flatMap(t => t.seeds).filter(s => s.byteLength < 100_000)
     const payload = fc.oneof(

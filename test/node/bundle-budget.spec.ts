@@ -86,7 +86,7 @@ describe('one-time prekeys from /ferry/bundle', function () {
 
   it('a contact still gets one-time prekeys after the strangers\' flood, up to its own budget', async () => {
     const friend = await peer(true)
-    await victim.addContact('friend', friend.getMultiaddrs()[0].toString())
+    await victim.roster.add('friend', friend.getMultiaddrs()[0].toString())
     let withOneTime = 0
     for (let i = 0; i < ONE_TIME_PER_CONTACT_PER_HOUR + 2; i++) {
       if (i === ANSWERS_PER_PEER_PER_MINUTE) clock += 60_000 // stay within the answer budget

@@ -43,7 +43,7 @@ describe('mailbox custody survives SIGKILL of the host', function () {
     const dir = tempDir('ferry-mbox-host-')
     assert.equal((await cli(['init', '--name', 'm', '--data-dir', dir])).code, 0)
     host = await new DaemonProcess(dir, 'm').start(['/ip4/127.0.0.1/tcp/0'])
-    await host.api.post('/v1/contacts', { name: 'bob', target: await owner.node.invite() })
+    await host.api.post('/v1/contacts', { name: 'bob', target: await owner.node.roster.invite() })
     await host.api.post('/v1/mailbox/host', { name: 'bob' })
     const hostId = (await host.api.get<{ peerId: string }>('/v1/id')).peerId
     const now = Date.now()

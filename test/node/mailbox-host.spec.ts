@@ -59,11 +59,11 @@ describe('mailbox host', function () {
     const [a, b, m, s] = await Promise.all([peer('alice'), peer('bob'), peer('m', hostOptions), peer('stranger')])
     await befriend(a, b)
     await befriend(b, m)
-    await m.node.hostMailbox('bob')
+    await m.node.needMailboxes().host('bob')
     return { a, b, m, s }
   }
 
-  const held = async (m: SqlitePeer): Promise<number> => (await m.node.mailboxStatus()).hosting[0]?.messages ?? 0
+  const held = async (m: SqlitePeer): Promise<number> => (await m.node.needMailboxes().status()).hosting[0]?.messages ?? 0
 
   it('holds each depositing peer to its deposit rate (a token bucket): the burst goes in, the rest is refused RATE', async () => {
     // the policy is made small so the flood is quick; the production default is 500/s, burst 5,000
@@ -104,7 +104,7 @@ describe('mailbox host', function () {
     assert.equal(await held(m), 1)
     await b.node.useMailboxes(['m'])
     skipped += 1000
-    assert.equal(await b.node.revokeMailbox('alice'), 1)
+    assert.equal(await b.node.needMailboxes().revoke('alice'), 1)
     assert.deepEqual(refusals(await deposit(a, m, good, [env()])), [U])
     assert.equal(await b.node.mailboxes?.offerCapabilities(), 0, 'the periodic offer does not hand alice a new capability')
     skipped += 1000
@@ -188,16 +188,16 @@ describe('mailbox host', function () {
     skipped = 0
     const [a, b, m1, m2, m3] = await Promise.all(['alice', 'bob', 'm1', 'm2', 'm3'].map(async n => peer(n, { mailbox: { graceMs: 100 } })))
     await befriend(a, b)
-    for (const m of [m1, m2, m3]) { await befriend(b, m); await m.node.hostMailbox('bob', m === m1 ? { quotaMessages: 1 } : {}) }
+    for (const m of [m1, m2, m3]) { await befriend(b, m); await m.node.needMailboxes().host('bob', m === m1 ? { quotaMessages: 1 } : {}) }
     await b.node.useMailboxes(['m1', 'm2', 'm3'])
     await until('alice holds a capability', async () => await a.node['stores'].messages.capability(b.peerId) != null)
     // fill m1 (one message) from carol-less bob's own capability: a deposit by alice fills it
     await b.stop()
-    await a.node.send('bob', 'first')
-    await until('first stored at 2', async () => (await a.node.messages()).some(x => x.text === 'first' && x.mailboxes?.length === 2))
-    await a.node.send('bob', 'second')
-    await until('second stored at 2', async () => (await a.node.messages()).some(x => x.text === 'second' && x.mailboxes?.length === 2))
-    const second = (await a.node.messages()).find(x => x.text === 'second')
+    await a.node.conversations.send('bob', 'first')
+    await until('first stored at 2', async () => (await a.node.conversations.history()).some(x => x.text === 'first' && x.mailboxes?.length === 2))
+    await a.node.conversations.send('bob', 'second')
+    await until('second stored at 2', async () => (await a.node.conversations.history()).some(x => x.text === 'second' && x.mailboxes?.length === 2))
+    const second = (await a.node.conversations.history()).find(x => x.text === 'second')
     assert.deepEqual(second?.mailboxes?.map(x => x.host).sort(), [m2.peerId, m3.peerId].sort(), 'm1 (full) was skipped for m3')
   })
 
@@ -211,7 +211,7 @@ describe('mailbox host', function () {
     assert.deepEqual(refusals(await deposit(a, m, cap, [at(MIN_TTL_MS, clock - MIN_TTL_MS - 1)])), [Refusal.Code.EXPIRED])
     const long = at(MAX_TIMER_MS + 5_000) // past what setTimeout can wait for
     assert.deepEqual(refusals(await deposit(a, m, cap, [long])), ['custody'])
-    await m.node.hostMailbox('bob', { maxTtlMs: DAY })
+    await m.node.needMailboxes().host('bob', { maxTtlMs: DAY })
     assert.deepEqual(refusals(await deposit(a, m, cap, [at(DAY + 1000), at(DAY - 1000)])), [P, 'custody'])
     // the expiry sweep armed for > 2^31-1 ms did not fire early
     await new Promise(resolve => setTimeout(resolve, 300))
@@ -243,8 +243,8 @@ describe('mailbox host', function () {
     const [a, b, m] = await Promise.all(['alice', 'bob', 'm'].map(async n => peer(n, { mailbox: { graceMs: 100 } })))
     await mailboxesFor(a, b, [m])
     await b.stop()
-    const sent = await a.node.send('bob', 'gone in ten seconds', { ttlMs: MIN_TTL_MS })
-    await until('stored at the mailbox', async () => (await a.node.messages()).some(x => x.id === sent.id && x.status === 'stored'))
+    const sent = await a.node.conversations.send('bob', 'gone in ten seconds', { ttlMs: MIN_TTL_MS })
+    await until('stored at the mailbox', async () => (await a.node.conversations.history()).some(x => x.id === sent.id && x.status === 'stored'))
     const [queued] = await a.node['stores'].messages.queued(b.peerId, { status: 'stored' })
     const ciphertext = Buffer.from(Envelope.decode(queued.envelope).payload.subarray(32, 96))
     const files = async (p: SqlitePeer): Promise<Buffer> => Buffer.concat(await Promise.all(['', '-wal'].map(async x => readFile(p.path + x).catch(() => Buffer.alloc(0)))))
@@ -253,12 +253,12 @@ describe('mailbox host', function () {
     skipped += MIN_TTL_MS + 1
     assert.equal(await m.node.libp2p.services.mailbox.sweep(), 1)
     await a.node.sweepExpired()
-    assert.equal((await a.node.messages()).some(x => x.id === sent.id), false, 'a disappearing message vanishes at the sender too')
+    assert.equal((await a.node.conversations.history()).some(x => x.id === sent.id), false, 'a disappearing message vanishes at the sender too')
     assert.equal((await files(m)).includes(ciphertext), false, 'no trace in the host\'s database or WAL')
     assert.equal((await files(a)).includes(ciphertext), false, 'no trace in the sender\'s database or WAL')
 
     await b.start()
     await b.node.collectMail()
-    assert.deepEqual((await b.node.messages()).filter(x => x.direction === 'in'), [])
+    assert.deepEqual((await b.node.conversations.history()).filter(x => x.direction === 'in'), [])
   })
 })

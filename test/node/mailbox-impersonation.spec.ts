@@ -43,7 +43,7 @@ describe('a mailbox host cannot speak for another peer', function () {
   before(async () => {
     [alice, bob, mallory] = await Promise.all(['alice', 'bob', 'mallory'].map(peer))
     await befriend(bob, mallory)
-    await mallory.node.hostMailbox('bob')
+    await mallory.node.needMailboxes().host('bob')
     await bob.node.useMailboxes(['mallory'])
     forger = await createIdentity()
   })
@@ -92,13 +92,13 @@ describe('a mailbox host cannot speak for another peer', function () {
 
   for (const added of ['multiaddr', 'invite'] as const) {
     it(`refuses the forged depositor, shows nothing as alice's, binds and redirects nothing (alice added by ${added})`, async () => {
-      const target = added === 'invite' ? await alice.node.invite() : alice.node.addresses()[0]
+      const target = added === 'invite' ? await alice.node.roster.invite() : alice.node.addresses()[0]
       const name = `alice-${added}`
-      await bob.node.addContact(name, target)
+      await bob.node.roster.add(name, target)
       try {
         await attack(name, added === 'invite' ? 10 : 0)
       } finally {
-        await bob.node.removeContact(name)
+        await bob.node.roster.remove(name)
       }
     })
   }
@@ -113,10 +113,10 @@ describe('a mailbox host cannot speak for another peer', function () {
     // were left may miss the last ones: ask again until none is left)
     await until('the forgeries are gone from the host', async () => {
       await bob.node.collectMail()
-      return (await mallory.node.mailboxStatus()).hosting[0].messages === 0
+      return (await mallory.node.needMailboxes().status()).hosting[0].messages === 0
     })
-    assert.deepEqual((await bob.node.messages()).filter(m => m.direction === 'in'), [], 'nothing shown as from alice')
-    assert.deepEqual(await bob.node.requests(), [], 'nor as a request')
+    assert.deepEqual((await bob.node.conversations.history()).filter(m => m.direction === 'in'), [], 'nothing shown as from alice')
+    assert.deepEqual(await bob.node.roster.requests(), [], 'nor as a request')
     const after = await bob.node['stores'].contacts.get(name)
     assert.deepEqual(after?.identity, before?.identity, 'the contact keeps the identity it had')
     assert.equal(after?.pendingIdentity, undefined, 'no identity change is pending')
@@ -127,28 +127,28 @@ describe('a mailbox host cannot speak for another peer', function () {
 
     // bob's next message to alice, with alice offline: it must not go to mallory's mailbox
     await alice.stop()
-    const sent = await bob.node.send(name, 'for alice only').catch((err: Error) => err)
+    const sent = await bob.node.conversations.send(name, 'for alice only').catch((err: Error) => err)
     await new Promise(resolve => setTimeout(resolve, 1_000))
     if (!(sent instanceof Error)) {
-      const out = (await bob.node.messages({ contact: name })).find(m => m.id === sent.id)
+      const out = (await bob.node.conversations.history({ contact: name })).find(m => m.id === sent.id)
       assert.notEqual(out?.status, 'stored', 'never deposited at the forger\'s host')
     }
-    assert.equal((await mallory.node.mailboxStatus()).hosting[0].messages, 0)
+    assert.equal((await mallory.node.needMailboxes().status()).hosting[0].messages, 0)
     await alice.start()
   }
 
   it('still takes alice\'s own mail through the same host', async () => {
     await befriend(alice, bob)
-    await bob.node.send('alice', 'hello alice')
-    await until('alice has bob\'s message', async () => (await alice.node.messages({ contact: 'bob' })).some(m => m.direction === 'in'))
+    await bob.node.conversations.send('alice', 'hello alice')
+    await until('alice has bob\'s message', async () => (await alice.node.conversations.history({ contact: 'bob' })).some(m => m.direction === 'in'))
     await until('alice holds bob\'s capability', async () => await alice.node['stores'].messages.capability(bob.peerId) != null)
     await bob.stop()
-    await alice.node.send('bob', 'while you were away')
-    await until('stored at mallory', async () => (await alice.node.messages({ contact: 'bob' })).some(m => m.status === 'stored'), 30_000)
+    await alice.node.conversations.send('bob', 'while you were away')
+    await until('stored at mallory', async () => (await alice.node.conversations.history({ contact: 'bob' })).some(m => m.status === 'stored'), 30_000)
     await bob.start()
     await bob.node.collectMail()
-    await until('bob has alice\'s message', async () => (await bob.node.messages({ contact: 'alice' })).some(m => m.text === 'while you were away'))
-    const got = (await bob.node.messages({ contact: 'alice' })).find(m => m.text === 'while you were away')
+    await until('bob has alice\'s message', async () => (await bob.node.conversations.history({ contact: 'alice' })).some(m => m.text === 'while you were away'))
+    const got = (await bob.node.conversations.history({ contact: 'alice' })).find(m => m.text === 'while you were away')
     assert.equal(got?.unverified === true, false, 'her identity came by invite and matches her session')
   })
 })

@@ -16,17 +16,17 @@ describe('mailboxes: offline delivery', function () {
     await b.stop()
 
     const sent: MessageView[] = []
-    for (let i = 0; i < 50; i++) sent.push(await a.node.send('bob', `offline ${i}`))
-    const out = async (): Promise<MessageView[]> => (await a.node.messages({ contact: 'bob' })).filter(m => m.direction === 'out')
+    for (let i = 0; i < 50; i++) sent.push(await a.node.conversations.send('bob', `offline ${i}`))
+    const out = async (): Promise<MessageView[]> => (await a.node.conversations.history({ contact: 'bob' })).filter(m => m.direction === 'out')
     await until('all 50 stored at 2 mailboxes', async () => (await out()).filter(m => m.status === 'stored' && m.mailboxes?.length === 2).length === 50, 60_000)
-    for (const m of [m1, m2]) assert.deepEqual((await m.node.mailboxStatus()).hosting.map(h => h.messages), [50])
+    for (const m of [m1, m2]) assert.deepEqual((await m.node.needMailboxes().status()).hosting.map(h => h.messages), [50])
     await a.stop()
 
     await b.start()
-    const inbox = async (): Promise<MessageView[]> => (await b.node.messages({ contact: 'alice' })).filter(m => m.direction === 'in')
+    const inbox = async (): Promise<MessageView[]> => (await b.node.conversations.history({ contact: 'alice' })).filter(m => m.direction === 'in')
     await until('bob has 50 messages', async () => (await inbox()).length >= 50, 60_000)
     await until('both mailboxes are empty', async () => {
-      const counts = await Promise.all([m1, m2].map(async m => (await m.node.mailboxStatus()).hosting[0].messages))
+      const counts = await Promise.all([m1, m2].map(async m => (await m.node.needMailboxes().status()).hosting[0].messages))
       return counts.every(n => n === 0)
     }, 30_000)
     const got = (await inbox()).map(m => m.text)
@@ -48,22 +48,22 @@ describe('mailboxes: one-time prekeys for first contact', function () {
   it('a new contact gets a one-time prekey from a mailbox while the owner is offline; each is handed out once', async () => {
     const [b, m, c] = await Promise.all(['bob', 'm', 'carol'].map(async n => peer(n)))
     await befriend(b, m)
-    await m.node.hostMailbox('bob')
+    await m.node.needMailboxes().host('bob')
     // choosing mailboxes changes one DHT record, the mailbox set: only that one is published again
     const published: unknown[] = []
-    const publish = b.node.publishRecords.bind(b.node)
-    b.node.publishRecords = async (kinds) => { published.push(kinds); return publish(kinds) }
+    const publish = b.node.directory.publish.bind(b.node.directory)
+    b.node.directory.publish = async (kinds) => { published.push(kinds); return publish(kinds) }
     await b.node.useMailboxes(['m'])
     assert.deepEqual(published, [['mailboxes']])
     await until('bob left one-time prekeys at m', async () => await waiting(m, b) >= 10)
     const before = await waiting(m, b)
-    const invite = await b.node.invite() // names m as bob's mailbox
+    const invite = await b.node.roster.invite() // names m as bob's mailbox
     await b.stop()
 
     const left = (): number[] => (m.db?.prepare('SELECT record FROM mailbox_prekeys').all() as Array<{ record: Uint8Array }>).map(r => OneTimePrekey.decode(r.record).id)
     const offered = left()
-    await c.node.addContact('bob', invite)
-    const first = await c.node.send('bob', 'hello while you were away')
+    await c.node.roster.add('bob', invite)
+    const first = await c.node.conversations.send('bob', 'hello while you were away')
     assert.equal(await waiting(m, b), before - 1, 'carol claimed one prekey for her first message')
     const claimedId = offered.filter(id => !left().includes(id))[0]
 
@@ -83,7 +83,7 @@ describe('mailboxes: one-time prekeys for first contact', function () {
     assert.ok(await b.node['stores'].prekeys.oneTimePrekey(claimedId) != null, 'bob holds the private half of the claimed prekey')
     await b.node.libp2p.dial(c.node.libp2p.getMultiaddrs()[0]) // bob moved ports; without a DHT here, he calls
     // carol is not bob's contact (yet): her message waits as a message request
-    await until('bob got carol\'s first message', async () => (await b.node.requests()).some(r => r.peer === c.peerId && r.text === first.text), 30_000)
+    await until('bob got carol\'s first message', async () => (await b.node.roster.requests()).some(r => r.peer === c.peerId && r.text === first.text), 30_000)
     assert.equal(await b.node['stores'].prekeys.oneTimePrekey(claimedId), undefined, 'bob used (and deleted) the claimed one-time prekey')
   })
 })

@@ -68,7 +68,7 @@ describe('replayed PQXDH initial messages', function () {
   it('a stranger re-sending a first message\'s initial message costs no public-key work', async () => {
     counter = countingCrypto()
     bob = await nodes.node('bob', { crypto: counter.crypto })
-    const bobBundle = (await parseInvite(await bob.invite(), Date.now(), defaultCrypto)).bundle
+    const bobBundle = (await parseInvite(await bob.roster.invite(), Date.now(), defaultCrypto)).bundle
     const bobId = bob.libp2p.peerId.toString()
 
     // alice: a real first message to bob (its own identity, prekeys and session)
@@ -96,7 +96,7 @@ describe('replayed PQXDH initial messages', function () {
     for (const r of replies) assert.ok(r.receipt == null && r.rejection?.code === Rejection.Code.MALFORMED && /decrypt/.test(r.rejection.reason), `a replay is refused as undecryptable: ${JSON.stringify(r.rejection)}`)
     assert.deepEqual({ ...counter.calls }, { verify: 0, x25519: 0, kemDecapsulate: 0 }, `20 replays cost no public-key work (${JSON.stringify(replies[0].rejection)})`)
     // alice is not bob's contact: her message waits as a request, once; nothing from the replays
-    const requests = await bob.requests()
+    const requests = await bob.roster.requests()
     assert.deepEqual(requests.map(r => [r.peer, r.messages, r.text]), [[alicePeer.peerId.toString(), 1, 'hello bob']])
   })
 })

@@ -21,7 +21,7 @@ describe('mailbox revocation is kept until every host has it', function () {
     const revokedAt = async (m: SqlitePeer): Promise<number> => await m.node['stores'].mailbox?.revokedBefore(b.peerId, a.identity.identityKey.publicKey.raw) ?? 0
 
     await m2.stop()
-    assert.equal(await b.node.revokeMailbox('alice'), 1, 'only m1 confirms now')
+    assert.equal(await b.node.needMailboxes().revoke('alice'), 1, 'only m1 confirms now')
     assert.ok(await revokedAt(m1) > 0)
 
     await m2.start() // m2 dials its contacts; bob tells it on that connection, or on his next round
@@ -31,7 +31,7 @@ describe('mailbox revocation is kept until every host has it', function () {
     await new Promise(resolve => setTimeout(resolve, 3_000))
     assert.deepEqual(await capability(), first, 'no new capability for a revoked contact')
 
-    await b.node.allowMailbox('alice')
+    await b.node.needMailboxes().allow('alice')
     await until('alice gets a new capability', async () => {
       const c = await capability()
       return c != null && Buffer.compare(Buffer.from(c), Buffer.from(first)) !== 0

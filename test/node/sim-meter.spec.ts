@@ -43,15 +43,15 @@ describe('sim meter: bytes on the wire (in-process)', function () {
   /** Bytes `from` sent while `text` went to `to` and came back acknowledged. */
   async function cost (from: Ferry, to: string, text: string): Promise<number> {
     const before = meter.sent(from === a ? 'a' : 'b')
-    const m = await from.send(to, text)
-    await until('delivered', async () => (await from.messages({ contact: to })).some(x => x.id === m.id && x.status === 'delivered'))
+    const m = await from.conversations.send(to, text)
+    await until('delivered', async () => (await from.conversations.history({ contact: to })).some(x => x.id === m.id && x.status === 'delivered'))
     return meter.sent(from === a ? 'a' : 'b') - before
   }
 
   before(async () => {
     [a, b] = await Promise.all([node('a'), node('b')])
-    await a.addContact('b', await b.invite())
-    await b.addContact('a', await a.invite())
+    await a.roster.add('b', await b.roster.invite())
+    await b.roster.add('a', await a.roster.invite())
     await cost(a, 'b', 'hello: the session starts here') // the first message also carries the session set-up
   })
   after(async () => { await Promise.all([a?.stop(), b?.stop()]) })
@@ -178,8 +178,8 @@ describe('sim meter: DHT lookups in a 12-node network', function () {
     assert.deepEqual([tally.lookups, tally.succeeded], [2, 1])
     // through Reach: a contact at a dead address falls back to the DHT, which knows nothing
     assert.equal(asker.dhtLookups, tally)
-    await asker.addContact('ghost', `/memory/${net.run}-nowhere/p2p/${absent.toString()}`)
-    await assert.rejects(asker.lookup('ghost'), (err: any) => err instanceof UnreachableError && /DHT knows no other address/.test(err.message))
+    await asker.roster.add('ghost', `/memory/${net.run}-nowhere/p2p/${absent.toString()}`)
+    await assert.rejects(asker.presence.lookup('ghost'), (err: any) => err instanceof UnreachableError && /DHT knows no other address/.test(err.message))
     assert.ok(tally.lookups >= 3, `the fallback was counted (${tally.lookups})`)
     assert.equal(tally.succeeded, 1)
     const s = tally.summary()

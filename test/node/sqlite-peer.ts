@@ -70,8 +70,8 @@ export class SqlitePeer {
 
 /** Make two running peers contacts of each other by invite. */
 export async function befriend (a: SqlitePeer, b: SqlitePeer): Promise<void> {
-  await a.node.addContact(b.name, await b.node.invite())
-  await b.node.addContact(a.name, await a.node.invite())
+  await a.node.roster.add(b.name, await b.node.roster.invite())
+  await b.node.roster.add(a.name, await a.node.roster.invite())
 }
 
 /** Poll `fn` until it returns true, or fail after `ms` with `what`. */
@@ -106,7 +106,7 @@ export function runningPeers (options: Partial<FerryOptions> = {}, hook: (fn: ()
 export async function mailboxesFor (sender: SqlitePeer, owner: SqlitePeer, hosts: SqlitePeer[]): Promise<void> {
   await befriend(sender, owner)
   for (const m of hosts) await befriend(owner, m)
-  for (const m of hosts) await m.node.hostMailbox(owner.name)
+  for (const m of hosts) await m.node.needMailboxes().host(owner.name)
   await owner.node.useMailboxes(hosts.map(m => m.name))
   await until(`${sender.name} holds ${owner.name}'s capability`, async () => await sender.node['stores'].messages.capability(owner.peerId) != null)
 }

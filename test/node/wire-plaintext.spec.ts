@@ -97,7 +97,7 @@ describe('no plaintext on the wire (in-process peers over TCP)', function () {
     // alice reaches bob only through the tapped relay (and fetches his prekey bundle through it too)
     const bobPort = Number(bob.addresses()[0].split('/')[4])
     relay = await tappedRelay(bobPort)
-    await alice.addContact('bob', `/ip4/127.0.0.1/tcp/${relay.port}/p2p/${bob.peerId}`)
+    await alice.roster.add('bob', `/ip4/127.0.0.1/tcp/${relay.port}/p2p/${bob.peerId}`)
   })
 
   after(async () => {
@@ -107,10 +107,10 @@ describe('no plaintext on the wire (in-process peers over TCP)', function () {
 
   it('the marker text reaches bob, yet appears in no byte crossing the connection nor in any envelope sent or received', async () => {
     const markers = [newMarker(), newMarker(), newMarker()]
-    for (const text of markers) await alice.send('bob', text)
+    for (const text of markers) await alice.conversations.send('bob', text)
     // alice is not bob's contact: her messages wait as a request until he accepts it
-    await waitFor('bob stores the messages', async () => (await bob.requests())[0]?.messages === markers.length, 20_000)
-    await waitFor('alice sees them delivered', async () => (await alice.messages()).every(m => m.status === 'delivered'), 20_000)
+    await waitFor('bob stores the messages', async () => (await bob.roster.requests())[0]?.messages === markers.length, 20_000)
+    await waitFor('alice sees them delivered', async () => (await alice.conversations.history()).every(m => m.status === 'delivered'), 20_000)
     assert.equal(sent.length, markers.length, 'each envelope went through dm.send once')
     assert.deepEqual(received, sent, 'the receiver read exactly the bytes the sender framed')
     const bobDevice = decodeEnvelope(sent[0]).recipientDevice
@@ -125,8 +125,8 @@ describe('no plaintext on the wire (in-process peers over TCP)', function () {
       assert.equal(leak(wire, marker), undefined, 'marker on the TCP connection')
       for (const envelope of [...sent, ...received]) assert.equal(leak(envelope, marker), undefined, 'marker in an envelope')
     }
-    await bob.acceptRequest(alice.peerId, 'alice')
-    assert.deepEqual((await bob.messages()).map(m => m.text), markers, 'bob decrypted every marker')
+    await bob.roster.acceptRequest(alice.peerId, 'alice')
+    assert.deepEqual((await bob.conversations.history()).map(m => m.text), markers, 'bob decrypted every marker')
     // the scanner finds what is there: the marker in a buffer that holds it at an odd offset, base64-encoded
     assert.ok(leak(Buffer.from('x' + Buffer.from('ab' + markers[0]).toString('base64')), markers[0]) != null)
   })

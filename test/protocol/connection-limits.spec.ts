@@ -26,7 +26,7 @@ describe('connection limits: a node over its limit keeps its contacts', function
     await dial(a, p2)
     // the contact connects to a: inbound, the newest, and the pruner's first pick among equals
     await dial(c, a)
-    await a.addContact('c', await c.invite())
+    await a.roster.add('c', await c.roster.invite())
     await until('a tags its contact', async () => (await a.libp2p.peerStore.get(c.libp2p.peerId)).tags.has(CONTACT_TAG))
     assert.equal(a.libp2p.getConnections().length, 3)
 

@@ -73,7 +73,7 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
         for (const j of others) {
           tried++
           try {
-            const r = await nodes[i].lookupRecord('bundle', nodes[j].identity.identityKey.publicKey.raw)
+            const r = await nodes[i].directory.lookup('bundle', nodes[j].identity.identityKey.publicKey.raw)
             assert.ok(equalBytes(r.record.identity, nodes[j].identity.identityKey.publicKey.raw), 'the record of the identity asked for')
             hops.push(r.hops)
           } catch (err: any) {
@@ -93,11 +93,11 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
   it('a node republishes only the records it names: the others stay as they were', async () => {
     const node = nodes[7]
     const id = node.identity.identityKey.publicKey.raw
-    const [bundle, devices] = await Promise.all([nodes[11].findRecord('bundle', id), nodes[11].findRecord('devices', id)])
+    const [bundle, devices] = await Promise.all([nodes[11].directory.find('bundle', id), nodes[11].directory.find('devices', id)])
     await new Promise(resolve => setTimeout(resolve, 5)) // sequence numbers are publish times
-    assert.equal(await node.publishRecords(['devices']), 1)
-    assert.ok((await nodes[13].findRecord('devices', id)).seq > devices.seq, 'the devices record is newer')
-    assert.equal((await nodes[13].findRecord('bundle', id)).seq, bundle.seq, 'the bundle record is the one published before')
+    assert.equal(await node.directory.publish(['devices']), 1)
+    assert.ok((await nodes[13].directory.find('devices', id)).seq > devices.seq, 'the devices record is newer')
+    assert.equal((await nodes[13].directory.find('bundle', id)).seq, bundle.seq, 'the bundle record is the one published before')
   })
 
   it('forged, stale, expired and oversized records are refused by every node', async () => {
@@ -108,9 +108,9 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     // every node learns the current record (the holders have it; the others, the victim included,
     // see it in a lookup): a node that never saw a newer record cannot know an old one is stale
     await Promise.all([0, 1, 2, 3].map(async lane => {
-      for (let i = lane; i < N - 1; i += 4) await nodes[i].findRecord('bundle', id)
+      for (let i = lane; i < N - 1; i += 4) await nodes[i].directory.find('bundle', id)
     }))
-    const current = await nodes[1].findRecord('bundle', id)
+    const current = await nodes[1].directory.find('bundle', id)
     const now = Date.now()
     const payload = encodeBundle(await bundleFor(victim.identity))
     const genuine = SignedRecord.decode(await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 1, now }, defaultCrypto))
@@ -132,7 +132,7 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     // and a genuine newer record is still taken by everyone
     const taken = await Promise.all(nodes.slice(0, N - 1).map(async n => offer(attacker, n.libp2p.peerId, key, SignedRecord.encode(genuine))))
     assert.equal(taken.filter(Boolean).length, N - 1, 'the control record (validly signed, newer) is accepted')
-    assert.equal((await nodes[Math.floor(N / 2)].findRecord('bundle', id)).seq, genuine.seq)
+    assert.equal((await nodes[Math.floor(N / 2)].directory.find('bundle', id)).seq, genuine.seq)
   })
 
   it('a node that restarts elsewhere republishes and is found again through the DHT', async () => {
@@ -148,7 +148,7 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     let record: SignedRecord | undefined
     const deadline = Date.now() + 60_000
     while (Date.now() < deadline) {
-      record = await nodes[3].findRecord('devices', identity.identityKey.publicKey.raw).catch(() => undefined)
+      record = await nodes[3].directory.find('devices', identity.identityKey.publicKey.raw).catch(() => undefined)
       if (record != null && record.seq >= restartedAt) break
       await new Promise(resolve => setTimeout(resolve, 500))
     }
@@ -159,15 +159,15 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     // node is what a user adding a moved contact usually is anyway.)
     const asker = await net.node('asker')
     await asker.libp2p.dial(multiaddr(`/memory/${net.run}-0/p2p/${nodes[0].peerId}`))
-    await asker.addContact('moved', `/memory/${net.run}-${N - 2}/p2p/${target.peerId}`)
+    await asker.roster.add('moved', `/memory/${net.run}-${N - 2}/p2p/${target.peerId}`)
     await asker.libp2p.peerStore.delete(moved.libp2p.peerId)
     try {
-      const r = await asker.lookup('moved')
+      const r = await asker.presence.lookup('moved')
       assert.equal(r.source, 'dht')
       assert.ok(r.remoteAddr.includes(`/memory/${net.run}-moved`), r.remoteAddr)
 
       // knowing only the identity: its device list from the DHT names the peer, which is dialled
-      const byIdentity = await asker.lookup(identityToString(identity.identityKey.publicKey.raw))
+      const byIdentity = await asker.presence.lookup(identityToString(identity.identityKey.publicKey.raw))
       assert.equal(byIdentity.peer, moved.peerId)
       assert.ok(byIdentity.hops >= 1, `the device list came from the DHT (${byIdentity.hops} hops)`)
       assert.ok(byIdentity.remoteAddr.includes(`/memory/${net.run}-moved`), byIdentity.remoteAddr)

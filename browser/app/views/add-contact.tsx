@@ -25,7 +25,7 @@ export function AddContact ({ tab, go, config, invite }: ViewProps & { invite?: 
     if (inv.length === 0) { setError('Paste the invite your contact sent you.'); return }
     setBusy(true)
     try {
-      await tab.ferry.addContact(n, inv)
+      await tab.ferry.roster.add(n, inv)
       tab.changed()
       go({ name: 'chat', contact: n })
     } catch (err: any) {

@@ -23,10 +23,10 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
   const version = useVersion(tab)
   const now = useTick(1000)
   const data = useLoad(async () => {
-    const c = (await tab.ferry.contacts()).find(x => x.name === contact)
-    const messages = c == null ? [] : await tab.ferry.messages({ contact })
+    const c = (await tab.ferry.roster.list()).find(x => x.name === contact)
+    const messages = c == null ? [] : await tab.ferry.conversations.history({ contact })
     const status = await tab.ferry.status()
-    return { contact: c, messages, blocked: c != null && tab.ferry.isBlocked(c.peerId), via: bestTransport(status.connections.filter(x => x.peer === c?.peerId).map(x => x.transport)) }
+    return { contact: c, messages, blocked: c != null && tab.ferry.roster.isBlocked(c.peerId), via: bestTransport(status.connections.filter(x => x.peer === c?.peerId).map(x => x.transport)) }
   }, [version, contact])
   const [text, setText] = useState('')
   const list = useRef<HTMLOListElement>(null)
@@ -38,7 +38,7 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
     if (reading.current || document.visibilityState !== 'visible') return
     if (data?.messages.some(m => m.direction === 'in' && m.status === 'delivered') !== true) return
     reading.current = true
-    tab.ferry.markRead(contact)
+    tab.ferry.conversations.markRead(contact)
       .then(ids => { if (ids.length > 0) tab.changed() }, () => {})
       .finally(() => { reading.current = false })
   }, [contact, data])
@@ -55,7 +55,7 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
     // clear at once: the next message may be typed before this one is queued
     setText('')
     try {
-      await tab.ferry.send(contact, body)
+      await tab.ferry.conversations.send(contact, body)
       fail(undefined)
       tab.changed()
     } catch (err) {
@@ -74,11 +74,11 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
   }
   const remove = async (): Promise<void> => {
     if (!confirm(`Remove ${c.name} from your contacts? Your conversation stays; what they send later arrives as a message request.`)) return
-    await act(async () => tab.ferry.removeContact(contact), () => go({ name: 'list' }))
+    await act(async () => tab.ferry.roster.remove(contact), () => go({ name: 'list' }))
   }
   const setTimer = async (ms: number | undefined): Promise<void> => {
     try {
-      await tab.ferry.setContactExpiry(contact, ms)
+      await tab.ferry.conversations.setExpiry(contact, ms)
       tab.changed()
     } catch (err) { fail(err) }
   }
@@ -98,8 +98,8 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
       <details class='contact-actions' ref={actions}>
         <summary data-test='contact-actions'>More</summary>
         {data.blocked
-          ? <button onClick={() => { void act(async () => tab.ferry.unblockContact(contact)) }} data-test='unblock'>Unblock {c.name}</button>
-          : <button class='danger' onClick={() => { void act(async () => tab.ferry.blockContact(contact)) }} data-test='block'>Block {c.name}</button>}
+          ? <button onClick={() => { void act(async () => tab.ferry.roster.unblock(contact)) }} data-test='unblock'>Unblock {c.name}</button>
+          : <button class='danger' onClick={() => { void act(async () => tab.ferry.roster.block(contact)) }} data-test='block'>Block {c.name}</button>}
         <button class='danger' onClick={() => { void remove() }} data-test='remove-contact'>Remove contact</button>
       </details>
       {data.blocked && <p class='warn' role='status' data-test='blocked'>You blocked {c.name}: nothing they send reaches you, and you cannot send to them.</p>}

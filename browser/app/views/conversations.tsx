@@ -4,7 +4,7 @@ import type { ViewProps } from '../view.js'
 
 export function Conversations ({ tab, go, selected }: ViewProps & { selected?: string }): preact.JSX.Element {
   const version = useVersion(tab)
-  const data = useLoad(async () => ({ contacts: await tab.ferry.contacts(), unread: await tab.stores.messages.unread(), requests: await tab.ferry.requests() }), [version])
+  const data = useLoad(async () => ({ contacts: await tab.ferry.roster.list(), unread: await tab.stores.messages.unread(), requests: await tab.ferry.roster.requests() }), [version])
   if (data == null) return <p class='hint'>Loading…</p>
   const requests = data.requests.length > 0 && (
     <button class={`conversation requests-entry ${selected === REQUESTS ? 'selected' : ''}`} onClick={() => go({ name: 'requests' })} data-test='open-requests'>

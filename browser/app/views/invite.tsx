@@ -7,7 +7,7 @@ export function MyInvite ({ tab, fail }: ViewProps): preact.JSX.Element {
   const version = useVersion(tab)
   // an invite carries current addresses (relay slots come and go): remake it when things change
   const data = useLoad(async () => {
-    const invite = await tab.ferry.invite()
+    const invite = await tab.ferry.roster.invite()
     const svg = await QRCode.toString(invite, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 })
     return { invite, svg, link: `${location.origin}/#invite=${encodeURIComponent(invite)}` }
   }, [version])

@@ -11,7 +11,7 @@ import type { RequestView } from '../../../protocol/requests.js'
 
 export function Requests ({ tab, go, fail }: ViewProps): preact.JSX.Element {
   const version = useVersion(tab)
-  const requests = useLoad(async () => tab.ferry.requests(), [version])
+  const requests = useLoad(async () => tab.ferry.roster.requests(), [version])
   if (requests == null) return <p class='hint'>Loading…</p>
   return (
     <div class='card requests' data-test='requests'>
@@ -45,7 +45,7 @@ function Request ({ request: r, tab, go, fail }: Pick<ViewProps, 'tab' | 'go' | 
     e.preventDefault()
     const n = name.trim()
     if (n.length === 0) { fail('Give them a name (only you see it) to accept the request.'); return }
-    await act(async () => tab.ferry.acceptRequest(r.id, n), () => go({ name: 'chat', contact: n }))
+    await act(async () => tab.ferry.roster.acceptRequest(r.id, n), () => go({ name: 'chat', contact: n }))
   }
   return (
     <li class='request' data-test={`request-${r.peer}`}>
@@ -55,8 +55,8 @@ function Request ({ request: r, tab, go, fail }: Pick<ViewProps, 'tab' | 'go' | 
       <form class='row' onSubmit={accept}>
         <input value={name} onInput={e => setName((e.target as HTMLInputElement).value)} placeholder='Name them to accept' maxLength={64} aria-label='Name for this contact' data-test='request-name' />
         <button type='submit' disabled={busy} data-test='request-accept'>Accept</button>
-        <button type='button' disabled={busy} onClick={() => { void act(async () => tab.ferry.declineRequest(r.id)) }} data-test='request-decline'>Decline</button>
-        <button type='button' class='danger' disabled={busy} onClick={() => { void act(async () => tab.ferry.declineRequest(r.id, { block: true })) }} data-test='request-block'>Block</button>
+        <button type='button' disabled={busy} onClick={() => { void act(async () => tab.ferry.roster.declineRequest(r.id)) }} data-test='request-decline'>Decline</button>
+        <button type='button' class='danger' disabled={busy} onClick={() => { void act(async () => tab.ferry.roster.declineRequest(r.id, { block: true })) }} data-test='request-block'>Block</button>
       </form>
     </li>
   )

@@ -8,7 +8,7 @@ export function Safety ({ tab, go, fail, contact }: ViewProps & { contact: strin
   const version = useVersion(tab)
   const view = useLoad(async () => {
     try {
-      const v = await tab.ferry.contactBook.safety(contact)
+      const v = await tab.ferry.roster.safety(contact)
       const svg = await QRCode.toString([{ data: v.qr, mode: 'byte' }], { type: 'svg', margin: 2 })
       return { v, svg }
     } catch (err: any) {
@@ -20,8 +20,8 @@ export function Safety ({ tab, go, fail, contact }: ViewProps & { contact: strin
   const { v, svg } = view
   const act = async (what: 'confirm' | 'accept'): Promise<void> => {
     try {
-      if (what === 'confirm') await tab.ferry.contactBook.confirm(contact)
-      else await tab.ferry.acceptIdentity(contact)
+      if (what === 'confirm') await tab.ferry.roster.confirm(contact)
+      else await tab.ferry.roster.acceptIdentity(contact)
       tab.changed()
     } catch (err) { fail(err) }
   }

@@ -11,7 +11,7 @@ import type { ViewProps } from '../view.js'
 
 export function SettingsView ({ tab, config, fail }: ViewProps): preact.JSX.Element {
   const version = useVersion(tab)
-  const data = useLoad(async () => ({ contacts: await tab.ferry.contacts(), mailboxes: await tab.ferry.mailboxStatus() }), [version])
+  const data = useLoad(async () => ({ contacts: await tab.ferry.roster.list(), mailboxes: await tab.ferry.needMailboxes().status() }), [version])
   const [settings, setSettings] = useState(loadSettings())
   const [daemon, setDaemon] = useState('')
   const [ice, setIce] = useState('')
