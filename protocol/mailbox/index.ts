@@ -12,8 +12,8 @@
  * const [answer] = await node.services.mailbox.request(connection, [{ status: true }])
  */
 import { MailboxService } from './service.js'
-import type { CryptoBackend } from '../../crypto.js'
-import type { MailboxStore } from '../../stores.js'
+import type { CryptoBackend } from '../crypto.js'
+import type { MailboxStore } from '../stores.js'
 import type { Request, Response } from './pb/mailbox.js'
 import type { AbortOptions, ComponentLogger, Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'

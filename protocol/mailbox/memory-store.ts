@@ -3,9 +3,9 @@
  * node/store/mailbox.ts, for unit tests and in-process simulation; not durable. Bytes are copied
  * on the way in and out, so no caller shares an array with the store.
  */
-import { toHex } from './envelope.js'
-import { QuotaExceededError } from './errors.js'
-import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from './stores.js'
+import { toHex } from '../envelope.js'
+import { QuotaExceededError } from '../errors.js'
+import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../stores.js'
 
 /** receiptsFor hands out at most this many receipts per call, as the SQLite store does */
 const RECEIPTS_PER_CALL = 1024

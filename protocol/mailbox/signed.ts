@@ -6,11 +6,11 @@
  */
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { defaultCrypto } from '../../crypto.js'
-import { equalBytes } from '../../envelope.js'
-import { InvalidInputError } from '../../errors.js'
+import { defaultCrypto } from '../crypto.js'
+import { equalBytes } from '../envelope.js'
+import { InvalidInputError } from '../errors.js'
 import { Capability, CustodyReceipt, DeletionReceipt } from './pb/mailbox.js'
-import type { CryptoBackend } from '../../crypto.js'
+import type { CryptoBackend } from '../crypto.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
 export const CAPABILITY_VERSION = 1
