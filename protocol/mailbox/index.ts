@@ -36,12 +36,6 @@ export interface MailboxPolicy {
   /** deposits per second per depositing peer (token bucket) and the bucket size */
   depositsPerSecond: number
   burst: number
-  /**
-   * FAULT INJECTION, for `ferry sim`'s checker only (never set in real use): one in every
-   * `faultDropEvery` new deposits is deleted right after its custody receipt is signed — an
-   * acknowledged message lost at the host. 0 or absent: off.
-   */
-  faultDropEvery?: number
 }
 
 export const DEFAULT_POLICY: MailboxPolicy = {

@@ -71,9 +71,6 @@ export class MailboxService implements Mailbox, Startable {
   private readonly claims: TokenBuckets
   private readonly ownerClaims: TokenBuckets
   private readonly commits?: GroupCommit<{ item: MailboxItem, limits: DepositLimits }, { storedAt: number, duplicate: boolean }>
-  /** fault injection (faultDropEvery): new deposits counted, and the messages chosen to be dropped */
-  private faultCount = 0
-  private readonly faultDropped = new Set<string>()
   /** capabilities and device certificates already verified (a sender presents the same ones with every deposit) */
   private readonly verified = new Map<string, Capability>()
   private readonly devices = new Set<string>()
@@ -349,22 +346,6 @@ export class MailboxService implements Mailbox, Startable {
     this.armSweep(env.expiresAt)
     // durable now: only then the receipt (invariant 3)
     const custody = await signCustody(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, { messageId: env.id, envelopeHash: hash, expiresAt: env.expiresAt, storedAt: stored.storedAt }, this.crypto)
-    if (!from.equals(this.components.peerId) && this.faultDrops(`${owner.peer}/${item.id}`, stored.duplicate)) await store.ack(owner.peer, [{ id: item.id, depositor: item.depositor }], new Map())
     return answer({ custody })
-  }
-
-  /**
-   * FAULT INJECTION (policy.faultDropEvery, `ferry sim`'s checker test only): whether to drop this
-   * deposit after its receipt. One message in every N new ones is chosen, and a chosen message is
-   * dropped again whenever it is re-deposited — a host that keeps lying about it, so the sender's
-   * retries cannot heal the loss.
-   */
-  private faultDrops (key: string, duplicate: boolean): boolean {
-    const every = this.policy.faultDropEvery ?? 0
-    if (every <= 0) return false
-    if (this.faultDropped.has(key)) return true
-    if (duplicate || this.faultCount++ % every !== 0) return false
-    this.faultDropped.add(key)
-    return true
   }
 }
