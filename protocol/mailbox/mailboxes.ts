@@ -11,38 +11,22 @@ import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { checkEnvelope, decodeEnvelope, toHex } from '../envelope.js'
-import { InvalidEnvelopeError, InvalidInputError, MailboxRefusedError, UnknownContactError } from '../errors.js'
+import { InvalidEnvelopeError, InvalidInputError, UnknownContactError } from '../errors.js'
 import { signReceipt, verifyReceipt } from '../receipts/receipt.js'
 import { DeliveryReceipt } from '../receipts/pb/receipt.js'
-import { BATCH_BYTES, DEFAULT_OWNER_QUOTA, openCapability, signCapability, verifyCustody, verifyDeletion } from './index.js'
 import { MAX_TTL_MS, MIN_TTL_MS } from '../constants.js'
-import { CustodyReceipt as CustodyReceiptCodec, OneTimePrekey } from './index.js'
 import { generatePrekeys } from '../crypto/prekeys.js'
-import type { Capability, Mailbox, Request, Response } from './index.js'
+import { BATCH_BYTES, CAPABILITY_RENEW_MS, CAPABILITY_TTL_MS, CLAIM_TIMEOUT_MS, DEFAULT_OWNER_QUOTA, DEFAULT_REPLICATION, DEFAULT_SENDER_QUOTA, DEPOSIT_BATCH, DEPOSIT_STREAMS, FETCH_PAGE, MAX_HOSTS, PREKEYS_LOW, PREKEYS_UPLOAD } from './constants.js'
+import { MailboxRefusedError } from './errors.js'
+import { CustodyReceipt as CustodyReceiptCodec, OneTimePrekey } from './pb/mailbox.js'
+import { openCapability, signCapability, verifyCustody, verifyDeletion } from './signed.js'
+import type { Mailbox } from './index.js'
+import type { Capability, Request, Response } from './pb/mailbox.js'
 import type { CryptoBackend } from '../crypto.js'
 import type { PrekeyStore } from '../crypto/prekeys.js'
 import type { Identity } from '../identity.js'
 import type { Contact, ContactStore, Custody, HostedOwner, MailboxStore, MessageStore, QueuedMessage } from '../stores.js'
 import type { Connection, Ed25519PrivateKey, Libp2p, Logger, PeerId } from '@libp2p/interface'
-
-/** Senders deposit to this many of the recipient's mailboxes (DESIGN.md "Defaults"). */
-export const DEFAULT_REPLICATION = 2
-/** How long a recipient may stay unreachable before its messages go to its mailboxes. */
-export const DEFAULT_GRACE_MS = 5_000
-/** How often an owner fetches and a sender collects delivery receipts, besides on connect. */
-export const MAILBOX_POLL_MS = 60_000
-/** Capabilities live 30 days and are renewed after 7. */
-export const CAPABILITY_TTL_MS = 30 * 24 * 60 * 60 * 1000
-export const CAPABILITY_RENEW_MS = 7 * 24 * 60 * 60 * 1000
-/** What each contact may leave at this owner's mailboxes (the host may allow less). */
-export const DEFAULT_SENDER_QUOTA = { bytes: 64 * 1024 * 1024, messages: 20_000 }
-/** A host holding fewer of our one-time prekeys than LOW gets UPLOAD more. */
-export const PREKEYS_LOW = 10
-export const PREKEYS_UPLOAD = 20
-const FETCH_PAGE = 256
-const CLAIM_TIMEOUT_MS = 5_000
-const DEPOSIT_BATCH = 128
-const DEPOSIT_STREAMS = 2
 
 export interface MailboxesInit {
   libp2p: Libp2p<{ mailbox: Mailbox }>
@@ -118,7 +102,7 @@ export class Mailboxes {
   async use (names: string[]): Promise<string[]> {
     const hosts = await Promise.all(names.map(async n => this.contact(n)))
     if (new Set(hosts.map(h => h.peerId)).size !== hosts.length) throw new InvalidInputError('a mailbox host is named twice')
-    if (hosts.length > 16) throw new InvalidInputError('at most 16 mailbox hosts')
+    if (hosts.length > MAX_HOSTS) throw new InvalidInputError(`at most ${MAX_HOSTS} mailbox hosts`)
     await this.init.store.useHosts(hosts.map(h => h.peerId))
     await this.tellRevocations() // a new host learns of every revocation before any deposit
     await this.offerCapabilities()

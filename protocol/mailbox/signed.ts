@@ -8,7 +8,7 @@ import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { defaultCrypto } from '../crypto.js'
 import { equalBytes } from '../envelope.js'
-import { InvalidInputError } from '../errors.js'
+import { InvalidMailboxStatementError } from './errors.js'
 import { Capability, CustodyReceipt, DeletionReceipt } from './pb/mailbox.js'
 import type { CryptoBackend } from '../crypto.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
@@ -22,11 +22,6 @@ const CONTEXT = {
   capability: fromString('ferry-capability-v1'),
   custody: fromString('ferry-custody-v1'),
   deletion: fromString('ferry-deletion-v1')
-}
-
-/** A capability, custody or deletion receipt does not hold. */
-export class InvalidMailboxStatementError extends InvalidInputError {
-  override name = 'InvalidMailboxStatementError'
 }
 
 function u64 (n: number): Uint8Array {
