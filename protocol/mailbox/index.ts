@@ -9,8 +9,9 @@
  *   the owner's delivery receipts for the depositors to collect. One stream carries requests and
  *   answers in order; a client may write many requests before reading (deposits are pipelined
  *   and committed in small batches).
- * - the roles on top of it: mailboxes.ts (hosting, owning, sending); memory-store.ts keeps
- *   hosted mail and owner settings in memory.
+ * - the roles on top of it: hosting.ts (agreeing to keep mail), owner.ts (using hosts, handing out
+ *   capabilities, collecting), sender.ts (depositing to a contact's hosts), composed by
+ *   mailboxes.ts; memory-store.ts keeps hosted mail and owner settings in memory.
  *
  * This folder may import protocol's shared modules (envelope, errors, stores, crypto, receipts,
  * services/streams), never ferry.ts or create-ferry.ts.
