@@ -4,7 +4,7 @@
  */
 import { defaultCrypto } from '../crypto.js'
 import { fromHex, toHex } from '../envelope.js'
-import { setLongTimeout } from '../timers.js'
+import { Sweeper } from '../timers.js'
 import { TokenBuckets } from '../services/streams/budget.js'
 import { frameStream } from '../services/streams/frames.js'
 import { ReplyWriter } from '../services/streams/replies.js'
@@ -17,7 +17,6 @@ import { signDeletion } from './signed.js'
 import type { Mailbox, MailboxComponents, MailboxInit } from './index.js'
 import type { CryptoBackend } from '../crypto.js'
 import type { HostedMailStore, HostedOwner } from '../stores.js'
-import type { LongTimer } from '../timers.js'
 import type { AbortOptions, Connection, Ed25519PrivateKey, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
 const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0), answers: [] })
@@ -49,8 +48,8 @@ export class MailboxService implements Mailbox, Startable {
   private readonly intake?: DepositIntake
   private readonly open: { [K in OpenKind]: Handler<Asking> }
   private readonly owners: { [K in Exclude<Kind, OpenKind>]: Handler<OwnerAsking> }
-  private sweeper?: LongTimer
-  private sweepAt = Infinity
+  /** deletes expired hosted mail (none without a store) */
+  private readonly sweeper?: Sweeper
   private running = false
 
   constructor (private readonly components: MailboxComponents, private readonly init: MailboxInit) {
@@ -61,7 +60,17 @@ export class MailboxService implements Mailbox, Startable {
     this.ownerClaims = TokenBuckets.perHour(CLAIMS_PER_OWNER_PER_HOUR, this.now)
     const store = init.store
     if (store != null) {
-      this.intake = new DepositIntake({ store, policy: { ...DEFAULT_POLICY, ...init.policy }, crypto: this.crypto, now: this.now, peerId: components.peerId, privateKey: components.privateKey as Ed25519PrivateKey, stored: at => { this.armSweep(at) } })
+      const sweeper = this.sweeper = new Sweeper({
+        sweep: async now => {
+          const n = await store.sweep(now)
+          if (n > 0) this.log('swept %d expired items', n)
+          return n
+        },
+        next: async () => store.nextExpiry(),
+        now: this.now,
+        onError: err => { this.log.error('mailbox sweep failed - %e', err) }
+      })
+      this.intake = new DepositIntake({ store, policy: { ...DEFAULT_POLICY, ...init.policy }, crypto: this.crypto, now: this.now, peerId: components.peerId, privateKey: components.privateKey as Ed25519PrivateKey, stored: at => { sweeper.arm(at) } })
     }
     this.open = {
       deposit: async (req, a) => answer(await this.depositOne(req, a)),
@@ -86,34 +95,19 @@ export class MailboxService implements Mailbox, Startable {
   async start (): Promise<void> {
     this.running = true
     await this.components.registrar.handle(MAILBOX_PROTOCOL, (stream, connection) => { void this.serve(stream, connection) }, { maxInboundStreams: 32, maxOutboundStreams: 32, runOnLimitedConnection: true })
-    await this.sweep()
+    await this.sweeper?.start()
   }
 
   async stop (): Promise<void> {
     this.running = false
-    this.sweeper?.clear()
-    this.sweepAt = Infinity
+    this.sweeper?.stop()
     await this.components.registrar.unhandle(MAILBOX_PROTOCOL)
   }
 
-  /** Delete expired mail now, then sleep until the next expiry (timers beyond 2^31-1 ms included). */
+  /** Delete expired mail now, then sleep until the next expiry; nothing once the service stopped. */
   async sweep (): Promise<number> {
-    const store = this.init.store
-    if (store == null || !this.running) return 0
-    const n = await store.sweep(this.now())
-    if (n > 0) this.log('swept %d expired items', n)
-    this.sweeper?.clear()
-    this.sweepAt = Infinity
-    const next = await store.nextExpiry()
-    if (next != null) this.armSweep(next)
-    return n
-  }
-
-  private armSweep (at: number): void {
-    if (at >= this.sweepAt || !this.running) return
-    this.sweeper?.clear()
-    this.sweepAt = at
-    this.sweeper = setLongTimeout(() => { this.sweep().catch((err: any) => { this.log.error('mailbox sweep failed - %e', err) }) }, at - this.now() + 1)
+    if (this.sweeper == null || !this.running) return 0
+    return this.sweeper.sweep()
   }
 
   async request (connection: Connection, requests: Array<Partial<Request>>, options: AbortOptions = {}): Promise<Response[]> {
