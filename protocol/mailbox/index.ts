@@ -63,7 +63,8 @@ export interface MailboxInit {
   store?: HostedMailStore
   policy?: Partial<MailboxPolicy>
   now?(): number
-  crypto?: CryptoBackend
+  /** signs custody and deletion receipts, opens capabilities */
+  crypto: CryptoBackend
 }
 
 export interface Mailbox {
@@ -84,6 +85,6 @@ export interface Mailbox {
   sweep(): Promise<number>
 }
 
-export function mailbox (init: MailboxInit = {}): (components: MailboxComponents) => Mailbox {
+export function mailbox (init: MailboxInit): (components: MailboxComponents) => Mailbox {
   return (components) => new MailboxService(components, init)
 }

@@ -2,7 +2,6 @@
  * The host half of `/ferry/mailbox/1.0.0`: reads requests from a stream, answers each through the
  * handler of its kind (in arrival order, pipelined up to MAX_IN_FLIGHT), and sweeps expired mail.
  */
-import { defaultCrypto } from '../crypto.js'
 import { fromHex, toHex } from '../envelope.js'
 import { Sweeper } from '../timers.js'
 import { TokenBuckets } from '../services/streams/budget.js'
@@ -55,7 +54,7 @@ export class MailboxService implements Mailbox, Startable {
   constructor (private readonly components: MailboxComponents, private readonly init: MailboxInit) {
     this.log = components.logger.forComponent('ferry:mailbox')
     this.now = init.now ?? Date.now
-    this.crypto = init.crypto ?? defaultCrypto
+    this.crypto = init.crypto
     this.claims = TokenBuckets.perHour(CLAIMS_PER_PEER_PER_HOUR, this.now)
     this.ownerClaims = TokenBuckets.perHour(CLAIMS_PER_OWNER_PER_HOUR, this.now)
     const store = init.store
