@@ -57,12 +57,6 @@ export class QuotaExceededError extends Error {
   override name = 'QuotaExceededError'
 }
 
-/** A mailbox refused a request (not authorized, over quota, expired, against its policy). */
-export class MailboxRefusedError extends Error {
-  override name = 'MailboxRefusedError'
-  constructor (readonly code: number | string, message: string) { super(message) }
-}
-
 /**
  * The recipient will not take this message, and will not on a retry either: the sender is blocked,
  * or a stranger whose message request is full. Final: the sender's message fails with the reason.

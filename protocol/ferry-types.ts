@@ -2,7 +2,7 @@
  * The shapes around a Ferry peer: its options, its libp2p services, what status and lookup report,
  * and the relay and connection limits it runs with.
  */
-import type { Mailbox, MailboxPolicy } from './services/mailbox/index.js'
+import type { Mailbox, MailboxPolicy } from './mailbox/index.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { TransportManager } from '@libp2p/interface-internal'

@@ -3,7 +3,7 @@
  * (the compliance suite in test/protocol/stores.suite.ts runs against all of them), not durable.
  */
 import { MemoryPrekeyStore } from './crypto/memory-prekeys.js'
-import { MemoryMailboxStore } from './memory-mailbox.js'
+import { MemoryMailboxStore } from './mailbox/memory-store.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from './errors.js'
 import type { Contact, ContactStore, Custody, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from './stores.js'
 

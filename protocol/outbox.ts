@@ -5,7 +5,7 @@
  */
 import { RETRY_INITIAL_MS, RETRY_MAX_MS } from './constants.js'
 import { EnvelopeRejectedError, Rejection } from './services/dm/index.js'
-import { DeliveryReceipt } from './services/dm/pb/dm.js'
+import { DeliveryReceipt } from './receipts/pb/receipt.js'
 import { GroupCommit } from './group-commit.js'
 import type { Delivered, MessageStore, OutgoingMessage, QueuedMessage } from './stores.js'
 import type { AbortOptions, Connection, Logger } from '@libp2p/interface'

@@ -295,7 +295,12 @@ export interface AckedItem { id: string, depositor: string }
 /** A sender whose capabilities the owner revoked, and the hosts told so far. */
 export interface RevokedSender { sender: Uint8Array, before: number, told: string[] }
 
-export interface MailboxStore {
+/**
+ * What a mailbox host keeps for the owners it agreed to serve: the agreements, their mail, the
+ * owners' delivery receipts for depositors, revocations owners told it of, and one-time prekeys.
+ * The mailbox service (protocol/mailbox/service.ts) and the hosting role use it.
+ */
+export interface HostedMailStore {
   /** agree to keep mail for an owner, or change its limits */
   host(owner: HostedOwner): Promise<void>
   /**
@@ -337,6 +342,13 @@ export interface MailboxStore {
   /** hand out one of the owner's one-time prekeys, deleting it in the same transaction */
   claimPrekey(owner: string): Promise<Uint8Array | undefined>
   countPrekeys(owner: string): Promise<number>
+}
+
+/**
+ * An owner's own mailbox settings: which hosts its mail waits at, whom it revoked (and which hosts
+ * confirmed it), and when each contact was last given a capability. The owner role uses it.
+ */
+export interface MailboxSettingsStore {
   /** hosts this node's own mail may wait at (`ferry mailbox use`), replacing the list; a repeated host keeps its first position */
   useHosts(peers: string[]): Promise<void>
   usedHosts(): Promise<string[]>
@@ -355,3 +367,6 @@ export interface MailboxStore {
   issued(peer: string): Promise<{ hosts: string, at: number } | undefined>
   markIssued(peer: string, hosts: string, at: number): Promise<void>
 }
+
+/** Both halves, as one store per platform implements them (SQLite, IndexedDB, memory). */
+export interface MailboxStore extends HostedMailStore, MailboxSettingsStore {}

@@ -15,7 +15,7 @@ import { QuotaExceededError } from '../../protocol/errors.js'
 import { prefixRange, request, STORES, walk } from './idb.js'
 import type { Database } from './idb.js'
 import { fromHex } from '../../protocol/util/bytes.js'
-import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/stores.js'
+import type { AckedItem, DepositLimits, HostedMailStore, HostedOwner, MailboxItem, MailboxSettingsStore, MailboxUsage, RevokedSender } from '../../protocol/stores.js'
 
 const OWNERS = STORES.mailboxOwners
 const ITEMS = STORES.mailboxItems
@@ -79,8 +79,8 @@ async function overLimit (usage: Usage, item: MailboxItem, l: DepositLimits): Pr
   return undefined
 }
 
-/** MailboxStore on IndexedDB. */
-export class IdbMailboxStore implements MailboxStore {
+/** Hosted mail (HostedMailStore) and this browser's mailbox settings (MailboxSettingsStore) on IndexedDB. */
+export class IdbMailboxStore implements HostedMailStore, MailboxSettingsStore {
   constructor (private readonly db: Database) {}
 
   async host (o: HostedOwner): Promise<void> {

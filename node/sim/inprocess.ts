@@ -10,13 +10,14 @@
  * change the memory transport's delay after a node starts and is reported as skipped.
  */
 import { memory } from '@libp2p/memory'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createFerry, createIdentity, DhtLookupTally, memoryStores, sumDhtLookups } from '../../protocol/index.js'
+import { FaultyMailboxStore } from './faulty-mailbox.js'
 import { ProcessCpu, WireMeter } from './meter.js'
 import type { DhtLookupSummary } from '../../protocol/index.js'
 import { nodeCrypto } from '../crypto.js'
-import type { CryptoBackend, Ferry, FerryStores, Identity, MailboxPolicy } from '../../protocol/index.js'
+import type { CryptoBackend, Ferry, FerryStores, Identity } from '../../protocol/index.js'
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import type { MessageChange, NetworkControl, NodeControl } from './driver.js'
 import type { Scenario } from './types.js'
@@ -43,8 +44,8 @@ class Cut {
 }
 
 export interface InProcessOptions {
-  /** mailbox host policy for every node (the planted-fault flag goes here) */
-  mailboxPolicy?: Partial<MailboxPolicy>
+  /** the planted fault: every node's mailbox store drops one in this many deposits (FaultyMailboxStore) */
+  faultDropEvery?: number
 }
 
 export class InProcessNode implements NodeControl {
@@ -54,7 +55,11 @@ export class InProcessNode implements NodeControl {
   private constructor (readonly name: string, private readonly identity: Identity, readonly stores: FerryStores, private readonly world: InProcessWorld) {}
 
   static async create (name: string, world: InProcessWorld): Promise<InProcessNode> {
-    return new InProcessNode(name, await createIdentity(), memoryStores({ mailbox: true }), world)
+    const identity = await createIdentity()
+    const stores = memoryStores({ mailbox: true })
+    const every = world.options.faultDropEvery
+    if (every != null && every > 0 && stores.mailbox != null) stores.mailbox = new FaultyMailboxStore(stores.mailbox, every, peerIdFromPrivateKey(identity.deviceKey).toString())
+    return new InProcessNode(name, identity, stores, world)
   }
 
   running (): boolean {
@@ -77,7 +82,7 @@ export class InProcessNode implements NodeControl {
       // nor yamux's keep-alive pings (no NAT to keep open on the memory transport): see FerryOptions.keepAlive
       keepAlive: false,
       ...(this.world.scenario.maxConnections == null ? {} : { connectionLimits: { maxConnections: this.world.scenario.maxConnections } }),
-      mailbox: { replication: this.world.scenario.replication, policy: this.world.options.mailboxPolicy },
+      mailbox: { replication: this.world.scenario.replication },
       metrics: this.world.meter.metrics(this.name),
       dhtLookups: this.dhtLookups,
       connectionGater: {

@@ -84,7 +84,7 @@ async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions):
   if (skewed && (options.remote != null || scenario.mode === 'inprocess')) throw new UnsupportedModeError('clockOffsets need daemons this run starts (mode "netns" or "processes"): in-process nodes share one clock, and remote agents\' clocks are their own')
   if (options.remote != null) return setUpRemote(scenario, plan, options.remote, options)
   if (scenario.mode === 'inprocess') {
-    const world = new InProcessWorld(scenario, { mailboxPolicy: options.faultDropEvery == null ? undefined : { faultDropEvery: options.faultDropEvery } })
+    const world = new InProcessWorld(scenario, { faultDropEvery: options.faultDropEvery })
     let measured: ReturnType<InProcessWorld['measured']> | undefined
     for (const name of names) world.nodes.set(name, await InProcessNode.create(name, world))
     for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map(async n => world.nodes.get(n)?.start()))

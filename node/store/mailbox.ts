@@ -8,7 +8,7 @@
  */
 import { QuotaExceededError } from '../../protocol/index.js'
 import { eraseSoon, transaction } from './sqlite.js'
-import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from '../../protocol/index.js'
+import type { AckedItem, DepositLimits, HostedMailStore, HostedOwner, MailboxItem, MailboxSettingsStore, MailboxUsage, RevokedSender } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
 interface OwnerRow { peer: string, identity: Uint8Array, name: string, quota_bytes: number, quota_messages: number, max_ttl_ms: number, added_at: number }
@@ -38,7 +38,7 @@ class Counters {
   }
 }
 
-export class SqliteMailboxStore implements MailboxStore {
+export class SqliteMailboxStore implements HostedMailStore, MailboxSettingsStore {
   private readonly stmt: Record<string, StatementSync>
   private counters = new Counters()
   /** owners and revocations change rarely and are read on every deposit: kept in memory */

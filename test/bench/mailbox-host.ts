@@ -8,7 +8,7 @@
 import { createInterface } from 'node:readline'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { createIdentity, identityToString } from '../../protocol/index.js'
-import { DEFAULT_OWNER_QUOTA, signCapability } from '../../protocol/services/mailbox/index.js'
+import { DEFAULT_OWNER_QUOTA, signCapability } from '../../protocol/mailbox/index.js'
 import { SqlitePeer } from '../node/sqlite-peer.js'
 import { defaultCrypto } from '../../protocol/crypto.js'
 

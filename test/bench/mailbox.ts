@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Envelope, identityFromString } from '../../protocol/index.js'
-import { verifyCustody } from '../../protocol/services/mailbox/index.js'
+import { verifyCustody } from '../../protocol/mailbox/index.js'
 import { nodeCrypto } from '../../node/crypto.js'
 import { openDatabase } from '../../node/store/sqlite.js'
 import { mailboxesFor, SqlitePeer, until } from '../node/sqlite-peer.js'
@@ -70,9 +70,8 @@ export async function depositRate (): Promise<{ deposits: number, raw: number }>
     const connection = await sender.node.libp2p.dial(multiaddr(host.address))
     const hostId = connection.remotePeer
     const deposit = async (envelopes: Uint8Array[]): Promise<number> => {
-      // as Mailboxes.deposit sends them: one frame of up to BATCH deposits per request
-      const [r] = await sender.node.libp2p.services.mailbox.request(connection, [{ deposits: envelopes.map(envelope => ({ capability, deviceSignature: sender.identity.deviceSignature, envelope })) }], { signal: AbortSignal.timeout(120_000) })
-      const answers = r.answers
+      // as the sender role sends them: one frame of up to BATCH deposits per request
+      const answers = await sender.node.libp2p.services.mailbox.at(connection).deposit(envelopes.map(envelope => ({ capability, deviceSignature: sender.identity.deviceSignature, envelope })), { signal: AbortSignal.timeout(120_000) })
       let ok = 0
       for (const [i, a] of answers.entries()) {
         if (a.custody == null) throw new Error(`deposit refused: ${a.refusal?.reason}`)
@@ -84,7 +83,7 @@ export async function depositRate (): Promise<{ deposits: number, raw: number }>
     }
     for (let i = 0; i < 4; i++) await deposit(Array.from({ length: BATCH }, make)) // warm up
     const envelopes = Array.from({ length: DEPOSITS }, make)
-    // a few request streams at once, as Mailboxes.deposit does: one verifies receipts while another waits
+    // a few request streams at once, as the sender role does: one verifies receipts while another waits
     const t0 = performance.now()
     let done = 0
     let next = 0

@@ -20,11 +20,12 @@ import { decodeInitial, encodeInitial, initiate, InvalidInitialMessageError } fr
 import { decodeState, encodeState, initSender, RatchetError } from '../../protocol/crypto/ratchet.js'
 import { SessionRecord } from '../../protocol/pb/sessions.js'
 import { InvalidRecordError, MailboxSet, recordKey, signRecord, validateRecord, DeviceList } from '../../protocol/records.js'
-import { envelopeHash, signReceipt, verifyReceipt } from '../../protocol/receipt.js'
+import { envelopeHash, signReceipt, verifyReceipt } from '../../protocol/receipts/receipt.js'
 import { decodeContent, openPayload } from '../../protocol/sealing.js'
-import { DeliveryReceipt, DmReply, Rejection } from '../../protocol/services/dm/pb/dm.js'
-import { FrameLengthError, FrameParser } from '../../protocol/services/frames.js'
-import { CustodyReceipt, DeletionReceipt, InvalidMailboxStatementError, openCapability, Request, Response, signCapability, signCustody, signDeletion, verifyCustody, verifyDeletion } from '../../protocol/services/mailbox/index.js'
+import { DmReply, Rejection } from '../../protocol/services/dm/pb/dm.js'
+import { DeliveryReceipt } from '../../protocol/receipts/pb/receipt.js'
+import { FrameLengthError, FrameParser } from '../../protocol/services/streams/frames.js'
+import { CustodyReceipt, DeletionReceipt, InvalidMailboxStatementError, openCapability, Request, Response, signCapability, signCustody, signDeletion, verifyCustody, verifyDeletion } from '../../protocol/mailbox/index.js'
 import { defaultCrypto } from '../../protocol/crypto.js'
 
 type ErrorClass = abstract new (...args: any[]) => Error
@@ -104,7 +105,7 @@ export async function fuzzTargets (now: number): Promise<FuzzTarget[]> {
   const env = decodeEnvelope(envelope)
   return [
     { name: 'dm frame: envelope', seeds: [envelope], refusals: [InvalidEnvelopeError], run: b => checkEnvelope(decodeEnvelope(b), me, now) },
-    { name: 'dm frame: reply', seeds: [DmReply.encode({ messageId: fields.id, receipt }), DmReply.encode({ messageId: fields.id, rejection: { code: Rejection.Code.MALFORMED, reason: 'no' } })], refusals: PROTONS, run: b => decoded(DmReply.decode, b) },
+    { name: 'dm frame: reply', seeds: [DmReply.encode({ messageId: fields.id, receipt: DeliveryReceipt.encode(receipt) }), DmReply.encode({ messageId: fields.id, rejection: { code: Rejection.Code.MALFORMED, reason: 'no' } })], refusals: PROTONS, run: b => decoded(DmReply.decode, b) },
     { name: 'delivery receipt', seeds: [DeliveryReceipt.encode(receipt)], refusals: [InvalidReceiptError, ...PROTONS], run: async b => verifyReceipt(decoded(DeliveryReceipt.decode, b), bobPeer, fields.id, hash, crypto) },
     { name: 'sealed payload', seeds: [env.payload], refusals: [InvalidEnvelopeError], run: b => openPayload({ ...env, payload: b }) },
     { name: 'content', seeds: [Content.encode({ ...content, read: [] }), Content.encode({ ...content, text: '', read: ['00'.repeat(16)] })], refusals: [InvalidEnvelopeError], run: b => decodeContent(b) },

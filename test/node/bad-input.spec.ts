@@ -14,6 +14,7 @@ import { createLibp2p } from 'libp2p'
 import { createBundle, createIdentity, createInvite, defaultCrypto, DM_PROTOCOL, Envelope, generatePrekeys, MemoryPrekeyStore, parseInvite, sealEnvelope, Sessions } from '../../protocol/index.js'
 import type { Identity } from '../../protocol/index.js'
 import { DmReply } from '../../protocol/services/dm/pb/dm.js'
+import { DeliveryReceipt } from '../../protocol/receipts/pb/receipt.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { cli, startDaemons, stopAll, tempDir, waitFor } from './harness.js'
 import type { DaemonProcess } from './harness.js'
@@ -152,7 +153,7 @@ describe('bad input', function () {
     await lp.write(env)
     const second = DmReply.decode(await lp.read())
     assert.ok(first.receipt != null && second.receipt != null, 'both answered with a receipt')
-    assert.equal(second.receipt.storedAt, first.receipt.storedAt, 'the replay carries the original storedAt')
+    assert.equal(DeliveryReceipt.decode(second.receipt).storedAt, DeliveryReceipt.decode(first.receipt).storedAt, 'the replay carries the original storedAt')
     await s.close()
     // and again on a fresh stream
     const s2 = await dmStream()

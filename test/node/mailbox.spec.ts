@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { OneTimePrekey } from '../../protocol/services/mailbox/index.js'
+import { OneTimePrekey } from '../../protocol/mailbox/index.js'
 import { befriend, mailboxesFor, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
 import type { MessageView } from '../../protocol/index.js'
 

@@ -10,8 +10,8 @@ import { memory } from '@libp2p/memory'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { createIdentity, DM_PROTOCOL, memoryStores } from '../../protocol/index.js'
-import { MAILBOX_PROTOCOL, Request } from '../../protocol/services/mailbox/index.js'
-import { frameStream, RAW } from '../../protocol/services/frames.js'
+import { MAILBOX_PROTOCOL, Request } from '../../protocol/mailbox/index.js'
+import { frameStream, RAW } from '../../protocol/services/streams/frames.js'
 import { memoryFerries } from '../memory-ferries.js'
 
 describe('replies to a stream the peer reset', function () {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { openCapability } from '../../protocol/services/mailbox/index.js'
+import { openCapability } from '../../protocol/mailbox/index.js'
 import { mailboxesFor, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
 import { defaultCrypto } from '../../protocol/crypto.js'
 

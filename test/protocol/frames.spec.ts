@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { lpStream, streamPair } from '@libp2p/utils'
-import { FrameLengthError, FrameParser, frameStream, FrameTimeoutError, guardFrames, RAW, varintLength } from '../../protocol/services/frames.js'
+import { FrameLengthError, FrameParser, frameStream, FrameTimeoutError, guardFrames, RAW, varintLength } from '../../protocol/services/streams/frames.js'
 import type { Stream } from '@libp2p/interface'
 
 const frame = (n: number, fill = n % 256): Uint8Array => new Uint8Array(n).fill(fill)

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { DM_PROTOCOL } from '../../protocol/index.js'
 import { MAX_INBOUND_STREAMS } from '../../protocol/services/dm/constants.js'
-import { MAILBOX_PROTOCOL } from '../../protocol/services/mailbox/index.js'
+import { MAILBOX_PROTOCOL } from '../../protocol/mailbox/index.js'
 import { memoryFerries } from '../memory-ferries.js'
 import type { Ferry } from '../../protocol/index.js'
 

@@ -7,11 +7,12 @@
  * @example
  * const bundle = await node.services.bundles.fetch(connection)
  */
-import { BundlesService } from './bundles.js'
+import { BundlesService } from './bundle.js'
 import type { AbortOptions, ComponentLogger, Connection, PeerId } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
 
 export * from './constants.js'
+export { BundleBudgetError } from './errors.js'
 
 export interface BundlesComponents {
   registrar: Registrar

@@ -1,15 +1,15 @@
 import { MAX_ENVELOPE_BYTES } from '../../constants.js'
 import { checkEnvelope, decodeEnvelope } from '../../envelope.js'
 import { InvalidEnvelopeError, InvalidReceiptError, RateLimitedError, RefusedError } from '../../errors.js'
-import { envelopeHash, signReceipt, verifyReceipt } from '../../receipt.js'
+import { envelopeHash, signReceipt, verifyReceipt } from '../../receipts/receipt.js'
 import { IDLE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_IN_FLIGHT, MAX_OUTBOUND_STREAMS, PROTOCOL, RECEIPT_TIMEOUT_MS } from './constants.js'
 import { EnvelopeRejectedError } from './errors.js'
 import { DmReply, Rejection } from './pb/dm.js'
-import { ReplyWriter } from './replies.js'
+import { DeliveryReceipt } from '../../receipts/pb/receipt.js'
+import { ReplyWriter } from '../streams/replies.js'
 import { DmSession } from './session.js'
-import { frameStream, RAW } from '../frames.js'
+import { frameStream, RAW } from '../streams/frames.js'
 import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit } from './index.js'
-import type { DeliveryReceipt } from './pb/dm.js'
 import type { Envelope } from '../../pb/ferry.js'
 import { defaultCrypto } from '../../crypto.js'
 import type { CryptoBackend } from '../../crypto.js'
@@ -66,8 +66,9 @@ export class DirectMessagesService implements DirectMessages, Startable {
       const r = reply.rejection ?? { code: Rejection.Code.MALFORMED, reason: 'no receipt and no reason' }
       throw new EnvelopeRejectedError(r.code, r.reason)
     }
-    await verifyReceipt(reply.receipt, connection.remotePeer, env.id, hash, this.crypto)
-    return reply.receipt
+    const receipt = DeliveryReceipt.decode(reply.receipt)
+    await verifyReceipt(receipt, connection.remotePeer, env.id, hash, this.crypto)
+    return receipt
   }
 
   /** The open session on this connection, or a new stream. Concurrent callers share one. */
@@ -141,7 +142,7 @@ export class DirectMessagesService implements DirectMessages, Startable {
     try {
       const { storedAt } = await this.init.receiver.accept(env, bytes, connection.remotePeer)
       const receipt = await signReceipt(this.components.privateKey as Ed25519PrivateKey, this.components.peerId, env.id, await envelopeHash(bytes, this.crypto), storedAt, this.crypto)
-      return { messageId: env.id, receipt }
+      return { messageId: env.id, receipt: DeliveryReceipt.encode(receipt) }
     } catch (err: any) {
       if (err instanceof RefusedError) return { messageId: env.id, rejection: { code: Rejection.Code.REFUSED, reason: err.message } }
       if (err instanceof InvalidEnvelopeError || err instanceof InvalidReceiptError) {

@@ -10,7 +10,7 @@
  * const receipt = await node.services.dm.send(connection, envelopeBytes)
  */
 import { DirectMessagesService } from './dm.js'
-import type { DeliveryReceipt } from './pb/dm.js'
+import type { DeliveryReceipt } from '../../receipts/pb/receipt.js'
 import type { CryptoBackend } from '../../crypto.js'
 import type { Envelope } from '../../pb/ferry.js'
 import type { AbortOptions, ComponentLogger, Connection, PeerId, PrivateKey } from '@libp2p/interface'
@@ -18,7 +18,8 @@ import type { Registrar } from '@libp2p/interface-internal'
 
 export { PROTOCOL as DM_PROTOCOL } from './constants.js'
 export { EnvelopeRejectedError, DmStreamClosedError } from './errors.js'
-export { DeliveryReceipt, DmReply, Rejection } from './pb/dm.js'
+export { DmReply, Rejection } from './pb/dm.js'
+export { DeliveryReceipt } from '../../receipts/pb/receipt.js'
 
 /** Where received envelopes go. `accept` resolves only once the envelope is durably stored. */
 export interface EnvelopeReceiver {

@@ -4,11 +4,11 @@
  */
 import { toHex } from '../../envelope.js'
 import { afterIO } from '../../group-commit.js'
-import { frameStream, RAW } from '../frames.js'
+import { frameStream, RAW } from '../streams/frames.js'
 import { MAX_REPLY_BYTES } from './constants.js'
 import { DmStreamClosedError } from './errors.js'
 import { DmReply } from './pb/dm.js'
-import type { FrameStream } from '../frames.js'
+import type { FrameStream } from '../streams/frames.js'
 import type { AbortOptions, Logger, Stream } from '@libp2p/interface'
 
 interface Waiter {

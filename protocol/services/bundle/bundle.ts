@@ -1,14 +1,10 @@
 import { MAX_BUNDLE_BYTES } from '../../crypto/bundle.js'
-import { TokenBuckets } from '../budget.js'
-import { frameStream, RAW } from '../frames.js'
+import { TokenBuckets } from '../streams/budget.js'
+import { frameStream, RAW } from '../streams/frames.js'
 import { ANSWERS_PER_MINUTE, ANSWERS_PER_PEER_PER_MINUTE, BUNDLE_PROTOCOL, MAX_STREAMS, ONE_TIME_FOR_STRANGERS_PER_HOUR, ONE_TIME_PER_CONTACT_PER_HOUR, ONE_TIME_PER_STRANGER_PER_HOUR, TIMEOUT_MS } from './constants.js'
+import { BundleBudgetError } from './errors.js'
 import type { Bundles, BundlesComponents, BundlesInit } from './index.js'
 import type { AbortOptions, Connection, Logger, Startable, Stream } from '@libp2p/interface'
-
-/** The peer asked for more bundles than its budget (or everyone's) allows. */
-export class BundleBudgetError extends Error {
-  override name = 'BundleBudgetError'
-}
 
 export class BundlesService implements Bundles, Startable {
   private readonly log: Logger

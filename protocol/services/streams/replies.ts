@@ -2,7 +2,7 @@
  * Replies on an inbound request stream (`/ferry/dm`, `/ferry/mailbox`) leave in arrival order, and
  * every reply that is ready when the writer runs goes out in one write (see DmSession.write for why).
  */
-import type { Encoder } from '../frames.js'
+import type { Encoder } from './frames.js'
 
 interface Slot<T> { reply?: T, ready: Promise<void> }
 /** Where replies go: a FrameStream. */

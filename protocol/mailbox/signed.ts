@@ -6,11 +6,10 @@
  */
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { defaultCrypto } from '../../crypto.js'
-import { equalBytes } from '../../envelope.js'
-import { InvalidInputError } from '../../errors.js'
+import { equalBytes } from '../envelope.js'
+import { InvalidMailboxStatementError } from './errors.js'
 import { Capability, CustodyReceipt, DeletionReceipt } from './pb/mailbox.js'
-import type { CryptoBackend } from '../../crypto.js'
+import type { CryptoBackend } from '../crypto.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
 export const CAPABILITY_VERSION = 1
@@ -24,11 +23,6 @@ const CONTEXT = {
   deletion: fromString('ferry-deletion-v1')
 }
 
-/** A capability, custody or deletion receipt does not hold. */
-export class InvalidMailboxStatementError extends InvalidInputError {
-  override name = 'InvalidMailboxStatementError'
-}
-
 function u64 (n: number): Uint8Array {
   const b = new Uint8Array(8)
   new DataView(b.buffer).setBigUint64(0, BigInt(n))
@@ -40,7 +34,7 @@ function capabilityBytes (c: Capability): Uint8Array {
 }
 
 /** Sign a capability with the owner's identity key; `fields.owner` is set from the key. */
-export async function signCapability (key: Ed25519PrivateKey, fields: Omit<Capability, 'version' | 'owner' | 'signature'>, crypto: CryptoBackend = defaultCrypto): Promise<Uint8Array> {
+export async function signCapability (key: Ed25519PrivateKey, fields: Omit<Capability, 'version' | 'owner' | 'signature'>, crypto: CryptoBackend): Promise<Uint8Array> {
   const c: Capability = { ...fields, version: CAPABILITY_VERSION, owner: key.publicKey.raw, signature: new Uint8Array(0) }
   c.signature = await crypto.sign(key, capabilityBytes(c))
   return Capability.encode(c)
@@ -51,7 +45,7 @@ export async function signCapability (key: Ed25519PrivateKey, fields: Omit<Capab
  *
  * @throws InvalidMailboxStatementError
  */
-export async function openCapability (bytes: Uint8Array, crypto: CryptoBackend = defaultCrypto): Promise<Capability> {
+export async function openCapability (bytes: Uint8Array, crypto: CryptoBackend): Promise<Capability> {
   if (bytes.byteLength > MAX_CAPABILITY_BYTES) throw new InvalidMailboxStatementError(`capability of ${bytes.byteLength} bytes exceeds ${MAX_CAPABILITY_BYTES}`)
   let c: Capability
   try {
@@ -69,7 +63,7 @@ function custodyBytes (r: Pick<CustodyReceipt, 'messageId' | 'envelopeHash' | 'e
   return concat([CONTEXT.custody, r.messageId, r.envelopeHash, u64(r.expiresAt), u64(r.storedAt), host])
 }
 
-export async function signCustody (key: Ed25519PrivateKey, host: PeerId, fields: Omit<CustodyReceipt, 'signature'>, crypto: CryptoBackend = defaultCrypto): Promise<CustodyReceipt> {
+export async function signCustody (key: Ed25519PrivateKey, host: PeerId, fields: Omit<CustodyReceipt, 'signature'>, crypto: CryptoBackend): Promise<CustodyReceipt> {
   return { ...fields, signature: await crypto.sign(key, custodyBytes(fields, host.toMultihash().bytes)) }
 }
 
@@ -78,7 +72,7 @@ export async function signCustody (key: Ed25519PrivateKey, host: PeerId, fields:
  *
  * @throws InvalidMailboxStatementError
  */
-export async function verifyCustody (r: CustodyReceipt, host: PeerId, messageId: Uint8Array, hash: Uint8Array, expiresAt: number, crypto: CryptoBackend = defaultCrypto): Promise<void> {
+export async function verifyCustody (r: CustodyReceipt, host: PeerId, messageId: Uint8Array, hash: Uint8Array, expiresAt: number, crypto: CryptoBackend): Promise<void> {
   if (!equalBytes(r.messageId, messageId) || !equalBytes(r.envelopeHash, hash)) throw new InvalidMailboxStatementError('custody receipt is for another envelope')
   if (r.expiresAt !== expiresAt) throw new InvalidMailboxStatementError('custody receipt names another expiry')
   const key = host.publicKey
@@ -89,12 +83,12 @@ function deletionBytes (ids: Uint8Array[], deletedAt: number, host: Uint8Array):
   return concat([CONTEXT.deletion, u64(deletedAt), host, ...ids])
 }
 
-export async function signDeletion (key: Ed25519PrivateKey, host: PeerId, ids: Uint8Array[], deletedAt: number, crypto: CryptoBackend = defaultCrypto): Promise<DeletionReceipt> {
+export async function signDeletion (key: Ed25519PrivateKey, host: PeerId, ids: Uint8Array[], deletedAt: number, crypto: CryptoBackend): Promise<DeletionReceipt> {
   return { ids, deletedAt, signature: await crypto.sign(key, deletionBytes(ids, deletedAt, host.toMultihash().bytes)) }
 }
 
 /** @throws InvalidMailboxStatementError */
-export async function verifyDeletion (r: DeletionReceipt, host: PeerId, crypto: CryptoBackend = defaultCrypto): Promise<void> {
+export async function verifyDeletion (r: DeletionReceipt, host: PeerId, crypto: CryptoBackend): Promise<void> {
   const key = host.publicKey
   if (key?.type !== 'Ed25519' || !await crypto.verify(key.raw, deletionBytes(r.ids, r.deletedAt, host.toMultihash().bytes), r.signature)) throw new InvalidMailboxStatementError('deletion receipt signature does not verify')
 }

@@ -3,9 +3,9 @@
  * node/store/mailbox.ts, for unit tests and in-process simulation; not durable. Bytes are copied
  * on the way in and out, so no caller shares an array with the store.
  */
-import { toHex } from './envelope.js'
-import { QuotaExceededError } from './errors.js'
-import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore, MailboxUsage, RevokedSender } from './stores.js'
+import { toHex } from '../envelope.js'
+import { QuotaExceededError } from '../errors.js'
+import type { AckedItem, DepositLimits, HostedMailStore, HostedOwner, MailboxItem, MailboxSettingsStore, MailboxUsage, RevokedSender } from '../stores.js'
 
 /** receiptsFor hands out at most this many receipts per call, as the SQLite store does */
 const RECEIPTS_PER_CALL = 1024
@@ -20,7 +20,7 @@ const byText = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
 const itemKey = (depositor: string, id: string): string => `${depositor}/${id}`
 
 /**
- * An in-memory MailboxStore.
+ * Hosted mail (HostedMailStore) and this node's mailbox settings (MailboxSettingsStore), in memory.
  *
  * @example
  * ```ts
@@ -28,7 +28,7 @@ const itemKey = (depositor: string, id: string): string => `${depositor}/${id}`
  * const [result] = await store.deposit([{ item, limits }])
  * ```
  */
-export class MemoryMailboxStore implements MailboxStore {
+export class MemoryMailboxStore implements HostedMailStore, MailboxSettingsStore {
   private readonly owners = new Map<string, HostedOwner>()
   /** per owner, by `${depositor}/${id}`; a Map keeps insertion order, which is deposit (cursor) order */
   private readonly items = new Map<string, Map<string, StoredItem>>()

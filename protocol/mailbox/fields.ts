@@ -4,8 +4,8 @@
  */
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
-import { toHex } from '../../envelope.js'
-import { DeliveryReceipt } from '../dm/pb/dm.js'
+import { toHex } from '../envelope.js'
+import { DeliveryReceipt } from '../receipts/pb/receipt.js'
 import { OneTimePrekey } from './pb/mailbox.js'
 
 /** The peer id string from its multihash bytes, or undefined when they are not one */
