@@ -24,8 +24,8 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { toString } from 'uint8arrays/to-string'
-import { checkSharedSecret, defaultCrypto } from '../protocol/crypto.js'
-import type { CryptoBackend } from '../protocol/crypto.js'
+import { checkSharedSecret, defaultCrypto } from '../protocol/crypto/backend.js'
+import type { CryptoBackend } from '../protocol/crypto/backend.js'
 
 /** Which primitives run in WebCrypto (true) or in @noble through defaultCrypto (false). */
 export interface WebCryptoSupport {

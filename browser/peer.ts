@@ -12,8 +12,8 @@ import { webSockets } from '@libp2p/websockets'
 import { createFerry } from '../protocol/create-ferry.js'
 import { browserCrypto } from './crypto.js'
 import type { Ferry } from '../protocol/ferry.js'
-import type { Identity } from '../protocol/identity.js'
-import type { FerryStores } from '../protocol/stores.js'
+import type { Identity } from '../protocol/crypto/identity.js'
+import type { FerryStores } from '../protocol/stores/stores.js'
 
 /** A STUN/TURN server the user configured. */
 export interface IceServer { urls: string | string[], username?: string, credential?: string }

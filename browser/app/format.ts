@@ -1,5 +1,5 @@
 /** How the app words delivery states, durations and times (docs/DESIGN.md invariant 5: every send ends in a visible state). */
-import type { MessageRecord } from '../../protocol/stores.js'
+import type { MessageRecord } from '../../protocol/stores/stores.js'
 
 /** The delivery state of a message as the user reads it. */
 export function stateLabel (m: MessageRecord): string {

@@ -5,14 +5,14 @@
  * opens the IndexedDB stores, and shows identity setup or the messenger.
  */
 import { render } from 'preact'
-import { createIdentity } from '../../protocol/identity.js'
+import { createIdentity } from '../../protocol/crypto/identity.js'
 import { openBrowserStores } from '../store/index.js'
 import { createBrowserPeer } from '../peer.js'
 import { App } from './app.js'
 import { FerryTab } from './tab.js'
 import { loadSettings } from './settings.js'
 import { Notice, Setup } from './views/setup.js'
-import type { Identity } from '../../protocol/identity.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
 import type { AppConfig } from './view.js'
 
 const root = document.getElementById('app') as HTMLElement

@@ -4,7 +4,7 @@
  * invariant 7: no third party by default).
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { browserDialable } from '../../protocol/multiaddrs.js'
+import { browserDialable } from '../../protocol/reach/multiaddrs.js'
 import type { IceServer } from '../peer.js'
 
 const KEY = 'ferry.settings'

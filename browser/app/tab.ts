@@ -6,9 +6,9 @@
  * (bumped on every message, contact or connection change) rather than holding its own copy.
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { targetOf } from '../../protocol/multiaddrs.js'
+import { targetOf } from '../../protocol/reach/multiaddrs.js'
 import type { Ferry } from '../../protocol/ferry.js'
-import type { FerryStores } from '../../protocol/stores.js'
+import type { FerryStores } from '../../protocol/stores/stores.js'
 
 /** How often the tab looks for changed messages (a cheap indexed IndexedDB read). */
 export const WATCH_MS = 700

@@ -6,7 +6,7 @@
 import { ContactExistsError, UnknownContactError } from '../../protocol/errors.js'
 import { request, STORES } from './idb.js'
 import type { Database } from './idb.js'
-import type { Contact, ContactStore } from '../../protocol/stores.js'
+import type { Contact, ContactStore } from '../../protocol/stores/stores.js'
 
 /**
  * The stored form of a contact: only the fields that are set, byte arrays copied (a view on a

@@ -7,7 +7,7 @@
  * only IndexedDB requests: a transaction commits by itself as soon as no request is pending at the
  * end of a task, so awaiting anything else (WebCrypto, timers) would commit it half-done. Values
  * are therefore sealed before a transaction opens and opened after it completes
- * (browser/store/sealing.ts). A transaction that finishes before its work did is reported as an
+ * (browser/store/at-rest.ts). A transaction that finishes before its work did is reported as an
  * error, never silently.
  *
  * Durability: 'relaxed' by default, like SQLite's WAL with synchronous=NORMAL on the Node side.

@@ -5,10 +5,10 @@
  */
 import { privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { request, STORES } from './idb.js'
-import { recordName } from './sealing.js'
+import { recordName } from './at-rest.js'
 import type { Database } from './idb.js'
-import type { AtRestKey } from './sealing.js'
-import type { Identity } from '../../protocol/identity.js'
+import type { AtRestKey } from './at-rest.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 /** The identity record holds something other than Ed25519 keys: it was not written by Ferry. */

@@ -1,7 +1,7 @@
 /**
  * The browser's stores (docs/DESIGN.md "Platforms": browser — IndexedDB): one IndexedDB database holds
  * contacts, messages, sessions, prekeys, mailboxes and this browser's identity; secrets are sealed
- * with a non-extractable WebCrypto key kept in the same database (browser/store/sealing.ts).
+ * with a non-extractable WebCrypto key kept in the same database (browser/store/at-rest.ts).
  *
  * @example
  * const { stores, identity } = await openBrowserStores()
@@ -14,12 +14,12 @@ import { IdbIdentityStore } from './identity.js'
 import { IdbMailboxStore } from './mailbox.js'
 import { IdbMessageStore } from './messages.js'
 import { IdbPrekeyStore } from './prekeys.js'
-import { AtRestKey } from './sealing.js'
+import { AtRestKey } from './at-rest.js'
 import type { Durability } from './idb.js'
 import type { IdentityStore } from './identity.js'
-import type { FerryStores, MailboxStore } from '../../protocol/stores.js'
+import type { FerryStores, MailboxStore } from '../../protocol/stores/stores.js'
 
-export { AtRestDecryptError, AtRestKey, recordName } from './sealing.js'
+export { AtRestDecryptError, AtRestKey, recordName } from './at-rest.js'
 export { Database, MIGRATIONS, SchemaVersionError, StorageError, STORES } from './idb.js'
 export type { Durability, Migration } from './idb.js'
 export { IdbContactStore } from './contacts.js'

@@ -15,7 +15,7 @@ import { QuotaExceededError } from '../../protocol/errors.js'
 import { prefixRange, request, STORES, walk } from './idb.js'
 import type { Database } from './idb.js'
 import { fromHex } from '../../protocol/util/bytes.js'
-import type { AckedItem, DepositLimits, HostedMailStore, HostedOwner, MailboxItem, MailboxSettingsStore, MailboxUsage, RevokedSender } from '../../protocol/stores.js'
+import type { AckedItem, DepositLimits, HostedMailStore, HostedOwner, MailboxItem, MailboxSettingsStore, MailboxUsage, RevokedSender } from '../../protocol/stores/stores.js'
 
 const OWNERS = STORES.mailboxOwners
 const ITEMS = STORES.mailboxItems

@@ -7,16 +7,16 @@
  *   transaction that stamps it, so several tabs on one database still hand out increasing revs.
  * - Each batch (addOutgoing, storeIncoming, markDelivered, markStored...) is one transaction; a
  *   session record is written in the transaction of the message that produced or consumed it.
- * - Sealed at rest (browser/store/sealing.ts), as on the Node side: message text, queued
+ * - Sealed at rest (browser/store/at-rest.ts), as on the Node side: message text, queued
  *   envelopes and session records. Each is sealed before its transaction opens and bound to its
  *   record (direction, id and field; or peer), so sealed values cannot be swapped between records.
  */
 import { InvalidEnvelopeError } from '../../protocol/errors.js'
 import { prefixRange, request, STORES, walk } from './idb.js'
-import { recordName } from './sealing.js'
+import { recordName } from './at-rest.js'
 import type { Database } from './idb.js'
-import type { AtRestKey } from './sealing.js'
-import type { Custody, Delivered, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from '../../protocol/stores.js'
+import type { AtRestKey } from './at-rest.js'
+import type { Custody, Delivered, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from '../../protocol/stores/stores.js'
 
 const M = STORES.messages
 const SESSIONS = STORES.sessions

@@ -1,5 +1,5 @@
 /**
- * The owner's PQXDH prekeys in IndexedDB, every record sealed at rest (browser/store/sealing.ts);
+ * The owner's PQXDH prekeys in IndexedDB, every record sealed at rest (browser/store/at-rest.ts);
  * the reference behaviour is node/store/prekeys.ts.
  *
  * - Signed and KEM prekeys live in one store keyed [kind, id]; the current one of each kind carries
@@ -11,11 +11,11 @@
  *   with two tabs open.
  */
 import { request, STORES, walk } from './idb.js'
-import { recordName } from './sealing.js'
+import { recordName } from './at-rest.js'
 import type { Database } from './idb.js'
-import type { AtRestKey } from './sealing.js'
+import type { AtRestKey } from './at-rest.js'
 import type { IdentityDhRecord, KemPrekeyRecord, OneTimePrekey, PrekeyStore, SignedPrekeyRecord } from '../../protocol/crypto/prekeys.js'
-import type { KeyPair } from '../../protocol/crypto.js'
+import type { KeyPair } from '../../protocol/crypto/backend.js'
 
 const P = STORES.prekeys
 const ONE_TIME = STORES.oneTimePrekeys

@@ -39,7 +39,7 @@ export interface RunnerMetrics {
   bytesOnWire?: number
   /** drawn in report.html when present */
   mailboxOccupancy?: MailboxSample[]
-  /** DHT peer lookups (Reach's last resort), protocol/dht-stats.ts: hops of those that succeeded */
+  /** DHT peer lookups (Reach's last resort), protocol/directory/dht-stats.ts: hops of those that succeeded */
   dht?: { lookups: number, succeeded: number, meanHops?: number, meanQueried?: number }
   /** per node: resident memory (rssBytes: its last process's peak; peakRssBytes: the peak over all its processes, restarts included) and CPU time of its last process */
   nodes?: Array<{ name: string, rssBytes?: number, cpuMs?: number, peakRssBytes?: number }>

@@ -14,7 +14,7 @@
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { PrekeyBundle as PrekeyBundlePb } from './pb/pqxdh.js'
-import type { CryptoBackend } from '../crypto.js'
+import type { CryptoBackend } from './backend.js'
 
 /** The bundle (and initial message) format version this code writes and accepts. */
 export const PQXDH_VERSION = 1

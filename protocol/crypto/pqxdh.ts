@@ -12,15 +12,15 @@
  */
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { InvalidPublicKeyError } from '../crypto.js'
+import { InvalidPublicKeyError } from './backend.js'
 import { InvalidInputError } from '../errors.js'
 import { checkId, checkKey, checkSignature, decodeKey, encodeKey, identityDhSignatureMessage, InvalidBundleError, KEM_CIPHERTEXT_BYTES, KEY_TYPE, PQXDH_VERSION, verifyBundle } from './bundle.js'
 import { InitialMessage as InitialMessagePb } from './pb/pqxdh.js'
 import { UnknownPrekeyError } from './prekeys.js'
 import type { PrekeyBundle } from './bundle.js'
 import type { PrekeyStore } from './prekeys.js'
-import type { CryptoBackend, KeyPair } from '../crypto.js'
-import type { Identity } from '../identity.js'
+import type { CryptoBackend, KeyPair } from './backend.js'
+import type { Identity } from './identity.js'
 
 /** §2.1 info: identifies the application and the primitives. */
 export const PQXDH_INFO = fromString('Ferry_PQXDH_X25519_SHA-256_ML-KEM-768')

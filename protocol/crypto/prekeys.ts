@@ -12,8 +12,8 @@
 import { DEFAULT_INVITE_TTL_MS, MAX_TTL_MS } from '../constants.js'
 import { identityDhSignatureMessage, prekeySignatureMessage, verifyBundle } from './bundle.js'
 import type { PrekeyBundle } from './bundle.js'
-import type { CryptoBackend, KemKeyPair, KeyPair } from '../crypto.js'
-import type { Identity } from '../identity.js'
+import type { CryptoBackend, KemKeyPair, KeyPair } from './backend.js'
+import type { Identity } from './identity.js'
 
 /** How often callers should rotate the signed prekeys (Signal rotates weekly to monthly). */
 export const SIGNED_PREKEY_ROTATION_MS = 7 * 24 * 60 * 60 * 1000

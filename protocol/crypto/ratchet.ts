@@ -23,9 +23,9 @@
  * when its `pn` lies too far ahead). A message whose skipped key was dropped by the
  * MAX_STORED_SKIPPED bound is indistinguishable from a duplicate and fails the same way.
  */
-import { DecryptError, InvalidPublicKeyError } from '../crypto.js'
+import { DecryptError, InvalidPublicKeyError } from './backend.js'
 import * as pb from './pb/ratchet.js'
-import type { CryptoBackend, KeyPair } from '../crypto.js'
+import type { CryptoBackend, KeyPair } from './backend.js'
 
 /** §3.2 MAX_SKIP: most message keys one incoming message may make us skip in one chain. */
 export const MAX_SKIP = 1000

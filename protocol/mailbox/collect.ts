@@ -5,7 +5,7 @@
  */
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
-import { checkEnvelope, decodeEnvelope, toHex } from '../envelope.js'
+import { checkEnvelope, decodeEnvelope, toHex } from '../messaging/envelope.js'
 import { InvalidEnvelopeError } from '../errors.js'
 import { signReceipt } from '../receipts/receipt.js'
 import { DeliveryReceipt } from '../receipts/pb/receipt.js'
@@ -14,9 +14,9 @@ import { verifyDeletion } from './signed.js'
 import type { MailboxClient } from './client.js'
 import type { HostLinks } from './links.js'
 import type { Page } from './pb/mailbox.js'
-import type { CryptoBackend } from '../crypto.js'
-import type { decodeEnvelope as DecodeEnvelope } from '../envelope.js'
-import type { Identity } from '../identity.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { decodeEnvelope as DecodeEnvelope } from '../messaging/envelope.js'
+import type { Identity } from '../crypto/identity.js'
 import type { Ed25519PrivateKey, Logger, PeerId } from '@libp2p/interface'
 
 export interface CollectorInit {

@@ -4,7 +4,7 @@
  */
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
-import { toHex } from '../envelope.js'
+import { toHex } from '../messaging/envelope.js'
 import { DeliveryReceipt } from '../receipts/pb/receipt.js'
 import { OneTimePrekey } from './pb/mailbox.js'
 

@@ -7,7 +7,7 @@ import { MAX_TTL_MS, MIN_TTL_MS } from '../constants.js'
 import { InvalidInputError } from '../errors.js'
 import { DEFAULT_OWNER_QUOTA } from './constants.js'
 import { contactNamed } from './links.js'
-import type { ContactStore, HostedMailStore, HostedOwner } from '../stores.js'
+import type { ContactStore, HostedMailStore, HostedOwner } from '../stores/stores.js'
 
 export interface HostingInit {
   store: HostedMailStore

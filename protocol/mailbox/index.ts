@@ -21,8 +21,8 @@
  */
 import { MailboxService } from './service.js'
 import type { MailboxClient } from './client.js'
-import type { CryptoBackend } from '../crypto.js'
-import type { HostedMailStore } from '../stores.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { HostedMailStore } from '../stores/stores.js'
 import type { Request, Response } from './pb/mailbox.js'
 import type { AbortOptions, ComponentLogger, Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
@@ -35,7 +35,7 @@ export { MailboxClient } from './client.js'
 export type { Ask } from './client.js'
 export { Mailboxes } from './mailboxes.js'
 export type { Collected, HostingView, MailboxesInit, MailboxStatus } from './mailboxes.js'
-export { MemoryMailboxStore } from './memory-store.js'
+export { MemoryMailboxStore } from '../stores/memory/mailbox.js'
 
 /** What a host accepts, besides each owner's own quota (HostedOwner). */
 export interface MailboxPolicy {

@@ -8,8 +8,8 @@ import * as Digest from 'multiformats/hashes/digest'
 import { UnknownContactError } from '../errors.js'
 import { openCapability } from './signed.js'
 import type { MailboxClient } from './client.js'
-import type { CryptoBackend } from '../crypto.js'
-import type { Contact, ContactStore, MessageStore } from '../stores.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { Contact, ContactStore, MessageStore } from '../stores/stores.js'
 import type { MailboxHost } from './pb/mailbox.js'
 
 /** Ways to reach mailbox hosts. */

@@ -5,7 +5,7 @@
  * one-time prekeys from one of its hosts.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { decodeEnvelope, toHex } from '../envelope.js'
+import { decodeEnvelope, toHex } from '../messaging/envelope.js'
 import { verifyReceipt } from '../receipts/receipt.js'
 import { DeliveryReceipt } from '../receipts/pb/receipt.js'
 import { BATCH_BYTES, CLAIM_TIMEOUT_MS, DEFAULT_REPLICATION, DEPOSIT_BATCH, DEPOSIT_STREAMS } from './constants.js'
@@ -15,9 +15,9 @@ import { openCapability, verifyCustody } from './signed.js'
 import type { MailboxClient } from './client.js'
 import type { HostLinks } from './links.js'
 import type { Capability, DepositAnswer } from './pb/mailbox.js'
-import type { CryptoBackend } from '../crypto.js'
-import type { Identity } from '../identity.js'
-import type { Contact, Custody, MessageStore, QueuedMessage } from '../stores.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { Identity } from '../crypto/identity.js'
+import type { Contact, Custody, MessageStore, QueuedMessage } from '../stores/stores.js'
 import type { Logger } from '@libp2p/interface'
 
 export interface SenderInit {

@@ -2,8 +2,8 @@
  * The host half of `/ferry/mailbox/1.0.0`: reads requests from a stream, answers each through the
  * handler of its kind (in arrival order, pipelined up to MAX_IN_FLIGHT), and sweeps expired mail.
  */
-import { fromHex, toHex } from '../envelope.js'
-import { Sweeper } from '../timers.js'
+import { fromHex, toHex } from '../messaging/envelope.js'
+import { Sweeper } from '../util/timers.js'
 import { TokenBuckets } from '../services/streams/budget.js'
 import { frameStream } from '../services/streams/frames.js'
 import { ReplyWriter } from '../services/streams/replies.js'
@@ -14,8 +14,8 @@ import { DepositIntake } from './intake.js'
 import { Refusal, Request, Response } from './pb/mailbox.js'
 import { signDeletion } from './signed.js'
 import type { Mailbox, MailboxComponents, MailboxInit } from './index.js'
-import type { CryptoBackend } from '../crypto.js'
-import type { HostedMailStore, HostedOwner } from '../stores.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { HostedMailStore, HostedOwner } from '../stores/stores.js'
 import type { AbortOptions, Connection, Ed25519PrivateKey, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
 const refuse = (code: Refusal.Code, reason: string): Response => ({ refusal: { code, reason }, prekey: new Uint8Array(0), answers: [] })

@@ -6,10 +6,10 @@
  */
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { equalBytes } from '../envelope.js'
+import { equalBytes } from '../messaging/envelope.js'
 import { InvalidMailboxStatementError } from './errors.js'
 import { Capability, CustodyReceipt, DeletionReceipt } from './pb/mailbox.js'
-import type { CryptoBackend } from '../crypto.js'
+import type { CryptoBackend } from '../crypto/backend.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
 export const CAPABILITY_VERSION = 1

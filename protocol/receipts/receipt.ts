@@ -7,7 +7,7 @@ import { fromString } from 'uint8arrays/from-string'
 import { equalBytes } from '../util/bytes.js'
 import { InvalidReceiptError } from '../errors.js'
 import { DeliveryReceipt } from './pb/receipt.js'
-import type { CryptoBackend } from '../crypto.js'
+import type { CryptoBackend } from '../crypto/backend.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
 export { DeliveryReceipt }

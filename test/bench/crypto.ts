@@ -1,7 +1,7 @@
 /**
  * Crypto benchmarks: PQXDH session setups and Double Ratchet messages per second with
  * the node:crypto backend (node/crypto.ts), against the same work with `defaultCrypto`
- * (protocol/crypto.ts, the @noble backend browsers use), in the same process and run.
+ * (protocol/crypto/backend.ts, the @noble backend browsers use), in the same process and run.
  *
  * The ratios are the node backend's speed-up over the browser backend (> 1: node is faster).
  * Note: run under Node, defaultCrypto's Ed25519 goes through @libp2p/crypto, which itself uses
@@ -9,17 +9,17 @@
  *
  * Every loop is bounded in count and in time, and checks its results (throws on a mismatch).
  */
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 import { initiate, respond } from '../../protocol/crypto/pqxdh.js'
 import { createBundle, generatePrekeys } from '../../protocol/crypto/prekeys.js'
-import { MemoryPrekeyStore } from '../../protocol/crypto/memory-prekeys.js'
+import { MemoryPrekeyStore } from '../../protocol/stores/memory/prekeys.js'
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../../protocol/crypto/ratchet.js'
-import { createIdentity } from '../../protocol/identity.js'
+import { createIdentity } from '../../protocol/crypto/identity.js'
 import { nodeCrypto } from '../../node/crypto.js'
-import type { CryptoBackend } from '../../protocol/crypto.js'
+import type { CryptoBackend } from '../../protocol/crypto/backend.js'
 import type { PrekeyBundle } from '../../protocol/crypto/bundle.js'
 import type { IdentityDhRecord } from '../../protocol/crypto/prekeys.js'
-import type { Identity } from '../../protocol/identity.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
 import type { RatchetState } from '../../protocol/crypto/ratchet.js'
 import type { Row } from './index.js'
 

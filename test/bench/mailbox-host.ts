@@ -10,7 +10,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { createIdentity, identityToString } from '../../protocol/index.js'
 import { DEFAULT_OWNER_QUOTA, signCapability } from '../../protocol/mailbox/index.js'
 import { SqlitePeer } from '../node/sqlite-peer.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 const DAY = 86_400_000
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')

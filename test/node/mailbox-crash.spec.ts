@@ -16,7 +16,7 @@ import { rng } from '../dht-network.js'
 import { cli, DaemonProcess, sleep, tempDir } from './harness.js'
 import { befriend as befriendPeers, SqlitePeer } from './sqlite-peer.js'
 import type { Connection } from '@libp2p/interface'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 const DEPOSITS = 2_000
 const MIN_KILLS = 50

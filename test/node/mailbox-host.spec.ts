@@ -9,11 +9,11 @@ import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { Envelope, MAX_TTL_MS, MIN_TTL_MS } from '../../protocol/index.js'
 import { MAILBOX_PROTOCOL, Refusal, signCapability } from '../../protocol/mailbox/index.js'
-import { MAX_TIMER_MS, setLongTimeout } from '../../protocol/timers.js'
+import { MAX_TIMER_MS, setLongTimeout } from '../../protocol/util/timers.js'
 import { befriend, mailboxesFor, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
 import type { Capability, Request, Response } from '../../protocol/mailbox/index.js'
 import type { FerryOptions } from '../../protocol/index.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 const DAY = 86_400_000
 

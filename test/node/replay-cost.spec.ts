@@ -18,7 +18,7 @@ import { frameStream, RAW } from '../../protocol/services/streams/frames.js'
 import { memoryFerries } from '../memory-ferries.js'
 import type { CryptoBackend, Ferry } from '../../protocol/index.js'
 import type { Libp2p } from '@libp2p/interface'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 const COUNTED = ['verify', 'x25519', 'kemDecapsulate'] as const
 

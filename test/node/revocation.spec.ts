@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { openCapability } from '../../protocol/mailbox/index.js'
 import { mailboxesFor, runningPeers, SqlitePeer, until } from './sqlite-peer.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 describe('mailbox revocation is kept until every host has it', function () {
   this.timeout(180_000)

@@ -8,7 +8,7 @@ import { SqliteMessageStore } from '../../node/store/messages.js'
 import { SqlitePrekeyStore } from '../../node/store/prekeys.js'
 import { prekeyStoreCompliance } from '../protocol/prekey-store.suite.js'
 import { messageId, storeCompliance } from '../protocol/stores.suite.js'
-import type { FerryStores } from '../../protocol/stores.js'
+import type { FerryStores } from '../../protocol/stores/stores.js'
 import { TempDatabases } from './temp-databases.js'
 import type { DatabaseSync } from 'node:sqlite'
 

@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { ContactBook } from '../../protocol/contact-book.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { ContactBook } from '../../protocol/contacts/contact-book.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 import { IdentityChangedError, InvalidInputError, UnknownIdentityError } from '../../protocol/errors.js'
-import { createIdentity } from '../../protocol/identity.js'
-import { MemoryContactStore } from '../../protocol/memory-stores.js'
-import { safetyNumber } from '../../protocol/safety.js'
+import { createIdentity } from '../../protocol/crypto/identity.js'
+import { MemoryContactStore } from '../../protocol/stores/memory/stores.js'
+import { safetyNumber } from '../../protocol/contacts/safety.js'
 import { inviteWithBundle } from './helpers.js'
-import type { Identity } from '../../protocol/identity.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
 
 const NOW = 1_700_000_000_000
 

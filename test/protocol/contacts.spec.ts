@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { checkContactName, contactFrom } from '../../protocol/contacts.js'
+import { checkContactName, contactFrom } from '../../protocol/contacts/contact-from.js'
 import { InvalidInputError, InvalidInviteError } from '../../protocol/errors.js'
-import { createIdentity } from '../../protocol/identity.js'
+import { createIdentity } from '../../protocol/crypto/identity.js'
 import { inviteWithBundle } from './helpers.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 const NOW = 1_700_000_000_000
 const PEER = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'

@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { DecryptError } from '../../protocol/crypto.js'
+import { DecryptError } from '../../protocol/crypto/backend.js'
 import { flip, toHex } from './crypto-vectors.suite.js'
 import type { NamedBackend } from './crypto-vectors.suite.js'
-import type { CryptoBackend } from '../../protocol/crypto.js'
+import type { CryptoBackend } from '../../protocol/crypto/backend.js'
 
 /** A deterministic source of test inputs (mulberry32): the same seed gives the same inputs. */
 export interface SeededRandom {

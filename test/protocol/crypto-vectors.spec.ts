@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { nodeCrypto } from '../../node/crypto.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 import { cryptoSeed, crossBackendSuite } from './crypto-agreement.suite.js'
 import { cryptoVectorSuite, VECTOR_FILES } from './crypto-vectors.suite.js'
 import type { CryptoVectors, NamedBackend } from './crypto-vectors.suite.js'

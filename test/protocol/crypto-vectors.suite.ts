@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { fromString, toString } from 'uint8arrays'
-import { DecryptError, InvalidPublicKeyError } from '../../protocol/crypto.js'
-import type { CryptoBackend } from '../../protocol/crypto.js'
+import { DecryptError, InvalidPublicKeyError } from '../../protocol/crypto/backend.js'
+import type { CryptoBackend } from '../../protocol/crypto/backend.js'
 
 interface Sourced { source: string }
 export interface X25519Vectors {

@@ -22,7 +22,7 @@ import { dhtNetwork, quietLogger } from '../dht-network.js'
 import type { DhtNetwork } from '../dht-network.js'
 import type { Ferry } from '../../protocol/index.js'
 import type { PeerId } from '@libp2p/interface'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 const N = Number(process.env.FERRY_DHT_NODES ?? 100)
 const SEED = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)

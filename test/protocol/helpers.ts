@@ -1,11 +1,11 @@
 import { createBundle, generatePrekeys } from '../../protocol/crypto/prekeys.js'
-import { MemoryPrekeyStore } from '../../protocol/crypto/memory-prekeys.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
-import { createInvite } from '../../protocol/invite.js'
+import { MemoryPrekeyStore } from '../../protocol/stores/memory/prekeys.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
+import { createInvite } from '../../protocol/contacts/invite.js'
 import type { PrekeyBundle } from '../../protocol/crypto/bundle.js'
-import type { Identity } from '../../protocol/identity.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { MessageRecord, MessageStore, OutgoingMessage } from '../../protocol/stores.js'
+import type { MessageRecord, MessageStore, OutgoingMessage } from '../../protocol/stores/stores.js'
 
 /** Store one outgoing message through the batch API; throws its Error like a single insert would. */
 export async function addOut (store: MessageStore, message: OutgoingMessage): Promise<MessageRecord> {

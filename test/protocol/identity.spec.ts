@@ -4,8 +4,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { base58btc } from 'multiformats/bases/base58'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { concat } from 'uint8arrays/concat'
-import { certifyDevice, createIdentity, crossSignDevice, DEVICE_CERTIFICATE_BYTES, identityFromString, identityToString, peerIdFromBytes, signDevice, verifyDevice, withDeviceCertificate } from '../../protocol/identity.js'
-import type { Identity } from '../../protocol/identity.js'
+import { certifyDevice, createIdentity, crossSignDevice, DEVICE_CERTIFICATE_BYTES, identityFromString, identityToString, peerIdFromBytes, signDevice, verifyDevice, withDeviceCertificate } from '../../protocol/crypto/identity.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
 
 describe('identity', () => {
   let me: Identity

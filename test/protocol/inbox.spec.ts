@@ -1,21 +1,21 @@
 /**
- * Inbox (protocol/inbox.ts): real sealed envelopes from a sender's Sessions, decrypted and stored
+ * Inbox (protocol/messaging/inbox.ts): real sealed envelopes from a sender's Sessions, decrypted and stored
  * by the receiver's Inbox over a MemoryMessageStore, whose session record is what the receiver's
  * Sessions loads — as createFerry wires them.
  */
 import assert from 'node:assert/strict'
-import { Envelope, pad } from '../../protocol/envelope.js'
+import { Envelope, pad } from '../../protocol/messaging/envelope.js'
 import { toHex } from '../../protocol/util/bytes.js'
 import { InvalidEnvelopeError } from '../../protocol/errors.js'
-import { Inbox, UndecryptableError } from '../../protocol/inbox.js'
-import { MemoryMessageStore } from '../../protocol/memory-stores.js'
+import { Inbox, UndecryptableError } from '../../protocol/messaging/inbox.js'
+import { MemoryMessageStore } from '../../protocol/stores/memory/stores.js'
 import { Sealed } from '../../protocol/pb/ferry.js'
-import { openPayload } from '../../protocol/sealing.js'
-import { Sessions } from '../../protocol/sessions.js'
+import { openPayload } from '../../protocol/messaging/seal.js'
+import { Sessions } from '../../protocol/messaging/sessions.js'
 import { accept, crypto, device, messageId, NOW, Sender, TTL } from './inbox-party.js'
 import type { Device } from './inbox-party.js'
 import type { Content } from '../../protocol/pb/ferry.js'
-import type { IncomingMessage, StoreResult } from '../../protocol/stores.js'
+import type { IncomingMessage, StoreResult } from '../../protocol/stores/stores.js'
 
 /** The envelope with one byte of its ratchet ciphertext flipped (padding and protobuf still valid). */
 function tamperCiphertext (bytes: Uint8Array): Uint8Array {

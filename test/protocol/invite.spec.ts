@@ -5,14 +5,14 @@ import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import { DEFAULT_INVITE_TTL_MS, INVITE_PREFIX } from '../../protocol/constants.js'
 import { InvalidInviteError } from '../../protocol/errors.js'
-import { createIdentity, signDevice } from '../../protocol/identity.js'
-import { MAX_INVITE_CHARS, parseInvite } from '../../protocol/invite.js'
+import { createIdentity, signDevice } from '../../protocol/crypto/identity.js'
+import { MAX_INVITE_CHARS, parseInvite } from '../../protocol/contacts/invite.js'
 import { encodeBundle } from '../../protocol/crypto/bundle.js'
 import { concat } from 'uint8arrays/concat'
 import { bundleFor, inviteWithBundle } from './helpers.js'
 import { Invite } from '../../protocol/pb/ferry.js'
-import type { Identity } from '../../protocol/identity.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 const NOW = 1_700_000_000_000
 const ADDRS = [multiaddr('/ip4/192.168.1.20/tcp/4001'), multiaddr('/ip4/192.168.1.20/udp/4002/webrtc-direct')]

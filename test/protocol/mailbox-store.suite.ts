@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { QuotaExceededError } from '../../protocol/errors.js'
-import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore } from '../../protocol/stores.js'
+import type { AckedItem, DepositLimits, HostedOwner, MailboxItem, MailboxStore } from '../../protocol/stores/stores.js'
 
 const ALICE = '12D3KooWAliceAliceAliceAliceAliceAliceAliceAlice'
 const BOB = '12D3KooWBobBobBobBobBobBobBobBobBobBobBobBobBob'

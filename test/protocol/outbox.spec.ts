@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { addOut } from './helpers.js'
-import { MemoryMessageStore } from '../../protocol/memory-stores.js'
-import { Outbox } from '../../protocol/outbox.js'
+import { MemoryMessageStore } from '../../protocol/stores/memory/stores.js'
+import { Outbox } from '../../protocol/messaging/outbox.js'
 import { EnvelopeRejectedError, Rejection } from '../../protocol/services/dm/index.js'
-import type { OutboxInit } from '../../protocol/outbox.js'
+import type { OutboxInit } from '../../protocol/messaging/outbox.js'
 import type { DeliveryReceipt } from '../../protocol/services/dm/index.js'
-import type { OutgoingMessage } from '../../protocol/stores.js'
+import type { OutgoingMessage } from '../../protocol/stores/stores.js'
 import type { Connection, Logger } from '@libp2p/interface'
 
 const NOW = 1_700_000_000_000

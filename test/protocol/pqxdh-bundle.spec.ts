@@ -4,12 +4,12 @@ import { nodeCrypto } from '../../node/crypto.js'
 import { InvalidBundleError, KEY_TYPE, MAX_BUNDLE_BYTES, decodeBundle, encodeBundle, verifyBundle } from '../../protocol/crypto/bundle.js'
 import { PrekeyBundle as PrekeyBundlePb } from '../../protocol/crypto/pb/pqxdh.js'
 import { PREKEY_GRACE_MS, UnknownPrekeyError, createBundle, generatePrekeys, rotateSignedPrekey } from '../../protocol/crypto/prekeys.js'
-import { MemoryPrekeyStore } from '../../protocol/crypto/memory-prekeys.js'
+import { MemoryPrekeyStore } from '../../protocol/stores/memory/prekeys.js'
 import { initiate, respond } from '../../protocol/crypto/pqxdh.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
-import { createIdentity } from '../../protocol/identity.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
+import { createIdentity } from '../../protocol/crypto/identity.js'
 import type { PrekeyBundle } from '../../protocol/crypto/bundle.js'
-import type { Identity } from '../../protocol/identity.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
 
 const crypto = defaultCrypto
 const T0 = 1_700_000_000_000

@@ -1,4 +1,4 @@
-import { MemoryPrekeyStore } from '../../protocol/crypto/memory-prekeys.js'
+import { MemoryPrekeyStore } from '../../protocol/stores/memory/prekeys.js'
 import { prekeyStoreCompliance } from './prekey-store.suite.js'
 
 prekeyStoreCompliance('in-memory', () => new MemoryPrekeyStore())

@@ -7,7 +7,7 @@
  * store keeps records, it does not check them.
  */
 import assert from 'node:assert/strict'
-import type { KeyPair } from '../../protocol/crypto.js'
+import type { KeyPair } from '../../protocol/crypto/backend.js'
 import type { KemPrekeyRecord, PrekeyStore, SignedPrekeyRecord } from '../../protocol/crypto/prekeys.js'
 
 const bytes = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill)

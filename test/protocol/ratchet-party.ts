@@ -1,6 +1,6 @@
 /** Two Double Ratchet parties for the ratchet specs: Alice sends first, Bob answers. */
 import assert from 'node:assert/strict'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 import { decodeState, encodeState, initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../../protocol/crypto/ratchet.js'
 import type { RatchetState } from '../../protocol/crypto/ratchet.js'
 

@@ -3,14 +3,14 @@
  * bounds, errors, and the KDF chain recomputed independently from the documented definitions.
  */
 import assert from 'node:assert/strict'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 import {
   DuplicateMessageError, encodeState, initReceiver, initSender, InvalidHeaderError, InvalidStateError, MAX_SKIP,
   MAX_STORED_SKIPPED, ratchetDecrypt, ratchetEncrypt, RatchetDecryptError, RatchetError, TooManySkippedError
 } from '../../protocol/crypto/ratchet.js'
 import { RatchetHeader } from '../../protocol/crypto/pb/ratchet.js'
 import { nodeCrypto } from '../../node/crypto.js'
-import type { CryptoBackend } from '../../protocol/crypto.js'
+import type { CryptoBackend } from '../../protocol/crypto/backend.js'
 import type { RatchetState } from '../../protocol/crypto/ratchet.js'
 
 const te = new TextEncoder()

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { CONTACT_TAG, DialFailures, Reach, REACH_BACKOFF_MAX_MS, REACH_BACKOFF_MS, REACH_FAILED_ADDRS, REACH_FAILED_PEERS } from '../../protocol/reach.js'
+import { CONTACT_TAG, DialFailures, Reach, REACH_BACKOFF_MAX_MS, REACH_BACKOFF_MS, REACH_FAILED_ADDRS, REACH_FAILED_PEERS } from '../../protocol/reach/reach.js'
 import type { AbortOptions, Connection, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 

@@ -1,16 +1,16 @@
 /**
- * Read receipts (protocol/read-receipts.ts, inbox.ts, sealing.ts): a receipt is a sealed control
+ * Read receipts (protocol/messaging/read-receipts.ts, inbox.ts, sealing.ts): a receipt is a sealed control
  * message; the receiving inbox marks the named outgoing messages to its sender read before it
  * acknowledges the envelope, and keeps the receipt out of history and out of the unread count.
  */
 import assert from 'node:assert/strict'
 import { MAX_ENVELOPE_BYTES, MAX_READ_IDS } from '../../protocol/constants.js'
-import { decodeEnvelope } from '../../protocol/envelope.js'
+import { decodeEnvelope } from '../../protocol/messaging/envelope.js'
 import { InvalidEnvelopeError } from '../../protocol/errors.js'
-import { Inbox } from '../../protocol/inbox.js'
-import { MemoryMessageStore } from '../../protocol/memory-stores.js'
-import { readIds, readReceiptPages } from '../../protocol/read-receipts.js'
-import { Sessions } from '../../protocol/sessions.js'
+import { Inbox } from '../../protocol/messaging/inbox.js'
+import { MemoryMessageStore } from '../../protocol/stores/memory/stores.js'
+import { readIds, readReceiptPages } from '../../protocol/messaging/read-receipts.js'
+import { Sessions } from '../../protocol/messaging/sessions.js'
 import { addOut } from './helpers.js'
 import { accept, crypto, device, NOW, Sender } from './inbox-party.js'
 import type { Device } from './inbox-party.js'

@@ -5,7 +5,7 @@ import { InvalidReceiptError } from '../../protocol/errors.js'
 import { envelopeHash, signReceipt, verifyReceipt } from '../../protocol/receipts/receipt.js'
 import type { DeliveryReceipt } from '../../protocol/receipts/receipt.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 const ID = new Uint8Array(16).fill(0x42)
 const STORED_AT = 1_700_000_000_123

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict'
 import { fromString } from 'uint8arrays/from-string'
 import { encodeBundle } from '../../protocol/crypto/bundle.js'
-import { createIdentity, identityToString } from '../../protocol/identity.js'
-import { DeviceList, dhtRecordRules, InvalidRecordError, MAX_RECORD_BYTES, MAX_RECORD_LIFETIME_MS, MailboxSet, recordKey, selectRecord, signRecord, SignedRecord, validateRecord } from '../../protocol/records.js'
+import { createIdentity, identityToString } from '../../protocol/crypto/identity.js'
+import { DeviceList, dhtRecordRules, InvalidRecordError, MAX_RECORD_BYTES, MAX_RECORD_LIFETIME_MS, MailboxSet, recordKey, selectRecord, signRecord, SignedRecord, validateRecord } from '../../protocol/directory/records.js'
 import { bundleFor } from './helpers.js'
-import type { Identity } from '../../protocol/identity.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
 
 const NOW = 1_700_000_000_000
 

@@ -1,5 +1,5 @@
 /**
- * Sessions (protocol/sessions.ts): Alice and Bob in one process with in-memory stores, as
+ * Sessions (protocol/messaging/sessions.ts): Alice and Bob in one process with in-memory stores, as
  * libsignal's tests run them. Each side persists the record every encrypt/decrypt returns, exactly
  * as the outbox and inbox write it with the message.
  */
@@ -8,12 +8,12 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { encodeBundle } from '../../protocol/crypto/bundle.js'
 import { decodeInitial } from '../../protocol/crypto/pqxdh.js'
 import { createBundle, generatePrekeys } from '../../protocol/crypto/prekeys.js'
-import { MemoryPrekeyStore } from '../../protocol/crypto/memory-prekeys.js'
-import { defaultCrypto } from '../../protocol/crypto.js'
-import { createIdentity } from '../../protocol/identity.js'
-import { SessionRecord } from '../../protocol/pb/sessions.js'
-import { MAX_SESSIONS, NoMatchingSessionError, NoSessionError, Sessions } from '../../protocol/sessions.js'
-import type { Identity } from '../../protocol/identity.js'
+import { MemoryPrekeyStore } from '../../protocol/stores/memory/prekeys.js'
+import { defaultCrypto } from '../../protocol/crypto/backend.js'
+import { createIdentity } from '../../protocol/crypto/identity.js'
+import { SessionRecord } from '../../protocol/messaging/pb/sessions.js'
+import { MAX_SESSIONS, NoMatchingSessionError, NoSessionError, Sessions } from '../../protocol/messaging/sessions.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
 import type { Sealed } from '../../protocol/pb/ferry.js'
 
 const crypto = defaultCrypto

@@ -1,4 +1,4 @@
-import { memoryStores } from '../../protocol/memory-stores.js'
+import { memoryStores } from '../../protocol/stores/memory/stores.js'
 import { storeCompliance } from './stores.suite.js'
 
 storeCompliance('in-memory', () => memoryStores())

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { addOut } from './helpers.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from '../../protocol/errors.js'
-import type { Contact, FerryStores, IncomingMessage, OutgoingMessage } from '../../protocol/stores.js'
+import type { Contact, FerryStores, IncomingMessage, OutgoingMessage } from '../../protocol/stores/stores.js'
 
 const ALICE = '12D3KooWAliceAliceAliceAliceAliceAliceAliceAlice'
 const BOB = '12D3KooWBobBobBobBobBobBobBobBobBobBobBobBobBob'

@@ -1,5 +1,5 @@
 /**
- * Who may speak to the inbox, and how far it is believed (protocol/inbox.ts): strangers land in
+ * Who may speak to the inbox, and how far it is believed (protocol/messaging/inbox.ts): strangers land in
  * bounded message requests, blocked peers are refused, and mail a host hands over (with a depositor
  * the host states) never binds or changes an identity. Real sealed envelopes from real Sessions
  * (test/protocol/inbox-party.ts), the receiver's Inbox over a MemoryMessageStore.
@@ -8,18 +8,18 @@ import assert from 'node:assert/strict'
 import { concat } from 'uint8arrays/concat'
 import { toHex } from '../../protocol/util/bytes.js'
 import { BlockedError, InvalidEnvelopeError, RateLimitedError, RefusedError } from '../../protocol/errors.js'
-import { certifyDevice, crossSignDevice, signDevice } from '../../protocol/identity.js'
-import { Inbox, STRANGER_LIMITS } from '../../protocol/inbox.js'
-import { MemoryMessageStore } from '../../protocol/memory-stores.js'
-import { SessionRecord } from '../../protocol/pb/sessions.js'
+import { certifyDevice, crossSignDevice, signDevice } from '../../protocol/crypto/identity.js'
+import { Inbox, STRANGER_LIMITS } from '../../protocol/messaging/inbox.js'
+import { MemoryMessageStore } from '../../protocol/stores/memory/stores.js'
+import { SessionRecord } from '../../protocol/messaging/pb/sessions.js'
 import { decodeState } from '../../protocol/crypto/ratchet.js'
-import { Sessions } from '../../protocol/sessions.js'
+import { Sessions } from '../../protocol/messaging/sessions.js'
 import { accept, crypto, device, messageId, NOW, Sender } from './inbox-party.js'
-import type { Arrival, Relation, StrangerLimits } from '../../protocol/inbox.js'
+import type { Arrival, Relation, StrangerLimits } from '../../protocol/messaging/inbox.js'
 import type { Device } from './inbox-party.js'
 import type { Envelope } from '../../protocol/pb/ferry.js'
 import type { PeerId } from '@libp2p/interface'
-import { Envelope as EnvelopeCodec } from '../../protocol/envelope.js'
+import { Envelope as EnvelopeCodec } from '../../protocol/messaging/envelope.js'
 
 const text = (n: number, bytes: number): string => `${n} `.padEnd(bytes, 'x')
 

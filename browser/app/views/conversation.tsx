@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { useLoad, useTick, useVersion } from '../hooks.js'
 import { stateLabel, timeLeft, TIMERS, when } from '../format.js'
 import type { ViewProps } from '../view.js'
-import type { TransportName } from '../../../protocol/reach.js'
+import type { TransportName } from '../../../protocol/reach/reach.js'
 
 /** Longest message the composer takes, in UTF-8 bytes (the envelope cap leaves room for padding and headers). */
 export const MAX_TEXT_BYTES = 60 * 1024

@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks'
 import { useLoad, useVersion } from '../hooks.js'
 import { when } from '../format.js'
 import type { ViewProps } from '../view.js'
-import type { RequestView } from '../../../protocol/requests.js'
+import type { RequestView } from '../../../protocol/messaging/requests.js'
 
 export function Requests ({ tab, go, fail }: ViewProps): preact.JSX.Element {
   const version = useVersion(tab)

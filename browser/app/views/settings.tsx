@@ -4,7 +4,7 @@
  * added), and who you are.
  */
 import { useState } from 'preact/hooks'
-import { identityToString } from '../../../protocol/identity.js'
+import { identityToString } from '../../../protocol/crypto/identity.js'
 import { useLoad, useVersion } from '../hooks.js'
 import { checkDaemon, checkIceServer, loadSettings, saveSettings } from '../settings.js'
 import type { ViewProps } from '../view.js'

@@ -1,6 +1,6 @@
 /**
  * Protocol id and budgets of the bundle service. A bundle with a one-time prekey costs this device
- * a stored private key for up to ONE_TIME_PREKEY_GRACE_MS (protocol/prekey-upkeep.ts), so it is
+ * a stored private key for up to ONE_TIME_PREKEY_GRACE_MS (protocol/crypto/prekey-upkeep.ts), so it is
  * budgeted per requester, larger for contacts than for strangers, and for strangers together;
  * past a budget the answer is a bundle without one (PQXDH without DH4 still works, and the replay
  * marks refuse a second answer to the same initial message). Answers at all are budgeted too.

@@ -1,5 +1,5 @@
 import { MAX_ENVELOPE_BYTES } from '../../constants.js'
-import { checkEnvelope, decodeEnvelope } from '../../envelope.js'
+import { checkEnvelope, decodeEnvelope } from '../../messaging/envelope.js'
 import { InvalidEnvelopeError, InvalidReceiptError, RateLimitedError, RefusedError } from '../../errors.js'
 import { envelopeHash, signReceipt, verifyReceipt } from '../../receipts/receipt.js'
 import { IDLE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_IN_FLIGHT, MAX_OUTBOUND_STREAMS, PROTOCOL, RECEIPT_TIMEOUT_MS } from './constants.js'
@@ -11,8 +11,8 @@ import { DmSession } from './session.js'
 import { frameStream, RAW } from '../streams/frames.js'
 import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit } from './index.js'
 import type { Envelope } from '../../pb/ferry.js'
-import { defaultCrypto } from '../../crypto.js'
-import type { CryptoBackend } from '../../crypto.js'
+import { defaultCrypto } from '../../crypto/backend.js'
+import type { CryptoBackend } from '../../crypto/backend.js'
 import type { AbortOptions, Connection, Ed25519PrivateKey, Logger, Startable, Stream } from '@libp2p/interface'
 
 const PROBLEM_CODES: Record<string, Rejection.Code> = {

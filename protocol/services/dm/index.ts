@@ -11,7 +11,7 @@
  */
 import { DirectMessagesService } from './dm.js'
 import type { DeliveryReceipt } from '../../receipts/pb/receipt.js'
-import type { CryptoBackend } from '../../crypto.js'
+import type { CryptoBackend } from '../../crypto/backend.js'
 import type { Envelope } from '../../pb/ferry.js'
 import type { AbortOptions, ComponentLogger, Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'

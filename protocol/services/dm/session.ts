@@ -2,8 +2,8 @@
  * The sending side of one long-lived `/ferry/dm/1.0.0` stream: writes envelopes without waiting,
  * keeps at most `maxInFlight` unanswered, and matches replies to senders by message id.
  */
-import { toHex } from '../../envelope.js'
-import { afterIO } from '../../group-commit.js'
+import { toHex } from '../../messaging/envelope.js'
+import { afterIO } from '../../util/group-commit.js'
 import { frameStream, RAW } from '../streams/frames.js'
 import { MAX_REPLY_BYTES } from './constants.js'
 import { DmStreamClosedError } from './errors.js'

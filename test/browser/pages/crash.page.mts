@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { openBrowserStores } from '../../../browser/store/index.js'
-import { createIdentity } from '../../../protocol/identity.js'
+import { createIdentity } from '../../../protocol/crypto/identity.js'
 
 const DB = 'ferry-crash-test'
 const PEER = '12D3KooWAliceAliceAliceAliceAliceAliceAliceAlice'

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { defaultCrypto } from '../../../protocol/crypto.js'
-import type { CryptoBackend } from '../../../protocol/crypto.js'
+import { defaultCrypto } from '../../../protocol/crypto/backend.js'
+import type { CryptoBackend } from '../../../protocol/crypto/backend.js'
 
 /** One operation: calls per second through WebCrypto and through @noble, and their ratio. */
 export interface BenchRow {

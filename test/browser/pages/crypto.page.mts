@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict'
 import { browserCrypto } from '../../../browser/crypto.js'
-import { defaultCrypto, InvalidPublicKeyError } from '../../../protocol/crypto.js'
+import { defaultCrypto, InvalidPublicKeyError } from '../../../protocol/crypto/backend.js'
 import { cryptoSeed, crossBackendSuite } from '../../protocol/crypto-agreement.suite.js'
 import { cryptoVectorSuite, hex, toHex } from '../../protocol/crypto-vectors.suite.js'
 import aead from '../../vectors/chacha20-poly1305.json' with { type: 'json' }
@@ -22,7 +22,7 @@ import sha2 from '../../vectors/sha2.json' with { type: 'json' }
 import x25519 from '../../vectors/x25519.json' with { type: 'json' }
 import { benchmark } from './crypto-bench.mjs'
 import type { WebCryptoSupport } from '../../../browser/crypto.js'
-import type { CryptoBackend } from '../../../protocol/crypto.js'
+import type { CryptoBackend } from '../../../protocol/crypto/backend.js'
 import type { CryptoVectors } from '../../protocol/crypto-vectors.suite.js'
 
 const vectors: CryptoVectors = { x25519, ed25519, aead, hkdf, hmac, sha2, kem }

@@ -3,11 +3,11 @@
  * at once, again immediately when the peer connects, and otherwise with exponential backoff.
  * Work is serialized per peer so one stream carries a peer's messages in order.
  */
-import { RETRY_INITIAL_MS, RETRY_MAX_MS } from './constants.js'
-import { EnvelopeRejectedError, Rejection } from './services/dm/index.js'
-import { DeliveryReceipt } from './receipts/pb/receipt.js'
-import { GroupCommit } from './group-commit.js'
-import type { Delivered, MessageStore, OutgoingMessage, QueuedMessage } from './stores.js'
+import { RETRY_INITIAL_MS, RETRY_MAX_MS } from '../constants.js'
+import { EnvelopeRejectedError, Rejection } from '../services/dm/index.js'
+import { DeliveryReceipt } from '../receipts/pb/receipt.js'
+import { GroupCommit } from '../util/group-commit.js'
+import type { Delivered, MessageStore, OutgoingMessage, QueuedMessage } from '../stores/stores.js'
 import type { AbortOptions, Connection, Logger } from '@libp2p/interface'
 
 /** Queued messages read per page; at most two pages are held in flight. */

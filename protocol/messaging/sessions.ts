@@ -9,16 +9,16 @@
  * once, or a peer restarts one, older states still decrypt what was sent on them (as Signal's
  * "previous sessions"); the state that decrypts a message moves to the front.
  */
-import { decodeBundle } from './crypto/bundle.js'
-import { decodeInitial, encodeInitial, initiate, prepareResponse } from './crypto/pqxdh.js'
-import { decodeState, encodeState, initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from './crypto/ratchet.js'
-import { equalBytes, toHex } from './util/bytes.js'
+import { decodeBundle } from '../crypto/bundle.js'
+import { decodeInitial, encodeInitial, initiate, prepareResponse } from '../crypto/pqxdh.js'
+import { decodeState, encodeState, initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../crypto/ratchet.js'
+import { equalBytes, toHex } from '../util/bytes.js'
 import { SessionRecord } from './pb/sessions.js'
-import type { CryptoBackend } from './crypto.js'
-import type { PrekeyStore } from './crypto/prekeys.js'
-import type { RatchetState } from './crypto/ratchet.js'
-import type { Identity } from './identity.js'
-import type { Sealed } from './pb/ferry.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { PrekeyStore } from '../crypto/prekeys.js'
+import type { RatchetState } from '../crypto/ratchet.js'
+import type { Identity } from '../crypto/identity.js'
+import type { Sealed } from '../pb/ferry.js'
 
 /** Session states kept per peer. */
 export const MAX_SESSIONS = 4

@@ -4,18 +4,18 @@
  * looked up and validated. Also joins the DHT: bootstrap peers, then peers remembered from earlier
  * runs.
  */
-import { createBundle } from './crypto/prekeys.js'
-import { encodeBundle } from './crypto/bundle.js'
+import { createBundle } from '../crypto/prekeys.js'
+import { encodeBundle } from '../crypto/bundle.js'
 import { DHT_K, DHT_PROTOCOL, lookupRecord, routingTableSize } from './dht.js'
-import { InvalidInputError } from './errors.js'
-import { DIAL_TIMEOUT_MS } from './reach.js'
+import { InvalidInputError } from '../errors.js'
+import { DIAL_TIMEOUT_MS } from '../reach/reach.js'
 import { DeviceList, MailboxSet, recordKey, RECORD_KINDS, RECORD_REPUBLISH_MS, signRecord, validateRecord } from './records.js'
-import type { CryptoBackend } from './crypto.js'
+import type { CryptoBackend } from '../crypto/backend.js'
 import type { RecordLookup } from './dht.js'
-import type { FerryServices } from './ferry-types.js'
-import type { Identity } from './identity.js'
+import type { FerryServices } from '../ferry-types.js'
+import type { Identity } from '../crypto/identity.js'
 import type { RecordKind, SignedRecord } from './records.js'
-import type { PrekeyStore } from './crypto/prekeys.js'
+import type { PrekeyStore } from '../crypto/prekeys.js'
 import type { AbortOptions, Libp2p, Logger } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 

@@ -6,7 +6,7 @@
  * (registrar.handle) and the ones it opens (connectionManager.openStream), gets a frame guard
  * (services/frames.ts guardFrames) that resets the stream at the first bad length prefix.
  */
-import { guardFrames } from './services/streams/frames.js'
+import { guardFrames } from '../services/streams/frames.js'
 import type { Connection, Stream, StreamHandler } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 

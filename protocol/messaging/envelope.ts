@@ -5,15 +5,15 @@
  * buckets. The sender and the text live inside the payload (`Content`). Until the encryption issue
  * lands the payload is plaintext inside Noise; its shape is already the sealed one.
  */
-import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, MESSAGE_ID_BYTES, PAYLOAD_BUCKETS } from './constants.js'
-import { InvalidEnvelopeError, InvalidInputError, MessageTooLargeError } from './errors.js'
-import { Content, Envelope } from './pb/ferry.js'
-import { equalBytes } from './util/bytes.js'
+import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, MESSAGE_ID_BYTES, PAYLOAD_BUCKETS } from '../constants.js'
+import { InvalidEnvelopeError, InvalidInputError, MessageTooLargeError } from '../errors.js'
+import { Content, Envelope } from '../pb/ferry.js'
+import { equalBytes } from '../util/bytes.js'
 
 export { Envelope, Content }
 // The byte helpers used to live here; the mailbox service, the mailbox roles and the Ferry façade
 // still import them from this module.
-export { equalBytes, fromHex, toHex } from './util/bytes.js'
+export { equalBytes, fromHex, toHex } from '../util/bytes.js'
 
 /** ISO/IEC 7816-4 padding (0x80 then zeros) up to the smallest bucket that fits. */
 export function pad (data: Uint8Array): Uint8Array {

@@ -16,7 +16,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { anySignal } from 'any-signal'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { UnreachableError } from './errors.js'
+import { UnreachableError } from '../errors.js'
 import { targetOf, withPeer } from './multiaddrs.js'
 import type { AbortOptions, Connection, PeerId, PeerStore } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'

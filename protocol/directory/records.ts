@@ -8,12 +8,12 @@
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
-import { decodeBundle, verifyBundle } from './crypto/bundle.js'
-import { MAX_TTL_MS } from './constants.js'
-import { equalBytes } from './util/bytes.js'
-import { identityFromString, identityToString, verifyDevice } from './identity.js'
-import { DeviceList, MailboxSet, SignedRecord } from './pb/ferry.js'
-import type { CryptoBackend } from './crypto.js'
+import { decodeBundle, verifyBundle } from '../crypto/bundle.js'
+import { MAX_TTL_MS } from '../constants.js'
+import { equalBytes } from '../util/bytes.js'
+import { identityFromString, identityToString, verifyDevice } from '../crypto/identity.js'
+import { DeviceList, MailboxSet, SignedRecord } from '../pb/ferry.js'
+import type { CryptoBackend } from '../crypto/backend.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 export { SignedRecord, DeviceList, MailboxSet }

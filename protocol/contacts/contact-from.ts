@@ -2,12 +2,12 @@
  * Turning what a user pastes (an invite link or a multiaddr) into a contact record.
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { CONTACT_NAME, INVITE_PREFIX } from './constants.js'
-import { InvalidInputError } from './errors.js'
+import { CONTACT_NAME, INVITE_PREFIX } from '../constants.js'
+import { InvalidInputError } from '../errors.js'
 import { parseInvite } from './invite.js'
-import { targetOf } from './multiaddrs.js'
-import type { CryptoBackend } from './crypto.js'
-import type { Contact } from './stores.js'
+import { targetOf } from '../reach/multiaddrs.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { Contact } from '../stores/stores.js'
 
 /**
  * Check a contact name.

@@ -1,6 +1,6 @@
 /** An in-memory PrekeyStore (protocol/crypto/prekeys.ts) for tests and simulation. */
-import type { IdentityDhRecord, KemPrekeyRecord, OneTimePrekey, PrekeyStore, SignedPrekeyRecord } from './prekeys.js'
-import type { KeyPair } from '../crypto.js'
+import type { IdentityDhRecord, KemPrekeyRecord, OneTimePrekey, PrekeyStore, SignedPrekeyRecord } from '../../crypto/prekeys.js'
+import type { KeyPair } from '../../crypto/backend.js'
 
 const hex = (b: Uint8Array): string => Array.from(b, x => x.toString(16).padStart(2, '0')).join('')
 

@@ -14,7 +14,7 @@ import { base58btc } from 'multiformats/bases/base58'
 import * as Digest from 'multiformats/hashes/digest'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { InvalidInputError } from './errors.js'
+import { InvalidInputError } from '../errors.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
 const IDENTITY_SIGNS = fromString('ferry-device-certificate-v2')

@@ -4,10 +4,10 @@
  * prekeys rotate weekly and retired ones are deleted once their grace period ends
  * (protocol/crypto/prekeys.ts).
  */
-import { createBundle, generatePrekeys, PREKEY_GRACE_MS, rotateSignedPrekey, SIGNED_PREKEY_ROTATION_MS } from './crypto/prekeys.js'
-import type { PrekeyBundle } from './crypto/bundle.js'
-import type { CryptoBackend } from './crypto.js'
-import type { PrekeyStore } from './crypto/prekeys.js'
+import { createBundle, generatePrekeys, PREKEY_GRACE_MS, rotateSignedPrekey, SIGNED_PREKEY_ROTATION_MS } from './prekeys.js'
+import type { PrekeyBundle } from './bundle.js'
+import type { CryptoBackend } from './backend.js'
+import type { PrekeyStore } from './prekeys.js'
 import type { Identity } from './identity.js'
 
 /** One-time prekeys generated at a time. */

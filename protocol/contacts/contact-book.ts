@@ -3,14 +3,14 @@
  * or multiaddr (or from an accepted message request), removing, blocking, safety numbers and
  * verification, and identity changes that pause sending until the user accepts the new key.
  */
-import { checkContactName, contactFrom } from './contacts.js'
-import { equalBytes } from './util/bytes.js'
-import { IdentityChangedError, InvalidInputError, UnknownContactError, UnknownIdentityError } from './errors.js'
+import { checkContactName, contactFrom } from './contact-from.js'
+import { equalBytes } from '../util/bytes.js'
+import { IdentityChangedError, InvalidInputError, UnknownContactError, UnknownIdentityError } from '../errors.js'
 import { safetyNumber } from './safety.js'
-import type { CryptoBackend } from './crypto.js'
+import type { CryptoBackend } from '../crypto/backend.js'
 import type { SafetyNumber } from './safety.js'
-import type { Contact, ContactStore } from './stores.js'
-import type { Relation } from './inbox.js'
+import type { Contact, ContactStore } from '../stores/stores.js'
+import type { Relation } from '../messaging/inbox.js'
 
 export interface SafetyView extends SafetyNumber {
   contact: string

@@ -3,8 +3,8 @@
  * node/store/mailbox.ts, for unit tests and in-process simulation; not durable. Bytes are copied
  * on the way in and out, so no caller shares an array with the store.
  */
-import { toHex } from '../envelope.js'
-import { QuotaExceededError } from '../errors.js'
+import { toHex } from '../../messaging/envelope.js'
+import { QuotaExceededError } from '../../errors.js'
 import type { AckedItem, DepositLimits, HostedMailStore, HostedOwner, MailboxItem, MailboxSettingsStore, MailboxUsage, RevokedSender } from '../stores.js'
 
 /** receiptsFor hands out at most this many receipts per call, as the SQLite store does */

@@ -3,7 +3,7 @@
  * (browser/) implement them; `memory-stores.ts` serves unit tests; one compliance suite runs
  * against every implementation. Every write resolves only once it is durable.
  */
-import type { PrekeyStore } from './crypto/prekeys.js'
+import type { PrekeyStore } from '../crypto/prekeys.js'
 
 /** Where a message is in its life (DESIGN.md "Delivery"). */
 export type MessageStatus = 'queued' | 'stored' | 'delivered' | 'read' | 'expired' | 'failed'

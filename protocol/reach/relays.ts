@@ -6,7 +6,7 @@
  * down) is retried every RELAY_RETRY_MS; libp2p refreshes live reservations itself.
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { InvalidInputError } from './errors.js'
+import { InvalidInputError } from '../errors.js'
 import { targetOf } from './multiaddrs.js'
 import type { Logger } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'

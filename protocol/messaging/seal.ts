@@ -8,10 +8,10 @@
  * every outer field, so a hop that changes an id, a time or a recipient makes the message
  * undecryptable.
  */
-import { ENVELOPE_VERSION, MAX_READ_IDS } from './constants.js'
-import { InvalidEnvelopeError } from './errors.js'
-import { Content, Envelope, Sealed } from './pb/ferry.js'
-import { MAX_TEXT_BYTES, PAYLOAD_BUCKETS } from './constants.js'
+import { ENVELOPE_VERSION, MAX_READ_IDS } from '../constants.js'
+import { InvalidEnvelopeError } from '../errors.js'
+import { Content, Envelope, Sealed } from '../pb/ferry.js'
+import { MAX_TEXT_BYTES, PAYLOAD_BUCKETS } from '../constants.js'
 import { pad, unpad } from './envelope.js'
 import type { Sessions } from './sessions.js'
 

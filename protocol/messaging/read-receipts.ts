@@ -4,9 +4,9 @@
  * field lists the ids of the recipient's messages the sender has seen. Hops see an ordinary sealed
  * envelope; neither end shows it in history.
  */
-import { MAX_READ_IDS } from './constants.js'
-import { InvalidEnvelopeError } from './errors.js'
-import type { Content } from './pb/ferry.js'
+import { MAX_READ_IDS } from '../constants.js'
+import { InvalidEnvelopeError } from '../errors.js'
+import type { Content } from '../pb/ferry.js'
 
 /** A message id as stores keep it: 128 bits in lower-case hex. */
 const MESSAGE_ID_HEX = /^[0-9a-f]{32}$/

@@ -2,10 +2,10 @@
  * In-memory stores for unit tests and in-process simulation. Same contract as SQLite/IndexedDB
  * (the compliance suite in test/protocol/stores.suite.ts runs against all of them), not durable.
  */
-import { MemoryPrekeyStore } from './crypto/memory-prekeys.js'
-import { MemoryMailboxStore } from './mailbox/memory-store.js'
-import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from './errors.js'
-import type { Contact, ContactStore, Custody, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from './stores.js'
+import { MemoryPrekeyStore } from './prekeys.js'
+import { MemoryMailboxStore } from './mailbox.js'
+import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from '../../errors.js'
+import type { Contact, ContactStore, Custody, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from '../stores.js'
 
 export class MemoryContactStore implements ContactStore {
   private readonly byName = new Map<string, Contact>()

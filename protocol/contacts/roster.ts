@@ -4,19 +4,19 @@
  * numbers confirmed — and the invite that lets someone add this peer. A contact gets a mailbox
  * capability when it is added (or unblocked) and loses it when it is blocked or removed.
  */
-import { createBundle } from './crypto/prekeys.js'
+import { createBundle } from '../crypto/prekeys.js'
 import { createInvite } from './invite.js'
 import type { ContactBook, SafetyView } from './contact-book.js'
-import type { CryptoBackend } from './crypto.js'
-import type { FerryServices } from './ferry-types.js'
-import type { Identity } from './identity.js'
-import type { Mailboxes } from './mailbox/index.js'
-import type { Outbox } from './outbox.js'
-import type { Presence } from './presence.js'
-import type { MessageRequests, RequestView } from './requests.js'
-import type { Contact, ContactStore } from './stores.js'
-import type { PrekeyStore } from './crypto/prekeys.js'
-import type { Tasks } from './tasks.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { FerryServices } from '../ferry-types.js'
+import type { Identity } from '../crypto/identity.js'
+import type { Mailboxes } from '../mailbox/index.js'
+import type { Outbox } from '../messaging/outbox.js'
+import type { Presence } from '../reach/presence.js'
+import type { MessageRequests, RequestView } from '../messaging/requests.js'
+import type { Contact, ContactStore } from '../stores/stores.js'
+import type { PrekeyStore } from '../crypto/prekeys.js'
+import type { Tasks } from '../util/tasks.js'
 import type { Libp2p, Logger } from '@libp2p/interface'
 
 export interface RosterComponents {

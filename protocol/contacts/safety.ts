@@ -5,7 +5,7 @@
  */
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import type { CryptoBackend } from './crypto.js'
+import type { CryptoBackend } from '../crypto/backend.js'
 
 /** Hash iterations per half, as Signal (makes grinding a colliding key expensive). */
 export const FINGERPRINT_ITERATIONS = 5200

@@ -18,7 +18,7 @@ import { DhtRecordLimits, limitDhtRecords } from './dht-limits.js'
 import { dhtRecordRules } from './records.js'
 import type { SignedRecord } from './records.js'
 import type { DhtLimitsInit } from './dht-limits.js'
-import type { CryptoBackend } from './crypto.js'
+import type { CryptoBackend } from '../crypto/backend.js'
 import type { KadDHT, RoutingTable } from '@libp2p/kad-dht'
 import type { AbortOptions } from '@libp2p/interface'
 

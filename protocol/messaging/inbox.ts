@@ -19,17 +19,17 @@
  *   receipt unless its session's identity is the contact's own, and is marked `unverified` when
  *   that binding was never confirmed over a direct connection.
  */
-import { equalBytes, toHex } from './util/bytes.js'
-import { BlockedError, InvalidEnvelopeError, RateLimitedError, RefusedError } from './errors.js'
-import { GroupCommit } from './group-commit.js'
-import { verifyDevice } from './identity.js'
+import { equalBytes, toHex } from '../util/bytes.js'
+import { BlockedError, InvalidEnvelopeError, RateLimitedError, RefusedError } from '../errors.js'
+import { GroupCommit } from '../util/group-commit.js'
+import { verifyDevice } from '../crypto/identity.js'
 import { readIds } from './read-receipts.js'
-import { decodeContent, envelopeAd, openPayload } from './sealing.js'
-import { TokenBuckets } from './services/streams/budget.js'
+import { decodeContent, envelopeAd, openPayload } from './seal.js'
+import { TokenBuckets } from '../services/streams/budget.js'
 import type { Decrypted, Sessions } from './sessions.js'
-import type { EnvelopeReceiver } from './services/dm/index.js'
-import type { IncomingMessage, MessageStore, StoreResult } from './stores.js'
-import type { Content, Envelope, Sealed } from './pb/ferry.js'
+import type { EnvelopeReceiver } from '../services/dm/index.js'
+import type { IncomingMessage, MessageStore, StoreResult } from '../stores/stores.js'
+import type { Content, Envelope, Sealed } from '../pb/ferry.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Largest number of messages committed in one transaction. */

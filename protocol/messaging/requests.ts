@@ -4,11 +4,11 @@
  * until the user accepts them — the sender becomes a contact and its messages join the history —
  * or declines them: they are deleted with the sender's session, and the sender may be blocked.
  */
-import { identityToString } from './identity.js'
-import { UnknownRequestError } from './errors.js'
-import type { ContactBook } from './contact-book.js'
+import { identityToString } from '../crypto/identity.js'
+import { UnknownRequestError } from '../errors.js'
+import type { ContactBook } from '../contacts/contact-book.js'
 import type { Sessions } from './sessions.js'
-import type { Contact, MessageRequest, MessageStore } from './stores.js'
+import type { Contact, MessageRequest, MessageStore } from '../stores/stores.js'
 
 /** A request as the API shows it. */
 export interface RequestView extends Omit<MessageRequest, 'identity'> {
