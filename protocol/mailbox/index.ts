@@ -1,5 +1,5 @@
 /**
- * The mailbox (DESIGN.md "Mailboxes"): everything about mail waiting at a third party's daemon.
+ * The mailbox (docs/DESIGN.md "Mailboxes"): everything about mail waiting at a third party's daemon.
  *
  * - `/ferry/mailbox/1.0.0`, the service (service.ts, intake.ts, client.ts, constants.ts,
  *   errors.ts, pb/): a host keeps sealed envelopes for the owners it agreed to serve. Deposits need
@@ -11,7 +11,8 @@
  *   and committed in small batches).
  * - the roles on top of it: hosting.ts (agreeing to keep mail), owner.ts (using hosts, handing out
  *   capabilities, collecting), sender.ts (depositing to a contact's hosts), composed by
- *   mailboxes.ts; memory-store.ts keeps hosted mail and owner settings in memory.
+ *   mailboxes.ts (with collect.ts and links.ts); ../stores/memory/mailbox.ts keeps hosted mail and
+ *   owner settings in memory.
  *
  * This folder may import protocol's shared modules (envelope, errors, stores, crypto, receipts,
  * services/streams), never ferry.ts or create-ferry.ts.
