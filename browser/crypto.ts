@@ -1,5 +1,5 @@
 /**
- * The browser's CryptoBackend (STYLE.md "For Ferry" 2): WebCrypto where the browser has the
+ * The browser's CryptoBackend: WebCrypto where the browser has the
  * primitive natively — SHA-256/512, HMAC-SHA-256, HKDF-SHA-256 (RFC 5869), Ed25519 verification
  * (RFC 8032) and X25519 (RFC 7748) — and `defaultCrypto` (@noble) for everything else:
  * ChaCha20-Poly1305 (WebCrypto has none), ML-KEM-768, and any primitive this browser lacks.

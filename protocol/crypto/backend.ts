@@ -1,7 +1,6 @@
 /**
- * CryptoBackend: the one interface every cryptographic primitive goes through (STYLE.md "For
- * Ferry" 2). Node injects node:crypto (node/crypto.ts: X25519/Ed25519 ~50x faster than pure JS);
- * browsers and tests use `defaultCrypto` (@noble, WebCrypto randomness). The same known-answer
+ * CryptoBackend: the one interface every cryptographic primitive goes through. Node injects
+ * node:crypto (node/crypto.ts: X25519/Ed25519 ~50x faster than pure JS); browsers and tests use `defaultCrypto` (@noble, WebCrypto randomness). The same known-answer
  * vectors run against both (test/protocol/crypto-vectors.spec.ts).
  *
  * Keys are raw bytes: X25519 keys 32 bytes (RFC 7748), Ed25519 public keys 32 bytes (RFC 8032),

@@ -1,5 +1,5 @@
 /**
- * The mailbox's failure modes, one class each (STYLE.md "Errors").
+ * The mailbox's failure modes, one class each.
  */
 import { InvalidInputError } from '../errors.js'
 

@@ -1,5 +1,5 @@
 /**
- * Mailboxes from the point of view of each party (DESIGN.md "Mailboxes"), composed for Ferry:
+ * Mailboxes from the point of view of each party (docs/DESIGN.md "Mailboxes"), composed for Ferry:
  * - host: agreements with owners (hosting.ts); the protocol side is service.ts;
  * - owner: the hosts its mail may wait at, capabilities, revocations and prekeys (owner.ts), and
  *   collecting its mail from them (collect.ts);

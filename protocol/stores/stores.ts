@@ -1,5 +1,5 @@
 /**
- * Store interfaces: one per kind of data (STYLE.md "For Ferry" 3). SQLite (node/) and IndexedDB
+ * Store interfaces: one per kind of data. SQLite (node/) and IndexedDB
  * (browser/) implement them; `memory-stores.ts` serves unit tests; one compliance suite runs
  * against every implementation. Every write resolves only once it is durable.
  */

@@ -1,5 +1,5 @@
 /**
- * Two CryptoBackends agree (STYLE.md "For Ferry" 2), shared by the Node spec
+ * Two CryptoBackends agree, shared by the Node spec
  * (test/protocol/crypto-vectors.spec.ts: @noble and node:crypto) and the Chromium page
  * (test/browser/pages/crypto.page.mts: WebCrypto and @noble). What one seals, signs, derives or
  * encapsulates the other opens, verifies, derives or decapsulates; and both compute the same bytes

@@ -1,6 +1,6 @@
 /**
- * Known-answer tests for every CryptoBackend primitive, run against both Node backends (STYLE.md
- * "For Ferry" 2: the same vectors run against node:crypto and @noble; the browser's WebCrypto
+ * Known-answer tests for every CryptoBackend primitive, run against both Node backends (the same
+ * vectors run against node:crypto and @noble; the browser's WebCrypto
  * backend runs them in Chromium, test/browser/crypto.spec.ts). The tests are the shared suites
  * crypto-vectors.suite.ts (the published vectors in test/vectors/*.json) and
  * crypto-agreement.suite.ts (the two backends interoperate and agree on seeded random inputs;

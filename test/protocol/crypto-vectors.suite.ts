@@ -1,6 +1,6 @@
 /**
- * Known-answer tests for every CryptoBackend primitive (STYLE.md "For Ferry" 2: the same vectors
- * run against every backend), shared by the Node spec (test/protocol/crypto-vectors.spec.ts:
+ * Known-answer tests for every CryptoBackend primitive (the same vectors run against
+ * every backend), shared by the Node spec (test/protocol/crypto-vectors.spec.ts:
  * @noble and node:crypto) and the Chromium page (test/browser/pages/crypto.page.mts: WebCrypto).
  * The published vectors live in test/vectors/*.json, each entry citing its source (RFC 7748,
  * RFC 8032, RFC 8439, RFC 5869, RFC 4231, FIPS 180-2, FIPS 203); the caller reads them (the

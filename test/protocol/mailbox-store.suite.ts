@@ -1,5 +1,5 @@
 /**
- * The MailboxStore compliance suite (STYLE.md "For Ferry" 3): the behaviours every implementation
+ * The MailboxStore compliance suite: the behaviours every implementation
  * must show, run against the in-memory store (test/protocol/mailbox-store.spec.ts), SQLite
  * (test/node/mailbox-store-sqlite.spec.ts) and IndexedDB (bundled for Chromium). Only the assert
  * methods equal, deepEqual, ok, rejects and notEqual are used: the browser shim has exactly those.

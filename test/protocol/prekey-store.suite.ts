@@ -1,5 +1,5 @@
 /**
- * The PrekeyStore compliance suite (STYLE.md "For Ferry" 3): the behaviours every implementation
+ * The PrekeyStore compliance suite: the behaviours every implementation
  * must show, run against MemoryPrekeyStore (test/protocol/prekey-store.spec.ts), SQLite
  * (test/node/stores-sqlite.spec.ts) and IndexedDB in Chromium (test/browser/stores.spec.ts). Only
  * mocha's globals and the assert methods equal, deepEqual, ok, rejects and notEqual are used: the

@@ -1,5 +1,5 @@
 /**
- * The store compliance suite (STYLE.md "For Ferry" 3): one set of behaviours every ContactStore
+ * The store compliance suite: one set of behaviours every ContactStore
  * and MessageStore implementation must show, run against the in-memory stores here and against
  * SQLite in test/node/stores-sqlite.spec.ts.
  */
