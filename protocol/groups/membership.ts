@@ -1,0 +1,356 @@
+/**
+ * The membership log of one group: its verified ops, held as a causal DAG, and the membership
+ * every holder of the same ops computes from them, whatever order they arrived in.
+ *
+ * ## The merge rule
+ *
+ * Every verdict is a function of the op and the ops in its causal past, so every member holding
+ * the same ops reaches the same verdicts and the same state.
+ *
+ * 1. **Authority at the time of writing.** An op is valid only if its author is a member in the
+ *    state of the op's causal past. `Add`, `Remove`, `Promote`, `Demote`, `Rename` and `SetTimer`
+ *    also need the author to be an admin there. `Create` is the single root (the log refuses a
+ *    second one); its author is the first admin, its initial members are members. An op whose
+ *    target is not in the state it needs is invalid too: adding a member, removing a non-member,
+ *    promoting an admin or a non-member, demoting a non-admin.
+ * 2. **Remove wins.** An op by X is void if a valid `Remove(X)` or a `Leave` by X is concurrent with
+ *    it (neither is in the other's causal past). `Remove` and `Leave` themselves are judged by rule
+ *    1 only, so when two admins remove each other concurrently, both are removed.
+ * 3. **Membership** of a down-closed set of ops: X is a member if some `Create`/`Add` of X that is
+ *    valid and not void has every valid `Remove(X)`/`Leave` by X in its causal past. An add
+ *    concurrent with a removal therefore loses; a re-add after seeing the removal works. X is an
+ *    admin if X is a member and some grant of admin (the `Create` X wrote, a `Promote(X)`) that is
+ *    valid and not void has every valid `Remove(X)`, `Leave` by X and `Demote(X)` in its causal
+ *    past: removal and demotion win over a concurrent promotion, and a re-added member is no admin.
+ * 4. **Name and timer** are those of the last valid, not void `Create`/`Rename` (`Create`/`SetTimer`)
+ *    in the deterministic topological order: by depth (the longest parent path from the root),
+ *    then by op id (hex, ascending). A causally later op is always deeper, so it always wins;
+ *    of concurrent ones the deeper wins, and of equally deep ones the greater id.
+ * 5. **Size.** An `Add` is invalid if the state of its causal past holds MAX_MEMBERS members.
+ *    Adds concurrent with each other can take a merged group past MAX_MEMBERS (by at most one
+ *    per concurrent adder); every further add is refused until it is below again.
+ * 6. **Removed members.** An op by X causally after a valid removal of X (and no re-add) is invalid
+ *    by rule 1.
+ *
+ * Invalid and void ops stay in the DAG (honest ops may already name them as parents) and have no
+ * effect; `verdict(id)` says why. Before storing, the log refuses outright: ops of another group,
+ * a second root, an op whose author already has a different op with its sequence number (a fork),
+ * and an op whose sequence number is not one more than its author's previous op in the op's own
+ * causal past. So each author's ops form a chain, and a causal past is a version vector.
+ *
+ * The epoch is SHA-256 over EPOCH_CONTEXT and the sorted heads: equal op sets, equal epochs.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concat } from 'uint8arrays/concat'
+import { fromString } from 'uint8arrays/from-string'
+import { equalBytes, fromHex, toHex } from '../util/bytes.js'
+import { ForkedOpError, MalformedOpError, MissingParentsError, OutOfSequenceError, RemovedMemberError, SecondRootError, UnknownGroupError, UnknownOpError } from './errors.js'
+import { MAX_PARENTS, verifyOp } from './ops.js'
+import { applyOp, emptyRoster, isRemoval, judge, rosterOf } from './rules.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { GroupOp } from './ops.js'
+import type { Role, Roster, RuleOp, Verdict } from './rules.js'
+
+export type { Role, Verdict }
+
+const EPOCH_CONTEXT = fromString('ferry-group-epoch-v1')
+
+/** A member and its role. */
+export interface GroupMember {
+  identity: Uint8Array
+  role: Role
+}
+
+/** The state of a group as a set of ops determines it. */
+export interface GroupState {
+  name: string
+  /** sorted by identity key */
+  members: GroupMember[]
+  /** message timer in ms, 0 = off */
+  timer: number
+  /** sorted hex ids of the DAG heads */
+  heads: string[]
+  /** hex SHA-256(EPOCH_CONTEXT || sorted heads): equal op sets, equal epochs */
+  epoch: string
+}
+
+/** What receive did: stored the op, had it already, or needs its missing parents first. */
+export type ReceiveResult =
+  | { status: 'added', verdict: Verdict }
+  | { status: 'duplicate' }
+  | { status: 'missing', missing: string[] }
+
+interface Entry extends RuleOp {
+  op: GroupOp
+  authorIx: number
+  /** per author index: the highest seq in this op's causal past, this op included */
+  clock: number[]
+  /** the same, counting only valid state-changing ops (not key): what the state depends on */
+  stateClock: number[]
+  /** the verdict against the op's own causal past (rules 1, 4, 5); rule 2 is applied by verdict() */
+  base: Verdict
+}
+
+function maxClock (clocks: number[][]): number[] {
+  const out: number[] = []
+  for (const c of clocks) for (let i = 0; i < c.length; i++) if ((out[i] ?? 0) < c[i]) out[i] = c[i]
+  return out
+}
+
+/** A clock as a memo key: trailing zeros dropped, so clocks from before a new author match. */
+function clockKey (clock: number[]): string {
+  let end = clock.length
+  while (end > 0 && (clock[end - 1] ?? 0) === 0) end--
+  return Array.from(clock.slice(0, end), n => n ?? 0).join(',')
+}
+
+/**
+ * The ops of one group and the membership they determine (the merge rule above). Pure and
+ * synchronous: ops come in verified (verifyOp, signOp).
+ *
+ * @example
+ * const log = new MembershipLog(createOp)
+ * log.receive(await verifyOp(bytes, crypto))
+ * log.state().members
+ */
+export class MembershipLog {
+  /** the group id */
+  readonly group: Uint8Array
+  /** the id of the group's Create */
+  readonly root: string
+  private readonly entries = new Map<string, Entry>()
+  /** `${author}:${seq}` → op id */
+  private readonly bySeq = new Map<string, string>()
+  private readonly authors = new Map<string, number>()
+  /** valid state-changing ops (not key), in arrival order */
+  private readonly stateOps: Entry[] = []
+  /** valid removes and leaves, by the hex identity they remove */
+  private readonly removals = new Map<string, Entry[]>()
+  /** the state of a set of valid state-changing ops, by clockKey of their stateClock */
+  private readonly rosters = new Map<string, Roster>()
+  private readonly headSet = new Set<string>()
+  private order: GroupOp[] | undefined
+
+  /**
+   * @param root - the group's Create op
+   * @throws MalformedOpError when it is not a Create
+   */
+  constructor (root: GroupOp) {
+    if (root.body.kind !== 'create') throw new MalformedOpError('a group log starts from its Create')
+    this.group = root.group
+    this.root = root.id
+    this.insert(root, [])
+  }
+
+  /**
+   * Rebuild a log from the SignedOp bytes of its ops, in any order.
+   *
+   * @throws MalformedOpError unless exactly one op is a Create
+   * @throws MissingParentsError when some op's parents are not among the ops
+   * @throws what verifyOp and receive throw
+   */
+  static async fromOps (ops: Uint8Array[], crypto: CryptoBackend): Promise<MembershipLog> {
+    const verified = await Promise.all(ops.map(async b => verifyOp(b, crypto)))
+    const roots = verified.filter(op => op.body.kind === 'create')
+    if (roots.length !== 1) throw new MalformedOpError(`a group log has one Create, not ${roots.length}`)
+    const log = new MembershipLog(roots[0])
+    let pending = verified.filter(op => op !== roots[0])
+    while (pending.length > 0) {
+      const held = pending.filter(op => log.receive(op).status === 'missing')
+      if (held.length === pending.length) {
+        const pendingIds = new Set(held.map(op => op.id))
+        const missing = [...new Set(held.flatMap(op => log.missing(op.parents)))].filter(id => !pendingIds.has(id)).sort()
+        throw new MissingParentsError(missing, `${missing.length} ops are missing from the log`)
+      }
+      pending = held
+    }
+    return log
+  }
+
+  /**
+   * Take in a verified op of this group. Idempotent: the same op twice is 'duplicate'. An op whose
+   * parents are not all held is not stored: the caller holds it and fetches `missing`.
+   *
+   * @throws UnknownGroupError when the op is for another group
+   * @throws SecondRootError for a Create other than the root
+   * @throws ForkedOpError when its author has another op with the same seq
+   * @throws OutOfSequenceError when seq is not one more than the author's previous op in its past
+   */
+  receive (op: GroupOp): ReceiveResult {
+    if (this.entries.has(op.id)) return { status: 'duplicate' }
+    if (!equalBytes(op.group, this.group)) throw new UnknownGroupError('the op is for another group')
+    if (op.body.kind === 'create') throw new SecondRootError('the group has a Create already')
+    const author = toHex(op.author)
+    const other = this.bySeq.get(`${author}:${op.seq}`)
+    if (other != null) throw new ForkedOpError(`the author wrote another op with seq ${op.seq}: ${other}`)
+    const missing = this.missing(op.parents)
+    if (missing.length > 0) return { status: 'missing', missing }
+    const parents = op.parents.map(p => this.entry(p))
+    const previous = maxClock(parents.map(p => p.clock))[this.authors.get(author) ?? -1] ?? 0
+    if (op.seq !== previous + 1) throw new OutOfSequenceError(`seq ${op.seq} does not follow the author's seq ${previous} in the op's past`)
+    return { status: 'added', verdict: this.verdictOf(this.insert(op, parents)) }
+  }
+
+  private insert (op: GroupOp, parents: Entry[]): Entry {
+    const author = toHex(op.author)
+    let authorIx = this.authors.get(author)
+    if (authorIx == null) this.authors.set(author, authorIx = this.authors.size)
+    const body = op.body
+    const target = body.kind === 'leave' ? author : 'member' in body ? toHex(body.member) : undefined
+    const clock = maxClock(parents.map(p => p.clock))
+    clock[authorIx] = op.seq
+    const stateClock = maxClock(parents.map(p => p.stateClock))
+    const depth = parents.reduce((d, p) => Math.max(d, p.depth + 1), 0)
+    const entry: Entry = { id: op.id, author, depth, body, target, op, authorIx, clock, stateClock, base: 'valid' }
+    const past = this.rosterAt(stateClock)
+    entry.base = judge(entry, past)
+    if (entry.base === 'valid' && body.kind !== 'key') {
+      stateClock[authorIx] = op.seq
+      this.rosters.set(clockKey(stateClock), applyOp(past, entry))
+      this.stateOps.push(entry)
+      if (isRemoval(entry)) this.removals.set(target as string, [...(this.removals.get(target as string) ?? []), entry])
+    }
+    this.entries.set(op.id, entry)
+    this.bySeq.set(`${author}:${op.seq}`, op.id)
+    for (const p of op.parents) this.headSet.delete(p)
+    this.headSet.add(op.id)
+    this.order = undefined
+    return entry
+  }
+
+  /** The state of the valid state-changing ops a stateClock names, memoized. */
+  private rosterAt (stateClock: number[]): Roster {
+    const key = clockKey(stateClock)
+    let roster = this.rosters.get(key)
+    if (roster == null) {
+      const ops = this.stateOps.filter(e => e.op.seq <= (stateClock[e.authorIx] ?? 0))
+      roster = ops.length === 0 ? emptyRoster() : rosterOf(ops, (a, b) => this.before(a as Entry, b as Entry))
+      this.rosters.set(key, roster)
+    }
+    return roster
+  }
+
+  private before (a: Entry, b: Entry): boolean {
+    return a !== b && a.op.seq <= (b.clock[a.authorIx] ?? 0)
+  }
+
+  private entry (id: string): Entry {
+    const entry = this.entries.get(id)
+    if (entry == null) throw new UnknownOpError(`no op ${id}`)
+    return entry
+  }
+
+  /** Rule 2 over everything held: a valid op is void while a removal of its author is concurrent. */
+  private verdictOf (entry: Entry): Verdict {
+    if (entry.base !== 'valid' || isRemoval(entry)) return entry.base
+    const concurrent = this.removals.get(entry.author)?.some(r => !this.before(r, entry) && !this.before(entry, r))
+    return concurrent === true ? new RemovedMemberError('a removal of the author is concurrent with this op') : 'valid'
+  }
+
+  /** Whether the op is held. */
+  has (id: string): boolean {
+    return this.entries.has(id)
+  }
+
+  /** The op with that id, if held. */
+  get (id: string): GroupOp | undefined {
+    return this.entries.get(id)?.op
+  }
+
+  /** Those of `ids` not held, in the order given. */
+  missing (ids: string[]): string[] {
+    return ids.filter(id => !this.entries.has(id))
+  }
+
+  /** Sorted hex ids of the ops no held op names as a parent. */
+  heads (): string[] {
+    return [...this.headSet].sort()
+  }
+
+  /** Every held op in the deterministic topological order: by depth, then by id. */
+  ops (): GroupOp[] {
+    this.order ??= [...this.entries.values()]
+      .sort((a, b) => a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map(e => e.op)
+    return this.order
+  }
+
+  /**
+   * The causal past of an op (strict), in the topological order.
+   *
+   * @throws UnknownOpError when the op is not held
+   */
+  past (id: string): string[] {
+    const entry = this.entry(id)
+    return this.ops().filter(op => this.before(this.entry(op.id), entry)).map(op => op.id)
+  }
+
+  /**
+   * Whether op `a` is in the causal past of op `b`.
+   *
+   * @throws UnknownOpError when either is not held
+   */
+  isBefore (a: string, b: string): boolean {
+    return this.before(this.entry(a), this.entry(b))
+  }
+
+  /**
+   * 'valid', or why the op has no effect given every op held (rules 1–6).
+   *
+   * @throws UnknownOpError when the op is not held
+   */
+  verdict (id: string): Verdict {
+    return this.verdictOf(this.entry(id))
+  }
+
+  /**
+   * The verdict on an op against its own causal past alone (rules 1, 4, 5, 6), never changed by
+   * ops that arrive later: what the key layer goes by, so every member processes the same key ops.
+   *
+   * @throws UnknownOpError when the op is not held
+   */
+  authorized (id: string): Verdict {
+    return this.entry(id).base
+  }
+
+  /** The author's next sequence number: one more than its last op held. */
+  nextSeq (author: Uint8Array): number {
+    const ix = this.authors.get(toHex(author))
+    if (ix == null) return 1
+    return Math.max(...this.heads().map(h => this.entry(h).clock[ix] ?? 0)) + 1
+  }
+
+  /**
+   * Parents for the author's next op: the heads; over MAX_PARENTS, those that follow the author's
+   * last op come first (its seq must follow that op), then the rest by id.
+   */
+  nextParents (author: Uint8Array): string[] {
+    const heads = this.heads()
+    if (heads.length <= MAX_PARENTS) return heads
+    const ix = this.authors.get(toHex(author)) ?? -1
+    const last = this.nextSeq(author) - 1
+    const own = heads.filter(h => (this.entry(h).clock[ix] ?? 0) === last)
+    return [...own.slice(0, 1), ...heads.filter(h => h !== own[0])].slice(0, MAX_PARENTS)
+  }
+
+  /** The state of every op held. */
+  state (): GroupState {
+    const heads = this.heads()
+    return this.describe(this.rosterAt(maxClock(heads.map(h => this.entry(h).stateClock))), heads)
+  }
+
+  /**
+   * The state of an op's causal past and the op itself: the members as that op saw them.
+   *
+   * @throws UnknownOpError when the op is not held
+   */
+  stateAt (id: string): GroupState {
+    return this.describe(this.rosterAt(this.entry(id).stateClock), [id])
+  }
+
+  private describe (roster: Roster, heads: string[]): GroupState {
+    const members = [...roster.members].sort(([a], [b]) => a < b ? -1 : 1).map(([m, role]) => ({ identity: fromHex(m), role }))
+    const epoch = toHex(sha256(concat([EPOCH_CONTEXT, ...heads.map(fromHex)])))
+    return { name: roster.name, members, timer: roster.timer, heads, epoch }
+  }
+}

@@ -1,0 +1,1745 @@
+/* eslint-disable require-yield */
+
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface Op {
+  group: Uint8Array
+  author: Uint8Array
+  device: Uint8Array
+  certificate: Uint8Array
+  parents: Uint8Array[]
+  seq: number
+  at: number
+  create?: Create
+  add?: Member
+  remove?: Member
+  leave?: Leave
+  promote?: Member
+  demote?: Member
+  rename?: Rename
+  setTimer?: SetTimer
+  key?: Key
+}
+
+export namespace Op {
+  let _codec: Codec<Op>
+
+  export const codec = (): Codec<Op> => {
+    if (_codec == null) {
+      _codec = message<Op>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        obj = { ...obj }
+
+        if (obj.key != null) {
+          obj.setTimer = undefined
+          obj.rename = undefined
+          obj.demote = undefined
+          obj.promote = undefined
+          obj.leave = undefined
+          obj.remove = undefined
+          obj.add = undefined
+          obj.create = undefined
+        }
+
+        if (obj.setTimer != null) {
+          obj.key = undefined
+          obj.rename = undefined
+          obj.demote = undefined
+          obj.promote = undefined
+          obj.leave = undefined
+          obj.remove = undefined
+          obj.add = undefined
+          obj.create = undefined
+        }
+
+        if (obj.rename != null) {
+          obj.key = undefined
+          obj.setTimer = undefined
+          obj.demote = undefined
+          obj.promote = undefined
+          obj.leave = undefined
+          obj.remove = undefined
+          obj.add = undefined
+          obj.create = undefined
+        }
+
+        if (obj.demote != null) {
+          obj.key = undefined
+          obj.setTimer = undefined
+          obj.rename = undefined
+          obj.promote = undefined
+          obj.leave = undefined
+          obj.remove = undefined
+          obj.add = undefined
+          obj.create = undefined
+        }
+
+        if (obj.promote != null) {
+          obj.key = undefined
+          obj.setTimer = undefined
+          obj.rename = undefined
+          obj.demote = undefined
+          obj.leave = undefined
+          obj.remove = undefined
+          obj.add = undefined
+          obj.create = undefined
+        }
+
+        if (obj.leave != null) {
+          obj.key = undefined
+          obj.setTimer = undefined
+          obj.rename = undefined
+          obj.demote = undefined
+          obj.promote = undefined
+          obj.remove = undefined
+          obj.add = undefined
+          obj.create = undefined
+        }
+
+        if (obj.remove != null) {
+          obj.key = undefined
+          obj.setTimer = undefined
+          obj.rename = undefined
+          obj.demote = undefined
+          obj.promote = undefined
+          obj.leave = undefined
+          obj.add = undefined
+          obj.create = undefined
+        }
+
+        if (obj.add != null) {
+          obj.key = undefined
+          obj.setTimer = undefined
+          obj.rename = undefined
+          obj.demote = undefined
+          obj.promote = undefined
+          obj.leave = undefined
+          obj.remove = undefined
+          obj.create = undefined
+        }
+
+        if (obj.create != null) {
+          obj.key = undefined
+          obj.setTimer = undefined
+          obj.rename = undefined
+          obj.demote = undefined
+          obj.promote = undefined
+          obj.leave = undefined
+          obj.remove = undefined
+          obj.add = undefined
+        }
+
+        if ((obj.group != null && obj.group.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.group)
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.certificate != null && obj.certificate.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.certificate)
+        }
+
+        if (obj.parents != null && obj.parents.length > 0) {
+          for (const value of obj.parents) {
+            w.uint32(42)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.seq != null && obj.seq !== 0)) {
+          w.uint32(48)
+          w.uint64Number(obj.seq)
+        }
+
+        if ((obj.at != null && obj.at !== 0)) {
+          w.uint32(56)
+          w.uint64Number(obj.at)
+        }
+
+        if (obj.create != null) {
+          w.uint32(82)
+          Create.codec().encode(obj.create, w)
+        }
+
+        if (obj.add != null) {
+          w.uint32(90)
+          Member.codec().encode(obj.add, w)
+        }
+
+        if (obj.remove != null) {
+          w.uint32(98)
+          Member.codec().encode(obj.remove, w)
+        }
+
+        if (obj.leave != null) {
+          w.uint32(106)
+          Leave.codec().encode(obj.leave, w)
+        }
+
+        if (obj.promote != null) {
+          w.uint32(114)
+          Member.codec().encode(obj.promote, w)
+        }
+
+        if (obj.demote != null) {
+          w.uint32(122)
+          Member.codec().encode(obj.demote, w)
+        }
+
+        if (obj.rename != null) {
+          w.uint32(130)
+          Rename.codec().encode(obj.rename, w)
+        }
+
+        if (obj.setTimer != null) {
+          w.uint32(138)
+          SetTimer.codec().encode(obj.setTimer, w)
+        }
+
+        if (obj.key != null) {
+          w.uint32(146)
+          Key.codec().encode(obj.key, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          group: uint8ArrayAlloc(0),
+          author: uint8ArrayAlloc(0),
+          device: uint8ArrayAlloc(0),
+          certificate: uint8ArrayAlloc(0),
+          parents: [],
+          seq: 0,
+          at: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.group = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.certificate = reader.bytes()
+              break
+            }
+            case 5: {
+              if (opts.limits?.parents != null && obj.parents.length === opts.limits.parents) {
+                throw new MaxLengthError('Decode error - repeated field "parents" had too many elements')
+              }
+
+              obj.parents.push(reader.bytes())
+              break
+            }
+            case 6: {
+              obj.seq = reader.uint64Number()
+              break
+            }
+            case 7: {
+              obj.at = reader.uint64Number()
+              break
+            }
+            case 10: {
+              obj.create = Create.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.create
+              })
+              break
+            }
+            case 11: {
+              obj.add = Member.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.add
+              })
+              break
+            }
+            case 12: {
+              obj.remove = Member.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.remove
+              })
+              break
+            }
+            case 13: {
+              obj.leave = Leave.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.leave
+              })
+              break
+            }
+            case 14: {
+              obj.promote = Member.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.promote
+              })
+              break
+            }
+            case 15: {
+              obj.demote = Member.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.demote
+              })
+              break
+            }
+            case 16: {
+              obj.rename = Rename.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.rename
+              })
+              break
+            }
+            case 17: {
+              obj.setTimer = SetTimer.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.setTimer
+              })
+              break
+            }
+            case 18: {
+              obj.key = Key.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.key
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        if (obj.key != null) {
+          delete obj.setTimer
+          delete obj.rename
+          delete obj.demote
+          delete obj.promote
+          delete obj.leave
+          delete obj.remove
+          delete obj.add
+          delete obj.create
+        }
+
+        if (obj.setTimer != null) {
+          delete obj.key
+          delete obj.rename
+          delete obj.demote
+          delete obj.promote
+          delete obj.leave
+          delete obj.remove
+          delete obj.add
+          delete obj.create
+        }
+
+        if (obj.rename != null) {
+          delete obj.key
+          delete obj.setTimer
+          delete obj.demote
+          delete obj.promote
+          delete obj.leave
+          delete obj.remove
+          delete obj.add
+          delete obj.create
+        }
+
+        if (obj.demote != null) {
+          delete obj.key
+          delete obj.setTimer
+          delete obj.rename
+          delete obj.promote
+          delete obj.leave
+          delete obj.remove
+          delete obj.add
+          delete obj.create
+        }
+
+        if (obj.promote != null) {
+          delete obj.key
+          delete obj.setTimer
+          delete obj.rename
+          delete obj.demote
+          delete obj.leave
+          delete obj.remove
+          delete obj.add
+          delete obj.create
+        }
+
+        if (obj.leave != null) {
+          delete obj.key
+          delete obj.setTimer
+          delete obj.rename
+          delete obj.demote
+          delete obj.promote
+          delete obj.remove
+          delete obj.add
+          delete obj.create
+        }
+
+        if (obj.remove != null) {
+          delete obj.key
+          delete obj.setTimer
+          delete obj.rename
+          delete obj.demote
+          delete obj.promote
+          delete obj.leave
+          delete obj.add
+          delete obj.create
+        }
+
+        if (obj.add != null) {
+          delete obj.key
+          delete obj.setTimer
+          delete obj.rename
+          delete obj.demote
+          delete obj.promote
+          delete obj.leave
+          delete obj.remove
+          delete obj.create
+        }
+
+        if (obj.create != null) {
+          delete obj.key
+          delete obj.setTimer
+          delete obj.rename
+          delete obj.demote
+          delete obj.promote
+          delete obj.leave
+          delete obj.remove
+          delete obj.add
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          parents: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.group`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.author`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.device`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.certificate`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              if (opts.limits?.parents != null && obj.parents === opts.limits.parents) {
+                throw new MaxLengthError('Streaming decode error - repeated field "parents" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.parents[]`,
+                index: obj.parents,
+                value: reader.bytes()
+              }
+
+              obj.parents++
+
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.at`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 10: {
+              yield * Create.codec().stream(reader, reader.uint32(), `${prefix}.create`, {
+                limits: opts.limits?.create
+              })
+
+              break
+            }
+            case 11: {
+              yield * Member.codec().stream(reader, reader.uint32(), `${prefix}.add`, {
+                limits: opts.limits?.add
+              })
+
+              break
+            }
+            case 12: {
+              yield * Member.codec().stream(reader, reader.uint32(), `${prefix}.remove`, {
+                limits: opts.limits?.remove
+              })
+
+              break
+            }
+            case 13: {
+              yield * Leave.codec().stream(reader, reader.uint32(), `${prefix}.leave`, {
+                limits: opts.limits?.leave
+              })
+
+              break
+            }
+            case 14: {
+              yield * Member.codec().stream(reader, reader.uint32(), `${prefix}.promote`, {
+                limits: opts.limits?.promote
+              })
+
+              break
+            }
+            case 15: {
+              yield * Member.codec().stream(reader, reader.uint32(), `${prefix}.demote`, {
+                limits: opts.limits?.demote
+              })
+
+              break
+            }
+            case 16: {
+              yield * Rename.codec().stream(reader, reader.uint32(), `${prefix}.rename`, {
+                limits: opts.limits?.rename
+              })
+
+              break
+            }
+            case 17: {
+              yield * SetTimer.codec().stream(reader, reader.uint32(), `${prefix}.setTimer`, {
+                limits: opts.limits?.setTimer
+              })
+
+              break
+            }
+            case 18: {
+              yield * Key.codec().stream(reader, reader.uint32(), `${prefix}.key`, {
+                limits: opts.limits?.key
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface OpGroupFieldEvent {
+    field: '$.group'
+    value: Uint8Array
+  }
+
+  export interface OpAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array
+  }
+
+  export interface OpDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array
+  }
+
+  export interface OpCertificateFieldEvent {
+    field: '$.certificate'
+    value: Uint8Array
+  }
+
+  export interface OpParentsFieldEvent {
+    field: '$.parents[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface OpSeqFieldEvent {
+    field: '$.seq'
+    value: number
+  }
+
+  export interface OpAtFieldEvent {
+    field: '$.at'
+    value: number
+  }
+
+  export interface OpCreateNameFieldEvent {
+    field: '$.create.name'
+    value: string
+  }
+
+  export interface OpCreateMembersFieldEvent {
+    field: '$.create.members[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface OpCreateExpiresMsFieldEvent {
+    field: '$.create.expiresMs'
+    value: number
+  }
+
+  export interface OpAddMemberFieldEvent {
+    field: '$.add.member'
+    value: Uint8Array
+  }
+
+  export interface OpRemoveMemberFieldEvent {
+    field: '$.remove.member'
+    value: Uint8Array
+  }
+
+  export interface OpPromoteMemberFieldEvent {
+    field: '$.promote.member'
+    value: Uint8Array
+  }
+
+  export interface OpDemoteMemberFieldEvent {
+    field: '$.demote.member'
+    value: Uint8Array
+  }
+
+  export interface OpRenameNameFieldEvent {
+    field: '$.rename.name'
+    value: string
+  }
+
+  export interface OpSetTimerExpiresMsFieldEvent {
+    field: '$.setTimer.expiresMs'
+    value: number
+  }
+
+  export interface OpKeyPayloadFieldEvent {
+    field: '$.key.payload'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<Op>): Uint8Array {
+    return encodeMessage(obj, Op.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Op>): Op {
+    return decodeMessage(buf, Op.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Op>): Generator<OpGroupFieldEvent | OpAuthorFieldEvent | OpDeviceFieldEvent | OpCertificateFieldEvent | OpParentsFieldEvent | OpSeqFieldEvent | OpAtFieldEvent | OpCreateNameFieldEvent | OpCreateMembersFieldEvent | OpCreateExpiresMsFieldEvent | OpAddMemberFieldEvent | OpRemoveMemberFieldEvent | OpPromoteMemberFieldEvent | OpDemoteMemberFieldEvent | OpRenameNameFieldEvent | OpSetTimerExpiresMsFieldEvent | OpKeyPayloadFieldEvent> {
+    return streamMessage(buf, Op.codec(), opts)
+  }
+}
+
+export interface Create {
+  name: string
+  members: Uint8Array[]
+  expiresMs: number
+}
+
+export namespace Create {
+  let _codec: Codec<Create>
+
+  export const codec = (): Codec<Create> => {
+    if (_codec == null) {
+      _codec = message<Create>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(10)
+          w.string(obj.name)
+        }
+
+        if (obj.members != null && obj.members.length > 0) {
+          for (const value of obj.members) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.expiresMs != null && obj.expiresMs !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.expiresMs)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          name: '',
+          members: [],
+          expiresMs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.name = reader.string()
+              break
+            }
+            case 2: {
+              if (opts.limits?.members != null && obj.members.length === opts.limits.members) {
+                throw new MaxLengthError('Decode error - repeated field "members" had too many elements')
+              }
+
+              obj.members.push(reader.bytes())
+              break
+            }
+            case 3: {
+              obj.expiresMs = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          members: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.name`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.members != null && obj.members === opts.limits.members) {
+                throw new MaxLengthError('Streaming decode error - repeated field "members" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.members[]`,
+                index: obj.members,
+                value: reader.bytes()
+              }
+
+              obj.members++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.expiresMs`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CreateNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export interface CreateMembersFieldEvent {
+    field: '$.members[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface CreateExpiresMsFieldEvent {
+    field: '$.expiresMs'
+    value: number
+  }
+
+  export function encode (obj: Partial<Create>): Uint8Array {
+    return encodeMessage(obj, Create.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Create>): Create {
+    return decodeMessage(buf, Create.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Create>): Generator<CreateNameFieldEvent | CreateMembersFieldEvent | CreateExpiresMsFieldEvent> {
+    return streamMessage(buf, Create.codec(), opts)
+  }
+}
+
+export interface Member {
+  member: Uint8Array
+}
+
+export namespace Member {
+  let _codec: Codec<Member>
+
+  export const codec = (): Codec<Member> => {
+    if (_codec == null) {
+      _codec = message<Member>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.member != null && obj.member.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.member)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          member: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.member = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.member`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MemberMemberFieldEvent {
+    field: '$.member'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<Member>): Uint8Array {
+    return encodeMessage(obj, Member.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Member>): Member {
+    return decodeMessage(buf, Member.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Member>): Generator<MemberMemberFieldEvent> {
+    return streamMessage(buf, Member.codec(), opts)
+  }
+}
+
+export interface Leave {}
+
+export namespace Leave {
+  let _codec: Codec<Leave>
+
+  export const codec = (): Codec<Leave> => {
+    if (_codec == null) {
+      _codec = message<Leave>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export function encode (obj: Partial<Leave>): Uint8Array {
+    return encodeMessage(obj, Leave.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Leave>): Leave {
+    return decodeMessage(buf, Leave.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Leave>): Generator<{}> {
+    return streamMessage(buf, Leave.codec(), opts)
+  }
+}
+
+export interface Rename {
+  name: string
+}
+
+export namespace Rename {
+  let _codec: Codec<Rename>
+
+  export const codec = (): Codec<Rename> => {
+    if (_codec == null) {
+      _codec = message<Rename>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(10)
+          w.string(obj.name)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          name: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.name = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.name`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RenameNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export function encode (obj: Partial<Rename>): Uint8Array {
+    return encodeMessage(obj, Rename.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Rename>): Rename {
+    return decodeMessage(buf, Rename.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Rename>): Generator<RenameNameFieldEvent> {
+    return streamMessage(buf, Rename.codec(), opts)
+  }
+}
+
+export interface SetTimer {
+  expiresMs: number
+}
+
+export namespace SetTimer {
+  let _codec: Codec<SetTimer>
+
+  export const codec = (): Codec<SetTimer> => {
+    if (_codec == null) {
+      _codec = message<SetTimer>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.expiresMs != null && obj.expiresMs !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.expiresMs)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          expiresMs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.expiresMs = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.expiresMs`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SetTimerExpiresMsFieldEvent {
+    field: '$.expiresMs'
+    value: number
+  }
+
+  export function encode (obj: Partial<SetTimer>): Uint8Array {
+    return encodeMessage(obj, SetTimer.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SetTimer>): SetTimer {
+    return decodeMessage(buf, SetTimer.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SetTimer>): Generator<SetTimerExpiresMsFieldEvent> {
+    return streamMessage(buf, SetTimer.codec(), opts)
+  }
+}
+
+export interface Key {
+  payload: Uint8Array
+}
+
+export namespace Key {
+  let _codec: Codec<Key>
+
+  export const codec = (): Codec<Key> => {
+    if (_codec == null) {
+      _codec = message<Key>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.payload != null && obj.payload.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.payload)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          payload: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.payload = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.payload`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface KeyPayloadFieldEvent {
+    field: '$.payload'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<Key>): Uint8Array {
+    return encodeMessage(obj, Key.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Key>): Key {
+    return decodeMessage(buf, Key.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Key>): Generator<KeyPayloadFieldEvent> {
+    return streamMessage(buf, Key.codec(), opts)
+  }
+}
+
+export interface SignedOp {
+  op: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace SignedOp {
+  let _codec: Codec<SignedOp>
+
+  export const codec = (): Codec<SignedOp> => {
+    if (_codec == null) {
+      _codec = message<SignedOp>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.op != null && obj.op.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.op)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          op: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.op = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.op`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedOpOpFieldEvent {
+    field: '$.op'
+    value: Uint8Array
+  }
+
+  export interface SignedOpSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SignedOp>): Uint8Array {
+    return encodeMessage(obj, SignedOp.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedOp>): SignedOp {
+    return decodeMessage(buf, SignedOp.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedOp>): Generator<SignedOpOpFieldEvent | SignedOpSignatureFieldEvent> {
+    return streamMessage(buf, SignedOp.codec(), opts)
+  }
+}
+
+export interface GroupMessage {
+  group: Uint8Array
+  sender: Uint8Array
+  device: Uint8Array
+  certificate: Uint8Array
+  epoch: number
+  n: number
+  sentAt: number
+  expiresAt: number
+  ciphertext: Uint8Array
+}
+
+export namespace GroupMessage {
+  let _codec: Codec<GroupMessage>
+
+  export const codec = (): Codec<GroupMessage> => {
+    if (_codec == null) {
+      _codec = message<GroupMessage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.group != null && obj.group.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.group)
+        }
+
+        if ((obj.sender != null && obj.sender.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.sender)
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.certificate != null && obj.certificate.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.certificate)
+        }
+
+        if ((obj.epoch != null && obj.epoch !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.epoch)
+        }
+
+        if ((obj.n != null && obj.n !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.n)
+        }
+
+        if ((obj.sentAt != null && obj.sentAt !== 0)) {
+          w.uint32(56)
+          w.uint64Number(obj.sentAt)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
+          w.uint32(64)
+          w.uint64Number(obj.expiresAt)
+        }
+
+        if ((obj.ciphertext != null && obj.ciphertext.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.ciphertext)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          group: uint8ArrayAlloc(0),
+          sender: uint8ArrayAlloc(0),
+          device: uint8ArrayAlloc(0),
+          certificate: uint8ArrayAlloc(0),
+          epoch: 0,
+          n: 0,
+          sentAt: 0,
+          expiresAt: 0,
+          ciphertext: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.group = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.sender = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.certificate = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.epoch = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.n = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.sentAt = reader.uint64Number()
+              break
+            }
+            case 8: {
+              obj.expiresAt = reader.uint64Number()
+              break
+            }
+            case 9: {
+              obj.ciphertext = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.group`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.sender`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.device`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.certificate`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.epoch`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.n`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.sentAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.ciphertext`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface GroupMessageGroupFieldEvent {
+    field: '$.group'
+    value: Uint8Array
+  }
+
+  export interface GroupMessageSenderFieldEvent {
+    field: '$.sender'
+    value: Uint8Array
+  }
+
+  export interface GroupMessageDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array
+  }
+
+  export interface GroupMessageCertificateFieldEvent {
+    field: '$.certificate'
+    value: Uint8Array
+  }
+
+  export interface GroupMessageEpochFieldEvent {
+    field: '$.epoch'
+    value: number
+  }
+
+  export interface GroupMessageNFieldEvent {
+    field: '$.n'
+    value: number
+  }
+
+  export interface GroupMessageSentAtFieldEvent {
+    field: '$.sentAt'
+    value: number
+  }
+
+  export interface GroupMessageExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: number
+  }
+
+  export interface GroupMessageCiphertextFieldEvent {
+    field: '$.ciphertext'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<GroupMessage>): Uint8Array {
+    return encodeMessage(obj, GroupMessage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): GroupMessage {
+    return decodeMessage(buf, GroupMessage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageSenderFieldEvent | GroupMessageDeviceFieldEvent | GroupMessageCertificateFieldEvent | GroupMessageEpochFieldEvent | GroupMessageNFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageExpiresAtFieldEvent | GroupMessageCiphertextFieldEvent> {
+    return streamMessage(buf, GroupMessage.codec(), opts)
+  }
+}
+
+export interface SignedGroupMessage {
+  message: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace SignedGroupMessage {
+  let _codec: Codec<SignedGroupMessage>
+
+  export const codec = (): Codec<SignedGroupMessage> => {
+    if (_codec == null) {
+      _codec = message<SignedGroupMessage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.message != null && obj.message.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.message)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          message: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.message = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.message`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedGroupMessageMessageFieldEvent {
+    field: '$.message'
+    value: Uint8Array
+  }
+
+  export interface SignedGroupMessageSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SignedGroupMessage>): Uint8Array {
+    return encodeMessage(obj, SignedGroupMessage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedGroupMessage>): SignedGroupMessage {
+    return decodeMessage(buf, SignedGroupMessage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedGroupMessage>): Generator<SignedGroupMessageMessageFieldEvent | SignedGroupMessageSignatureFieldEvent> {
+    return streamMessage(buf, SignedGroupMessage.codec(), opts)
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * A team room end to end in one process: members hold a Room each (membership log + DCGKA +
+ * signed messages) and hand each other bytes through an in-test network that can hold, reorder
+ * and duplicate. No mocks: real signatures, real key agreement, real AEAD.
+ */
+import assert from 'node:assert/strict'
+import { createIdentity } from '../../protocol/crypto/identity.js'
+import { nodeCrypto } from '../../node/crypto.js'
+import { toHex } from '../../protocol/util/bytes.js'
+import { signOp } from '../../protocol/groups/ops.js'
+import { Room } from '../../protocol/groups/room.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
+import { removeMember } from '../../protocol/groups/dcgka.js'
+import type { KeyDirectory } from '../../protocol/groups/dcgka.js'
+import type { RoomChanges } from '../../protocol/groups/room.js'
+
+const crypto = nodeCrypto()
+const te = new TextEncoder()
+const td = new TextDecoder()
+
+export interface Person {
+  name: string
+  me: Identity
+  id: Uint8Array
+  initial: { privateKey: Uint8Array, publicKey: Uint8Array }
+  room?: Room
+  /** texts opened, in arrival order, as "sender-name: text" */
+  got: string[]
+  refused: Error[]
+}
+
+/** A team of people and every byte any of them ever sent, so anyone can be handed anything. */
+export class Team {
+  readonly people = new Map<string, Person>()
+  readonly ops: Uint8Array[] = []
+  readonly messages: Uint8Array[] = []
+  readonly directory: KeyDirectory = {
+    initialKey: (id: string) => {
+      const p = [...this.people.values()].find(p => toHex(p.id) === id)
+      if (p == null) throw new Error(`no such member ${id}`)
+      return p.initial.publicKey
+    }
+  }
+
+  async person (name: string): Promise<Person> {
+    const me = await createIdentity()
+    const p: Person = { name, me, id: me.identityKey.publicKey.raw, initial: await crypto.x25519Generate(), got: [], refused: [] }
+    this.people.set(name, p)
+    return p
+  }
+
+  init (p: Person): { me: Identity, crypto: typeof crypto, initialPrivateKey: Uint8Array, directory: KeyDirectory } {
+    return { me: p.me, crypto, initialPrivateKey: p.initial.privateKey, directory: this.directory }
+  }
+
+  nameOf (id: Uint8Array): string {
+    return [...this.people.values()].find(p => toHex(p.id) === toHex(id))?.name ?? '?'
+  }
+
+  /** Record what a person sent, so it can be delivered later. */
+  sent (ops: Uint8Array[], message?: Uint8Array): void {
+    this.ops.push(...ops)
+    if (message != null) this.messages.push(message)
+  }
+
+  async create (admin: Person, name: string, members: Person[]): Promise<void> {
+    const made = await Room.create(this.init(admin), name, members.map(m => m.id))
+    admin.room = made.room
+    this.sent(made.ops)
+    for (const m of members) m.room = await Room.fromRoot(this.init(m), made.ops[0])
+  }
+
+  /** Hand `p` the given bytes; what it answers is recorded as sent. */
+  async deliver (p: Person, ops: Uint8Array[], messages: Uint8Array[] = []): Promise<RoomChanges> {
+    const changes = await (p.room as Room).receive(ops, messages)
+    this.sent(changes.ops)
+    for (const m of changes.messages) p.got.push(`${this.nameOf(m.sender)}: ${td.decode(m.plaintext)}`)
+    p.refused.push(...changes.refused.map(r => r.error))
+    return changes
+  }
+
+  /** Deliver everything ever sent to `who` until nobody has anything new to say. */
+  async settle (who: Person[]): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const before = this.ops.length
+      for (const p of who) await this.deliver(p, [...this.ops], [...this.messages])
+      if (this.ops.length === before) return
+    }
+    throw new Error('the team never settled')
+  }
+
+  async send (p: Person, text: string): Promise<Uint8Array> {
+    const { bytes } = await (p.room as Room).send(te.encode(text))
+    this.sent([], bytes)
+    return bytes
+  }
+}
+
+const texts = (p: Person, from?: string): string[] => p.got.filter(t => from == null || t.startsWith(`${from}: `))
+const members = (p: Person): string[] => (p.room as Room).state().members.map(m => toHex(m.identity))
+
+describe('team rooms: a Room per member', function () {
+  this.timeout(120_000)
+
+  it('three members, two of whom are not each other\'s contacts: every message reaches the other two once, in per-author order', async () => {
+    const t = new Team()
+    const [a, b, c] = [await t.person('alice'), await t.person('bob'), await t.person('carol')]
+    await t.create(a, 'ops', [b, c])
+    await t.settle([a, b, c])
+    for (const p of [a, b, c]) assert.equal(p.room?.keyStatus, 'member', `${p.name} is in the keys`)
+    for (let i = 1; i <= 3; i++) for (const p of [a, b, c]) await t.send(p, `${p.name} ${i}`)
+    // deliver in order, then everything again in reverse: the room must neither lose nor repeat
+    const all = [...t.messages]
+    for (const p of [a, b, c]) {
+      await t.deliver(p, [], all)
+      await t.deliver(p, [], [...all].reverse())
+    }
+    for (const p of [a, b, c]) {
+      for (const q of [a, b, c]) {
+        if (p === q) continue
+        const theirs = texts(p, q.name)
+        assert.equal(theirs.length, 3, `${p.name} has ${q.name}'s 3 messages once each: ${theirs.join(' | ')}`)
+        assert.deepEqual(theirs, [1, 2, 3].map(i => `${q.name}: ${q.name} ${i}`))
+      }
+    }
+  })
+
+  it('an offline member catches up on 20 messages delivered late, out of order and twice, exactly once', async () => {
+    const t = new Team()
+    const [a, b, c] = [await t.person('alice'), await t.person('bob'), await t.person('carol')]
+    await t.create(a, 'ops', [b, c])
+    await t.settle([a, b, c])
+    for (let i = 1; i <= 10; i++) {
+      await t.send(a, `away a${i}`)
+      await t.send(b, `away b${i}`)
+    }
+    await t.settle([a, b])
+    const shuffled = [...t.messages].sort(() => 0.5 - Math.random())
+    await t.deliver(c, [], shuffled)
+    await t.deliver(c, [...t.ops].reverse(), shuffled)
+    const away = texts(c).filter(x => x.includes('away'))
+    assert.equal(away.length, 20, away.join(' | '))
+    assert.equal(new Set(away).size, 20)
+  })
+
+  it('removal: nothing sent after it opens for the removed member, with its whole state and every byte; its own sends are refused', async () => {
+    const t = new Team()
+    const [a, b, c] = [await t.person('alice'), await t.person('bob'), await t.person('carol')]
+    await t.create(a, 'ops', [b, c])
+    await t.settle([a, b, c])
+    await t.send(a, 'before')
+    await t.settle([a, b, c])
+    assert.deepEqual(texts(c, 'alice'), ['alice: before'])
+
+    t.sent(await (a.room as Room).remove(c.id))
+    await t.settle([a, b])
+    // carol has not heard yet and sends: alice and bob, who applied the removal, refuse it
+    await t.send(c, 'i am still here')
+    await t.send(a, 'after from alice')
+    await t.send(b, 'after from bob')
+    // c receives every op and every message, including the ones a mailbox or bob would forward
+    await t.settle([a, b, c])
+    assert.deepEqual(texts(c).filter(x => x.includes('after')), [], 'carol opened nothing sent after her removal')
+    assert.equal(c.room?.keyStatus, 'removed')
+    assert.ok(texts(b, 'alice').includes('alice: after from alice'))
+    assert.ok(texts(a, 'bob').includes('bob: after from bob'))
+    for (const p of [a, b]) {
+      assert.deepEqual(texts(p, 'carol').filter(x => x.includes('still')), [], `${p.name} refused carol's message`)
+      assert.ok(p.refused.some(e => e.name === 'RemovedMemberError'), `${p.name} says why`)
+    }
+    await assert.rejects(async () => await t.send(c, 'and now?'), { name: 'NotMemberError' })
+    assert.equal(members(a).length, 2)
+    assert.deepEqual(members(a), members(b))
+  })
+
+  it('partition: {alice,bob} and {carol,dave}; alice adds erin while carol removes dave; after healing all agree and messages flow', async () => {
+    const t = new Team()
+    const [a, b, c, d, e] = [await t.person('alice'), await t.person('bob'), await t.person('carol'), await t.person('dave'), await t.person('erin')]
+    await t.create(a, 'ops', [b, c, d])
+    t.sent(await (a.room as Room).change({ kind: 'promote', member: c.id }))
+    await t.settle([a, b, c, d])
+    const split = t.ops.length
+    // left half
+    const left = await (a.room as Room).add(e.id)
+    e.room = await Room.fromRoot(t.init(e), t.ops[0])
+    // right half
+    const right = await (c.room as Room).remove(d.id)
+    const leftOps = [...left]
+    const rightOps = [...right]
+    for (let i = 0; i < 5; i++) {
+      for (const p of [a, b, e]) leftOps.push(...(await p.room?.receive(leftOps))?.ops ?? [])
+      for (const p of [c, d]) rightOps.push(...(await p.room?.receive(rightOps))?.ops ?? [])
+    }
+    assert.ok(t.ops.length >= split)
+    t.sent([...leftOps, ...rightOps])
+    // heal: everyone gets everything, in different orders
+    await t.settle([c, d, a, b, e])
+    const everyone = [a, b, c, e]
+    const states = everyone.map(p => (p.room as Room).state())
+    for (const s of states) {
+      assert.deepEqual(s.members.map(m => toHex(m.identity)), states[0].members.map(m => toHex(m.identity)))
+      assert.equal(s.epoch, states[0].epoch)
+    }
+    assert.deepEqual(new Set(states[0].members.map(m => t.nameOf(m.identity))), new Set(['alice', 'bob', 'carol', 'erin']))
+    for (const p of everyone) await t.send(p, `healed ${p.name}`)
+    await t.settle([a, b, c, d, e])
+    for (const p of everyone) {
+      const healed = texts(p).filter(x => x.includes('healed'))
+      assert.equal(healed.length, 3, `${p.name}: ${healed.join(' | ')}`)
+    }
+    assert.deepEqual(texts(d).filter(x => x.includes('healed')), [], 'dave, removed, reads nothing after')
+  })
+
+  it('refuses a non-admin add, a forged signature, a removed member\'s op, a replay and a tampered message; honest traffic continues', async () => {
+    const t = new Team()
+    const [a, b, c, m] = [await t.person('alice'), await t.person('bob'), await t.person('carol'), await t.person('mallory')]
+    await t.create(a, 'ops', [b, c])
+    await t.settle([a, b, c])
+    const log = (b.room as Room).log
+    // bob, not an admin, adds mallory: stored, without effect, everywhere
+    const rogue = await signOp({ group: log.group, parents: log.heads(), seq: log.nextSeq(b.id), body: { kind: 'add', member: m.id } }, b.me, crypto)
+    t.sent([rogue.bytes])
+    await t.deliver(a, [rogue.bytes])
+    await t.deliver(c, [rogue.bytes])
+    for (const p of [a, c]) assert.equal((p.room as Room).log.verdict(rogue.id).constructor.name, 'NotAdminError')
+    assert.ok(!members(a).includes(toHex(m.id)))
+    // bob, not an admin, sends a key removal of carol: nobody processes it, carol keeps reading
+    const bobKeys = (b.room as any).keys
+    const keyRemoval = await removeMember(crypto, bobKeys, toHex(c.id), t.directory)
+    const rogueKey = await signOp({ group: log.group, parents: [rogue.id], seq: rogue.seq + 1, body: { kind: 'key', payload: keyRemoval.payload } }, b.me, crypto)
+    t.sent([rogueKey.bytes])
+    for (const p of [a, c]) {
+      const changes = await t.deliver(p, [rogueKey.bytes])
+      assert.equal(changes.refused[0]?.error.name, 'InvalidKeyOperationError', `${p.name} refuses bob's key removal`)
+    }
+    await t.send(a, 'still with carol')
+    await t.settle([a, c])
+    assert.ok(texts(c, 'alice').includes('alice: still with carol'))
+    // a forged signature
+    const forged = (await t.send(a, 'honest 1')).slice()
+    forged[forged.length - 5] ^= 1
+    const changes = await t.deliver(c, [], [forged])
+    assert.equal(changes.refused[0]?.error.name, 'ForgedOpError')
+    // a tampered op
+    const tampered = rogue.bytes.slice()
+    tampered[tampered.length - 1] ^= 1
+    assert.equal((await (c.room as Room).receive([tampered])).refused[0]?.error.name, 'ForgedOpError')
+    // a replay: the same op and the same message again change nothing
+    await t.settle([a, b, c])
+    const stateBefore = (c.room as Room).state().epoch
+    const gotBefore = c.got.length
+    await t.deliver(c, [...t.ops], [...t.messages])
+    assert.equal((c.room as Room).state().epoch, stateBefore)
+    assert.equal(c.got.length, gotBefore)
+    // a removed member's later op
+    t.sent(await (a.room as Room).remove(c.id))
+    await t.settle([a, b, c])
+    const late = await signOp({ group: log.group, parents: (c.room as Room).log.heads(), seq: (c.room as Room).log.nextSeq(c.id), body: { kind: 'rename', name: 'mine now' } }, c.me, crypto)
+    const lateChanges = await t.deliver(b, [late.bytes])
+    assert.deepEqual(lateChanges.refused, [])
+    assert.deepEqual(lateChanges.missing, [])
+    assert.equal((b.room as Room).log.verdict(late.id).constructor.name, 'RemovedMemberError')
+    assert.notEqual((b.room as Room).state().name, 'mine now')
+    // honest traffic continues
+    await t.send(a, 'honest 2')
+    await t.settle([a, b])
+    assert.ok(texts(b, 'alice').includes('alice: honest 2'))
+  })
+})
