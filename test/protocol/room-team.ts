@@ -1,0 +1,93 @@
+/**
+ * A team of Room holders for tests: every byte any of them ever sent is kept, so anyone can be
+ * handed anything, late, twice or out of order.
+ */
+import { createIdentity } from '../../protocol/crypto/identity.js'
+import { nodeCrypto } from '../../node/crypto.js'
+import { toHex } from '../../protocol/util/bytes.js'
+import { Room } from '../../protocol/groups/room.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
+import type { KeyDirectory } from '../../protocol/groups/dcgka.js'
+import type { RoomChanges } from '../../protocol/groups/room.js'
+
+export const crypto = nodeCrypto()
+export const te = new TextEncoder()
+export const td = new TextDecoder()
+
+export interface Person {
+  name: string
+  me: Identity
+  id: Uint8Array
+  initial: { privateKey: Uint8Array, publicKey: Uint8Array }
+  room?: Room
+  /** texts opened, in arrival order, as "sender-name: text" */
+  got: string[]
+  refused: Error[]
+}
+
+/** A team of people and every byte any of them ever sent, so anyone can be handed anything. */
+export class Team {
+  readonly people = new Map<string, Person>()
+  readonly ops: Uint8Array[] = []
+  readonly messages: Uint8Array[] = []
+  readonly directory: KeyDirectory = {
+    initialKey: (id: string) => {
+      const p = [...this.people.values()].find(p => toHex(p.id) === id)
+      if (p == null) throw new Error(`no such member ${id}`)
+      return p.initial.publicKey
+    }
+  }
+
+  async person (name: string): Promise<Person> {
+    const me = await createIdentity()
+    const p: Person = { name, me, id: me.identityKey.publicKey.raw, initial: await crypto.x25519Generate(), got: [], refused: [] }
+    this.people.set(name, p)
+    return p
+  }
+
+  init (p: Person): { me: Identity, crypto: typeof crypto, initialPrivateKey: Uint8Array, directory: KeyDirectory } {
+    return { me: p.me, crypto, initialPrivateKey: p.initial.privateKey, directory: this.directory }
+  }
+
+  nameOf (id: Uint8Array): string {
+    return [...this.people.values()].find(p => toHex(p.id) === toHex(id))?.name ?? '?'
+  }
+
+  /** Record what a person sent, so it can be delivered later. */
+  sent (ops: Uint8Array[], message?: Uint8Array): void {
+    this.ops.push(...ops)
+    if (message != null) this.messages.push(message)
+  }
+
+  async create (admin: Person, name: string, members: Person[]): Promise<void> {
+    const made = await Room.create(this.init(admin), name, members.map(m => m.id))
+    admin.room = made.room
+    this.sent(made.ops)
+    for (const m of members) m.room = await Room.fromRoot(this.init(m), made.ops[0])
+  }
+
+  /** Hand `p` the given bytes; what it answers is recorded as sent. */
+  async deliver (p: Person, ops: Uint8Array[], messages: Uint8Array[] = []): Promise<RoomChanges> {
+    const changes = await (p.room as Room).receive(ops, messages)
+    this.sent(changes.ops)
+    for (const m of changes.messages) p.got.push(`${this.nameOf(m.sender)}: ${td.decode(m.plaintext)}`)
+    p.refused.push(...changes.refused.map(r => r.error))
+    return changes
+  }
+
+  /** Deliver everything ever sent to `who` until nobody has anything new to say. */
+  async settle (who: Person[]): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const before = this.ops.length
+      for (const p of who) await this.deliver(p, [...this.ops], [...this.messages])
+      if (this.ops.length === before) return
+    }
+    throw new Error('the team never settled')
+  }
+
+  async send (p: Person, text: string): Promise<Uint8Array> {
+    const { bytes } = await (p.room as Room).send(te.encode(text))
+    this.sent([], bytes)
+    return bytes
+  }
+}
