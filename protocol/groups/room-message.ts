@@ -52,6 +52,28 @@ export interface SignedMessage extends MessageHeader {
   bytes: Uint8Array
 }
 
+/* What a room hands its caller (room.ts). */
+
+/** A message that opened. */
+export interface RoomMessage {
+  id: string
+  sender: Uint8Array
+  plaintext: Uint8Array
+  sentAt: number
+  expiresAt: number
+}
+
+/** What taking in bytes produced: ops to broadcast, messages opened, and what was refused. */
+export interface RoomChanges {
+  /** our answers (acks, add-acks, updates): SignedOp bytes for every other member */
+  ops: Uint8Array[]
+  messages: RoomMessage[]
+  /** ids of ops and messages refused for good, with why */
+  refused: Array<{ id: string, error: Error }>
+  /** op ids we lack: ask whoever sent these for them */
+  missing: string[]
+}
+
 /** The associated data of the AEAD: the header without the ciphertext. */
 export function headerBytes (h: MessageHeader): Uint8Array {
   return WireMessage.encode({ ...h, ciphertext: new Uint8Array(0) })

@@ -15,17 +15,21 @@
 import { toHex } from '../util/bytes.js'
 import { GROUP_ID_BYTES, signOp, verifyOp } from './ops.js'
 import { MembershipLog } from './membership.js'
-import { InvalidTargetError, NotAdminError, NotMemberError, RemovedMemberError } from './errors.js'
-import { addMember, createGroup, decodeKeyPayload, decryptFromMember, encryptToGroup, initGroupKeys, processKeyPayload, removeMember, updateGroupKeys } from './dcgka.js'
-import { InvalidKeyOperationError, UnknownEpochError } from './key-errors.js'
-import { ExpiredGroupMessageError, headerBytes, signMessage, verifyMessage } from './room-message.js'
+import { InvalidTargetError, MalformedOpError, NotAdminError, NotMemberError, RemovedMemberError } from './errors.js'
+import { addMember, createGroup, decodeKeyState, decryptFromMember, encodeKeyState, encryptToGroup, initGroupKeys, processKeyPayload, removeMember, updateGroupKeys } from './dcgka.js'
+import { UnknownEpochError } from './key-errors.js'
+import { ExpiredGroupMessageError, signMessage, verifyMessage } from './room-message.js'
+import { associated, bringsUsIn, keyOpProblem } from './room-keys.js'
+import { RoomSnapshot } from './pb/groups.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { Identity } from '../crypto/identity.js'
 import type { GroupOp, OpBody } from './ops.js'
 import type { GroupState } from './membership.js'
 import type { GroupKeyState, KeyDirectory, KeyOperationResult } from './dcgka.js'
-import type { SignedMessage } from './room-message.js'
+import type { RoomChanges, RoomMessage, SignedMessage } from './room-message.js'
 
+/** The snapshot format's version. */
+const SNAPSHOT_VERSION = 1
 /** Messages waiting for the ops that let them open; past this the oldest is dropped. */
 export const MAX_HELD_MESSAGES = 1000
 /** Ops waiting for their parents; past this the oldest is dropped (the sender's anti-entropy resends). */
@@ -41,32 +45,9 @@ export interface RoomInit {
   now?: () => number
 }
 
-/** A message that opened. */
-export interface RoomMessage {
-  id: string
-  sender: Uint8Array
-  plaintext: Uint8Array
-  sentAt: number
-  expiresAt: number
-}
-
-/** What taking in bytes produced: ops to broadcast, messages opened, and what was refused. */
-export interface RoomChanges {
-  /** our answers (acks, add-acks, updates): SignedOp bytes for every other member */
-  ops: Uint8Array[]
-  messages: RoomMessage[]
-  /** ids of ops and messages refused for good, with why */
-  refused: Array<{ id: string, error: Error }>
-  /** op ids we lack: ask whoever sent these for them */
-  missing: string[]
-}
+export type { RoomChanges, RoomMessage }
 
 const hex = (b: Uint8Array): string => toHex(b)
-
-/** The associated data we add to the ratchet's own: sender and times. */
-function associated (sender: Uint8Array, h: { group: Uint8Array, sentAt: number, expiresAt: number }): Uint8Array {
-  return headerBytes({ group: h.group, sender, device: new Uint8Array(0), certificate: new Uint8Array(0), epoch: 0, n: 0, sentAt: h.sentAt, expiresAt: h.expiresAt })
-}
 
 export class Room {
   readonly group: Uint8Array
@@ -271,13 +252,13 @@ export class Room {
     if (op.body.kind === 'leave') return await this.leaving(op, changes)
     if (op.body.kind !== 'key' || hex(op.author) === this.me) return
     if (this.keys.status === 'removed') return
-    const problem = this.keyProblem(op)
+    const problem = keyOpProblem(this.log, op)
     if (problem != null) {
       this.keyFailures.set(op.id, problem)
       changes.refused.push({ id: op.id, error: problem })
       return
     }
-    if (this.keys.status === 'pending' && !this.bringsUsIn(op)) {
+    if (this.keys.status === 'pending' && !bringsUsIn(op, this.me)) {
       this.early.push(op.id)
       return
     }
@@ -298,36 +279,6 @@ export class Room {
     const admins = this.state().members.filter(m => m.role === 'admin').map(m => hex(m.identity))
     if (this.log.verdict(op.id) !== 'valid' || admins[0] !== this.me || !this.keys.members.includes(leaver)) return
     changes.ops.push(await this.keyOp(await removeMember(this.init.crypto, this.keys, leaver, this.init.directory)))
-  }
-
-  private bringsUsIn (op: GroupOp): boolean {
-    const c = decodeKeyPayload((op.body as { payload: Uint8Array }).payload).control
-    return (c.kind === 'add' && c.subject === this.me) || (c.kind === 'create' && c.recipients.includes(this.me))
-  }
-
-  /** Why a key op must not be processed, judged on its own causal past only; undefined if it may. */
-  private keyProblem (op: GroupOp): Error | undefined {
-    const base = this.log.authorized(op.id)
-    if (base !== 'valid') return base
-    let control
-    try {
-      control = decodeKeyPayload((op.body as { payload: Uint8Array }).payload).control
-    } catch (err: any) {
-      return err
-    }
-    const members = this.log.stateAt(op.id).members
-    const saw = new Set(members.map(m => hex(m.identity)))
-    const admin = members.some(m => hex(m.identity) === hex(op.author) && m.role === 'admin')
-    switch (control.kind) {
-      case 'create':
-        return op.seq === 2 && op.parents.length === 1 && op.parents[0] === this.log.root ? undefined : new InvalidKeyOperationError('a key create must follow the room\'s Create')
-      case 'add':
-        return admin && saw.has(control.subject as string) ? undefined : new InvalidKeyOperationError('a key add needs an admin and the Add before it')
-      case 'remove':
-        return admin && !saw.has(control.subject as string) ? undefined : new InvalidKeyOperationError('a key remove needs an admin and the removal before it')
-      default:
-        return undefined
-    }
   }
 
   private async processKey (op: GroupOp, changes: RoomChanges): Promise<void> {
@@ -388,6 +339,44 @@ export class Room {
     if (this.heldMessages.some(h => h.id === m.id)) return
     this.heldMessages.push(m)
     if (this.heldMessages.length > MAX_HELD_MESSAGES) this.heldMessages.shift()
+  }
+
+  /**
+   * The room at rest: every op, the key state, what is held. Secret (it holds keys): the store
+   * seals it, and the caller writes it before sending what the last call returned.
+   */
+  snapshot (): Uint8Array {
+    return RoomSnapshot.encode({
+      version: SNAPSHOT_VERSION,
+      ops: this.log.ops().map(op => op.bytes),
+      keys: encodeKeyState(this.keys),
+      heldOps: [...this.heldOps.values()].map(op => op.bytes),
+      heldMessages: this.heldMessages.map(m => m.bytes),
+      early: this.early
+    })
+  }
+
+  /**
+   * A room from its snapshot; every op is verified again.
+   *
+   * @throws MalformedOpError when the snapshot does not decode; what MembershipLog.fromOps and
+   *   decodeKeyState throw
+   */
+  static async restore (init: RoomInit, bytes: Uint8Array): Promise<Room> {
+    let snap: RoomSnapshot
+    try {
+      snap = RoomSnapshot.decode(bytes)
+    } catch (err: any) {
+      throw new MalformedOpError(`unreadable room snapshot: ${err.message}`)
+    }
+    if (snap.version !== SNAPSHOT_VERSION) throw new MalformedOpError(`room snapshot version ${snap.version} is not ${SNAPSHOT_VERSION}`)
+    const room = new Room(init, await MembershipLog.fromOps(snap.ops, init.crypto))
+    room.keys = decodeKeyState(snap.keys)
+    for (const op of room.log.ops()) room.seen.add(op.id)
+    for (const b of snap.heldOps) room.hold(await verifyOp(b, init.crypto))
+    for (const b of snap.heldMessages) room.heldMessages.push(await verifyMessage(b, init.crypto))
+    room.early = snap.early.filter(id => room.log.has(id))
+    return room
   }
 
   /** Messages waiting for ops (for a summary, or to drop at expiry). */

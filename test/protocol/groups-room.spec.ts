@@ -181,4 +181,33 @@ describe('team rooms: a Room per member', function () {
     await t.settle([a, b])
     assert.ok(texts(b, 'alice').includes('alice: honest 2'))
   })
+
+  it('a room restored from its snapshot goes on: it opens what was held and what comes later, and refuses what it refused', async () => {
+    const t = new Team()
+    const [a, b, c] = [await t.person('alice'), await t.person('bob'), await t.person('carol')]
+    await t.create(a, 'ops', [b, c])
+    await t.settle([a, b, c])
+    await t.send(a, 'one')
+    await t.settle([a, b, c])
+    // carol's message reaches bob before her update does: it waits in bob's room
+    const update = await (c.room as Room).update()
+    const early = await t.send(c, 'after my update')
+    await t.deliver(b, [], [early])
+    assert.equal((b.room as Room).held, 1)
+    const restored = await Room.restore(t.init(b), (b.room as Room).snapshot())
+    assert.deepEqual(restored.state(), (b.room as Room).state())
+    b.room = restored
+    t.sent(update)
+    // only ops now: the message it held before the restore opens
+    await t.deliver(b, [...t.ops])
+    assert.deepEqual(texts(b), ['alice: one', 'carol: after my update'])
+    await t.send(a, 'two')
+    await t.settle([a, b, c])
+    assert.deepEqual(texts(b), ['alice: one', 'carol: after my update', 'alice: two'])
+    // the restored room's answers count: alice and carol still read bob
+    await t.send(b, 'from the restored bob')
+    await t.settle([a, b, c])
+    for (const p of [a, c]) assert.ok(texts(p, 'bob').includes('bob: from the restored bob'), p.name)
+    await assert.rejects(Room.restore(t.init(b), new Uint8Array([1, 2, 3])), { name: 'MalformedOpError' })
+  })
 })

@@ -1743,3 +1743,274 @@ export namespace SignedGroupMessage {
     return streamMessage(buf, SignedGroupMessage.codec(), opts)
   }
 }
+
+export interface RoomSnapshot {
+  version: number
+  ops: Uint8Array[]
+  keys: Uint8Array
+  heldOps: Uint8Array[]
+  heldMessages: Uint8Array[]
+  early: string[]
+}
+
+export namespace RoomSnapshot {
+  let _codec: Codec<RoomSnapshot>
+
+  export const codec = (): Codec<RoomSnapshot> => {
+    if (_codec == null) {
+      _codec = message<RoomSnapshot>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.ops != null && obj.ops.length > 0) {
+          for (const value of obj.ops) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.keys != null && obj.keys.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.keys)
+        }
+
+        if (obj.heldOps != null && obj.heldOps.length > 0) {
+          for (const value of obj.heldOps) {
+            w.uint32(34)
+            w.bytes(value)
+          }
+        }
+
+        if (obj.heldMessages != null && obj.heldMessages.length > 0) {
+          for (const value of obj.heldMessages) {
+            w.uint32(42)
+            w.bytes(value)
+          }
+        }
+
+        if (obj.early != null && obj.early.length > 0) {
+          for (const value of obj.early) {
+            w.uint32(50)
+            w.string(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          ops: [],
+          keys: uint8ArrayAlloc(0),
+          heldOps: [],
+          heldMessages: [],
+          early: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              if (opts.limits?.ops != null && obj.ops.length === opts.limits.ops) {
+                throw new MaxLengthError('Decode error - repeated field "ops" had too many elements')
+              }
+
+              obj.ops.push(reader.bytes())
+              break
+            }
+            case 3: {
+              obj.keys = reader.bytes()
+              break
+            }
+            case 4: {
+              if (opts.limits?.heldOps != null && obj.heldOps.length === opts.limits.heldOps) {
+                throw new MaxLengthError('Decode error - repeated field "heldOps" had too many elements')
+              }
+
+              obj.heldOps.push(reader.bytes())
+              break
+            }
+            case 5: {
+              if (opts.limits?.heldMessages != null && obj.heldMessages.length === opts.limits.heldMessages) {
+                throw new MaxLengthError('Decode error - repeated field "heldMessages" had too many elements')
+              }
+
+              obj.heldMessages.push(reader.bytes())
+              break
+            }
+            case 6: {
+              if (opts.limits?.early != null && obj.early.length === opts.limits.early) {
+                throw new MaxLengthError('Decode error - repeated field "early" had too many elements')
+              }
+
+              obj.early.push(reader.string())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          ops: 0,
+          heldOps: 0,
+          heldMessages: 0,
+          early: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.ops != null && obj.ops === opts.limits.ops) {
+                throw new MaxLengthError('Streaming decode error - repeated field "ops" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.ops[]`,
+                index: obj.ops,
+                value: reader.bytes()
+              }
+
+              obj.ops++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.keys`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.heldOps != null && obj.heldOps === opts.limits.heldOps) {
+                throw new MaxLengthError('Streaming decode error - repeated field "heldOps" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.heldOps[]`,
+                index: obj.heldOps,
+                value: reader.bytes()
+              }
+
+              obj.heldOps++
+
+              break
+            }
+            case 5: {
+              if (opts.limits?.heldMessages != null && obj.heldMessages === opts.limits.heldMessages) {
+                throw new MaxLengthError('Streaming decode error - repeated field "heldMessages" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.heldMessages[]`,
+                index: obj.heldMessages,
+                value: reader.bytes()
+              }
+
+              obj.heldMessages++
+
+              break
+            }
+            case 6: {
+              if (opts.limits?.early != null && obj.early === opts.limits.early) {
+                throw new MaxLengthError('Streaming decode error - repeated field "early" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.early[]`,
+                index: obj.early,
+                value: reader.string()
+              }
+
+              obj.early++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RoomSnapshotVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface RoomSnapshotOpsFieldEvent {
+    field: '$.ops[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface RoomSnapshotKeysFieldEvent {
+    field: '$.keys'
+    value: Uint8Array
+  }
+
+  export interface RoomSnapshotHeldOpsFieldEvent {
+    field: '$.heldOps[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface RoomSnapshotHeldMessagesFieldEvent {
+    field: '$.heldMessages[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface RoomSnapshotEarlyFieldEvent {
+    field: '$.early[]'
+    index: number
+    value: string
+  }
+
+  export function encode (obj: Partial<RoomSnapshot>): Uint8Array {
+    return encodeMessage(obj, RoomSnapshot.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomSnapshot>): RoomSnapshot {
+    return decodeMessage(buf, RoomSnapshot.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomSnapshot>): Generator<RoomSnapshotVersionFieldEvent | RoomSnapshotOpsFieldEvent | RoomSnapshotKeysFieldEvent | RoomSnapshotHeldOpsFieldEvent | RoomSnapshotHeldMessagesFieldEvent | RoomSnapshotEarlyFieldEvent> {
+    return streamMessage(buf, RoomSnapshot.codec(), opts)
+  }
+}

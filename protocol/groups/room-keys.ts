@@ -1,0 +1,52 @@
+/**
+ * Where the membership log and the key agreement meet (room.ts): which key ops a member may
+ * process, judged on the op's own causal past only so that every member makes the same choice.
+ */
+import { toHex } from '../util/bytes.js'
+import { decodeKeyPayload } from './dcgka.js'
+import { InvalidKeyOperationError } from './key-errors.js'
+import { headerBytes } from './room-message.js'
+import type { MembershipLog } from './membership.js'
+import type { GroupOp } from './ops.js'
+
+const payloadOf = (op: GroupOp): Uint8Array => (op.body as { payload: Uint8Array }).payload
+
+/**
+ * Why a key op must not be processed, or undefined if it may: its author must have been a member
+ * in its causal past (rule 1); a key create must directly follow the room's Create by the same
+ * author; a key add or remove needs an admin author and the membership change before it.
+ */
+export function keyOpProblem (log: MembershipLog, op: GroupOp): Error | undefined {
+  const base = log.authorized(op.id)
+  if (base !== 'valid') return base
+  let control
+  try {
+    control = decodeKeyPayload(payloadOf(op)).control
+  } catch (err: any) {
+    return err
+  }
+  const members = log.stateAt(op.id).members
+  const saw = new Set(members.map(m => toHex(m.identity)))
+  const admin = members.some(m => toHex(m.identity) === toHex(op.author) && m.role === 'admin')
+  switch (control.kind) {
+    case 'create':
+      return op.seq === 2 && op.parents.length === 1 && op.parents[0] === log.root ? undefined : new InvalidKeyOperationError('a key create must follow the room\'s Create')
+    case 'add':
+      return admin && saw.has(control.subject as string) ? undefined : new InvalidKeyOperationError('a key add needs an admin and the Add before it')
+    case 'remove':
+      return admin && !saw.has(control.subject as string) ? undefined : new InvalidKeyOperationError('a key remove needs an admin and the removal before it')
+    default:
+      return undefined
+  }
+}
+
+/** Whether a key op is the one that brings `me` into the keys: the create naming us, or our add. */
+export function bringsUsIn (op: GroupOp, me: string): boolean {
+  const c = decodeKeyPayload(payloadOf(op)).control
+  return (c.kind === 'add' && c.subject === me) || (c.kind === 'create' && c.recipients.includes(me))
+}
+
+/** The associated data a room adds to the message ratchet's own (group, sender, epoch, n): the times. */
+export function associated (sender: Uint8Array, h: { group: Uint8Array, sentAt: number, expiresAt: number }): Uint8Array {
+  return headerBytes({ group: h.group, sender, device: new Uint8Array(0), certificate: new Uint8Array(0), epoch: 0, n: 0, sentAt: h.sentAt, expiresAt: h.expiresAt })
+}
