@@ -14,7 +14,8 @@ const payloadOf = (op: GroupOp): Uint8Array => (op.body as { payload: Uint8Array
 /**
  * Why a key op must not be processed, or undefined if it may: its author must have been a member
  * in its causal past (rule 1); a key create must directly follow the room's Create by the same
- * author; a key add or remove needs an admin author and the membership change before it.
+ * author; a key add needs an admin author and the Add before it; a key remove needs the member to
+ * be out in the op's past (any member may shut a non-member out of its own keys, nothing more).
  */
 export function keyOpProblem (log: MembershipLog, op: GroupOp): Error | undefined {
   const base = log.authorized(op.id)
@@ -34,7 +35,7 @@ export function keyOpProblem (log: MembershipLog, op: GroupOp): Error | undefine
     case 'add':
       return admin && saw.has(control.subject as string) ? undefined : new InvalidKeyOperationError('a key add needs an admin and the Add before it')
     case 'remove':
-      return admin && !saw.has(control.subject as string) ? undefined : new InvalidKeyOperationError('a key remove needs an admin and the removal before it')
+      return !saw.has(control.subject as string) ? undefined : new InvalidKeyOperationError('a key remove needs the removal before it')
     default:
       return undefined
   }

@@ -188,7 +188,7 @@ export class Room {
     return { id: signed.id, bytes: signed.bytes }
   }
 
-  /** Leave the room. An admin removes us from the keys when it sees this. */
+  /** Leave the room. Every member removes us from its keys when it sees this. */
   async leave (): Promise<Uint8Array[]> {
     if (this.role(this.me) == null) throw new NotMemberError('we are not a member of this room')
     return [(await this.author({ kind: 'leave' })).bytes]
@@ -201,6 +201,7 @@ export class Room {
   async receive (ops: Uint8Array[], messages: Uint8Array[] = []): Promise<RoomChanges> {
     const changes: RoomChanges = { ops: [], messages: [], refused: [], missing: [] }
     for (const bytes of ops) await this.takeOp(bytes, changes)
+    await this.reconcile(changes)
     for (const bytes of messages) await this.takeMessage(bytes, changes, true)
     const held = this.heldMessages
     this.heldMessages = []
@@ -249,7 +250,6 @@ export class Room {
 
   /** An op entered the log: process its key payload, in causal order. */
   private async applied (op: GroupOp, changes: RoomChanges): Promise<void> {
-    if (op.body.kind === 'leave') return await this.leaving(op, changes)
     if (op.body.kind !== 'key' || hex(op.author) === this.me) return
     if (this.keys.status === 'removed') return
     const problem = keyOpProblem(this.log, op)
@@ -271,14 +271,19 @@ export class Room {
   }
 
   /**
-   * A member left: the first admin (by identity key) who sees it removes it from the keys, so what
-   * is sent afterwards is closed to it; until that admin is online, the leaver could still read.
+   * Keys follow the log, at once. Whoever the log no longer lists but our keys still hold (a
+   * removal whose key op has not reached us yet, a member who left, an add that lost to a
+   * concurrent removal) we remove from our keys before we send anything else, so nothing we send
+   * afterwards is open to it. Several members may do this for the same removal; each costs one
+   * key payload.
    */
-  private async leaving (op: GroupOp, changes: RoomChanges): Promise<void> {
-    const leaver = hex(op.author)
-    const admins = this.state().members.filter(m => m.role === 'admin').map(m => hex(m.identity))
-    if (this.log.verdict(op.id) !== 'valid' || admins[0] !== this.me || !this.keys.members.includes(leaver)) return
-    changes.ops.push(await this.keyOp(await removeMember(this.init.crypto, this.keys, leaver, this.init.directory)))
+  private async reconcile (changes: RoomChanges): Promise<void> {
+    if (this.keys.status !== 'member') return
+    const listed = new Set(this.state().members.map(m => hex(m.identity)))
+    if (!listed.has(this.me)) return
+    for (const member of this.keys.members) {
+      if (member !== this.me && !listed.has(member)) changes.ops.push(await this.keyOp(await removeMember(this.init.crypto, this.keys, member, this.init.directory)))
+    }
   }
 
   private async processKey (op: GroupOp, changes: RoomChanges): Promise<void> {

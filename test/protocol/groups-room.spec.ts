@@ -8,7 +8,7 @@ import { toHex } from '../../protocol/util/bytes.js'
 import { signOp } from '../../protocol/groups/ops.js'
 import { Room } from '../../protocol/groups/room.js'
 import { removeMember } from '../../protocol/groups/dcgka.js'
-import { crypto, Team } from './room-team.js'
+import { crypto, curious, Team } from './room-team.js'
 import type { Person } from './room-team.js'
 
 const texts = (p: Person, from?: string): string[] => p.got.filter(t => from == null || t.startsWith(`${from}: `))
@@ -67,6 +67,7 @@ describe('team rooms: a Room per member', function () {
     await t.settle([a, b, c])
     assert.deepEqual(texts(c, 'alice'), ['alice: before'])
 
+    curious(c)
     t.sent(await (a.room as Room).remove(c.id))
     await t.settle([a, b])
     // carol has not heard yet and sends: alice and bob, who applied the removal, refuse it
@@ -76,14 +77,17 @@ describe('team rooms: a Room per member', function () {
     // c receives every op and every message, including the ones a mailbox or bob would forward
     await t.settle([a, b, c])
     assert.deepEqual(texts(c).filter(x => x.includes('after')), [], 'carol opened nothing sent after her removal')
-    assert.equal(c.room?.keyStatus, 'removed')
+    assert.equal(c.room?.keyStatus, 'member', 'carol, curious, kept every key she had')
     assert.ok(texts(b, 'alice').includes('alice: after from alice'))
     assert.ok(texts(a, 'bob').includes('bob: after from bob'))
     for (const p of [a, b]) {
       assert.deepEqual(texts(p, 'carol').filter(x => x.includes('still')), [], `${p.name} refused carol's message`)
       assert.ok(p.refused.some(e => e.name === 'RemovedMemberError'), `${p.name} says why`)
     }
-    await assert.rejects(async () => await t.send(c, 'and now?'), { name: 'NotMemberError' })
+    // what she sends with the keys she kept is refused too
+    const kept = await t.send(c, 'and now?').catch(err => err)
+    if (!(kept instanceof Error)) await t.settle([a, b])
+    for (const p of [a, b]) assert.deepEqual(texts(p, 'carol').filter(x => x.includes('and now')), [])
     assert.equal(members(a).length, 2)
     assert.deepEqual(members(a), members(b))
   })
@@ -209,5 +213,46 @@ describe('team rooms: a Room per member', function () {
     await t.settle([a, b, c])
     for (const p of [a, c]) assert.ok(texts(p, 'bob').includes('bob: from the restored bob'), p.name)
     await assert.rejects(Room.restore(t.init(b), new Uint8Array([1, 2, 3])), { name: 'MalformedOpError' })
+  })
+
+  it('a member who leaves reads nothing sent after the first admin has seen the leave', async () => {
+    const t = new Team()
+    const [a, b, c] = [await t.person('alice'), await t.person('bob'), await t.person('carol')]
+    await t.create(a, 'ops', [b, c])
+    await t.settle([a, b, c])
+    t.sent(await (c.room as Room).leave())
+    await t.settle([a, b, c])
+    await t.send(a, 'after carol left')
+    await t.send(b, 'bob after carol left')
+    await t.settle([a, b, c])
+    assert.deepEqual(texts(c).filter(x => x.includes('after')), [])
+    assert.ok(texts(b, 'alice').includes('alice: after carol left'))
+    assert.deepEqual(members(a), members(b))
+    assert.equal(members(a).length, 2)
+  })
+
+  it('a re-add that loses to a concurrent removal: the log says out, and the keys follow it', async () => {
+    const t = new Team()
+    const [a, c, e] = [await t.person('alice'), await t.person('carol'), await t.person('erin')]
+    await t.create(a, 'ops', [c, e])
+    t.sent(await (a.room as Room).change({ kind: 'promote', member: c.id }))
+    await t.settle([a, c, e])
+    // alice removes erin and adds her back; carol, who has not seen either, removes erin too
+    const mine = [...await (a.room as Room).remove(e.id), ...await (a.room as Room).add(e.id)]
+    const theirs = await (c.room as Room).remove(e.id)
+    t.sent([...mine, ...theirs])
+    // erin is curious: she never applies a key removal of herself (she keeps her keys and goes on
+    // processing everything else), so what she can read is what the others' keys let her
+    curious(e)
+    // erin sees alice's ops first, carol's removal last; alice and carol in the other order
+    await t.deliver(e, mine)
+    await t.settle([c, a, e])
+    for (const p of [a, c, e]) assert.deepEqual(members(p), [a, c].map(p => toHex(p.id)).sort(), `${p.name} agrees erin is out`)
+    await t.send(a, 'after the race from alice')
+    await t.send(c, 'after the race from carol')
+    await t.settle([a, c, e])
+    assert.deepEqual(texts(e).filter(x => x.includes('after the race')), [], 'erin reads nothing sent after the race')
+    assert.ok(texts(c, 'alice').includes('alice: after the race from alice'))
+    assert.ok(texts(a, 'carol').includes('carol: after the race from carol'))
   })
 })

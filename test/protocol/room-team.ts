@@ -6,6 +6,7 @@ import { createIdentity } from '../../protocol/crypto/identity.js'
 import { nodeCrypto } from '../../node/crypto.js'
 import { toHex } from '../../protocol/util/bytes.js'
 import { Room } from '../../protocol/groups/room.js'
+import { decodeKeyPayload } from '../../protocol/groups/dcgka.js'
 import type { Identity } from '../../protocol/crypto/identity.js'
 import type { KeyDirectory } from '../../protocol/groups/dcgka.js'
 import type { RoomChanges } from '../../protocol/groups/room.js'
@@ -89,5 +90,20 @@ export class Team {
     const { bytes } = await (p.room as Room).send(te.encode(text))
     this.sent([], bytes)
     return bytes
+  }
+}
+
+/**
+ * Make a person curious: it never applies a key removal of itself, keeping every key it has and
+ * processing everything else, so what it can read is exactly what the others' keys let it.
+ * (A test-only patch of a private method: the honest Room wipes its keys on its removal.)
+ */
+export function curious (p: Person): void {
+  const room = p.room as any
+  const process = room.processKey.bind(room)
+  room.processKey = async (op: any, changes: any) => {
+    const c = decodeKeyPayload(op.body.payload).control
+    if (c.kind === 'remove' && c.subject === toHex(p.id)) return
+    return process(op, changes)
   }
 }
