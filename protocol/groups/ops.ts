@@ -19,6 +19,8 @@ import { DEVICE_CERTIFICATE_BYTES, peerIdFromBytes, verifyDevice } from '../cryp
 import { equalBytes, fromHex, toHex } from '../util/bytes.js'
 import { ForgedOpError, MalformedOpError, OpTooLargeError } from './errors.js'
 import { Op, SignedOp } from './pb/groups.js'
+import { checkCard, verifyCards } from './cards.js'
+import type { Card } from './cards.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { Identity } from '../crypto/identity.js'
 
@@ -50,8 +52,8 @@ export type MemberOpKind = 'add' | 'remove' | 'promote' | 'demote'
 
 /** What an op does; `kind` is the protobuf field name of its body. */
 export type OpBody =
-  | { kind: 'create', name: string, members: Uint8Array[], expiresMs: number }
-  | { kind: MemberOpKind, member: Uint8Array }
+  | { kind: 'create', name: string, members: Uint8Array[], expiresMs: number, cards?: Card[] }
+  | { kind: MemberOpKind, member: Uint8Array, card?: Card }
   | { kind: 'leave' }
   | { kind: 'rename', name: string }
   | { kind: 'setTimer', expiresMs: number }
@@ -127,14 +129,17 @@ function checkBody (op: Op): OpBody {
     const distinct = new Set([toHex(op.author), ...members.map(toHex)])
     if (distinct.size !== members.length + 1) malformed('initial members are distinct and exclude the creator')
     if (distinct.size > MAX_MEMBERS) malformed(`a group holds at most ${MAX_MEMBERS} members`)
-    return { kind: 'create', name: checkName(op.create.name), members, expiresMs: checkTimer(op.create.expiresMs) }
+    const cards = op.create.cards.map(checkCard)
+    if (cards.length !== 0 && cards.length !== members.length + 1) malformed('a create carries no cards or one per member, the creator first')
+    return { kind: 'create', name: checkName(op.create.name), members, expiresMs: checkTimer(op.create.expiresMs), cards }
   }
   if (op.rename != null) return { kind: 'rename', name: checkName(op.rename.name) }
   if (op.setTimer != null) return { kind: 'setTimer', expiresMs: checkTimer(op.setTimer.expiresMs) }
   if (op.key != null) return { kind: 'key', payload: op.key.payload }
   if (op.leave != null) return { kind: 'leave' }
-  const member = (op as Required<Op>)[kind as MemberOpKind].member
-  return { kind: kind as MemberOpKind, member: checkKey(member, `the ${kind} target`) }
+  const { member, card } = (op as Required<Op>)[kind as MemberOpKind]
+  if (card != null && kind !== 'add') malformed('only an add carries a card')
+  return { kind: kind as MemberOpKind, member: checkKey(member, `the ${kind} target`), ...(card != null ? { card: checkCard(card) } : {}) }
 }
 
 /** Check the header fields of a decoded Op; the body is checked by checkBody. */
@@ -211,6 +216,7 @@ export async function verifyOp (bytes: Uint8Array, crypto: CryptoBackend): Promi
   const signed = concat([OP_CONTEXT, decoded.opBytes])
   const deviceKey = peerIdFromBytes(decoded.device).publicKey
   if (deviceKey == null || !await crypto.verify(deviceKey.raw, signed, decoded.signature)) throw new ForgedOpError('the op signature does not verify')
+  await verifyCards(decoded.author, decoded.body, crypto)
   return withId(decoded, toHex(await crypto.sha256(signed)))
 }
 
@@ -220,14 +226,14 @@ function withId (d: DecodedOp, id: string): GroupOp {
 
 function bodyFields (body: OpBody): Partial<Op> {
   switch (body.kind) {
-    case 'create': return { create: { name: body.name, members: body.members, expiresMs: body.expiresMs } }
+    case 'create': return { create: { name: body.name, members: body.members, expiresMs: body.expiresMs, cards: body.cards ?? [] } }
     case 'leave': return { leave: {} }
     case 'rename': return { rename: { name: body.name } }
     case 'setTimer': return { setTimer: { expiresMs: body.expiresMs } }
     case 'key': return { key: { payload: body.payload } }
     default:
       if (!MEMBER_KINDS.includes(body.kind)) malformed('unknown op kind')
-      return { [body.kind]: { member: body.member } }
+      return { [body.kind]: { member: body.member, ...(body.card != null ? { card: body.card } : {}) } }
   }
 }
 

@@ -21,6 +21,8 @@ import { UnknownEpochError } from './key-errors.js'
 import { ExpiredGroupMessageError, signMessage, verifyMessage } from './room-message.js'
 import { associated, bringsUsIn, keyOpProblem } from './room-keys.js'
 import { RoomSnapshot } from './pb/groups.js'
+import { cardFor, logDirectory } from './cards.js'
+import type { Card } from './cards.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { Identity } from '../crypto/identity.js'
 import type { GroupOp, OpBody } from './ops.js'
@@ -39,9 +41,10 @@ export const MAX_HELD_OPS = 5000
 export interface RoomInit {
   me: Identity
   crypto: CryptoBackend
-  /** our initial 2SM X25519 private key; the directory serves every member's public key */
+  /** our X25519 identity DH private key: the two-party channel's first key (cards.ts) */
   initialPrivateKey: Uint8Array
-  directory: KeyDirectory
+  /** the card of a person we are about to add (from the contact's bundle), ours included */
+  cards: (identity: Uint8Array) => Card | undefined
   now?: () => number
 }
 
@@ -69,6 +72,9 @@ export class Room {
     this.keys = initGroupKeys({ groupId: hex(log.group), me: this.me, initialPrivateKey: init.initialPrivateKey })
   }
 
+  /** Each member's two-party key, from the cards in the log. */
+  private readonly directory: KeyDirectory = logDirectory(() => this.log)
+
   private get me (): string {
     return hex(this.init.me.identityKey.publicKey.raw)
   }
@@ -84,10 +90,11 @@ export class Room {
    */
   static async create (init: RoomInit, name: string, members: Uint8Array[], expiresMs = 0): Promise<{ room: Room, ops: Uint8Array[] }> {
     const group = init.crypto.randomBytes(GROUP_ID_BYTES)
-    const root = await signOp({ group, parents: [], seq: 1, at: (init.now ?? Date.now)(), body: { kind: 'create', name, members, expiresMs } }, init.me, init.crypto)
+    const cards = [init.me.identityKey.publicKey.raw, ...members].map(m => cardFor(init.cards, m))
+    const root = await signOp({ group, parents: [], seq: 1, at: (init.now ?? Date.now)(), body: { kind: 'create', name, members, expiresMs, cards } }, init.me, init.crypto)
     const room = new Room(init, new MembershipLog(root))
     const ids = [room.me, ...members.map(hex)]
-    const key = await room.keyOp(await createGroup(init.crypto, room.keys, ids, init.directory))
+    const key = await room.keyOp(await createGroup(init.crypto, room.keys, ids, room.directory))
     return { room, ops: [root.bytes, key] }
   }
 
@@ -138,10 +145,10 @@ export class Room {
   async add (member: Uint8Array): Promise<Uint8Array[]> {
     this.requireAdmin()
     if (this.role(hex(member)) != null) throw new InvalidTargetError('already a member')
-    const op = await this.author({ kind: 'add', member })
+    const op = await this.author({ kind: 'add', member, card: cardFor(this.init.cards, member) })
     const verdict = this.log.verdict(op.id)
     if (verdict !== 'valid') throw verdict
-    return [op.bytes, await this.keyOp(await addMember(this.init.crypto, this.keys, hex(member), this.init.directory))]
+    return [op.bytes, await this.keyOp(await addMember(this.init.crypto, this.keys, hex(member), this.directory))]
   }
 
   /**
@@ -153,12 +160,12 @@ export class Room {
     this.requireAdmin()
     if (this.role(hex(member)) == null) throw new InvalidTargetError('not a member')
     const op = await this.author({ kind: 'remove', member })
-    return [op.bytes, await this.keyOp(await removeMember(this.init.crypto, this.keys, hex(member), this.init.directory))]
+    return [op.bytes, await this.keyOp(await removeMember(this.init.crypto, this.keys, hex(member), this.directory))]
   }
 
   /** A key update: post-compromise security for the whole room once the others ack. */
   async update (): Promise<Uint8Array[]> {
-    return [await this.keyOp(await updateGroupKeys(this.init.crypto, this.keys, this.init.directory))]
+    return [await this.keyOp(await updateGroupKeys(this.init.crypto, this.keys, this.directory))]
   }
 
   /** Rename, set the timer, promote or demote (admins only). */
@@ -282,13 +289,13 @@ export class Room {
     const listed = new Set(this.state().members.map(m => hex(m.identity)))
     if (!listed.has(this.me)) return
     for (const member of this.keys.members) {
-      if (member !== this.me && !listed.has(member)) changes.ops.push(await this.keyOp(await removeMember(this.init.crypto, this.keys, member, this.init.directory)))
+      if (member !== this.me && !listed.has(member)) changes.ops.push(await this.keyOp(await removeMember(this.init.crypto, this.keys, member, this.directory)))
     }
   }
 
   private async processKey (op: GroupOp, changes: RoomChanges): Promise<void> {
     try {
-      const r = await processKeyPayload(this.init.crypto, this.keys, hex(op.author), (op.body as { payload: Uint8Array }).payload, this.init.directory)
+      const r = await processKeyPayload(this.init.crypto, this.keys, hex(op.author), (op.body as { payload: Uint8Array }).payload, this.directory)
       this.keys = r.state
       if (r.response != null) changes.ops.push(await this.keyOp({ state: this.keys, payload: r.response, epochs: [] }))
     } catch (err: any) {

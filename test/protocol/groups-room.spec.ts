@@ -255,4 +255,26 @@ describe('team rooms: a Room per member', function () {
     assert.ok(texts(c, 'alice').includes('alice: after the race from alice'))
     assert.ok(texts(a, 'carol').includes('carol: after the race from carol'))
   })
+
+  it('cards: the two-party keys come from the log, a forged card is refused, and a missing one is a clear error', async () => {
+    const t = new Team()
+    const [a, b, m, x] = [await t.person('alice'), await t.person('bob'), await t.person('mallory'), await t.person('xavier')]
+    await t.create(a, 'ops', [b])
+    await t.settle([a, b])
+    // alice adds xavier with a card mallory made (mallory's key, signed by mallory, claimed for xavier)
+    const log = (a.room as Room).log
+    const forged = await signOp({ group: log.group, parents: log.heads(), seq: log.nextSeq(a.id), body: { kind: 'add', member: x.id, card: m.card } }, a.me, crypto)
+    assert.equal((await (b.room as Room).receive([forged.bytes])).refused[0]?.error.name, 'ForgedOpError')
+    // a person whose card nobody gave us cannot be added
+    const stranger = await t.person('stranger')
+    t.people.delete('stranger')
+    await assert.rejects((a.room as Room).add(stranger.id), { name: 'UnknownCardError' })
+    // the honest add carries xavier's own card, and bob (never given it) opens a channel with it
+    t.sent(await (a.room as Room).add(x.id))
+    x.room = await Room.fromRoot(t.init(x), t.ops[0])
+    await t.settle([a, b, x])
+    await t.send(b, 'hello xavier')
+    await t.settle([a, b, x])
+    assert.deepEqual(texts(x, 'bob'), ['bob: hello xavier'])
+  })
 })

@@ -9,7 +9,9 @@ import { Room } from '../../protocol/groups/room.js'
 import { decodeKeyPayload } from '../../protocol/groups/dcgka.js'
 import type { Identity } from '../../protocol/crypto/identity.js'
 import type { KeyDirectory } from '../../protocol/groups/dcgka.js'
-import type { RoomChanges } from '../../protocol/groups/room.js'
+import { identityDhSignatureMessage } from '../../protocol/crypto/bundle.js'
+import type { Card } from '../../protocol/groups/cards.js'
+import type { RoomChanges, RoomInit } from '../../protocol/groups/room.js'
 
 export const crypto = nodeCrypto()
 export const te = new TextEncoder()
@@ -19,7 +21,9 @@ export interface Person {
   name: string
   me: Identity
   id: Uint8Array
+  /** the X25519 identity DH pair and its card (what the prekey bundle carries) */
   initial: { privateKey: Uint8Array, publicKey: Uint8Array }
+  card: Card
   room?: Room
   /** texts opened, in arrival order, as "sender-name: text" */
   got: string[]
@@ -31,6 +35,9 @@ export class Team {
   readonly people = new Map<string, Person>()
   readonly ops: Uint8Array[] = []
   readonly messages: Uint8Array[] = []
+  /** what a contact's bundle would tell: anyone's card */
+  readonly cards = (identity: Uint8Array): Card | undefined => [...this.people.values()].find(p => toHex(p.id) === toHex(identity))?.card
+  /** the same as a key directory, for tests that call dcgka.ts directly */
   readonly directory: KeyDirectory = {
     initialKey: (id: string) => {
       const p = [...this.people.values()].find(p => toHex(p.id) === id)
@@ -41,13 +48,15 @@ export class Team {
 
   async person (name: string): Promise<Person> {
     const me = await createIdentity()
-    const p: Person = { name, me, id: me.identityKey.publicKey.raw, initial: await crypto.x25519Generate(), got: [], refused: [] }
+    const initial = await crypto.x25519Generate()
+    const card = { dh: initial.publicKey, signature: await crypto.sign(me.identityKey, identityDhSignatureMessage(initial.publicKey)) }
+    const p: Person = { name, me, id: me.identityKey.publicKey.raw, initial, card, got: [], refused: [] }
     this.people.set(name, p)
     return p
   }
 
-  init (p: Person): { me: Identity, crypto: typeof crypto, initialPrivateKey: Uint8Array, directory: KeyDirectory } {
-    return { me: p.me, crypto, initialPrivateKey: p.initial.privateKey, directory: this.directory }
+  init (p: Person): RoomInit {
+    return { me: p.me, crypto, initialPrivateKey: p.initial.privateKey, cards: this.cards }
   }
 
   nameOf (id: Uint8Array): string {

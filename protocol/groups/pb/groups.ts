@@ -625,8 +625,30 @@ export namespace Op {
     value: number
   }
 
+  export interface OpCreateCardsDhFieldEvent {
+    field: '$.create.cards[].dh'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface OpCreateCardsSignatureFieldEvent {
+    field: '$.create.cards[].signature'
+    value: Uint8Array
+    index: number
+  }
+
   export interface OpAddMemberFieldEvent {
     field: '$.add.member'
+    value: Uint8Array
+  }
+
+  export interface OpAddCardDhFieldEvent {
+    field: '$.add.card.dh'
+    value: Uint8Array
+  }
+
+  export interface OpAddCardSignatureFieldEvent {
+    field: '$.add.card.signature'
     value: Uint8Array
   }
 
@@ -635,13 +657,43 @@ export namespace Op {
     value: Uint8Array
   }
 
+  export interface OpRemoveCardDhFieldEvent {
+    field: '$.remove.card.dh'
+    value: Uint8Array
+  }
+
+  export interface OpRemoveCardSignatureFieldEvent {
+    field: '$.remove.card.signature'
+    value: Uint8Array
+  }
+
   export interface OpPromoteMemberFieldEvent {
     field: '$.promote.member'
     value: Uint8Array
   }
 
+  export interface OpPromoteCardDhFieldEvent {
+    field: '$.promote.card.dh'
+    value: Uint8Array
+  }
+
+  export interface OpPromoteCardSignatureFieldEvent {
+    field: '$.promote.card.signature'
+    value: Uint8Array
+  }
+
   export interface OpDemoteMemberFieldEvent {
     field: '$.demote.member'
+    value: Uint8Array
+  }
+
+  export interface OpDemoteCardDhFieldEvent {
+    field: '$.demote.card.dh'
+    value: Uint8Array
+  }
+
+  export interface OpDemoteCardSignatureFieldEvent {
+    field: '$.demote.card.signature'
     value: Uint8Array
   }
 
@@ -668,7 +720,7 @@ export namespace Op {
     return decodeMessage(buf, Op.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Op>): Generator<OpGroupFieldEvent | OpAuthorFieldEvent | OpDeviceFieldEvent | OpCertificateFieldEvent | OpParentsFieldEvent | OpSeqFieldEvent | OpAtFieldEvent | OpCreateNameFieldEvent | OpCreateMembersFieldEvent | OpCreateExpiresMsFieldEvent | OpAddMemberFieldEvent | OpRemoveMemberFieldEvent | OpPromoteMemberFieldEvent | OpDemoteMemberFieldEvent | OpRenameNameFieldEvent | OpSetTimerExpiresMsFieldEvent | OpKeyPayloadFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Op>): Generator<OpGroupFieldEvent | OpAuthorFieldEvent | OpDeviceFieldEvent | OpCertificateFieldEvent | OpParentsFieldEvent | OpSeqFieldEvent | OpAtFieldEvent | OpCreateNameFieldEvent | OpCreateMembersFieldEvent | OpCreateExpiresMsFieldEvent | OpCreateCardsDhFieldEvent | OpCreateCardsSignatureFieldEvent | OpAddMemberFieldEvent | OpAddCardDhFieldEvent | OpAddCardSignatureFieldEvent | OpRemoveMemberFieldEvent | OpRemoveCardDhFieldEvent | OpRemoveCardSignatureFieldEvent | OpPromoteMemberFieldEvent | OpPromoteCardDhFieldEvent | OpPromoteCardSignatureFieldEvent | OpDemoteMemberFieldEvent | OpDemoteCardDhFieldEvent | OpDemoteCardSignatureFieldEvent | OpRenameNameFieldEvent | OpSetTimerExpiresMsFieldEvent | OpKeyPayloadFieldEvent> {
     return streamMessage(buf, Op.codec(), opts)
   }
 }
@@ -677,6 +729,7 @@ export interface Create {
   name: string
   members: Uint8Array[]
   expiresMs: number
+  cards: Card[]
 }
 
 export namespace Create {
@@ -706,6 +759,13 @@ export namespace Create {
           w.uint64Number(obj.expiresMs)
         }
 
+        if (obj.cards != null && obj.cards.length > 0) {
+          for (const value of obj.cards) {
+            w.uint32(34)
+            Card.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -713,7 +773,8 @@ export namespace Create {
         const obj: any = {
           name: '',
           members: [],
-          expiresMs: 0
+          expiresMs: 0,
+          cards: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -738,6 +799,16 @@ export namespace Create {
               obj.expiresMs = reader.uint64Number()
               break
             }
+            case 4: {
+              if (opts.limits?.cards != null && obj.cards.length === opts.limits.cards) {
+                throw new MaxLengthError('Decode error - repeated field "cards" had too many elements')
+              }
+
+              obj.cards.push(Card.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.cards$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -748,7 +819,8 @@ export namespace Create {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          members: 0
+          members: 0,
+          cards: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -786,6 +858,24 @@ export namespace Create {
               }
               break
             }
+            case 4: {
+              if (opts.limits?.cards != null && obj.cards === opts.limits.cards) {
+                throw new MaxLengthError('Streaming decode error - repeated field "cards" had too many elements')
+              }
+
+              for (const evt of Card.codec().stream(reader, reader.uint32(), `${prefix}.cards[]`, {
+                limits: opts.limits?.cards$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.cards
+                }
+              }
+
+              obj.cards++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -814,6 +904,18 @@ export namespace Create {
     value: number
   }
 
+  export interface CreateCardsDhFieldEvent {
+    field: '$.cards[].dh'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface CreateCardsSignatureFieldEvent {
+    field: '$.cards[].signature'
+    value: Uint8Array
+    index: number
+  }
+
   export function encode (obj: Partial<Create>): Uint8Array {
     return encodeMessage(obj, Create.codec())
   }
@@ -822,13 +924,126 @@ export namespace Create {
     return decodeMessage(buf, Create.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Create>): Generator<CreateNameFieldEvent | CreateMembersFieldEvent | CreateExpiresMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Create>): Generator<CreateNameFieldEvent | CreateMembersFieldEvent | CreateExpiresMsFieldEvent | CreateCardsDhFieldEvent | CreateCardsSignatureFieldEvent> {
     return streamMessage(buf, Create.codec(), opts)
+  }
+}
+
+export interface Card {
+  dh: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace Card {
+  let _codec: Codec<Card>
+
+  export const codec = (): Codec<Card> => {
+    if (_codec == null) {
+      _codec = message<Card>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.dh != null && obj.dh.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.dh)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          dh: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.dh = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.dh`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CardDhFieldEvent {
+    field: '$.dh'
+    value: Uint8Array
+  }
+
+  export interface CardSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<Card>): Uint8Array {
+    return encodeMessage(obj, Card.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Card>): Card {
+    return decodeMessage(buf, Card.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Card>): Generator<CardDhFieldEvent | CardSignatureFieldEvent> {
+    return streamMessage(buf, Card.codec(), opts)
   }
 }
 
 export interface Member {
   member: Uint8Array
+  card?: Card
 }
 
 export namespace Member {
@@ -844,6 +1059,11 @@ export namespace Member {
         if ((obj.member != null && obj.member.byteLength > 0)) {
           w.uint32(10)
           w.bytes(obj.member)
+        }
+
+        if (obj.card != null) {
+          w.uint32(18)
+          Card.codec().encode(obj.card, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -862,6 +1082,12 @@ export namespace Member {
           switch (tag >>> 3) {
             case 1: {
               obj.member = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.card = Card.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.card
+              })
               break
             }
             default: {
@@ -886,6 +1112,13 @@ export namespace Member {
               }
               break
             }
+            case 2: {
+              yield * Card.codec().stream(reader, reader.uint32(), `${prefix}.card`, {
+                limits: opts.limits?.card
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -903,6 +1136,16 @@ export namespace Member {
     value: Uint8Array
   }
 
+  export interface MemberCardDhFieldEvent {
+    field: '$.card.dh'
+    value: Uint8Array
+  }
+
+  export interface MemberCardSignatureFieldEvent {
+    field: '$.card.signature'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Member>): Uint8Array {
     return encodeMessage(obj, Member.codec())
   }
@@ -911,7 +1154,7 @@ export namespace Member {
     return decodeMessage(buf, Member.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Member>): Generator<MemberMemberFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Member>): Generator<MemberMemberFieldEvent | MemberCardDhFieldEvent | MemberCardSignatureFieldEvent> {
     return streamMessage(buf, Member.codec(), opts)
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * Member cards: what a fellow member needs to open a key-agreement channel to someone who may not
+ * be its contact. A card is the member's X25519 identity DH key and the identity key's signature
+ * over it, exactly as the member's prekey bundle carries them (crypto/bundle.ts), so no new key
+ * is made or managed: the channel's first public key is one the member already vouches for.
+ * Cards ride in the ops that bring members in (Create, Add); a forged card fails verifyOp.
+ */
+import { identityDhSignatureMessage } from '../crypto/bundle.js'
+import { toHex } from '../util/bytes.js'
+import { ForgedOpError, GroupError, MalformedOpError } from './errors.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { Card } from './pb/groups.js'
+import type { OpBody } from './ops.js'
+import type { MembershipLog } from './membership.js'
+import type { KeyDirectory } from './dcgka.js'
+
+export type { Card }
+
+/** No card for a member: we cannot open a key channel to it. */
+export class UnknownCardError extends GroupError {
+  override name = 'UnknownCardError'
+}
+
+const DH_BYTES = 32
+const SIGNATURE_BYTES = 64
+
+/**
+ * Check a card's field lengths.
+ *
+ * @throws MalformedOpError
+ */
+export function checkCard (card: Card): Card {
+  if (card.dh.byteLength !== DH_BYTES) throw new MalformedOpError(`a card's key is ${DH_BYTES} bytes`)
+  if (card.signature.byteLength !== SIGNATURE_BYTES) throw new MalformedOpError(`a card's signature is ${SIGNATURE_BYTES} bytes`)
+  return card
+}
+
+/** The (identity, card) pairs an op body carries: the creator's and members' in a Create, the added member's in an Add. */
+export function cardsOf (author: Uint8Array, body: OpBody): Array<{ identity: Uint8Array, card: Card }> {
+  if (body.kind === 'create') return (body.cards ?? []).map((card, i) => ({ identity: i === 0 ? author : body.members[i - 1], card }))
+  if (body.kind === 'add' && body.card != null) return [{ identity: body.member, card: body.card }]
+  return []
+}
+
+/**
+ * Verify every card an op carries against the identity it names.
+ *
+ * @throws ForgedOpError when a signature does not verify
+ */
+export async function verifyCards (author: Uint8Array, body: OpBody, crypto: CryptoBackend): Promise<void> {
+  for (const { identity, card } of cardsOf(author, body)) {
+    if (!await crypto.verify(identity, identityDhSignatureMessage(card.dh), card.signature)) throw new ForgedOpError(`the card of ${toHex(identity).slice(0, 16)} is not signed by its identity`)
+  }
+}
+
+/**
+ * A card we hold for someone we are about to bring in (from its contact bundle).
+ *
+ * @throws UnknownCardError when there is none
+ */
+export function cardFor (cards: (identity: Uint8Array) => Card | undefined, identity: Uint8Array): Card {
+  const card = cards(identity)
+  if (card == null) throw new UnknownCardError(`no card for ${toHex(identity).slice(0, 16)}: add a contact or look up its bundle first`)
+  return card
+}
+
+/**
+ * The key directory of a room: each member's two-party key from the newest valid op in the log
+ * that carries its card. A relay, mailbox or fellow member cannot substitute one: cards are signed
+ * by the member's identity and the ops that carry them by their authors.
+ */
+export function logDirectory (log: () => MembershipLog): KeyDirectory {
+  return {
+    initialKey: (member: string) => {
+      const ops = log().ops()
+      for (let i = ops.length - 1; i >= 0; i--) {
+        const card = cardsOf(ops[i].author, ops[i].body).find(c => toHex(c.identity) === member)?.card
+        if (card != null && log().authorized(ops[i].id) === 'valid') return card.dh
+      }
+      throw new UnknownCardError('no card for this member in the log')
+    }
+  }
+}
