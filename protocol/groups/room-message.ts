@@ -12,6 +12,7 @@ import { ForgedOpError, GroupError, MalformedOpError, OpTooLargeError } from './
 import { GroupMessage as WireMessage, SignedGroupMessage } from './pb/groups.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { Identity } from '../crypto/identity.js'
+import type { Card } from './cards.js'
 
 /** A message past its authenticated expiry: deleted, never shown. */
 export class ExpiredGroupMessageError extends GroupError {
@@ -52,7 +53,26 @@ export interface SignedMessage extends MessageHeader {
   bytes: Uint8Array
 }
 
-/* What a room hands its caller (room.ts). */
+/* What a room takes and hands its caller (room.ts). */
+
+/** Messages waiting for the ops that let them open; past this the oldest is dropped. */
+export const MAX_HELD_MESSAGES = 1000
+/** Ops waiting for their parents; past this the oldest is dropped (the sender's anti-entropy resends). */
+export const MAX_HELD_OPS = 5000
+
+/** What a member needs to take part in rooms. */
+export interface RoomInit {
+  me: Identity
+  crypto: CryptoBackend
+  /** our X25519 identity DH private key: the two-party channel's first key (cards.ts) */
+  initialPrivateKey: Uint8Array
+  /** the card of a person we are about to add (from the contact's bundle), ours included */
+  cards: (identity: Uint8Array) => Card | undefined
+  now?: () => number
+}
+
+/** Messages kept for ferrying to members who lack them; past this the oldest is dropped. */
+export const MAX_KEPT_MESSAGES = 5000
 
 /** A message that opened. */
 export interface RoomMessage {

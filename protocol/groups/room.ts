@@ -18,37 +18,19 @@ import { MembershipLog } from './membership.js'
 import { InvalidTargetError, MalformedOpError, NotAdminError, NotMemberError, RemovedMemberError } from './errors.js'
 import { addMember, createGroup, decodeKeyState, decryptFromMember, encodeKeyState, encryptToGroup, initGroupKeys, processKeyPayload, removeMember, updateGroupKeys } from './dcgka.js'
 import { UnknownEpochError } from './key-errors.js'
-import { ExpiredGroupMessageError, signMessage, verifyMessage } from './room-message.js'
+import { ExpiredGroupMessageError, MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES, signMessage, verifyMessage } from './room-message.js'
 import { associated, bringsUsIn, keyOpProblem } from './room-keys.js'
 import { RoomSnapshot } from './pb/groups.js'
 import { cardFor, logDirectory } from './cards.js'
-import type { Card } from './cards.js'
-import type { CryptoBackend } from '../crypto/backend.js'
-import type { Identity } from '../crypto/identity.js'
 import type { GroupOp, OpBody } from './ops.js'
 import type { GroupState } from './membership.js'
 import type { GroupKeyState, KeyDirectory, KeyOperationResult } from './dcgka.js'
-import type { RoomChanges, RoomMessage, SignedMessage } from './room-message.js'
+import type { RoomChanges, RoomInit, RoomMessage, SignedMessage } from './room-message.js'
 
 /** The snapshot format's version. */
 const SNAPSHOT_VERSION = 1
-/** Messages waiting for the ops that let them open; past this the oldest is dropped. */
-export const MAX_HELD_MESSAGES = 1000
-/** Ops waiting for their parents; past this the oldest is dropped (the sender's anti-entropy resends). */
-export const MAX_HELD_OPS = 5000
-
-/** What a member needs to take part in rooms. */
-export interface RoomInit {
-  me: Identity
-  crypto: CryptoBackend
-  /** our X25519 identity DH private key: the two-party channel's first key (cards.ts) */
-  initialPrivateKey: Uint8Array
-  /** the card of a person we are about to add (from the contact's bundle), ours included */
-  cards: (identity: Uint8Array) => Card | undefined
-  now?: () => number
-}
-
-export type { RoomChanges, RoomMessage }
+export type { RoomChanges, RoomInit, RoomMessage }
+export { MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES }
 
 const hex = (b: Uint8Array): string => toHex(b)
 
@@ -62,6 +44,8 @@ export class Room {
   /** key ops that arrived while we were not in the group yet (we process those after our welcome) */
   private early: string[] = []
   private readonly seen = new Set<string>()
+  /** messages we sent or opened, by id, until they expire: what we ferry to members who lack them */
+  readonly kept = new Map<string, SignedMessage>()
   /** the first failure of each key op we could not process (kept for `ferry group info`) */
   readonly keyFailures = new Map<string, Error>()
 
@@ -192,6 +176,7 @@ export class Room {
     this.keys = sealed.state
     const signed = await signMessage(this.init.me, { ...header, epoch: sealed.message.epochRef, n: sealed.message.n }, sealed.message.ciphertext, this.init.crypto)
     this.seen.add(signed.id)
+    this.keep(signed)
     return { id: signed.id, bytes: signed.bytes }
   }
 
@@ -336,6 +321,7 @@ export class Room {
       this.keys = r.state
       this.seen.add(m.id)
       changes.messages.push({ id: m.id, sender: m.sender, plaintext: r.plaintext, sentAt: m.sentAt, expiresAt: m.expiresAt })
+      this.keep(m)
     } catch (err: any) {
       if (err instanceof UnknownEpochError || this.keys.status === 'pending') return this.holdMessage(m, retry)
       refuse(err)
@@ -389,6 +375,11 @@ export class Room {
     for (const b of snap.heldMessages) room.heldMessages.push(await verifyMessage(b, init.crypto))
     room.early = snap.early.filter(id => room.log.has(id))
     return room
+  }
+
+  private keep (m: SignedMessage): void {
+    this.kept.set(m.id, m)
+    for (const [id, k] of this.kept) if (this.kept.size > MAX_KEPT_MESSAGES || (k.expiresAt !== 0 && k.expiresAt <= this.now())) this.kept.delete(id)
   }
 
   /** Messages waiting for ops (for a summary, or to drop at expiry). */

@@ -2257,3 +2257,344 @@ export namespace RoomSnapshot {
     return streamMessage(buf, RoomSnapshot.codec(), opts)
   }
 }
+
+export interface Summary {
+  group: Uint8Array
+  heads: Uint8Array[]
+  chains: Chain[]
+}
+
+export namespace Summary {
+  let _codec: Codec<Summary>
+
+  export const codec = (): Codec<Summary> => {
+    if (_codec == null) {
+      _codec = message<Summary>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.group != null && obj.group.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.group)
+        }
+
+        if (obj.heads != null && obj.heads.length > 0) {
+          for (const value of obj.heads) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if (obj.chains != null && obj.chains.length > 0) {
+          for (const value of obj.chains) {
+            w.uint32(26)
+            Chain.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          group: uint8ArrayAlloc(0),
+          heads: [],
+          chains: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.group = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.heads != null && obj.heads.length === opts.limits.heads) {
+                throw new MaxLengthError('Decode error - repeated field "heads" had too many elements')
+              }
+
+              obj.heads.push(reader.bytes())
+              break
+            }
+            case 3: {
+              if (opts.limits?.chains != null && obj.chains.length === opts.limits.chains) {
+                throw new MaxLengthError('Decode error - repeated field "chains" had too many elements')
+              }
+
+              obj.chains.push(Chain.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.chains$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          heads: 0,
+          chains: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.group`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.heads != null && obj.heads === opts.limits.heads) {
+                throw new MaxLengthError('Streaming decode error - repeated field "heads" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.heads[]`,
+                index: obj.heads,
+                value: reader.bytes()
+              }
+
+              obj.heads++
+
+              break
+            }
+            case 3: {
+              if (opts.limits?.chains != null && obj.chains === opts.limits.chains) {
+                throw new MaxLengthError('Streaming decode error - repeated field "chains" had too many elements')
+              }
+
+              for (const evt of Chain.codec().stream(reader, reader.uint32(), `${prefix}.chains[]`, {
+                limits: opts.limits?.chains$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.chains
+                }
+              }
+
+              obj.chains++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SummaryGroupFieldEvent {
+    field: '$.group'
+    value: Uint8Array
+  }
+
+  export interface SummaryHeadsFieldEvent {
+    field: '$.heads[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface SummaryChainsSenderFieldEvent {
+    field: '$.chains[].sender'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface SummaryChainsEpochFieldEvent {
+    field: '$.chains[].epoch'
+    value: number
+    index: number
+  }
+
+  export interface SummaryChainsRangesFieldEvent {
+    field: '$.chains[].ranges[]'
+    index: number
+    value: number
+  }
+
+  export function encode (obj: Partial<Summary>): Uint8Array {
+    return encodeMessage(obj, Summary.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Summary {
+    return decodeMessage(buf, Summary.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Generator<SummaryGroupFieldEvent | SummaryHeadsFieldEvent | SummaryChainsSenderFieldEvent | SummaryChainsEpochFieldEvent | SummaryChainsRangesFieldEvent> {
+    return streamMessage(buf, Summary.codec(), opts)
+  }
+}
+
+export interface Chain {
+  sender: Uint8Array
+  epoch: number
+  ranges: number[]
+}
+
+export namespace Chain {
+  let _codec: Codec<Chain>
+
+  export const codec = (): Codec<Chain> => {
+    if (_codec == null) {
+      _codec = message<Chain>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sender != null && obj.sender.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.sender)
+        }
+
+        if ((obj.epoch != null && obj.epoch !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.epoch)
+        }
+
+        if (obj.ranges != null && obj.ranges.length > 0) {
+          for (const value of obj.ranges) {
+            w.uint32(24)
+            w.uint32(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sender: uint8ArrayAlloc(0),
+          epoch: 0,
+          ranges: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sender = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.epoch = reader.uint32()
+              break
+            }
+            case 3: {
+              if (opts.limits?.ranges != null && obj.ranges.length === opts.limits.ranges) {
+                throw new MaxLengthError('Decode error - repeated field "ranges" had too many elements')
+              }
+
+              obj.ranges.push(reader.uint32())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          ranges: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sender`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.epoch`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.ranges != null && obj.ranges === opts.limits.ranges) {
+                throw new MaxLengthError('Streaming decode error - repeated field "ranges" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.ranges[]`,
+                index: obj.ranges,
+                value: reader.uint32()
+              }
+
+              obj.ranges++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ChainSenderFieldEvent {
+    field: '$.sender'
+    value: Uint8Array
+  }
+
+  export interface ChainEpochFieldEvent {
+    field: '$.epoch'
+    value: number
+  }
+
+  export interface ChainRangesFieldEvent {
+    field: '$.ranges[]'
+    index: number
+    value: number
+  }
+
+  export function encode (obj: Partial<Chain>): Uint8Array {
+    return encodeMessage(obj, Chain.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Chain>): Chain {
+    return decodeMessage(buf, Chain.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Chain>): Generator<ChainSenderFieldEvent | ChainEpochFieldEvent | ChainRangesFieldEvent> {
+    return streamMessage(buf, Chain.codec(), opts)
+  }
+}
