@@ -350,7 +350,8 @@ export class Room {
       keys: encodeKeyState(this.keys),
       heldOps: [...this.heldOps.values()].map(op => op.bytes),
       heldMessages: this.heldMessages.map(m => m.bytes),
-      early: this.early
+      early: this.early,
+      kept: [...this.kept.values()].map(m => m.bytes)
     })
   }
 
@@ -374,6 +375,7 @@ export class Room {
     for (const b of snap.heldOps) room.hold(await verifyOp(b, init.crypto))
     for (const b of snap.heldMessages) room.heldMessages.push(await verifyMessage(b, init.crypto))
     room.early = snap.early.filter(id => room.log.has(id))
+    for (const b of snap.kept) room.keep(await verifyMessage(b, init.crypto))
     return room
   }
 

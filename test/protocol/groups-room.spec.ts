@@ -200,6 +200,8 @@ describe('team rooms: a Room per member', function () {
     assert.equal((b.room as Room).held, 1)
     const restored = await Room.restore(t.init(b), (b.room as Room).snapshot())
     assert.deepEqual(restored.state(), (b.room as Room).state())
+    assert.deepEqual([...restored.kept.keys()], [...(b.room as Room).kept.keys()], 'what bob can ferry survives')
+    assert.equal(restored.kept.size, 1)
     b.room = restored
     t.sent(update)
     // only ops now: the message it held before the restore opens

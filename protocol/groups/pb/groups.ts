@@ -1994,6 +1994,7 @@ export interface RoomSnapshot {
   heldOps: Uint8Array[]
   heldMessages: Uint8Array[]
   early: string[]
+  kept: Uint8Array[]
 }
 
 export namespace RoomSnapshot {
@@ -2044,6 +2045,13 @@ export namespace RoomSnapshot {
           }
         }
 
+        if (obj.kept != null && obj.kept.length > 0) {
+          for (const value of obj.kept) {
+            w.uint32(58)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2054,7 +2062,8 @@ export namespace RoomSnapshot {
           keys: uint8ArrayAlloc(0),
           heldOps: [],
           heldMessages: [],
-          early: []
+          early: [],
+          kept: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2103,6 +2112,14 @@ export namespace RoomSnapshot {
               obj.early.push(reader.string())
               break
             }
+            case 7: {
+              if (opts.limits?.kept != null && obj.kept.length === opts.limits.kept) {
+                throw new MaxLengthError('Decode error - repeated field "kept" had too many elements')
+              }
+
+              obj.kept.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2116,7 +2133,8 @@ export namespace RoomSnapshot {
           ops: 0,
           heldOps: 0,
           heldMessages: 0,
-          early: 0
+          early: 0,
+          kept: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2199,6 +2217,21 @@ export namespace RoomSnapshot {
 
               break
             }
+            case 7: {
+              if (opts.limits?.kept != null && obj.kept === opts.limits.kept) {
+                throw new MaxLengthError('Streaming decode error - repeated field "kept" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.kept[]`,
+                index: obj.kept,
+                value: reader.bytes()
+              }
+
+              obj.kept++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2245,6 +2278,12 @@ export namespace RoomSnapshot {
     value: string
   }
 
+  export interface RoomSnapshotKeptFieldEvent {
+    field: '$.kept[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<RoomSnapshot>): Uint8Array {
     return encodeMessage(obj, RoomSnapshot.codec())
   }
@@ -2253,7 +2292,7 @@ export namespace RoomSnapshot {
     return decodeMessage(buf, RoomSnapshot.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomSnapshot>): Generator<RoomSnapshotVersionFieldEvent | RoomSnapshotOpsFieldEvent | RoomSnapshotKeysFieldEvent | RoomSnapshotHeldOpsFieldEvent | RoomSnapshotHeldMessagesFieldEvent | RoomSnapshotEarlyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomSnapshot>): Generator<RoomSnapshotVersionFieldEvent | RoomSnapshotOpsFieldEvent | RoomSnapshotKeysFieldEvent | RoomSnapshotHeldOpsFieldEvent | RoomSnapshotHeldMessagesFieldEvent | RoomSnapshotEarlyFieldEvent | RoomSnapshotKeptFieldEvent> {
     return streamMessage(buf, RoomSnapshot.codec(), opts)
   }
 }
