@@ -129,6 +129,8 @@ export class MembershipLog {
   /** the state of a set of valid state-changing ops, by clockKey of their stateClock */
   private readonly rosters = new Map<string, Roster>()
   private readonly headSet = new Set<string>()
+  /** each roster's members, sorted, as state() reports them */
+  private readonly memberLists = new WeakMap<Roster, GroupMember[]>()
   private order: GroupOp[] | undefined
 
   /**
@@ -154,16 +156,28 @@ export class MembershipLog {
     const roots = verified.filter(op => op.body.kind === 'create')
     if (roots.length !== 1) throw new MalformedOpError(`a group log has one Create, not ${roots.length}`)
     const log = new MembershipLog(roots[0])
-    let pending = verified.filter(op => op !== roots[0])
-    while (pending.length > 0) {
-      const held = pending.filter(op => log.receive(op).status === 'missing')
-      if (held.length === pending.length) {
-        const pendingIds = new Set(held.map(op => op.id))
-        const missing = [...new Set(held.flatMap(op => log.missing(op.parents)))].filter(id => !pendingIds.has(id)).sort()
-        throw new MissingParentsError(missing, `${missing.length} ops are missing from the log`)
+    const byId = new Map(verified.map(op => [op.id, op]))
+    const missing = new Set<string>()
+    const tried = new Set<string>()
+    // parents first, depth-first without recursion: a log can be deeper than the call stack
+    for (const start of verified) {
+      const stack = [start]
+      while (stack.length > 0) {
+        const op = stack[stack.length - 1]
+        const absent = log.missing(op.parents)
+        const todo = absent.filter(id => byId.has(id) && !tried.has(id))
+        if (todo.length > 0 && !tried.has(op.id)) {
+          stack.push(...todo.map(id => byId.get(id) as GroupOp))
+          continue
+        }
+        stack.pop()
+        if (tried.has(op.id)) continue
+        tried.add(op.id)
+        for (const id of absent) if (!byId.has(id)) missing.add(id)
+        if (absent.length === 0) log.receive(op)
       }
-      pending = held
     }
+    if (missing.size > 0) throw new MissingParentsError([...missing].sort(), `${missing.size} ops are missing from the log`)
     return log
   }
 
@@ -349,8 +363,12 @@ export class MembershipLog {
   }
 
   private describe (roster: Roster, heads: string[]): GroupState {
-    const members = [...roster.members].sort(([a], [b]) => a < b ? -1 : 1).map(([m, role]) => ({ identity: fromHex(m), role }))
+    let members = this.memberLists.get(roster)
+    if (members == null) {
+      members = [...roster.members].sort(([a], [b]) => a < b ? -1 : 1).map(([m, role]) => ({ identity: fromHex(m), role }))
+      this.memberLists.set(roster, members)
+    }
     const epoch = toHex(sha256(concat([EPOCH_CONTEXT, ...heads.map(fromHex)])))
-    return { name: roster.name, members, timer: roster.timer, heads, epoch }
+    return { name: roster.name, members: members.map(m => ({ ...m })), timer: roster.timer, heads, epoch }
   }
 }
