@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util'
 import { cryptoBench } from './crypto.js'
 import { dhtBench } from './dht.js'
 import { echoBench } from './echo.js'
+import { groupsBench } from './groups.js'
 import { mailboxBench } from './mailbox.js'
 import { ferryNode } from './nodes.js'
 import { simBench } from './sim.js'
@@ -112,8 +113,10 @@ async function main (): Promise<void> {
   const rows: Row[] = []
   // the `ferry sim` rows take ten minutes or more: only with BENCH_ONLY=sim (`npm run bench:sim`,
   // those rows alone) or FERRY_BENCH_SIM=1 (everything)
-  const others = process.env.BENCH_ONLY !== 'sim'
-  const simRows = !others || process.env.FERRY_BENCH_SIM === '1'
+  // BENCH_ONLY=group: the team room rows alone (`group.100.*`, in-process)
+  const groupOnly = process.env.BENCH_ONLY === 'group'
+  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly
+  const simRows = process.env.BENCH_ONLY === 'sim' || (others && process.env.FERRY_BENCH_SIM === '1')
   for (const transport of others ? Object.keys(TRANSPORTS) : []) {
     console.log(`measuring ${transport}...`)
     const peer = await startPeer(TRANSPORTS[transport])
@@ -136,6 +139,10 @@ async function main (): Promise<void> {
   if (others) {
     console.log('measuring crypto...')
     rows.push(...await cryptoBench())
+  }
+  if (others || groupOnly) {
+    console.log('measuring team rooms at 100 members...')
+    rows.push(...await groupsBench())
   }
   if (others && process.env.BENCH_ONLY !== 'tcp') {
     console.log('measuring mailboxes...')
