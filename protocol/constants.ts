@@ -41,3 +41,9 @@ export const RETRY_MAX_MS = 30_000
 
 /** Display names of contacts: what a name may look like. */
 export const CONTACT_NAME = /^[\p{L}\p{N}_.-]{1,64}$/u
+
+/** Largest team-room snapshot a store keeps (`Room.snapshot()`: ops and group keys), before sealing. */
+export const MAX_ROOM_SNAPSHOT_BYTES = 8 * 1024 * 1024
+
+/** Most team rooms one store keeps. */
+export const MAX_ROOMS = 256

@@ -83,3 +83,13 @@ export class BlockedError extends RateLimitedError {
 export class UnknownRequestError extends Error {
   override name = 'UnknownRequestError'
 }
+
+/** A team-room snapshot is larger than MAX_ROOM_SNAPSHOT_BYTES: nothing was stored. */
+export class RoomSnapshotTooLargeError extends Error {
+  override name = 'RoomSnapshotTooLargeError'
+}
+
+/** MAX_ROOMS team rooms are stored already: a new one is refused until one is deleted. */
+export class TooManyRoomsError extends Error {
+  override name = 'TooManyRoomsError'
+}

@@ -55,7 +55,8 @@ export const STORES = {
   mailboxPrekeys: 'mailboxPrekeys',
   capabilitiesIssued: 'capabilitiesIssued',
   requests: 'requests',
-  blocked: 'blocked'
+  blocked: 'blocked',
+  rooms: 'rooms'
 } as const
 
 /** One schema step, run inside `onupgradeneeded`. */
@@ -121,6 +122,10 @@ export const MIGRATIONS: Migration[] = [
     const items = tx.objectStore(STORES.mailboxItems)
     items.deleteIndex('ownerId')
     items.createIndex('ownerDepositorId', ['owner', 'depositor', 'id'], { unique: true })
+  },
+  // 3: team rooms at rest: one sealed snapshot per room, keyed by the group id in hex (browser/store/rooms.ts)
+  (db) => {
+    db.createObjectStore(STORES.rooms, { keyPath: 'group' })
   }
 ]
 

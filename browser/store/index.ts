@@ -1,7 +1,7 @@
 /**
  * The browser's stores (docs/DESIGN.md "Platforms": browser — IndexedDB): one IndexedDB database holds
- * contacts, messages, sessions, prekeys, mailboxes and this browser's identity; secrets are sealed
- * with a non-extractable WebCrypto key kept in the same database (browser/store/at-rest.ts).
+ * contacts, messages, sessions, prekeys, mailboxes, team rooms and this browser's identity; secrets
+ * are sealed with a non-extractable WebCrypto key kept in the same database (browser/store/at-rest.ts).
  *
  * @example
  * const { stores, identity } = await openBrowserStores()
@@ -14,10 +14,11 @@ import { IdbIdentityStore } from './identity.js'
 import { IdbMailboxStore } from './mailbox.js'
 import { IdbMessageStore } from './messages.js'
 import { IdbPrekeyStore } from './prekeys.js'
+import { IdbRoomStore } from './rooms.js'
 import { AtRestKey } from './at-rest.js'
 import type { Durability } from './idb.js'
 import type { IdentityStore } from './identity.js'
-import type { FerryStores, MailboxStore } from '../../protocol/stores/stores.js'
+import type { FerryStores, MailboxStore, RoomStore } from '../../protocol/stores/stores.js'
 
 export { AtRestDecryptError, AtRestKey, recordName } from './at-rest.js'
 export { Database, MIGRATIONS, SchemaVersionError, StorageError, STORES } from './idb.js'
@@ -28,6 +29,7 @@ export type { IdentityStore, StoredIdentity } from './identity.js'
 export { IdbMailboxStore } from './mailbox.js'
 export { IdbMessageStore } from './messages.js'
 export { IdbPrekeyStore } from './prekeys.js'
+export { IdbRoomStore } from './rooms.js'
 
 /** The default database name. */
 export const DEFAULT_DB_NAME = 'ferry'
@@ -43,8 +45,8 @@ export interface BrowserStoreOptions {
 
 /** The browser's open stores. */
 export interface BrowserStores {
-  /** the stores createFerry takes, with the mailbox store */
-  stores: FerryStores & { mailbox: MailboxStore }
+  /** the stores createFerry takes, with the mailbox and room stores */
+  stores: FerryStores & { mailbox: MailboxStore, rooms: RoomStore }
   /** this browser's own identity */
   identity: IdentityStore
   /** close the database; pending writes finish first */
@@ -66,7 +68,8 @@ export async function openBrowserStores (dbName: string = DEFAULT_DB_NAME, optio
         contacts: new IdbContactStore(db),
         messages: new IdbMessageStore(db, key),
         prekeys: new IdbPrekeyStore(db, key),
-        mailbox: new IdbMailboxStore(db)
+        mailbox: new IdbMailboxStore(db),
+        rooms: new IdbRoomStore(db, key)
       },
       identity: new IdbIdentityStore(db, key),
       close: () => { db.close() }

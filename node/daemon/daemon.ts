@@ -17,6 +17,7 @@ import { SqliteDatastore } from '../store/datastore.js'
 import { SqliteMailboxStore } from '../store/mailbox.js'
 import { SqliteMessageStore } from '../store/messages.js'
 import { SqlitePrekeyStore } from '../store/prekeys.js'
+import { SqliteRoomStore } from '../store/rooms.js'
 import { openDatabase } from '../store/sqlite.js'
 import { lanDiscovery } from '../lan.js'
 import { WakeWatch } from '../wake.js'
@@ -103,7 +104,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   const ferry = await createFerry({
     identity: keys.identity,
     name: keys.name,
-    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, cipher), prekeys: new SqlitePrekeyStore(db, cipher), mailbox: new SqliteMailboxStore(db) },
+    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, cipher), prekeys: new SqlitePrekeyStore(db, cipher), mailbox: new SqliteMailboxStore(db), rooms: new SqliteRoomStore(db, cipher) },
     datastore: new SqliteDatastore(db),
     services: { keychain: keychain({ pass: keys.keychainPass }) },
     transports: nodeTransports(),

@@ -190,7 +190,13 @@ export const MIGRATIONS: string[] = [
    DROP TABLE mailbox_items;
    ALTER TABLE mailbox_items_v8 RENAME TO mailbox_items;
    CREATE INDEX mailbox_items_expiry ON mailbox_items (expires_at);
-   CREATE INDEX mailbox_items_owner ON mailbox_items (owner, cursor);`
+   CREATE INDEX mailbox_items_owner ON mailbox_items (owner, cursor);`,
+  // 9: team rooms at rest: one sealed snapshot per room (node/store/rooms.ts). A rowid table, not
+  // WITHOUT ROWID: snapshots run to megabytes (https://sqlite.org/withoutrowid.html#when_to_use_without_rowid).
+  `CREATE TABLE rooms (
+     group_id BLOB PRIMARY KEY,
+     snapshot BLOB NOT NULL
+   );`
 ]
 
 export interface OpenOptions {

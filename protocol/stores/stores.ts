@@ -247,6 +247,8 @@ export interface FerryStores {
   prekeys: PrekeyStore
   /** mailboxes: hosting others' mail and where this node's mail waits; without it, no mailboxes */
   mailbox?: MailboxStore
+  /** team rooms at rest; nothing reads or writes it yet */
+  rooms?: RoomStore
 }
 
 /** An owner this node keeps mail for (`ferry mailbox host NAME`), with its limits. */
@@ -370,3 +372,27 @@ export interface MailboxSettingsStore {
 
 /** Both halves, as one store per platform implements them (SQLite, IndexedDB, memory). */
 export interface MailboxStore extends HostedMailStore, MailboxSettingsStore {}
+
+/**
+ * Team rooms at rest: the latest snapshot of each room this node is in (`Room.snapshot()` in
+ * protocol/groups/room.ts, read back with `Room.restore`), by group id. A snapshot holds the
+ * room's group keys: every platform seals it at rest, as it seals ratchet sessions. Bounded: a
+ * snapshot of at most MAX_ROOM_SNAPSHOT_BYTES, at most MAX_ROOMS rooms (protocol/constants.ts).
+ * Nothing calls it yet: no feature keeps rooms.
+ */
+export interface RoomStore {
+  /**
+   * Keep `snapshot` as the room's state, replacing the one kept (all or nothing: a reader sees the
+   * old snapshot or the new one). Checked before anything is written.
+   *
+   * @throws RoomSnapshotTooLargeError when the snapshot is over MAX_ROOM_SNAPSHOT_BYTES
+   * @throws TooManyRoomsError when the room is new and MAX_ROOMS rooms are kept already
+   */
+  putRoom(group: Uint8Array, snapshot: Uint8Array): Promise<void>
+  /** the room's latest snapshot, if one is kept (a copy) */
+  getRoom(group: Uint8Array): Promise<Uint8Array | undefined>
+  /** the group id of every room kept, in byte order */
+  listRooms(): Promise<Uint8Array[]>
+  /** Forget the room: its snapshot is erased as deleted mail is (nothing happens if none is kept). */
+  deleteRoom(group: Uint8Array): Promise<void>
+}

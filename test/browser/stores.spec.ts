@@ -1,6 +1,6 @@
 /**
  * The IndexedDB stores (browser/store/) in real headless Chromium: the shared compliance suites
- * (stores, prekeys, mailbox) and the browser-only checks run inside a page
+ * (stores, prekeys, mailbox, rooms) and the browser-only checks run inside a page
  * (test/browser/pages/stores.page.mts); a crash test kills Chromium with SIGKILL right after
  * writes resolved and reads them back after a relaunch on the same profile (invariant 3).
  */
@@ -36,14 +36,14 @@ describe('IndexedDB stores in Chromium', function () {
     }
   })
 
-  it('pass the store, prekey and mailbox compliance suites and the browser-only checks', async () => {
+  it('pass the store, prekey, mailbox and room compliance suites and the browser-only checks', async () => {
     const page = await servePage('test/browser/pages/stores.page.mts')
     const chromium = await launchChromium()
     try {
       const results = await runPage(chromium.context, page.url)
       console.log(`      in Chromium: ${summary(results)}`)
       assertPassed(results, 75)
-      for (const suite of ['IndexedDB stores (compliance)', 'IndexedDB PrekeyStore (compliance)', 'IndexedDB MailboxStore (compliance)', 'IndexedDB stores (browser only)']) {
+      for (const suite of ['IndexedDB stores (compliance)', 'IndexedDB PrekeyStore (compliance)', 'IndexedDB MailboxStore (compliance)', 'IndexedDB RoomStore (compliance)', 'IndexedDB stores (browser only)']) {
         assert.ok(results.some(r => r.title.startsWith(suite)), `no test of "${suite}" ran`)
       }
     } finally {

@@ -4,6 +4,7 @@
  */
 import { MemoryPrekeyStore } from './prekeys.js'
 import { MemoryMailboxStore } from './mailbox.js'
+import { MemoryRoomStore } from './rooms.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from '../../errors.js'
 import type { Contact, ContactStore, Custody, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from '../stores.js'
 
@@ -256,14 +257,15 @@ function strip (row: Row): MessageRecord {
  * Fresh in-memory stores.
  *
  * @param options - `mailbox: true` adds a MemoryMailboxStore; off by default, as a node without
- * one has no mailboxes, and most in-process tests build many nodes that need none
+ * one has no mailboxes, and most in-process tests build many nodes that need none; a MemoryRoomStore
+ * (`rooms`) is always there
  * @example
  * ```ts
  * const stores = memoryStores({ mailbox: true }) // stores.mailbox: a MemoryMailboxStore
  * ```
  */
 export function memoryStores (options: { mailbox?: boolean } = {}): FerryStores {
-  const stores: FerryStores = { contacts: new MemoryContactStore(), messages: new MemoryMessageStore(), prekeys: new MemoryPrekeyStore() }
+  const stores: FerryStores = { contacts: new MemoryContactStore(), messages: new MemoryMessageStore(), prekeys: new MemoryPrekeyStore(), rooms: new MemoryRoomStore() }
   if (options.mailbox === true) stores.mailbox = new MemoryMailboxStore()
   return stores
 }

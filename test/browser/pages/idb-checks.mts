@@ -1,11 +1,12 @@
 /**
  * What only the IndexedDB stores must show, beyond the shared compliance suites: data survives
  * closing and reopening, nothing secret is stored readable, sealed values are bound to their
- * record and key, schema versions, several connections on one database, the transaction wrapper.
+ * record and key, schema versions and an upgrade, team rooms sealed, several connections on one
+ * database, the transaction wrapper.
  */
 import assert from 'node:assert/strict'
 import { toString } from 'uint8arrays/to-string'
-import { AtRestDecryptError, MIGRATIONS, SchemaVersionError, StorageError, STORES, openBrowserStores } from '../../../browser/store/index.js'
+import { AtRestDecryptError, AtRestKey, IdbMessageStore, MIGRATIONS, SchemaVersionError, StorageError, STORES, openBrowserStores } from '../../../browser/store/index.js'
 import { openDatabase } from '../../../browser/store/idb.js'
 import { defaultCrypto } from '../../../protocol/crypto/backend.js'
 import { generatePrekeys } from '../../../protocol/crypto/prekeys.js'
@@ -204,6 +205,48 @@ describe('IndexedDB stores (browser only)', () => {
       throw new RangeError('changed my mind')
     }), RangeError)
     assert.equal(await db.read([STORES.meta], async tx => raw(tx.objectStore(STORES.meta).get('first'))), undefined)
+  })
+
+  it('keeps team rooms sealed and across reopening; a snapshot moved to another room does not open', async () => {
+    const marker = `ROOM-MARKER-${crypto.randomUUID()}`
+    const snapshot = new TextEncoder().encode(`group keys ${marker} ${'k'.repeat(40)}`)
+    const [g1, g2] = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)]
+    const first = await freshStores()
+    await first.stores.rooms.putRoom(g1, snapshot)
+    await first.stores.rooms.putRoom(g2, Uint8Array.of(2))
+    first.close()
+
+    const dump = await dumpDatabase(first.name)
+    assert.equal(dump.records[STORES.rooms], 2)
+    const forms = textForms(snapshot.subarray(0, 32))
+    assert.equal(dump.bytes.find(b => indexOfBytes(b, new TextEncoder().encode(marker)) >= 0 || indexOfBytes(b, snapshot.subarray(0, 32)) >= 0), undefined, 'the snapshot appears in a stored byte array')
+    assert.equal(dump.strings.find(s => s.includes(marker) || forms.some(f => s.includes(f))), undefined, 'the snapshot appears in a stored string')
+
+    const second = await freshStores(first.name)
+    assert.deepEqual(await second.stores.rooms.listRooms(), [g1, g2])
+    assert.deepEqual(await second.stores.rooms.getRoom(g1), snapshot)
+    await rawEdit(first.name, STORES.rooms, rows => {
+      ;[rows[0].value.snapshot, rows[1].value.snapshot] = [rows[1].value.snapshot, rows[0].value.snapshot]
+      return rows
+    })
+    await assert.rejects(second.stores.rooms.getRoom(g1), AtRestDecryptError)
+  })
+
+  it('upgrades a schema version 2 database: what it held stays, and rooms can be kept', async () => {
+    const name = freshName()
+    const old = await openDatabase(name, { migrations: MIGRATIONS.slice(0, 2) })
+    track(name, () => { old.close() })
+    const key = await AtRestKey.load(old)
+    await new IdbMessageStore(old, key).addOutgoing([out(1)])
+    old.close()
+
+    const { stores } = await freshStores(name)
+    assert.deepEqual((await stores.messages.queued()).map(m => m.text), ['out 1'])
+    await stores.rooms.putRoom(Uint8Array.of(7), Uint8Array.of(1, 2, 3))
+    assert.deepEqual(await stores.rooms.getRoom(Uint8Array.of(7)), Uint8Array.of(1, 2, 3))
+    const db = await rawOpen(name)
+    assert.deepEqual([db.version, db.objectStoreNames.contains(STORES.rooms)], [MIGRATIONS.length, true])
+    db.close()
   })
 
   it('works with strict durability', async () => {
