@@ -247,7 +247,7 @@ export interface FerryStores {
   prekeys: PrekeyStore
   /** mailboxes: hosting others' mail and where this node's mail waits; without it, no mailboxes */
   mailbox?: MailboxStore
-  /** team rooms at rest; nothing reads or writes it yet */
+  /** team rooms at rest (protocol/groups/rooms.ts keeps them here; no service builds a Rooms yet) */
   rooms?: RoomStore
 }
 
@@ -378,7 +378,7 @@ export interface MailboxStore extends HostedMailStore, MailboxSettingsStore {}
  * protocol/groups/room.ts, read back with `Room.restore`), by group id. A snapshot holds the
  * room's group keys: every platform seals it at rest, as it seals ratchet sessions. Bounded: a
  * snapshot of at most MAX_ROOM_SNAPSHOT_BYTES, at most MAX_ROOMS rooms (protocol/constants.ts).
- * Nothing calls it yet: no feature keeps rooms.
+ * protocol/groups/rooms.ts (`Rooms`) keeps its rooms here; no service or command builds one yet.
  */
 export interface RoomStore {
   /**
