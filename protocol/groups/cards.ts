@@ -67,11 +67,13 @@ export function cardFor (cards: (identity: Uint8Array) => Card | undefined, iden
 /**
  * The key directory of a room: each member's two-party key from the newest valid op in the log
  * that carries its card. A relay, mailbox or fellow member cannot substitute one: cards are signed
- * by the member's identity and the ops that carry them by their authors.
+ * by the member's identity and the ops that carry them by their authors. `identityOf` maps a key
+ * id to its person (generations.ts).
  */
-export function logDirectory (log: () => MembershipLog): KeyDirectory {
+export function logDirectory (log: () => MembershipLog, identityOf: (keyId: string) => string | undefined = id => id): KeyDirectory {
   return {
-    initialKey: (member: string) => {
+    initialKey: (keyId: string) => {
+      const member = identityOf(keyId)
       const ops = log().ops()
       for (let i = ops.length - 1; i >= 0; i--) {
         const card = cardsOf(ops[i].author, ops[i].body).find(c => toHex(c.identity) === member)?.card

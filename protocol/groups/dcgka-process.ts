@@ -261,14 +261,23 @@ export async function processAddAck (crypto: CryptoBackend, d: Draft, sender: Me
  * process_welcome: we are the added member. Our view is the adder's plus the adder and us; the
  * adder's ratchet state arrives 2SM-encrypted; "welcome" and "add" as every member does; then an
  * ack (not an add-ack) whose process_ack starts our own ratchet from the welcome member secret.
+ *
+ * A second welcome (two admins added us concurrently) only brings its adder's chain up to date, as
+ * every member's processing of that add does. Our view and our own chain stay those of the first:
+ * a member added later may be unable to derive the second welcome's member secret (its adder's
+ * earlier generation, generations.ts), while our add-ack to it, or its share in the first, gives
+ * it our chain.
  */
-export async function processWelcome (crypto: CryptoBackend, d: Draft, sender: MemberId, c: KeyControl, content: DirectContent | undefined): Promise<Outgoing> {
+export async function processWelcome (crypto: CryptoBackend, d: Draft, sender: MemberId, c: KeyControl, content: DirectContent | undefined): Promise<Outgoing | undefined> {
   if (content?.secret == null) throw new MissingDirectError('an add of us without a welcome')
-  for (const m of [...c.recipients, sender, d.me]) d.members.add(m)
+  const first = d.status !== 'member'
+  if (first) for (const m of [...c.recipients, sender, d.me]) d.members.add(m)
   d.status = 'member'
   d.ratchet.set(sender, content.secret)
-  d.memberSecrets.set(memberSecretKey(sender, c.seq, d.me), await updateRatchet(crypto, d, sender, WELCOME))
+  const welcome = await updateRatchet(crypto, d, sender, WELCOME)
   install(d, sender, c.seq, await updateRatchet(crypto, d, sender, ADD))
+  if (!first) return undefined
+  d.memberSecrets.set(memberSecretKey(sender, c.seq, d.me), welcome)
   const ack = outgoing(d, 'ack', { acked: { sender, seq: c.seq } })
   await processAck(crypto, d, d.me, ack.seq, { sender, seq: c.seq }, undefined)
   return ack

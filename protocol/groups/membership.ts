@@ -48,7 +48,7 @@ import { ForkedOpError, MalformedOpError, MissingParentsError, OutOfSequenceErro
 import { MAX_PARENTS, verifyOp } from './ops.js'
 import { applyOp, emptyRoster, isRemoval, judge, rosterOf } from './rules.js'
 import type { CryptoBackend } from '../crypto/backend.js'
-import type { GroupOp } from './ops.js'
+import type { GroupOp, OpBody } from './ops.js'
 import type { Role, Roster, RuleOp, Verdict } from './rules.js'
 
 export type { Role, Verdict }
@@ -345,6 +345,18 @@ export class MembershipLog {
     const last = this.nextSeq(author) - 1
     const own = heads.filter(h => (this.entry(h).clock[ix] ?? 0) === last)
     return [...own.slice(0, 1), ...heads.filter(h => h !== own[0])].slice(0, MAX_PARENTS)
+  }
+
+  /**
+   * How the rules would judge `author`'s next op with this body, on nextParents (nothing is
+   * written): an author checks this before it signs, so it never writes an op its log voids.
+   */
+  judgeNext (author: Uint8Array, body: OpBody): Verdict {
+    const parents = this.nextParents(author).map(p => this.entry(p))
+    const who = toHex(author)
+    const target = body.kind === 'leave' ? who : 'member' in body ? toHex(body.member) : undefined
+    const depth = parents.reduce((d, p) => Math.max(d, p.depth + 1), 0)
+    return judge({ id: '', author: who, depth, body, target }, this.rosterAt(maxClock(parents.map(p => p.stateClock))))
   }
 
   /** The state of every op held. */

@@ -3,11 +3,14 @@
  * process, judged on the op's own causal past only so that every member makes the same choice.
  */
 import { toHex } from '../util/bytes.js'
-import { decodeKeyPayload } from './dcgka.js'
-import { InvalidKeyOperationError } from './key-errors.js'
+import { decodeKeyPayload, decryptFromMember } from './dcgka.js'
+import { InvalidKeyOperationError, StaleEpochError, UnknownEpochError } from './key-errors.js'
 import { headerBytes } from './room-message.js'
 import type { MembershipLog } from './membership.js'
 import type { GroupOp } from './ops.js'
+import type { Generations } from './generations.js'
+import type { GroupKeyState, GroupMessage } from './dcgka.js'
+import type { CryptoBackend } from '../crypto/backend.js'
 
 const payloadOf = (op: GroupOp): Uint8Array => (op.body as { payload: Uint8Array }).payload
 
@@ -16,8 +19,9 @@ const payloadOf = (op: GroupOp): Uint8Array => (op.body as { payload: Uint8Array
  * in its causal past (rule 1); a key create must directly follow the room's Create by the same
  * author; a key add needs an admin author and the Add before it; a key remove needs the member to
  * be out in the op's past (any member may shut a non-member out of its own keys, nothing more).
+ * Members are named by their key ids as the op sees them (generations.ts).
  */
-export function keyOpProblem (log: MembershipLog, op: GroupOp): Error | undefined {
+export function keyOpProblem (log: MembershipLog, op: GroupOp, gens: Generations): Error | undefined {
   const base = log.authorized(op.id)
   if (base !== 'valid') return base
   let control
@@ -27,7 +31,7 @@ export function keyOpProblem (log: MembershipLog, op: GroupOp): Error | undefine
     return err
   }
   const members = log.stateAt(op.id).members
-  const saw = new Set(members.map(m => toHex(m.identity)))
+  const saw = new Set(members.map(m => gens.idAt(toHex(m.identity), op.id)))
   const admin = members.some(m => toHex(m.identity) === toHex(op.author) && m.role === 'admin')
   switch (control.kind) {
     case 'create':
@@ -45,6 +49,35 @@ export function keyOpProblem (log: MembershipLog, op: GroupOp): Error | undefine
 export function bringsUsIn (op: GroupOp, me: string): boolean {
   const c = decodeKeyPayload(payloadOf(op)).control
   return (c.kind === 'add' && c.subject === me) || (c.kind === 'create' && c.recipients.includes(me))
+}
+
+/** Others' processable key ops in the log that `op` does not follow: what a member added again takes in after its welcome. */
+export function concurrentKeyOps (log: MembershipLog, op: GroupOp, me: string, gens: Generations): string[] {
+  return log.ops().filter(o => o.body.kind === 'key' && o.id !== op.id && toHex(o.author) !== me && !log.isBefore(o.id, op.id) && keyOpProblem(log, o, gens) == null).map(o => o.id)
+}
+
+/** Whether a valid removal or leave of `who` is in the log (remove wins for messages too). */
+export function removedIn (log: MembershipLog, who: string): boolean {
+  return log.ops().some(op => ((op.body.kind === 'remove' && toHex(op.body.member) === who) || (op.body.kind === 'leave' && toHex(op.author) === who)) && log.verdict(op.id) === 'valid')
+}
+
+/**
+ * Decrypt a person's message under its newest generation's key id, or an older one's when the
+ * message was sent before its re-add (generations.ts).
+ *
+ * @throws what decryptFromMember throws for the newest generation
+ */
+export async function decryptFromPerson (crypto: CryptoBackend, keys: GroupKeyState, ids: string[], message: GroupMessage, ad: Uint8Array): Promise<{ state: GroupKeyState, plaintext: Uint8Array }> {
+  let first: unknown
+  for (const id of ids) {
+    try {
+      return await decryptFromMember(crypto, keys, id, message, ad)
+    } catch (err: any) {
+      first ??= err
+      if (!(err instanceof UnknownEpochError || err instanceof StaleEpochError)) break
+    }
+  }
+  throw first
 }
 
 /** The associated data a room adds to the message ratchet's own (group, sender, epoch, n): the times. */

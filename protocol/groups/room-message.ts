@@ -55,6 +55,9 @@ export interface SignedMessage extends MessageHeader {
 
 /* What a room takes and hands its caller (room.ts). */
 
+/** The room snapshot format's version (Room.snapshot). */
+export const SNAPSHOT_VERSION = 1
+
 /** Messages waiting for the ops that let them open; past this the oldest is dropped. */
 export const MAX_HELD_MESSAGES = 1000
 /** Ops waiting for their parents; past this the oldest is dropped (the sender's anti-entropy resends). */

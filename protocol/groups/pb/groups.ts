@@ -1995,6 +1995,7 @@ export interface RoomSnapshot {
   heldMessages: Uint8Array[]
   early: string[]
   kept: Uint8Array[]
+  unsent: Uint8Array[]
 }
 
 export namespace RoomSnapshot {
@@ -2052,6 +2053,13 @@ export namespace RoomSnapshot {
           }
         }
 
+        if (obj.unsent != null && obj.unsent.length > 0) {
+          for (const value of obj.unsent) {
+            w.uint32(66)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2063,7 +2071,8 @@ export namespace RoomSnapshot {
           heldOps: [],
           heldMessages: [],
           early: [],
-          kept: []
+          kept: [],
+          unsent: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2120,6 +2129,14 @@ export namespace RoomSnapshot {
               obj.kept.push(reader.bytes())
               break
             }
+            case 8: {
+              if (opts.limits?.unsent != null && obj.unsent.length === opts.limits.unsent) {
+                throw new MaxLengthError('Decode error - repeated field "unsent" had too many elements')
+              }
+
+              obj.unsent.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2134,7 +2151,8 @@ export namespace RoomSnapshot {
           heldOps: 0,
           heldMessages: 0,
           early: 0,
-          kept: 0
+          kept: 0,
+          unsent: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2232,6 +2250,21 @@ export namespace RoomSnapshot {
 
               break
             }
+            case 8: {
+              if (opts.limits?.unsent != null && obj.unsent === opts.limits.unsent) {
+                throw new MaxLengthError('Streaming decode error - repeated field "unsent" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.unsent[]`,
+                index: obj.unsent,
+                value: reader.bytes()
+              }
+
+              obj.unsent++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2284,6 +2317,12 @@ export namespace RoomSnapshot {
     value: Uint8Array
   }
 
+  export interface RoomSnapshotUnsentFieldEvent {
+    field: '$.unsent[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<RoomSnapshot>): Uint8Array {
     return encodeMessage(obj, RoomSnapshot.codec())
   }
@@ -2292,7 +2331,7 @@ export namespace RoomSnapshot {
     return decodeMessage(buf, RoomSnapshot.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomSnapshot>): Generator<RoomSnapshotVersionFieldEvent | RoomSnapshotOpsFieldEvent | RoomSnapshotKeysFieldEvent | RoomSnapshotHeldOpsFieldEvent | RoomSnapshotHeldMessagesFieldEvent | RoomSnapshotEarlyFieldEvent | RoomSnapshotKeptFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomSnapshot>): Generator<RoomSnapshotVersionFieldEvent | RoomSnapshotOpsFieldEvent | RoomSnapshotKeysFieldEvent | RoomSnapshotHeldOpsFieldEvent | RoomSnapshotHeldMessagesFieldEvent | RoomSnapshotEarlyFieldEvent | RoomSnapshotKeptFieldEvent | RoomSnapshotUnsentFieldEvent> {
     return streamMessage(buf, RoomSnapshot.codec(), opts)
   }
 }

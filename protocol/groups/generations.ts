@@ -1,0 +1,126 @@
+/**
+ * A member's id in a room's keys (room.ts). The same person can be removed and added again, and
+ * what its earlier membership sent may still be on its way when the new one starts; the keys must
+ * not mistake one for the other, or the members' views of that person's chain part ways. So each
+ * membership is a generation with a key id of its own: generation 0 is the person's identity key
+ * (hex), generation n > 0 is SHA-256("ferry/group/generation/v1" ‖ identity ‖ n as 4 bytes).
+ *
+ * The create's members are generation 0, and so is a person's first add. Every later add of the
+ * same person starts the generation one above the highest in the add's causal past; concurrent
+ * adds start the same one. Only adds valid in their own past count (MembershipLog.authorized), so
+ * no member can move someone to a generation nobody holds. A person's generation as an op sees it
+ * is the highest in the op's causal past, the op included: every member computes the same from the
+ * op alone, whatever else it holds.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concat } from 'uint8arrays/concat'
+import { fromString } from 'uint8arrays/from-string'
+import { fromHex, toHex } from '../util/bytes.js'
+import type { MembershipLog } from './membership.js'
+import type { GroupOp } from './ops.js'
+
+const CONTEXT = fromString('ferry/group/generation/v1')
+
+/** The key id of `identity`'s generation `n`. */
+export function generationId (identity: string, n: number): string {
+  if (n === 0) return identity
+  const count = new Uint8Array(4)
+  new DataView(count.buffer).setUint32(0, n)
+  return toHex(sha256(concat([CONTEXT, fromHex(identity), count])))
+}
+
+export class Generations {
+  private readonly log: () => MembershipLog
+  /** the generation each counted add starts, by op id */
+  private readonly starts = new Map<string, number>()
+  /** key id → identity and generation, for every generation computed so far */
+  private readonly owners = new Map<string, { identity: string, n: number }>()
+  private addsSeen = -1
+  private adds = new Map<string, GroupOp[]>()
+
+  constructor (log: () => MembershipLog) {
+    this.log = log
+  }
+
+  /**
+   * `identity`'s key id as op `at` sees it (its causal past and itself); without `at`, as every
+   * op held sees it.
+   */
+  idAt (identity: string, at?: string): string {
+    return this.id(identity, Math.max(0, this.highest(identity, at, true)))
+  }
+
+  /** Every key id `identity` has had in the ops held, newest first. */
+  idsOf (identity: string): string[] {
+    const ids: string[] = []
+    for (let n = Math.max(0, this.highest(identity, undefined, true)); n >= 0; n--) ids.push(this.id(identity, n))
+    return ids
+  }
+
+  /** The identity behind a key id, or undefined when no op held names it. */
+  identityOf (keyId: string): string | undefined {
+    return this.owner(keyId)?.identity
+  }
+
+  /** The generation a key id stands for (0 for an identity key), or undefined when no op held names it. */
+  generationOf (keyId: string): number | undefined {
+    return this.owner(keyId)?.n
+  }
+
+  private owner (keyId: string): { identity: string, n: number } | undefined {
+    if (!this.owners.has(keyId)) {
+      for (const identity of this.people()) this.idsOf(identity)
+    }
+    return this.owners.get(keyId)
+  }
+
+  private id (identity: string, n: number): string {
+    const id = generationId(identity, n)
+    this.owners.set(id, { identity, n })
+    return id
+  }
+
+  /** Everyone the log names as a member: the create's and every add's. */
+  private people (): string[] {
+    return [...this.creators(), ...this.addsByTarget().keys()]
+  }
+
+  private creators (): string[] {
+    const root = this.log().get(this.log().root) as GroupOp
+    return root.body.kind === 'create' ? [toHex(root.author), ...root.body.members.map(toHex)] : []
+  }
+
+  private addsByTarget (): Map<string, GroupOp[]> {
+    const ops = this.log().ops()
+    if (ops.length !== this.addsSeen) {
+      this.adds = new Map()
+      for (const op of ops) {
+        if (op.body.kind !== 'add' || this.log().authorized(op.id) !== 'valid') continue
+        const target = toHex(op.body.member)
+        this.adds.set(target, [...(this.adds.get(target) ?? []), op])
+      }
+      this.addsSeen = ops.length
+    }
+    return this.adds
+  }
+
+  /** The highest generation of `identity` in the past of `at` (and `at` itself when inclusive); -1 when none. */
+  private highest (identity: string, at: string | undefined, inclusive: boolean): number {
+    const log = this.log()
+    let n = this.creators().includes(identity) ? 0 : -1
+    for (const add of this.addsByTarget().get(identity) ?? []) {
+      if (at != null && !(log.isBefore(add.id, at) || (inclusive && add.id === at))) continue
+      n = Math.max(n, this.start(add, identity))
+    }
+    return n
+  }
+
+  private start (add: GroupOp, identity: string): number {
+    let n = this.starts.get(add.id)
+    if (n == null) {
+      n = this.highest(identity, add.id, false) + 1
+      this.starts.set(add.id, n)
+    }
+    return n
+  }
+}

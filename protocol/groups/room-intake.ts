@@ -1,0 +1,286 @@
+/**
+ * What a team room takes in (room.ts builds on it): ops in causal order with their key payloads,
+ * the keys kept in step with the log, and messages opened, held or refused. Pure, like Room.
+ *
+ * How the layers meet. A membership change is two ops by the same author: the change itself, then
+ * a `Key` op whose payload is the DCGKA control message (create, add, remove); updates, acks and
+ * add-acks are `Key` ops alone. A key payload is processed when its op enters the log, so in
+ * causal order; only if its author was a member in the op's own causal past (rule 1 of the merge
+ * rule, so every member makes the same choice), and a create, add or remove only if it agrees with
+ * the membership that op saw. A removed member's concurrent key ops still count: once a member's
+ * chain has taken in a secret the removed member lacks, nothing it adds later gives it back.
+ * The keys name a person by its generation's id (generations.ts), so one removed and added again
+ * is a new member to them, and what its old membership still sends is taken as the old one's.
+ */
+import { toHex as hex } from '../util/bytes.js'
+import { signOp, verifyOp } from './ops.js'
+import { InvalidTargetError, NotMemberError, RemovedMemberError } from './errors.js'
+import { initGroupKeys, processKeyPayload, removeMember } from './dcgka.js'
+import { UnknownEpochError } from './key-errors.js'
+import { ExpiredGroupMessageError, MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES, verifyMessage } from './room-message.js'
+import { associated, bringsUsIn, concurrentKeyOps, decryptFromPerson, keyOpProblem, removedIn } from './room-keys.js'
+import { logDirectory } from './cards.js'
+import { Generations } from './generations.js'
+import type { MembershipLog, GroupState } from './membership.js'
+import type { GroupOp, OpBody } from './ops.js'
+import type { GroupKeyState, KeyDirectory, KeyOperationResult } from './dcgka.js'
+import type { RoomChanges, RoomInit, SignedMessage } from './room-message.js'
+
+export abstract class RoomIntake {
+  readonly group: Uint8Array
+  protected keys: GroupKeyState
+  protected readonly heldOps = new Map<string, GroupOp>()
+  protected heldMessages: SignedMessage[] = []
+  /** key ops that arrived while we were not in the group yet (we process those after our welcome) */
+  protected early: string[] = []
+  /** key answers waiting for the log to list us (sendUnsent) */
+  protected unsent: Uint8Array[] = []
+  protected readonly seen = new Set<string>()
+  /** messages we sent or opened, by id, until they expire: what we ferry to members who lack them */
+  readonly kept = new Map<string, SignedMessage>()
+  /** the first failure of each key op we could not process (kept for `ferry group info`) */
+  readonly keyFailures = new Map<string, Error>()
+
+  protected constructor (protected readonly init: RoomInit, readonly log: MembershipLog) {
+    this.group = log.group
+    this.keys = initGroupKeys({ groupId: hex(log.group), me: this.me, initialPrivateKey: init.initialPrivateKey })
+  }
+
+  /** the key id of each member generation (what the keys call each person) */
+  readonly gens = new Generations(() => this.log)
+  /** Each member's two-party key, from the cards in the log. */
+  protected readonly directory: KeyDirectory = logDirectory(() => this.log, id => this.gens.identityOf(id))
+
+  protected get me (): string {
+    return hex(this.init.me.identityKey.publicKey.raw)
+  }
+
+  protected now (): number {
+    return (this.init.now ?? Date.now)()
+  }
+
+  /** The membership as every op held determines it. */
+  state (): GroupState {
+    return this.log.state()
+  }
+
+  /** Whether we are in the room's keys: created, welcomed, and not removed. */
+  get keyStatus (): GroupKeyState['status'] {
+    return this.keys.status
+  }
+
+  protected role (who: string): 'admin' | 'member' | undefined {
+    return this.state().members.find(m => hex(m.identity) === who)?.role
+  }
+
+  protected async author (body: OpBody): Promise<GroupOp> {
+    const id = this.init.me.identityKey.publicKey.raw
+    // judged before it is signed: an op our own log would void is never written
+    const verdict = this.log.judgeNext(id, body)
+    if (verdict !== 'valid') throw verdict
+    const op = await signOp({ group: this.group, parents: this.log.nextParents(id), seq: this.log.nextSeq(id), at: this.now(), body }, this.init.me, this.init.crypto)
+    this.log.receive(op)
+    this.seen.add(op.id)
+    return op
+  }
+
+  /** Author a key op, then take its state: a key operation the log refuses changes nothing. */
+  protected async keyOp (result: KeyOperationResult): Promise<Uint8Array> {
+    // the log has added us again and the welcome has not reached us: our keys are the old generation's
+    if (this.gens.idAt(this.me) !== result.state.me) throw new NotMemberError('our keys are not ready: the welcome of our new membership has not reached us yet')
+    const op = await this.author({ kind: 'key', payload: result.payload })
+    this.keys = result.state
+    return op.bytes
+  }
+
+  /**
+   * Take in ops and messages from anyone, in any order, duplicates included. Nothing here throws
+   * for bad input: what cannot be used is in `refused`, what must wait is held.
+   */
+  async receive (ops: Uint8Array[], messages: Uint8Array[] = []): Promise<RoomChanges> {
+    const changes: RoomChanges = { ops: [], messages: [], refused: [], missing: [] }
+    for (const bytes of ops) await this.takeOp(bytes, changes)
+    await this.sendUnsent(changes)
+    await this.reconcile(changes)
+    for (const bytes of messages) await this.takeMessage(bytes, changes, true)
+    const held = this.heldMessages
+    this.heldMessages = []
+    for (const m of held) if (!this.seen.has(m.id)) await this.openMessage(m, changes, true)
+    changes.missing = [...new Set([...this.heldOps.values()].flatMap(op => this.log.missing(op.parents)))].filter(id => !this.heldOps.has(id)).sort()
+    return changes
+  }
+
+  protected async takeOp (bytes: Uint8Array, changes: RoomChanges): Promise<void> {
+    let op: GroupOp
+    try {
+      op = await verifyOp(bytes, this.init.crypto)
+    } catch (err: any) {
+      changes.refused.push({ id: 'op', error: err })
+      return
+    }
+    if (this.seen.has(op.id)) return
+    const queue = [op]
+    while (queue.length > 0) {
+      const next = queue.shift() as GroupOp
+      let result
+      try {
+        result = this.log.receive(next)
+      } catch (err: any) {
+        this.seen.add(next.id)
+        changes.refused.push({ id: next.id, error: err })
+        continue
+      }
+      if (result.status === 'missing') {
+        this.hold(next)
+        continue
+      }
+      this.heldOps.delete(next.id)
+      this.seen.add(next.id)
+      if (result.status === 'added') await this.applied(next, changes)
+      for (const waiting of this.heldOps.values()) {
+        if (waiting.parents.includes(next.id) && this.log.missing(waiting.parents).length === 0) queue.push(waiting)
+      }
+    }
+  }
+
+  protected hold (op: GroupOp): void {
+    this.heldOps.set(op.id, op)
+    if (this.heldOps.size > MAX_HELD_OPS) this.heldOps.delete(this.heldOps.keys().next().value as string)
+  }
+
+  /** An op entered the log: process its key payload, in causal order. */
+  protected async applied (op: GroupOp, changes: RoomChanges): Promise<void> {
+    if (op.body.kind !== 'key' || hex(op.author) === this.me) return
+    if (!this.rejoin(op) && this.keys.status === 'removed') return
+    const problem = keyOpProblem(this.log, op, this.gens)
+    if (problem != null) {
+      this.keyFailures.set(op.id, problem)
+      changes.refused.push({ id: op.id, error: problem })
+      return
+    }
+    if (this.keys.status === 'pending' && !bringsUsIn(op, this.keys.me)) {
+      this.early.push(op.id)
+      return
+    }
+    await this.processKey(op, changes)
+    if (this.keys.status === 'member' && this.early.length > 0) {
+      const early = this.early.filter(id => !this.log.isBefore(id, op.id))
+      this.early = []
+      for (const id of early) await this.processKey(this.log.get(id) as GroupOp, changes)
+    }
+  }
+
+  /**
+   * Added again after a removal or a leave: when the log lists us and this is the key add of our
+   * next generation (generations.ts), the keys start again under that generation's id, whatever
+   * the old one's state (its removal may not have reached us), and the key ops concurrent with
+   * this add wait for the welcome as a first join's do.
+   */
+  protected rejoin (op: GroupOp): boolean {
+    const me = this.gens.idAt(this.me, op.id)
+    // only forward: an older generation's add that reaches us late is processed as anyone's add
+    if ((this.gens.generationOf(me) ?? 0) <= (this.gens.generationOf(this.keys.me) ?? 0) || this.role(this.me) == null || !bringsUsIn(op, me) || keyOpProblem(this.log, op, this.gens) != null) return false
+    this.keys = initGroupKeys({ groupId: hex(this.group), me, initialPrivateKey: this.init.initialPrivateKey })
+    this.early = concurrentKeyOps(this.log, op, this.me, this.gens)
+    this.unsent = [] // an older generation's answers: nobody can take them as the new one's
+    return true
+  }
+
+  /**
+   * Keys follow the log, at once. Whoever the log no longer lists but our keys still hold (a
+   * removal whose key op has not reached us yet, a member who left, an add that lost to a
+   * concurrent removal) we remove from our keys before we send anything else, so nothing we send
+   * afterwards is open to it. Several members may do this for the same removal; each costs one
+   * key payload.
+   */
+  protected async reconcile (changes: RoomChanges): Promise<void> {
+    if (this.keys.status !== 'member') return
+    const listed = new Set(this.state().members.map(m => this.gens.idAt(hex(m.identity))))
+    if (!listed.has(this.keys.me)) return
+    for (const member of this.keys.members) {
+      if (member !== this.keys.me && !listed.has(member)) changes.ops.push(await this.keyOp(await removeMember(this.init.crypto, this.keys, member, this.directory)))
+    }
+  }
+
+  protected async processKey (op: GroupOp, changes: RoomChanges): Promise<void> {
+    try {
+      const r = await processKeyPayload(this.init.crypto, this.keys, this.gens.idAt(hex(op.author), op.id), (op.body as { payload: Uint8Array }).payload, this.directory)
+      this.keys = r.state
+      if (r.response != null) this.unsent.push(r.response)
+      await this.sendUnsent(changes)
+    } catch (err: any) {
+      this.keyFailures.set(op.id, err)
+      changes.refused.push({ id: op.id, error: err })
+    }
+  }
+
+  /**
+   * Answers go out in order, once the log lists us under the generation our keys hold: an add of
+   * us that a concurrent removal of its author voids can still welcome us into the keys, and until
+   * another add lists us we hold our answers back (none of them can be signed as a member's yet);
+   * when that add starts a newer generation, they are dropped at its welcome (rejoin).
+   */
+  protected async sendUnsent (changes: RoomChanges): Promise<void> {
+    if (this.keys.status === 'removed') this.unsent = []
+    while (this.unsent.length > 0 && this.role(this.me) != null && this.gens.idAt(this.me) === this.keys.me) {
+      changes.ops.push((await this.author({ kind: 'key', payload: this.unsent[0] })).bytes)
+      this.unsent.shift()
+    }
+  }
+
+  protected async takeMessage (bytes: Uint8Array, changes: RoomChanges, retry: boolean): Promise<void> {
+    let m: SignedMessage
+    try {
+      m = await verifyMessage(bytes, this.init.crypto)
+    } catch (err: any) {
+      changes.refused.push({ id: 'message', error: err })
+      return
+    }
+    if (this.seen.has(m.id)) return
+    await this.openMessage(m, changes, retry)
+  }
+
+  /** Open a message, hold it until the ops it needs arrive, or refuse it for good. */
+  protected async openMessage (m: SignedMessage, changes: RoomChanges, retry: boolean): Promise<void> {
+    const refuse = (error: Error): void => {
+      this.seen.add(m.id)
+      changes.refused.push({ id: m.id, error })
+    }
+    if (hex(m.group) !== hex(this.group)) return refuse(new InvalidTargetError('the message is for another room'))
+    if (m.expiresAt !== 0 && m.expiresAt <= this.now()) return refuse(new ExpiredGroupMessageError('the message has expired'))
+    const sender = hex(m.sender)
+    if (sender === this.me) return
+    if (this.role(sender) == null) {
+      // remove wins for messages too: once we applied a removal, its member's messages are refused
+      if (removedIn(this.log, sender)) return refuse(new RemovedMemberError('the sender is not a member any more'))
+      return this.holdMessage(m, retry)
+    }
+    try {
+      const r = await decryptFromPerson(this.init.crypto, this.keys, this.gens.idsOf(sender), { epochRef: m.epoch, n: m.n, ciphertext: m.ciphertext }, associated(m.sender, m))
+      this.keys = r.state
+      this.seen.add(m.id)
+      changes.messages.push({ id: m.id, sender: m.sender, plaintext: r.plaintext, sentAt: m.sentAt, expiresAt: m.expiresAt })
+      this.keep(m)
+    } catch (err: any) {
+      if (err instanceof UnknownEpochError || this.keys.status === 'pending') return this.holdMessage(m, retry)
+      refuse(err)
+    }
+  }
+
+  protected holdMessage (m: SignedMessage, retry: boolean): void {
+    if (!retry) return
+    if (this.heldMessages.some(h => h.id === m.id)) return
+    this.heldMessages.push(m)
+    if (this.heldMessages.length > MAX_HELD_MESSAGES) this.heldMessages.shift()
+  }
+
+  protected keep (m: SignedMessage): void {
+    this.kept.set(m.id, m)
+    for (const [id, k] of this.kept) if (this.kept.size > MAX_KEPT_MESSAGES || (k.expiresAt !== 0 && k.expiresAt <= this.now())) this.kept.delete(id)
+  }
+
+  /** Messages waiting for ops (for a summary, or to drop at expiry). */
+  get held (): number {
+    return this.heldMessages.length
+  }
+}

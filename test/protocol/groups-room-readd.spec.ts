@@ -1,0 +1,209 @@
+/**
+ * Team rooms: a member removed and added again, and the admin actions that must not leave a
+ * half-written op behind. Real signatures, key agreement and AEAD, in one process (room-team.ts).
+ */
+import assert from 'node:assert/strict'
+import { toHex } from '../../protocol/util/bytes.js'
+import { Room } from '../../protocol/groups/room.js'
+import { Team } from './room-team.js'
+import type { Person } from './room-team.js'
+
+const texts = (p: Person, from?: string): string[] => p.got.filter(t => from == null || t.startsWith(`${from}: `))
+const members = (p: Person): string[] => (p.room as Room).state().members.map(m => toHex(m.identity)).sort()
+const room = (p: Person): Room => p.room as Room
+
+describe('team rooms: re-adds and admin actions', function () {
+  this.timeout(120_000)
+
+  it('a removed member added again is back in the keys under a new generation; its concurrent stale update confuses nobody', async () => {
+    const t = new Team()
+    const [a, b, c] = [await t.person('alice'), await t.person('bob'), await t.person('carol')]
+    await t.create(a, 'ops', [b, c])
+    await t.settle([a, b, c])
+    await t.send(b, 'bob before')
+    await t.settle([a, b, c])
+    // bob updates his keys; nobody sees it yet (it is on its way while alice removes him)
+    const stale = await room(b).update()
+    const readd: Uint8Array[] = [...await room(a).remove(b.id)]
+    await t.settle([a, c])
+    await t.send(a, 'alice while bob is out')
+    readd.push(...await room(a).add(b.id))
+    t.sent(readd)
+    await t.settle([a, c, b])
+    // the stale update arrives last, at everyone
+    t.sent(stale)
+    await t.settle([c, a, b])
+    for (const p of [a, b, c]) assert.deepEqual(members(p), [a, b, c].map(p => toHex(p.id)).sort(), `${p.name} lists all three`)
+    assert.equal(room(b).keyStatus, 'member', 'bob is back in the keys')
+    assert.notEqual(room(a).gens.idAt(toHex(b.id)), toHex(b.id), 'bob\'s keys go by his second generation')
+    for (const p of [a, b, c]) await t.send(p, `${p.name} after the re-add`)
+    await t.settle([a, b, c])
+    for (const p of [a, b, c]) {
+      for (const q of [a, b, c].filter(q => q !== p)) assert.deepEqual(texts(p, q.name).filter(x => x.includes('after the re-add')), [`${q.name}: ${q.name} after the re-add`], `${p.name} reads ${q.name} once`)
+    }
+    assert.deepEqual(texts(b).filter(x => x.includes('while bob is out')), [], 'bob reads nothing sent while he was out')
+    assert.deepEqual(texts(a, 'bob'), ['bob: bob before', 'bob: bob after the re-add'])
+  })
+
+  it('an add that lost to its author\'s removal, then a second add: the newer generation wins whatever order the key ops arrive in', async () => {
+    const t = new Team()
+    const [a, b, e, f] = [await t.person('alice'), await t.person('bob'), await t.person('erin'), await t.person('frank')]
+    await t.create(a, 'ops', [b, e])
+    t.sent(await room(a).change({ kind: 'promote', member: e.id }))
+    await t.settle([a, b, e])
+    // erin adds frank while alice removes erin: erin's add is void, its key op still counts
+    const [erinAdd, erinKeyAdd] = await room(e).add(f.id)
+    const removal = await room(a).remove(e.id)
+    t.sent([erinAdd, erinKeyAdd, ...removal])
+    f.room = await Room.fromRoot(t.init(f), t.ops[0])
+    // alice sees erin's Add but not its key op, and adds frank herself: his second generation
+    await t.deliver(a, [erinAdd])
+    const aliceAdd = await room(a).add(f.id)
+    t.sent(aliceAdd)
+    assert.notEqual(room(a).gens.idAt(toHex(f.id)), toHex(f.id))
+    // frank gets alice's add (and all it follows) first, erin's key add of his first generation last
+    await t.deliver(f, t.ops.filter(o => o !== erinKeyAdd))
+    assert.equal(room(f).keyStatus, 'member', 'welcomed by alice')
+    await t.deliver(f, [erinKeyAdd])
+    await t.settle([a, b, f, e])
+    for (const p of [a, b, f]) assert.deepEqual(members(p), [a, b, f].map(p => toHex(p.id)).sort(), `${p.name}: alice, bob and frank`)
+    assert.equal(room(f).keyStatus, 'member', 'frank stays in the keys')
+    for (const p of [a, b, f]) await t.send(p, `${p.name} at the end`)
+    await t.settle([a, b, f, e])
+    for (const p of [a, b, f]) {
+      assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')).sort(), [a, b, f].filter(q => q !== p).map(q => `${q.name}: ${q.name} at the end`).sort(), `${p.name} reads the other two once`)
+    }
+    assert.deepEqual(texts(e).filter(x => x.endsWith('at the end')), [], 'erin, removed, reads nothing')
+  })
+
+  it('welcomed by the add that lost, listed by the second before its welcome: the old generation\'s answers are never sent as the new one\'s', async () => {
+    const t = new Team()
+    const [a, b, e, f] = [await t.person('alice'), await t.person('bob'), await t.person('erin'), await t.person('frank')]
+    await t.create(a, 'ops', [b, e])
+    t.sent(await room(a).change({ kind: 'promote', member: e.id }))
+    await t.settle([a, b, e])
+    const erins = await room(e).add(f.id)
+    const removal = await room(a).remove(e.id)
+    t.sent([...erins, ...removal])
+    f.room = await Room.fromRoot(t.init(f), t.ops[0])
+    await t.deliver(a, [erins[0]])
+    const [aliceAdd, aliceKeyAdd] = await room(a).add(f.id)
+    t.sent([aliceAdd, aliceKeyAdd])
+    // bob has alice's Add but not its key op, and writes key ops of his own on top of it
+    await t.deliver(b, [...erins, ...removal, aliceAdd])
+    t.sent(await room(b).update())
+    // frank: erin's welcome first (his first generation, while no add lists him), then alice's Add
+    // (which lists his second), then bob's key ops; alice's welcome last
+    await t.deliver(f, t.ops.filter(o => o !== aliceKeyAdd))
+    assert.equal(room(f).state().members.some(m => toHex(m.identity) === toHex(f.id)), true, 'the log lists frank')
+    await t.deliver(f, [aliceKeyAdd])
+    await t.settle([a, b, f, e])
+    for (const p of [a, b, f]) assert.deepEqual(members(p), [a, b, f].map(p => toHex(p.id)).sort(), `${p.name}: alice, bob and frank`)
+    for (const p of [a, b, f]) await t.send(p, `${p.name} at the end`)
+    await t.settle([a, b, f, e])
+    for (const p of [a, b, f]) {
+      assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')).sort(), [a, b, f].filter(q => q !== p).map(q => `${q.name}: ${q.name} at the end`).sort(), `${p.name} reads the other two once`)
+    }
+    for (const p of [a, b]) assert.deepEqual(p.refused.map(r => r.name), [], `${p.name} refuses nothing of frank's`)
+  })
+
+  it('two admins add the same person at once, one of them removed meanwhile: she is welcomed twice, answers once listed, and everyone reads her', async () => {
+    const t = new Team()
+    const [a, b, c, e] = [await t.person('alice'), await t.person('bob'), await t.person('carol'), await t.person('erin')]
+    await t.create(a, 'ops', [b, c])
+    t.sent(await room(a).change({ kind: 'promote', member: b.id }))
+    await t.settle([a, b, c])
+    e.room = await Room.fromRoot(t.init(e), t.ops[0])
+    // neither alice nor bob has seen the other's ops: bob adds erin, alice removes bob and adds erin
+    const bobs = await room(b).add(e.id)
+    const alices = [...await room(a).remove(b.id), ...await room(a).add(e.id)]
+    // erin gets bob's welcome first: bob's add is void (his removal is concurrent), so for a while
+    // her keys hold her and the log does not list her
+    t.sent([...bobs, ...alices])
+    await t.settle([e, a, c, b])
+    for (const p of [a, c, e]) assert.deepEqual(members(p), [a, c, e].map(p => toHex(p.id)).sort(), `${p.name}: alice, carol and erin`)
+    for (const p of [a, c, e]) await t.send(p, `${p.name} at the end`)
+    await t.settle([e, a, c, b])
+    for (const p of [a, c, e]) {
+      assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')).sort(), [a, c, e].filter(q => q !== p).map(q => `${q.name}: ${q.name} at the end`).sort(), `${p.name} reads the other two once`)
+    }
+    assert.deepEqual(texts(b).filter(x => x.endsWith('at the end')), [], 'bob, removed, reads nothing')
+  })
+
+  it('a second welcome from an adder who was removed and added back meanwhile leaves the newcomer\'s chain readable by that adder\'s new generation', async () => {
+    const t = new Team()
+    const [a, b, c, e] = [await t.person('alice'), await t.person('bob'), await t.person('carol'), await t.person('erin')]
+    await t.create(a, 'ops', [b, c])
+    t.sent(await room(a).change({ kind: 'promote', member: b.id }))
+    await t.settle([a, b, c])
+    e.room = await Room.fromRoot(t.init(e), t.ops[0])
+    // alice adds erin; bob, who has not seen it, removes alice, adds her back, and adds erin
+    const alices = await room(a).add(e.id)
+    const bobs = [...await room(b).remove(a.id), ...await room(b).add(a.id), ...await room(b).add(e.id)]
+    t.sent([...alices, ...bobs])
+    // erin is welcomed by bob first; alice's welcome (from her first generation) comes last
+    await t.deliver(e, t.ops.filter(o => !alices.includes(o)))
+    assert.equal(room(e).keyStatus, 'member')
+    await t.deliver(e, alices)
+    await t.settle([a, b, c, e])
+    for (const p of [a, b, c, e]) assert.deepEqual(members(p), [a, b, c, e].map(p => toHex(p.id)).sort(), `${p.name} lists all four`)
+    for (const p of [a, b, c, e]) await t.send(p, `${p.name} at the end`)
+    await t.settle([a, b, c, e])
+    for (const p of [a, b, c, e]) {
+      assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')).sort(), [a, b, c, e].filter(q => q !== p).map(q => `${q.name}: ${q.name} at the end`).sort(), `${p.name} reads the other three once`)
+    }
+  })
+
+  it('a removal of a member whose key add has not reached us writes the op, returns it, and shuts the member out', async () => {
+    const t = new Team()
+    const [a, c, e, d] = [await t.person('alice'), await t.person('carol'), await t.person('erin'), await t.person('dave')]
+    await t.create(a, 'ops', [c, d])
+    t.sent(await room(a).change({ kind: 'promote', member: c.id }))
+    await t.settle([a, c, d])
+    const [add, keyAdd] = await room(a).add(e.id)
+    t.sent([add, keyAdd])
+    e.room = await Room.fromRoot(t.init(e), t.ops[0])
+    // carol has the Add but not its key op: the log lists erin, her keys do not
+    await t.deliver(c, [add])
+    const removal = await room(c).remove(e.id)
+    assert.equal(removal.length, 1, 'the removal op alone: carol\'s keys never held erin')
+    t.sent(removal)
+    await t.settle([a, c, d, e])
+    for (const p of [a, c, d]) assert.deepEqual(members(p), [a, c, d].map(p => toHex(p.id)).sort(), `${p.name} agrees erin is out`)
+    for (const p of [a, c, d]) await t.send(p, `${p.name} after`)
+    await t.settle([a, c, d, e])
+    assert.deepEqual(texts(e).filter(x => x.endsWith(' after')), [], 'erin reads nothing sent after her removal')
+    assert.deepEqual(texts(d).filter(x => x.endsWith(' after')).sort(), ['alice: alice after', 'carol: carol after'])
+  })
+
+  it('an admin action the log would void throws before anything is written', async () => {
+    const t = new Team()
+    const [a, b, x] = [await t.person('alice'), await t.person('bob'), await t.person('xavier')]
+    await t.create(a, 'ops', [b])
+    await t.settle([a, b])
+    const heads = room(a).state().heads
+    await assert.rejects(room(a).change({ kind: 'promote', member: x.id }), { name: 'InvalidTargetError' })
+    await assert.rejects(room(a).change({ kind: 'demote', member: b.id }), { name: 'InvalidTargetError' })
+    await assert.rejects(room(b).change({ kind: 'rename', name: 'mine' }), { name: 'NotAdminError' })
+    assert.deepEqual(room(a).state().heads, heads, 'alice\'s log holds no op she did not hand out')
+    t.sent(await room(a).change({ kind: 'rename', name: 'ours' }))
+    await t.settle([a, b])
+    assert.equal(room(b).state().name, 'ours', 'the next op follows on, nothing is missing')
+  })
+
+  it('a held message that arrives again with the ops it needs opens once and is not reported refused', async () => {
+    const t = new Team()
+    const [a, b] = [await t.person('alice'), await t.person('bob')]
+    await t.create(a, 'ops', [b])
+    await t.settle([a, b])
+    const update = await room(a).update()
+    const message = await t.send(a, 'under the new epoch')
+    const first = await t.deliver(b, [], [message])
+    assert.equal(room(b).held, 1, 'held until the update arrives')
+    assert.deepEqual(first.refused, [])
+    const second = await t.deliver(b, update, [message])
+    assert.deepEqual(second.refused.map(r => r.error.name), [], 'nothing refused')
+    assert.deepEqual(texts(b, 'alice'), ['alice: under the new epoch'], 'opened exactly once')
+    assert.equal(room(b).held, 0)
+  })
+})
