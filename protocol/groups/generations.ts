@@ -35,8 +35,7 @@ export class Generations {
   private readonly starts = new Map<string, number>()
   /** key id → identity and generation, for every generation computed so far */
   private readonly owners = new Map<string, { identity: string, n: number }>()
-  private addsSeen = -1
-  private adds = new Map<string, GroupOp[]>()
+  private creatorSet: Set<string> | undefined
 
   constructor (log: () => MembershipLog) {
     this.log = log
@@ -82,33 +81,23 @@ export class Generations {
 
   /** Everyone the log names as a member: the create's and every add's. */
   private people (): string[] {
-    return [...this.creators(), ...this.addsByTarget().keys()]
+    const added = this.log().ops().flatMap(op => op.body.kind === 'add' ? [toHex(op.body.member)] : [])
+    return [...new Set([...this.creators(), ...added])]
   }
 
-  private creators (): string[] {
-    const root = this.log().get(this.log().root) as GroupOp
-    return root.body.kind === 'create' ? [toHex(root.author), ...root.body.members.map(toHex)] : []
-  }
-
-  private addsByTarget (): Map<string, GroupOp[]> {
-    const ops = this.log().ops()
-    if (ops.length !== this.addsSeen) {
-      this.adds = new Map()
-      for (const op of ops) {
-        if (op.body.kind !== 'add' || this.log().authorized(op.id) !== 'valid') continue
-        const target = toHex(op.body.member)
-        this.adds.set(target, [...(this.adds.get(target) ?? []), op])
-      }
-      this.addsSeen = ops.length
+  private creators (): Set<string> {
+    if (this.creatorSet == null) {
+      const root = this.log().get(this.log().root) as GroupOp
+      this.creatorSet = new Set(root.body.kind === 'create' ? [toHex(root.author), ...root.body.members.map(toHex)] : [])
     }
-    return this.adds
+    return this.creatorSet
   }
 
   /** The highest generation of `identity` in the past of `at` (and `at` itself when inclusive); -1 when none. */
   private highest (identity: string, at: string | undefined, inclusive: boolean): number {
     const log = this.log()
-    let n = this.creators().includes(identity) ? 0 : -1
-    for (const add of this.addsByTarget().get(identity) ?? []) {
+    let n = this.creators().has(identity) ? 0 : -1
+    for (const add of log.validAddsOf(identity)) {
       if (at != null && !(log.isBefore(add.id, at) || (inclusive && add.id === at))) continue
       n = Math.max(n, this.start(add, identity))
     }

@@ -126,6 +126,8 @@ export class MembershipLog {
   private readonly stateOps: Entry[] = []
   /** valid removes and leaves, by the hex identity they remove */
   private readonly removals = new Map<string, Entry[]>()
+  /** adds valid in their own past, by target (generations.ts counts them) */
+  private readonly adds = new Map<string, GroupOp[]>()
   /** the state of a set of valid state-changing ops, by clockKey of their stateClock */
   private readonly rosters = new Map<string, Roster>()
   private readonly headSet = new Set<string>()
@@ -223,6 +225,7 @@ export class MembershipLog {
       this.rosters.set(clockKey(stateClock), applyOp(past, entry))
       this.stateOps.push(entry)
       if (isRemoval(entry)) this.removals.set(target as string, [...(this.removals.get(target as string) ?? []), entry])
+      if (body.kind === 'add') this.adds.set(target as string, [...(this.adds.get(target as string) ?? []), op])
     }
     this.entries.set(op.id, entry)
     this.bySeq.set(`${author}:${op.seq}`, op.id)
@@ -325,6 +328,11 @@ export class MembershipLog {
    */
   authorized (id: string): Verdict {
     return this.entry(id).base
+  }
+
+  /** The adds of `member` (hex) valid in their own past (`authorized`), in the order they arrived. */
+  validAddsOf (member: string): readonly GroupOp[] {
+    return this.adds.get(member) ?? []
   }
 
   /** The author's next sequence number: one more than its last op held. */
