@@ -12,6 +12,19 @@ const texts = (p: Person, from?: string): string[] => p.got.filter(t => from == 
 const members = (p: Person): string[] => (p.room as Room).state().members.map(m => toHex(m.identity)).sort()
 const room = (p: Person): Room => p.room as Room
 
+/**
+ * Each of `members` sends "<name> at the end"; once `order` has settled, each reads every other's
+ * exactly once, and each of `outsiders` reads none of them.
+ */
+async function everyoneReadsEveryone (t: Team, members: Person[], order: Person[], outsiders: Person[] = []): Promise<void> {
+  for (const p of members) await t.send(p, `${p.name} at the end`)
+  await t.settle(order)
+  for (const p of members) {
+    assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')).sort(), members.filter(q => q !== p).map(q => `${q.name}: ${q.name} at the end`).sort(), `${p.name} reads every other member once`)
+  }
+  for (const p of outsiders) assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')), [], `${p.name}, not a member, reads nothing`)
+}
+
 describe('team rooms: re-adds and admin actions', function () {
   this.timeout(120_000)
 
@@ -68,12 +81,7 @@ describe('team rooms: re-adds and admin actions', function () {
     await t.settle([a, b, f, e])
     for (const p of [a, b, f]) assert.deepEqual(members(p), [a, b, f].map(p => toHex(p.id)).sort(), `${p.name}: alice, bob and frank`)
     assert.equal(room(f).keyStatus, 'member', 'frank stays in the keys')
-    for (const p of [a, b, f]) await t.send(p, `${p.name} at the end`)
-    await t.settle([a, b, f, e])
-    for (const p of [a, b, f]) {
-      assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')).sort(), [a, b, f].filter(q => q !== p).map(q => `${q.name}: ${q.name} at the end`).sort(), `${p.name} reads the other two once`)
-    }
-    assert.deepEqual(texts(e).filter(x => x.endsWith('at the end')), [], 'erin, removed, reads nothing')
+    await everyoneReadsEveryone(t, [a, b, f], [a, b, f, e], [e])
   })
 
   it('welcomed by the add that lost, listed by the second before its welcome: the old generation\'s answers are never sent as the new one\'s', async () => {
@@ -99,11 +107,7 @@ describe('team rooms: re-adds and admin actions', function () {
     await t.deliver(f, [aliceKeyAdd])
     await t.settle([a, b, f, e])
     for (const p of [a, b, f]) assert.deepEqual(members(p), [a, b, f].map(p => toHex(p.id)).sort(), `${p.name}: alice, bob and frank`)
-    for (const p of [a, b, f]) await t.send(p, `${p.name} at the end`)
-    await t.settle([a, b, f, e])
-    for (const p of [a, b, f]) {
-      assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')).sort(), [a, b, f].filter(q => q !== p).map(q => `${q.name}: ${q.name} at the end`).sort(), `${p.name} reads the other two once`)
-    }
+    await everyoneReadsEveryone(t, [a, b, f], [a, b, f, e])
     for (const p of [a, b]) assert.deepEqual(p.refused.map(r => r.name), [], `${p.name} refuses nothing of frank's`)
   })
 
@@ -122,12 +126,7 @@ describe('team rooms: re-adds and admin actions', function () {
     t.sent([...bobs, ...alices])
     await t.settle([e, a, c, b])
     for (const p of [a, c, e]) assert.deepEqual(members(p), [a, c, e].map(p => toHex(p.id)).sort(), `${p.name}: alice, carol and erin`)
-    for (const p of [a, c, e]) await t.send(p, `${p.name} at the end`)
-    await t.settle([e, a, c, b])
-    for (const p of [a, c, e]) {
-      assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')).sort(), [a, c, e].filter(q => q !== p).map(q => `${q.name}: ${q.name} at the end`).sort(), `${p.name} reads the other two once`)
-    }
-    assert.deepEqual(texts(b).filter(x => x.endsWith('at the end')), [], 'bob, removed, reads nothing')
+    await everyoneReadsEveryone(t, [a, c, e], [e, a, c, b], [b])
   })
 
   it('a second welcome from an adder who was removed and added back meanwhile leaves the newcomer\'s chain readable by that adder\'s new generation', async () => {
@@ -147,11 +146,7 @@ describe('team rooms: re-adds and admin actions', function () {
     await t.deliver(e, alices)
     await t.settle([a, b, c, e])
     for (const p of [a, b, c, e]) assert.deepEqual(members(p), [a, b, c, e].map(p => toHex(p.id)).sort(), `${p.name} lists all four`)
-    for (const p of [a, b, c, e]) await t.send(p, `${p.name} at the end`)
-    await t.settle([a, b, c, e])
-    for (const p of [a, b, c, e]) {
-      assert.deepEqual(texts(p).filter(x => x.endsWith('at the end')).sort(), [a, b, c, e].filter(q => q !== p).map(q => `${q.name}: ${q.name} at the end`).sort(), `${p.name} reads the other three once`)
-    }
+    await everyoneReadsEveryone(t, [a, b, c, e], [a, b, c, e])
   })
 
   it('a removal of a member whose key add has not reached us writes the op, returns it, and shuts the member out', async () => {
