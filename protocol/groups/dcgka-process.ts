@@ -233,10 +233,14 @@ export async function processAck (crypto: CryptoBackend, d: Draft, sender: Membe
  * adder's chain with "welcome" (the added member's first member secret) and "add" (the adder's
  * update secret); then add-ack: our current ratchet state, 2SM-encrypted to the added member, and
  * our own update secret from "add" (process_add_ack of our own add-ack).
+ *
+ * An add never resets the added member's 2SM session or chain in our state: a key id is one
+ * membership (generations.ts), and the same id added twice (two admins' concurrent adds, the second
+ * perhaps reaching us after we removed it) is a member whose own state went on from its first
+ * welcome. Forgetting it here left us unable to open what it sent (a seed the others acked).
  */
 export async function processAdd (crypto: CryptoBackend, d: Draft, sender: MemberId, c: KeyControl): Promise<Outgoing | undefined> {
   const added = c.subject as MemberId
-  if (!d.members.has(added)) forget(d, added)
   d.members.add(added)
   if (sender === d.me || c.recipients.includes(d.me)) {
     d.memberSecrets.set(memberSecretKey(sender, c.seq, added), await updateRatchet(crypto, d, sender, WELCOME))
@@ -281,10 +285,4 @@ export async function processWelcome (crypto: CryptoBackend, d: Draft, sender: M
   const ack = outgoing(d, 'ack', { acked: { sender, seq: c.seq } })
   await processAck(crypto, d, d.me, ack.seq, { sender, seq: c.seq }, undefined)
   return ack
-}
-
-/** A member (re-)joining starts from nothing: its 2SM and ratchet start fresh on both sides. */
-export function forget (d: Draft, member: MemberId): void {
-  d.twoParty.delete(member)
-  d.ratchet.delete(member)
 }

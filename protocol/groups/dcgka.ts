@@ -26,7 +26,7 @@
  */
 import { checkMemberId } from './dcgka-bytes.js'
 import { decodeKeyPayload, encodeKeyPayload, MAX_MEMBERS } from './dcgka-codec.js'
-import { draftOf, finishDraft, forget, generateSeed, openDirect, others, outgoing, processAck, processAdd, processAddAck, processSeed, processWelcome, sealDirects, wipe } from './dcgka-process.js'
+import { draftOf, finishDraft, generateSeed, openDirect, others, outgoing, processAck, processAdd, processAddAck, processSeed, processWelcome, sealDirects, wipe } from './dcgka-process.js'
 import { InvalidKeyOperationError, MissingDirectError, NotAMemberError, OutOfOrderControlError } from './key-errors.js'
 import { decryptMessage, emptyMessageRatchet, encryptMessage } from './message-ratchet.js'
 import type { MemberId } from './dcgka-bytes.js'
@@ -165,7 +165,6 @@ export async function addMember (crypto: CryptoBackend, state: GroupKeyState, ad
   if (state.members.includes(added)) throw new InvalidKeyOperationError('already a member')
   if (state.members.length >= MAX_MEMBERS) throw new InvalidKeyOperationError(`at most ${MAX_MEMBERS} members`)
   const d = draftOf(state)
-  forget(d, added)
   const out = outgoing(d, 'add', { subject: added, recipients: others(d) })
   out.directs.set(added, { secret: d.ratchet.get(d.me) })
   await processAdd(crypto, d, d.me, { kind: 'add', seq: out.seq, recipients: out.recipients as MemberId[], subject: added })

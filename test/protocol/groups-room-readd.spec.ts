@@ -129,6 +129,37 @@ describe('team rooms: re-adds and admin actions', function () {
     await everyoneReadsEveryone(t, [a, c, e], [e, a, c, b], [b])
   })
 
+  it('an admin\'s concurrent add of someone another admin removed and added again: the removed generation\'s update still opens for her, and every member reads every other', async () => {
+    // found by the room fuzz (seed 2077559556): the late add reset alice's two-party session with
+    // frank's first generation, so his update (answering bob's removal of carol) did not open for
+    // her, she missed the secret the others acked, and nobody's later messages opened for her
+    const t = new Team()
+    const [a, b, c, d, e, f] = [await t.person('alice'), await t.person('bob'), await t.person('carol'), await t.person('dave'), await t.person('erin'), await t.person('frank')]
+    await t.create(a, 'ops', [b, c, d, e])
+    t.sent(await room(a).change({ kind: 'promote', member: b.id }))
+    await t.settle([a, b, c, d, e])
+    f.room = await Room.fromRoot(t.init(f), t.ops[0])
+    // alice and bob see none of each other's ops: bob removes carol and adds frank; alice adds
+    // frank, removes him and adds him again (his second generation)
+    const bobs = [...await room(b).remove(c.id), ...await room(b).add(f.id)]
+    const aliceAdds = await room(a).add(f.id)
+    const aliceReadds = [...await room(a).remove(f.id), ...await room(a).add(f.id)]
+    t.sent([...aliceAdds, ...bobs, ...aliceReadds])
+    // frank, welcomed by alice's first add, answers bob's removal of carol with an update of his
+    // first generation; then alice hears of bob's add (after her own removal of that generation),
+    // and only then of frank's update
+    await t.deliver(f, aliceAdds)
+    await t.deliver(f, bobs.slice(0, 2))
+    const franks = t.ops.slice(aliceAdds.length + bobs.length + aliceReadds.length)
+    assert.ok(franks.length >= 2, 'frank acks his welcome and sends an update')
+    await t.deliver(a, bobs)
+    await t.deliver(a, franks)
+    await t.settle([f, b, e, d, a])
+    for (const p of [a, b, d, e, f]) assert.deepEqual(members(p), [a, b, d, e, f].map(p => toHex(p.id)).sort(), `${p.name}: everyone but carol`)
+    assert.deepEqual(a.refused.map(r => r.name), [], 'alice refuses none of the key ops')
+    await everyoneReadsEveryone(t, [a, b, d, e, f], [f, b, e, d, a], [c])
+  })
+
   it('a second welcome from an adder who was removed and added back meanwhile leaves the newcomer\'s chain readable by that adder\'s new generation', async () => {
     const t = new Team()
     const [a, b, c, e] = [await t.person('alice'), await t.person('bob'), await t.person('carol'), await t.person('erin')]
