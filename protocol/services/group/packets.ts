@@ -1,0 +1,23 @@
+import { PACKET_BYTES } from './constants.js'
+import type { GroupPacket } from './pb/group.js'
+
+/**
+ * Split ops and messages into packets of about PACKET_BYTES each, ops first and in the order given
+ * (an item larger than that goes alone, up to MAX_FRAME_BYTES). Always at least one packet.
+ */
+export function packets (ops: Uint8Array[], messages: Uint8Array[], budget = PACKET_BYTES): GroupPacket[] {
+  const out: GroupPacket[] = [{ ops: [], messages: [] }]
+  let used = 0
+  const put = (bytes: Uint8Array, kind: 'ops' | 'messages'): void => {
+    const cost = bytes.byteLength + 4
+    if (used > 0 && used + cost > budget) {
+      out.push({ ops: [], messages: [] })
+      used = 0
+    }
+    out[out.length - 1][kind].push(bytes)
+    used += cost
+  }
+  for (const op of ops) put(op, 'ops')
+  for (const m of messages) put(m, 'messages')
+  return out
+}
