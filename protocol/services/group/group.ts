@@ -114,7 +114,7 @@ export class GroupService implements GroupExchange, Startable {
     try {
       answer = await this.init.receiver.receive(room, packet, asker)
     } catch (err: any) {
-      if (err instanceof GroupError) return [refusal(GroupReply.Code.MALFORMED, err.message)]
+      if (err instanceof GroupError) return [refusal(err.name === 'UnknownRoomError' ? GroupReply.Code.UNKNOWN_ROOM : GroupReply.Code.MALFORMED, err.message)]
       this.log.error('could not take in a group packet from %p - %e', asker.peer, err)
       return [refusal(GroupReply.Code.FAILED, 'could not take the packet in')]
     }

@@ -184,7 +184,8 @@ export namespace GroupReply {
     NOT_A_MEMBER = 'NOT_A_MEMBER',
     MALFORMED = 'MALFORMED',
     RATE_LIMITED = 'RATE_LIMITED',
-    FAILED = 'FAILED'
+    FAILED = 'FAILED',
+    UNKNOWN_ROOM = 'UNKNOWN_ROOM'
   }
 
   enum __CodeValues {
@@ -192,7 +193,8 @@ export namespace GroupReply {
     NOT_A_MEMBER = 1,
     MALFORMED = 2,
     RATE_LIMITED = 3,
-    FAILED = 4
+    FAILED = 4,
+    UNKNOWN_ROOM = 5
   }
 
   export namespace Code {
