@@ -47,3 +47,9 @@ export const MAX_ROOM_SNAPSHOT_BYTES = 8 * 1024 * 1024
 
 /** Most team rooms one store keeps. */
 export const MAX_ROOMS = 256
+
+/** History entries kept per room; past it the oldest are dropped (RoomStore.putRoom). */
+export const MAX_ROOM_HISTORY = 50_000
+
+/** One history entry's record: a 64 KiB text and its sender, times and delivery state. */
+export const MAX_ROOM_HISTORY_RECORD_BYTES = 72 * 1024

@@ -93,3 +93,8 @@ export class RoomSnapshotTooLargeError extends Error {
 export class TooManyRoomsError extends Error {
   override name = 'TooManyRoomsError'
 }
+
+/** A room history entry over MAX_ROOM_HISTORY_RECORD_BYTES: refused before anything is written. */
+export class RoomHistoryEntryTooLargeError extends Error {
+  override name = 'RoomHistoryEntryTooLargeError'
+}

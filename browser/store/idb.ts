@@ -56,7 +56,8 @@ export const STORES = {
   capabilitiesIssued: 'capabilitiesIssued',
   requests: 'requests',
   blocked: 'blocked',
-  rooms: 'rooms'
+  rooms: 'rooms',
+  roomHistory: 'roomHistory'
 } as const
 
 /** One schema step, run inside `onupgradeneeded`. */
@@ -126,6 +127,14 @@ export const MIGRATIONS: Migration[] = [
   // 3: team rooms at rest: one sealed snapshot per room, keyed by the group id in hex (browser/store/rooms.ts)
   (db) => {
     db.createObjectStore(STORES.rooms, { keyPath: 'group' })
+  },
+  // 4: each room's history, sealed entries by an increasing seq (browser/store/rooms.ts); `expiry`
+  // is set only on entries that expire
+  (db) => {
+    const history = db.createObjectStore(STORES.roomHistory, { keyPath: 'seq', autoIncrement: true })
+    history.createIndex('groupId', ['group', 'id'], { unique: true })
+    history.createIndex('groupSeq', ['group', 'seq'])
+    history.createIndex('expiry', 'expiry')
   }
 ]
 

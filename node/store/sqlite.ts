@@ -196,7 +196,20 @@ export const MIGRATIONS: string[] = [
   `CREATE TABLE rooms (
      group_id BLOB PRIMARY KEY,
      snapshot BLOB NOT NULL
-   );`
+   );`,
+  // 10: each room's history (node/store/rooms.ts): sealed entries written with the room's
+  // snapshot, in seq order per room; a replaced entry keeps its seq (AUTOINCREMENT: a seq is
+  // never reused, so a reader's "after seq" stays true after deletions)
+  `CREATE TABLE room_history (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     group_id BLOB NOT NULL,
+     id TEXT NOT NULL,
+     expires_at INTEGER NOT NULL,
+     record BLOB NOT NULL,
+     UNIQUE (group_id, id)
+   );
+   CREATE INDEX room_history_group ON room_history (group_id, seq);
+   CREATE INDEX room_history_expiry ON room_history (expires_at) WHERE expires_at > 0;`
 ]
 
 export interface OpenOptions {

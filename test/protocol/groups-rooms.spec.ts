@@ -17,7 +17,7 @@ import { SqliteRoomStore } from '../../node/store/rooms.js'
 import { TempDatabases } from '../node/temp-databases.js'
 import { td, te, Team } from './room-team.js'
 import type { Person } from './room-team.js'
-import type { RoomStore } from '../../protocol/stores/stores.js'
+import type { RoomHistoryEntry, RoomStore, StoredRoomHistoryEntry } from '../../protocol/stores/stores.js'
 
 /** One person's node: its store, its Rooms, and the texts it opened ("sender: text"). */
 interface Node {
@@ -30,14 +30,17 @@ interface Node {
 /** A RoomStore that hands every call to `inner`, after `before` (to record, delay or fail). */
 class Wrapped implements RoomStore {
   constructor (readonly inner: RoomStore, readonly before: (call: string) => Promise<void> | void) {}
-  async putRoom (group: Uint8Array, snapshot: Uint8Array): Promise<void> {
+  async putRoom (group: Uint8Array, snapshot: Uint8Array, history?: RoomHistoryEntry[]): Promise<void> {
     await this.before('put')
-    return await this.inner.putRoom(group, snapshot)
+    return await this.inner.putRoom(group, snapshot, history)
   }
 
   async getRoom (group: Uint8Array): Promise<Uint8Array | undefined> { return await this.inner.getRoom(group) }
   async listRooms (): Promise<Uint8Array[]> { return await this.inner.listRooms() }
   async deleteRoom (group: Uint8Array): Promise<void> { return await this.inner.deleteRoom(group) }
+  async roomHistory (group: Uint8Array, options?: { afterSeq?: number, limit?: number }): Promise<StoredRoomHistoryEntry[]> { return await this.inner.roomHistory(group, options) }
+  async sweepRoomHistory (now: number): Promise<number> { return await this.inner.sweepRoomHistory(now) }
+  async nextRoomHistoryExpiry (): Promise<number | undefined> { return await this.inner.nextRoomHistoryExpiry() }
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
