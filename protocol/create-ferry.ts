@@ -24,6 +24,8 @@ import { encodeBundle } from './crypto/bundle.js'
 import { freshBundle, MAX_ISSUED_ONE_TIME_PREKEYS, MAX_ISSUED_TO_STRANGERS } from './crypto/prekey-upkeep.js'
 import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
+import { groupService } from './services/group/index.js'
+import { Groups } from './groups/groups.js'
 import { Sessions } from './messaging/sessions.js'
 import { privateDht } from './directory/dht.js'
 import { relayGater } from './reach/relay-limits.js'
@@ -89,8 +91,9 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       if (!equalBytes(c.owner, sender) || !equalBytes(c.ownerDevice, from.toMultihash().bytes) || !equalBytes(c.sender, me)) throw new InvalidEnvelopeError('the capability is not from this sender for this node')
     }
   })
-  // the gater reads the node, which exists only once createLibp2p returns
-  const built: { node?: Libp2p<FerryServices> } = {}
+  // the gater reads the node, which exists only once createLibp2p returns; the group service's
+  // receiver is the Groups feature, built after the node (until then it admits nobody)
+  const built: { node?: Libp2p<FerryServices>, groups?: Groups } = {}
   const libp2p = await createLibp2p({
     start: false,
     privateKey: opts.identity.deviceKey,
@@ -113,6 +116,17 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       identify: identify(),
       ping: livePing(),
       dm: directMessages({ receiver: inbox, now, crypto }),
+      group: groupService({
+        me: opts.identity,
+        now,
+        receiver: {
+          admit: async (room, from) => await built.groups?.receiver.admit(room, from) ?? false,
+          receive: async (room, packet, from) => {
+            if (built.groups == null) throw new Error('this node keeps no rooms')
+            return await built.groups.receiver.receive(room, packet, from)
+          }
+        }
+      }),
       ...(opts.dht === false ? {} : { dht: privateDht(opts.dht ?? 'server', now, crypto) }),
       listener: (components: { transportManager: TransportManager }) => ({ transportManager: components.transportManager }),
       ...(opts.lan == null ? {} : { lan: opts.lan }),
@@ -171,6 +185,8 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     log
   })
   const requests = new MessageRequests({ messages, contacts: contactBook, sessions, addresses: async peer => knownAddresses(libp2p, peer) })
+  const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups') })
+  built.groups = groups
   const roster = new Roster({ libp2p, identity, name: opts.name ?? '', contacts, contactBook, requests, presence, outbox: conversations.outbox, mailboxes, prekeys, crypto, tasks, now, log })
   return new Ferry({
     libp2p,
@@ -186,6 +202,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     prekeys: new PrekeyUpkeep({ crypto, identity, prekeys, now, onError: err => { log.error('prekey upkeep failed - %e', err) } }),
     tasks,
     mailboxes,
+    groups,
     log,
     pollMs: opts.mailbox?.pollMs ?? MAILBOX_POLL_MS,
     publishOnStart: opts.publishOnStart !== false,

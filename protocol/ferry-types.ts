@@ -10,6 +10,7 @@ import type { CryptoBackend } from './crypto/backend.js'
 import type { DhtLookupSummary, DhtLookupTally } from './directory/dht-stats.js'
 import type { Identity } from './crypto/identity.js'
 import type { Bundles } from './services/bundle/index.js'
+import type { GroupExchange } from './services/group/index.js'
 import type { DirectMessages } from './services/dm/index.js'
 import type { FerryStores, MessageRecord } from './stores/stores.js'
 import type { ReachSource, TransportName } from './reach/reach.js'
@@ -166,6 +167,7 @@ export interface MessageView extends MessageRecord {
 export interface FerryServices extends Record<string, unknown> {
   dm: DirectMessages
   bundles: Bundles
+  group: GroupExchange
   mailbox: Mailbox
   dht?: KadDHT
   lan?: PeerDiscovery

@@ -13,6 +13,7 @@ import type { DhtLookupTally } from './directory/dht-stats.js'
 import type { Directory } from './directory/directory.js'
 import type { FerryServices, FerryStatus } from './ferry-types.js'
 import type { Identity } from './crypto/identity.js'
+import type { Groups } from './groups/groups.js'
 import type { Collected, Mailboxes } from './mailbox/index.js'
 import type { PrekeyUpkeep } from './crypto/prekey-upkeep.js'
 import type { Presence } from './reach/presence.js'
@@ -42,6 +43,8 @@ export interface FerryFeatures {
   tasks: Tasks
   /** absent without a mailbox store */
   mailboxes?: Mailboxes
+  /** team rooms; absent without a room store */
+  groups?: Groups
   log: Logger
   pollMs: number
   publishOnStart: boolean
@@ -60,6 +63,8 @@ export class Ferry {
   readonly dhtLookups: DhtLookupTally
   /** absent without a mailbox store */
   readonly mailboxes?: Mailboxes
+  /** team rooms (`ferry group …`); absent without a room store */
+  readonly groups?: Groups
   private poll?: ReturnType<typeof setInterval>
   /** the stores, for tests that inspect what was written */
   private readonly stores: FerryStores
@@ -74,6 +79,7 @@ export class Ferry {
     this.directory = f.directory
     this.dhtLookups = f.dhtLookups
     this.mailboxes = f.mailboxes
+    this.groups = f.groups
   }
 
   get peerId (): string {
@@ -85,6 +91,7 @@ export class Ferry {
     const { contactBook, prekeys, presence, directory, conversations, expiry, tasks, mailboxes } = this.f
     await contactBook.load() // the block list, before any connection is taken
     await prekeys.start()
+    await this.groups?.start() // needs the identity DH key prekeys.start() makes
     this.libp2p.addEventListener('connection:open', (evt) => {
       const peer = evt.detail.remotePeer.toString()
       conversations.outbox.onConnect(peer)
@@ -116,6 +123,7 @@ export class Ferry {
     this.f.expiry.stop()
     this.f.presence.stop()
     conversations.outbox.stop()
+    await this.groups?.stop()
     if (this.f.stopSettleMs > 0 && this.libp2p.getConnections().length > 0) {
       // close connections first and let the transports finish before their listeners go
       await Promise.allSettled(this.libp2p.getConnections().map(async c => c.close({ signal: AbortSignal.timeout(2_000) })))

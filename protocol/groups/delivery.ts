@@ -12,19 +12,15 @@
  * packet's body is decoded (the service calls `admit` first).
  */
 import { toHex as hex } from '../util/bytes.js'
-import { GroupError } from './errors.js'
+import { UnknownRoomError } from './rooms.js'
 import { answer, summarize } from './ferrying.js'
 import { Summary } from './pb/groups.js'
 import { packets } from '../services/group/packets.js'
 import type { Rooms } from './rooms.js'
+import type { RoomHistoryEntry } from '../stores/stores.js'
 import type { Room, RoomMessage } from './room.js'
 import type { GroupAsker, GroupExchange, GroupPacket, GroupReceiver } from '../services/group/index.js'
 import type { Connection } from '@libp2p/interface'
-
-/** A room we do not hold, and the packet did not start with its root. */
-export class UnknownRoomError extends GroupError {
-  override name = 'UnknownRoomError'
-}
 
 /** How often connected members run the anti-entropy exchange. */
 export const SYNC_INTERVAL_MS = 20_000
@@ -36,8 +32,10 @@ export interface RoomDeliveryInit {
   connectionsTo(identity: Uint8Array): Connection[]
   /** whether a person is our contact: only a contact can bring us into a room */
   isContact(identity: Uint8Array): Promise<boolean> | boolean
-  /** every message that opened, once */
-  onMessage?(room: Uint8Array, message: RoomMessage): void
+  /** every message that opened, once, inside the action that opened it: entries pushed into `history` are kept with it */
+  onMessage?(room: Uint8Array, message: RoomMessage, history: RoomHistoryEntry[]): void
+  /** a fellow member's device proved its identity to us (a hello): where we can reach it */
+  onAsker?(asker: GroupAsker): void
   /** an exchange that failed (the next sync retries) */
   onError?(error: Error): void
 }
@@ -51,6 +49,7 @@ export class RoomDelivery implements GroupReceiver {
   }
 
   async admit (room: Uint8Array, from: GroupAsker): Promise<boolean> {
+    this.init.onAsker?.(from)
     const held = this.init.rooms.get(room)
     if (held == null) return await this.init.isContact(from.identity)
     return held.state().members.some(m => hex(m.identity) === hex(from.identity))
@@ -71,12 +70,11 @@ export class RoomDelivery implements GroupReceiver {
   /**
    * Run an action on a room (Rooms.act) and hand what it produced to every member we reach.
    *
-   * @returns what the action returned
+   * @returns what the action returned, and the members (identity hex) whose node took it all
    */
-  async act<T extends { ops: Uint8Array[], messages?: Uint8Array[] }>(room: Uint8Array, fn: (room: Room) => Promise<T>): Promise<T> {
-    const out = await this.init.rooms.act(room, fn)
-    await this.push(room, out.ops, out.messages ?? [])
-    return out
+  async act<T extends { ops: Uint8Array[], messages?: Uint8Array[] }>(room: Uint8Array, fn: (room: Room, history: RoomHistoryEntry[]) => Promise<T>): Promise<{ result: T, reached: Set<string> }> {
+    const result = await this.init.rooms.act(room, fn)
+    return { result, reached: await this.deliver(room, result.ops, result.messages ?? []) }
   }
 
   /** Anti-entropy with one connected member: for every room we share, our summary for what it holds that we lack. */
@@ -104,10 +102,10 @@ export class RoomDelivery implements GroupReceiver {
   private async takeIn (group: Uint8Array, ops: Uint8Array[], messages: Uint8Array[], from: Uint8Array): Promise<void> {
     let ours: Uint8Array[] = []
     let relay: { ops: Uint8Array[], messages: Uint8Array[] } = { ops: [], messages: [] }
-    await this.init.rooms.act(group, async room => {
+    await this.init.rooms.act(group, async (room, history) => {
       const before = new Set(room.log.ops().map(op => op.id))
       const changes = await room.receive(ops, messages)
-      for (const m of changes.messages) this.init.onMessage?.(group, m)
+      for (const m of changes.messages) this.init.onMessage?.(group, m, history)
       ours = changes.ops
       const written = new Set(ours)
       relay = {
@@ -116,8 +114,8 @@ export class RoomDelivery implements GroupReceiver {
       }
     })
     if (!this.listsUs(group)) return // not (or no longer) a member: we pass nothing on
-    if (relay.ops.length > 0 || relay.messages.length > 0) this.background(this.push(group, relay.ops, relay.messages, hex(from)))
-    if (ours.length > 0) this.background(this.push(group, ours, []))
+    if (relay.ops.length > 0 || relay.messages.length > 0) this.background(this.deliver(group, relay.ops, relay.messages, hex(from)))
+    if (ours.length > 0) this.background(this.deliver(group, ours, []))
   }
 
   /** Hold a room from a packet that starts with its root (`receive` forgets it again unless its log then lists us). */
@@ -140,22 +138,30 @@ export class RoomDelivery implements GroupReceiver {
     return this.init.rooms.get(group)?.state().members.some(m => hex(m.identity) === this.me) === true
   }
 
-  /** Hand ops and messages to every member we reach but `except`; a member that lacks the room gets its whole log. */
-  private async push (group: Uint8Array, ops: Uint8Array[], messages: Uint8Array[], except?: string): Promise<void> {
+  /**
+   * Hand ops and messages to every member we reach but `except`; a member that lacks the room gets
+   * its whole log.
+   *
+   * @returns the members (identity hex) one of whose devices took everything
+   */
+  async deliver (group: Uint8Array, ops: Uint8Array[], messages: Uint8Array[], except?: string): Promise<Set<string>> {
+    const reached = new Set<string>()
     const room = this.init.rooms.get(group)
-    if (room == null) return
+    if (room == null) return reached
     const members = room.state().members.map(m => m.identity).filter(id => hex(id) !== this.me && hex(id) !== except)
     await Promise.all(members.flatMap(member => this.init.connectionsTo(member).map(async connection => {
       try {
         await this.hand(connection, group, ops, messages, member)
+        reached.add(hex(member))
       } catch (err: any) {
         if (err.code !== 'UNKNOWN_ROOM') return this.init.onError?.(err)
         const held = this.init.rooms.get(group)
         if (held == null) return
         const all = answer(held, Summary.encode({ group, heads: [], chains: [] }))
-        await this.hand(connection, group, all.ops, all.messages, member).catch((e: Error) => this.init.onError?.(e))
+        await this.hand(connection, group, all.ops, all.messages, member).then(() => reached.add(hex(member)), (e: Error) => this.init.onError?.(e))
       }
     })))
+    return reached
   }
 
   /** One packet after another (each within a frame), taking in what comes back. */
@@ -166,8 +172,8 @@ export class RoomDelivery implements GroupReceiver {
     }
   }
 
-  private background (task: Promise<void>): void {
-    const p = task.catch((err: Error) => this.init.onError?.(err)).finally(() => this.pending.delete(p))
+  private background (task: Promise<unknown>): void {
+    const p: Promise<void> = task.then(() => {}, (err: Error) => this.init.onError?.(err)).finally(() => this.pending.delete(p))
     this.pending.add(p)
   }
 }

@@ -283,4 +283,9 @@ export abstract class RoomIntake {
   get held (): number {
     return this.heldMessages.length
   }
+
+  /** Ops waiting for their parents. */
+  get waiting (): number {
+    return this.heldOps.size
+  }
 }

@@ -88,14 +88,15 @@ export class Room extends RoomIntake {
   }
 
   /**
-   * Seal and sign a message for every member; it expires after the room's timer.
+   * Seal and sign a message for every member; it expires after `expiresMs`, by default the room's
+   * timer (0: never).
    *
    * @throws NotMemberError when we are not (or no longer) a member
    */
-  async send (plaintext: Uint8Array): Promise<{ id: string, bytes: Uint8Array }> {
+  async send (plaintext: Uint8Array, expiresMs?: number): Promise<{ id: string, bytes: Uint8Array, expiresAt: number }> {
     if (this.role(this.me) == null) throw new NotMemberError('we are not a member of this room')
     const sentAt = this.now()
-    const timer = this.state().timer
+    const timer = expiresMs ?? this.state().timer
     const header = { group: this.group, sentAt, expiresAt: timer > 0 ? sentAt + timer : 0 }
     // the message ratchet binds group, sender, epoch and n itself; we add the times
     const sealed = await encryptToGroup(this.init.crypto, this.keys, plaintext, associated(this.init.me.identityKey.publicKey.raw, header))
@@ -103,7 +104,7 @@ export class Room extends RoomIntake {
     const signed = await signMessage(this.init.me, { ...header, epoch: sealed.message.epochRef, n: sealed.message.n }, sealed.message.ciphertext, this.init.crypto)
     this.seen.add(signed.id)
     this.keep(signed)
-    return { id: signed.id, bytes: signed.bytes }
+    return { id: signed.id, bytes: signed.bytes, expiresAt: header.expiresAt }
   }
 
   /** Leave the room. Every member removes us from its keys when it sees this. */

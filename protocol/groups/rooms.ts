@@ -9,7 +9,7 @@
 import { equalBytes, toHex as hex } from '../util/bytes.js'
 import { GroupError, MalformedOpError } from './errors.js'
 import { Room } from './room.js'
-import type { RoomStore } from '../stores/stores.js'
+import type { RoomHistoryEntry, RoomStore, StoredRoomHistoryEntry } from '../stores/stores.js'
 import type { RoomInit } from './room.js'
 
 /** A join or create of a room this node holds already (or keeps an unreadable snapshot of). */
@@ -107,6 +107,11 @@ export class Rooms {
     return this.rooms.get(hex(group))
   }
 
+  /** The room's history as kept (RoomStore.roomHistory). */
+  async history (group: Uint8Array, options?: { afterSeq?: number, limit?: number }): Promise<StoredRoomHistoryEntry[]> {
+    return await this.store.roomHistory(group, options)
+  }
+
   /** Every room held, in group id order. */
   list (): Room[] {
     return [...this.rooms.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, room]) => room)
@@ -116,20 +121,22 @@ export class Rooms {
    * Run one action on a room (add, remove, update, change, leave, send, receive, or several) and
    * keep its snapshot before handing back what `fn` returned. Actions on one room run one at a
    * time, in call order. `fn` must not send anything itself: what it returns is what may go out.
-   * When `fn` throws or the write fails, the room goes back to its kept snapshot and the error is
-   * thrown, so nothing the store lacks is handed out.
+   * What `fn` pushes into `history` (messages sent or opened, their delivery state) is written in
+   * the same transaction as the snapshot. When `fn` throws or the write fails, the room goes back
+   * to its kept snapshot and the error is thrown, so nothing the store lacks is handed out.
    *
    * @throws UnknownRoomError when the room is not held; what `fn` and putRoom throw
    */
-  async act<T>(group: Uint8Array, fn: (room: Room) => Promise<T> | T): Promise<T> {
+  async act<T>(group: Uint8Array, fn: (room: Room, history: RoomHistoryEntry[]) => Promise<T> | T): Promise<T> {
     const key = hex(group)
     return await this.serial(key, async () => {
       const room = this.rooms.get(key)
       if (room == null) throw new UnknownRoomError(`no room ${key} is held`)
       let result: T
+      const history: RoomHistoryEntry[] = []
       try {
-        result = await fn(room)
-        await this.store.putRoom(room.group, room.snapshot())
+        result = await fn(room, history)
+        await this.store.putRoom(room.group, room.snapshot(), history)
       } catch (err) {
         await this.rollback(key, room)
         throw err

@@ -1,6 +1,6 @@
 /* eslint-disable require-yield */
 
-import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -2674,5 +2674,417 @@ export namespace Chain {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Chain>): Generator<ChainSenderFieldEvent | ChainEpochFieldEvent | ChainRangesFieldEvent> {
     return streamMessage(buf, Chain.codec(), opts)
+  }
+}
+
+export interface HistoryRecord {
+  sender: Uint8Array
+  outgoing: boolean
+  text: string
+  sentAt: number
+  receivedAt: number
+  expiresAt: number
+  read: boolean
+  recipients: Recipient[]
+}
+
+export namespace HistoryRecord {
+  let _codec: Codec<HistoryRecord>
+
+  export const codec = (): Codec<HistoryRecord> => {
+    if (_codec == null) {
+      _codec = message<HistoryRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sender != null && obj.sender.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.sender)
+        }
+
+        if ((obj.outgoing != null && obj.outgoing !== false)) {
+          w.uint32(16)
+          w.bool(obj.outgoing)
+        }
+
+        if ((obj.text != null && obj.text !== '')) {
+          w.uint32(26)
+          w.string(obj.text)
+        }
+
+        if ((obj.sentAt != null && obj.sentAt !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.sentAt)
+        }
+
+        if ((obj.receivedAt != null && obj.receivedAt !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.receivedAt)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
+          w.uint32(48)
+          w.uint64Number(obj.expiresAt)
+        }
+
+        if ((obj.read != null && obj.read !== false)) {
+          w.uint32(56)
+          w.bool(obj.read)
+        }
+
+        if (obj.recipients != null && obj.recipients.length > 0) {
+          for (const value of obj.recipients) {
+            w.uint32(66)
+            Recipient.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sender: uint8ArrayAlloc(0),
+          outgoing: false,
+          text: '',
+          sentAt: 0,
+          receivedAt: 0,
+          expiresAt: 0,
+          read: false,
+          recipients: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sender = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.outgoing = reader.bool()
+              break
+            }
+            case 3: {
+              obj.text = reader.string()
+              break
+            }
+            case 4: {
+              obj.sentAt = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.receivedAt = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.expiresAt = reader.uint64Number()
+              break
+            }
+            case 7: {
+              obj.read = reader.bool()
+              break
+            }
+            case 8: {
+              if (opts.limits?.recipients != null && obj.recipients.length === opts.limits.recipients) {
+                throw new MaxLengthError('Decode error - repeated field "recipients" had too many elements')
+              }
+
+              obj.recipients.push(Recipient.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.recipients$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          recipients: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sender`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.outgoing`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.text`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.sentAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.receivedAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.read`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 8: {
+              if (opts.limits?.recipients != null && obj.recipients === opts.limits.recipients) {
+                throw new MaxLengthError('Streaming decode error - repeated field "recipients" had too many elements')
+              }
+
+              for (const evt of Recipient.codec().stream(reader, reader.uint32(), `${prefix}.recipients[]`, {
+                limits: opts.limits?.recipients$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.recipients
+                }
+              }
+
+              obj.recipients++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HistoryRecordSenderFieldEvent {
+    field: '$.sender'
+    value: Uint8Array
+  }
+
+  export interface HistoryRecordOutgoingFieldEvent {
+    field: '$.outgoing'
+    value: boolean
+  }
+
+  export interface HistoryRecordTextFieldEvent {
+    field: '$.text'
+    value: string
+  }
+
+  export interface HistoryRecordSentAtFieldEvent {
+    field: '$.sentAt'
+    value: number
+  }
+
+  export interface HistoryRecordReceivedAtFieldEvent {
+    field: '$.receivedAt'
+    value: number
+  }
+
+  export interface HistoryRecordExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: number
+  }
+
+  export interface HistoryRecordReadFieldEvent {
+    field: '$.read'
+    value: boolean
+  }
+
+  export interface HistoryRecordRecipientsMemberFieldEvent {
+    field: '$.recipients[].member'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface HistoryRecordRecipientsStateFieldEvent {
+    field: '$.recipients[].state'
+    value: Recipient.State
+    index: number
+  }
+
+  export function encode (obj: Partial<HistoryRecord>): Uint8Array {
+    return encodeMessage(obj, HistoryRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryRecord>): HistoryRecord {
+    return decodeMessage(buf, HistoryRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryRecord>): Generator<HistoryRecordSenderFieldEvent | HistoryRecordOutgoingFieldEvent | HistoryRecordTextFieldEvent | HistoryRecordSentAtFieldEvent | HistoryRecordReceivedAtFieldEvent | HistoryRecordExpiresAtFieldEvent | HistoryRecordReadFieldEvent | HistoryRecordRecipientsMemberFieldEvent | HistoryRecordRecipientsStateFieldEvent> {
+    return streamMessage(buf, HistoryRecord.codec(), opts)
+  }
+}
+
+export interface Recipient {
+  member: Uint8Array
+  state: Recipient.State
+}
+
+export namespace Recipient {
+  export enum State {
+    QUEUED = 'QUEUED',
+    STORED = 'STORED',
+    DELIVERED = 'DELIVERED',
+    READ = 'READ'
+  }
+
+  enum __StateValues {
+    QUEUED = 0,
+    STORED = 1,
+    DELIVERED = 2,
+    READ = 3
+  }
+
+  export namespace State {
+    export const codec = (): Codec<State> => {
+      return enumeration<State>(__StateValues)
+    }
+  }
+
+  let _codec: Codec<Recipient>
+
+  export const codec = (): Codec<Recipient> => {
+    if (_codec == null) {
+      _codec = message<Recipient>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.member != null && obj.member.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.member)
+        }
+
+        if (obj.state != null && __StateValues[obj.state] !== 0) {
+          w.uint32(16)
+          Recipient.State.codec().encode(obj.state, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          member: uint8ArrayAlloc(0),
+          state: State.QUEUED
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.member = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.state = Recipient.State.codec().decode(reader)
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.member`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.state`,
+                value: Recipient.State.codec().decode(reader)
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RecipientMemberFieldEvent {
+    field: '$.member'
+    value: Uint8Array
+  }
+
+  export interface RecipientStateFieldEvent {
+    field: '$.state'
+    value: Recipient.State
+  }
+
+  export function encode (obj: Partial<Recipient>): Uint8Array {
+    return encodeMessage(obj, Recipient.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Recipient>): Recipient {
+    return decodeMessage(buf, Recipient.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Recipient>): Generator<RecipientMemberFieldEvent | RecipientStateFieldEvent> {
+    return streamMessage(buf, Recipient.codec(), opts)
   }
 }

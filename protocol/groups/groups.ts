@@ -1,0 +1,345 @@
+/**
+ * Team rooms in the running node (`ferry.groups`): the user's side of rooms. It builds the node's
+ * `Rooms` over its RoomStore once the identity DH key exists (its private half opens the rooms'
+ * two-party channels, its public half and signature are our card), carries them with
+ * `RoomDelivery` over `/ferry/group/1.0.0`, runs the anti-entropy exchange with every fellow
+ * member we connect to and every 20 s, and keeps each room's history (the messages sent and
+ * opened, with each recipient's state) in the store with the room's key state.
+ *
+ * People are named as the user knows them: a contact's name, or for a member who is not a
+ * contact its identity string. A room is named by its name (unique among ours) or its id.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { decodeBundle, verifyBundle } from '../crypto/bundle.js'
+import { identityFromString, identityToString } from '../crypto/identity.js'
+import { InvalidInputError, UnknownContactError } from '../errors.js'
+import { fromHex, toHex as hex } from '../util/bytes.js'
+import { UnknownCardError } from './cards.js'
+import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
+import { HistoryRecord, Recipient } from './pb/groups.js'
+import { Rooms, UnknownRoomError } from './rooms.js'
+import type { Card } from './cards.js'
+import type { Room, RoomMessage } from './room.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { Identity } from '../crypto/identity.js'
+import type { PrekeyStore } from '../crypto/prekeys.js'
+import type { FerryServices } from '../ferry-types.js'
+import type { ContactStore, RoomHistoryEntry, RoomStore } from '../stores/stores.js'
+import type { GroupAsker, GroupReceiver } from '../services/group/index.js'
+import type { Connection, Libp2p, Logger } from '@libp2p/interface'
+
+export interface GroupsInit {
+  libp2p: Libp2p<FerryServices>
+  identity: Identity
+  store: RoomStore
+  prekeys: PrekeyStore
+  contacts: ContactStore
+  crypto: CryptoBackend
+  now: () => number
+  log: Logger
+}
+
+/** One member as `ferry group info` shows it. */
+export interface GroupMember {
+  identity: string
+  /** the contact's name, when the member is a contact */
+  name?: string
+  role: 'admin' | 'member'
+  me: boolean
+}
+
+export interface GroupSummary {
+  /** the room id, hex */
+  group: string
+  name: string
+  members: GroupMember[]
+  /** disappearing timer, ms (0: off) */
+  expiresMs: number
+  /** our keys: 'member' once the room's welcome reached us */
+  keys: 'pending' | 'member' | 'removed'
+  /** nothing held back for want of ops or keys: our view has converged with what reached us */
+  converged: boolean
+  unread: number
+}
+
+/** One message of a room's history. */
+export interface GroupMessage {
+  seq: number
+  id: string
+  group: string
+  direction: 'in' | 'out'
+  /** the sender's identity string, and its contact name if any */
+  sender: string
+  senderName?: string
+  text: string
+  sentAt: number
+  receivedAt: number
+  expiresAt: number
+  read: boolean
+  /** outgoing: how many members it was sealed for, and how far it got with them */
+  recipients?: { total: number, stored: number, delivered: number, read: number }
+}
+
+const te = new TextEncoder()
+const td = new TextDecoder()
+const STATE_ORDER = [Recipient.State.QUEUED, Recipient.State.STORED, Recipient.State.DELIVERED, Recipient.State.READ]
+
+export class Groups {
+  private rooms?: Rooms
+  private delivery?: RoomDelivery
+  /** identity hex -> the peer ids we know it by (contacts, and hellos fellow members showed us) */
+  private readonly peers = new Map<string, Set<string>>()
+  private readonly cards = new Map<string, Card>()
+  private timer?: ReturnType<typeof setInterval>
+  private readonly onConnect = (evt: CustomEvent<Connection>): void => { void this.syncWith(evt.detail) }
+
+  constructor (private readonly f: GroupsInit) {}
+
+  /** What the group service hands packets to: refused until the rooms are loaded. */
+  readonly receiver: GroupReceiver = {
+    admit: async (room, from) => await this.delivery?.admit(room, from) ?? false,
+    receive: async (room, packet, from) => {
+      if (this.delivery == null) throw new Error('the rooms are not loaded yet')
+      return await this.delivery.receive(room, packet, from)
+    }
+  }
+
+  async start (): Promise<void> {
+    const dh = await this.f.prekeys.identityDh()
+    if (dh == null) throw new Error('no identity DH key: prekeys must be made before rooms load')
+    const me = this.f.identity.identityKey.publicKey.raw
+    this.cards.set(hex(me), { dh: dh.publicKey, signature: dh.signature })
+    this.rooms = new Rooms({ store: this.f.store, init: { me: this.f.identity, crypto: this.f.crypto, initialPrivateKey: dh.privateKey, cards: id => this.cards.get(hex(id)), now: this.f.now } })
+    for (const bad of await this.rooms.load()) this.f.log.error('room %s did not load - %e', hex(bad.group), bad.error)
+    this.delivery = new RoomDelivery({
+      rooms: this.rooms,
+      exchange: { exchange: async (...args) => await this.f.libp2p.services.group.exchange(...args) },
+      connectionsTo: identity => [...this.peers.get(hex(identity)) ?? []].flatMap(p => this.f.libp2p.getConnections(peerIdFromString(p))).filter(c => c.status === 'open'),
+      isContact: async identity => (await this.f.contacts.list()).some(c => c.identity != null && hex(c.identity) === hex(identity)),
+      onMessage: (room, m, history) => history.push(this.incoming(room, m)),
+      onAsker: asker => this.learn(asker),
+      onError: err => this.f.log('group exchange failed: %s', err.message)
+    }, me)
+    await this.refreshPeers()
+    this.f.libp2p.addEventListener('connection:open', this.onConnect)
+    this.timer = setInterval(() => { void this.tick() }, SYNC_INTERVAL_MS)
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.timer)
+    this.f.libp2p.removeEventListener('connection:open', this.onConnect)
+    await this.delivery?.settled()
+  }
+
+  /** Create a room with these contacts. @throws InvalidInputError (name taken), UnknownContactError, UnknownCardError */
+  async create (name: string, members: string[], expiresMs = 0): Promise<GroupSummary> {
+    const rooms = this.need()
+    if (rooms.list().some(r => r.state().name === name)) throw new InvalidInputError(`you already have a group named "${name}"`)
+    const ids = await Promise.all(members.map(async m => await this.contact(m)))
+    const made = await rooms.create(name, ids, expiresMs)
+    await this.delivery?.deliver(made.room.group, made.ops, [])
+    return await this.summary(made.room)
+  }
+
+  async add (group: string, members: string[]): Promise<void> {
+    const ids = await Promise.all(members.map(async m => await this.contact(m)))
+    for (const id of ids) await this.act(group, async room => ({ ops: await room.add(id) }))
+  }
+
+  async remove (group: string, members: string[]): Promise<void> {
+    const room = this.room(group)
+    const ids = await Promise.all(members.map(async m => await this.member(room, m)))
+    for (const id of ids) await this.act(group, async r => ({ ops: await r.remove(id) }))
+  }
+
+  async leave (group: string): Promise<void> {
+    await this.act(group, async room => ({ ops: await room.leave() }))
+  }
+
+  async admin (group: string, member: string, revoke = false): Promise<void> {
+    const id = await this.member(this.room(group), member)
+    await this.act(group, async room => ({ ops: await room.change({ kind: revoke ? 'demote' : 'promote', member: id }) }))
+  }
+
+  async set (group: string, change: { name?: string, expiresMs?: number }): Promise<void> {
+    if (change.name != null && this.need().list().some(r => r.state().name === change.name && hex(r.group) !== hex(this.room(group).group))) throw new InvalidInputError(`you already have a group named "${change.name}"`)
+    if (change.name != null) await this.act(group, async room => ({ ops: await room.change({ kind: 'rename', name: change.name as string }) }))
+    if (change.expiresMs != null) await this.act(group, async room => ({ ops: await room.change({ kind: 'setTimer', expiresMs: change.expiresMs as number }) }))
+  }
+
+  /** Seal a message for the room, keep it in the history, hand it to every member we reach. */
+  async send (group: string, text: string, expiresMs?: number): Promise<GroupMessage> {
+    const room = this.room(group)
+    const me = hex(this.f.identity.identityKey.publicKey.raw)
+    const others = room.state().members.map(m => m.identity).filter(id => hex(id) !== me)
+    let entry: { id: string, record: HistoryRecord } | undefined
+    const { reached } = await this.act(group, async (r, history) => {
+      const sent = await r.send(te.encode(text), expiresMs)
+      const at = this.f.now()
+      const record: HistoryRecord = { sender: fromHex(me), outgoing: true, text, sentAt: at, receivedAt: at, expiresAt: sent.expiresAt, read: true, recipients: others.map(member => ({ member, state: Recipient.State.QUEUED })) }
+      entry = { id: sent.id, record }
+      history.push(this.entry(sent.id, record))
+      return { ops: [], messages: [sent.bytes] }
+    })
+    const done = entry as { id: string, record: HistoryRecord }
+    if (reached.size > 0) await this.recipients(room.group, done, reached, Recipient.State.DELIVERED)
+    return this.view(room.group, { seq: 0, ...this.entry(done.id, done.record) })
+  }
+
+  /** A room's messages after `afterSeq`, oldest first. */
+  async messages (group: string, options: { afterSeq?: number, limit?: number } = {}): Promise<GroupMessage[]> {
+    const room = this.room(group)
+    const names = await this.names()
+    return (await this.need().history(room.group, options)).map(e => this.view(room.group, e, names))
+  }
+
+  /** Mark every incoming message of the room read. @returns how many were unread */
+  async markRead (group: string): Promise<number> {
+    const room = this.room(group)
+    const unread = (await this.need().history(room.group)).map(e => ({ e, r: HistoryRecord.decode(e.record) })).filter(({ r }) => !r.outgoing && !r.read)
+    if (unread.length === 0) return 0
+    await this.need().act(room.group, (_room, history) => { for (const { e, r } of unread) history.push(this.entry(e.id, { ...r, read: true })) })
+    return unread.length
+  }
+
+  async list (): Promise<GroupSummary[]> {
+    return await Promise.all(this.need().list().map(async r => await this.summary(r)))
+  }
+
+  async info (group: string): Promise<GroupSummary> {
+    return await this.summary(this.room(group))
+  }
+
+  /** Anti-entropy with one connection's peer, for every room it is a member of. */
+  async syncWith (connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    await this.refreshPeers()
+    for (const [identity, peers] of this.peers) if (peers.has(peer)) await this.delivery?.sync(connection, fromHex(identity))
+  }
+
+  private async tick (): Promise<void> {
+    await this.f.store.sweepRoomHistory(this.f.now()).catch((err: Error) => this.f.log.error('room history sweep failed - %e', err))
+    for (const c of this.f.libp2p.getConnections()) await this.syncWith(c).catch(() => {})
+  }
+
+  private async act<T extends { ops: Uint8Array[], messages?: Uint8Array[] }>(group: string, fn: (room: Room, history: RoomHistoryEntry[]) => Promise<T>): Promise<{ result: T, reached: Set<string> }> {
+    const room = this.room(group)
+    await this.refreshPeers()
+    return await (this.delivery as RoomDelivery).act(room.group, fn)
+  }
+
+  private need (): Rooms {
+    if (this.rooms == null) throw new InvalidInputError('the rooms are not loaded yet (the node is starting)')
+    return this.rooms
+  }
+
+  /** A room by id or by its (unique) name. @throws UnknownRoomError, InvalidInputError */
+  private room (ref: string): Room {
+    const rooms = this.need().list()
+    const byId = /^[0-9a-f]{64}$/i.test(ref) ? rooms.find(r => hex(r.group) === ref.toLowerCase()) : undefined
+    if (byId != null) return byId
+    const named = rooms.filter(r => r.state().name === ref)
+    if (named.length > 1) throw new InvalidInputError(`several groups are named "${ref}": use the id`)
+    if (named.length === 0) throw new UnknownRoomError(`no group "${ref}"`)
+    return named[0]
+  }
+
+  /** A contact's identity, with its card ready. @throws UnknownContactError, UnknownCardError */
+  private async contact (name: string): Promise<Uint8Array> {
+    const c = await this.f.contacts.get(name)
+    if (c == null) throw new UnknownContactError(`no contact named "${name}"`)
+    if (c.identity == null) throw new UnknownCardError(`"${name}"'s identity is not known yet: connect to it once first`)
+    if (!this.cards.has(hex(c.identity))) {
+      let bundle = c.bundle
+      const connection = this.f.libp2p.getConnections(peerIdFromString(c.peerId))[0]
+      if (bundle == null && connection != null) bundle = await this.f.libp2p.services.bundles.fetch(connection)
+      if (bundle == null) throw new UnknownCardError(`no key card for "${name}": connect to it first`)
+      const b = decodeBundle(bundle)
+      await verifyBundle(this.f.crypto, b)
+      if (hex(b.identity) !== hex(c.identity)) throw new UnknownCardError(`"${name}"'s bundle is of another identity`)
+      this.cards.set(hex(c.identity), { dh: b.identityDh, signature: b.identityDhSignature })
+    }
+    return c.identity
+  }
+
+  /** A member by contact name or identity string. @throws InvalidInputError when not a member */
+  private async member (room: Room, ref: string): Promise<Uint8Array> {
+    const c = await this.f.contacts.get(ref)
+    let id: Uint8Array | undefined = c?.identity
+    if (id == null) try { id = identityFromString(ref) } catch {}
+    if (id == null || !room.state().members.some(m => hex(m.identity) === hex(id))) throw new InvalidInputError(`"${ref}" is not a member of this group`)
+    return id
+  }
+
+  private async refreshPeers (): Promise<void> {
+    for (const c of await this.f.contacts.list()) if (c.identity != null) this.peersOf(hex(c.identity)).add(c.peerId)
+  }
+
+  private learn (asker: GroupAsker): void {
+    if (this.peers.size < 4096 || this.peers.has(hex(asker.identity))) this.peersOf(hex(asker.identity)).add(asker.peer.toString())
+  }
+
+  private peersOf (identity: string): Set<string> {
+    let set = this.peers.get(identity)
+    if (set == null) this.peers.set(identity, set = new Set())
+    return set
+  }
+
+  private incoming (room: Uint8Array, m: RoomMessage): RoomHistoryEntry {
+    return this.entry(m.id, { sender: m.sender, outgoing: false, text: td.decode(m.plaintext), sentAt: m.sentAt, receivedAt: this.f.now(), expiresAt: m.expiresAt, read: false, recipients: [] })
+  }
+
+  private entry (id: string, record: HistoryRecord): RoomHistoryEntry {
+    return { id, expiresAt: record.expiresAt, record: HistoryRecord.encode(record) }
+  }
+
+  /** Move recipients forward (never back) to `state`. */
+  private async recipients (group: Uint8Array, entry: { id: string, record: HistoryRecord }, members: Set<string>, state: Recipient.State): Promise<void> {
+    await this.need().act(group, async (_room, history) => {
+      const kept = (await this.need().history(group)).find(e => e.id === entry.id)
+      const record = kept == null ? entry.record : HistoryRecord.decode(kept.record)
+      const rank = (s: Recipient.State): number => STATE_ORDER.indexOf(s)
+      record.recipients = record.recipients.map(r => members.has(hex(r.member)) && rank(r.state) < rank(state) ? { ...r, state } : r)
+      history.push(this.entry(entry.id, record))
+    })
+  }
+
+  private async names (): Promise<Map<string, string>> {
+    return new Map((await this.f.contacts.list()).flatMap(c => c.identity == null ? [] : [[hex(c.identity), c.name] as [string, string]]))
+  }
+
+  private view (group: Uint8Array, e: { seq: number, id: string, record: Uint8Array }, names = new Map<string, string>()): GroupMessage {
+    const r = HistoryRecord.decode(e.record)
+    const count = (s: Recipient.State): number => r.recipients.filter(x => STATE_ORDER.indexOf(x.state) >= STATE_ORDER.indexOf(s)).length
+    return {
+      seq: e.seq,
+      id: e.id,
+      group: hex(group),
+      direction: r.outgoing ? 'out' : 'in',
+      sender: identityToString(r.sender),
+      ...(names.has(hex(r.sender)) && { senderName: names.get(hex(r.sender)) }),
+      text: r.text,
+      sentAt: r.sentAt,
+      receivedAt: r.receivedAt,
+      expiresAt: r.expiresAt,
+      read: r.read,
+      ...(r.outgoing && { recipients: { total: r.recipients.length, stored: count(Recipient.State.STORED), delivered: count(Recipient.State.DELIVERED), read: count(Recipient.State.READ) } })
+    }
+  }
+
+  private async summary (room: Room): Promise<GroupSummary> {
+    const s = room.state()
+    const names = await this.names()
+    const me = hex(this.f.identity.identityKey.publicKey.raw)
+    const unread = (await this.need().history(room.group)).filter(e => { const r = HistoryRecord.decode(e.record); return !r.outgoing && !r.read }).length
+    return {
+      group: hex(room.group),
+      name: s.name,
+      members: s.members.map(m => ({ identity: identityToString(m.identity), ...(names.has(hex(m.identity)) && { name: names.get(hex(m.identity)) }), role: m.role, me: hex(m.identity) === me })),
+      expiresMs: s.timer,
+      keys: room.keyStatus,
+      converged: room.held === 0 && room.waiting === 0,
+      unread
+    }
+  }
+}

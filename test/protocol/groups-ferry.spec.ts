@@ -1,0 +1,73 @@
+/**
+ * Team rooms in production createFerry nodes (memory transport, memory stores): `ferry.groups`
+ * creates a room with contacts who are not each other's contacts, every member's messages reach
+ * the others once and in order (through the admin, who passes them on), the history keeps both
+ * directions with each recipient's state, and a member who was away catches up when it connects.
+ */
+import assert from 'node:assert/strict'
+import { memoryFerries } from '../memory-ferries.js'
+import type { Ferry } from '../../protocol/index.js'
+import type { Groups } from '../../protocol/groups/groups.js'
+
+const groups = (f: Ferry): Groups => f.groups as Groups
+
+async function until (what: string, ok: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!await ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
+describe('team rooms in createFerry nodes', function () {
+  this.timeout(60_000)
+  const nodes = memoryFerries('groups')
+  after(async () => { await nodes.stop() })
+
+  async function befriend (a: Ferry, aName: string, b: Ferry, bName: string): Promise<void> {
+    await a.roster.add(bName, await b.roster.invite())
+    await b.roster.add(aName, await a.roster.invite())
+    await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+  }
+
+  it('alice, bob and carol (bob and carol strangers): each one\'s messages reach the other two once, in order, and the history shows who got them', async () => {
+    const [alice, bob, carol] = [await nodes.node('alice'), await nodes.node('bob'), await nodes.node('carol')]
+    await befriend(alice, 'alice', bob, 'bob')
+    await befriend(alice, 'alice', carol, 'carol')
+    const made = await groups(alice).create('ops', ['bob', 'carol'])
+    await until('bob and carol hold the room and its keys', async () => (await groups(bob).list())[0]?.keys === 'member' && (await groups(carol).list())[0]?.keys === 'member')
+    assert.deepEqual((await groups(bob).info('ops')).members.map(m => m.role).sort(), ['admin', 'member', 'member'])
+    for (let i = 1; i <= 3; i++) {
+      for (const [f, name] of [[alice, 'alice'], [bob, 'bob'], [carol, 'carol']] as const) await groups(f).send(made.group, `${name} ${i}`)
+    }
+    const texts = async (f: Ferry): Promise<string[]> => (await groups(f).messages('ops')).map(m => `${m.direction}:${m.text}`)
+    await until('everyone holds nine messages', async () => (await Promise.all([alice, bob, carol].map(texts))).every(t => t.length === 9))
+    for (const [f, name] of [[alice, 'alice'], [bob, 'bob'], [carol, 'carol']] as const) {
+      const got = await texts(f)
+      for (const other of ['alice', 'bob', 'carol'].filter(n => n !== name)) {
+        assert.deepEqual(got.filter(t => t.startsWith(`in:${other}`)), [1, 2, 3].map(i => `in:${other} ${i}`), `${name} reads ${other}'s three once, in order`)
+      }
+      assert.deepEqual(got.filter(t => t.startsWith('out:')), [1, 2, 3].map(i => `out:${name} ${i}`))
+    }
+    const sent = (await groups(alice).messages('ops')).filter(m => m.direction === 'out')
+    assert.deepEqual(sent.map(m => m.recipients), sent.map(() => ({ total: 2, stored: 2, delivered: 2, read: 0 })), 'alice reached both directly')
+    const fromBob = (await groups(carol).messages('ops')).find(m => m.text === 'bob 1')
+    assert.equal(fromBob?.senderName, undefined, 'bob is not carol\'s contact: shown by identity')
+    assert.equal(fromBob?.sender, (await groups(alice).info('ops')).members.find(m => m.name === 'bob')?.identity)
+    assert.equal((await groups(bob).info('ops')).unread, 6)
+    assert.equal(await groups(bob).markRead('ops'), 6)
+    assert.equal((await groups(bob).info('ops')).unread, 0)
+  })
+
+  it('refuses what a user gets wrong with clear errors', async () => {
+    const [dora, eve] = [await nodes.node('dora'), await nodes.node('eve')]
+    await befriend(dora, 'dora', eve, 'eve')
+    await groups(dora).create('room', ['eve'])
+    await assert.rejects(groups(dora).create('room', ['eve']), /already have a group named "room"/)
+    await assert.rejects(groups(dora).create('other', ['nobody']), (err: any) => err.name === 'UnknownContactError')
+    await assert.rejects(groups(dora).send('nope', 'hi'), (err: any) => err.name === 'UnknownRoomError')
+    await assert.rejects(groups(dora).remove('room', ['zed']), /"zed" is not a member/)
+    await until('eve holds the room', async () => (await groups(eve).list()).length === 1)
+    await assert.rejects(groups(eve).add('room', ['dora']), (err: any) => err.name === 'NotAdminError' || err.name === 'InvalidTargetError')
+  })
+})
