@@ -34,6 +34,8 @@ export interface RoomDeliveryInit {
   isContact(identity: Uint8Array): Promise<boolean> | boolean
   /** every message that opened, once, inside the action that opened it: entries pushed into `history` are kept with it */
   onMessage?(room: Uint8Array, message: RoomMessage, history: RoomHistoryEntry[]): void
+  /** a fellow member's own summary of a room: what it holds (the sender's proof of delivery) */
+  onSummary?(room: Uint8Array, summary: Uint8Array, member: Uint8Array): Promise<void>
   /** a fellow member's device proved its identity to us (a hello): where we can reach it */
   onAsker?(asker: GroupAsker): void
   /** an exchange that failed (the next sync retries) */
@@ -64,7 +66,9 @@ export class RoomDelivery implements GroupReceiver {
       throw new UnknownRoomError('the room does not list us')
     }
     const held = this.init.rooms.get(room)
-    return packet.summary == null || held == null ? undefined : answer(held, packet.summary)
+    if (packet.summary == null || held == null) return undefined
+    await this.init.onSummary?.(room, packet.summary, from.identity)
+    return answer(held, packet.summary)
   }
 
   /**
@@ -83,7 +87,11 @@ export class RoomDelivery implements GroupReceiver {
       if (!room.state().members.some(m => hex(m.identity) === hex(identity))) continue
       try {
         const got = await this.init.exchange.exchange(connection, room.group, { summary: summarize(room) })
-        if (got.ops.length > 0 || got.messages.length > 0) await this.takeIn(room.group, got.ops, got.messages, identity)
+        if (got.ops.length === 0 && got.messages.length === 0) continue
+        await this.takeIn(room.group, got.ops, got.messages, identity)
+        // what we hold now, once more: the member learns we have its messages (its delivery proof)
+        const now = this.init.rooms.get(room.group)
+        if (now != null) await this.init.exchange.exchange(connection, room.group, { summary: summarize(now) })
       } catch (err: any) {
         this.init.onError?.(err)
       }

@@ -16,6 +16,7 @@ import { InvalidInputError, UnknownContactError } from '../errors.js'
 import { fromHex, toHex as hex } from '../util/bytes.js'
 import { UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
+import { heldBy } from './ferrying.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
 import { Rooms, UnknownRoomError } from './rooms.js'
 import type { Card } from './cards.js'
@@ -118,6 +119,7 @@ export class Groups {
       isContact: async identity => (await this.f.contacts.list()).some(c => c.identity != null && hex(c.identity) === hex(identity)),
       onMessage: (room, m, history) => history.push(this.incoming(room, m)),
       onAsker: asker => this.learn(asker),
+      onSummary: async (room, summary, member) => await this.heldAt(room, summary, member),
       onError: err => this.f.log('group exchange failed: %s', err.message)
     }, me)
     await this.refreshPeers()
@@ -182,8 +184,9 @@ export class Groups {
       return { ops: [], messages: [sent.bytes] }
     })
     const done = entry as { id: string, record: HistoryRecord }
-    if (reached.size > 0) await this.recipients(room.group, done, reached, Recipient.State.DELIVERED)
-    return this.view(room.group, { seq: 0, ...this.entry(done.id, done.record) })
+    if (reached.size > 0) await this.mark(room.group, new Set([done.id]), reached, Recipient.State.DELIVERED)
+    const kept = (await this.need().history(room.group)).find(e => e.id === done.id)
+    return this.view(room.group, kept ?? { seq: 0, ...this.entry(done.id, done.record) })
   }
 
   /** A room's messages after `afterSeq`, oldest first. */
@@ -293,14 +296,25 @@ export class Groups {
     return { id, expiresAt: record.expiresAt, record: HistoryRecord.encode(record) }
   }
 
-  /** Move recipients forward (never back) to `state`. */
-  private async recipients (group: Uint8Array, entry: { id: string, record: HistoryRecord }, members: Set<string>, state: Recipient.State): Promise<void> {
+  /** A member's own summary: every message of ours it lists is delivered to it. */
+  private async heldAt (group: Uint8Array, summary: Uint8Array, member: Uint8Array): Promise<void> {
+    const room = this.need().get(group)
+    if (room == null) return
+    const ids = new Set(heldBy(room, summary, this.f.identity.identityKey.publicKey.raw))
+    if (ids.size > 0) await this.mark(group, ids, new Set([hex(member)]), Recipient.State.DELIVERED)
+  }
+
+  /** Move these members forward (never back) to `state` on our messages `ids`; writes only what changed. */
+  private async mark (group: Uint8Array, ids: Set<string>, members: Set<string>, state: Recipient.State): Promise<void> {
+    const rank = (s: Recipient.State): number => STATE_ORDER.indexOf(s)
     await this.need().act(group, async (_room, history) => {
-      const kept = (await this.need().history(group)).find(e => e.id === entry.id)
-      const record = kept == null ? entry.record : HistoryRecord.decode(kept.record)
-      const rank = (s: Recipient.State): number => STATE_ORDER.indexOf(s)
-      record.recipients = record.recipients.map(r => members.has(hex(r.member)) && rank(r.state) < rank(state) ? { ...r, state } : r)
-      history.push(this.entry(entry.id, record))
+      for (const e of await this.need().history(group)) {
+        if (!ids.has(e.id)) continue
+        const record = HistoryRecord.decode(e.record)
+        if (!record.outgoing || !record.recipients.some(r => members.has(hex(r.member)) && rank(r.state) < rank(state))) continue
+        record.recipients = record.recipients.map(r => members.has(hex(r.member)) && rank(r.state) < rank(state) ? { ...r, state } : r)
+        history.push(this.entry(e.id, record))
+      }
     })
   }
 

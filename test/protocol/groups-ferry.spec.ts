@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { memoryFerries } from '../memory-ferries.js'
+import { createIdentity, memoryStores } from '../../protocol/index.js'
 import type { Ferry } from '../../protocol/index.js'
 import type { Groups } from '../../protocol/groups/groups.js'
 
@@ -57,6 +58,32 @@ describe('team rooms in createFerry nodes', function () {
     assert.equal((await groups(bob).info('ops')).unread, 6)
     assert.equal(await groups(bob).markRead('ops'), 6)
     assert.equal((await groups(bob).info('ops')).unread, 0)
+  })
+
+  it('a member away while two others send 10 each gets all 20 once when it is back, and both senders see it delivered', async () => {
+    const stores = memoryStores()
+    const identity = await createIdentity()
+    const [alice, bob] = [await nodes.node('alice4'), await nodes.node('bob4')]
+    let carol = await nodes.node('carol4', { stores, identity })
+    await befriend(alice, 'alice', bob, 'bob')
+    await befriend(alice, 'alice', carol, 'carol')
+    await befriend(bob, 'bob', carol, 'carol')
+    await groups(alice).create('field', ['bob', 'carol'])
+    await until('bob and carol hold the room and its keys', async () => (await groups(bob).list())[0]?.keys === 'member' && (await groups(carol).list())[0]?.keys === 'member')
+    await until('every key answer has gone round', async () => (await Promise.all([alice, bob, carol].map(async f => (await groups(f).info('field')).converged))).every(Boolean))
+    await carol.stop()
+    for (let i = 1; i <= 10; i++) {
+      await groups(alice).send('field', `a${i}`)
+      await groups(bob).send('field', `b${i}`)
+    }
+    const forCarol = async (f: Ferry): Promise<number> => (await groups(f).messages('field')).filter(m => m.direction === 'out' && m.recipients?.delivered === 2).length
+    assert.equal(await forCarol(alice), 0, 'nothing delivered to carol while she is away')
+    carol = await nodes.node('carol4', { stores, identity }) // back, with her stores: she dials her contacts
+    await until('carol holds all twenty', async () => (await groups(carol).messages('field')).filter(m => m.direction === 'in').length === 20)
+    const got = (await groups(carol).messages('field')).filter(m => m.direction === 'in').map(m => m.text)
+    assert.deepEqual(got.filter(t => t.startsWith('a')), Array.from({ length: 10 }, (_, i) => `a${i + 1}`))
+    assert.deepEqual(got.filter(t => t.startsWith('b')), Array.from({ length: 10 }, (_, i) => `b${i + 1}`))
+    await until('alice and bob see all ten of theirs delivered to carol too', async () => await forCarol(alice) === 10 && await forCarol(bob) === 10)
   })
 
   it('refuses what a user gets wrong with clear errors', async () => {
