@@ -56,6 +56,12 @@ export interface Flags {
   /** ferry sim k8s */
   image?: string
   namespace?: string
+  /** ferry group create --member (repeatable) */
+  member?: string[]
+  /** ferry group admin --revoke */
+  revoke?: boolean
+  /** ferry messages / read --group */
+  group?: string
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import { dataDir } from '../paths.js'
 import * as commands from './commands.js'
 import { sim } from './sim.js'
+import { group, groupMessages, groupRead } from './group.js'
 import { UsageError } from './commands.js'
 import type { Flags } from './commands.js'
 import { escapeControls } from './terminal.js'
@@ -50,7 +51,10 @@ const OPTIONS = {
   'web-cert': { type: 'string' },
   'web-key': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
-  version: { type: 'boolean', default: false }
+  version: { type: 'boolean', default: false },
+  member: { type: 'string', multiple: true },
+  revoke: { type: 'boolean', default: false },
+  group: { type: 'string' }
 } as const
 
 export const USAGE = `ferry — serverless end-to-end encrypted messenger
@@ -94,8 +98,29 @@ usage:
   ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes;
                                                  control characters in text are shown escaped
                                                  (\n, \x1b, \u202e); --json keeps them exact
+  ferry messages --group GROUP [--json] [--follow]
+                                                 a team room's history; your messages show
+                                                 delivered k/n and read m/n
   ferry read NAME [--json]                       mark NAME's messages read and send a read receipt
                                                  (ferry messages never marks anything read)
+  ferry read --group GROUP                       mark a team room's messages read
+  ferry group create NAME [--member CONTACT]... [--expires DUR] [--json]
+                                                 a team room with these contacts (you are its
+                                                 admin); prints its id. Members need not be each
+                                                 other's contacts: teammates carry each other's
+                                                 messages. GROUP below is a name or an id
+  ferry group add GROUP CONTACT...               add contacts (admins only)
+  ferry group remove GROUP MEMBER...             remove members (admins only): nothing sent
+                                                 after it can be read by them
+  ferry group leave GROUP                        leave the room
+  ferry group admin GROUP MEMBER [--revoke]      make a member an admin (or no longer one)
+  ferry group set GROUP [--name N] [--expires DUR|off]
+                                                 rename; messages disappear after DUR
+  ferry group list [--json]                      your rooms
+  ferry group info GROUP [--json]                members (identity, contact name, role) and
+                                                 whether this view has caught up
+  ferry group send GROUP TEXT [--expires DUR] [--json]
+                                                 send to every member
   ferry status [--json]                          connections and outbox size
   ferry lookup NAME|PEERID|IDENTITY [--json]     how a contact is reached (source, hops, addresses)
   ferry mailbox host NAME [--quota-mb N] [--quota-msgs N] [--max-ttl DUR]
@@ -137,13 +162,14 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
   invite: commands.invite,
   contact: commands.contact,
   send: commands.send,
-  messages: commands.messages,
-  read: commands.read,
+  messages: async (f, args) => f.group != null ? await groupMessages(f, f.group, args) : await commands.messages(f, args),
+  read: async (f, args) => f.group != null ? await groupRead(f, f.group, args) : await commands.read(f, args),
   status: commands.status,
   verify: commands.verify,
   lookup: commands.lookup,
   mailbox: commands.mailbox,
   requests: commands.requests,
+  group,
   sim
 }
 
@@ -181,7 +207,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace }
+  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group }
   try {
     await command(flags, args)
     return 0

@@ -9,6 +9,7 @@ import { chmodSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { identityToString } from '../../protocol/index.js'
 import type { Contact, Ferry, MessageView, RequestView } from '../../protocol/index.js'
+import type { Groups } from '../../protocol/groups/groups.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 
 /** Largest request body accepted: a 64 KiB message as JSON-escaped text fits several times. */
@@ -27,7 +28,15 @@ const STATUS: Record<string, number> = {
   UnknownIdentityError: 409,
   NoSessionError: 409,
   MailboxRefusedError: 502,
-  UnreachableError: 504
+  UnreachableError: 504,
+  UnknownRoomError: 404,
+  NotAdminError: 403,
+  NotMemberError: 403,
+  InvalidTargetError: 400,
+  GroupFullError: 409,
+  UnknownCardError: 409,
+  RoomAlreadyHeldError: 409,
+  TooManyRoomsError: 507
 }
 
 class HttpError extends Error {
@@ -118,6 +127,28 @@ async function follow (ferry: Ferry, url: URL, req: IncomingMessage, res: Server
     await new Promise(resolve => setTimeout(resolve, FOLLOW_POLL_MS))
   }
   res.end()
+}
+
+/** The node's team rooms. @throws HttpError when it keeps none */
+function groups (ferry: Ferry): Groups {
+  if (ferry.groups == null) throw new HttpError(501, 'this node keeps no team rooms')
+  return ferry.groups
+}
+
+function text (v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw new HttpError(400, `${field} must be a non-empty string`)
+  return v
+}
+
+function names (v: unknown, field: string): string[] {
+  if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new HttpError(400, `${field} must be a list of names`)
+  return v
+}
+
+function optionalMs (v: unknown): number | undefined {
+  if (v == null) return undefined
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new HttpError(400, 'a duration must be a whole number of milliseconds')
+  return v
 }
 
 async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -217,6 +248,49 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     case 'POST /v1/messages': {
       const body = await readJson(req)
       return send(res, 201, messageJson(await ferry.conversations.send(body.contact, body.text, { ttlMs: body.ttlMs })))
+    }
+    case 'GET /v1/groups':
+      return send(res, 200, await groups(ferry).list())
+    case 'GET /v1/groups/info':
+      return send(res, 200, await groups(ferry).info(url.searchParams.get('group') ?? ''))
+    case 'GET /v1/groups/messages': {
+      const afterSeq = Number(url.searchParams.get('afterSeq') ?? 0)
+      return send(res, 200, await groups(ferry).messages(url.searchParams.get('group') ?? '', { afterSeq }))
+    }
+    case 'POST /v1/groups': {
+      const body = await readJson(req)
+      return send(res, 201, await groups(ferry).create(text(body.name, 'name'), names(body.members ?? [], 'members'), optionalMs(body.expiresMs)))
+    }
+    case 'POST /v1/groups/add':
+    case 'POST /v1/groups/remove': {
+      const body = await readJson(req)
+      const g = groups(ferry)
+      const group = text(body.group, 'group')
+      await (url.pathname.endsWith('add') ? g.add(group, names(body.members, 'members')) : g.remove(group, names(body.members, 'members')))
+      return send(res, 200, await g.info(group))
+    }
+    case 'POST /v1/groups/leave': {
+      const body = await readJson(req)
+      await groups(ferry).leave(text(body.group, 'group'))
+      return send(res, 200, { group: body.group, left: true })
+    }
+    case 'POST /v1/groups/admin': {
+      const body = await readJson(req)
+      await groups(ferry).admin(text(body.group, 'group'), text(body.member, 'member'), body.revoke === true)
+      return send(res, 200, await groups(ferry).info(body.group))
+    }
+    case 'POST /v1/groups/set': {
+      const body = await readJson(req)
+      await groups(ferry).set(text(body.group, 'group'), { name: body.name == null ? undefined : text(body.name, 'name'), expiresMs: optionalMs(body.expiresMs) })
+      return send(res, 200, await groups(ferry).info(body.name ?? body.group))
+    }
+    case 'POST /v1/groups/send': {
+      const body = await readJson(req)
+      return send(res, 201, await groups(ferry).send(text(body.group, 'group'), text(body.text, 'text'), optionalMs(body.ttlMs)))
+    }
+    case 'POST /v1/groups/read': {
+      const body = await readJson(req)
+      return send(res, 200, { group: body.group, read: await groups(ferry).markRead(text(body.group, 'group')) })
     }
     default:
       throw new HttpError(404, `no such endpoint: ${key}`)

@@ -12,7 +12,9 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { decodeBundle, verifyBundle } from '../crypto/bundle.js'
 import { identityFromString, identityToString } from '../crypto/identity.js'
-import { InvalidInputError, UnknownContactError } from '../errors.js'
+import { MAX_TEXT_BYTES } from '../constants.js'
+import { InvalidInputError, MessageTooLargeError, UnknownContactError } from '../errors.js'
+import { MAX_TIMER_MS } from './ops.js'
 import { fromHex, toHex as hex } from '../util/bytes.js'
 import { UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
@@ -171,6 +173,8 @@ export class Groups {
 
   /** Seal a message for the room, keep it in the history, hand it to every member we reach. */
   async send (group: string, text: string, expiresMs?: number): Promise<GroupMessage> {
+    if (te.encode(text).byteLength > MAX_TEXT_BYTES) throw new MessageTooLargeError(`a message is at most ${MAX_TEXT_BYTES} bytes of text`)
+    if (expiresMs != null && !(expiresMs > 0 && expiresMs <= MAX_TIMER_MS)) throw new InvalidInputError('a message expires after a time between 1 ms and 30 days')
     const room = this.room(group)
     const me = hex(this.f.identity.identityKey.publicKey.raw)
     const others = room.state().members.map(m => m.identity).filter(id => hex(id) !== me)
