@@ -14,8 +14,8 @@ import { gzipSync } from 'node:zlib'
 const ROOT = join(import.meta.dirname, '..')
 const OUT = join(ROOT, 'dist', 'web')
 
-/** Gzipped size limit of app.js, in KiB: libp2p, noise, yamux, WebRTC, kad-dht, ML-KEM and the app. */
-export const BUDGET_KIB = 320
+/** Gzipped size limit of app.js, in KiB: libp2p, noise, yamux, WebRTC, kad-dht, ML-KEM, team rooms (DCGKA, the membership log: about 26 KiB gzipped) and the app. */
+export const BUDGET_KIB = 350
 
 function kib (n) { return (n / 1024).toFixed(1) }
 
