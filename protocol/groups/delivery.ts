@@ -4,7 +4,8 @@
  * connection to; whatever arrives is taken in and passed on to the other members we reach, so a
  * message crosses a team through whichever members meet (docs/groups.md "Delivery and
  * ferrying"); and `sync` runs the anti-entropy exchange with a fellow member (our summary, its
- * answer) for every room we share, when we meet and every 20 s.
+ * answer) for every room we share, when we meet and every 20 s. Receipts (receipts.ts) travel
+ * the same ways: our own after news and in every sync, and whatever newer receipts we hold.
  *
  * A room we do not hold is taken only from a contact, and only when the packet starts with the
  * room's root (an exchange refused UNKNOWN_ROOM is sent again as the whole log); it is kept only
@@ -14,28 +15,40 @@
 import { toHex as hex } from '../util/bytes.js'
 import { UnknownRoomError } from './rooms.js'
 import { answer, summarize } from './ferrying.js'
+import { verifyReceipt } from './receipts.js'
 import { Summary } from './pb/groups.js'
 import { packets } from '../services/group/packets.js'
 import type { Rooms } from './rooms.js'
+import type { Receipt } from './receipts.js'
 import type { RoomHistoryEntry } from '../stores/stores.js'
 import type { Room, RoomMessage } from './room.js'
+import type { CryptoBackend } from '../crypto/backend.js'
 import type { GroupAsker, GroupExchange, GroupPacket, GroupReceiver } from '../services/group/index.js'
 import type { Connection } from '@libp2p/interface'
 
 /** How often connected members run the anti-entropy exchange. */
 export const SYNC_INTERVAL_MS = 20_000
 
+/** What travels for a room. */
+export interface Items { ops: Uint8Array[], messages: Uint8Array[], receipts: Uint8Array[] }
+
+const none = (): Items => ({ ops: [], messages: [], receipts: [] })
+const empty = (i: Items): boolean => i.ops.length === 0 && i.messages.length === 0 && i.receipts.length === 0
+
 export interface RoomDeliveryInit {
   rooms: Rooms
   exchange: GroupExchange
+  crypto: CryptoBackend
   /** open connections to a person's devices (the platform's view: contacts, and who showed us a hello) */
   connectionsTo(identity: Uint8Array): Connection[]
   /** whether a person is our contact: only a contact can bring us into a room */
   isContact(identity: Uint8Array): Promise<boolean> | boolean
   /** every message that opened, once, inside the action that opened it: entries pushed into `history` are kept with it */
   onMessage?(room: Uint8Array, message: RoomMessage, history: RoomHistoryEntry[]): void
-  /** a fellow member's own summary of a room: what it holds (the sender's proof of delivery) */
-  onSummary?(room: Uint8Array, summary: Uint8Array, member: Uint8Array): Promise<void>
+  /** our own receipt for a room, signed now (what we hold and have read) */
+  receiptOf?(room: Room): Promise<Uint8Array>
+  /** a member's receipt newer than the one held: what it holds and has read */
+  onReceipt?(room: Uint8Array, receipt: Receipt): Promise<void>
   /** a fellow member's device proved its identity to us (a hello): where we can reach it */
   onAsker?(asker: GroupAsker): void
   /** an exchange that failed (the next sync retries) */
@@ -57,18 +70,17 @@ export class RoomDelivery implements GroupReceiver {
     return held.state().members.some(m => hex(m.identity) === hex(from.identity))
   }
 
-  async receive (room: Uint8Array, packet: GroupPacket, from: GroupAsker): Promise<{ ops: Uint8Array[], messages: Uint8Array[] } | undefined> {
+  async receive (room: Uint8Array, packet: GroupPacket, from: GroupAsker): Promise<Items | undefined> {
     const joining = this.init.rooms.get(room) == null
     if (joining) await this.join(room, packet.ops)
-    await this.takeIn(room, packet.ops, packet.messages, from.identity)
+    await this.takeIn(room, packet, from.identity)
     if (joining && !this.listsUs(room)) {
       await this.init.rooms.forget(room)
       throw new UnknownRoomError('the room does not list us')
     }
     const held = this.init.rooms.get(room)
     if (packet.summary == null || held == null) return undefined
-    await this.init.onSummary?.(room, packet.summary, from.identity)
-    return answer(held, packet.summary)
+    return { ...answer(held, packet.summary), receipts: await this.receipts(held) }
   }
 
   /**
@@ -76,22 +88,27 @@ export class RoomDelivery implements GroupReceiver {
    *
    * @returns what the action returned, and the members (identity hex) whose node took it all
    */
-  async act<T extends { ops: Uint8Array[], messages?: Uint8Array[] }>(room: Uint8Array, fn: (room: Room, history: RoomHistoryEntry[]) => Promise<T>): Promise<{ result: T, reached: Set<string> }> {
+  async act<T extends { ops: Uint8Array[], messages?: Uint8Array[], receipts?: Uint8Array[] }>(room: Uint8Array, fn: (room: Room, history: RoomHistoryEntry[]) => Promise<T>): Promise<{ result: T, reached: Set<string> }> {
     const result = await this.init.rooms.act(room, fn)
-    return { result, reached: await this.deliver(room, result.ops, result.messages ?? []) }
+    return { result, reached: await this.deliver(room, { ops: result.ops, messages: result.messages ?? [], receipts: result.receipts ?? [] }) }
   }
 
-  /** Anti-entropy with one connected member: for every room we share, our summary for what it holds that we lack. */
+  /**
+   * Anti-entropy with one connected member: for every room we share, our summary and the receipts
+   * we hold go over, and what it holds that we lack comes back.
+   */
   async sync (connection: Connection, identity: Uint8Array): Promise<void> {
     for (const room of this.init.rooms.list()) {
       if (!room.state().members.some(m => hex(m.identity) === hex(identity))) continue
       try {
-        const got = await this.init.exchange.exchange(connection, room.group, { summary: summarize(room) })
-        if (got.ops.length === 0 && got.messages.length === 0) continue
-        await this.takeIn(room.group, got.ops, got.messages, identity)
-        // what we hold now, once more: the member learns we have its messages (its delivery proof)
+        const [first, ...rest] = packets([], [], undefined, await this.receipts(room))
+        for (const packet of rest) await this.init.exchange.exchange(connection, room.group, packet)
+        const got = await this.init.exchange.exchange(connection, room.group, { ...first, summary: summarize(room) })
+        if (empty(got)) continue
+        const news = await this.takeIn(room.group, got, identity)
+        // what we hold now, once more: the member learns we have its messages
         const now = this.init.rooms.get(room.group)
-        if (now != null) await this.init.exchange.exchange(connection, room.group, { summary: summarize(now) })
+        if (news && now != null) await this.init.exchange.exchange(connection, room.group, { summary: summarize(now), receipts: await this.own(now) })
       } catch (err: any) {
         this.init.onError?.(err)
       }
@@ -104,26 +121,58 @@ export class RoomDelivery implements GroupReceiver {
   }
 
   /**
-   * Take bytes in; our own answers (acks, updates) go to every member we reach, and what was new
-   * to us to every member we reach but its sender.
+   * Take items in; our own answers (acks, updates) and, after news, our receipt go to every member
+   * we reach, and what was new to us to every member we reach but its sender.
+   *
+   * @returns whether a message opened
    */
-  private async takeIn (group: Uint8Array, ops: Uint8Array[], messages: Uint8Array[], from: Uint8Array): Promise<void> {
+  private async takeIn (group: Uint8Array, items: Pick<Items, 'ops' | 'messages'> & { receipts?: Uint8Array[] }, from: Uint8Array): Promise<boolean> {
+    const receipts = await this.verified(items.receipts ?? [])
     let ours: Uint8Array[] = []
-    let relay: { ops: Uint8Array[], messages: Uint8Array[] } = { ops: [], messages: [] }
+    let relay = none()
+    const kept: Receipt[] = []
     await this.init.rooms.act(group, async (room, history) => {
       const before = new Set(room.log.ops().map(op => op.id))
-      const changes = await room.receive(ops, messages)
+      const changes = await room.receive(items.ops, items.messages)
       for (const m of changes.messages) this.init.onMessage?.(group, m, history)
+      for (const r of receipts) if (room.keepReceipt(r)) kept.push(r)
       ours = changes.ops
       const written = new Set(ours)
       relay = {
         ops: room.log.ops().filter(op => !before.has(op.id) && !written.has(op.bytes)).map(op => op.bytes),
-        messages: changes.messages.flatMap(m => room.kept.get(m.id)?.bytes ?? [])
+        messages: changes.messages.flatMap(m => room.kept.get(m.id)?.bytes ?? []),
+        receipts: kept.map(r => r.bytes)
       }
     })
-    if (!this.listsUs(group)) return // not (or no longer) a member: we pass nothing on
-    if (relay.ops.length > 0 || relay.messages.length > 0) this.background(this.deliver(group, relay.ops, relay.messages, hex(from)))
-    if (ours.length > 0) this.background(this.deliver(group, ours, []))
+    for (const r of kept) await this.init.onReceipt?.(group, r)
+    const room = this.init.rooms.get(group)
+    if (room == null || !this.listsUs(group)) return false // not (or no longer) a member: we pass nothing on
+    const news = relay.messages.length > 0
+    if (!empty(relay)) this.background(this.deliver(group, relay, hex(from)))
+    if (ours.length > 0 || news) this.background(this.deliver(group, { ops: ours, messages: [], receipts: news ? await this.own(room) : [] }))
+    return news
+  }
+
+  /** The receipts that verify; the rest are dropped (a forwarder cannot forge one). */
+  private async verified (bytes: Uint8Array[]): Promise<Receipt[]> {
+    const out: Receipt[] = []
+    for (const b of bytes) {
+      try {
+        out.push(await verifyReceipt(b, this.init.crypto))
+      } catch (err: any) {
+        this.init.onError?.(err)
+      }
+    }
+    return out
+  }
+
+  /** Ours, fresh, and every other member's we hold. */
+  private async receipts (room: Room): Promise<Uint8Array[]> {
+    return [...await this.own(room), ...[...room.receipts.entries()].filter(([m]) => m !== this.me).map(([, r]) => r.bytes)]
+  }
+
+  private async own (room: Room): Promise<Uint8Array[]> {
+    return this.init.receiptOf == null ? [] : [await this.init.receiptOf(room)]
   }
 
   /** Hold a room from a packet that starts with its root (`receive` forgets it again unless its log then lists us). */
@@ -147,36 +196,36 @@ export class RoomDelivery implements GroupReceiver {
   }
 
   /**
-   * Hand ops and messages to every member we reach but `except`; a member that lacks the room gets
-   * its whole log.
+   * Hand items to every member we reach but `except`; a member that lacks the room gets its whole
+   * log.
    *
    * @returns the members (identity hex) one of whose devices took everything
    */
-  async deliver (group: Uint8Array, ops: Uint8Array[], messages: Uint8Array[], except?: string): Promise<Set<string>> {
+  async deliver (group: Uint8Array, items: Items, except?: string): Promise<Set<string>> {
     const reached = new Set<string>()
     const room = this.init.rooms.get(group)
-    if (room == null) return reached
+    if (room == null || empty(items)) return reached
     const members = room.state().members.map(m => m.identity).filter(id => hex(id) !== this.me && hex(id) !== except)
     await Promise.all(members.flatMap(member => this.init.connectionsTo(member).map(async connection => {
       try {
-        await this.hand(connection, group, ops, messages, member)
+        await this.hand(connection, group, items, member)
         reached.add(hex(member))
       } catch (err: any) {
         if (err.code !== 'UNKNOWN_ROOM') return this.init.onError?.(err)
         const held = this.init.rooms.get(group)
         if (held == null) return
         const all = answer(held, Summary.encode({ group, heads: [], chains: [] }))
-        await this.hand(connection, group, all.ops, all.messages, member).then(() => reached.add(hex(member)), (e: Error) => this.init.onError?.(e))
+        await this.hand(connection, group, { ...all, receipts: [] }, member).then(() => reached.add(hex(member)), (e: Error) => this.init.onError?.(e))
       }
     })))
     return reached
   }
 
   /** One packet after another (each within a frame), taking in what comes back. */
-  private async hand (connection: Connection, group: Uint8Array, ops: Uint8Array[], messages: Uint8Array[], member: Uint8Array): Promise<void> {
-    for (const packet of packets(ops, messages)) {
+  private async hand (connection: Connection, group: Uint8Array, items: Items, member: Uint8Array): Promise<void> {
+    for (const packet of packets(items.ops, items.messages, undefined, items.receipts)) {
       const got = await this.init.exchange.exchange(connection, group, packet)
-      if (got.ops.length > 0 || got.messages.length > 0) await this.takeIn(group, got.ops, got.messages, member)
+      if (!empty(got)) await this.takeIn(group, got, member)
     }
   }
 

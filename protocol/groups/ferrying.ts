@@ -90,23 +90,3 @@ export function answer (room: Room, summaryBytes: Uint8Array, budget = ANSWER_BU
   }
   return out
 }
-
-/**
- * The ids of the messages `room` keeps that a fellow member's summary says it holds: for the
- * sender, proof of delivery to that member when the summary came from the member itself (the
- * group service binds the asker's identity to its device).
- *
- * @throws MalformedOpError for a bad summary or one of another room
- */
-export function heldBy (room: Room, summaryBytes: Uint8Array, sender?: Uint8Array): string[] {
-  const summary = readSummary(summaryBytes)
-  if (!equalBytes(summary.group, room.group)) throw new MalformedOpError('the summary is of another room')
-  const held = new Map(summary.chains.map(c => [`${toHex(c.sender)}/${c.epoch}`, c.ranges]))
-  const ids: string[] = []
-  for (const m of room.kept.values()) {
-    if (sender != null && !equalBytes(m.sender, sender)) continue
-    const ranges = held.get(`${toHex(m.sender)}/${m.epoch}`) ?? []
-    for (let i = 0; i < ranges.length; i += 2) if (m.n >= ranges[i] && m.n <= ranges[i + 1]) { ids.push(m.id); break }
-  }
-  return ids
-}

@@ -18,10 +18,11 @@ import { MAX_TIMER_MS } from './ops.js'
 import { fromHex, toHex as hex } from '../util/bytes.js'
 import { UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
-import { heldBy } from './ferrying.js'
+import { chainsOf, covers, signReceipt } from './receipts.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
 import { Rooms, UnknownRoomError } from './rooms.js'
 import type { Card } from './cards.js'
+import type { Receipt } from './receipts.js'
 import type { Room, RoomMessage } from './room.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { Identity } from '../crypto/identity.js'
@@ -93,6 +94,8 @@ export class Groups {
   /** identity hex -> the peer ids we know it by (contacts, and hellos fellow members showed us) */
   private readonly peers = new Map<string, Set<string>>()
   private readonly cards = new Map<string, Card>()
+  /** our last receipt per room (hex id), and what it said */
+  private readonly ownReceipts = new Map<string, { key: string, at: number, bytes: Uint8Array }>()
   private timer?: ReturnType<typeof setInterval>
   private readonly onConnect = (evt: CustomEvent<Connection>): void => { void this.syncWith(evt.detail) }
 
@@ -116,12 +119,14 @@ export class Groups {
     for (const bad of await this.rooms.load()) this.f.log.error('room %s did not load - %e', hex(bad.group), bad.error)
     this.delivery = new RoomDelivery({
       rooms: this.rooms,
+      crypto: this.f.crypto,
       exchange: { exchange: async (...args) => await this.f.libp2p.services.group.exchange(...args) },
       connectionsTo: identity => [...this.peers.get(hex(identity)) ?? []].flatMap(p => this.f.libp2p.getConnections(peerIdFromString(p))).filter(c => c.status === 'open'),
       isContact: async identity => (await this.f.contacts.list()).some(c => c.identity != null && hex(c.identity) === hex(identity)),
       onMessage: (room, m, history) => history.push(this.incoming(room, m)),
       onAsker: asker => this.learn(asker),
-      onSummary: async (room, summary, member) => await this.heldAt(room, summary, member),
+      receiptOf: async room => await this.receiptOf(room),
+      onReceipt: async (room, receipt) => await this.receiptFrom(room, receipt),
       onError: err => this.f.log('group exchange failed: %s', err.message)
     }, me)
     await this.refreshPeers()
@@ -141,7 +146,7 @@ export class Groups {
     if (rooms.list().some(r => r.state().name === name)) throw new InvalidInputError(`you already have a group named "${name}"`)
     const ids = await Promise.all(members.map(async m => await this.contact(m)))
     const made = await rooms.create(name, ids, expiresMs)
-    await this.delivery?.deliver(made.room.group, made.ops, [])
+    await this.delivery?.deliver(made.room.group, { ops: made.ops, messages: [], receipts: [] })
     return await this.summary(made.room)
   }
 
@@ -200,12 +205,14 @@ export class Groups {
     return (await this.need().history(room.group, options)).map(e => this.view(room.group, e, names))
   }
 
-  /** Mark every incoming message of the room read. @returns how many were unread */
+  /** Mark every incoming message of the room read, and tell the members (our receipt). @returns how many were unread */
   async markRead (group: string): Promise<number> {
     const room = this.room(group)
     const unread = (await this.need().history(room.group)).map(e => ({ e, r: HistoryRecord.decode(e.record) })).filter(({ r }) => !r.outgoing && !r.read)
     if (unread.length === 0) return 0
     await this.need().act(room.group, (_room, history) => { for (const { e, r } of unread) history.push(this.entry(e.id, { ...r, read: true })) })
+    // the senders learn it from our receipt, carried by whoever meets them
+    await this.delivery?.deliver(room.group, { ops: [], messages: [], receipts: [await this.receiptOf(room)] })
     return unread.length
   }
 
@@ -300,12 +307,33 @@ export class Groups {
     return { id, expiresAt: record.expiresAt, record: HistoryRecord.encode(record) }
   }
 
-  /** A member's own summary: every message of ours it lists is delivered to it. */
-  private async heldAt (group: Uint8Array, summary: Uint8Array, member: Uint8Array): Promise<void> {
+  /** Our receipt for a room: re-signed only when what we hold or have read changed. */
+  private async receiptOf (room: Room): Promise<Uint8Array> {
+    const me = hex(this.f.identity.identityKey.publicKey.raw)
+    const readIds = new Set((await this.need().history(room.group)).filter(e => { const r = HistoryRecord.decode(e.record); return r.outgoing || r.read }).map(e => e.id))
+    const kept = [...room.kept.values()]
+    const held = chainsOf(kept)
+    const read = chainsOf(kept.filter(m => readIds.has(m.id)))
+    const key = JSON.stringify([held, read].map(cs => cs.map(c => [hex(c.sender), c.epoch, c.ranges])))
+    const cached = this.ownReceipts.get(hex(room.group))
+    if (cached?.key === key) return cached.bytes
+    const at = Math.max(this.f.now(), (cached?.at ?? 0) + 1, (room.receipts.get(me)?.at ?? 0) + 1)
+    const r = await signReceipt(this.f.identity, { group: room.group, at, held, read }, this.f.crypto)
+    this.ownReceipts.set(hex(room.group), { key, at, bytes: r.bytes })
+    return r.bytes
+  }
+
+  /** A member's receipt: our messages it holds are delivered to it, those it has read are read. */
+  private async receiptFrom (group: Uint8Array, r: Receipt): Promise<void> {
     const room = this.need().get(group)
     if (room == null) return
-    const ids = new Set(heldBy(room, summary, this.f.identity.identityKey.publicKey.raw))
-    if (ids.size > 0) await this.mark(group, ids, new Set([hex(member)]), Recipient.State.DELIVERED)
+    const me = this.f.identity.identityKey.publicKey.raw
+    const ours = [...room.kept.values()].filter(m => hex(m.sender) === hex(me))
+    const member = new Set([hex(r.member)])
+    const held = new Set(ours.filter(m => covers(r.held, m)).map(m => m.id))
+    const read = new Set(ours.filter(m => covers(r.read, m)).map(m => m.id))
+    if (held.size > 0) await this.mark(group, held, member, Recipient.State.DELIVERED)
+    if (read.size > 0) await this.mark(group, read, member, Recipient.State.READ)
   }
 
   /** Move these members forward (never back) to `state` on our messages `ids`; writes only what changed. */

@@ -15,12 +15,17 @@ import { associated } from './room-keys.js'
 import { RoomSnapshot } from './pb/groups.js'
 import { cardFor } from './cards.js'
 import { RoomIntake } from './room-intake.js'
+import { verifyReceipt } from './receipts.js'
+import type { Receipt } from './receipts.js'
 import type { RoomChanges, RoomInit, RoomMessage } from './room-message.js'
 
 export type { RoomChanges, RoomInit, RoomMessage }
 export { MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES }
 
 export class Room extends RoomIntake {
+  /** the newest receipt (receipts.ts) of each member, by identity hex */
+  readonly receipts = new Map<string, Receipt>()
+
   /**
    * Create a room: the Create op and the key agreement's create, for `members` besides us.
    *
@@ -114,6 +119,20 @@ export class Room extends RoomIntake {
   }
 
   /**
+   * Keep a verified receipt when it is of this room, its member is listed, and it is newer than
+   * the one held for that member.
+   *
+   * @returns whether it was kept (the caller passes kept ones on)
+   */
+  keepReceipt (r: Receipt): boolean {
+    const member = hex(r.member)
+    if (hex(r.group) !== hex(this.group) || this.role(member) == null) return false
+    if ((this.receipts.get(member)?.at ?? -1) >= r.at) return false
+    this.receipts.set(member, r)
+    return true
+  }
+
+  /**
    * The room at rest: every op, the key state, what is held. Secret (it holds keys): the store
    * seals it, and the caller writes it before sending what the last call returned.
    */
@@ -126,7 +145,8 @@ export class Room extends RoomIntake {
       heldMessages: this.heldMessages.map(m => m.bytes),
       early: this.early,
       kept: [...this.kept.values()].map(m => m.bytes),
-      unsent: this.unsent
+      unsent: this.unsent,
+      receipts: [...this.receipts.values()].map(r => r.bytes)
     })
   }
 
@@ -152,6 +172,7 @@ export class Room extends RoomIntake {
     room.early = snap.early.filter(id => room.log.has(id))
     for (const b of snap.kept) room.keep(await verifyMessage(b, init.crypto))
     room.unsent = snap.unsent
+    for (const b of snap.receipts) room.keepReceipt(await verifyReceipt(b, init.crypto))
     return room
   }
 }

@@ -57,6 +57,7 @@ describe('team rooms over /ferry/group/1.0.0', function () {
     const m = { name, me, id, card, contacts: new Set<string>(), got: [], errors: [] } as unknown as Member
     m.delivery = new RoomDelivery({
       rooms,
+      crypto,
       exchange: { exchange: async (...args) => await m.node.services.group.exchange(...args) },
       connectionsTo: identity => connectionsTo(m, identity),
       isContact: identity => m.contacts.has(toHex(identity)),

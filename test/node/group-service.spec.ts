@@ -81,7 +81,7 @@ describe('/ferry/group/1.0.0', function () {
     assert.deepEqual(bobs.received[0].packet.ops, [bytes(100, 1)])
     assert.deepEqual(bobs.received[0].packet.messages, [bytes(50, 2)])
     assert.deepEqual(bobs.received[0].packet.summary, bytes(40, 3))
-    assert.deepEqual(got, answer, 'every op and message of the answer, in order')
+    assert.deepEqual(got, { ...answer, receipts: [] }, 'every op and message of the answer, in order')
     assert.equal(packets(answer.ops, answer.messages).length, 3, 'the answer took three frames')
   })
 

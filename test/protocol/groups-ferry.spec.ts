@@ -86,6 +86,37 @@ describe('team rooms in createFerry nodes', function () {
     await until('alice and bob see all ten of theirs delivered to carol too', async () => await forCarol(alice) === 10 && await forCarol(bob) === 10)
   })
 
+  it('ferrying: alice and carol never meet; bob carries alice\'s message to carol and carol\'s receipts back', async () => {
+    const [alice, bob, carol] = [await nodes.node('alice5'), await nodes.node('bob5'), await nodes.node('carol5')]
+    await befriend(bob, 'bob', alice, 'alice')
+    await befriend(bob, 'bob', carol, 'carol')
+    await groups(bob).create('relay', ['alice', 'carol'])
+    await until('every key answer has gone round', async () => (await Promise.all([alice, bob, carol].map(async f => (await groups(f).list())[0]?.converged === true && (await groups(f).list())[0]?.keys === 'member'))).every(Boolean))
+    const link = async (a: Ferry, b: Ferry, up: boolean): Promise<void> => {
+      if (up) await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+      else await a.libp2p.hangUp(b.libp2p.peerId)
+    }
+    // bob is with alice only: she sends
+    await link(bob, carol, false)
+    await groups(alice).send('relay', 'from alice')
+    await until('bob holds alice\'s message', async () => (await groups(bob).messages('relay')).some(m => m.text === 'from alice'))
+    // bob leaves alice and meets carol
+    await link(bob, alice, false)
+    await link(bob, carol, true)
+    await until('carol holds it', async () => (await groups(carol).messages('relay')).some(m => m.text === 'from alice'))
+    assert.equal((await groups(carol).messages('relay')).filter(m => m.text === 'from alice').length, 1, 'once')
+    assert.equal(await groups(carol).markRead('relay'), 1)
+    // (under the façade: which receipts bob's room holds)
+    const carolsReceipt = async (): Promise<any> => (bob.groups as any).rooms.get(Buffer.from((await groups(bob).info('relay')).group, 'hex')).receipts.get(Buffer.from(carol.identity.identityKey.publicKey.raw).toString('hex'))
+    await until('bob holds carol\'s receipt with her read', async () => (await carolsReceipt())?.read.length > 0)
+    // bob goes back to alice: carol's receipts travel with him
+    await link(bob, carol, false)
+    await link(bob, alice, true)
+    const mine = async (): Promise<any> => (await groups(alice).messages('relay')).find(m => m.text === 'from alice')?.recipients
+    await until('alice sees her message delivered to both and read by carol', async () => (await mine())?.delivered === 2 && (await mine())?.read === 1)
+    assert.equal(alice.libp2p.getConnections(carol.libp2p.peerId).length, 0, 'alice and carol never connected')
+  })
+
   it('refuses what a user gets wrong with clear errors', async () => {
     const [dora, eve] = [await nodes.node('dora'), await nodes.node('eve')]
     await befriend(dora, 'dora', eve, 'eve')

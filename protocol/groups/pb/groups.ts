@@ -1996,6 +1996,7 @@ export interface RoomSnapshot {
   early: string[]
   kept: Uint8Array[]
   unsent: Uint8Array[]
+  receipts: Uint8Array[]
 }
 
 export namespace RoomSnapshot {
@@ -2060,6 +2061,13 @@ export namespace RoomSnapshot {
           }
         }
 
+        if (obj.receipts != null && obj.receipts.length > 0) {
+          for (const value of obj.receipts) {
+            w.uint32(74)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2072,7 +2080,8 @@ export namespace RoomSnapshot {
           heldMessages: [],
           early: [],
           kept: [],
-          unsent: []
+          unsent: [],
+          receipts: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2137,6 +2146,14 @@ export namespace RoomSnapshot {
               obj.unsent.push(reader.bytes())
               break
             }
+            case 9: {
+              if (opts.limits?.receipts != null && obj.receipts.length === opts.limits.receipts) {
+                throw new MaxLengthError('Decode error - repeated field "receipts" had too many elements')
+              }
+
+              obj.receipts.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2152,7 +2169,8 @@ export namespace RoomSnapshot {
           heldMessages: 0,
           early: 0,
           kept: 0,
-          unsent: 0
+          unsent: 0,
+          receipts: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2265,6 +2283,21 @@ export namespace RoomSnapshot {
 
               break
             }
+            case 9: {
+              if (opts.limits?.receipts != null && obj.receipts === opts.limits.receipts) {
+                throw new MaxLengthError('Streaming decode error - repeated field "receipts" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.receipts[]`,
+                index: obj.receipts,
+                value: reader.bytes()
+              }
+
+              obj.receipts++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2323,6 +2356,12 @@ export namespace RoomSnapshot {
     value: Uint8Array
   }
 
+  export interface RoomSnapshotReceiptsFieldEvent {
+    field: '$.receipts[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<RoomSnapshot>): Uint8Array {
     return encodeMessage(obj, RoomSnapshot.codec())
   }
@@ -2331,7 +2370,7 @@ export namespace RoomSnapshot {
     return decodeMessage(buf, RoomSnapshot.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomSnapshot>): Generator<RoomSnapshotVersionFieldEvent | RoomSnapshotOpsFieldEvent | RoomSnapshotKeysFieldEvent | RoomSnapshotHeldOpsFieldEvent | RoomSnapshotHeldMessagesFieldEvent | RoomSnapshotEarlyFieldEvent | RoomSnapshotKeptFieldEvent | RoomSnapshotUnsentFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomSnapshot>): Generator<RoomSnapshotVersionFieldEvent | RoomSnapshotOpsFieldEvent | RoomSnapshotKeysFieldEvent | RoomSnapshotHeldOpsFieldEvent | RoomSnapshotHeldMessagesFieldEvent | RoomSnapshotEarlyFieldEvent | RoomSnapshotKeptFieldEvent | RoomSnapshotUnsentFieldEvent | RoomSnapshotReceiptsFieldEvent> {
     return streamMessage(buf, RoomSnapshot.codec(), opts)
   }
 }
@@ -3086,5 +3125,413 @@ export namespace Recipient {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Recipient>): Generator<RecipientMemberFieldEvent | RecipientStateFieldEvent> {
     return streamMessage(buf, Recipient.codec(), opts)
+  }
+}
+
+export interface GroupReceipt {
+  group: Uint8Array
+  member: Uint8Array
+  device: Uint8Array
+  certificate: Uint8Array
+  at: number
+  held: Chain[]
+  read: Chain[]
+}
+
+export namespace GroupReceipt {
+  let _codec: Codec<GroupReceipt>
+
+  export const codec = (): Codec<GroupReceipt> => {
+    if (_codec == null) {
+      _codec = message<GroupReceipt>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.group != null && obj.group.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.group)
+        }
+
+        if ((obj.member != null && obj.member.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.member)
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.certificate != null && obj.certificate.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.certificate)
+        }
+
+        if ((obj.at != null && obj.at !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.at)
+        }
+
+        if (obj.held != null && obj.held.length > 0) {
+          for (const value of obj.held) {
+            w.uint32(50)
+            Chain.codec().encode(value, w)
+          }
+        }
+
+        if (obj.read != null && obj.read.length > 0) {
+          for (const value of obj.read) {
+            w.uint32(58)
+            Chain.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          group: uint8ArrayAlloc(0),
+          member: uint8ArrayAlloc(0),
+          device: uint8ArrayAlloc(0),
+          certificate: uint8ArrayAlloc(0),
+          at: 0,
+          held: [],
+          read: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.group = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.member = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.certificate = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.at = reader.uint64Number()
+              break
+            }
+            case 6: {
+              if (opts.limits?.held != null && obj.held.length === opts.limits.held) {
+                throw new MaxLengthError('Decode error - repeated field "held" had too many elements')
+              }
+
+              obj.held.push(Chain.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.held$
+              }))
+              break
+            }
+            case 7: {
+              if (opts.limits?.read != null && obj.read.length === opts.limits.read) {
+                throw new MaxLengthError('Decode error - repeated field "read" had too many elements')
+              }
+
+              obj.read.push(Chain.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.read$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          held: 0,
+          read: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.group`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.member`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.device`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.certificate`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.at`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              if (opts.limits?.held != null && obj.held === opts.limits.held) {
+                throw new MaxLengthError('Streaming decode error - repeated field "held" had too many elements')
+              }
+
+              for (const evt of Chain.codec().stream(reader, reader.uint32(), `${prefix}.held[]`, {
+                limits: opts.limits?.held$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.held
+                }
+              }
+
+              obj.held++
+
+              break
+            }
+            case 7: {
+              if (opts.limits?.read != null && obj.read === opts.limits.read) {
+                throw new MaxLengthError('Streaming decode error - repeated field "read" had too many elements')
+              }
+
+              for (const evt of Chain.codec().stream(reader, reader.uint32(), `${prefix}.read[]`, {
+                limits: opts.limits?.read$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.read
+                }
+              }
+
+              obj.read++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface GroupReceiptGroupFieldEvent {
+    field: '$.group'
+    value: Uint8Array
+  }
+
+  export interface GroupReceiptMemberFieldEvent {
+    field: '$.member'
+    value: Uint8Array
+  }
+
+  export interface GroupReceiptDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array
+  }
+
+  export interface GroupReceiptCertificateFieldEvent {
+    field: '$.certificate'
+    value: Uint8Array
+  }
+
+  export interface GroupReceiptAtFieldEvent {
+    field: '$.at'
+    value: number
+  }
+
+  export interface GroupReceiptHeldSenderFieldEvent {
+    field: '$.held[].sender'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface GroupReceiptHeldEpochFieldEvent {
+    field: '$.held[].epoch'
+    value: number
+    index: number
+  }
+
+  export interface GroupReceiptHeldRangesFieldEvent {
+    field: '$.held[].ranges[]'
+    index: number
+    value: number
+  }
+
+  export interface GroupReceiptReadSenderFieldEvent {
+    field: '$.read[].sender'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface GroupReceiptReadEpochFieldEvent {
+    field: '$.read[].epoch'
+    value: number
+    index: number
+  }
+
+  export interface GroupReceiptReadRangesFieldEvent {
+    field: '$.read[].ranges[]'
+    index: number
+    value: number
+  }
+
+  export function encode (obj: Partial<GroupReceipt>): Uint8Array {
+    return encodeMessage(obj, GroupReceipt.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupReceipt>): GroupReceipt {
+    return decodeMessage(buf, GroupReceipt.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupReceipt>): Generator<GroupReceiptGroupFieldEvent | GroupReceiptMemberFieldEvent | GroupReceiptDeviceFieldEvent | GroupReceiptCertificateFieldEvent | GroupReceiptAtFieldEvent | GroupReceiptHeldSenderFieldEvent | GroupReceiptHeldEpochFieldEvent | GroupReceiptHeldRangesFieldEvent | GroupReceiptReadSenderFieldEvent | GroupReceiptReadEpochFieldEvent | GroupReceiptReadRangesFieldEvent> {
+    return streamMessage(buf, GroupReceipt.codec(), opts)
+  }
+}
+
+export interface SignedReceipt {
+  receipt: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace SignedReceipt {
+  let _codec: Codec<SignedReceipt>
+
+  export const codec = (): Codec<SignedReceipt> => {
+    if (_codec == null) {
+      _codec = message<SignedReceipt>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.receipt != null && obj.receipt.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.receipt)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          receipt: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.receipt = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.receipt`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedReceiptReceiptFieldEvent {
+    field: '$.receipt'
+    value: Uint8Array
+  }
+
+  export interface SignedReceiptSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SignedReceipt>): Uint8Array {
+    return encodeMessage(obj, SignedReceipt.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedReceipt>): SignedReceipt {
+    return decodeMessage(buf, SignedReceipt.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedReceipt>): Generator<SignedReceiptReceiptFieldEvent | SignedReceiptSignatureFieldEvent> {
+    return streamMessage(buf, SignedReceipt.codec(), opts)
   }
 }

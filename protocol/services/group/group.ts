@@ -11,7 +11,7 @@ import { GroupPacket, GroupReply } from './pb/group.js'
 import type { GroupAsker, GroupExchange, GroupServiceComponents, GroupServiceInit } from './index.js'
 import type { AbortOptions, Connection, Logger, Startable, Stream } from '@libp2p/interface'
 
-const LIMITS = { ops: MAX_ITEMS, messages: MAX_ITEMS }
+const LIMITS = { ops: MAX_ITEMS, messages: MAX_ITEMS, receipts: MAX_ITEMS }
 const packetCodec = { decode: (b: Uint8Array) => GroupPacket.decode(b, { limits: LIMITS }) }
 const replyCodec = { decode: (b: Uint8Array) => GroupReply.decode(b, { limits: { packet: LIMITS } }), encode: GroupReply.encode }
 
@@ -52,13 +52,14 @@ export class GroupService implements GroupExchange, Startable {
     try {
       const frames = frameStream(stream, { maxDataLength: MAX_FRAME_BYTES })
       await frames.writeV([this.hello, frame], RAW, { signal })
-      const out: Answer = { ops: [], messages: [] }
+      const out: Answer = { ops: [], messages: [], receipts: [] }
       for (let i = 0; ; i++) {
         if (i === MAX_ANSWER_FRAMES) throw new GroupProtocolError(`an answer is at most ${MAX_ANSWER_FRAMES} frames`)
         const reply = await frames.read(replyCodec, { signal })
         if (reply.code !== GroupReply.Code.OK) throw new GroupPacketRejectedError(reply.code, reply.reason)
         out.ops.push(...reply.packet?.ops ?? [])
         out.messages.push(...reply.packet?.messages ?? [])
+        out.receipts.push(...reply.packet?.receipts ?? [])
         if (!reply.more) break
       }
       await stream.close({ signal }).catch(() => {})
@@ -110,7 +111,7 @@ export class GroupService implements GroupExchange, Startable {
     } catch (err: any) {
       return [refusal(GroupReply.Code.MALFORMED, `unreadable packet: ${err.message as string}`)]
     }
-    let answer: Answer | undefined
+    let answer: Partial<Answer> | undefined
     try {
       answer = await this.init.receiver.receive(room, packet, asker)
     } catch (err: any) {
@@ -118,7 +119,7 @@ export class GroupService implements GroupExchange, Startable {
       this.log.error('could not take in a group packet from %p - %e', asker.peer, err)
       return [refusal(GroupReply.Code.FAILED, 'could not take the packet in')]
     }
-    const parts = packets(answer?.ops ?? [], answer?.messages ?? []).slice(0, MAX_ANSWER_FRAMES)
+    const parts = packets(answer?.ops ?? [], answer?.messages ?? [], undefined, answer?.receipts ?? []).slice(0, MAX_ANSWER_FRAMES)
     return parts.map((packet, i) => ({ code: GroupReply.Code.OK, reason: '', packet, more: i + 1 < parts.length }))
   }
 }

@@ -4,7 +4,7 @@
  *
  *   asker:    Hello = identity key (32) ‖ device certificate (128), binding the identity to the
  *             connection's peer id (Noise authenticated that);
- *             packet = room id (32) ‖ GroupPacket {summary?, ops[], messages[]}
+ *             packet = room id (32) ‖ GroupPacket {summary?, ops[], messages[], receipts[]}
  *   answerer: GroupReply frames {code, reason, packet?, more} until more = false
  *
  * The answerer checks the hello's certificate against the connection, then asks its receiver
@@ -47,7 +47,7 @@ export interface GroupReceiver {
    * @throws a GroupError (or any error named Malformed…) for a packet it refuses; anything else is
    *   a failure on our side, answered FAILED
    */
-  receive(room: Uint8Array, packet: GroupPacket, from: GroupAsker): Promise<{ ops: Uint8Array[], messages: Uint8Array[] } | undefined>
+  receive(room: Uint8Array, packet: GroupPacket, from: GroupAsker): Promise<{ ops: Uint8Array[], messages: Uint8Array[], receipts?: Uint8Array[] } | undefined>
 }
 
 export interface GroupServiceComponents {
@@ -72,7 +72,7 @@ export interface GroupExchange {
    * @throws GroupPacketRejectedError when it refused the packet; GroupProtocolError, or the
    *   stream's error, when the exchange broke
    */
-  exchange(connection: Connection, room: Uint8Array, packet: Partial<GroupPacket>, options?: AbortOptions): Promise<{ ops: Uint8Array[], messages: Uint8Array[] }>
+  exchange(connection: Connection, room: Uint8Array, packet: Partial<GroupPacket>, options?: AbortOptions): Promise<{ ops: Uint8Array[], messages: Uint8Array[], receipts: Uint8Array[] }>
 }
 
 export function groupService (init: GroupServiceInit): (components: GroupServiceComponents) => GroupExchange {

@@ -2,16 +2,16 @@ import { PACKET_BYTES } from './constants.js'
 import type { GroupPacket } from './pb/group.js'
 
 /**
- * Split ops and messages into packets of about PACKET_BYTES each, ops first and in the order given
+ * Split ops, messages and receipts into packets of about PACKET_BYTES each, ops first and in the order given
  * (an item larger than that goes alone, up to MAX_FRAME_BYTES). Always at least one packet.
  */
-export function packets (ops: Uint8Array[], messages: Uint8Array[], budget = PACKET_BYTES): GroupPacket[] {
-  const out: GroupPacket[] = [{ ops: [], messages: [] }]
+export function packets (ops: Uint8Array[], messages: Uint8Array[], budget = PACKET_BYTES, receipts: Uint8Array[] = []): GroupPacket[] {
+  const out: GroupPacket[] = [{ ops: [], messages: [], receipts: [] }]
   let used = 0
-  const put = (bytes: Uint8Array, kind: 'ops' | 'messages'): void => {
+  const put = (bytes: Uint8Array, kind: 'ops' | 'messages' | 'receipts'): void => {
     const cost = bytes.byteLength + 4
     if (used > 0 && used + cost > budget) {
-      out.push({ ops: [], messages: [] })
+      out.push({ ops: [], messages: [], receipts: [] })
       used = 0
     }
     out[out.length - 1][kind].push(bytes)
@@ -19,5 +19,6 @@ export function packets (ops: Uint8Array[], messages: Uint8Array[], budget = PAC
   }
   for (const op of ops) put(op, 'ops')
   for (const m of messages) put(m, 'messages')
+  for (const r of receipts) put(r, 'receipts')
   return out
 }

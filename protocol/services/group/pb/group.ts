@@ -6,6 +6,7 @@ export interface GroupPacket {
   summary?: Uint8Array
   ops: Uint8Array[]
   messages: Uint8Array[]
+  receipts: Uint8Array[]
 }
 
 export namespace GroupPacket {
@@ -37,13 +38,21 @@ export namespace GroupPacket {
           }
         }
 
+        if (obj.receipts != null && obj.receipts.length > 0) {
+          for (const value of obj.receipts) {
+            w.uint32(34)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           ops: [],
-          messages: []
+          messages: [],
+          receipts: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -72,6 +81,14 @@ export namespace GroupPacket {
               obj.messages.push(reader.bytes())
               break
             }
+            case 4: {
+              if (opts.limits?.receipts != null && obj.receipts.length === opts.limits.receipts) {
+                throw new MaxLengthError('Decode error - repeated field "receipts" had too many elements')
+              }
+
+              obj.receipts.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -83,7 +100,8 @@ export namespace GroupPacket {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           ops: 0,
-          messages: 0
+          messages: 0,
+          receipts: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -129,6 +147,21 @@ export namespace GroupPacket {
 
               break
             }
+            case 4: {
+              if (opts.limits?.receipts != null && obj.receipts === opts.limits.receipts) {
+                throw new MaxLengthError('Streaming decode error - repeated field "receipts" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.receipts[]`,
+                index: obj.receipts,
+                value: reader.bytes()
+              }
+
+              obj.receipts++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -158,6 +191,12 @@ export namespace GroupPacket {
     value: Uint8Array
   }
 
+  export interface GroupPacketReceiptsFieldEvent {
+    field: '$.receipts[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<GroupPacket>): Uint8Array {
     return encodeMessage(obj, GroupPacket.codec())
   }
@@ -166,7 +205,7 @@ export namespace GroupPacket {
     return decodeMessage(buf, GroupPacket.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupPacket>): Generator<GroupPacketSummaryFieldEvent | GroupPacketOpsFieldEvent | GroupPacketMessagesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupPacket>): Generator<GroupPacketSummaryFieldEvent | GroupPacketOpsFieldEvent | GroupPacketMessagesFieldEvent | GroupPacketReceiptsFieldEvent> {
     return streamMessage(buf, GroupPacket.codec(), opts)
   }
 }
@@ -348,6 +387,12 @@ export namespace GroupReply {
     value: Uint8Array
   }
 
+  export interface GroupReplyPacketReceiptsFieldEvent {
+    field: '$.packet.receipts[]'
+    index: number
+    value: Uint8Array
+  }
+
   export interface GroupReplyMoreFieldEvent {
     field: '$.more'
     value: boolean
@@ -361,7 +406,7 @@ export namespace GroupReply {
     return decodeMessage(buf, GroupReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupReply>): Generator<GroupReplyCodeFieldEvent | GroupReplyReasonFieldEvent | GroupReplyPacketSummaryFieldEvent | GroupReplyPacketOpsFieldEvent | GroupReplyPacketMessagesFieldEvent | GroupReplyMoreFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupReply>): Generator<GroupReplyCodeFieldEvent | GroupReplyReasonFieldEvent | GroupReplyPacketSummaryFieldEvent | GroupReplyPacketOpsFieldEvent | GroupReplyPacketMessagesFieldEvent | GroupReplyPacketReceiptsFieldEvent | GroupReplyMoreFieldEvent> {
     return streamMessage(buf, GroupReply.codec(), opts)
   }
 }
