@@ -11,7 +11,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { decodeBundle, verifyBundle } from '../crypto/bundle.js'
-import { identityFromString, identityToString } from '../crypto/identity.js'
+import { identityFromString, identityToString, peerIdFromBytes } from '../crypto/identity.js'
 import { MAX_TEXT_BYTES } from '../constants.js'
 import { InvalidInputError, MessageTooLargeError, UnknownContactError } from '../errors.js'
 import { MAX_TIMER_MS } from './ops.js'
@@ -20,10 +20,12 @@ import { UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
 import { chainsOf, covers, signReceipt } from './receipts.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
+import { advance, historyEntry, incomingEntry, messageView } from './history.js'
+import type { GroupMessage } from './history.js'
 import { Rooms, UnknownRoomError } from './rooms.js'
 import type { Card } from './cards.js'
 import type { Receipt } from './receipts.js'
-import type { Room, RoomMessage } from './room.js'
+import type { Room } from './room.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { Identity } from '../crypto/identity.js'
 import type { PrekeyStore } from '../crypto/prekeys.js'
@@ -31,6 +33,8 @@ import type { FerryServices } from '../ferry-types.js'
 import type { ContactStore, RoomHistoryEntry, RoomStore } from '../stores/stores.js'
 import type { GroupAsker, GroupReceiver } from '../services/group/index.js'
 import type { Connection, Libp2p, Logger } from '@libp2p/interface'
+
+export type { GroupMessage } from './history.js'
 
 export interface GroupsInit {
   libp2p: Libp2p<FerryServices>
@@ -63,30 +67,12 @@ export interface GroupSummary {
   keys: 'pending' | 'member' | 'removed'
   /** nothing held back for want of ops or keys: our view has converged with what reached us */
   converged: boolean
+  /** the room's epoch: a hash of the log's heads, so members holding the same ops show the same */
+  epoch: string
   unread: number
 }
 
-/** One message of a room's history. */
-export interface GroupMessage {
-  seq: number
-  id: string
-  group: string
-  direction: 'in' | 'out'
-  /** the sender's identity string, and its contact name if any */
-  sender: string
-  senderName?: string
-  text: string
-  sentAt: number
-  receivedAt: number
-  expiresAt: number
-  read: boolean
-  /** outgoing: how many members it was sealed for, and how far it got with them */
-  recipients?: { total: number, stored: number, delivered: number, read: number }
-}
-
 const te = new TextEncoder()
-const td = new TextDecoder()
-const STATE_ORDER = [Recipient.State.QUEUED, Recipient.State.STORED, Recipient.State.DELIVERED, Recipient.State.READ]
 
 export class Groups {
   private rooms?: Rooms
@@ -94,6 +80,8 @@ export class Groups {
   /** identity hex -> the peer ids we know it by (contacts, and hellos fellow members showed us) */
   private readonly peers = new Map<string, Set<string>>()
   private readonly cards = new Map<string, Card>()
+  /** ops whose device refreshPeers has noted */
+  private readonly scanned = new Set<string>()
   /** our last receipt per room (hex id), and what it said */
   private readonly ownReceipts = new Map<string, { key: string, at: number, bytes: Uint8Array }>()
   private timer?: ReturnType<typeof setInterval>
@@ -123,7 +111,7 @@ export class Groups {
       exchange: { exchange: async (...args) => await this.f.libp2p.services.group.exchange(...args) },
       connectionsTo: identity => [...this.peers.get(hex(identity)) ?? []].flatMap(p => this.f.libp2p.getConnections(peerIdFromString(p))).filter(c => c.status === 'open'),
       isContact: async identity => (await this.f.contacts.list()).some(c => c.identity != null && hex(c.identity) === hex(identity)),
-      onMessage: (room, m, history) => history.push(this.incoming(room, m)),
+      onMessage: (room, m, history) => history.push(incomingEntry(m, this.f.now())),
       onAsker: asker => this.learn(asker),
       receiptOf: async room => await this.receiptOf(room),
       onReceipt: async (room, receipt) => await this.receiptFrom(room, receipt),
@@ -189,20 +177,20 @@ export class Groups {
       const at = this.f.now()
       const record: HistoryRecord = { sender: fromHex(me), outgoing: true, text, sentAt: at, receivedAt: at, expiresAt: sent.expiresAt, read: true, recipients: others.map(member => ({ member, state: Recipient.State.QUEUED })) }
       entry = { id: sent.id, record }
-      history.push(this.entry(sent.id, record))
+      history.push(historyEntry(sent.id, record))
       return { ops: [], messages: [sent.bytes] }
     })
     const done = entry as { id: string, record: HistoryRecord }
     if (reached.size > 0) await this.mark(room.group, new Set([done.id]), reached, Recipient.State.DELIVERED)
     const kept = (await this.need().history(room.group)).find(e => e.id === done.id)
-    return this.view(room.group, kept ?? { seq: 0, ...this.entry(done.id, done.record) })
+    return messageView(room.group, kept ?? { seq: 0, ...historyEntry(done.id, done.record) })
   }
 
   /** A room's messages after `afterSeq`, oldest first. */
   async messages (group: string, options: { afterSeq?: number, limit?: number } = {}): Promise<GroupMessage[]> {
     const room = this.room(group)
     const names = await this.names()
-    return (await this.need().history(room.group, options)).map(e => this.view(room.group, e, names))
+    return (await this.need().history(room.group, options)).map(e => messageView(room.group, e, names))
   }
 
   /** Mark every incoming message of the room read, and tell the members (our receipt). @returns how many were unread */
@@ -210,7 +198,7 @@ export class Groups {
     const room = this.room(group)
     const unread = (await this.need().history(room.group)).map(e => ({ e, r: HistoryRecord.decode(e.record) })).filter(({ r }) => !r.outgoing && !r.read)
     if (unread.length === 0) return 0
-    await this.need().act(room.group, (_room, history) => { for (const { e, r } of unread) history.push(this.entry(e.id, { ...r, read: true })) })
+    await this.need().act(room.group, (_room, history) => { for (const { e, r } of unread) history.push(historyEntry(e.id, { ...r, read: true })) })
     // the senders learn it from our receipt, carried by whoever meets them
     await this.delivery?.deliver(room.group, { ops: [], messages: [], receipts: [await this.receiptOf(room)] })
     return unread.length
@@ -285,8 +273,20 @@ export class Groups {
     return id
   }
 
+  /**
+   * Where members are: our contacts' devices, and every device that signed an op in a room we hold
+   * (each op carries its author's device under the author's certificate, checked on intake), so
+   * members who are not contacts find each other when they connect.
+   */
   private async refreshPeers (): Promise<void> {
     for (const c of await this.f.contacts.list()) if (c.identity != null) this.peersOf(hex(c.identity)).add(c.peerId)
+    for (const room of this.rooms?.list() ?? []) {
+      for (const op of room.log.ops()) {
+        if (this.scanned.has(op.id)) continue
+        this.scanned.add(op.id)
+        try { this.peersOf(hex(op.author)).add(peerIdFromBytes(op.device).toString()) } catch {}
+      }
+    }
   }
 
   private learn (asker: GroupAsker): void {
@@ -297,14 +297,6 @@ export class Groups {
     let set = this.peers.get(identity)
     if (set == null) this.peers.set(identity, set = new Set())
     return set
-  }
-
-  private incoming (room: Uint8Array, m: RoomMessage): RoomHistoryEntry {
-    return this.entry(m.id, { sender: m.sender, outgoing: false, text: td.decode(m.plaintext), sentAt: m.sentAt, receivedAt: this.f.now(), expiresAt: m.expiresAt, read: false, recipients: [] })
-  }
-
-  private entry (id: string, record: HistoryRecord): RoomHistoryEntry {
-    return { id, expiresAt: record.expiresAt, record: HistoryRecord.encode(record) }
   }
 
   /** Our receipt for a room: re-signed only when what we hold or have read changed. */
@@ -338,39 +330,17 @@ export class Groups {
 
   /** Move these members forward (never back) to `state` on our messages `ids`; writes only what changed. */
   private async mark (group: Uint8Array, ids: Set<string>, members: Set<string>, state: Recipient.State): Promise<void> {
-    const rank = (s: Recipient.State): number => STATE_ORDER.indexOf(s)
     await this.need().act(group, async (_room, history) => {
       for (const e of await this.need().history(group)) {
         if (!ids.has(e.id)) continue
         const record = HistoryRecord.decode(e.record)
-        if (!record.outgoing || !record.recipients.some(r => members.has(hex(r.member)) && rank(r.state) < rank(state))) continue
-        record.recipients = record.recipients.map(r => members.has(hex(r.member)) && rank(r.state) < rank(state) ? { ...r, state } : r)
-        history.push(this.entry(e.id, record))
+        if (advance(record, members, state)) history.push(historyEntry(e.id, record))
       }
     })
   }
 
   private async names (): Promise<Map<string, string>> {
     return new Map((await this.f.contacts.list()).flatMap(c => c.identity == null ? [] : [[hex(c.identity), c.name] as [string, string]]))
-  }
-
-  private view (group: Uint8Array, e: { seq: number, id: string, record: Uint8Array }, names = new Map<string, string>()): GroupMessage {
-    const r = HistoryRecord.decode(e.record)
-    const count = (s: Recipient.State): number => r.recipients.filter(x => STATE_ORDER.indexOf(x.state) >= STATE_ORDER.indexOf(s)).length
-    return {
-      seq: e.seq,
-      id: e.id,
-      group: hex(group),
-      direction: r.outgoing ? 'out' : 'in',
-      sender: identityToString(r.sender),
-      ...(names.has(hex(r.sender)) && { senderName: names.get(hex(r.sender)) }),
-      text: r.text,
-      sentAt: r.sentAt,
-      receivedAt: r.receivedAt,
-      expiresAt: r.expiresAt,
-      read: r.read,
-      ...(r.outgoing && { recipients: { total: r.recipients.length, stored: count(Recipient.State.STORED), delivered: count(Recipient.State.DELIVERED), read: count(Recipient.State.READ) } })
-    }
   }
 
   private async summary (room: Room): Promise<GroupSummary> {
@@ -385,6 +355,7 @@ export class Groups {
       expiresMs: s.timer,
       keys: room.keyStatus,
       converged: room.held === 0 && room.waiting === 0,
+      epoch: s.epoch,
       unread
     }
   }

@@ -117,6 +117,33 @@ describe('team rooms in createFerry nodes', function () {
     assert.equal(alice.libp2p.getConnections(carol.libp2p.peerId).length, 0, 'alice and carol never connected')
   })
 
+  it('a partition {alice, bob} | {carol, dave}: alice adds erin while carol (an admin) removes dave; healed through two strangers, all agree and messages flow', async () => {
+    const [alice, bob, carol, dave, erin] = await Promise.all(['alice6', 'bob6', 'carol6', 'dave6', 'erin6'].map(async n => await nodes.node(n)))
+    for (const [f, n] of [[bob, 'bob'], [carol, 'carol'], [dave, 'dave'], [erin, 'erin']] as const) await befriend(alice, 'alice', f, n)
+    await groups(alice).create('split', ['bob', 'carol', 'dave'])
+    const all = [alice, bob, carol, dave]
+    await until('everyone is in', async () => (await Promise.all(all.map(async f => (await groups(f).list())[0]?.keys === 'member'))).every(Boolean))
+    await groups(alice).admin('split', 'carol')
+    await until('every view has caught up', async () => (await Promise.all(all.map(async f => { const g = (await groups(f).list())[0]; return g.converged && g.members.some(m => m.name === 'carol' || m.me) && g.members.filter(m => m.role === 'admin').length === 2 }))).every(Boolean))
+    // the split: alice–bob (and alice–erin, who is not in the room yet), carol–dave; nothing across
+    for (const f of [carol, dave]) await alice.libp2p.hangUp(f.libp2p.peerId)
+    await carol.libp2p.dial(dave.libp2p.getMultiaddrs()[0])
+    const daveIdentity = (await groups(dave).info('split')).members.find(m => m.me)?.identity as string
+    await Promise.all([groups(alice).add('split', ['erin']), groups(carol).remove('split', [daveIdentity])])
+    await until('each side applied its own change', async () => (await groups(bob).info('split')).members.length === 5 && (await groups(carol).info('split')).members.length === 3)
+    // healed by bob and carol, who are not each other's contacts (they know each other from the log)
+    await bob.libp2p.dial(carol.libp2p.getMultiaddrs()[0])
+    const members = [alice, bob, carol, erin]
+    const view = async (f: Ferry): Promise<string> => { const g = await groups(f).info('split'); return JSON.stringify([g.members.map(m => `${m.identity}:${m.role}`).sort(), g.epoch]) }
+    await until('alice, bob, carol and erin hold one membership and one epoch', async () => new Set(await Promise.all(members.map(view))).size === 1 && (await groups(alice).info('split')).members.length === 4, 30_000)
+    assert.ok(!(await groups(alice).info('split')).members.some(m => m.identity === daveIdentity), 'dave is out (his removal by an admin stands)')
+    assert.ok((await groups(alice).info('split')).members.some(m => m.name === 'erin'), 'erin is in')
+    for (const [f, n] of [[alice, 'alice'], [bob, 'bob'], [carol, 'carol'], [erin, 'erin']] as const) await groups(f).send('split', `after heal ${n}`)
+    await until('each reads the other three', async () => (await Promise.all(members.map(async f => (await groups(f).messages('split')).filter(m => m.direction === 'in' && m.text.startsWith('after heal')).length))).every(n => n === 3), 30_000)
+    assert.equal((await groups(dave).messages('split')).filter(m => m.text.startsWith('after heal')).length, 0, 'dave reads none of it')
+    assert.equal(alice.libp2p.getConnections(carol.libp2p.peerId).length, 0, 'the two sides met only through bob and carol')
+  })
+
   it('refuses what a user gets wrong with clear errors', async () => {
     const [dora, eve] = [await nodes.node('dora'), await nodes.node('eve')]
     await befriend(dora, 'dora', eve, 'eve')

@@ -1,0 +1,69 @@
+/**
+ * A room's history as the user sees it (protocol/groups/groups.ts keeps it in the RoomStore): one
+ * HistoryRecord per message sent or opened, with each recipient's state for our own.
+ */
+import { toHex as hex } from '../util/bytes.js'
+import { identityToString } from '../crypto/identity.js'
+import { HistoryRecord, Recipient } from './pb/groups.js'
+import type { RoomMessage } from './room.js'
+import type { RoomHistoryEntry } from '../stores/stores.js'
+
+/** One message of a room's history. */
+export interface GroupMessage {
+  seq: number
+  id: string
+  group: string
+  direction: 'in' | 'out'
+  /** the sender's identity string, and its contact name if any */
+  sender: string
+  senderName?: string
+  text: string
+  sentAt: number
+  receivedAt: number
+  expiresAt: number
+  read: boolean
+  /** outgoing: how many members it was sealed for, and how far it got with them */
+  recipients?: { total: number, stored: number, delivered: number, read: number }
+}
+
+/** The states in the order a recipient moves through them. */
+const STATE_ORDER = [Recipient.State.QUEUED, Recipient.State.STORED, Recipient.State.DELIVERED, Recipient.State.READ]
+const rank = (s: Recipient.State): number => STATE_ORDER.indexOf(s)
+const td = new TextDecoder()
+
+/** A record as the store keeps it (it expires with the message). */
+export function historyEntry (id: string, record: HistoryRecord): RoomHistoryEntry {
+  return { id, expiresAt: record.expiresAt, record: HistoryRecord.encode(record) }
+}
+
+/** The entry of a message that opened for us. */
+export function incomingEntry (m: RoomMessage, receivedAt: number): RoomHistoryEntry {
+  return historyEntry(m.id, { sender: m.sender, outgoing: false, text: td.decode(m.plaintext), sentAt: m.sentAt, receivedAt, expiresAt: m.expiresAt, read: false, recipients: [] })
+}
+
+/** Move `members` forward (never back) to `state`. @returns whether anything changed */
+export function advance (record: HistoryRecord, members: Set<string>, state: Recipient.State): boolean {
+  if (!record.outgoing || !record.recipients.some(r => members.has(hex(r.member)) && rank(r.state) < rank(state))) return false
+  record.recipients = record.recipients.map(r => members.has(hex(r.member)) && rank(r.state) < rank(state) ? { ...r, state } : r)
+  return true
+}
+
+/** What the API shows of an entry; `names` maps identity hex to contact names. */
+export function messageView (group: Uint8Array, e: { seq: number, id: string, record: Uint8Array }, names = new Map<string, string>()): GroupMessage {
+  const r = HistoryRecord.decode(e.record)
+  const count = (s: Recipient.State): number => r.recipients.filter(x => rank(x.state) >= rank(s)).length
+  return {
+    seq: e.seq,
+    id: e.id,
+    group: hex(group),
+    direction: r.outgoing ? 'out' : 'in',
+    sender: identityToString(r.sender),
+    ...(names.has(hex(r.sender)) && { senderName: names.get(hex(r.sender)) }),
+    text: r.text,
+    sentAt: r.sentAt,
+    receivedAt: r.receivedAt,
+    expiresAt: r.expiresAt,
+    read: r.read,
+    ...(r.outgoing && { recipients: { total: r.recipients.length, stored: count(Recipient.State.STORED), delivered: count(Recipient.State.DELIVERED), read: count(Recipient.State.READ) } })
+  }
+}
