@@ -45,6 +45,8 @@ export interface GroupsInit {
   crypto: CryptoBackend
   now: () => number
   log: Logger
+  /** reach a contact (Presence.connect): every 20 s, members who are contacts and not connected are tried */
+  connect?: (peer: string, addrs: string[]) => Promise<unknown>
 }
 
 /** One member as `ferry group info` shows it. */
@@ -73,6 +75,8 @@ export interface GroupSummary {
 }
 
 const te = new TextEncoder()
+/** Members tried per tick at most. */
+const MAX_DIALS_PER_TICK = 16
 
 export class Groups {
   private rooms?: Rooms
@@ -219,9 +223,18 @@ export class Groups {
     for (const [identity, peers] of this.peers) if (peers.has(peer)) await this.delivery?.sync(connection, fromHex(identity))
   }
 
+  /**
+   * Every 20 s: expired history goes, every connected member syncs, and members who are our
+   * contacts but not connected are tried (a unit back in range is met within 20 s; its sync runs
+   * when the connection opens).
+   */
   private async tick (): Promise<void> {
     await this.f.store.sweepRoomHistory(this.f.now()).catch((err: Error) => this.f.log.error('room history sweep failed - %e', err))
     for (const c of this.f.libp2p.getConnections()) await this.syncWith(c).catch(() => {})
+    const members = new Set(this.rooms?.list().flatMap(r => r.state().members.map(m => hex(m.identity))))
+    const connected = new Set(this.f.libp2p.getConnections().map(c => c.remotePeer.toString()))
+    const away = (await this.f.contacts.list()).filter(c => c.identity != null && members.has(hex(c.identity)) && !connected.has(c.peerId))
+    for (const c of away.slice(0, MAX_DIALS_PER_TICK)) void this.f.connect?.(c.peerId, c.addresses).catch(() => {})
   }
 
   private async act<T extends { ops: Uint8Array[], messages?: Uint8Array[] }>(group: string, fn: (room: Room, history: RoomHistoryEntry[]) => Promise<T>): Promise<{ result: T, reached: Set<string> }> {
