@@ -1,6 +1,6 @@
 /**
  * The app shell: a header with who you are and whether you are connected, one view at a time on
- * a phone (conversation list, conversation, add contact, invite, safety number, settings), the
+ * a phone (conversation list, conversation, team room, new room, add contact, invite, safety number, settings), the
  * list beside the conversation on a wide screen, and one place where errors are shown.
  */
 import { useEffect, useState } from 'preact/hooks'
@@ -12,6 +12,8 @@ import { MyInvite } from './views/invite.js'
 import { Safety } from './views/safety.js'
 import { SettingsView } from './views/settings.js'
 import { Requests } from './views/requests.js'
+import { GroupChat } from './views/group.js'
+import { NewGroup } from './views/new-group.js'
 import type { FerryTab } from './tab.js'
 import type { AppConfig, View, ViewProps } from './view.js'
 
@@ -40,7 +42,7 @@ export function App ({ tab, name, config }: { tab: FerryTab, name: string, confi
     addEventListener('keydown', onKey)
     return () => { removeEventListener('keydown', onKey) }
   }, [])
-  const chat = view.name === 'chat' ? view.contact : view.name === 'requests' ? REQUESTS : undefined
+  const chat = view.name === 'chat' ? view.contact : view.name === 'requests' ? REQUESTS : view.name === 'group' ? `group:${view.group}` : undefined
   return (
     <div class={`app view-${view.name}`}>
       <header class='top'>
@@ -66,6 +68,8 @@ export function App ({ tab, name, config }: { tab: FerryTab, name: string, confi
           {view.name === 'safety' && <Safety {...props} contact={view.contact} />}
           {view.name === 'settings' && <SettingsView {...props} />}
           {view.name === 'requests' && <Requests {...props} />}
+          {view.name === 'group' && <GroupChat key={view.group} {...props} group={view.group} />}
+          {view.name === 'new-group' && <NewGroup {...props} />}
         </section>
       </main>
     </div>

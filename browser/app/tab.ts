@@ -28,6 +28,8 @@ export class FerryTab extends EventTarget {
   private rev = 0
   /** what message requests held at the last look ("peers/messages") */
   private requests = ''
+  /** what the team rooms showed at the last look */
+  private rooms = ''
   private watch?: ReturnType<typeof setInterval>
   private collector?: ReturnType<typeof setInterval>
   private unwatch?: () => void
@@ -129,8 +131,10 @@ export class FerryTab extends EventTarget {
     const changed = await this.stores.messages.list({ changedAfter: this.rev, limit: 500 }).catch(() => [])
     const usage = await this.stores.messages.requestUsage().catch(() => undefined)
     const requests = usage == null ? this.requests : `${usage.peers}/${usage.messages}`
-    if (changed.length === 0 && requests === this.requests) return
+    const rooms = JSON.stringify((await this.ferry.groups?.list().catch(() => []) ?? []).map(g => [g.group, g.epoch, g.latest, g.progress, g.unread, g.keys, g.converged]))
+    if (changed.length === 0 && requests === this.requests && rooms === this.rooms) return
     this.requests = requests
+    this.rooms = rooms
     this.rev = changed.reduce((max, m) => Math.max(max, m.rev), this.rev)
     this.changed()
   }

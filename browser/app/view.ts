@@ -11,7 +11,7 @@ export interface AppConfig {
   daemon?: { peerId: string, name: string, invite: string }
 }
 
-export type View = { name: 'list' } | { name: 'chat', contact: string } | { name: 'add', invite?: string } | { name: 'invite' } | { name: 'safety', contact: string } | { name: 'settings' } | { name: 'requests' }
+export type View = { name: 'list' } | { name: 'chat', contact: string } | { name: 'add', invite?: string } | { name: 'invite' } | { name: 'safety', contact: string } | { name: 'settings' } | { name: 'requests' } | { name: 'group', group: string } | { name: 'new-group' }
 
 export interface ViewProps {
   tab: FerryTab

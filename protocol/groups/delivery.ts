@@ -16,6 +16,7 @@ import { toHex as hex } from '../util/bytes.js'
 import { UnknownRoomError } from './rooms.js'
 import { answer, summarize } from './ferrying.js'
 import { verifyReceipt } from './receipts.js'
+import { removedIn } from './room-keys.js'
 import { Summary } from './pb/groups.js'
 import { packets } from '../services/group/packets.js'
 import type { Rooms } from './rooms.js'
@@ -67,10 +68,15 @@ export class RoomDelivery implements GroupReceiver {
     this.init.onAsker?.(from)
     const held = this.init.rooms.get(room)
     if (held == null) return await this.init.isContact(from.identity)
-    return held.state().members.some(m => hex(m.identity) === hex(from.identity))
+    // a member; or someone removed (or gone), who may learn of it and nothing more (receive)
+    return held.state().members.some(m => hex(m.identity) === hex(from.identity)) || removedIn(held.log, hex(from.identity))
   }
 
   async receive (room: Uint8Array, packet: GroupPacket, from: GroupAsker): Promise<Items | undefined> {
+    const former = this.init.rooms.get(room)
+    if (former != null && !former.state().members.some(m => hex(m.identity) === hex(from.identity))) {
+      return packet.summary == null ? undefined : { ops: this.removal(former, from.identity, packet.summary), messages: [], receipts: [] }
+    }
     const joining = this.init.rooms.get(room) == null
     if (joining) await this.join(room, packet.ops)
     await this.takeIn(room, packet, from.identity)
@@ -164,6 +170,28 @@ export class RoomDelivery implements GroupReceiver {
       }
     }
     return out
+  }
+
+  /**
+   * What a removed person may have from us: the ops that removed it and everything before them,
+   * so it learns it is out. Nothing it sends is taken in; no message or receipt goes to it.
+   */
+  private removal (room: Room, who: Uint8Array, summary?: Uint8Array): Uint8Array[] {
+    const id = hex(who)
+    const ends = room.log.ops().filter(op => ((op.body.kind === 'remove' && hex(op.body.member) === id) || (op.body.kind === 'leave' && hex(op.author) === id)) && room.log.verdict(op.id) === 'valid').map(op => op.id)
+    const upTo = new Set(room.log.ops().filter(op => ends.some(e => e === op.id || room.log.isBefore(op.id, e))).map(op => op.bytes))
+    const candidates = summary == null ? [...upTo] : answer(room, summary).ops
+    return candidates.filter(b => upTo.has(b))
+  }
+
+  /** Hand the ops that removed `who` to its devices we reach (it is no longer among the members deliver reaches). */
+  async tell (group: Uint8Array, who: Uint8Array): Promise<void> {
+    const room = this.init.rooms.get(group)
+    if (room == null) return
+    const ops = this.removal(room, who)
+    await Promise.all(this.init.connectionsTo(who).map(async c => {
+      for (const packet of packets(ops, [])) await this.init.exchange.exchange(c, group, packet).catch((err: Error) => this.init.onError?.(err))
+    }))
   }
 
   /** Ours, fresh, and every other member's we hold. */

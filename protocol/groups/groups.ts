@@ -20,7 +20,7 @@ import { UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
 import { chainsOf, covers, signReceipt } from './receipts.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
-import { advance, historyEntry, incomingEntry, messageView } from './history.js'
+import { advance, historyEntry, incomingEntry, messageView, rank } from './history.js'
 import type { GroupMessage } from './history.js'
 import { Rooms, UnknownRoomError } from './rooms.js'
 import type { Card } from './cards.js'
@@ -72,6 +72,10 @@ export interface GroupSummary {
   /** the room's epoch: a hash of the log's heads, so members holding the same ops show the same */
   epoch: string
   unread: number
+  /** the highest history seq: it moves whenever a message is written */
+  latest: number
+  /** how far our messages got, summed over their recipients: it moves whenever a receipt arrives */
+  progress: number
 }
 
 const te = new TextEncoder()
@@ -150,7 +154,10 @@ export class Groups {
   async remove (group: string, members: string[]): Promise<void> {
     const room = this.room(group)
     const ids = await Promise.all(members.map(async m => await this.member(room, m)))
-    for (const id of ids) await this.act(group, async r => ({ ops: await r.remove(id) }))
+    for (const id of ids) {
+      await this.act(group, async r => ({ ops: await r.remove(id) }))
+      await this.delivery?.tell(room.group, id) // the removed member is not among those deliver reaches
+    }
   }
 
   async leave (group: string): Promise<void> {
@@ -360,7 +367,8 @@ export class Groups {
     const s = room.state()
     const names = await this.names()
     const me = hex(this.f.identity.identityKey.publicKey.raw)
-    const unread = (await this.need().history(room.group)).filter(e => { const r = HistoryRecord.decode(e.record); return !r.outgoing && !r.read }).length
+    const records = (await this.need().history(room.group)).map(e => ({ seq: e.seq, r: HistoryRecord.decode(e.record) }))
+    const unread = records.filter(({ r }) => !r.outgoing && !r.read).length
     return {
       group: hex(room.group),
       name: s.name,
@@ -369,7 +377,9 @@ export class Groups {
       keys: room.keyStatus,
       converged: room.held === 0 && room.waiting === 0,
       epoch: s.epoch,
-      unread
+      unread,
+      latest: records.reduce((max, e) => Math.max(max, e.seq), 0),
+      progress: records.reduce((sum, { r }) => sum + r.recipients.reduce((n, x) => n + rank(x.state), 0), 0)
     }
   }
 }

@@ -28,7 +28,8 @@ export interface GroupMessage {
 
 /** The states in the order a recipient moves through them. */
 const STATE_ORDER = [Recipient.State.QUEUED, Recipient.State.STORED, Recipient.State.DELIVERED, Recipient.State.READ]
-const rank = (s: Recipient.State): number => STATE_ORDER.indexOf(s)
+/** A state's place in that order (0 queued … 3 read). */
+export const rank = (s: Recipient.State): number => STATE_ORDER.indexOf(s)
 const td = new TextDecoder()
 
 /** A record as the store keeps it (it expires with the message). */
