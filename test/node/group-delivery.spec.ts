@@ -14,6 +14,7 @@ import { createIdentity } from '../../protocol/crypto/identity.js'
 import { identityDhSignatureMessage } from '../../protocol/crypto/bundle.js'
 import { toHex } from '../../protocol/util/bytes.js'
 import { Rooms } from '../../protocol/groups/rooms.js'
+import { verifyOp } from '../../protocol/groups/ops.js'
 import { RoomDelivery } from '../../protocol/groups/delivery.js'
 import { MemoryRoomStore } from '../../protocol/stores/memory/rooms.js'
 import { groupService } from '../../protocol/services/group/index.js'
@@ -153,5 +154,37 @@ describe('team rooms over /ferry/group/1.0.0', function () {
     await assert.rejects(mallory.node.services.group.exchange(c, own.room.group, { ops: own.ops }), (err: any) => err.code === 'NOT_A_MEMBER')
     await assert.rejects(mallory.node.services.group.exchange(c, made.room.group, { ops: [], messages: [] }), (err: any) => err.code === 'NOT_A_MEMBER')
     assert.equal(bob.rooms.list().length, 1, 'bob holds only alice\'s room')
+  })
+
+  it('a removed member is told of its removal and nothing after, and what it sends is not taken in', async () => {
+    const [alice, bob, carol] = [await member('alice7'), await member('bob7'), await member('carol7')]
+    await befriend(alice, bob)
+    await befriend(alice, carol)
+    const made = await alice.rooms.create('ops', [bob.id, carol.id])
+    const group = made.room.group
+    await alice.delivery.act(group, async () => ({ ops: made.ops }))
+    await idle(alice, bob, carol)
+    // carol updates her keys, and nobody hears of it yet
+    const update = await carol.rooms.act(group, async room => await room.update())
+    await alice.delivery.act(group, async room => ({ ops: await room.remove(carol.id) }))
+    await alice.delivery.tell(group, carol.id)
+    await idle(alice, bob, carol)
+    const listed = (m: Member): boolean => (m.rooms.get(group)?.state().members ?? []).some(x => Buffer.from(x.identity).equals(Buffer.from(carol.id)))
+    assert.equal(listed(carol), false, 'carol\'s own view shows her out')
+    // later changes do not reach her, even when she asks
+    await alice.delivery.act(group, async room => ({ ops: await room.change({ kind: 'rename', name: 'ops after' }) }))
+    await idle(alice, bob, carol)
+    await carol.delivery.sync(carol.node.getConnections(alice.node.peerId)[0], alice.id)
+    await idle(alice, bob, carol)
+    assert.equal(alice.rooms.get(group)?.state().name, 'ops after')
+    assert.equal(carol.rooms.get(group)?.state().name, 'ops', 'carol never learns the rename')
+    // her update, concurrent with her removal, handed over by carol herself is not taken in; the
+    // same bytes carried by bob are (a removed member's concurrent key op still counts)
+    const id = (await verifyOp(update[0], crypto)).id
+    const held = (): boolean => alice.rooms.get(group)?.log.has(id) === true
+    await carol.node.services.group.exchange(carol.node.getConnections(alice.node.peerId)[0], group, { ops: update })
+    assert.equal(held(), false, 'nothing taken in from a removed member')
+    await bob.node.services.group.exchange(bob.node.getConnections(alice.node.peerId)[0], group, { ops: update })
+    assert.equal(held(), true, 'the same op from a member is')
   })
 })
