@@ -201,7 +201,14 @@ export class Groups {
   async messages (group: string, options: { afterSeq?: number, limit?: number } = {}): Promise<GroupMessage[]> {
     const room = this.room(group)
     const names = await this.names()
-    return (await this.need().history(room.group, options)).map(e => messageView(room.group, e, names))
+    const now = this.f.now()
+    // nothing is shown after its expiry, even before the sweep deletes it
+    return (await this.need().history(room.group, options)).filter(e => e.expiresAt === 0 || e.expiresAt > now).map(e => messageView(room.group, e, names))
+  }
+
+  /** Delete every expired history entry now (also every 20 s). @returns how many */
+  async sweep (): Promise<number> {
+    return await this.f.store.sweepRoomHistory(this.f.now())
   }
 
   /** Mark every incoming message of the room read, and tell the members (our receipt). @returns how many were unread */
@@ -236,7 +243,7 @@ export class Groups {
    * when the connection opens).
    */
   private async tick (): Promise<void> {
-    await this.f.store.sweepRoomHistory(this.f.now()).catch((err: Error) => this.f.log.error('room history sweep failed - %e', err))
+    await this.sweep().catch((err: Error) => this.f.log.error('room history sweep failed - %e', err))
     for (const c of this.f.libp2p.getConnections()) await this.syncWith(c).catch(() => {})
     const members = new Set(this.rooms?.list().flatMap(r => r.state().members.map(m => hex(m.identity))))
     const connected = new Set(this.f.libp2p.getConnections().map(c => c.remotePeer.toString()))

@@ -3,7 +3,7 @@
  * 127.0.0.1), driven through the CLI as a user would: alice makes a room with bob and carol, who
  * are not each other's contacts; everyone's messages reach the other two exactly once and in each
  * author's order; carol, stopped while alice and bob send 10 each, gets all 20 when she is back
- * and alice sees them delivered to her; after alice removes carol, carol reads nothing sent later
+ * and alice and bob (through alice: carol's receipt) see them delivered to her; after alice removes carol, carol reads nothing sent later
  * and what carol sends is refused by the others.
  */
 import assert from 'node:assert/strict'
@@ -50,7 +50,7 @@ describe('team rooms between daemons, through the CLI', function () {
     assert.match(line ?? '', /you: alice 1 \[delivered 2\/2, read 0\/2\]/)
   })
 
-  it('carol, stopped while alice and bob send 10 each, gets all 20 once when she is back; alice sees them delivered', async () => {
+  it('carol, stopped while alice and bob send 10 each, gets all 20 once when she is back; alice and bob see them delivered', async () => {
     await waitFor('every key answer has gone round', async () => {
       const views = await Promise.all([alice, bob, carol].map(async d => JSON.parse(await ferry(d, 'group', 'info', gid, '--json'))))
       return views.every(v => v.converged === true)
@@ -67,6 +67,8 @@ describe('team rooms between daemons, through the CLI', function () {
     assert.deepEqual(got.filter(t => t.startsWith('away a')), Array.from({ length: 10 }, (_, i) => `away a${i + 1}`))
     assert.deepEqual(got.filter(t => t.startsWith('away b')), Array.from({ length: 10 }, (_, i) => `away b${i + 1}`))
     await waitFor('alice sees her ten delivered to both', async () => (await history(alice)).filter(m => m.direction === 'out' && m.text.startsWith('away') && m.recipients.delivered === 2).length === 10, 60_000)
+    // bob never meets carol: her receipt reaches him through alice
+    await waitFor('bob sees his ten delivered to both', async () => (await history(bob)).filter(m => m.direction === 'out' && m.text.startsWith('away') && m.recipients.delivered === 2).length === 10, 60_000)
   })
 
   it('after alice removes carol, carol reads nothing sent later and what she sends is refused', async () => {

@@ -144,6 +144,22 @@ describe('team rooms in createFerry nodes', function () {
     assert.equal(alice.libp2p.getConnections(carol.libp2p.peerId).length, 0, 'the two sides met only through bob and carol')
   })
 
+  it('a message sent to expire is gone from every member\'s history at its time, and shown to nobody after', async () => {
+    const [alice, bob] = [await nodes.node('alice8'), await nodes.node('bob8')]
+    await befriend(alice, 'alice', bob, 'bob')
+    await groups(alice).create('brief', ['bob'])
+    await until('bob is in', async () => (await groups(bob).list())[0]?.keys === 'member')
+    await groups(alice).send('brief', 'burn after reading', 1_500)
+    await groups(alice).send('brief', 'stays')
+    await until('bob holds both', async () => (await groups(bob).messages('brief')).length === 2)
+    const bobs = await groups(bob).messages('brief')
+    assert.ok(bobs[0].expiresAt > Date.now() && bobs[0].expiresAt <= Date.now() + 1_500, 'the expiry travels with the message')
+    assert.equal(bobs[1].expiresAt, 0)
+    await new Promise(resolve => setTimeout(resolve, 1_600))
+    for (const f of [alice, bob]) assert.deepEqual((await groups(f).messages('brief')).map(m => m.text), ['stays'], 'not shown after its time')
+    for (const f of [alice, bob]) assert.equal(await groups(f).sweep(), 1, 'and deleted by the sweep')
+  })
+
   it('refuses what a user gets wrong with clear errors', async () => {
     const [dora, eve] = [await nodes.node('dora'), await nodes.node('eve')]
     await befriend(dora, 'dora', eve, 'eve')
