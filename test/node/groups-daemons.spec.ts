@@ -3,8 +3,8 @@
  * 127.0.0.1), driven through the CLI as a user would: alice makes a room with bob and carol, who
  * are not each other's contacts; everyone's messages reach the other two exactly once and in each
  * author's order; carol, stopped while alice and bob send 10 each, gets all 20 when she is back
- * and alice and bob (through alice: carol's receipt) see them delivered to her; after alice removes carol, carol reads nothing sent later
- * and what carol sends is refused by the others.
+ * and alice and bob (through alice: carol's receipt) see them delivered to her; after alice
+ * removes carol, carol reads nothing sent later and what carol sends is refused by the others.
  */
 import assert from 'node:assert/strict'
 import { befriend, cli, startDaemons, stopAll, waitFor } from './harness.js'
