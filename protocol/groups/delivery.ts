@@ -16,7 +16,7 @@ import { toHex as hex } from '../util/bytes.js'
 import { UnknownRoomError } from './rooms.js'
 import { answer, summarize } from './ferrying.js'
 import { verifyReceipt } from './receipts.js'
-import { removedIn } from './room-keys.js'
+import { removalsOf, removedIn } from './room-keys.js'
 import { Summary } from './pb/groups.js'
 import { packets } from '../services/group/packets.js'
 import type { Rooms } from './rooms.js'
@@ -177,8 +177,7 @@ export class RoomDelivery implements GroupReceiver {
    * so it learns it is out. Nothing it sends is taken in; no message or receipt goes to it.
    */
   private removal (room: Room, who: Uint8Array, summary?: Uint8Array): Uint8Array[] {
-    const id = hex(who)
-    const ends = room.log.ops().filter(op => ((op.body.kind === 'remove' && hex(op.body.member) === id) || (op.body.kind === 'leave' && hex(op.author) === id)) && room.log.verdict(op.id) === 'valid').map(op => op.id)
+    const ends = removalsOf(room.log, hex(who)).map(op => op.id)
     const upTo = new Set(room.log.ops().filter(op => ends.some(e => e === op.id || room.log.isBefore(op.id, e))).map(op => op.bytes))
     const candidates = summary == null ? [...upTo] : answer(room, summary).ops
     return candidates.filter(b => upTo.has(b))

@@ -58,7 +58,12 @@ export function concurrentKeyOps (log: MembershipLog, op: GroupOp, me: string, g
 
 /** Whether a valid removal or leave of `who` is in the log (remove wins for messages too). */
 export function removedIn (log: MembershipLog, who: string): boolean {
-  return log.ops().some(op => ((op.body.kind === 'remove' && toHex(op.body.member) === who) || (op.body.kind === 'leave' && toHex(op.author) === who)) && log.verdict(op.id) === 'valid')
+  return removalsOf(log, who).length > 0
+}
+
+/** The valid ops that took `who` (identity hex) out: removals of it, and its own leaves. */
+export function removalsOf (log: MembershipLog, who: string): GroupOp[] {
+  return log.ops().filter(op => ((op.body.kind === 'remove' && toHex(op.body.member) === who) || (op.body.kind === 'leave' && toHex(op.author) === who)) && log.verdict(op.id) === 'valid')
 }
 
 /**
