@@ -160,7 +160,12 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       now,
       log: logger('mailboxes'),
       connect: async (peer, addrs) => presence.connect(peer, addrs),
-      accept: async (env, bytes, from) => inbox.accept(env, bytes, from, 'mailbox'),
+      // group mail goes to the rooms, never to the inbox: a room-scoped capability cannot bring a direct message
+      accept: async (env, bytes, from) => {
+        if (env.group == null) return await inbox.accept(env, bytes, from, 'mailbox')
+        if (built.groups == null) throw new InvalidEnvelopeError('group mail, and this node keeps no rooms')
+        return await built.groups.acceptMail(env, from)
+      },
       sendCapability: async (contact, capability) => conversations.sendCapability(contact, capability),
       prekeys,
       replication: opts.mailbox?.replication
@@ -185,7 +190,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     log
   })
   const requests = new MessageRequests({ messages, contacts: contactBook, sessions, addresses: async peer => knownAddresses(libp2p, peer) })
-  const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups'), connect: async (peer, addrs) => await presence.connect(peer, addrs) })
+  const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups'), connect: async (peer, addrs) => await presence.connect(peer, addrs), mailboxes })
   built.groups = groups
   const roster = new Roster({ libp2p, identity, name: opts.name ?? '', contacts, contactBook, requests, presence, outbox: conversations.outbox, mailboxes, prekeys, crypto, tasks, now, log })
   return new Ferry({

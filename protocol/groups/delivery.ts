@@ -52,6 +52,10 @@ export interface RoomDeliveryInit {
   onReceipt?(room: Uint8Array, receipt: Receipt): Promise<void>
   /** a fellow member's device proved its identity to us (a hello): where we can reach it */
   onAsker?(asker: GroupAsker): void
+  /** the room-scoped mailbox capabilities to hand a fellow member in our sync (room-mail.ts) */
+  offer?(room: Uint8Array, member: Uint8Array): Promise<Uint8Array[]>
+  /** capabilities a listed member handed us in a packet */
+  onCapabilities?(room: Uint8Array, from: Uint8Array, capabilities: Uint8Array[]): Promise<void>
   /** an exchange that failed (the next sync retries) */
   onError?(error: Error): void
 }
@@ -85,6 +89,7 @@ export class RoomDelivery implements GroupReceiver {
       throw new UnknownRoomError('the room does not list us')
     }
     const held = this.init.rooms.get(room)
+    if ((packet.capabilities?.length ?? 0) > 0 && held != null && this.lists(held, from.identity)) await this.init.onCapabilities?.(room, from.identity, packet.capabilities)
     if (packet.summary == null || held == null) return undefined
     return { ...answer(held, packet.summary), receipts: await this.receipts(held) }
   }
@@ -107,7 +112,7 @@ export class RoomDelivery implements GroupReceiver {
     for (const room of this.init.rooms.list()) {
       if (!room.state().members.some(m => hex(m.identity) === hex(identity))) continue
       try {
-        const [first, ...rest] = packets([], [], undefined, await this.receipts(room))
+        const [first, ...rest] = packets([], [], undefined, await this.receipts(room), await this.init.offer?.(room.group, identity) ?? [])
         for (const packet of rest) await this.init.exchange.exchange(connection, room.group, packet)
         const got = await this.init.exchange.exchange(connection, room.group, { ...first, summary: summarize(room) })
         if (empty(got)) continue
@@ -219,7 +224,13 @@ export class RoomDelivery implements GroupReceiver {
   }
 
   private listsUs (group: Uint8Array): boolean {
-    return this.init.rooms.get(group)?.state().members.some(m => hex(m.identity) === this.me) === true
+    const room = this.init.rooms.get(group)
+    return room != null && this.lists(room, this.me)
+  }
+
+  private lists (room: Room, identity: Uint8Array | string): boolean {
+    const id = typeof identity === 'string' ? identity : hex(identity)
+    return room.state().members.some(m => hex(m.identity) === id)
   }
 
   /**

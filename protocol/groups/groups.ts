@@ -11,18 +11,21 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { decodeBundle, verifyBundle } from '../crypto/bundle.js'
-import { identityFromString, identityToString, peerIdFromBytes } from '../crypto/identity.js'
+import { identityFromString, identityToString } from '../crypto/identity.js'
 import { MAX_TEXT_BYTES } from '../constants.js'
-import { InvalidInputError, MessageTooLargeError, UnknownContactError } from '../errors.js'
+import { InvalidEnvelopeError, InvalidInputError, MessageTooLargeError, UnknownContactError } from '../errors.js'
 import { MAX_TIMER_MS } from './ops.js'
 import { fromHex, toHex as hex } from '../util/bytes.js'
 import { UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
 import { chainsOf, covers, signReceipt } from './receipts.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
-import { advance, historyEntry, incomingEntry, messageView, rank } from './history.js'
-import type { GroupMessage } from './history.js'
+import { historyEntry, incomingEntry, markRecipients, messageView, rank } from './history.js'
+import { RoomMail } from './room-mail.js'
+import { RoomPeers } from './room-peers.js'
 import { Rooms, UnknownRoomError } from './rooms.js'
+import type { RoomMailboxes } from './room-mail.js'
+import type { GroupMessage } from './history.js'
 import type { Card } from './cards.js'
 import type { Receipt } from './receipts.js'
 import type { Room } from './room.js'
@@ -31,8 +34,9 @@ import type { Identity } from '../crypto/identity.js'
 import type { PrekeyStore } from '../crypto/prekeys.js'
 import type { FerryServices } from '../ferry-types.js'
 import type { ContactStore, RoomHistoryEntry, RoomStore } from '../stores/stores.js'
-import type { GroupAsker, GroupReceiver } from '../services/group/index.js'
-import type { Connection, Libp2p, Logger } from '@libp2p/interface'
+import type { GroupReceiver } from '../services/group/index.js'
+import type { Envelope } from '../messaging/envelope.js'
+import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 
 export type { GroupMessage } from './history.js'
 
@@ -47,6 +51,8 @@ export interface GroupsInit {
   log: Logger
   /** reach a contact (Presence.connect): every 20 s, members who are contacts and not connected are tried */
   connect?: (peer: string, addrs: string[]) => Promise<unknown>
+  /** the node's mailboxes: room traffic for members who are away waits at their hosts (room-mail.ts) */
+  mailboxes?: RoomMailboxes
 }
 
 /** One member as `ferry group info` shows it. */
@@ -85,17 +91,19 @@ const MAX_DIALS_PER_TICK = 16
 export class Groups {
   private rooms?: Rooms
   private delivery?: RoomDelivery
-  /** identity hex -> the peer ids we know it by (contacts, and hellos fellow members showed us) */
-  private readonly peers = new Map<string, Set<string>>()
+  private mail?: RoomMail
+  /** room mail being posted, one round after another */
+  private posting: Promise<void> = Promise.resolve()
+  private readonly peers: RoomPeers
   private readonly cards = new Map<string, Card>()
-  /** ops whose device refreshPeers has noted */
-  private readonly scanned = new Set<string>()
   /** our last receipt per room (hex id), and what it said */
   private readonly ownReceipts = new Map<string, { key: string, at: number, bytes: Uint8Array }>()
   private timer?: ReturnType<typeof setInterval>
   private readonly onConnect = (evt: CustomEvent<Connection>): void => { void this.syncWith(evt.detail) }
 
-  constructor (private readonly f: GroupsInit) {}
+  constructor (private readonly f: GroupsInit) {
+    this.peers = new RoomPeers(f.libp2p, f.contacts)
+  }
 
   /** What the group service hands packets to: refused until the rooms are loaded. */
   readonly receiver: GroupReceiver = {
@@ -113,19 +121,33 @@ export class Groups {
     this.cards.set(hex(me), { dh: dh.publicKey, signature: dh.signature })
     this.rooms = new Rooms({ store: this.f.store, init: { me: this.f.identity, crypto: this.f.crypto, initialPrivateKey: dh.privateKey, cards: id => this.cards.get(hex(id)), now: this.f.now } })
     for (const bad of await this.rooms.load()) this.f.log.error('room %s did not load - %e', hex(bad.group), bad.error)
+    this.mail = new RoomMail({
+      rooms: this.rooms,
+      identity: this.f.identity,
+      crypto: this.f.crypto,
+      dhPrivateKey: dh.privateKey,
+      device: this.f.libp2p.peerId.toMultihash().bytes,
+      mailboxes: this.f.mailboxes,
+      connected: identity => this.peers.connectionsTo(identity).length > 0,
+      stored: async (group, ids, members) => await markRecipients(this.need(), group, ids, members, Recipient.State.STORED),
+      now: this.f.now,
+      log: this.f.log
+    })
     this.delivery = new RoomDelivery({
       rooms: this.rooms,
       crypto: this.f.crypto,
       exchange: { exchange: async (...args) => await this.f.libp2p.services.group.exchange(...args) },
-      connectionsTo: identity => [...this.peers.get(hex(identity)) ?? []].flatMap(p => this.f.libp2p.getConnections(peerIdFromString(p))).filter(c => c.status === 'open'),
+      connectionsTo: identity => this.peers.connectionsTo(identity),
       isContact: async identity => (await this.f.contacts.list()).some(c => c.identity != null && hex(c.identity) === hex(identity)),
       onMessage: (room, m, history) => history.push(incomingEntry(m, this.f.now())),
-      onAsker: asker => this.learn(asker),
+      onAsker: asker => this.peers.learn(asker),
       receiptOf: async room => await this.receiptOf(room),
       onReceipt: async (room, receipt) => await this.receiptFrom(room, receipt),
+      offer: async (room, member) => await this.mail?.offer(room, member) ?? [],
+      onCapabilities: async (room, from, capabilities) => await this.mail?.keep(room, from, capabilities),
       onError: err => this.f.log('group exchange failed: %s', err.message)
     }, me)
-    await this.refreshPeers()
+    await this.peers.refresh(this.rooms)
     this.f.libp2p.addEventListener('connection:open', this.onConnect)
     this.timer = setInterval(() => { void this.tick() }, SYNC_INTERVAL_MS)
   }
@@ -134,6 +156,21 @@ export class Groups {
     clearInterval(this.timer)
     this.f.libp2p.removeEventListener('connection:open', this.onConnect)
     await this.delivery?.settled()
+    await this.posting
+  }
+
+  /** Group mail from our mailbox hosts, taken in as if its depositor had handed it over. @throws InvalidEnvelopeError */
+  async acceptMail (env: Envelope, depositor: PeerId): Promise<{ storedAt: number }> {
+    if (this.mail == null || this.delivery == null) throw new Error('the rooms are not loaded yet')
+    const { group, packet, from } = await this.mail.open(env, depositor)
+    if (!await this.delivery.admit(group, from)) throw new InvalidEnvelopeError('group mail from someone who may not speak for that room')
+    try {
+      await this.delivery.receive(group, packet, from)
+    } catch (err: any) {
+      if (err instanceof UnknownRoomError) throw new InvalidEnvelopeError(`group mail for a room we do not hold: ${err.message}`)
+      throw err
+    }
+    return { storedAt: this.f.now() }
   }
 
   /** Create a room with these contacts. @throws InvalidInputError (name taken), UnknownContactError, UnknownCardError */
@@ -192,7 +229,8 @@ export class Groups {
       return { ops: [], messages: [sent.bytes] }
     })
     const done = entry as { id: string, record: HistoryRecord }
-    if (reached.size > 0) await this.mark(room.group, new Set([done.id]), reached, Recipient.State.DELIVERED)
+    if (reached.size > 0) await markRecipients(this.need(), room.group, new Set([done.id]), reached, Recipient.State.DELIVERED)
+    if (reached.size < others.length) this.post(room.group, new Set([done.id])) // those away: at their mailboxes
     const kept = (await this.need().history(room.group)).find(e => e.id === done.id)
     return messageView(room.group, kept ?? { seq: 0, ...historyEntry(done.id, done.record) })
   }
@@ -233,8 +271,8 @@ export class Groups {
   /** Anti-entropy with one connection's peer, for every room it is a member of. */
   async syncWith (connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString()
-    await this.refreshPeers()
-    for (const [identity, peers] of this.peers) if (peers.has(peer)) await this.delivery?.sync(connection, fromHex(identity))
+    await this.peers.refresh(this.rooms)
+    for (const identity of this.peers.identitiesOf(peer)) await this.delivery?.sync(connection, fromHex(identity))
   }
 
   /**
@@ -244,6 +282,7 @@ export class Groups {
    */
   private async tick (): Promise<void> {
     await this.sweep().catch((err: Error) => this.f.log.error('room history sweep failed - %e', err))
+    for (const room of this.rooms?.list() ?? []) this.post(room.group)
     for (const c of this.f.libp2p.getConnections()) await this.syncWith(c).catch(() => {})
     const members = new Set(this.rooms?.list().flatMap(r => r.state().members.map(m => hex(m.identity))))
     const connected = new Set(this.f.libp2p.getConnections().map(c => c.remotePeer.toString()))
@@ -253,8 +292,13 @@ export class Groups {
 
   private async act<T extends { ops: Uint8Array[], messages?: Uint8Array[] }>(group: string, fn: (room: Room, history: RoomHistoryEntry[]) => Promise<T>): Promise<{ result: T, reached: Set<string> }> {
     const room = this.room(group)
-    await this.refreshPeers()
+    await this.peers.refresh(this.rooms)
     return await (this.delivery as RoomDelivery).act(room.group, fn)
+  }
+
+  /** Post room mail after what is being posted (room-mail.ts). */
+  private post (group: Uint8Array, ids?: Set<string>): void {
+    this.posting = this.posting.then(async () => { await this.mail?.post(group, ids) }).catch((err: Error) => this.f.log('room mail failed: %s', err.message))
   }
 
   private need (): Rooms {
@@ -300,32 +344,6 @@ export class Groups {
     return id
   }
 
-  /**
-   * Where members are: our contacts' devices, and every device that signed an op in a room we hold
-   * (each op carries its author's device under the author's certificate, checked on intake), so
-   * members who are not contacts find each other when they connect.
-   */
-  private async refreshPeers (): Promise<void> {
-    for (const c of await this.f.contacts.list()) if (c.identity != null) this.peersOf(hex(c.identity)).add(c.peerId)
-    for (const room of this.rooms?.list() ?? []) {
-      for (const op of room.log.ops()) {
-        if (this.scanned.has(op.id)) continue
-        this.scanned.add(op.id)
-        try { this.peersOf(hex(op.author)).add(peerIdFromBytes(op.device).toString()) } catch {}
-      }
-    }
-  }
-
-  private learn (asker: GroupAsker): void {
-    if (this.peers.size < 4096 || this.peers.has(hex(asker.identity))) this.peersOf(hex(asker.identity)).add(asker.peer.toString())
-  }
-
-  private peersOf (identity: string): Set<string> {
-    let set = this.peers.get(identity)
-    if (set == null) this.peers.set(identity, set = new Set())
-    return set
-  }
-
   /** Our receipt for a room: re-signed only when what we hold or have read changed. */
   private async receiptOf (room: Room): Promise<Uint8Array> {
     const me = hex(this.f.identity.identityKey.publicKey.raw)
@@ -351,19 +369,8 @@ export class Groups {
     const member = new Set([hex(r.member)])
     const held = new Set(ours.filter(m => covers(r.held, m)).map(m => m.id))
     const read = new Set(ours.filter(m => covers(r.read, m)).map(m => m.id))
-    if (held.size > 0) await this.mark(group, held, member, Recipient.State.DELIVERED)
-    if (read.size > 0) await this.mark(group, read, member, Recipient.State.READ)
-  }
-
-  /** Move these members forward (never back) to `state` on our messages `ids`; writes only what changed. */
-  private async mark (group: Uint8Array, ids: Set<string>, members: Set<string>, state: Recipient.State): Promise<void> {
-    await this.need().act(group, async (_room, history) => {
-      for (const e of await this.need().history(group)) {
-        if (!ids.has(e.id)) continue
-        const record = HistoryRecord.decode(e.record)
-        if (advance(record, members, state)) history.push(historyEntry(e.id, record))
-      }
-    })
+    if (held.size > 0) await markRecipients(this.need(), group, held, member, Recipient.State.DELIVERED)
+    if (read.size > 0) await markRecipients(this.need(), group, read, member, Recipient.State.READ)
   }
 
   private async names (): Promise<Map<string, string>> {

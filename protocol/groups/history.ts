@@ -6,6 +6,7 @@ import { toHex as hex } from '../util/bytes.js'
 import { identityToString } from '../crypto/identity.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
 import type { RoomMessage } from './room.js'
+import type { Rooms } from './rooms.js'
 import type { RoomHistoryEntry } from '../stores/stores.js'
 
 /** One message of a room's history. */
@@ -67,4 +68,15 @@ export function messageView (group: Uint8Array, e: { seq: number, id: string, re
     read: r.read,
     ...(r.outgoing && { recipients: { total: r.recipients.length, stored: count(Recipient.State.STORED), delivered: count(Recipient.State.DELIVERED), read: count(Recipient.State.READ) } })
   }
+}
+
+/** Move these members forward (never back) to `state` on our messages `ids` in a room's history; writes only what changed. */
+export async function markRecipients (rooms: Rooms, group: Uint8Array, ids: Set<string>, members: Set<string>, state: Recipient.State): Promise<void> {
+  await rooms.act(group, async (_room, history) => {
+    for (const e of await rooms.history(group)) {
+      if (!ids.has(e.id)) continue
+      const record = HistoryRecord.decode(e.record)
+      if (advance(record, members, state)) history.push(historyEntry(e.id, record))
+    }
+  })
 }

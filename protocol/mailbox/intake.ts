@@ -1,6 +1,7 @@
 /**
  * A host's deposit checks (DESIGN.md "Mailboxes"): the capability is the owner's, names this host,
- * is live and not revoked; the depositing peer is a device of the capability's sender; the
+ * is live and not revoked; the depositing peer is a device of the capability's sender; a
+ * capability scoped to a room admits only that room's group mail (the envelope's `group`); the
  * envelope is well formed, for the owner, and within the owner's and the host's limits. Deposits
  * that pass are committed in small group commits, and only then is the custody receipt signed
  * (invariant 3).
@@ -74,6 +75,7 @@ export class DepositIntake {
     } catch (err: any) {
       return refusal(Refusal.Code.MALFORMED, err.message)
     }
+    if (cap.group != null && (env.group == null || !equalBytes(env.group, cap.group))) return refusal(Refusal.Code.UNAUTHORIZED, 'the capability is scoped to one room\'s group mail, and this is not it')
     const problem = checkEnvelope(env, cap.ownerDevice, now)
     if (problem?.problem === 'expired') return refusal(Refusal.Code.EXPIRED, 'the envelope expired')
     if (problem != null) return refusal(Refusal.Code.MALFORMED, problem.reason)

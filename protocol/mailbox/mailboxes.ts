@@ -11,6 +11,7 @@ import { Hosting } from './hosting.js'
 import { Owner } from './owner.js'
 import { Sender } from './sender.js'
 import type { Collected } from './collect.js'
+import type { Depositable } from './sender.js'
 import type { HostingLimits, HostingView } from './hosting.js'
 import type { Mailbox } from './index.js'
 import type { HostLinks } from './links.js'
@@ -18,7 +19,7 @@ import type { CryptoBackend } from '../crypto/backend.js'
 import type { PrekeyStore } from '../crypto/prekeys.js'
 import type { decodeEnvelope } from '../messaging/envelope.js'
 import type { Identity } from '../crypto/identity.js'
-import type { Contact, ContactStore, HostedMailStore, HostedOwner, MailboxSettingsStore, MessageStore, QueuedMessage } from '../stores/stores.js'
+import type { Contact, ContactStore, Custody, HostedMailStore, HostedOwner, MailboxSettingsStore, MessageStore, QueuedMessage } from '../stores/stores.js'
 import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 
 export type { Collected } from './collect.js'
@@ -92,6 +93,11 @@ export class Mailboxes {
     return this.owner.offerCapabilities()
   }
 
+  /** A capability for a fellow member of a room to deposit that room's group mail only (owner.ts). */
+  async roomCapability (sender: Uint8Array, group: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.owner.roomCapability(sender, group)
+  }
+
   /** Revoke a contact's capabilities at every host; @returns how many hosts confirmed it now. */
   async revoke (name: string): Promise<number> {
     return this.owner.revoke(name)
@@ -142,6 +148,11 @@ export class Mailboxes {
   /** Deposit queued messages for `peer` at k of its mailboxes (sender.ts); @returns how many were stored. */
   async deposit (peer: string, messages: QueuedMessage[]): Promise<number> {
     return this.sender.deposit(peer, messages)
+  }
+
+  /** Deposit envelopes under a capability someone gave us (sender.ts); @returns each envelope's custody */
+  async depositWith (capability: Uint8Array, items: Depositable[], whose?: string): Promise<Map<string, Custody[]>> {
+    return this.sender.depositWith(capability, items, whose)
   }
 
   /** Collect delivery receipts left at the hosts holding this node's stored messages. */

@@ -117,6 +117,28 @@ export class Owner {
   }
 
   /**
+   * A capability for a fellow member of room `group` (who may not be a contact): it may deposit
+   * that room's group mail, nothing else, at the current host set. Undefined when this node uses
+   * no hosts or the member's identity is revoked.
+   */
+  async roomCapability (sender: Uint8Array, group: Uint8Array): Promise<Uint8Array | undefined> {
+    const { settings } = this.init
+    if ((await settings.usedHosts()).length === 0) return undefined
+    if ((await settings.revokedSenders()).some(r => toHex(r.sender) === toHex(sender))) return undefined
+    const now = this.init.now()
+    return await signCapability(this.init.identity.identityKey, {
+      ownerDevice: this.init.peerId.toMultihash().bytes,
+      sender,
+      group,
+      hosts: await this.hostSet(),
+      issuedAt: now,
+      notAfter: now + CAPABILITY_TTL_MS,
+      quotaBytes: DEFAULT_SENDER_QUOTA.bytes,
+      quotaMessages: DEFAULT_SENDER_QUOTA.messages
+    }, this.init.crypto)
+  }
+
+  /**
    * Revoke the capabilities a contact holds, at every host of the set: those reachable now, the
    * others when they are next reached (the revocation is kept and retried), and any host added
    * later. The contact gets no new capability until `allow`.

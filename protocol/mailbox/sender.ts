@@ -20,6 +20,9 @@ import type { Identity } from '../crypto/identity.js'
 import type { Contact, Custody, MessageStore, QueuedMessage } from '../stores/stores.js'
 import type { Logger } from '@libp2p/interface'
 
+/** An envelope to deposit, with the custody it already has. */
+export interface Depositable { id: string, envelope: Uint8Array, mailboxes?: Custody[] }
+
 export interface SenderInit {
   messages: MessageStore
   identity: Identity
@@ -47,25 +50,41 @@ export class Sender {
     if (messages.length === 0) return 0
     const bytes = await this.init.messages.capability(peer)
     if (bytes == null) return 0
+    const custody = await this.depositWith(bytes, messages, peer)
+    const stored = messages.flatMap(m => {
+      const c = custody.get(m.id) ?? []
+      return c.length > (m.mailboxes?.length ?? 0) ? [{ id: m.id, custody: c }] : []
+    })
+    if (stored.length > 0) await this.init.messages.markStored(stored)
+    return stored.length
+  }
+
+  /**
+   * Deposit envelopes under one capability at k of the hosts it names (in order; a host that
+   * refuses, say over quota, is skipped for the next), on top of the custody each already has.
+   *
+   * @returns every envelope's custody receipts, old and new (none when the capability is unusable)
+   */
+  async depositWith (bytes: Uint8Array, items: Depositable[], whose = 'the recipient'): Promise<Map<string, Custody[]>> {
+    const custody = new Map<string, Custody[]>(items.map(m => [m.id, [...(m.mailboxes ?? [])]]))
     let cap: Capability
     try {
       cap = await openCapability(bytes, this.init.crypto)
     } catch (err: any) {
-      this.init.log('the capability %s gave is unusable: %s', peer, err.message)
-      return 0
+      this.init.log('the capability %s gave is unusable: %s', whose, err.message)
+      return custody
     }
-    if (cap.notAfter <= this.init.now()) return 0
+    if (cap.notAfter <= this.init.now()) return custody
     const k = this.init.replication ?? DEFAULT_REPLICATION
-    const custody = new Map<string, Custody[]>(messages.map(m => [m.id, [...(m.mailboxes ?? [])]]))
     for (const h of cap.hosts) {
       const { peer: host, addrs } = hostOf(h)
-      const todo = messages.filter(m => (custody.get(m.id) ?? []).length < k && !(custody.get(m.id) ?? []).some(c => c.host === host))
+      const todo = items.filter(m => (custody.get(m.id) ?? []).length < k && !(custody.get(m.id) ?? []).some(c => c.host === host))
       if (todo.length === 0) break
       let client: MailboxClient
       try {
         client = await this.init.links.host(host, addrs)
       } catch (err: any) {
-        this.init.log('mailbox %s of %s unreachable: %s', host, peer, err.message)
+        this.init.log('mailbox %s of %s unreachable: %s', host, whose, err.message)
         continue
       }
       // two batches in flight: one is verified here while the host works on the next
@@ -85,16 +104,11 @@ export class Sender {
         }
       }))
     }
-    const stored = messages.flatMap(m => {
-      const c = custody.get(m.id) ?? []
-      return c.length > (m.mailboxes?.length ?? 0) ? [{ id: m.id, custody: c }] : []
-    })
-    if (stored.length > 0) await this.init.messages.markStored(stored)
-    return stored.length
+    return custody
   }
 
   /** Verify one deposit's answer and remember its custody receipt. */
-  private async keepCustody (host: string, m: QueuedMessage, a: DepositAnswer, custody: Map<string, Custody[]>): Promise<void> {
+  private async keepCustody (host: string, m: Depositable, a: DepositAnswer, custody: Map<string, Custody[]>): Promise<void> {
     if (a.custody == null) {
       this.init.log('mailbox %s refused %s: %s', host, m.id, a.refusal?.reason ?? 'no answer')
       return
@@ -183,9 +197,9 @@ export class Sender {
 }
 
 /** Deposit batches: at most DEPOSIT_BATCH messages and BATCH_BYTES of envelopes each (one always fits). */
-function batches (messages: QueuedMessage[]): QueuedMessage[][] {
-  const out: QueuedMessage[][] = []
-  let current: QueuedMessage[] = []
+function batches<T extends Depositable> (messages: T[]): T[][] {
+  const out: T[][] = []
+  let current: T[] = []
   let bytes = 0
   for (const m of messages) {
     if (current.length > 0 && (current.length >= DEPOSIT_BATCH || bytes + m.envelope.byteLength > BATCH_BYTES)) {

@@ -55,6 +55,7 @@ export async function openCapability (bytes: Uint8Array, crypto: CryptoBackend):
   }
   if (c.version !== CAPABILITY_VERSION) throw new InvalidMailboxStatementError(`capability version ${c.version} is not supported`)
   if (c.owner.byteLength !== 32 || c.sender.byteLength !== 32) throw new InvalidMailboxStatementError('capability names a malformed identity')
+  if (c.group != null && c.group.byteLength !== 32) throw new InvalidMailboxStatementError('capability names a malformed room id')
   if (!await crypto.verify(c.owner, capabilityBytes(c), c.signature)) throw new InvalidMailboxStatementError('capability signature does not verify')
   return c
 }

@@ -82,6 +82,7 @@ export function checkEnvelope (env: Envelope, device: Uint8Array, now: number): 
   if (env.id.byteLength !== MESSAGE_ID_BYTES) return { problem: 'malformed', reason: `message id must be ${MESSAGE_ID_BYTES} bytes` }
   if (env.payload.byteLength === 0) return { problem: 'malformed', reason: 'empty payload' }
   if (!PAYLOAD_BUCKETS.includes(env.payload.byteLength as any)) return { problem: 'malformed', reason: 'payload is not padded to a size bucket' }
+  if (env.group != null && env.group.byteLength !== 32) return { problem: 'malformed', reason: 'a group mail envelope names a 32-byte room id' }
   if (env.expiresAt <= env.created) return { problem: 'malformed', reason: 'expiresAt is not after created' }
   if (env.expiresAt <= now) return { problem: 'expired', reason: 'envelope expired' }
   if (!equalBytes(env.recipientDevice, device)) return { problem: 'not-for-me', reason: 'envelope is addressed to another device' }

@@ -11,6 +11,7 @@ export interface Envelope {
   created: number
   expiresAt: number
   payload: Uint8Array
+  group?: Uint8Array
 }
 
 export namespace Envelope {
@@ -56,6 +57,11 @@ export namespace Envelope {
         if ((obj.payload != null && obj.payload.byteLength > 0)) {
           w.uint32(58)
           w.bytes(obj.payload)
+        }
+
+        if (obj.group != null) {
+          w.uint32(66)
+          w.bytes(obj.group)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -104,6 +110,10 @@ export namespace Envelope {
             }
             case 7: {
               obj.payload = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.group = reader.bytes()
               break
             }
             default: {
@@ -170,6 +180,13 @@ export namespace Envelope {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.group`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -217,6 +234,11 @@ export namespace Envelope {
     value: Uint8Array
   }
 
+  export interface EnvelopeGroupFieldEvent {
+    field: '$.group'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Envelope>): Uint8Array {
     return encodeMessage(obj, Envelope.codec())
   }
@@ -225,7 +247,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeIdFieldEvent | EnvelopeRecipientFieldEvent | EnvelopeRecipientDeviceFieldEvent | EnvelopeCreatedFieldEvent | EnvelopeExpiresAtFieldEvent | EnvelopePayloadFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeIdFieldEvent | EnvelopeRecipientFieldEvent | EnvelopeRecipientDeviceFieldEvent | EnvelopeCreatedFieldEvent | EnvelopeExpiresAtFieldEvent | EnvelopePayloadFieldEvent | EnvelopeGroupFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }

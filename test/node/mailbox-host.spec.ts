@@ -75,6 +75,22 @@ describe('mailbox host', function () {
     assert.equal(await held(m), 10)
   })
 
+  it('a capability scoped to a room admits that room\'s group mail only: no direct message, no other room\'s mail', async () => {
+    const { a, b, m } = await cast()
+    const clock = now()
+    const room = randomBytes(32)
+    const U = Refusal.Code.UNAUTHORIZED
+    const marked = (group?: Uint8Array): Uint8Array => Envelope.encode({ ...Envelope.decode(envelopeFor(b, clock, clock + DAY)), ...(group != null && { group }) })
+    const scoped = await capabilityFor(b, a, [m], clock, { group: room })
+    assert.deepEqual(refusals(await deposit(a, m, scoped, [marked(), marked(randomBytes(32)), marked(room)])), [U, U, 'custody'])
+    // a contact's capability (not scoped) takes both kinds
+    assert.deepEqual(refusals(await deposit(a, m, await capabilityFor(b, a, [m], clock), [marked(), marked(room)])), ['custody', 'custody'])
+    // a room id that is not 32 bytes, in the capability or in the envelope
+    assert.deepEqual(refusals(await deposit(a, m, await capabilityFor(b, a, [m], clock, { group: randomBytes(5) }), [marked(room)])), [U])
+    assert.deepEqual(refusals(await deposit(a, m, scoped, [marked(room.subarray(0, 31))])), [U])
+    assert.equal(await held(m), 3)
+  })
+
   it('refuses strangers, forged, expired, revoked and misplaced capabilities before storing anything', async () => {
     const { a, b, m, s } = await cast()
     const clock = now()

@@ -145,6 +145,7 @@ export interface Capability {
   quotaBytes: number
   quotaMessages: number
   signature: Uint8Array
+  group?: Uint8Array
 }
 
 export namespace Capability {
@@ -207,6 +208,11 @@ export namespace Capability {
         if ((obj.signature != null && obj.signature.byteLength > 0)) {
           w.uint32(82)
           w.bytes(obj.signature)
+        }
+
+        if (obj.group != null) {
+          w.uint32(90)
+          w.bytes(obj.group)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -276,6 +282,10 @@ export namespace Capability {
             }
             case 10: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 11: {
+              obj.group = reader.bytes()
               break
             }
             default: {
@@ -378,6 +388,13 @@ export namespace Capability {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.group`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -447,6 +464,11 @@ export namespace Capability {
     value: Uint8Array
   }
 
+  export interface CapabilityGroupFieldEvent {
+    field: '$.group'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Capability>): Uint8Array {
     return encodeMessage(obj, Capability.codec())
   }
@@ -455,7 +477,7 @@ export namespace Capability {
     return decodeMessage(buf, Capability.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Capability>): Generator<CapabilityVersionFieldEvent | CapabilityOwnerFieldEvent | CapabilityOwnerDeviceFieldEvent | CapabilitySenderFieldEvent | CapabilityHostsPeerIdFieldEvent | CapabilityHostsAddrsFieldEvent | CapabilityIssuedAtFieldEvent | CapabilityNotAfterFieldEvent | CapabilityQuotaBytesFieldEvent | CapabilityQuotaMessagesFieldEvent | CapabilitySignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Capability>): Generator<CapabilityVersionFieldEvent | CapabilityOwnerFieldEvent | CapabilityOwnerDeviceFieldEvent | CapabilitySenderFieldEvent | CapabilityHostsPeerIdFieldEvent | CapabilityHostsAddrsFieldEvent | CapabilityIssuedAtFieldEvent | CapabilityNotAfterFieldEvent | CapabilityQuotaBytesFieldEvent | CapabilityQuotaMessagesFieldEvent | CapabilitySignatureFieldEvent | CapabilityGroupFieldEvent> {
     return streamMessage(buf, Capability.codec(), opts)
   }
 }

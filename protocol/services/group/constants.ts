@@ -25,6 +25,8 @@ export const PACKET_BYTES = 64 * 1024
 
 /** Ops or messages one packet may carry (each at least a signature long). */
 export const MAX_ITEMS = 512
+/** Mailbox capabilities one packet may carry (room-mail.ts: ours for every member, and those we carry for the receiver). */
+export const MAX_CAPABILITIES = 64
 
 /** Answer frames one exchange may bring back: 256 KiB of answer (ferrying.ts) in 64 KiB packets, and one more. */
 export const MAX_ANSWER_FRAMES = 5

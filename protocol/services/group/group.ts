@@ -4,14 +4,14 @@ import { verifyDevice } from '../../crypto/identity.js'
 import { GroupError } from '../../groups/errors.js'
 import { TokenBuckets } from '../streams/budget.js'
 import { frameStream, RAW } from '../streams/frames.js'
-import { EXCHANGES_PER_MINUTE, EXCHANGES_PER_PEER_PER_MINUTE, GROUP_ID_BYTES, GROUP_PROTOCOL, HELLO_BYTES, MAX_ANSWER_FRAMES, MAX_FRAME_BYTES, MAX_ITEMS, MAX_STREAMS, TIMEOUT_MS } from './constants.js'
+import { EXCHANGES_PER_MINUTE, EXCHANGES_PER_PEER_PER_MINUTE, GROUP_ID_BYTES, GROUP_PROTOCOL, HELLO_BYTES, MAX_ANSWER_FRAMES, MAX_CAPABILITIES, MAX_FRAME_BYTES, MAX_ITEMS, MAX_STREAMS, TIMEOUT_MS } from './constants.js'
 import { GroupPacketRejectedError, GroupProtocolError } from './errors.js'
 import { packets } from './packets.js'
 import { GroupPacket, GroupReply } from './pb/group.js'
 import type { GroupAsker, GroupExchange, GroupServiceComponents, GroupServiceInit } from './index.js'
 import type { AbortOptions, Connection, Logger, Startable, Stream } from '@libp2p/interface'
 
-const LIMITS = { ops: MAX_ITEMS, messages: MAX_ITEMS, receipts: MAX_ITEMS }
+const LIMITS = { ops: MAX_ITEMS, messages: MAX_ITEMS, receipts: MAX_ITEMS, capabilities: MAX_CAPABILITIES }
 const packetCodec = { decode: (b: Uint8Array) => GroupPacket.decode(b, { limits: LIMITS }) }
 const replyCodec = { decode: (b: Uint8Array) => GroupReply.decode(b, { limits: { packet: LIMITS } }), encode: GroupReply.encode }
 

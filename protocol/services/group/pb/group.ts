@@ -7,6 +7,7 @@ export interface GroupPacket {
   ops: Uint8Array[]
   messages: Uint8Array[]
   receipts: Uint8Array[]
+  capabilities: Uint8Array[]
 }
 
 export namespace GroupPacket {
@@ -45,6 +46,13 @@ export namespace GroupPacket {
           }
         }
 
+        if (obj.capabilities != null && obj.capabilities.length > 0) {
+          for (const value of obj.capabilities) {
+            w.uint32(42)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -52,7 +60,8 @@ export namespace GroupPacket {
         const obj: any = {
           ops: [],
           messages: [],
-          receipts: []
+          receipts: [],
+          capabilities: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -89,6 +98,14 @@ export namespace GroupPacket {
               obj.receipts.push(reader.bytes())
               break
             }
+            case 5: {
+              if (opts.limits?.capabilities != null && obj.capabilities.length === opts.limits.capabilities) {
+                throw new MaxLengthError('Decode error - repeated field "capabilities" had too many elements')
+              }
+
+              obj.capabilities.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -101,7 +118,8 @@ export namespace GroupPacket {
         const obj = {
           ops: 0,
           messages: 0,
-          receipts: 0
+          receipts: 0,
+          capabilities: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -162,6 +180,21 @@ export namespace GroupPacket {
 
               break
             }
+            case 5: {
+              if (opts.limits?.capabilities != null && obj.capabilities === opts.limits.capabilities) {
+                throw new MaxLengthError('Streaming decode error - repeated field "capabilities" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.capabilities[]`,
+                index: obj.capabilities,
+                value: reader.bytes()
+              }
+
+              obj.capabilities++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -197,6 +230,12 @@ export namespace GroupPacket {
     value: Uint8Array
   }
 
+  export interface GroupPacketCapabilitiesFieldEvent {
+    field: '$.capabilities[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<GroupPacket>): Uint8Array {
     return encodeMessage(obj, GroupPacket.codec())
   }
@@ -205,7 +244,7 @@ export namespace GroupPacket {
     return decodeMessage(buf, GroupPacket.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupPacket>): Generator<GroupPacketSummaryFieldEvent | GroupPacketOpsFieldEvent | GroupPacketMessagesFieldEvent | GroupPacketReceiptsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupPacket>): Generator<GroupPacketSummaryFieldEvent | GroupPacketOpsFieldEvent | GroupPacketMessagesFieldEvent | GroupPacketReceiptsFieldEvent | GroupPacketCapabilitiesFieldEvent> {
     return streamMessage(buf, GroupPacket.codec(), opts)
   }
 }
@@ -393,6 +432,12 @@ export namespace GroupReply {
     value: Uint8Array
   }
 
+  export interface GroupReplyPacketCapabilitiesFieldEvent {
+    field: '$.packet.capabilities[]'
+    index: number
+    value: Uint8Array
+  }
+
   export interface GroupReplyMoreFieldEvent {
     field: '$.more'
     value: boolean
@@ -406,7 +451,7 @@ export namespace GroupReply {
     return decodeMessage(buf, GroupReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupReply>): Generator<GroupReplyCodeFieldEvent | GroupReplyReasonFieldEvent | GroupReplyPacketSummaryFieldEvent | GroupReplyPacketOpsFieldEvent | GroupReplyPacketMessagesFieldEvent | GroupReplyPacketReceiptsFieldEvent | GroupReplyMoreFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupReply>): Generator<GroupReplyCodeFieldEvent | GroupReplyReasonFieldEvent | GroupReplyPacketSummaryFieldEvent | GroupReplyPacketOpsFieldEvent | GroupReplyPacketMessagesFieldEvent | GroupReplyPacketReceiptsFieldEvent | GroupReplyPacketCapabilitiesFieldEvent | GroupReplyMoreFieldEvent> {
     return streamMessage(buf, GroupReply.codec(), opts)
   }
 }
