@@ -5,7 +5,8 @@
  * for her waits at hal, deposited under the room-scoped capability carol gave each of them (bob's
  * reached him through alice); with alice and bob gone too, carol gets every message from hal
  * alone, once, in order. The senders show her `stored`, then `delivered` once her receipt comes
- * back. Mail that does not open, or that a removed member leaves, is dropped at collection.
+ * back. A member removed while away gets no mail sealed after its removal, and a copy another
+ * member leaves for it anyway (with the ops that removed it) tells it it is out and does not open.
  */
 import assert from 'node:assert/strict'
 import { memoryFerries } from '../memory-ferries.js'
@@ -85,5 +86,53 @@ describe('team rooms through mailboxes', function () {
     await alice.libp2p.dial(carol.libp2p.getMultiaddrs()[0])
     await syncAll(alice)
     await until('alice sees her five delivered to both', async () => (await groups(alice).messages(room.group)).filter(m => m.direction === 'out' && m.recipients?.delivered === 2).length === 5)
+  })
+
+  it('a member removed while away gets no mail sealed after its removal, and a copy a member leaves for it anyway does not open', async () => {
+    const kept = { stores: memoryStores({ mailbox: true }), identity: await createIdentity() }
+    const alice = await nodes.node('alice2', { stores: memoryStores({ mailbox: true }) })
+    const bob = await nodes.node('bob2', { stores: memoryStores({ mailbox: true }) })
+    let carol = await nodes.node('carol2', kept)
+    const hal = await nodes.node('hal2', { stores: memoryStores({ mailbox: true }) })
+    await befriend(alice, 'alice', bob, 'bob')
+    await befriend(alice, 'alice', carol, 'carol')
+    await befriend(carol, 'carol', hal, 'hal')
+    await hal.mailboxes?.host('carol')
+    await carol.useMailboxes(['hal'])
+    await groups(alice).create('squad', ['bob', 'carol'])
+    await until('every key answer has gone round', async () => (await Promise.all([alice, bob, carol].map(async f => (await groups(f).info('squad')).converged && (await groups(f).info('squad')).keys === 'member'))).every(Boolean))
+    await syncAll(carol)
+    await syncAll(alice)
+    await carol.stop()
+    await groups(alice).send('squad', 'before')
+    await until('"before" waits at hal', async () => (await hal.needMailboxes().status()).hosting[0].messages === 1)
+    await groups(alice).remove('squad', ['carol'])
+    await until('bob holds the removal', async () => (await groups(bob).info('squad')).members.length === 2)
+    await groups(alice).send('squad', 'after')
+    await groups(bob).send('squad', 'after, from bob')
+    await until('bob holds "after"', async () => (await groups(bob).messages('squad')).some(m => m.text === 'after'))
+    // give both a posting round: nothing is left for carol, who is no longer listed
+    await (groups(alice) as any).posting
+    await (groups(bob) as any).posting
+    assert.equal((await hal.needMailboxes().status()).hosting[0].messages, 1, 'only "before" waits for carol')
+
+    // bob leaves carol a copy of "after" anyway (as a careless or hostile member could), under the
+    // capability carol gave him, sealed to her card with the ops that removed her
+    const mail = (groups(bob) as any).mail
+    const roomOf = (groups(bob) as any).room('squad')
+    const after = roomOf.kept.get((await groups(bob).messages('squad')).find(m => m.text === 'after')?.id)
+    const given = [...mail.given.values()][0]
+    const envelope = await mail.seal(roomOf, kept.identity.identityKey.publicKey.raw, given.cap.ownerDevice, after.id, after.bytes, after.expiresAt)
+    const custody = await bob.needMailboxes().depositWith(given.bytes, [{ id: after.id, envelope }])
+    assert.equal(custody.get(after.id)?.length, 1, 'hal took the copy: the capability is still live')
+
+    carol = await nodes.node('carol2', kept)
+    await carol.libp2p.dial(hal.libp2p.getMultiaddrs()[0])
+    await carol.collectMail()
+    await until('hal holds nothing for carol', async () => (await hal.needMailboxes().status()).hosting[0].messages === 0)
+    const texts = (await groups(carol).messages('squad')).map(m => m.text)
+    assert.deepEqual(texts, ['before'], 'carol read what was sealed before her removal, and nothing after')
+    // only bob's copy carried the removal ("before" was sealed earlier): so it opened, and was refused inside
+    assert.equal((await groups(carol).info('squad')).keys, 'removed', 'the ops in bob\'s mail told carol she is out')
   })
 })
