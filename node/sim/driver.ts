@@ -5,7 +5,7 @@
  * and applies the timeline at their scaled times, and watches every node's message changes to
  * report what happened to each message (types.ts Observation).
  */
-import type { Observation, Plan, PlannedEvent, PlannedMessage, Scenario } from './types.js'
+import type { Observation, Plan, PlannedEvent, RoomChange, PlannedMessage, PlannedRoomChange, PlannedRoomMessage, Scenario } from './types.js'
 
 /** A message as a node's store (or its API) reports it. */
 export interface MessageChange {
@@ -21,8 +21,37 @@ export interface MessageChange {
   expiresAt: number
 }
 
+/** One entry of a room's history as a node holds it. */
+export interface RoomEntry {
+  /** the room id */
+  group: string
+  id: string
+  direction: 'in' | 'out'
+  text: string
+  /** wall-clock ms (Date.now()) the copy was opened (or, outgoing, sent) */
+  receivedAt: number
+  /** outgoing: every member it was sealed for, by node name, and how far it got */
+  recipients: Array<{ node: string, state: 'queued' | 'stored' | 'delivered' | 'read' }>
+}
+
+/** What the driver may do with one node's team rooms; members are named as the node's contacts. */
+export interface RoomControl {
+  /** make a room of these contacts; resolves with its id */
+  create(name: string, members: string[]): Promise<string>
+  admin(group: string, member: string): Promise<void>
+  add(group: string, member: string): Promise<void>
+  remove(group: string, member: string): Promise<void>
+  /** whether the node holds the room with its keys */
+  joined(group: string): Promise<boolean>
+  send(group: string, text: string, ttlMs: number): Promise<{ id: string, expiresAt: number, recipients: string[] }>
+  /** every entry of every room the node holds (readable while it is stopped) */
+  history(): Promise<RoomEntry[]>
+}
+
 /** What the driver may do with one node. */
 export interface NodeControl {
+  /** team rooms, where the mode has them (in-process) */
+  readonly rooms?: RoomControl
   readonly name: string
   running(): boolean
   start(): Promise<void>
@@ -53,6 +82,8 @@ export interface NetworkControl {
 
 export interface DriverHooks {
   observe(o: Observation): void
+  /** a room membership change was applied */
+  roomChange?(c: RoomChange): void
   event?(e: PlannedEvent, wallAt: number, note?: string): void
   progress?(done: number, total: number): void
   /** acknowledged messages not yet received at wall ms `at` (the drain waits for them) */
@@ -61,6 +92,9 @@ export interface DriverHooks {
 
 /** How often every node's changes are read (wall ms). */
 export const WATCH_MS = 250
+
+/** Room histories are read in full, so every this many looks (once a second) rather than at each. */
+const ROOM_WATCH_TICKS = 4
 
 /** How often the drain checks whether every acknowledged message has arrived (wall ms). */
 const DRAIN_CHECK_MS = 1_000
@@ -71,13 +105,22 @@ export function messageText (m: PlannedMessage): string {
   return head + 'x'.repeat(Math.max(0, m.size - head.length))
 }
 
+/** The text a planned room message carries: its key first, as a direct message's. */
+export function roomMessageText (m: PlannedRoomMessage): string {
+  const head = `${m.key} ${m.from}>${m.room} `
+  return head + 'x'.repeat(Math.max(0, m.size - head.length))
+}
+
 /** The plan key of a received text. */
 export function keyOfText (text: string): string {
   return text.split(' ', 1)[0]
 }
 
-/** Make the planned contacts and mailbox agreements (nodes must be running). */
-export async function connect (plan: Plan, nodes: Map<string, NodeControl>, log: (line: string) => void = () => {}): Promise<void> {
+/**
+ * Make the planned contacts, mailbox agreements and rooms (nodes must be running).
+ * @returns room name -> room id
+ */
+export async function connect (plan: Plan, nodes: Map<string, NodeControl>, log: (line: string) => void = () => {}): Promise<Map<string, string>> {
   const node = (name: string): NodeControl => nodes.get(name) as NodeControl
   const invites = new Map<string, string>()
   await inBatches([...nodes.values()], async n => { invites.set(n.name, await n.invite()) })
@@ -96,6 +139,44 @@ export async function connect (plan: Plan, nodes: Map<string, NodeControl>, log:
     agreements()
   })
   log(`contacts and mailbox agreements made in ${((Date.now() - began) / 1000).toFixed(0)} s`)
+  return await makeRooms(plan, nodes, log)
+}
+
+/** How long the set-up waits for every member to hold each room with its keys (wall ms). */
+const ROOM_JOIN_MS = 60_000
+
+/**
+ * Make the planned rooms: the creator makes each with its members and promotes its admins, then
+ * every member is waited for until it holds the room with its keys (up to ROOM_JOIN_MS).
+ * @returns room name -> room id
+ * @throws Error when a node has no room controls, or a member never joins
+ */
+async function makeRooms (plan: Plan, nodes: Map<string, NodeControl>, log: (line: string) => void): Promise<Map<string, string>> {
+  const ids = new Map<string, string>()
+  if ((plan.rooms ?? []).length === 0) return ids
+  const began = Date.now()
+  const controls = (name: string): RoomControl => {
+    const rooms = nodes.get(name)?.rooms
+    if (rooms == null) throw new Error(`node ${name} has no room controls in this mode`)
+    return rooms
+  }
+  for (const room of plan.rooms ?? []) {
+    const creator = controls(room.members[0])
+    const id = await creator.create(room.name, room.members.slice(1))
+    for (const admin of room.admins.slice(1)) await creator.admin(id, admin)
+    ids.set(room.name, id)
+  }
+  for (const room of plan.rooms ?? []) {
+    const id = ids.get(room.name) as string
+    for (const member of room.members) {
+      while (!await controls(member).joined(id)) {
+        if (Date.now() - began > ROOM_JOIN_MS) throw new Error(`${member} did not join room ${room.name} within ${ROOM_JOIN_MS / 1000} s of its creation`)
+        await sleep(200)
+      }
+    }
+  }
+  log(`${ids.size} room(s) made and joined by every member in ${((Date.now() - began) / 1000).toFixed(1)} s`)
+  return ids
 }
 
 /** A step counter that logs every tenth of `total` and the last step, for set-ups of 1,000 steps or more. */
@@ -129,7 +210,13 @@ export class Driver {
   /** wall ms the run went on after its end while acknowledged messages were on their way */
   drainedMs = 0
 
-  constructor (private readonly scenario: Scenario, private readonly plan: Plan, private readonly nodes: Map<string, NodeControl>, private readonly network: NetworkControl, private readonly hooks: DriverHooks) {}
+  /** room message id -> plan key (ids are unique per sender; a room id is in the entry too) */
+  private readonly roomKeyOf = new Map<string, string>()
+  /** room receipts and copies reported: `key:recipient:state` and `copy:node:id:receivedAt` */
+  private readonly roomSeen = new Set<string>()
+
+  /** @param roomIds room name -> room id, as connect() made them */
+  constructor (private readonly scenario: Scenario, private readonly plan: Plan, private readonly nodes: Map<string, NodeControl>, private readonly network: NetworkControl, private readonly hooks: DriverHooks, private readonly roomIds = new Map<string, string>()) {}
 
   /** wall ms since play() began */
   now (): number {
@@ -144,10 +231,13 @@ export class Driver {
     // a node that is up, whatever the restart cost — so the same seed sends the same messages
     const steps = [
       ...this.plan.events.map(e => ({ wall: e.at / scale, event: true, run: async () => this.apply(e) })),
-      ...this.plan.messages.map(m => ({ wall: m.at / scale, event: false, run: async () => this.send(m) }))
+      ...(this.plan.roomChanges ?? []).map(c => ({ wall: c.at / scale, event: true, run: async () => this.change(c) })),
+      ...this.plan.messages.map(m => ({ wall: m.at / scale, event: false, run: async () => this.send(m) })),
+      ...(this.plan.roomMessages ?? []).map(m => ({ wall: m.at / scale, event: false, run: async () => this.sendToRoom(m) }))
     ].sort((a, b) => a.wall - b.wall || Number(b.event) - Number(a.event))
     let watching: Promise<void> | undefined
-    const watch = setInterval(() => { watching ??= this.look().finally(() => { watching = undefined }) }, WATCH_MS)
+    let ticks = 0
+    const watch = setInterval(() => { watching ??= this.look(++ticks % ROOM_WATCH_TICKS === 0).finally(() => { watching = undefined }) }, WATCH_MS)
     try {
       const pending: Array<Promise<void>> = []
       let done = 0
@@ -169,7 +259,7 @@ export class Driver {
     } finally {
       clearInterval(watch)
       await watching
-      await this.look()
+      await this.look(true)
       await this.audit()
     }
     return this.now()
@@ -226,8 +316,77 @@ export class Driver {
     }
   }
 
-  /** Read every node's changes since the last look and report them. */
-  async look (): Promise<void> {
+  /** A membership change, made by the room's creator; not made (and noted) when the creator is down. */
+  private async change (c: PlannedRoomChange): Promise<void> {
+    const room = this.plan.rooms?.find(r => r.name === c.room)
+    const creator = room == null ? undefined : this.nodes.get(room.members[0])
+    const id = this.roomIds.get(c.room)
+    const describe: PlannedEvent = { at: c.at, kind: c.kind, nodes: [c.node], room: c.room }
+    const wall = this.now()
+    if (creator?.rooms == null || id == null || !creator.running()) {
+      this.hooks.event?.(describe, wall, `skipped: the room's creator ${room?.members[0] ?? '?'} is not running`)
+      return
+    }
+    try {
+      if (c.kind === 'room-remove') await creator.rooms.remove(id, c.node)
+      else await creator.rooms.add(id, c.node)
+      this.hooks.roomChange?.({ change: c.kind === 'room-remove' ? 'remove' : 'add', room: c.room, node: c.node, at: this.now() })
+      this.hooks.event?.(describe, wall)
+    } catch (err: any) {
+      this.hooks.event?.(describe, wall, `failed: ${String(err.message)}`)
+    }
+  }
+
+  private async sendToRoom (m: PlannedRoomMessage): Promise<void> {
+    const from = this.nodes.get(m.from)
+    const id = this.roomIds.get(m.room)
+    if (from?.rooms == null || id == null || !from.running()) {
+      this.hooks.observe({ kind: 'send-failed', key: m.key, at: this.now(), error: `${m.from} is offline` })
+      return
+    }
+    // sent when the send began: a room send resolves after it has handed the message to the members
+    // it reaches at once, so some may open it before it resolves
+    const at = this.now()
+    try {
+      const sent = await from.rooms.send(id, roomMessageText(m), m.ttlMs)
+      this.roomKeyOf.set(`${m.from}:${sent.id}`, m.key)
+      this.hooks.observe({ kind: 'room-sent', key: m.key, at, id: sent.id, expiresAt: sent.expiresAt - this.started, recipients: sent.recipients })
+    } catch (err: any) {
+      this.hooks.observe({ kind: 'send-failed', key: m.key, at: this.now(), error: err.message })
+    }
+  }
+
+  /** Read every node's room histories and report new copies and receipts. */
+  private async lookAtRooms (): Promise<void> {
+    await Promise.all([...this.nodes.values()].map(async n => {
+      for (const e of await n.rooms?.history().catch(() => []) ?? []) {
+        if (e.direction === 'in') {
+          const copy = `copy:${n.name}:${e.id}:${e.receivedAt}`
+          if (this.roomSeen.has(copy)) continue
+          this.roomSeen.add(copy)
+          this.hooks.observe({ kind: 'received', key: keyOfText(e.text), at: this.wallOf(n.name, e.receivedAt), node: n.name })
+          continue
+        }
+        const key = this.roomKeyOf.get(`${n.name}:${e.id}`)
+        if (key == null) continue
+        for (const r of e.recipients) {
+          if (r.state === 'queued') continue
+          if (!this.roomSeen.has(`${key}:${r.node}:stored`) && r.state === 'stored') {
+            this.roomSeen.add(`${key}:${r.node}:stored`)
+            this.hooks.observe({ kind: 'stored', key, at: this.now(), mailboxes: 1, to: r.node })
+          } else if (r.state !== 'stored' && !this.roomSeen.has(`${key}:${r.node}:delivered`)) {
+            this.roomSeen.add(`${key}:${r.node}:delivered`)
+            // a recipient stored at a mailbox first counts as delivered via the mailbox
+            this.hooks.observe({ kind: 'delivered', key, at: this.now(), via: this.roomSeen.has(`${key}:${r.node}:stored`) ? 'mailbox' : 'direct', to: r.node })
+          }
+        }
+      }
+    }))
+  }
+
+  /** Read every node's changes since the last look and report them; with `rooms`, the room histories too. */
+  async look (rooms = false): Promise<void> {
+    if (rooms && this.roomIds.size > 0) await this.lookAtRooms()
     await Promise.all([...this.nodes.values()].map(async n => {
       const changes = await n.changes(this.revs.get(n.name) ?? 0).catch(() => undefined)
       for (const c of changes ?? []) {

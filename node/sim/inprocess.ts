@@ -19,7 +19,9 @@ import type { DhtLookupSummary } from '../../protocol/index.js'
 import { nodeCrypto } from '../crypto.js'
 import type { CryptoBackend, Ferry, FerryStores, Identity } from '../../protocol/index.js'
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
-import type { MessageChange, NetworkControl, NodeControl } from './driver.js'
+import { toHex } from '../../protocol/util/bytes.js'
+import { HistoryRecord, Recipient } from '../../protocol/groups/pb/groups.js'
+import type { MessageChange, NetworkControl, NodeControl, RoomControl, RoomEntry } from './driver.js'
 import type { Scenario } from './types.js'
 
 const off = Object.assign(() => {}, { enabled: false })
@@ -52,7 +54,11 @@ export class InProcessNode implements NodeControl {
   ferry?: Ferry
   /** this node's DHT peer lookups, kept across its restarts */
   readonly dhtLookups = new DhtLookupTally()
-  private constructor (readonly name: string, private readonly identity: Identity, readonly stores: FerryStores, private readonly world: InProcessWorld) {}
+  readonly rooms: RoomControl
+  private constructor (readonly name: string, private readonly identity: Identity, readonly stores: FerryStores, private readonly world: InProcessWorld) {
+    world.identities.set(toHex(identity.identityKey.publicKey.raw), name)
+    this.rooms = new InProcessRooms(this, world)
+  }
 
   static async create (name: string, world: InProcessWorld): Promise<InProcessNode> {
     const identity = await createIdentity()
@@ -105,7 +111,7 @@ export class InProcessNode implements NodeControl {
     await this.stop()
   }
 
-  private get live (): Ferry {
+  get live (): Ferry {
     if (this.ferry == null) throw new Error(`node ${this.name} is not running`)
     return this.ferry
   }
@@ -141,12 +147,64 @@ export class InProcessNode implements NodeControl {
   }
 }
 
+const STATES: Record<Recipient.State, RoomEntry['recipients'][number]['state']> = {
+  [Recipient.State.QUEUED]: 'queued', [Recipient.State.STORED]: 'stored', [Recipient.State.DELIVERED]: 'delivered', [Recipient.State.READ]: 'read'
+}
+
+/** A node's team rooms through the Ferry API; histories are read from its store, which outlives the node. */
+class InProcessRooms implements RoomControl {
+  constructor (private readonly node: InProcessNode, private readonly world: InProcessWorld) {}
+
+  private get groups (): NonNullable<Ferry['groups']> {
+    const groups = this.node.live.groups
+    if (groups == null) throw new Error(`node ${this.node.name} has no team rooms`)
+    return groups
+  }
+
+  async create (name: string, members: string[]): Promise<string> { return (await this.groups.create(name, members)).group }
+  async admin (group: string, member: string): Promise<void> { await this.groups.admin(group, member) }
+  async add (group: string, member: string): Promise<void> { await this.groups.add(group, [member]) }
+  async remove (group: string, member: string): Promise<void> { await this.groups.remove(group, [member]) }
+
+  async joined (group: string): Promise<boolean> {
+    return this.node.running() && (await this.groups.info(group).catch(() => undefined))?.keys === 'member'
+  }
+
+  async send (group: string, text: string, ttlMs: number): Promise<{ id: string, expiresAt: number, recipients: string[] }> {
+    const sent = await this.groups.send(group, text, ttlMs)
+    const entry = (await this.history()).find(e => e.direction === 'out' && e.id === sent.id)
+    return { id: sent.id, expiresAt: sent.expiresAt, recipients: entry?.recipients.map(r => r.node) ?? [] }
+  }
+
+  async history (): Promise<RoomEntry[]> {
+    const store = this.node.stores.rooms
+    if (store == null) return []
+    const out: RoomEntry[] = []
+    for (const group of await store.listRooms()) {
+      for (const e of await store.roomHistory(group)) {
+        const r = HistoryRecord.decode(e.record)
+        out.push({
+          group: toHex(group),
+          id: e.id,
+          direction: r.outgoing ? 'out' : 'in',
+          text: r.text,
+          receivedAt: r.receivedAt,
+          recipients: r.recipients.map(x => ({ node: this.world.identities.get(toHex(x.member)) ?? toHex(x.member), state: STATES[x.state] }))
+        })
+      }
+    }
+    return out
+  }
+}
+
 /** The shared parts of an in-process network. */
 export class InProcessWorld implements NetworkControl {
   readonly cut = new Cut()
   readonly run = `sim-${Math.random().toString(36).slice(2, 8)}`
   readonly crypto: CryptoBackend = nodeCrypto()
   readonly nodes = new Map<string, InProcessNode>()
+  /** identity key, hex -> node name (room histories name members by identity) */
+  readonly identities = new Map<string, string>()
   /** bytes every node hands its transport (meter.ts) */
   readonly meter = new WireMeter()
   /** this process's CPU time (beginMeasuring() restarts it) */

@@ -32,11 +32,28 @@
  * 'not-sent'; acknowledged -> 'lost'; expired -> 'expired'; otherwise 'pending'.
  * The checker fails the run when any acknowledged message is lost, any message is received more
  * than once, or any is received after its expiry.
+ *
+ * Room messages. A room message is one row per (message, recipient): the recipients are those the
+ * sender sealed it for, as its own history lists them at the send ('room-sent'); a room message not
+ * sent has a row for each member the plan had in the room then. Receipts are per recipient, and
+ * every rule above applies to each row (room messages always carry a timer, so they are judged as
+ * disappearing ones). Besides:
+ * - removed: a row that did not reach its recipient, where the recipient or the sender was out of
+ *   the room when the message was sent or was removed after it. A removal overtakes what was
+ *   still on its way: the removed member refuses a copy still waiting for it at a mailbox or with
+ *   a teammate once it knows, and a member who holds the removal of the sender refuses what the
+ *   sender wrote before it heard of it (docs/groups.md, "Remove wins for messages too"): not lost.
+ * - delivered after removal: a copy opened by a node the sender did not seal the message for,
+ *   and which had been removed from the room (and not added back) when the message was sent.
+ * - unaddressed: any other copy opened by a node the sender did not seal the message for.
+ * Final outcome of a room row, first rule that applies: received -> 'delivered'; not sent ->
+ * 'not-sent'; removed -> 'removed'; then as a direct message's. The checker also fails the run
+ * on any copy delivered after removal or unaddressed.
  */
-import type { Observation, PlannedMessage } from './types.js'
+import type { Observation, PlannedMessage, PlannedRoomMessage, RoomChange } from './types.js'
 
-/** The final state of one planned message at the end of a run. */
-export type Outcome = 'delivered' | 'expired' | 'lost' | 'pending' | 'not-sent'
+/** The final state of one planned message (or room message and recipient) at the end of a run. */
+export type Outcome = 'delivered' | 'expired' | 'lost' | 'pending' | 'not-sent' | 'removed'
 
 /** Everything observed about one planned message (times: wall ms since the run started). */
 export interface MessageRecord extends PlannedMessage {
@@ -56,6 +73,33 @@ export interface MessageRecord extends PlannedMessage {
   readAt?: number
   expiredAt?: number
   sendError?: string
+  /** a room message's row: the room (`to` is the recipient) */
+  room?: string
+}
+
+/** What is known of one room message: the rows are made from it. */
+interface RoomRecord {
+  planned: PlannedRoomMessage
+  sentAt?: number
+  id?: string
+  expiresAt?: number
+  sendError?: string
+  /** whom the sender sealed it for ('room-sent') */
+  recipients?: string[]
+  /** recipient -> its receipts */
+  receipts: Map<string, Pick<MessageRecord, 'storedAt' | 'mailboxes' | 'deliveredAt' | 'via' | 'readAt'>>
+  /** every copy opened, by whom */
+  copies: Array<{ node: string, at: number }>
+}
+
+/** A copy of a room message opened by a node the sender did not seal it for. */
+export interface StrayCopy {
+  key: string
+  room: string
+  node: string
+  at: number
+  /** the node had been removed from the room (and not added back) when the message was sent */
+  afterRemoval: boolean
 }
 
 /** A ledger row with its final outcome. */
@@ -86,6 +130,9 @@ export class UnknownMessageError extends Error {
  */
 export class Ledger {
   private readonly records = new Map<string, MessageRecord>()
+  private readonly rooms = new Map<string, RoomRecord>()
+  /** room -> its membership changes as applied, in order */
+  private readonly changes = new Map<string, Array<{ change: 'remove' | 'add', node: string, at: number }>>()
   private readonly offsets: Readonly<Record<string, number>>
 
   /**
@@ -93,11 +140,15 @@ export class Ledger {
    * @param options.clockOffsets - ms each node's clock runs ahead of the machine's (Scenario.clockOffsets)
    * @throws {Error} when two messages share a key
    */
-  constructor (messages: readonly PlannedMessage[], options: { clockOffsets?: Record<string, number> } = {}) {
+  constructor (messages: readonly PlannedMessage[], options: { clockOffsets?: Record<string, number>, roomMessages?: readonly PlannedRoomMessage[] } = {}) {
     this.offsets = { ...options.clockOffsets }
     for (const m of messages) {
       if (this.records.has(m.key)) throw new Error(`duplicate message key "${m.key}" in the plan`)
       this.records.set(m.key, { ...m, receivedAt: [] })
+    }
+    for (const m of options.roomMessages ?? []) {
+      if (this.records.has(m.key) || this.rooms.has(m.key)) throw new Error(`duplicate message key "${m.key}" in the plan`)
+      this.rooms.set(m.key, { planned: m, receipts: new Map(), copies: [] })
     }
   }
 
@@ -106,9 +157,9 @@ export class Ledger {
     return this.offsets[node] ?? 0
   }
 
-  /** How many planned messages the ledger holds. */
+  /** How many planned messages (direct and room) the ledger holds. */
   get size (): number {
-    return this.records.size
+    return this.records.size + this.rooms.size
   }
 
   /**
@@ -119,10 +170,14 @@ export class Ledger {
    * @throws {TypeError} when `o.at` is not a finite number
    */
   observe (o: Observation): void {
+    if (!Number.isFinite(o.at)) throw new TypeError(`"at" of a ${o.kind} observation for ${o.key} must be a finite number`)
+    const room = this.rooms.get(o.key)
+    if (room != null) return this.observeRoom(room, o)
     const r = this.records.get(o.key)
     if (r == null) throw new UnknownMessageError(o.key)
-    if (!Number.isFinite(o.at)) throw new TypeError(`"at" of a ${o.kind} observation for ${o.key} must be a finite number`)
     switch (o.kind) {
+      case 'room-sent':
+        throw new TypeError(`a room-sent observation for ${o.key}, a direct message`)
       case 'sent':
         if (r.sentAt == null) { r.sentAt = o.at; r.id = o.id; r.expiresAt = o.expiresAt }
         break
@@ -148,13 +203,101 @@ export class Ledger {
     }
   }
 
+  /** Record a membership change the room's creator applied. */
+  changed (c: RoomChange): void {
+    if (!Number.isFinite(c.at)) throw new TypeError(`"at" of a room change of ${c.room} must be a finite number`)
+    this.changes.set(c.room, [...this.changes.get(c.room) ?? [], { change: c.change, node: c.node, at: c.at }])
+  }
+
+  private observeRoom (r: RoomRecord, o: Observation): void {
+    const receipts = (to: string | undefined): NonNullable<ReturnType<RoomRecord['receipts']['get']>> => {
+      if (to == null) throw new TypeError(`a ${o.kind} observation for room message ${o.key} names no recipient`)
+      const got = r.receipts.get(to) ?? {}
+      r.receipts.set(to, got)
+      return got
+    }
+    switch (o.kind) {
+      case 'room-sent':
+        if (r.sentAt == null) { r.sentAt = o.at; r.id = o.id; r.expiresAt = o.expiresAt; r.recipients = [...o.recipients] }
+        break
+      case 'sent':
+        throw new TypeError(`a sent observation for ${o.key}, a room message (room-sent)`)
+      case 'send-failed':
+        r.sendError ??= o.error
+        break
+      case 'stored': {
+        const got = receipts(o.to)
+        got.storedAt ??= o.at
+        got.mailboxes = Math.max(got.mailboxes ?? 0, o.mailboxes)
+        break
+      }
+      case 'delivered': {
+        const got = receipts(o.to)
+        if (got.deliveredAt == null) { got.deliveredAt = o.at; got.via = o.via }
+        break
+      }
+      case 'read':
+        receipts(o.to).readAt ??= o.at
+        break
+      case 'received':
+        r.copies.push({ node: o.node, at: o.at })
+        break
+      case 'expired':
+        break
+    }
+  }
+
+  /** Whether `node` was out of `room` at `at` by the changes applied (its last change by then was a removal). */
+  private outAt (room: string, node: string, at: number): boolean {
+    let out = false
+    for (const c of this.changes.get(room) ?? []) if (c.node === node && c.at <= at) out = c.change === 'remove'
+    return out
+  }
+
+  /** Whether a removal of `node` from `room` overtakes a message sent at `at`: it was out then, or was removed later. */
+  private overtaken (room: string, node: string, at: number): boolean {
+    return this.outAt(room, node, at) || (this.changes.get(room) ?? []).some(c => c.node === node && c.change === 'remove' && c.at >= at)
+  }
+
   /**
-   * One row per planned message, in plan order, each with its final outcome (see the file header).
+   * One row per planned direct message, in plan order, then one per (room message, recipient) in
+   * key order, each with its final outcome (see the file header).
    *
    * @param end - when the run ended; decides which expiries have passed
    */
   entries (end: RunEnd): LedgerEntry[] {
-    return [...this.records.values()].map(r => ({ ...r, receivedAt: [...r.receivedAt], outcome: outcomeOf(r, end.endedAt, this.clockOffset(r.to)) }))
+    const direct = [...this.records.values()].map(r => ({ ...r, receivedAt: [...r.receivedAt], outcome: outcomeOf(r, end.endedAt, this.clockOffset(r.to)) }))
+    const rooms = [...this.rooms.values()].flatMap(r => {
+      const p = r.planned
+      return (r.recipients ?? p.plannedTo).map((to): LedgerEntry => {
+        const { key, at, from, size, ttlMs, room } = p
+        const row: MessageRecord = {
+          ...{ key, at, from, to, size, ttlMs, disappearing: true, room },
+          receivedAt: r.copies.filter(c => c.node === to).map(c => c.at),
+          ...(r.sentAt == null ? {} : { sentAt: r.sentAt, id: r.id, expiresAt: r.expiresAt }),
+          ...(r.sendError == null ? {} : { sendError: r.sendError }),
+          ...r.receipts.get(to)
+        }
+        const sentAt = row.sentAt
+        const removed = row.receivedAt.length === 0 && sentAt != null && (this.overtaken(room, to, sentAt) || this.overtaken(room, from, sentAt))
+        return { ...row, outcome: removed ? 'removed' : outcomeOf(row, end.endedAt, this.clockOffset(to)) }
+      })
+    })
+    return [...direct, ...rooms]
+  }
+
+  /** Copies of room messages opened by nodes the sender did not seal them for (see the file header). */
+  strays (): StrayCopy[] {
+    const out: StrayCopy[] = []
+    for (const r of this.rooms.values()) {
+      const sealedFor = new Set(r.recipients ?? [])
+      for (const c of r.copies) {
+        if (sealedFor.has(c.node)) continue
+        const sentAt = r.sentAt ?? r.planned.at
+        out.push({ key: r.planned.key, room: r.planned.room, node: c.node, at: c.at, afterRemoval: this.outAt(r.planned.room, c.node, sentAt) })
+      }
+    }
+    return out
   }
 }
 
@@ -202,6 +345,10 @@ export interface Verdict {
   duplicated: number
   /** messages with a copy received after `expiresAt` */
   deliveredAfterExpiry: number
+  /** copies of room messages opened by a node removed before they were sent */
+  deliveredAfterRemoval: number
+  /** other copies of room messages opened by a node they were not sealed for */
+  unaddressed: number
 }
 
 /** How many failure examples a verdict lists. */
@@ -224,7 +371,7 @@ export function check (ledger: Ledger, end: RunEnd): Verdict {
   let duplicated = 0
   let deliveredAfterExpiry = 0
   for (const e of ledger.entries(end)) {
-    const name = `${e.key} (${e.from} -> ${e.to})`
+    const name = `${e.key} (${e.from} -> ${e.room == null ? '' : `${e.room}: `}${e.to})`
     if (e.outcome === 'lost') {
       lost++
       const receipt = e.storedAt != null ? `stored at ${e.mailboxes ?? 0} mailbox(es) at ${e.storedAt} ms` : `delivery receipt (${e.via ?? '?'}) at ${e.deliveredAt ?? '?'} ms`
@@ -244,5 +391,13 @@ export function check (ledger: Ledger, end: RunEnd): Verdict {
       fail(`${name}: delivered after expiry: received at ${late[0]} ms${clock}, expired at ${e.expiresAt} ms`)
     }
   }
-  return { ok: lost === 0 && duplicated === 0 && deliveredAfterExpiry === 0, failures, lost, duplicated, deliveredAfterExpiry }
+  let deliveredAfterRemoval = 0
+  let unaddressed = 0
+  for (const s of ledger.strays()) {
+    if (s.afterRemoval) deliveredAfterRemoval++
+    else unaddressed++
+    fail(`${s.key} (room ${s.room}): ${s.afterRemoval ? 'delivered after removal' : 'unaddressed'}: opened by ${s.node} at ${s.at} ms, which the sender did not seal it for${s.afterRemoval ? ' (removed from the room before it was sent)' : ''}`)
+  }
+  const ok = lost === 0 && duplicated === 0 && deliveredAfterExpiry === 0 && deliveredAfterRemoval === 0 && unaddressed === 0
+  return { ok, failures, lost, duplicated, deliveredAfterExpiry, deliveredAfterRemoval, unaddressed }
 }

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_TTL_MS } from '../../protocol/constants.js'
 import { createRandom } from './random.js'
+import { planRooms } from './rooms.js'
 import type { EventKind, NodeRole, Plan, PlannedEvent, PlannedMessage, Scenario } from './types.js'
 
 /** Churn windows end by this share of the run, so churny nodes are back before it ends. */
@@ -58,13 +59,27 @@ export function plan (scenario: Scenario, seed = scenario.seed): Plan {
   nodes.forEach((n, i) => {
     mailboxes[n.name] = graph.neighbours[i].filter(j => nodes[j].roles.includes('mailbox-host')).slice(0, replication).map(j => names[j])
   })
-  return {
+  const out: Plan = {
     nodes,
     contacts: graph.edges.map(([a, b]) => [names[a], names[b]]),
     mailboxes,
     events: timeline(scenario, seed),
     messages: messages(scenario, names, graph.neighbours, seed)
   }
+  if (scenario.rooms == null) return out
+  const groups = new Map<string, string[]>()
+  for (const n of nodes) groups.set(n.group, [...groups.get(n.group) ?? [], n.name])
+  const rooms = planRooms(scenario, groups, seed)
+  // a room's creator knows every member: pairs the contact graph lacks are added (direct traffic keeps the graph's)
+  const index = new Map(names.map((n, i) => [n, i]))
+  const pairs = new Set(graph.edges.map(([a, b]) => `${a},${b}`))
+  for (const [x, y] of rooms.contacts) {
+    const [a, b] = [index.get(x) as number, index.get(y) as number].sort((u, v) => u - v)
+    if (pairs.has(`${a},${b}`)) continue
+    pairs.add(`${a},${b}`)
+    out.contacts.push([names[a], names[b]])
+  }
+  return { ...out, rooms: rooms.rooms, roomChanges: rooms.changes, roomMessages: rooms.messages }
 }
 
 /** The contact graph as sorted neighbour lists and sorted undirected edges (a < b). */
@@ -201,6 +216,10 @@ export interface PlanSummary {
   events: number
   eventsByKind: Partial<Record<EventKind, number>>
   messages: number
+  /** rooms, their membership changes and their messages (0 without rooms) */
+  rooms: number
+  roomChanges: number
+  roomMessages: number
   /** sum of message sizes */
   messageBytes: number
   disappearing: number
@@ -222,6 +241,9 @@ export function planSummary (plan: Plan): PlanSummary {
     events: plan.events.length,
     eventsByKind,
     messages: plan.messages.length,
+    rooms: plan.rooms?.length ?? 0,
+    roomChanges: plan.roomChanges?.length ?? 0,
+    roomMessages: plan.roomMessages?.length ?? 0,
     messageBytes: plan.messages.reduce((sum, m) => sum + m.size, 0),
     disappearing: plan.messages.filter(m => m.disappearing).length
   }

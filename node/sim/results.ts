@@ -56,6 +56,34 @@ export interface RunnerMetrics {
   [other: string]: unknown
 }
 
+/**
+ * The room rows of a run (one per room message and recipient; ledger.ts): their outcomes, and the
+ * delivery ratio = delivered / (sent − removed), since a removal overtakes what was on its way to
+ * the removed member.
+ */
+export interface RoomFigures {
+  rooms: number
+  /** room messages sent */
+  messages: number
+  /** rows of sent messages */
+  sent: number
+  delivered: number
+  deliveryRatio: number | null
+  lost: number
+  duplicated: number
+  deliveredAfterExpiry: number
+  /** copies opened by a node removed before the message was sent */
+  deliveredAfterRemoval: number
+  unaddressed: number
+  removed: number
+  pending: number
+  expired: number
+  /** rows of room messages not sent (their sender was down) */
+  notSent: number
+  latencyMs: Percentiles
+  latencyByPath: Record<DeliveryPath, PathLatency>
+}
+
 /** The results.json object. */
 export interface Results {
   ok: boolean
@@ -66,6 +94,12 @@ export interface Results {
   lost: number
   duplicated: number
   deliveredAfterExpiry: number
+  /** room message copies opened by a node removed before it was sent (ledger.ts) */
+  deliveredAfterRemoval: number
+  /** other room message copies opened by a node they were not sealed for */
+  unaddressed: number
+  /** room rows overtaken by the removal of their recipient or sender (ledger.ts) */
+  removed: number
   pending: number
   /** sent, unacknowledged, expired, never received */
   expired: number
@@ -74,6 +108,8 @@ export interface Results {
   latencyByPath: Record<DeliveryPath, PathLatency>
   deliveryOverTime: DeliveryPoint[]
   bytesPerDelivered: number | null
+  /** the room rows alone, when the scenario has rooms (every other figure counts them with the direct messages) */
+  rooms?: RoomFigures
   /** the checker's examples (at most 20) */
   failures: string[]
   versions: Versions
@@ -99,6 +135,8 @@ export interface ResultsInit {
   metrics?: RunnerMetrics
   /** points of `deliveryOverTime`, default 20 */
   buckets?: number
+  /** how many rooms the plan made (results.json then has `rooms`) */
+  rooms?: number
 }
 
 /**
@@ -169,13 +207,10 @@ export function results (ledger: Ledger, init: ResultsInit): Results {
   const entries = ledger.entries({ endedAt })
   const verdict = check(ledger, { endedAt })
   const lat = latencies(entries)
-  const byPath = (path: DeliveryPath): PathLatency => {
-    const ms = lat.filter(l => l.path === path).map(l => l.ms)
-    return { ...percentiles(ms), count: ms.length }
-  }
   const count = (f: (e: LedgerEntry) => boolean): number => entries.filter(f).length
   const delivered = count(e => e.outcome === 'delivered')
   const metrics = init.metrics ?? {}
+  const roomRows = entries.filter(e => e.room != null)
   return {
     ok: verdict.ok,
     sent: count(e => e.sentAt != null),
@@ -183,11 +218,15 @@ export function results (ledger: Ledger, init: ResultsInit): Results {
     lost: verdict.lost,
     duplicated: verdict.duplicated,
     deliveredAfterExpiry: verdict.deliveredAfterExpiry,
+    deliveredAfterRemoval: verdict.deliveredAfterRemoval,
+    unaddressed: verdict.unaddressed,
+    removed: count(e => e.outcome === 'removed'),
     pending: count(e => e.outcome === 'pending'),
     expired: count(e => e.outcome === 'expired'),
     notSent: count(e => e.outcome === 'not-sent'),
     latencyMs: percentiles(lat.map(l => l.ms)),
-    latencyByPath: { direct: byPath('direct'), mailbox: byPath('mailbox'), unknown: byPath('unknown') },
+    latencyByPath: byPaths(lat),
+    ...(init.rooms == null ? {} : { rooms: roomFigures(roomRows, init.rooms, verdict, ledger) }),
     deliveryOverTime: deliveryOverTime(entries, endedAt, init.buckets ?? 20),
     bytesPerDelivered: typeof metrics.bytesOnWire === 'number' && delivered > 0 ? Math.round(metrics.bytesOnWire / delivered) : null,
     failures: verdict.failures,
@@ -201,9 +240,43 @@ export function results (ledger: Ledger, init: ResultsInit): Results {
   }
 }
 
+function byPaths (lat: Array<{ ms: number, path: DeliveryPath }>): Record<DeliveryPath, PathLatency> {
+  const byPath = (path: DeliveryPath): PathLatency => {
+    const ms = lat.filter(l => l.path === path).map(l => l.ms)
+    return { ...percentiles(ms), count: ms.length }
+  }
+  return { direct: byPath('direct'), mailbox: byPath('mailbox'), unknown: byPath('unknown') }
+}
+
+function roomFigures (rows: LedgerEntry[], rooms: number, verdict: ReturnType<typeof check>, ledger: Ledger): RoomFigures {
+  const count = (f: (e: LedgerEntry) => boolean): number => rows.filter(f).length
+  const sent = count(e => e.sentAt != null)
+  const delivered = count(e => e.outcome === 'delivered')
+  const removed = count(e => e.outcome === 'removed')
+  const lat = latencies(rows)
+  return {
+    rooms,
+    messages: new Set(rows.filter(e => e.sentAt != null).map(e => e.key)).size,
+    sent,
+    delivered,
+    deliveryRatio: sent - removed > 0 ? delivered / (sent - removed) : null,
+    lost: count(e => e.outcome === 'lost'),
+    duplicated: count(e => e.receivedAt.length > 1),
+    deliveredAfterExpiry: count(e => e.expiresAt != null && e.receivedAt.some(t => t + ledger.clockOffset(e.to) > (e.expiresAt as number))),
+    deliveredAfterRemoval: verdict.deliveredAfterRemoval,
+    unaddressed: verdict.unaddressed,
+    removed,
+    pending: count(e => e.outcome === 'pending'),
+    expired: count(e => e.outcome === 'expired'),
+    notSent: count(e => e.outcome === 'not-sent'),
+    latencyMs: percentiles(lat.map(l => l.ms)),
+    latencyByPath: byPaths(lat)
+  }
+}
+
 /** The columns of messages.csv, in order. */
 export const CSV_COLUMNS = ['key', 'from', 'to', 'size', 'ttl_ms', 'disappearing', 'sent_at', 'id', 'stored_at', 'mailboxes',
-  'delivered_at', 'via', 'received_at', 'copies', 'read_at', 'expired_at', 'outcome', 'error'] as const
+  'delivered_at', 'via', 'received_at', 'copies', 'read_at', 'expired_at', 'outcome', 'error', 'room'] as const
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
 export function csvField (value: string | number | boolean | undefined): string {
@@ -211,10 +284,10 @@ export function csvField (value: string | number | boolean | undefined): string 
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
-/** messages.csv: a header and one row per ledger entry (received_at is the first copy). */
+/** messages.csv: a header and one row per ledger entry (received_at is the first copy; a room row names its room and its recipient in `to`). */
 export function messagesCsv (entries: readonly LedgerEntry[]): string {
   const rows = entries.map(e => [e.key, e.from, e.to, e.size, e.ttlMs, e.disappearing, e.sentAt, e.id, e.storedAt, e.mailboxes,
-    e.deliveredAt, e.via, firstReceived(e), e.receivedAt.length, e.readAt, e.expiredAt, e.outcome, e.sendError].map(csvField).join(','))
+    e.deliveredAt, e.via, firstReceived(e), e.receivedAt.length, e.readAt, e.expiredAt, e.outcome, e.sendError, e.room].map(csvField).join(','))
   return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n'
 }
 
@@ -263,7 +336,12 @@ export function summaryTable (res: Results): string {
     ...paths.filter(([path, p]) => path !== 'unknown' || p.count > 0).map(([path, p]) => [path, ms(p.p50), ms(p.p95), ms(p.p99), p.count])]
   const cost = costFigures(res)
   const costs = cost.length === 0 ? '' : '\n' + align([cost.map(c => c.label), cost.map(c => c.value)], false) + '\n'
-  return align(counts, false) + '\n\n' + align(lat, true) + '\n' + costs
+  const r = res.rooms
+  const rooms = r == null
+    ? ''
+    : '\n' + align([['rooms', 'messages', 'recipients', 'delivered', 'ratio', 'lost', 'duplicated', 'after removal', 'removed', 'p50 ms', 'p95 ms'],
+      [r.rooms, r.messages, r.sent, r.delivered, r.deliveryRatio == null ? '-' : r.deliveryRatio.toFixed(3), r.lost, r.duplicated, r.deliveredAfterRemoval, r.removed, ms(r.latencyMs.p50), ms(r.latencyMs.p95)]], false) + '\n'
+  return align(counts, false) + '\n\n' + align(lat, true) + '\n' + rooms + costs
 }
 
 /** Columns padded to their widest cell: right-aligned, the first left-aligned when it holds labels. */

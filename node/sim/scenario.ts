@@ -9,7 +9,8 @@ import type { Document, Node as YamlNode } from 'yaml'
 import { DEFAULT_TTL_MS } from '../../protocol/constants.js'
 import { MAX_CLOCK_OFFSET_MS } from './clock.js'
 import { canPlaceChurn, MAX_MESSAGES, MAX_NODES } from './plan.js'
-import type { ContactGraph, EventKind, LinkShape, NodeGroup, NodeRole, Scenario, ScenarioEvent, SimMode, Traffic } from './types.js'
+import { roomSpecs } from './rooms.js'
+import type { ContactGraph, RoomSpec, EventKind, LinkShape, NodeGroup, NodeRole, Scenario, ScenarioEvent, SimMode, Traffic } from './types.js'
 import { Problems, describe, join, rules } from './_problems.js'
 import type { Where } from './_problems.js'
 
@@ -101,7 +102,7 @@ function positions (doc: Document, lc: LineCounter): Map<string, Where> {
 }
 
 function validate (value: unknown, p: Problems): Scenario {
-  const top = p.mapping('', value ?? null, ['name', 'mode', 'durationMs', 'groups', 'contacts', 'traffic'], ['description', 'timeScale', 'seed', 'link', 'events', 'replication', 'maxConnections', 'drainMs', 'clockOffsets'])
+  const top = p.mapping('', value ?? null, ['name', 'mode', 'durationMs', 'groups', 'contacts', 'traffic'], ['description', 'timeScale', 'seed', 'link', 'events', 'replication', 'maxConnections', 'drainMs', 'clockOffsets', 'rooms'])
   if (top == null) throw new ScenarioError(p.file, p.lines())
   const name = p.string('name', top.name)
   const description = top.description === undefined ? undefined : p.string('description', top.description, true)
@@ -120,8 +121,10 @@ function validate (value: unknown, p: Problems): Scenario {
   const traffic = trafficOf(p, top.traffic, durationMs)
   const events = timeline(p, top.events ?? [], names, durationMs)
   const clockOffsets = top.clockOffsets === undefined ? undefined : offsets(p, top.clockOffsets, names, mode)
+  const rooms = top.rooms === undefined ? undefined : roomSpecs(p, top.rooms, names.complete ? new Set([...names.nodes, ...names.groups.keys()]) : new Set(), names.groups, durationMs)
+  if (rooms !== undefined && mode !== undefined && mode !== 'inprocess') p.add('rooms', 'rooms run in mode "inprocess" only in this build (the daemon modes have no room controls yet)', 'key')
   if (p.count > 0) throw new ScenarioError(p.file, p.lines())
-  const scenario: Scenario = { name: name!, mode: mode!, durationMs: durationMs!, timeScale: timeScale!, seed: seed!, groups: groups as NodeGroup[], contacts: contacts!, traffic: traffic!, events: events!, replication: replication!, ...(maxConnections == null ? {} : { maxConnections }), ...(drainMs == null ? {} : { drainMs }), ...(clockOffsets == null ? {} : { clockOffsets }) }
+  const scenario: Scenario = { name: name!, mode: mode!, durationMs: durationMs!, timeScale: timeScale!, seed: seed!, groups: groups as NodeGroup[], contacts: contacts!, traffic: traffic!, events: events!, replication: replication!, ...(maxConnections == null ? {} : { maxConnections }), ...(drainMs == null ? {} : { drainMs }), ...(clockOffsets == null ? {} : { clockOffsets }), ...(rooms == null ? {} : { rooms: rooms as RoomSpec[] }) }
   if (description !== undefined) scenario.description = description
   if (link !== undefined) scenario.link = link
   return scenario

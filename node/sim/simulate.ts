@@ -82,6 +82,7 @@ async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions):
   const names = plan.nodes.map(n => n.name)
   const skewed = Object.values(scenario.clockOffsets ?? {}).some(ms => ms !== 0)
   if (skewed && (options.remote != null || scenario.mode === 'inprocess')) throw new UnsupportedModeError('clockOffsets need daemons this run starts (mode "netns" or "processes"): in-process nodes share one clock, and remote agents\' clocks are their own')
+  if ((plan.rooms ?? []).length > 0 && (options.remote != null || scenario.mode !== 'inprocess')) throw new UnsupportedModeError('rooms run in mode "inprocess" only in this build: the daemon and remote modes have no room controls yet')
   if (options.remote != null) return setUpRemote(scenario, plan, options.remote, options)
   if (scenario.mode === 'inprocess') {
     const world = new InProcessWorld(scenario, { faultDropEvery: options.faultDropEvery })
@@ -212,24 +213,26 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
   const began = Date.now()
   const seed = options.seed ?? scenario.seed
   const plan = makePlan(scenario, seed)
-  const ledger = new Ledger(plan.messages, { clockOffsets: scenario.clockOffsets })
+  const ledger = new Ledger(plan.messages, { clockOffsets: scenario.clockOffsets, roomMessages: plan.roomMessages })
   const applied: SimulationRun['applied'] = []
   const log = options.log ?? (() => {})
-  log(`${plan.nodes.length} nodes, ${plan.contacts.length} contact pairs, ${plan.events.length} events, ${plan.messages.length} messages (seed ${seed})`)
+  const rooms = plan.rooms == null ? '' : `, ${plan.rooms.length} rooms with ${plan.roomMessages?.length ?? 0} messages and ${plan.roomChanges?.length ?? 0} membership changes`
+  log(`${plan.nodes.length} nodes, ${plan.contacts.length} contact pairs, ${plan.events.length} events, ${plan.messages.length} messages${rooms} (seed ${seed})`)
   const setup = await setUp(scenario, plan, options)
   const occupancy: Array<{ t: number, held: number }> = []
   let endedAt = 0
   let pace: { lateMs: number, drainedMs: number, missedByFeed?: Driver['missedByFeed'] } | undefined
   try {
-    await connect(plan, setup.nodes, log)
+    const roomIds = await connect(plan, setup.nodes, log)
     await setup.begin?.()
     log(`contacts and mailboxes set up in ${((Date.now() - began) / 1000).toFixed(1)} s`)
     const driver = new Driver(scenario, plan, setup.nodes, setup.network, {
       observe: o => { ledger.observe(o) },
+      roomChange: c => { ledger.changed(c) },
       event: (e, wallAt, note) => { applied.push({ ...e, wallAt, note }) },
       progress: options.progress,
       outstanding: at => ledger.entries({ endedAt: at }).filter(e => e.outcome === 'lost' || (options.drainPending === true && e.outcome === 'pending')).length
-    })
+    }, roomIds)
     const sampler = setInterval(() => { void setup.held().then(held => occupancy.push({ t: driver.now(), held }), () => {}) }, 2_000)
     try {
       endedAt = await driver.play()
@@ -251,6 +254,7 @@ export async function simulate (scenario: Scenario, options: SimulateOptions = {
     config: scenario,
     versions: versions(),
     wallMs: Date.now() - began,
+    ...(plan.rooms == null ? {} : { rooms: plan.rooms.length }),
     metrics: { ...setup.metrics(), ...pace, mailboxOccupancy: occupancy, skippedEvents: applied.filter(e => e.note != null).map(e => `${e.kind} at ${e.at} ms: ${e.note as string}`) }
   })
   if (results.ok !== verdict.ok) throw new Error('the results and the checker disagree: a bug in the ledger')

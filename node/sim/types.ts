@@ -44,7 +44,10 @@ export interface Traffic {
 /** A link's shape (netem in netns mode; latency only in process modes). */
 export interface LinkShape { delayMs?: number, jitterMs?: number, lossPct?: number, rateKbit?: number }
 
-export type EventKind = 'join' | 'leave' | 'crash' | 'restart' | 'partition' | 'heal' | 'sleep' | 'resume' | 'shape'
+export type EventKind = 'join' | 'leave' | 'crash' | 'restart' | 'partition' | 'heal' | 'sleep' | 'resume' | 'shape' | RoomChangeKind
+
+/** Room membership changes: planned from a room's `removals`, never written as scenario events. */
+export type RoomChangeKind = 'room-remove' | 'room-add'
 
 /** A timeline entry as written in the scenario. */
 export interface ScenarioEvent {
@@ -95,6 +98,33 @@ export interface Scenario {
    * machine's clock, and the checker judges expiry on the clock of the node that stored the copy.
    */
   clockOffsets?: Record<string, number>
+  /** team rooms and their traffic (node/sim/rooms.ts); in-process mode only in this build */
+  rooms?: RoomSpec[]
+}
+
+/**
+ * Team rooms of a scenario. One entry makes one room, or with `size` a room for each run of
+ * `size` consecutive members (`<name>-0`, `<name>-1`, …, as contacts.teams cuts teams). A room's
+ * first member creates it and is its admin; the next `admins - 1` are promoted.
+ */
+export interface RoomSpec {
+  name: string
+  /** node or group names, in order: the members of the room (or of all its rooms, with `size`) */
+  members: string[]
+  /** cut the members into rooms of this many */
+  size?: number
+  /** admins per room, the creator included (default 1) */
+  admins?: number
+  /** messages per second in each room, senders drawn uniformly from its members at the time */
+  rate: number
+  /** text sizes in bytes (default traffic.sizes) */
+  sizes?: number[]
+  /** each message's timer, ms (default traffic.ttlMs, then Ferry's 7 days) */
+  ttlMs?: number
+  /** membership churn: this many removals per room, each by the creator at a seeded time in the first 70% of the run */
+  removals?: number
+  /** a removed member is added back this long after its removal (default: never) */
+  readdAfterMs?: number
 }
 
 /** One event of the expanded timeline: churn windows become leave/restart pairs here. */
@@ -105,6 +135,8 @@ export interface PlannedEvent {
   nodes: string[]
   link?: LinkShape
   forMs?: number
+  /** for a room change: the room */
+  room?: string
 }
 
 /** One message the plan will send. */
@@ -119,6 +151,34 @@ export interface PlannedMessage {
   disappearing: boolean
 }
 
+/** A room as planned: `members[0]` creates it; `admins` are its first members. */
+export interface PlannedRoom {
+  name: string
+  members: string[]
+  admins: string[]
+}
+
+/** A membership change the plan makes, by the room's creator. */
+export interface PlannedRoomChange {
+  at: number
+  kind: RoomChangeKind
+  room: string
+  node: string
+}
+
+/** One message the plan will send to a room. */
+export interface PlannedRoomMessage {
+  /** plan-local id: 'r<seq>' */
+  key: string
+  at: number
+  from: string
+  room: string
+  /** the room's other members at `at` by the plan (the sender's view decides who it is sealed for) */
+  plannedTo: string[]
+  size: number
+  ttlMs: number
+}
+
 export interface Plan {
   nodes: Array<{ name: string, group: string, roles: NodeRole[] }>
   /** contact pairs (both directions exist) */
@@ -127,14 +187,25 @@ export interface Plan {
   mailboxes: Record<string, string[]>
   events: PlannedEvent[]
   messages: PlannedMessage[]
+  /** present when the scenario declares rooms */
+  rooms?: PlannedRoom[]
+  roomChanges?: PlannedRoomChange[]
+  roomMessages?: PlannedRoomMessage[]
 }
 
-/** What a runner saw happen to a message (wall-clock ms since the run started). */
+/**
+ * What a runner saw happen to a message (wall-clock ms since the run started). For a room message
+ * `to` names the recipient a receipt is about, and 'room-sent' lists whom the sender sealed it for.
+ */
 export type Observation =
   | { kind: 'sent', key: string, at: number, id: string, expiresAt: number }
+  | { kind: 'room-sent', key: string, at: number, id: string, expiresAt: number, recipients: string[] }
   | { kind: 'send-failed', key: string, at: number, error: string }
-  | { kind: 'stored', key: string, at: number, mailboxes: number }
-  | { kind: 'delivered', key: string, at: number, via: 'direct' | 'mailbox' }
+  | { kind: 'stored', key: string, at: number, mailboxes: number, to?: string }
+  | { kind: 'delivered', key: string, at: number, via: 'direct' | 'mailbox', to?: string }
   | { kind: 'received', key: string, at: number, node: string }
-  | { kind: 'read', key: string, at: number }
+  | { kind: 'read', key: string, at: number, to?: string }
   | { kind: 'expired', key: string, at: number }
+
+/** A room membership change as the room's creator applied it (wall ms since the run started). */
+export interface RoomChange { change: 'remove' | 'add', room: string, node: string, at: number }

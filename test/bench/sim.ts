@@ -11,6 +11,9 @@
  *   stays under ten minutes; FERRY_SIM_SCALE=1000 runs the scenario as shipped (about 10,000
  *   messages; half an hour or more here). Rows: nodes per GiB at peak RSS (whole process; target
  *   >= 200, the baseline), wall time, delivery ratio and p95.
+ * - team-groups (shipped, seed 1): the room rows alone — delivery ratio (delivered / (sent −
+ *   removed); the baseline is the direct messages' ratio in the same run), lost, copies opened
+ *   after a removal, p95 of room copies against the churny members' offline window (as team-churn).
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -63,6 +66,21 @@ export async function simBench (): Promise<Row[]> {
     { name: 'sim.team_churn.delivery_ratio', unit: 'ratio', value: ratio(churn) },
     { name: 'sim.team_churn.p95_ms', unit: 'ms', value: churn.latencyMs.p95 ?? NaN, baseline: window, ratio: (churn.latencyMs.p95 ?? NaN) / window },
     { name: 'sim.team_churn.lost', unit: 'msgs', value: churn.lost }
+  )
+
+  const teams = await simRun(join(ROOT, 'sim', 'scenarios', 'team-groups.json'))
+  const room = teams.rooms
+  if (room == null) throw new Error('team-groups results have no rooms')
+  // direct rows = all rows minus the room rows
+  const directRatio = (teams.delivered - room.delivered) / (teams.sent - room.sent)
+  const teamsWindow = (teams.config as Scenario).groups.find(g => g.offlineWindowMs != null)?.offlineWindowMs ?? NaN
+  console.error(`  sim team-groups: ${room.messages} room messages, ${room.delivered}/${room.sent} rows delivered, ${room.removed} removed, ${room.lost} lost, ${room.deliveredAfterRemoval} after removal`)
+  rows.push(
+    { name: 'sim.team_groups.room_delivery_ratio', unit: 'ratio', value: room.deliveryRatio ?? NaN, baseline: directRatio, ratio: (room.deliveryRatio ?? NaN) / directRatio },
+    { name: 'sim.team_groups.room_p95_ms', unit: 'ms', value: room.latencyMs.p95 ?? NaN, baseline: teamsWindow, ratio: (room.latencyMs.p95 ?? NaN) / teamsWindow },
+    { name: 'sim.team_groups.room_lost', unit: 'rows', value: room.lost },
+    { name: 'sim.team_groups.room_duplicated', unit: 'rows', value: room.duplicated },
+    { name: 'sim.team_groups.after_removal', unit: 'copies', value: room.deliveredAfterRemoval }
   )
 
   const n = Number(process.env.FERRY_SIM_SCALE ?? 200)

@@ -114,7 +114,7 @@ describe('sim ledger', () => {
 describe('sim checker', () => {
   it('passes a clean run', () => {
     const v = check(ledgerOf(6, CLEAN), { endedAt: ENDED })
-    assert.deepEqual(v, { ok: true, failures: [], lost: 0, duplicated: 0, deliveredAfterExpiry: 0 })
+    assert.deepEqual(v, { ok: true, failures: [], lost: 0, duplicated: 0, deliveredAfterExpiry: 0, deliveredAfterRemoval: 0, unaddressed: 0 })
   })
 
   it('fails on a lost acknowledged message, a duplicate and a late delivery, naming each', () => {

@@ -78,14 +78,14 @@ function problemsOf (text: string, file: string): string[] {
 describe('sim scenarios', () => {
   it('parses every shipped scenario, each with its documented mode', async () => {
     const files = readdirSync(SCENARIOS).filter(f => f.endsWith('.json')).sort()
-    assert.deepEqual(files, ['field-units-lan.json', 'partition-heal.json', 'scale-1000.json', 'team-churn.json'])
+    assert.deepEqual(files, ['field-units-ferrying.json', 'field-units-lan.json', 'partition-heal.json', 'scale-1000.json', 'team-churn.json', 'team-groups.json'])
     const modes: Record<string, string> = {}
     for (const f of files) {
       const s = await loadScenario(join(SCENARIOS, f))
       assert.equal(s.name, f.replace('.json', ''))
       modes[s.name] = s.mode
     }
-    assert.deepEqual(modes, { 'field-units-lan': 'netns', 'partition-heal': 'inprocess', 'scale-1000': 'inprocess', 'team-churn': 'inprocess' })
+    assert.deepEqual(modes, { 'field-units-ferrying': 'inprocess', 'field-units-lan': 'netns', 'partition-heal': 'inprocess', 'scale-1000': 'inprocess', 'team-churn': 'inprocess', 'team-groups': 'inprocess' })
     const team = await loadScenario(join(SCENARIOS, 'team-churn.json'))
     assert.equal(team.groups.reduce((n, g) => n + g.count, 0), 50)
     const scale = await loadScenario(join(SCENARIOS, 'scale-1000.json'))
@@ -191,7 +191,7 @@ describe('sim scenarios', () => {
     const bad = { ...structuredClone(s), traffic: { rate: -1, sizes: [1] }, extra: true }
     assert.throws(() => validateScenario(bad, 'api'), (err: unknown) => {
       assert.ok(err instanceof ScenarioError)
-      assert.deepEqual(err.problems, ['api: extra: unknown key (allowed: name, mode, durationMs, groups, contacts, traffic, description, timeScale, seed, link, events, replication, maxConnections, drainMs, clockOffsets)', 'api: traffic.rate: must be a non-negative number, got -1'])
+      assert.deepEqual(err.problems, ['api: extra: unknown key (allowed: name, mode, durationMs, groups, contacts, traffic, description, timeScale, seed, link, events, replication, maxConnections, drainMs, clockOffsets, rooms)', 'api: traffic.rate: must be a non-negative number, got -1'])
       return true
     })
   })
