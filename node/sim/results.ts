@@ -56,32 +56,19 @@ export interface RunnerMetrics {
   [other: string]: unknown
 }
 
+/** The figures a run's rows give, over every row (Results) or over the room rows alone (RoomFigures). */
+type RowFigures = Pick<Results, 'sent' | 'delivered' | 'lost' | 'duplicated' | 'deliveredAfterExpiry' | 'deliveredAfterRemoval' | 'unaddressed' | 'removed' | 'pending' | 'expired' | 'notSent' | 'latencyMs' | 'latencyByPath'>
+
 /**
- * The room rows of a run (one per room message and recipient; ledger.ts): their outcomes, and the
- * delivery ratio = delivered / (sent − removed), since a removal overtakes what was on its way to
- * the removed member.
+ * The room rows of a run (one per room message and recipient; ledger.ts): their outcomes as in
+ * Results (`sent`: rows of sent messages; `notSent`: rows of messages whose sender was down), and
+ * the delivery ratio = delivered / (sent − removed), since a removal overtakes what was on its way.
  */
-export interface RoomFigures {
+export interface RoomFigures extends RowFigures {
   rooms: number
   /** room messages sent */
   messages: number
-  /** rows of sent messages */
-  sent: number
-  delivered: number
   deliveryRatio: number | null
-  lost: number
-  duplicated: number
-  deliveredAfterExpiry: number
-  /** copies opened by a node removed before the message was sent */
-  deliveredAfterRemoval: number
-  unaddressed: number
-  removed: number
-  pending: number
-  expired: number
-  /** rows of room messages not sent (their sender was down) */
-  notSent: number
-  latencyMs: Percentiles
-  latencyByPath: Record<DeliveryPath, PathLatency>
 }
 
 /** The results.json object. */
