@@ -58,8 +58,12 @@ export interface KeyPayload {
 export interface GroupKeyState {
   readonly groupId: string
   readonly me: MemberId
-  /** pending: waiting for the create or add that brings us in; removed: terminal, all keys gone */
-  readonly status: 'pending' | 'member' | 'removed'
+  /**
+   * pending: waiting for the create or add that brings us in; removed: terminal, all keys gone;
+   * paused: shut out by a member whose log did not list us while an add of ours may list us yet
+   * (dcgka.ts processRemove): keys kept, nothing sent, until a welcome resumes us
+   */
+  readonly status: 'pending' | 'member' | 'removed' | 'paused'
   /** our last control message's seq */
   readonly seq: number
   /** our view of the members, us included, sorted */
@@ -147,7 +151,7 @@ export function decodeKeyPayload (bytes: Uint8Array): KeyPayload {
 /** Serialise the whole key state. It holds every secret of the room: seal it at rest, never log it. */
 export function encodeKeyState (s: GroupKeyState): Uint8Array {
   const w = new ByteWriter().u8(STATE_VERSION).bytes(new TextEncoder().encode(s.groupId)).id(s.me)
-  w.u8(['pending', 'member', 'removed'].indexOf(s.status)).varint(s.seq)
+  w.u8(['pending', 'member', 'removed', 'paused'].indexOf(s.status)).varint(s.seq)
   w.varint(s.members.length)
   for (const m of s.members) w.id(m)
   w.varint(s.lastSeq.size)
@@ -180,7 +184,7 @@ export function decodeKeyState (bytes: Uint8Array): GroupKeyState {
   if (r.u8() !== STATE_VERSION) r.fail('unknown key state version')
   const groupId = new TextDecoder().decode(r.bytes(MAX_GROUP_ID_BYTES))
   const me = r.id()
-  const status = (['pending', 'member', 'removed'] as const)[r.u8()]
+  const status = (['pending', 'member', 'removed', 'paused'] as const)[r.u8()]
   if (status == null) r.fail('bad status')
   const seq = r.varint()
   const members = r.sortedIds(MAX_MEMBERS)

@@ -271,10 +271,12 @@ export async function processAddAck (crypto: CryptoBackend, d: Draft, sender: Me
  * a member added later may be unable to derive the second welcome's member secret (its adder's
  * earlier generation, generations.ts), while our add-ack to it, or its share in the first, gives
  * it our chain.
+ *
+ * A welcome that finds us paused (dcgka.ts processRemove) is a second one too: it resumes us.
  */
 export async function processWelcome (crypto: CryptoBackend, d: Draft, sender: MemberId, c: KeyControl, content: DirectContent | undefined): Promise<Outgoing | undefined> {
   if (content?.secret == null) throw new MissingDirectError('an add of us without a welcome')
-  const first = d.status !== 'member'
+  const first = d.status === 'pending'
   if (first) for (const m of [...c.recipients, sender, d.me]) d.members.add(m)
   d.status = 'member'
   d.ratchet.set(sender, content.secret)

@@ -171,6 +171,15 @@ export async function addMember (crypto: CryptoBackend, state: GroupKeyState, ad
   return await operation(crypto, d, out, directory)
 }
 
+/**
+ * What the caller's membership log says of a key id a remove names. 'listed': the log lists it
+ * under that id, so the remove was written from a view without the concurrent add that lists it
+ * (the same generation) and must not undo that add. 'open': not listed, and no removal or leave
+ * ended that membership: only an add the log voids brought it in, and another add of the same
+ * generation may list it yet. 'ended': a removal or leave of it is in the log.
+ */
+export type Standing = 'listed' | 'open' | 'ended'
+
 function need (content: DirectContent | undefined, what: 'seed' | 'secret'): Uint8Array {
   const v = content?.[what]
   if (v == null) throw new MissingDirectError(`this control message carries no ${what} for us`)
@@ -182,10 +191,11 @@ function need (content: DirectContent | undefined, what: 'seed' | 'secret'): Uin
  * welcome when it adds us), ack, add-ack.
  *
  * @param sender - the member whose signed op carried the payload
+ * @param standing - what the caller's log says of the member a remove names (without a log: ended)
  * @throws MalformedKeyPayloadError, OutOfOrderControlError, NotAMemberError, MissingDirectError,
  *   UndecryptableError (a direct for us that does not open); the caller keeps its old state
  */
-export async function processKeyPayload (crypto: CryptoBackend, state: GroupKeyState, sender: MemberId, payload: Uint8Array, directory: KeyDirectory): Promise<KeyProcessResult> {
+export async function processKeyPayload (crypto: CryptoBackend, state: GroupKeyState, sender: MemberId, payload: Uint8Array, directory: KeyDirectory, standing: (member: MemberId) => Standing = () => 'ended'): Promise<KeyProcessResult> {
   const { control: c, directs } = decodeKeyPayload(payload)
   checkMemberId(sender, 'sender')
   if (state.status === 'removed') throw new NotAMemberError('removed from this group')
@@ -214,7 +224,7 @@ export async function processKeyPayload (crypto: CryptoBackend, state: GroupKeyS
       }
       break
     case 'remove':
-      out = await processRemove(crypto, d, sender, c, content)
+      out = await processRemove(crypto, d, sender, c, content, standing(c.subject as MemberId))
       break
     case 'add':
       out = welcome ? await processWelcome(crypto, d, sender, c, content) : await processAdd(crypto, d, sender, c)
@@ -230,7 +240,7 @@ export async function processKeyPayload (crypto: CryptoBackend, state: GroupKeyS
       await processAddAck(crypto, d, sender, c, content)
       break
   }
-  const response = out != null && d.status === 'member' ? await emit(crypto, d, out, directory) : undefined
+  const response = out != null && (d.status === 'member' || d.status === 'paused') ? await emit(crypto, d, out, directory) : undefined
   return { ...await finishDraft(crypto, d), response }
 }
 
@@ -242,14 +252,24 @@ export async function processKeyPayload (crypto: CryptoBackend, state: GroupKeyS
  * recipients (added concurrently), or when the remover's view still holds members we have already
  * removed (the reference implementation's ack-with-update, against concurrently removed members
  * pooling what they know).
+ *
+ * A remove of a member our log still lists under that id (`standing`) keeps it: we take in the
+ * seed and ack, and the ack forwards our member secret to it as to any member the remover did not
+ * know of; a remove of us then changes nothing. A remove of us while our membership is 'open' (an
+ * add the log voids welcomed us, and no removal ended that membership) pauses us: the others have
+ * shut us out, but another add of the same generation may list us yet, and their channels and
+ * chains with us go on from what we hold. So we keep every key and go on processing as a member
+ * (our answers wait until the log lists us, as they already did), without sending or encrypting,
+ * and that add's welcome resumes us.
  */
-async function processRemove (crypto: CryptoBackend, d: Draft, sender: MemberId, c: KeyControl, content: DirectContent | undefined): Promise<Outgoing | undefined> {
+async function processRemove (crypto: CryptoBackend, d: Draft, sender: MemberId, c: KeyControl, content: DirectContent | undefined, standing: Standing): Promise<Outgoing | undefined> {
   const removed = c.subject as MemberId
   if (removed === d.me) {
-    wipe(d)
+    if (standing === 'open') d.status = 'paused'
+    if (standing === 'ended') wipe(d)
     return undefined
   }
-  d.members.delete(removed)
+  if (standing !== 'listed') d.members.delete(removed)
   const amRecipient = c.recipients.includes(d.me)
   const refresh = !amRecipient || [...c.recipients, sender].some(m => !d.members.has(m))
   let out: Outgoing | undefined

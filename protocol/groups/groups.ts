@@ -72,7 +72,7 @@ export interface GroupSummary {
   /** disappearing timer, ms (0: off) */
   expiresMs: number
   /** our keys: 'member' once the room's welcome reached us */
-  keys: 'pending' | 'member' | 'removed'
+  keys: 'pending' | 'member' | 'removed' | 'paused'
   /** nothing held back for want of ops or keys: our view has converged with what reached us */
   converged: boolean
   /** the room's epoch: a hash of the log's heads, so members holding the same ops show the same */

@@ -18,12 +18,12 @@ import { InvalidTargetError, NotMemberError, RemovedMemberError } from './errors
 import { initGroupKeys, processKeyPayload, removeMember } from './dcgka.js'
 import { UnknownEpochError } from './key-errors.js'
 import { ExpiredGroupMessageError, MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES, verifyMessage } from './room-message.js'
-import { associated, bringsUsIn, concurrentKeyOps, decryptFromPerson, keyOpProblem, removedIn } from './room-keys.js'
+import { associated, bringsUsIn, concurrentKeyOps, decryptFromPerson, keyOpProblem, removedIn, standingOf } from './room-keys.js'
 import { logDirectory } from './cards.js'
 import { Generations } from './generations.js'
 import type { MembershipLog, GroupState } from './membership.js'
 import type { GroupOp, OpBody } from './ops.js'
-import type { GroupKeyState, KeyDirectory, KeyOperationResult } from './dcgka.js'
+import type { GroupKeyState, KeyDirectory, KeyOperationResult, Standing } from './dcgka.js'
 import type { RoomChanges, RoomInit, SignedMessage } from './room-message.js'
 
 export abstract class RoomIntake {
@@ -64,7 +64,7 @@ export abstract class RoomIntake {
     return this.log.state()
   }
 
-  /** Whether we are in the room's keys: created, welcomed, and not removed. */
+  /** Whether we are in the room's keys: created or welcomed, and neither removed nor paused (dcgka.ts). */
   get keyStatus (): GroupKeyState['status'] {
     return this.keys.status
   }
@@ -204,7 +204,8 @@ export abstract class RoomIntake {
 
   protected async processKey (op: GroupOp, changes: RoomChanges): Promise<void> {
     try {
-      const r = await processKeyPayload(this.init.crypto, this.keys, this.gens.idAt(hex(op.author), op.id), (op.body as { payload: Uint8Array }).payload, this.directory)
+      const standing = (id: string): Standing => standingOf(this.log, this.gens, id)
+      const r = await processKeyPayload(this.init.crypto, this.keys, this.gens.idAt(hex(op.author), op.id), (op.body as { payload: Uint8Array }).payload, this.directory, standing)
       this.keys = r.state
       if (r.response != null) this.unsent.push(r.response)
       await this.sendUnsent(changes)

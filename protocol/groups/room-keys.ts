@@ -9,7 +9,7 @@ import { headerBytes } from './room-message.js'
 import type { MembershipLog } from './membership.js'
 import type { GroupOp } from './ops.js'
 import type { Generations } from './generations.js'
-import type { GroupKeyState, GroupMessage } from './dcgka.js'
+import type { GroupKeyState, GroupMessage, Standing } from './dcgka.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 
 const payloadOf = (op: GroupOp): Uint8Array => (op.body as { payload: Uint8Array }).payload
@@ -64,6 +64,20 @@ export function removedIn (log: MembershipLog, who: string): boolean {
 /** The valid ops that took `who` (identity hex) out: removals of it, and its own leaves. */
 export function removalsOf (log: MembershipLog, who: string): GroupOp[] {
   return log.ops().filter(op => ((op.body.kind === 'remove' && toHex(op.body.member) === who) || (op.body.kind === 'leave' && toHex(op.author) === who)) && log.verdict(op.id) === 'valid')
+}
+
+/**
+ * What the log says of key id `id` (dcgka.ts Standing) for a key remove that names it: 'listed'
+ * when the log lists its person under that id (a remove written without the concurrent add that
+ * lists it), 'ended' when a valid removal or leave of that generation is in the log (no add can
+ * list it again: a later add starts a new generation), 'open' otherwise (only voided adds brought
+ * it in).
+ */
+export function standingOf (log: MembershipLog, gens: Generations, id: string): Standing {
+  const who = gens.identityOf(id)
+  if (who == null) return 'ended'
+  if (gens.idAt(who) === id && log.state().members.some(m => toHex(m.identity) === who)) return 'listed'
+  return removalsOf(log, who).some(op => gens.idAt(who, op.id) === id) ? 'ended' : 'open'
 }
 
 /**

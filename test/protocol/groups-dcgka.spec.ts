@@ -10,7 +10,7 @@ import { defaultCrypto } from '../../protocol/crypto/backend.js'
 import { addMember, createGroup, decodeKeyPayload, decryptFromMember, encryptToGroup, initGroupKeys, processKeyPayload, removeMember, updateGroupKeys } from '../../protocol/groups/dcgka.js'
 import { GroupKeyError } from '../../protocol/groups/key-errors.js'
 import type { KeyPair } from '../../protocol/crypto/backend.js'
-import type { GroupKeyState, GroupMessage, KeyDirectory, MemberId } from '../../protocol/groups/dcgka.js'
+import type { GroupKeyState, GroupMessage, KeyDirectory, MemberId, Standing } from '../../protocol/groups/dcgka.js'
 
 const crypto = defaultCrypto
 const te = new TextEncoder()
@@ -261,6 +261,30 @@ describe('team-room key agreement (DCGKA)', function () {
     assert.equal(e.state.status, 'member')
     room.converged()
     await room.everyoneReadsEveryone('settled')
+  })
+
+  it('a remove takes out only whom the caller\'s log does not list: a listed member is kept, and a removal of us pauses or wipes as the log says', async () => {
+    const room = new Room()
+    const [a, b, c] = await room.create(3)
+    await room.flush()
+    const removal = await removeMember(crypto, a.state, c.id, room.directory)
+    const as = (standing: Standing) => () => standing
+    const kept = await processKeyPayload(crypto, b.state, a.id, removal.payload, room.directory, as('listed'))
+    assert.deepEqual(kept.state.members, [a.id, b.id, c.id].sort(), 'bob\'s log lists carol: she stays in his keys')
+    assert.ok(kept.response != null && decodeKeyPayload(kept.response).directs.has(c.id), 'his ack forwards his member secret to her')
+    const dropped = await processKeyPayload(crypto, b.state, a.id, removal.payload, room.directory, as('open'))
+    assert.deepEqual(dropped.state.members, [a.id, b.id].sort())
+    const listed = await processKeyPayload(crypto, c.state, a.id, removal.payload, room.directory, as('listed'))
+    assert.equal(listed.state.status, 'member', 'carol\'s log lists her: nothing changes')
+    const paused = await processKeyPayload(crypto, c.state, a.id, removal.payload, room.directory, as('open'))
+    assert.equal(paused.state.status, 'paused')
+    assert.deepEqual(paused.state.ratchet, c.state.ratchet, 'paused, carol keeps her keys')
+    assert.equal(paused.response, undefined)
+    await assert.rejects(encryptToGroup(crypto, paused.state, te.encode('x')), { name: 'NotAMemberError' })
+    await assert.rejects(updateGroupKeys(crypto, paused.state, room.directory), { name: 'NotAMemberError' })
+    const wiped = await processKeyPayload(crypto, c.state, a.id, removal.payload, room.directory)
+    assert.equal(wiped.state.status, 'removed', 'without a log, a removal of us ends our membership')
+    assert.equal(wiped.state.ratchet.size, 0)
   })
 
   it('fuzz: random interleavings of update / remove / add / send with reordering between senders', async function () {
