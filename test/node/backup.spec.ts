@@ -26,14 +26,13 @@ async function exportBackup (dir: string, file: string): Promise<string> {
  * Stop `d`, delete its data dir, import `file` into a new one and return a daemon for it (not
  * started). The old dir's path is not reused: nothing of it may help.
  */
-async function lose (d: DaemonProcess, file: string, phrase: string): Promise<DaemonProcess> {
+async function lose (d: DaemonProcess, file: string, phrase: string): Promise<{ daemon: DaemonProcess, imported: any }> {
   await d.stop()
   rmSync(d.dir, { recursive: true, force: true })
   const dir = join(tempDir('ferry-restored-'), 'data')
-  const r = await cli(['backup', 'import', file, '--data-dir', dir], { FERRY_RECOVERY_PHRASE: phrase })
+  const r = await cli(['backup', 'import', file, '--json', '--data-dir', dir], { FERRY_RECOVERY_PHRASE: phrase, FERRY_PASSPHRASE: '' })
   assert.equal(r.code, 0, r.stderr)
-  assert.match(r.stdout, /restored identity/)
-  return new DaemonProcess(dir, d.name)
+  return { daemon: new DaemonProcess(dir, d.name), imported: JSON.parse(r.stdout) }
 }
 
 describe('identity backup and recovery between daemons', function () {
@@ -47,6 +46,7 @@ describe('identity backup and recovery between daemons', function () {
     await befriend(alice, bob)
     await bob.api.post('/v1/contacts/verify', { name: 'alice', action: 'confirm' })
     await alice.api.post('/v1/contacts/verify', { name: 'bob', action: 'confirm' })
+    await alice.api.post('/v1/groups', { name: 'ops', members: ['bob'] })
     // sessions both ways, confirmed: bob's later messages to alice carry no PQXDH initial message
     await alice.api.post('/v1/messages', { contact: 'bob', text: 'before 1' })
     await waitFor('bob has before 1', async () => texts(await bob.messages('in')).includes('before 1'))
@@ -63,7 +63,10 @@ describe('identity backup and recovery between daemons', function () {
     const file = join(files, 'one.ferry-backup')
     const phrase = await exportBackup(alice.dir, file) // the daemon runs while it exports
     const peerId = (await alice.api.get('/v1/id')).peerId
-    alice = await lose(alice, file, phrase)
+    const lost = await lose(alice, file, phrase)
+    alice = lost.daemon
+    assert.equal(lost.imported.contacts, 1)
+    assert.deepEqual(lost.imported.rooms.map((r: any) => [r.name, r.members.length]), [['ops', 2]], 'the room, to be re-added to')
     await alice.start()
     assert.equal((await alice.api.get('/v1/id')).peerId, peerId, 'the same device')
     const contacts = await alice.api.get<any[]>('/v1/contacts')
@@ -89,7 +92,7 @@ describe('identity backup and recovery between daemons', function () {
     const r = await cli(['backup', 'export', file, '--history', '--data-dir', alice.dir])
     assert.equal(r.code, 0, r.stderr)
     const phrase = r.stdout.trim().split('\n').at(-1) as string // the last line
-    alice = await lose(alice, file, phrase)
+    alice = (await lose(alice, file, phrase)).daemon
     await alice.start()
     assert.deepEqual(texts(await alice.messages()), ['bob first', 'alice replies'])
     await alice.api.post('/v1/messages', { contact: 'bob', text: 'alice first' })
@@ -103,7 +106,7 @@ describe('identity backup and recovery between daemons', function () {
   it('without the restart list, a message that fits no session makes alice start over', async () => {
     const file = join(files, 'three.ferry-backup')
     const phrase = await exportBackup(alice.dir, file)
-    alice = await lose(alice, file, phrase)
+    alice = (await lose(alice, file, phrase)).daemon
     // as if the import's restart list were lost: only the undecryptable message can tell alice
     const db = new DatabaseSync(join(alice.dir, 'ferry.db'))
     db.exec('DELETE FROM session_restarts')
