@@ -110,7 +110,7 @@ async function rooms (store: SqliteRoomStore): Promise<RoomEntry[]> {
     const snapshot = await store.getRoom(id)
     if (snapshot == null) continue
     const state = (await MembershipLog.fromOps(RoomSnapshot.decode(snapshot).ops, nodeCrypto())).state()
-    out.push({ id: Buffer.from(id).toString('hex'), name: state.name, members: state.members.map(m => ({ identity: identityToString(m.identity), role: String(m.role) })) })
+    out.push({ id: Buffer.from(id).toString('hex'), name: state.name, members: state.members.map(m => ({ identity: identityToString(m.identity), role: m.role })) })
   }
   return out
 }
