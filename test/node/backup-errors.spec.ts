@@ -6,7 +6,7 @@
  * file that is no backup, a newer format, and a data dir that has an identity already.
  */
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { validateMnemonic } from '@scure/bip39'
 import { wordlist } from '@scure/bip39/wordlists/english.js'
@@ -54,6 +54,15 @@ describe('ferry backup import: bad phrases and bad files', function () {
     }
     assert.deepEqual(readdirSync(root).filter(f => f.includes('.import-')), [], 'no staging folder left')
   }
+
+  it('export writes the file 0600 and never replaces one', async () => {
+    assert.equal(statSync(file).mode & 0o777, 0o600)
+    const r = await cli(['backup', 'export', file, '--data-dir', original])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /exists already; not overwriting it/)
+    assert.deepEqual(new Uint8Array(readFileSync(file)), bytes)
+    assert.deepEqual(readdirSync(root).filter(f => f.includes('.tmp-')), [], 'no temporary file left')
+  })
 
   it('the good file and phrase import (the cases below differ in one thing)', async () => {
     const target = join(root, 'good')
