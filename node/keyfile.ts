@@ -91,6 +91,35 @@ export async function createKeyFile (path: string, name: string, passphrase?: st
   return file
 }
 
+/**
+ * Write an identity restored from a backup into `path`: its keys, with a new storage key and
+ * keychain pass (nothing sealed under the old ones comes along), protected by `passphrase` when given.
+ *
+ * @throws Error when an identity exists there already
+ */
+export function restoreKeyFile (path: string, identity: Identity, name: string, passphrase?: string): KeyFile {
+  if (existsSync(path)) throw new Error(`an identity exists already in ${path}; not overwriting it`)
+  const file: KeyFile = { identity, name, keychainPass: randomBytes(32).toString('hex'), storageKey: AtRestCipher.generateKey(), protection: passphrase == null ? 'keyfile' : 'passphrase' }
+  save(path, file, passphrase)
+  return file
+}
+
+/**
+ * Change the passphrase of the identity in `path`: the storage key is unwrapped with the current
+ * one and wrapped again (nothing else is re-encrypted). `next` undefined removes the passphrase:
+ * the storage key is then kept in the 0600 file itself.
+ *
+ * @param current - asked only when the file has a passphrase now
+ * @param next - the new passphrase (undefined: none), asked once the current one unlocked the file
+ * @throws PassphraseRequiredError | AtRestDecryptError (wrong current passphrase): the file is unchanged
+ */
+export async function changePassphrase (path: string, current: () => Promise<string | undefined> | string | undefined, next: () => Promise<string | undefined>): Promise<KeyFile> {
+  const file = await loadKeyFile(path, current) // the current one is proven before a new one is asked for
+  const pass = await next()
+  save(path, file, pass)
+  return { ...file, protection: pass == null ? 'keyfile' : 'passphrase' }
+}
+
 function readJson (path: string): any {
   try {
     return JSON.parse(readFileSync(path, 'utf8'))

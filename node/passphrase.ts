@@ -113,3 +113,33 @@ export async function newPassphrase (): Promise<string | undefined> {
   if (await askHidden('Repeat passphrase: ') !== first) throw new Error('the passphrases differ; nothing was created')
   return first
 }
+
+/**
+ * The passphrase that replaces the current one (`ferry passphrase change`): FERRY_NEW_PASSPHRASE
+ * (set and empty: none), else asked twice in a terminal (empty for none).
+ *
+ * @throws Error when the two entries differ, or there is no variable and no terminal;
+ *   PromptCancelledError on Ctrl-C
+ */
+export async function replacementPassphrase (): Promise<string | undefined> {
+  const env = process.env.FERRY_NEW_PASSPHRASE
+  if (env != null) return env === '' ? undefined : env
+  if (!canAsk()) throw new Error('no new passphrase: set FERRY_NEW_PASSPHRASE (empty for none) or run the command in a terminal')
+  const first = await askHidden('New passphrase (empty for none): ')
+  if (await askHidden('Repeat new passphrase: ') !== first) throw new Error('the new passphrases differ; nothing was changed')
+  return first === '' ? undefined : first
+}
+
+/**
+ * A backup's recovery phrase: FERRY_RECOVERY_PHRASE, else asked (hidden) in a terminal.
+ *
+ * @throws Error when there is neither; PromptCancelledError on Ctrl-C
+ */
+export async function recoveryPhrase (): Promise<string> {
+  const env = process.env.FERRY_RECOVERY_PHRASE
+  if (env != null && env.trim() !== '') return env
+  if (!canAsk()) throw new Error('no recovery phrase: set FERRY_RECOVERY_PHRASE or run the command in a terminal')
+  const answer = await askHidden('Recovery phrase (24 words): ')
+  if (answer.trim() === '') throw new Error('no recovery phrase was entered; nothing was imported')
+  return answer
+}

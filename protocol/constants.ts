@@ -39,6 +39,13 @@ export const INVITE_VERSION = 3
 export const RETRY_INITIAL_MS = 1_000
 export const RETRY_MAX_MS = 30_000
 
+/**
+ * A contact's message that fits no session held with it starts a session restart (a control
+ * message) at most this often per contact: enough to heal after a restore from a backup, and a
+ * peer that keeps sending garbage costs one small message per interval.
+ */
+export const SESSION_RESTART_INTERVAL_MS = 10 * 60 * 1000
+
 /** Display names of contacts: what a name may look like. */
 export const CONTACT_NAME = /^[\p{L}\p{N}_.-]{1,64}$/u
 

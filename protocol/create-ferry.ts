@@ -33,6 +33,7 @@ import { mailbox, openCapability } from './mailbox/index.js'
 import type { TransportManager } from '@libp2p/interface-internal'
 import type { Libp2p } from '@libp2p/interface'
 import { CONNECTION_LIMITS, RELAY_LIMITS } from './ferry-types.js'
+import { SESSION_RESTART_INTERVAL_MS } from './constants.js'
 import type { FerryOptions, FerryServices } from './ferry-types.js'
 import { Ferry } from './ferry.js'
 import { Conversations } from './messaging/conversations.js'
@@ -85,6 +86,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     relation: async peer => contactBook.relation(peer),
     onIdentity: async (peer, identity) => contactBook.identitySeen(peer, identity),
     onStored: m => { if (m.disappearing === true) expiry.arm(m.expiresAt) },
+    onUndecryptable: peer => { restartSoon(peer) },
     // a capability must be the sender's own, for its own device, and name this node as sender
     checkCapability: async (bytes, from, sender) => {
       const c = await openCapability(bytes, crypto).catch((err: any) => { throw new InvalidEnvelopeError(err.message) })
@@ -189,6 +191,17 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     graceMs: opts.mailbox?.graceMs,
     log
   })
+  // a contact sent on a session this node does not hold: offer one it does (rate limited per contact)
+  const restarted = new Map<string, number>()
+  const restartSoon = (peer: string): void => {
+    const last = restarted.get(peer)
+    if (last != null && now() - last < SESSION_RESTART_INTERVAL_MS) return
+    restarted.set(peer, now())
+    void (async () => {
+      const contact = await contacts.getByPeer(peer)
+      if (contact != null) await conversations.restartSession(contact)
+    })().catch((err: any) => { log('session restart for %s failed: %s', peer, err.message) })
+  }
   const requests = new MessageRequests({ messages, contacts: contactBook, sessions, addresses: async peer => knownAddresses(libp2p, peer) })
   const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups'), connect: async (peer, addrs) => await presence.connect(peer, addrs), mailboxes })
   built.groups = groups

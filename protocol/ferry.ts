@@ -113,6 +113,21 @@ export class Ferry {
     this.poll = setInterval(() => { tasks.track(Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts(), mailboxes.offerCapabilities(), mailboxes.uploadPrekeys(), mailboxes.tellRevocations()])) }, this.f.pollMs)
   }
 
+  /**
+   * Start over with a contact: queue a restart control message, on a new session when none is
+   * held (as after a restore from a backup, which keeps no session: ratchet state from a backup
+   * would reuse message keys). The contact's later messages use that session.
+   *
+   * @returns false when `peer` is no contact (nothing to do)
+   * @throws NoSessionError when no session can be started yet (no bundle, and the contact is unreachable)
+   */
+  async restartSession (peer: string): Promise<boolean> {
+    const contact = await this.stores.contacts.getByPeer(peer)
+    if (contact == null) return false
+    await this.f.conversations.restartSession(contact)
+    return true
+  }
+
   /** Stop everything and wait for background work (mailbox rounds, delivery passes) to end, so the stores can close. */
   async stop (): Promise<void> {
     const { tasks, conversations } = this.f

@@ -62,6 +62,8 @@ export interface Flags {
   revoke?: boolean
   /** ferry messages / read --group */
   group?: string
+  /** ferry backup export --history */
+  history?: boolean
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }

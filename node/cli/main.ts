@@ -6,6 +6,7 @@ import { dataDir } from '../paths.js'
 import * as commands from './commands.js'
 import { sim } from './sim.js'
 import { group, groupMessages, groupRead } from './group.js'
+import { backup, passphraseCommand } from './backup.js'
 import { UsageError } from './commands.js'
 import type { Flags } from './commands.js'
 import { escapeControls } from './terminal.js'
@@ -54,7 +55,8 @@ const OPTIONS = {
   version: { type: 'boolean', default: false },
   member: { type: 'string', multiple: true },
   revoke: { type: 'boolean', default: false },
-  group: { type: 'string' }
+  group: { type: 'string' },
+  history: { type: 'boolean', default: false }
 } as const
 
 export const USAGE = `ferry — serverless end-to-end encrypted messenger
@@ -62,6 +64,19 @@ export const USAGE = `ferry — serverless end-to-end encrypted messenger
 usage:
   ferry init [--name NAME]                       create the identity (error if one exists)
   ferry id [--json]                              identity, peer id, listen addresses
+  ferry passphrase change                        a new passphrase for the keys at rest, or none
+                                                 (asks for the current one, then the new one
+                                                 twice; or FERRY_PASSPHRASE and
+                                                 FERRY_NEW_PASSPHRASE, empty for none)
+  ferry backup export FILE [--history] [--json]  write identity, contacts, verifications, rooms
+                                                 and settings (--history: messages too) to FILE,
+                                                 sealed with a new 24-word recovery phrase printed
+                                                 once on the last line (--json: {"phrase": ...});
+                                                 works whether or not the daemon runs
+  ferry backup import FILE                       restore into a new data dir; the phrase comes
+                                                 from FERRY_RECOVERY_PHRASE or a prompt. The next
+                                                 ferry start announces the device and starts new
+                                                 sessions with every contact
   ferry start [--listen MULTIADDR]... [--api-port N] [--api-socket] [--no-mdns]
               [--no-relay-server] [--relay MULTIADDR]... [--bootstrap MULTIADDR]...
               [--web-port N] [--web-host HOST] [--web-cert PEM --web-key PEM] [--no-web]
@@ -170,6 +185,8 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
   mailbox: commands.mailbox,
   requests: commands.requests,
   group,
+  backup,
+  passphrase: passphraseCommand,
   sim
 }
 
@@ -207,7 +224,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group }
+  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group, history: values.history }
   try {
     await command(flags, args)
     return 0

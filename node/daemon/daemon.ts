@@ -23,6 +23,7 @@ import { lanDiscovery } from '../lan.js'
 import { WakeWatch } from '../wake.js'
 import { DEFAULT_LISTEN, nodeTransports } from '../transports.js'
 import { serveApi, serveApiSocket } from './api.js'
+import { restartSessions } from './restarts.js'
 import { serveWeb, webAppBuilt, WebPortTakenError } from '../web/server.js'
 import type { WebConfig, WebServer } from '../web/server.js'
 import { readConfig, resolvePorts, writeConfig } from './config.js'
@@ -148,11 +149,14 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
     ferry.resume().catch((err: any) => { opts.log(`reconnecting failed: ${err.message}`) })
   })
   wake.start()
+  const restarts = restartSessions(db, ferry, opts.log)
 
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
       wake.stop()
+      restarts.stop()
+      await restarts.first
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
       if (socket != null) {

@@ -238,6 +238,22 @@ export class SqliteMessageStore implements MessageStore {
     })
   }
 
+  /**
+   * Write history restored from a backup into an empty store, in its order. An outgoing message
+   * that was still waiting then is restored as failed: its envelope was sealed on a session that
+   * no longer exists.
+   */
+  restoreHistory (records: MessageRecord[]): void {
+    const waiting = new Set(['queued', 'stored'])
+    transaction(this.db, () => {
+      for (const m of records) {
+        const status = m.direction === 'out' && waiting.has(m.status) ? 'failed' : m.status
+        const row = this.stmt.insert.get(++this.rev, m.id, m.direction, m.peer, this.sealText(m.text, m.direction, m.id), status, m.createdAt, m.expiresAt, m.deliveredAt ?? null, null, 'text', m.disappearing === true ? 1 : 0, m.unverified === true ? 1 : 0) as unknown as Row
+        if (status !== m.status) this.stmt.status.run(status, 'not delivered before the backup was made: send it again', status, ++this.rev, row.id)
+      }
+    })
+  }
+
   async list (options: ListOptions = {}): Promise<MessageRecord[]> {
     const where = ['rev > ?', 'kind = \'text\'']
     const args: Array<string | number> = [options.changedAfter ?? 0]

@@ -209,7 +209,10 @@ export const MIGRATIONS: string[] = [
      UNIQUE (group_id, id)
    );
    CREATE INDEX room_history_group ON room_history (group_id, seq);
-   CREATE INDEX room_history_expiry ON room_history (expires_at) WHERE expires_at > 0;`
+   CREATE INDEX room_history_expiry ON room_history (expires_at) WHERE expires_at > 0;`,
+  // 11: contacts to start a new session with, written by `ferry backup import` (a backup keeps no
+  // session) and deleted by the daemon as each restart control message is queued
+  'CREATE TABLE session_restarts (peer TEXT PRIMARY KEY);'
 ]
 
 export interface OpenOptions {

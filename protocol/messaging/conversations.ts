@@ -48,7 +48,7 @@ export interface ConversationsComponents {
 }
 
 /** What queue() seals: a text, or a control message (a capability, a read receipt). */
-export interface Queued { text: string, ttlMs: number, capability?: Uint8Array, read?: string[], disappearing?: boolean }
+export interface Queued { text: string, ttlMs: number, capability?: Uint8Array, read?: string[], restart?: boolean, disappearing?: boolean }
 
 export class Conversations {
   readonly outbox: Outbox
@@ -147,19 +147,33 @@ export class Conversations {
     await this.queue(contact, { text: '', capability, ttlMs: MAX_TTL_MS })
   }
 
-  /** Seal a message (text, or a control message: a capability or a read receipt) and queue it. */
+  /**
+   * Start a new session with a contact (PQXDH) and tell it so: a restart control message. The
+   * contact's later messages use that session. It goes through the outbox (and mailboxes), so it
+   * also reaches a contact that is offline now. The bundle is a fresh one from the contact's
+   * device when it is connected (a stored one may be older than the contact's retired prekeys:
+   * a restore from an old backup); otherwise the first-message bundle when no session is held,
+   * and the session held when one is.
+   */
+  async restartSession (contact: Contact): Promise<void> {
+    await this.queue(contact, { text: '', restart: true, ttlMs: MAX_TTL_MS })
+  }
+
+  /** Seal a message (text, or a control message: a capability, a read receipt, a restart) and queue it. */
   private async queue (contact: Contact, m: Queued): Promise<MessageRecord> {
     checkTtl(m.ttlMs)
     const { sessions, identity } = this.c
     const created = this.c.now()
     const id = this.c.randomBytes(MESSAGE_ID_BYTES)
     const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + m.ttlMs }
-    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, disappearing: m.disappearing === true ? true : undefined }
+    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await sessions.serialize(contact.peerId, async () => {
-      const bundle = await sessions.has(contact.peerId, contact.identity) ? undefined : await this.firstBundle(contact)
-      const { envelope, record } = await sealEnvelope(sessions, contact.peerId, fields, content, bundle, contact.identity)
-      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.capability == null && m.read == null ? 'text' : 'control', disappearing: m.disappearing }) }
+      const restart = m.restart === true
+      const held = await sessions.has(contact.peerId, contact.identity)
+      const bundle = restart ? await this.restartBundle(contact, held) : held ? undefined : await this.firstBundle(contact)
+      const { envelope, record } = await sealEnvelope(sessions, contact.peerId, fields, content, bundle, contact.identity, restart)
+      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.capability == null && m.read == null && m.restart !== true ? 'text' : 'control', disappearing: m.disappearing }) }
     })
     let record: MessageRecord
     try {
@@ -186,6 +200,16 @@ export class Conversations {
     clearTimeout(timer)
     if (claimed == null) return contact.bundle
     return encodeBundle({ ...decodeBundle(contact.bundle), oneTimePrekey: claimed })
+  }
+
+  /** A restart's bundle (see restartSession); undefined: restart on the session `held`. */
+  private async restartBundle (contact: Contact, held: boolean): Promise<Uint8Array | undefined> {
+    if (this.c.presence.connected(contact.peerId)) {
+      try {
+        return await this.fetchBundle(contact)
+      } catch {} // as if it were not connected
+    }
+    return held ? undefined : await this.firstBundle(contact)
   }
 
   /**

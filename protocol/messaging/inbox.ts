@@ -99,6 +99,12 @@ export interface InboxInit {
    * this node as sender and `peer`'s identity as owner; throw InvalidEnvelopeError when not.
    */
   checkCapability?(capability: Uint8Array, peer: PeerId, sender: Uint8Array): Promise<void>
+  /**
+   * A contact's message, received directly, fits no session held with it (no state, or not the
+   * one it used: this node was restored from a backup, say). The caller may start a new session
+   * (a restart control message): the contact's later messages then use it.
+   */
+  onUndecryptable?(peer: string): void
   /** who `peer` is; default: a contact whose identity is not known */
   relation?(peer: string): Promise<Relation>
   limits?: Partial<StrangerLimits>
@@ -200,7 +206,14 @@ export class Inbox implements EnvelopeReceiver {
   /** Decrypt, check and queue one message for its commit (inside the peer's serialize). */
   private async decryptAndQueue (env: Envelope, sealed: Sealed, from: PeerId, peer: string, id: string, via: Arrival, relation: Relation, count: (bytes: number) => void): Promise<{ stored: Promise<StoreResult>, message: Pending, identity: Uint8Array, fresh: boolean }> {
     const stranger = relation.kind === 'stranger'
-    const decrypted = await this.decrypt(peer, env, sealed, stranger)
+    let decrypted: Decrypted
+    try {
+      decrypted = await this.decrypt(peer, env, sealed, stranger)
+    } catch (err) {
+      // only a message on an existing session (no PQXDH initial): a bad first message is the sender's to retry
+      if (err instanceof UndecryptableError && relation.kind === 'contact' && via === 'direct' && sealed.initial.byteLength === 0) this.init.onUndecryptable?.(peer)
+      throw err
+    }
     const content = decodeContent(decrypted.plaintext)
     await this.checkSender(content, decrypted, from)
     // the session's identity is the contact's own: only then may the message change what we do
@@ -209,7 +222,7 @@ export class Inbox implements EnvelopeReceiver {
     const capability = content.capability != null && content.capability.byteLength > 0 ? content.capability : undefined
     const read = readIds(content)
     if (stranger) {
-      if (capability != null || read.length > 0 || content.text === '') throw new RefusedError('control messages from someone who is not a contact are refused')
+      if (capability != null || read.length > 0 || content.restart === true || content.text === '') throw new RefusedError('control messages from someone who is not a contact are refused')
       const bytes = new TextEncoder().encode(content.text).byteLength
       this.countPending(peer, 0, bytes)
       count(bytes)
@@ -231,7 +244,8 @@ export class Inbox implements EnvelopeReceiver {
     if (stranger) Object.assign(message, { request: true, identity: decrypted.senderIdentity })
     else if (relation.kind === 'contact' && !bound && (via === 'mailbox' || relation.identity != null)) message.unverified = true
     if (capability != null && trusted) message.capability = capability
-    if (capability != null || read.length > 0) message.kind = 'control'
+    // a restart needs nothing more: the PQXDH answer above made its session the current one
+    if (capability != null || read.length > 0 || content.restart === true) message.kind = 'control'
     if (content.disappearing === true) message.disappearing = true
     return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh && via === 'direct' && !stranger }
   }

@@ -51,8 +51,8 @@ export type ContentFields = Omit<Content, 'read'> & Partial<Pick<Content, 'read'
  *
  * @returns the envelope bytes and the session record to persist with the message
  */
-export async function sealEnvelope (sessions: Sessions, peer: string, fields: EnvelopeFields, content: ContentFields, bundle?: Uint8Array, identity?: Uint8Array): Promise<{ envelope: Uint8Array, record: Uint8Array }> {
-  const { sealed, record } = await sessions.encrypt(peer, Content.encode(content), envelopeAd(fields), bundle, identity)
+export async function sealEnvelope (sessions: Sessions, peer: string, fields: EnvelopeFields, content: ContentFields, bundle?: Uint8Array, identity?: Uint8Array, restart = false): Promise<{ envelope: Uint8Array, record: Uint8Array }> {
+  const { sealed, record } = await sessions.encrypt(peer, Content.encode(content), envelopeAd(fields), bundle, identity, restart)
   const envelope = Envelope.encode({ version: ENVELOPE_VERSION, ...fields, payload: pad(Sealed.encode(sealed)) })
   return { envelope, record }
 }

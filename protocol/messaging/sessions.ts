@@ -106,11 +106,13 @@ export class Sessions {
    *
    * @param ad - the envelope's outer fields (envelopeAd): a hop cannot change them unnoticed
    * @param identity - the contact's accepted identity key, when known
+   * @param restart - start a new session from `bundle` even when one exists (the peer could not
+   *   decrypt what we sent on it, or holds none: a session restart)
    * @throws NoSessionError when there is no such session and no bundle
    */
-  async encrypt (peer: string, plaintext: Uint8Array, ad: Uint8Array, bundle?: Uint8Array, identity?: Uint8Array): Promise<Encrypted> {
+  async encrypt (peer: string, plaintext: Uint8Array, ad: Uint8Array, bundle?: Uint8Array, identity?: Uint8Array, restart = false): Promise<Encrypted> {
     let states = await this.states(peer)
-    const at = states.findIndex(s => identity == null || equalBytes(s.remoteIdentity, identity))
+    const at = restart && bundle != null ? -1 : states.findIndex(s => identity == null || equalBytes(s.remoteIdentity, identity))
     if (at < 0) {
       if (bundle == null) throw new NoSessionError('no session and no prekey bundle for this contact: add them by invite, or connect to them once')
       const started = decodeBundle(bundle)

@@ -396,6 +396,7 @@ export interface Content {
   capability?: Uint8Array
   disappearing?: boolean
   read: string[]
+  restart?: boolean
 }
 
 export namespace Content {
@@ -448,6 +449,11 @@ export namespace Content {
             w.uint32(66)
             w.string(value)
           }
+        }
+
+        if (obj.restart != null) {
+          w.uint32(72)
+          w.bool(obj.restart)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -503,6 +509,10 @@ export namespace Content {
               }
 
               obj.read.push(reader.string())
+              break
+            }
+            case 9: {
+              obj.restart = reader.bool()
               break
             }
             default: {
@@ -588,6 +598,13 @@ export namespace Content {
 
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.restart`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -641,6 +658,11 @@ export namespace Content {
     value: string
   }
 
+  export interface ContentRestartFieldEvent {
+    field: '$.restart'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -649,7 +671,7 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
 }

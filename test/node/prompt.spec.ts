@@ -4,61 +4,15 @@
  * and typed at as a person would: hidden input, Backspace, confirmation, Ctrl-C, a wrong passphrase.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ApiClient } from '../../node/cli/client.js'
 import { loadKeyFile, readPublic } from '../../node/keyfile.js'
-import { BIN, tempDir, waitFor } from './harness.js'
-import type { ChildProcess } from 'node:child_process'
+import { tempDir } from './harness.js'
+import { SCRIPT, Terminal } from './pty.js'
 
-const SCRIPT = '/usr/bin/script'
 const PASS = 'correct horse'
 const DAEMON = ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-web', '--no-mdns']
-
-const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
-
-/** The ferry CLI on a pseudo-terminal: what it prints, and keys typed at it. */
-class Terminal {
-  readonly proc: ChildProcess
-  readonly exited: Promise<number | null>
-  out = ''
-  private seen = 0
-
-  constructor (args: string[]) {
-    const env = { ...process.env }
-    delete env.FERRY_PASSPHRASE
-    // `exec`: script(1) runs the command through $SHELL, and a shell that stays as ferry's parent
-    // (dash, when SHELL is unset or /bin/sh) is killed by the Ctrl-C meant for ferry, so script
-    // would report 130 whatever ferry did
-    const command = `exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`
-    this.proc = spawn(SCRIPT, ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env })
-    this.proc.stdout?.on('data', d => { this.out += String(d) })
-    this.proc.stderr?.on('data', d => { this.out += String(d) })
-    this.exited = new Promise(resolve => this.proc.once('close', code => resolve(code)))
-  }
-
-  /** Wait until the terminal shows `pattern` (after what earlier waits matched). */
-  async shows (pattern: RegExp, timeoutMs = 30_000): Promise<void> {
-    await waitFor(`the terminal to show ${pattern}`, () => {
-      const m = pattern.exec(this.out.slice(this.seen))
-      if (m != null) this.seen += m.index + m[0].length
-      else if (this.proc.exitCode != null) throw new Error(`exited with ${this.proc.exitCode} before showing ${pattern}: ${this.out}`)
-      return m != null
-    }, timeoutMs)
-  }
-
-  /** Keys as a terminal sends them: Enter is \r, Backspace \x7f, Ctrl-C \x03. */
-  type (keys: string): void {
-    this.proc.stdin?.write(keys)
-  }
-
-  async exit (): Promise<number | null> {
-    const code = await this.exited
-    this.proc.stdin?.end()
-    return code
-  }
-}
 
 describe('passphrase prompts in a terminal', function () {
   this.timeout(120_000)

@@ -49,7 +49,7 @@ describe('inbox', function () {
   let fromAlice: Sender
 
   /** Bob's inbox over `messages`, with his Sessions loading from that store. */
-  function inboxOf (messages: MemoryMessageStore, hooks: { onStored?: (m: IncomingMessage) => void, onIdentity?: (peer: string, identity: Uint8Array) => Promise<unknown> } = {}): Inbox {
+  function inboxOf (messages: MemoryMessageStore, hooks: { onStored?: (m: IncomingMessage) => void, onIdentity?: (peer: string, identity: Uint8Array) => Promise<unknown>, onUndecryptable?: (peer: string) => void } = {}): Inbox {
     const sessions = new Sessions({ crypto, me: bob.identity, prekeys: bob.prekeys, load: async peer => messages.session(peer) })
     return new Inbox({ messages, sessions, now: () => clock, ...hooks })
   }
@@ -198,6 +198,34 @@ describe('inbox', function () {
 
     await accept(inbox, honest, alice.peerId)
     assert.deepEqual((await messages.list()).map(m => m.text), ['message 1', 'the real one'])
+  })
+
+  it('a contact\'s message on a session this node no longer holds calls onUndecryptable; a bad first message does not', async () => {
+    const peer = alice.peerId.toString()
+    const first = await fromAlice.seal(1)
+    await accept(inboxOf(new MemoryMessageStore()), first, alice.peerId)
+    await fromAlice.sessions.confirmed(bob.peerId.toString(), openPayload(Envelope.decode(first)).initial) // bob's receipt: no initial from now on
+    const lost: string[] = []
+    const restored = inboxOf(new MemoryMessageStore(), { onUndecryptable: p => { lost.push(p) } }) // bob restored: no session
+    await assert.rejects(accept(restored, await fromAlice.seal(2), alice.peerId), UndecryptableError)
+    assert.deepEqual(lost, [peer])
+    await assert.rejects(accept(restored, tamperCiphertext(await new Sender(alice, bob).seal(3)), alice.peerId), UndecryptableError)
+    await assert.rejects(restored.accept(Envelope.decode(await fromAlice.seal(4)), new Uint8Array(0), alice.peerId, 'mailbox'), UndecryptableError)
+    assert.deepEqual(lost, [peer], 'not for a message carrying a PQXDH initial message, nor for mail a host handed over')
+  })
+
+  it('stores a restart as a control message, and its session becomes the one bob answers on', async () => {
+    const stored: IncomingMessage[] = []
+    const messages = new MemoryMessageStore()
+    const inbox = inboxOf(messages, { onStored: m => stored.push(m) })
+    await accept(inbox, await fromAlice.seal(1), alice.peerId)
+    const restarted = new Sender(alice, bob) // alice restored from a backup: a new session
+    await accept(inbox, await restarted.seal(2, '', { restart: true }), alice.peerId)
+    assert.deepEqual(stored.map(m => [m.text, m.kind ?? 'text']), [['message 1', 'text'], ['', 'control']])
+    const bobSessions = new Sessions({ crypto, me: bob.identity, prekeys: bob.prekeys, load: async p => messages.session(p) })
+    const reply = await bobSessions.encrypt(alice.peerId.toString(), new Uint8Array([1]), new Uint8Array(0))
+    const opened = await restarted.sessions.decrypt(bob.peerId.toString(), reply.sealed, new Uint8Array(0))
+    assert.deepEqual(opened.plaintext, new Uint8Array([1]), 'bob answers on the restarted session')
   })
 
   it('rejects the whole batch when its transaction fails, reloads the session, and decrypts re-deliveries', async () => {

@@ -193,6 +193,25 @@ describe('sessions', function () {
     await assert.rejects(amnesiac.encrypt(alice.peer, enc.encode('x'), adOf('x')), NoSessionError)
   })
 
+  it('restart: a new session from a bundle although one exists; the peer that lost its own answers on it', async () => {
+    await exchange(alice, bob, 'a1', await bundleOf(bob))
+    await exchange(bob, alice, 'b1')
+    bob.records.clear() // bob restored from a backup: no session
+    bob.sessions = restarted(bob)
+    const old = await send(alice, bob, 'on the old session')
+    await assert.rejects(receive(bob, alice, old, 'on the old session'))
+    const sealed = await alice.sessions.serialize(bob.peer, async () => {
+      const out = await alice.sessions.encrypt(bob.peer, enc.encode('restart'), adOf('restart'), await bundleOf(bob), undefined, true)
+      alice.records.set(bob.peer, out.record)
+      return out.sealed
+    })
+    assert.ok(sealed.initial.byteLength > 0, 'a PQXDH initial message, though alice held a session')
+    assert.equal(await receive(bob, alice, sealed, 'restart'), 'restart')
+    assert.equal(states(alice, bob).length, 2, 'the old state is kept, behind the new one')
+    await exchange(bob, alice, 'b2')
+    await exchange(alice, bob, 'a2')
+  })
+
   it('a failed decrypt leaves the record unchanged: the honest message still decrypts after it', async () => {
     await exchange(alice, bob, 'a1', await bundleOf(bob))
     await exchange(bob, alice, 'b1')
