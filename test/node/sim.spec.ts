@@ -87,7 +87,9 @@ describe('ferry sim (in-process)', function () {
 
   it('fails the run when a mailbox drops acknowledged deposits (planted fault), and passes without it', async () => {
     // a and b know only each other and host h; b is away while a sends, a is gone when b returns:
-    // every message can only come through h, with one mailbox per message (replication 1)
+    // every message can only come through h, with one mailbox per message (replication 1). a is
+    // back for the last 10 s, once b has gone again: on a loaded machine what b sent just before it
+    // left at 1 s can still be in its outbox when a goes, and reaches a through h only then
     const scenario = hostAndPair('planted-fault', {
       durationMs: 50_000,
       seed: 5,
@@ -95,7 +97,9 @@ describe('ferry sim (in-process)', function () {
       events: [
         { at: 1_000, kind: 'leave', nodes: ['b'] },
         { at: 30_000, kind: 'leave', nodes: ['a'] },
-        { at: 32_000, kind: 'restart', nodes: ['b'] }
+        { at: 32_000, kind: 'restart', nodes: ['b'] },
+        { at: 38_000, kind: 'leave', nodes: ['b'] },
+        { at: 40_000, kind: 'restart', nodes: ['a'] }
       ]
     })
     const withMessages = (s: Scenario): Scenario => ({ ...s, traffic: { ...s.traffic, rate: 12, quietMs: 30_000 } })
