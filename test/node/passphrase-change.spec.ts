@@ -82,16 +82,22 @@ describe('ferry passphrase change', function () {
       if (!existsSync(SCRIPT)) this.skip()
     })
 
+    /** `ferry passphrase change` in a terminal: the current passphrase, then the new one and its repeat. */
+    async function change (d: string, current: string, first: string, repeat: string): Promise<Terminal> {
+      const t = new Terminal(['passphrase', 'change', '--data-dir', d])
+      await t.shows(/Current passphrase: /)
+      t.type(`${current}\r`)
+      await t.shows(/New passphrase \(empty for none\): /)
+      t.type(`${first}\r`)
+      await t.shows(/Repeat new passphrase: /)
+      t.type(`${repeat}\r`)
+      return t
+    }
+
     it('asks for the current passphrase, then the new one twice; a mismatch changes nothing', async () => {
       const d = await init('old one')
       const before = readFileSync(keyOf(d), 'utf8')
-      const t = new Terminal(['passphrase', 'change', '--data-dir', d])
-      await t.shows(/Current passphrase: /)
-      t.type('old one\r')
-      await t.shows(/New passphrase \(empty for none\): /)
-      t.type('new one\r')
-      await t.shows(/Repeat new passphrase: /)
-      t.type('new onf\r')
+      const t = await change(d, 'old one', 'new one', 'new onf')
       assert.equal(await t.exit(), 1)
       assert.match(t.out, /the new passphrases differ; nothing was changed/)
       assert.doesNotMatch(t.out, /new one|old one/, 'nothing typed is echoed')
@@ -100,13 +106,7 @@ describe('ferry passphrase change', function () {
 
     it('the same, typed right: changed', async () => {
       const d = await init('old one')
-      const t = new Terminal(['passphrase', 'change', '--data-dir', d])
-      await t.shows(/Current passphrase: /)
-      t.type('old one\r')
-      await t.shows(/New passphrase \(empty for none\): /)
-      t.type('new one\r')
-      await t.shows(/Repeat new passphrase: /)
-      t.type('new one\r')
+      const t = await change(d, 'old one', 'new one', 'new one')
       assert.equal(await t.exit(), 0, t.out)
       assert.equal(await opens(d, 'new one'), true)
     })
