@@ -114,18 +114,13 @@ export class Ferry {
   }
 
   /**
-   * Start over with a contact: queue a restart control message, on a new session when none is
-   * held (as after a restore from a backup, which keeps no session: ratchet state from a backup
-   * would reuse message keys). The contact's later messages use that session.
-   *
-   * @returns false when `peer` is no contact (nothing to do)
-   * @throws NoSessionError when no session can be started yet (no bundle, and the contact is unreachable)
+   * Start a new session with a contact and tell it so, a restart (after a restore: docs/BACKUP.md).
+   * @returns false when `peer` is no contact. @throws NoSessionError when none can be started yet
    */
   async restartSession (peer: string): Promise<boolean> {
     const contact = await this.stores.contacts.getByPeer(peer)
-    if (contact == null) return false
-    await this.f.conversations.restartSession(contact)
-    return true
+    if (contact != null) await this.f.conversations.restartSession(contact)
+    return contact != null
   }
 
   /** Stop everything and wait for background work (mailbox rounds, delivery passes) to end, so the stores can close. */
