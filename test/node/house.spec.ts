@@ -6,7 +6,8 @@
  *   browser/ import nothing from each other, and inside protocol/ only the composition root
  *   (create-ferry) and the public index import the Ferry façade (ferry.js) or create-ferry.js;
  * - protocol/ files stay small: no hand-written .ts file over 400 lines (pb/ is generated), and
- *   the median under 150.
+ *   the median under 150; the Ferry façade (protocol/ferry.ts) within 200: it hands work to the
+ *   parts createFerry builds, and holds none itself.
  * The graph is read with a regex over the .js files (relative specifiers only: packages cannot
  * form a circle with our files), so the check needs no dependency.
  */
@@ -19,6 +20,7 @@ const DIST = join(ROOT, 'dist')
 const LAYERS = ['protocol', 'node', 'browser']
 const MAX_LINES = 400
 const MAX_MEDIAN = 150
+const MAX_FACADE_LINES = 200
 /**
  * Circles known and being removed elsewhere (none today). The test fails once a listed circle is
  * gone, so the entry goes with it.
@@ -121,7 +123,7 @@ describe('the house in order', () => {
     assert.deepEqual(layerViolations(graph), [])
   })
 
-  it(`keeps protocol/ files under ${MAX_LINES} lines, the median under ${MAX_MEDIAN}`, () => {
+  it(`keeps protocol/ files under ${MAX_LINES} lines, the median under ${MAX_MEDIAN}, the façade within ${MAX_FACADE_LINES}`, () => {
     const files = filesUnder(join(ROOT, 'protocol'), n => n.endsWith('.ts') && !n.endsWith('.d.ts'))
       .map(f => relative(ROOT, f).split('\\').join('/'))
       .filter(f => !f.split('/').includes('pb'))
@@ -130,6 +132,8 @@ describe('the house in order', () => {
     const { over, median } = sizes(files)
     assert.deepEqual(over, [], `protocol files over ${MAX_LINES} lines`)
     assert.ok(median < MAX_MEDIAN, `median protocol file has ${median} lines (≥ ${MAX_MEDIAN})`)
+    const facade = files.find(f => f.file === 'protocol/ferry.ts')
+    assert.ok(facade != null && facade.lines <= MAX_FACADE_LINES, `protocol/ferry.ts has ${facade?.lines ?? '?'} lines (> ${MAX_FACADE_LINES})`)
   })
 
   describe('the checks themselves', () => {
