@@ -120,18 +120,29 @@ function row (cells: unknown[], tag = 'td'): string {
   return '<tr>' + cells.map(c => `<${tag}>${escapeHtml(c ?? '-')}</${tag}>`).join('') + '</tr>'
 }
 
+/** The room rows alone (results.ts RoomFigures): one row of figures under a heading, or nothing without rooms. */
+function roomsHtml (r: Results['rooms'], ms: (v: number | null) => string | null): string {
+  if (r == null) return ''
+  const head = ['rooms', 'messages', 'recipients', 'delivered', 'ratio', 'lost', 'duplicated', 'after removal', 'unaddressed', 'removed', 'p50 ms', 'p95 ms']
+  const cells = [r.rooms, r.messages, r.sent, r.delivered, r.deliveryRatio == null ? null : r.deliveryRatio.toFixed(3), r.lost, r.duplicated, r.deliveredAfterRemoval, r.unaddressed, r.removed, ms(r.latencyMs.p50), ms(r.latencyMs.p95)]
+  return `<h2>Team rooms (one row per message and recipient)</h2><table class="rooms">${row(head, 'th')}${row(cells)}</table>`
+}
+
 function summaryHtml (res: Results, entries: readonly LedgerEntry[]): string {
   const counts = [['result', res.ok ? 'ok' : 'FAILED'], ['sent', res.sent], ['delivered', res.delivered], ['lost', res.lost],
     ['duplicated', res.duplicated], ['delivered after expiry', res.deliveredAfterExpiry], ['pending', res.pending],
-    ['expired unacknowledged', res.expired], ['not sent', res.notSent]]
+    ['expired unacknowledged', res.expired], ['not sent', res.notSent],
+    ...(res.rooms == null ? [] : [['delivered after removal', res.deliveredAfterRemoval], ['unaddressed', res.unaddressed], ['removed', res.removed]])]
   const byPath = Object.entries(res.latencyByPath)
   const paths = [['all', { ...res.latencyMs, count: byPath.reduce((n, [, p]) => n + p.count, 0) }], ...byPath] as Array<[string, PathLatency]>
   const ms = (v: number | null): string | null => v == null ? null : v.toFixed(Number.isInteger(v) ? 0 : 1)
-  const notSent = entries.filter(e => e.outcome === 'not-sent').slice(0, 20)
+  // a room message not sent has a row per member: listed once
+  const notSent = [...new Map(entries.filter(e => e.outcome === 'not-sent').map(e => [e.key, e])).values()].slice(0, 20)
   const { mailboxOccupancy: _, ...metrics } = res.metrics
   const cost = costFigures(res)
   return `<table class="counts">${counts.map(c => row(c)).join('')}</table>
 <table class="latency">${row(['latency ms', 'p50', 'p95', 'p99', 'count'], 'th')}${paths.map(([k, p]) => row([k, ms(p.p50), ms(p.p95), ms(p.p99), p.count])).join('')}</table>
+${roomsHtml(res.rooms, ms)}
 ${cost.length === 0 ? '' : `<table class="cost">${cost.map(c => row([c.label, c.value])).join('')}</table>`}
 <table class="run">${row(['scenario', res.scenario])}${row(['seed', res.seed])}${row(['wall time ms', res.wallMs])}${row(['run ended at ms', res.endedAt])}${row(['ferry', res.versions.ferry])}${row(['node', res.versions.node])}${row(['libp2p', res.versions.libp2p])}</table>
 ${res.failures.length === 0 ? '' : `<h2>Checker failures</h2><ul class="failures">${res.failures.map(f => `<li>${escapeHtml(f)}</li>`).join('')}</ul>`}

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { check, Ledger } from '../../node/sim/ledger.js'
 import { plan } from '../../node/sim/plan.js'
+import { renderReport } from '../../node/sim/report.js'
 import { results } from '../../node/sim/results.js'
 import { membersAt } from '../../node/sim/rooms.js'
 import { loadScenario, ScenarioError, validateScenario } from '../../node/sim/scenario.js'
@@ -185,6 +186,9 @@ describe('ferry sim team rooms: ledger and checker', () => {
     assert.equal(r.rooms?.removed, 2)
     assert.equal(r.rooms?.deliveryRatio, 1, 'delivered / (sent - removed)')
     assert.equal(r.rooms?.notSent, 2)
+    const html = renderReport(r, ledger.entries({ endedAt: ENDED }))
+    assert.match(html, /<h2>Team rooms[^<]*<\/h2><table class="rooms">.*<td>1<\/td><td>3<\/td><td>7<\/td><td>5<\/td><td>1\.000<\/td>/s, 'the report has the rooms table')
+    assert.equal(html.match(/<td>r3<\/td>/g)?.length, 1, 'a room message not sent is listed once, not once per member')
   })
 
   it('calls an acknowledged copy that never arrived lost when its sender and recipient stayed in the room', () => {
