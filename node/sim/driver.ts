@@ -5,6 +5,7 @@
  * and applies the timeline at their scaled times, and watches every node's message changes to
  * report what happened to each message (types.ts Observation).
  */
+import type { GroupMessage } from '../../protocol/groups/history.js'
 import type { Observation, Plan, PlannedEvent, RoomChange, PlannedMessage, PlannedRoomChange, PlannedRoomMessage, Scenario } from './types.js'
 
 /** A message as a node's store (or its API) reports it. */
@@ -32,6 +33,11 @@ export interface RoomEntry {
   receivedAt: number
   /** outgoing: every member it was sealed for, by node name, and how far it got */
   recipients: Array<{ node: string, state: 'queued' | 'stored' | 'delivered' | 'read' }>
+}
+
+/** A room message as the Ferry API shows it (groups.messages), with its members named by node. */
+export function roomEntry (m: GroupMessage, nodeOf: (identity: string) => string): RoomEntry {
+  return { group: m.group, id: m.id, direction: m.direction, text: m.text, receivedAt: m.receivedAt, recipients: (m.members ?? []).map(x => ({ node: nodeOf(x.identity), state: x.state })) }
 }
 
 /** What the driver may do with one node's team rooms; members are named as the node's contacts. */

@@ -19,8 +19,9 @@ import type { DhtLookupSummary } from '../../protocol/index.js'
 import { nodeCrypto } from '../crypto.js'
 import type { CryptoBackend, Ferry, FerryStores, Identity } from '../../protocol/index.js'
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
-import { toHex } from '../../protocol/util/bytes.js'
-import { HistoryRecord, Recipient } from '../../protocol/groups/pb/groups.js'
+import { identityToString } from '../../protocol/crypto/identity.js'
+import { messageView } from '../../protocol/groups/history.js'
+import { roomEntry } from './driver.js'
 import type { MessageChange, NetworkControl, NodeControl, RoomControl, RoomEntry } from './driver.js'
 import type { Scenario } from './types.js'
 
@@ -56,7 +57,7 @@ export class InProcessNode implements NodeControl {
   readonly dhtLookups = new DhtLookupTally()
   readonly rooms: RoomControl
   private constructor (readonly name: string, private readonly identity: Identity, readonly stores: FerryStores, private readonly world: InProcessWorld) {
-    world.identities.set(toHex(identity.identityKey.publicKey.raw), name)
+    world.identities.set(identityToString(identity.identityKey.publicKey.raw), name)
     this.rooms = new InProcessRooms(this, world)
   }
 
@@ -147,10 +148,6 @@ export class InProcessNode implements NodeControl {
   }
 }
 
-const STATES: Record<Recipient.State, RoomEntry['recipients'][number]['state']> = {
-  [Recipient.State.QUEUED]: 'queued', [Recipient.State.STORED]: 'stored', [Recipient.State.DELIVERED]: 'delivered', [Recipient.State.READ]: 'read'
-}
-
 /** A node's team rooms through the Ferry API; histories are read from its store, which outlives the node. */
 class InProcessRooms implements RoomControl {
   constructor (private readonly node: InProcessNode, private readonly world: InProcessWorld) {}
@@ -180,18 +177,9 @@ class InProcessRooms implements RoomControl {
     const store = this.node.stores.rooms
     if (store == null) return []
     const out: RoomEntry[] = []
+    const nodeOf = (identity: string): string => this.world.identities.get(identity) ?? identity
     for (const group of await store.listRooms()) {
-      for (const e of await store.roomHistory(group)) {
-        const r = HistoryRecord.decode(e.record)
-        out.push({
-          group: toHex(group),
-          id: e.id,
-          direction: r.outgoing ? 'out' : 'in',
-          text: r.text,
-          receivedAt: r.receivedAt,
-          recipients: r.recipients.map(x => ({ node: this.world.identities.get(toHex(x.member)) ?? toHex(x.member), state: STATES[x.state] }))
-        })
-      }
+      for (const e of await store.roomHistory(group)) out.push(roomEntry(messageView(group, e), nodeOf))
     }
     return out
   }
@@ -203,7 +191,7 @@ export class InProcessWorld implements NetworkControl {
   readonly run = `sim-${Math.random().toString(36).slice(2, 8)}`
   readonly crypto: CryptoBackend = nodeCrypto()
   readonly nodes = new Map<string, InProcessNode>()
-  /** identity key, hex -> node name (room histories name members by identity) */
+  /** identity string -> node name (room histories name members by identity) */
   readonly identities = new Map<string, string>()
   /** bytes every node hands its transport (meter.ts) */
   readonly meter = new WireMeter()

@@ -318,6 +318,7 @@ export async function netnsDaemons (net: NetnsNetwork, names: string[], options:
   net.removeWith(dir)
   const cleanup = (): void => { rmSync(dir, { recursive: true, force: true }) }
   const nodes = new Map<string, DaemonNode>()
+  const identities = new Map<string, string>()
   try {
     for (const name of names) {
       const socket = dataPaths(join(dir, name)).socket
@@ -327,7 +328,8 @@ export async function netnsDaemons (net: NetnsNetwork, names: string[], options:
         wrap: net.wrap(name),
         startArgs: ['--api-socket', '--listen', `/ip4/${address}/tcp/0`, '--listen', `/ip4/${address}/udp/0/webrtc-direct`],
         env: options.env?.(name),
-        logFile: options.logDir == null ? undefined : join(options.logDir, `${name}.log`)
+        logFile: options.logDir == null ? undefined : join(options.logDir, `${name}.log`),
+        identities
       }))
     }
     // a daemon start is a Node start plus libp2p: a few at a time on a small machine

@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ApiClient } from '../cli/client.js'
 import { dataPaths } from '../paths.js'
-import { sleep } from './driver.js'
+import { roomEntry, sleep } from './driver.js'
 import type { ChildProcess } from 'node:child_process'
-import type { MessageChange, NetworkControl, NodeControl } from './driver.js'
+import type { GroupMessage } from '../../protocol/groups/history.js'
+import type { MessageChange, NetworkControl, NodeControl, RoomControl, RoomEntry } from './driver.js'
 
 /** The ferry bin of this checkout. */
 export const FERRY_BIN = resolve(import.meta.dirname, '..', '..', '..', 'node', 'bin', 'ferry.js')
@@ -39,6 +40,11 @@ export interface DaemonNodeOptions {
   env?: Record<string, string>
   /** append everything the daemon prints here too, across restarts (one header line per start) */
   logFile?: string
+  /**
+   * identity string -> node name, shared by the daemons of one run: init() adds this node, and
+   * its team rooms name members through it. Without it the node has no room controls.
+   */
+  identities?: Map<string, string>
 }
 
 /** One `ferry start` daemon, driven through its control API. */
@@ -49,10 +55,20 @@ export class DaemonNode implements NodeControl {
   /** the highest peak resident memory (VmHWM) of any of this node's processes so far, bytes */
   private peak = 0
 
-  constructor (readonly name: string, readonly dir: string, private readonly options: DaemonNodeOptions) {}
+  /** team rooms through the control API, when the run shares an identity map (options.identities) */
+  readonly rooms?: RoomControl
+
+  constructor (readonly name: string, readonly dir: string, private readonly options: DaemonNodeOptions) {
+    const identities = options.identities
+    if (identities != null) this.rooms = new DaemonRooms(() => this.client, identity => identities.get(identity) ?? identity)
+  }
 
   async init (): Promise<this> {
     await ferryCli(['init', '--name', this.name, '--data-dir', this.dir], this.options.wrap)
+    if (this.options.identities != null) {
+      const { identity } = JSON.parse(await ferryCli(['id', '--json', '--data-dir', this.dir], this.options.wrap))
+      this.options.identities.set(identity, this.name)
+    }
     return this
   }
 
@@ -153,6 +169,36 @@ export class DaemonNode implements NodeControl {
   }
 }
 
+/** A daemon's team rooms through its control API (members are its contacts' names); nothing while it is stopped. */
+class DaemonRooms implements RoomControl {
+  constructor (private readonly client: () => ApiClient, private readonly nodeOf: (identity: string) => string) {}
+
+  async create (name: string, members: string[]): Promise<string> { return (await this.client().post<{ group: string }>('/v1/groups', { name, members })).group }
+  async admin (group: string, member: string): Promise<void> { await this.client().post('/v1/groups/admin', { group, member }) }
+  async add (group: string, member: string): Promise<void> { await this.client().post('/v1/groups/add', { group, members: [member] }) }
+  async remove (group: string, member: string): Promise<void> { await this.client().post('/v1/groups/remove', { group, members: [member] }) }
+
+  async joined (group: string): Promise<boolean> {
+    return (await this.client().get<{ keys: string }>(`/v1/groups/info?group=${encodeURIComponent(group)}`).catch(() => undefined))?.keys === 'member'
+  }
+
+  async send (group: string, text: string, ttlMs: number): Promise<{ id: string, expiresAt: number, recipients: string[] }> {
+    const sent = await this.client().post<{ id: string, expiresAt: number }>('/v1/groups/send', { group, text, ttlMs })
+    const entry = (await this.entries(group)).find(e => e.direction === 'out' && e.id === sent.id)
+    return { id: sent.id, expiresAt: sent.expiresAt, recipients: entry?.recipients.map(r => r.node) ?? [] }
+  }
+
+  async history (): Promise<RoomEntry[]> {
+    const rooms = await this.client().get<Array<{ group: string }>>('/v1/groups')
+    return (await Promise.all(rooms.map(async r => await this.entries(r.group)))).flat()
+  }
+
+  private async entries (group: string): Promise<RoomEntry[]> {
+    const messages = await this.client().get<GroupMessage[]>(`/v1/groups/messages?group=${encodeURIComponent(group)}`)
+    return messages.map(m => roomEntry(m, this.nodeOf))
+  }
+}
+
 /** Daemons on one loopback: nothing to cut or shape (results.json lists the events as skipped). */
 export class LoopbackNetwork implements NetworkControl {
   async partition (): Promise<string> { return 'skipped: processes on one loopback cannot be partitioned (use netns mode)' }
@@ -164,6 +210,7 @@ export class LoopbackNetwork implements NetworkControl {
 export async function daemonNodes (names: string[], options: DaemonNodeOptions | ((name: string) => DaemonNodeOptions)): Promise<{ nodes: Map<string, DaemonNode>, dir: string, cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-sim-'))
   const nodes = new Map<string, DaemonNode>()
-  for (const name of names) nodes.set(name, await new DaemonNode(name, join(dir, name), typeof options === 'function' ? options(name) : options).init())
+  const identities = new Map<string, string>()
+  for (const name of names) nodes.set(name, await new DaemonNode(name, join(dir, name), { ...(typeof options === 'function' ? options(name) : options), identities }).init())
   return { nodes, dir, cleanup: () => { rmSync(dir, { recursive: true, force: true }) } }
 }

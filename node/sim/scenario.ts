@@ -122,7 +122,6 @@ function validate (value: unknown, p: Problems): Scenario {
   const events = timeline(p, top.events ?? [], names, durationMs)
   const clockOffsets = top.clockOffsets === undefined ? undefined : offsets(p, top.clockOffsets, names, mode)
   const rooms = top.rooms === undefined ? undefined : roomSpecs(p, top.rooms, names.complete ? new Set([...names.nodes, ...names.groups.keys()]) : new Set(), names.groups, durationMs)
-  if (rooms !== undefined && mode !== undefined && mode !== 'inprocess') p.add('rooms', 'rooms run in mode "inprocess" only in this build (the daemon modes have no room controls yet)', 'key')
   if (p.count > 0) throw new ScenarioError(p.file, p.lines())
   const scenario: Scenario = { name: name!, mode: mode!, durationMs: durationMs!, timeScale: timeScale!, seed: seed!, groups: groups as NodeGroup[], contacts: contacts!, traffic: traffic!, events: events!, replication: replication!, ...(maxConnections == null ? {} : { maxConnections }), ...(drainMs == null ? {} : { drainMs }), ...(clockOffsets == null ? {} : { clockOffsets }), ...(rooms == null ? {} : { rooms: rooms as RoomSpec[] }) }
   if (description !== undefined) scenario.description = description

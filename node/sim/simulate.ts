@@ -82,7 +82,7 @@ async function setUp (scenario: Scenario, plan: Plan, options: SimulateOptions):
   const names = plan.nodes.map(n => n.name)
   const skewed = Object.values(scenario.clockOffsets ?? {}).some(ms => ms !== 0)
   if (skewed && (options.remote != null || scenario.mode === 'inprocess')) throw new UnsupportedModeError('clockOffsets need daemons this run starts (mode "netns" or "processes"): in-process nodes share one clock, and remote agents\' clocks are their own')
-  if ((plan.rooms ?? []).length > 0 && (options.remote != null || scenario.mode !== 'inprocess')) throw new UnsupportedModeError('rooms run in mode "inprocess" only in this build: the daemon and remote modes have no room controls yet')
+  if ((plan.rooms ?? []).length > 0 && options.remote != null) throw new UnsupportedModeError('rooms do not run against remote agents in this build: `ferry sim agent` has no room controls yet')
   if (options.remote != null) return setUpRemote(scenario, plan, options.remote, options)
   if (scenario.mode === 'inprocess') {
     const world = new InProcessWorld(scenario, { faultDropEvery: options.faultDropEvery })

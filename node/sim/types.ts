@@ -98,7 +98,7 @@ export interface Scenario {
    * machine's clock, and the checker judges expiry on the clock of the node that stored the copy.
    */
   clockOffsets?: Record<string, number>
-  /** team rooms and their traffic (node/sim/rooms.ts); in-process mode only in this build */
+  /** team rooms and their traffic (node/sim/rooms.ts); every mode but remote agents */
   rooms?: RoomSpec[]
 }
 

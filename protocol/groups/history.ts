@@ -25,6 +25,12 @@ export interface GroupMessage {
   read: boolean
   /** outgoing: how many members it was sealed for, and how far it got with them */
   recipients?: { total: number, stored: number, delivered: number, read: number }
+  /** outgoing: each member it was sealed for (identity string) and how far it got with that one */
+  members?: Array<{ identity: string, state: 'queued' | 'stored' | 'delivered' | 'read' }>
+}
+
+const STATE_NAMES: Record<Recipient.State, 'queued' | 'stored' | 'delivered' | 'read'> = {
+  [Recipient.State.QUEUED]: 'queued', [Recipient.State.STORED]: 'stored', [Recipient.State.DELIVERED]: 'delivered', [Recipient.State.READ]: 'read'
 }
 
 /** The states in the order a recipient moves through them. */
@@ -66,7 +72,10 @@ export function messageView (group: Uint8Array, e: { seq: number, id: string, re
     receivedAt: r.receivedAt,
     expiresAt: r.expiresAt,
     read: r.read,
-    ...(r.outgoing && { recipients: { total: r.recipients.length, stored: count(Recipient.State.STORED), delivered: count(Recipient.State.DELIVERED), read: count(Recipient.State.READ) } })
+    ...(r.outgoing && {
+      recipients: { total: r.recipients.length, stored: count(Recipient.State.STORED), delivered: count(Recipient.State.DELIVERED), read: count(Recipient.State.READ) },
+      members: r.recipients.map(x => ({ identity: identityToString(x.member), state: STATE_NAMES[x.state] }))
+    })
   }
 }
 
