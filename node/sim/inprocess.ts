@@ -169,20 +169,22 @@ class InProcessRooms implements RoomControl {
 
   async send (group: string, text: string, ttlMs: number): Promise<{ id: string, expiresAt: number, recipients: string[] }> {
     const sent = await this.groups.send(group, text, ttlMs)
-    const entry = (await this.history()).find(e => e.direction === 'out' && e.id === sent.id)
-    return { id: sent.id, expiresAt: sent.expiresAt, recipients: entry?.recipients.map(r => r.node) ?? [] }
+    // this room's history alone, not every room's
+    const entry = (await this.groups.messages(group)).find(m => m.direction === 'out' && m.id === sent.id)
+    return { id: sent.id, expiresAt: sent.expiresAt, recipients: entry == null ? [] : roomEntry(entry, this.nodeOf).recipients.map(r => r.node) }
   }
 
   async history (): Promise<RoomEntry[]> {
     const store = this.node.stores.rooms
     if (store == null) return []
     const out: RoomEntry[] = []
-    const nodeOf = (identity: string): string => this.world.identities.get(identity) ?? identity
     for (const group of await store.listRooms()) {
-      for (const e of await store.roomHistory(group)) out.push(roomEntry(messageView(group, e), nodeOf))
+      for (const e of await store.roomHistory(group)) out.push(roomEntry(messageView(group, e), this.nodeOf))
     }
     return out
   }
+
+  private readonly nodeOf = (identity: string): string => this.world.identities.get(identity) ?? identity
 }
 
 /** The shared parts of an in-process network. */
