@@ -46,6 +46,9 @@ import { parsePeerAddrs } from './reach/relays.js'
 import { Roster } from './contacts/roster.js'
 import { Tasks } from './util/tasks.js'
 import { Sweeper } from './util/timers.js'
+import { Devices } from './devices/devices.js'
+import { Key } from 'interface-datastore'
+import type { DeviceListStore } from './devices/devices.js'
 import { MessageRequests } from './messaging/requests.js'
 
 /** Where libp2p last saw `peer` (learned by identify), for a contact made from a message request. */
@@ -87,6 +90,9 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     onIdentity: async (peer, identity) => contactBook.identitySeen(peer, identity),
     onStored: m => { if (m.disappearing === true) expiry.arm(m.expiresAt) },
     onUndecryptable: peer => { restartSoon(peer) },
+    adoptDevice: async (peer, identity) => contactBook.adoptDevice(peer, identity),
+    onDevices: async (list, identity, peer) => devices.received(list, identity, peer),
+    onSentCopy: async content => conversations.recordSent(content),
     // a capability must be the sender's own, for its own device, and name this node as sender
     checkCapability: async (bytes, from, sender) => {
       const c = await openCapability(bytes, crypto).catch((err: any) => { throw new InvalidEnvelopeError(err.message) })
@@ -189,7 +195,19 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     randomBytes: opts.randomBytes ?? (n => globalThis.crypto.getRandomValues(new Uint8Array(n))),
     readReceipts: opts.readReceipts !== false,
     graceMs: opts.mailbox?.graceMs,
-    log
+    log,
+    ownDevices: async () => devices.others()
+  })
+  const devices: Devices = new Devices({
+    identity,
+    peerId: libp2p.peerId.toString(),
+    store: deviceListStore(opts.datastore),
+    contacts,
+    contactBook,
+    now,
+    hints: async () => ({ addrs: libp2p.getMultiaddrs().map(a => a.toString()), bundle: encodeBundle(await freshBundle(crypto, identity, prekeys, now(), { oneTime: false, maxIssued: 0 })) }),
+    send: async (to, list) => conversations.sendDevices(to, list),
+    log: logger('devices')
   })
   // a contact sent on a session this node does not hold: offer one it does (rate limited per contact)
   const restarted = new Map<string, number>()
@@ -221,9 +239,26 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     tasks,
     mailboxes,
     groups,
+    devices,
     log,
     pollMs: opts.mailbox?.pollMs ?? MAILBOX_POLL_MS,
     publishOnStart: opts.publishOnStart !== false,
     stopSettleMs: opts.stopSettleMs ?? 0
   })
+}
+
+/** The own signed device list, kept in the platform's datastore (in memory without one). */
+function deviceListStore (datastore: FerryOptions['datastore']): DeviceListStore {
+  const key = new Key('/ferry/devices')
+  let kept: Uint8Array | undefined
+  return {
+    load: async () => {
+      if (datastore == null) return kept
+      return await datastore.has(key) ? await datastore.get(key) : undefined
+    },
+    save: async bytes => {
+      if (datastore == null) kept = bytes
+      else await datastore.put(key, bytes)
+    }
+  }
 }

@@ -12,7 +12,7 @@ import type { Identity } from './crypto/identity.js'
 import type { Bundles } from './services/bundle/index.js'
 import type { GroupExchange } from './services/group/index.js'
 import type { DirectMessages } from './services/dm/index.js'
-import type { FerryStores, MessageRecord } from './stores/stores.js'
+import type { FerryStores, MessageRecord, MessageStatus } from './stores/stores.js'
 import type { ReachSource, TransportName } from './reach/reach.js'
 import type { ComponentLogger, PeerDiscovery } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
@@ -161,6 +161,11 @@ export interface LookupResult {
 /** A message as the API shows it: the contact's name when known, else its peer id. */
 export interface MessageView extends MessageRecord {
   contact: string
+  /**
+   * a message sent to a person with several devices: each device's status (the message's own
+   * status is the best of them: delivered once any device holds it)
+   */
+  devices?: Array<{ device: string, status: MessageStatus }>
 }
 
 /** The Ferry services on the libp2p node. */

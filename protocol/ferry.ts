@@ -3,7 +3,7 @@
  * starts and stops its features in order and exposes what the daemon, the web app and tests use.
  * Each capability lives in its feature: Conversations (send, read, history), Roster (contacts,
  * requests, blocking, invites), Presence (reach, LAN, relays, lookup), Directory (DHT records),
- * Mailboxes (hosting, owning, depositing), the expiry Sweeper and PrekeyUpkeep.
+ * Mailboxes (hosting, owning, depositing), Devices (linked devices), the Sweeper and PrekeyUpkeep.
  */
 import { identityToString } from './crypto/identity.js'
 import { routingTableSize } from './directory/dht.js'
@@ -14,6 +14,7 @@ import type { Directory } from './directory/directory.js'
 import type { FerryServices, FerryStatus } from './ferry-types.js'
 import type { Identity } from './crypto/identity.js'
 import type { Groups } from './groups/groups.js'
+import type { Devices } from './devices/devices.js'
 import type { Collected, Mailboxes } from './mailbox/index.js'
 import type { PrekeyUpkeep } from './crypto/prekey-upkeep.js'
 import type { Presence } from './reach/presence.js'
@@ -45,6 +46,7 @@ export interface FerryFeatures {
   mailboxes?: Mailboxes
   /** team rooms; absent without a room store */
   groups?: Groups
+  devices: Devices
   log: Logger
   pollMs: number
   publishOnStart: boolean
@@ -65,6 +67,8 @@ export class Ferry {
   readonly mailboxes?: Mailboxes
   /** team rooms (`ferry group …`); absent without a room store */
   readonly groups?: Groups
+  /** this person's linked devices (`ferry device …`) */
+  readonly devices: Devices
   private poll?: ReturnType<typeof setInterval>
   /** the stores, for tests that inspect what was written */
   private readonly stores: FerryStores
@@ -80,6 +84,7 @@ export class Ferry {
     this.dhtLookups = f.dhtLookups
     this.mailboxes = f.mailboxes
     this.groups = f.groups
+    this.devices = f.devices
   }
 
   get peerId (): string {
@@ -91,6 +96,7 @@ export class Ferry {
     const { contactBook, prekeys, presence, directory, conversations, expiry, tasks, mailboxes } = this.f
     await contactBook.load() // the block list, before any connection is taken
     await prekeys.start()
+    await this.f.devices.load() // the own devices, before any arrives
     await this.groups?.start() // needs the identity DH key prekeys.start() makes
     this.libp2p.addEventListener('connection:open', (evt) => {
       const peer = evt.detail.remotePeer.toString()
@@ -100,6 +106,7 @@ export class Ferry {
     presence.listen()
     await this.libp2p.start()
     presence.start()
+    tasks.track(this.f.devices.refresh().catch((err: any) => { this.f.log('device list not refreshed: %s', err.message) }))
     const joined = Promise.allSettled([presence.dialContacts(), directory.join()])
     if (this.f.publishOnStart) void joined.then(async () => directory.publish())
     void conversations.outbox.flushAll()
@@ -113,10 +120,7 @@ export class Ferry {
     this.poll = setInterval(() => { tasks.track(Promise.allSettled([mailboxes.collect(), mailboxes.collectReceipts(), mailboxes.offerCapabilities(), mailboxes.uploadPrekeys(), mailboxes.tellRevocations()])) }, this.f.pollMs)
   }
 
-  /**
-   * Start a new session with a contact and tell it so, a restart (after a restore: docs/BACKUP.md).
-   * @returns false when `peer` is no contact. @throws NoSessionError when none can be started yet
-   */
+  /** A new session with a contact, and a restart telling it so (docs/BACKUP.md, DEVICES.md). @returns false: no contact */
   async restartSession (peer: string): Promise<boolean> {
     const contact = await this.stores.contacts.getByPeer(peer)
     if (contact != null) await this.f.conversations.restartSession(contact)
@@ -150,9 +154,7 @@ export class Ferry {
   }
 
   /** Delete expired messages now (the sweeper also runs at each expiry). */
-  async sweepExpired (): Promise<number> {
-    return this.f.expiry.sweep()
-  }
+  async sweepExpired (): Promise<number> { return this.f.expiry.sweep() }
 
   /** Let this node's mail wait at these contacts (`ferry mailbox use`); contacts get capabilities. */
   async useMailboxes (names: string[]): Promise<string[]> {
@@ -179,9 +181,7 @@ export class Ferry {
   }
 
   /** This node's listen addresses, with /p2p/<peer id>. */
-  addresses (): string[] {
-    return this.libp2p.getMultiaddrs().map(a => a.toString())
-  }
+  addresses (): string[] { return this.libp2p.getMultiaddrs().map(a => a.toString()) }
 
   async status (): Promise<FerryStatus> {
     const { dht, lan } = this.libp2p.services

@@ -20,6 +20,9 @@ function clean (c: Contact): Contact {
   if (c.bundle != null) out.bundle = c.bundle.slice()
   if (c.expiresMs != null) out.expiresMs = c.expiresMs
   if (c.mailboxes != null) out.mailboxes = c.mailboxes.map(m => ({ peer: m.peer, addrs: [...m.addrs] }))
+  if (c.devices != null) out.devices = c.devices.map(d => ({ peer: d.peer, addrs: [...d.addrs], ...(d.bundle == null ? {} : { bundle: d.bundle.slice() }) }))
+  if (c.revokedDevices != null) out.revokedDevices = [...c.revokedDevices]
+  if (c.devicesSeq != null) out.devicesSeq = c.devicesSeq
   return out
 }
 
@@ -54,7 +57,8 @@ export class IdbContactStore implements ContactStore {
   }
 
   async getByPeer (peerId: string): Promise<Contact | undefined> {
-    return this.db.read([STORES.contacts], async tx => request<Contact | undefined>(tx.objectStore(STORES.contacts).index('peerId').get(peerId)))
+    const primary = await this.db.read([STORES.contacts], async tx => request<Contact | undefined>(tx.objectStore(STORES.contacts).index('peerId').get(peerId)))
+    return primary ?? (await this.list()).find(c => c.devices?.some(d => d.peer === peerId) === true)
   }
 
   /** Every contact, sorted by name (key order: UTF-16 code units, as the in-memory store sorts). */

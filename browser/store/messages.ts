@@ -38,7 +38,7 @@ interface Row {
   status: MessageStatus
   createdAt: number
   expiresAt: number
-  kind: 'text' | 'control'
+  kind: 'text' | 'control' | 'copy'
   deliveredAt?: number
   error?: string
   disappearing?: true
@@ -329,7 +329,7 @@ export class IdbMessageStore implements MessageStore {
     const limit = options.limit == null || options.limit < 0 ? Infinity : options.limit
     if (limit === 0) return []
     const after = options.changedAfter ?? 0
-    const keep = (r: Row): boolean => r.kind === 'text' && (options.peer == null || r.peer === options.peer) && r.rev > after
+    const keep = (r: Row): boolean => r.kind === 'text' && (options.peer == null || r.peer === options.peer) && (options.peers == null || options.peers.includes(r.peer)) && r.rev > after
     const rows = await this.db.read([M], async tx => {
       const store = tx.objectStore(M)
       if (after > 0) {

@@ -64,6 +64,8 @@ export interface Flags {
   group?: string
   /** ferry backup export --history */
   history?: boolean
+  /** ferry init --link CODE */
+  link?: string
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }

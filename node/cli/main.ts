@@ -7,6 +7,7 @@ import * as commands from './commands.js'
 import { sim } from './sim.js'
 import { group, groupMessages, groupRead } from './group.js'
 import { backup, passphraseCommand } from './backup.js'
+import { device, initLinked } from './device.js'
 import { UsageError } from './commands.js'
 import type { Flags } from './commands.js'
 import { escapeControls } from './terminal.js'
@@ -56,13 +57,23 @@ const OPTIONS = {
   member: { type: 'string', multiple: true },
   revoke: { type: 'boolean', default: false },
   group: { type: 'string' },
-  history: { type: 'boolean', default: false }
+  history: { type: 'boolean', default: false },
+  link: { type: 'string' }
 } as const
 
 export const USAGE = `ferry — serverless end-to-end encrypted messenger
 
 usage:
   ferry init [--name NAME]                       create the identity (error if one exists)
+  ferry init --link CODE [--name DEVICE]         become another device of an existing identity:
+                                                 CODE from \`ferry device link\` on one of its
+                                                 devices (which must be running); contacts and
+                                                 verifications come along
+  ferry device link [--json]                     a one-time link code (10 minutes) for a new
+                                                 device, with its QR code on a terminal
+  ferry device list [--json]                     this identity's devices (* this one)
+  ferry device revoke DEVICE                     remove a device: contacts stop sending to it
+                                                 and refuse what it sends
   ferry id [--json]                              identity, peer id, listen addresses
   ferry passphrase change                        a new passphrase for the keys at rest, or none
                                                  (asks for the current one, then the new one
@@ -171,7 +182,8 @@ usage:
 every command takes --data-dir DIR (default $FERRY_DATA_DIR, else $XDG_DATA_HOME/ferry, else ~/.local/share/ferry)`
 
 const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
-  init: commands.init,
+  init: async (f, args) => f.link != null ? await initLinked(f, f.link) : await commands.init(f),
+  device,
   id: commands.id,
   start: commands.start,
   invite: commands.invite,
@@ -224,7 +236,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group, history: values.history }
+  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group, history: values.history, link: values.link }
   try {
     await command(flags, args)
     return 0

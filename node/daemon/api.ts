@@ -4,6 +4,7 @@
  * is a peer of its own and does not use it.
  * With `ferry start --api-socket` the same API is also served on `<data dir>/api.sock`.
  */
+import { linkCode } from './link.js'
 import { timingSafeEqual } from 'node:crypto'
 import { chmodSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -59,7 +60,10 @@ export function contactJson (c: Contact, unread: number, blocked = false): Recor
     identityChanged: c.pendingIdentity != null,
     expiresMs: c.expiresMs ?? null,
     unread,
-    blocked
+    blocked,
+    // the contact's other devices (docs/DEVICES.md), and those it revoked
+    devices: (c.devices ?? []).map(d => d.peer),
+    revokedDevices: c.revokedDevices ?? []
   }
 }
 
@@ -81,7 +85,7 @@ async function oneContactJson (ferry: Ferry, c: Contact): Promise<Record<string,
 
 /** JSON shape of a message in the API and `ferry messages --json`. */
 export function messageJson (m: MessageView): Record<string, unknown> {
-  return { id: m.id, contact: m.contact, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, deliveredAt: m.deliveredAt ?? null, expiresAt: m.expiresAt, error: m.error ?? null, rev: m.rev, disappearing: m.disappearing === true, unverified: m.unverified === true, mailboxes: (m.mailboxes ?? []).map(c => ({ host: c.host, storedAt: c.storedAt })) }
+  return { id: m.id, contact: m.contact, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, deliveredAt: m.deliveredAt ?? null, expiresAt: m.expiresAt, error: m.error ?? null, rev: m.rev, disappearing: m.disappearing === true, unverified: m.unverified === true, mailboxes: (m.mailboxes ?? []).map(c => ({ host: c.host, storedAt: c.storedAt })), ...(m.devices == null ? {} : { devices: m.devices }) }
 }
 
 async function readJson (req: IncomingMessage): Promise<any> {
@@ -161,6 +165,16 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
       return send(res, 200, await ferry.status())
     case 'GET /v1/lookup':
       return send(res, 200, await ferry.presence.lookup(url.searchParams.get('target') ?? ''))
+    case 'GET /v1/devices':
+      return send(res, 200, (await ferry.devices.views()).map(d => ({ device: d.device, name: d.name, current: d.current, addedAt: d.addedAt })))
+    case 'POST /v1/devices/link':
+      return send(res, 200, { link: await linkCode(ferry) })
+    case 'POST /v1/devices/revoke': {
+      const body = await readJson(req)
+      if (typeof body.device !== 'string') throw new HttpError(400, 'device must be a device peer id')
+      await ferry.devices.revoke(body.device)
+      return send(res, 200, { revoked: body.device })
+    }
     case 'GET /v1/invite':
       return send(res, 200, { invite: await ferry.roster.invite() })
     case 'GET /v1/contacts':

@@ -1,6 +1,7 @@
 /**
  * `ferry start`: the peer, the local control API, clean shutdown on SIGINT/SIGTERM.
  */
+import { serveLinks } from './link.js'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { keychain } from '@libp2p/keychain'
@@ -127,6 +128,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   }
   if (fresh) opts.log(`created a new identity in ${files.key}`)
   writeConfig(files.config, { ...config, listen: resolvePorts(listen, ferry.addresses().map(a => multiaddr(a))) })
+  await serveLinks(ferry, opts.dataDir, keys, opts.log)
   const token = apiToken(files.token)
   const { server, port } = await serveApi(ferry, token, opts.apiPort ?? 0, opts.log)
   let web: WebServer | undefined

@@ -2,7 +2,7 @@ import { ContactExistsError, UnknownContactError } from '../../protocol/index.js
 import type { Contact, ContactStore } from '../../protocol/index.js'
 import type { DatabaseSync } from 'node:sqlite'
 
-interface ContactRow { name: string, peer_id: string, identity: Uint8Array | null, addresses: string, added_at: number, verified: number, pending_identity: Uint8Array | null, bundle: Uint8Array | null, expires_ms: number | null, mailboxes: string | null }
+interface ContactRow { name: string, peer_id: string, identity: Uint8Array | null, addresses: string, added_at: number, verified: number, pending_identity: Uint8Array | null, bundle: Uint8Array | null, expires_ms: number | null, mailboxes: string | null, devices: string | null }
 
 function toContact (r: ContactRow): Contact {
   const c: Contact = { name: r.name, peerId: r.peer_id, addresses: JSON.parse(r.addresses), addedAt: Number(r.added_at) }
@@ -12,7 +12,19 @@ function toContact (r: ContactRow): Contact {
   if (r.bundle != null) c.bundle = new Uint8Array(r.bundle)
   if (r.expires_ms != null) c.expiresMs = Number(r.expires_ms)
   if (r.mailboxes != null) c.mailboxes = JSON.parse(r.mailboxes)
+  if (r.devices != null) {
+    const d = JSON.parse(r.devices)
+    c.devices = d.devices.map((x: any) => ({ peer: x.peer, addrs: x.addrs, ...(x.bundle == null ? {} : { bundle: new Uint8Array(Buffer.from(x.bundle, 'base64')) }) }))
+    c.revokedDevices = d.revoked
+    c.devicesSeq = d.seq
+  }
   return c
+}
+
+/** A contact's other devices as one JSON column (docs/DEVICES.md). */
+function devicesJson (c: Contact): string | null {
+  if (c.devices == null && c.revokedDevices == null) return null
+  return JSON.stringify({ devices: (c.devices ?? []).map(d => ({ peer: d.peer, addrs: d.addrs, bundle: d.bundle == null ? undefined : Buffer.from(d.bundle).toString('base64') })), revoked: c.revokedDevices ?? [], seq: c.devicesSeq ?? 0 })
 }
 
 /** Contacts in SQLite. */
@@ -23,13 +35,13 @@ export class SqliteContactStore implements ContactStore {
     const byPeer = await this.getByPeer(c.peerId)
     if (byPeer != null) throw new ContactExistsError(`that peer is already your contact "${byPeer.name}"`)
     if (await this.get(c.name) != null) throw new ContactExistsError(`a contact named "${c.name}" exists already`)
-    this.db.prepare('INSERT INTO contacts (name, peer_id, identity, addresses, added_at, verified, pending_identity, bundle, expires_ms, mailboxes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(c.name, c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null, c.mailboxes == null ? null : JSON.stringify(c.mailboxes))
+    this.db.prepare('INSERT INTO contacts (name, peer_id, identity, addresses, added_at, verified, pending_identity, bundle, expires_ms, mailboxes, devices) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(c.name, c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null, c.mailboxes == null ? null : JSON.stringify(c.mailboxes), devicesJson(c))
   }
 
   async update (c: Contact): Promise<void> {
-    const r = this.db.prepare('UPDATE contacts SET peer_id = ?, identity = ?, addresses = ?, added_at = ?, verified = ?, pending_identity = ?, bundle = ?, expires_ms = ?, mailboxes = ? WHERE name = ?')
-      .run(c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null, c.mailboxes == null ? null : JSON.stringify(c.mailboxes), c.name)
+    const r = this.db.prepare('UPDATE contacts SET peer_id = ?, identity = ?, addresses = ?, added_at = ?, verified = ?, pending_identity = ?, bundle = ?, expires_ms = ?, mailboxes = ?, devices = ? WHERE name = ?')
+      .run(c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null, c.mailboxes == null ? null : JSON.stringify(c.mailboxes), devicesJson(c), c.name)
     if (Number(r.changes) === 0) throw new UnknownContactError(`no contact named "${c.name}"`)
   }
 
@@ -39,7 +51,8 @@ export class SqliteContactStore implements ContactStore {
   }
 
   async getByPeer (peerId: string): Promise<Contact | undefined> {
-    const r = this.db.prepare('SELECT * FROM contacts WHERE peer_id = ?').get(peerId) as ContactRow | undefined
+    const r = (this.db.prepare('SELECT * FROM contacts WHERE peer_id = ?').get(peerId) ??
+      this.db.prepare('SELECT * FROM contacts WHERE devices IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(devices, \'$.devices\') WHERE json_extract(value, \'$.peer\') = ?)').get(peerId)) as ContactRow | undefined
     return r == null ? undefined : toContact(r)
   }
 

@@ -68,12 +68,12 @@ export class SqliteMessageStore implements MessageStore {
       insertRequest: db.prepare('INSERT INTO requests (peer, id, identity, text, bytes, created_at, expires_at, received_at, disappearing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       requestUsageAll: db.prepare('SELECT COUNT(DISTINCT peer) AS peers, COUNT(*) AS messages, COALESCE(SUM(bytes), 0) AS bytes FROM requests'),
       requestUsagePeer: db.prepare('SELECT COUNT(DISTINCT peer) AS peers, COUNT(*) AS messages, COALESCE(SUM(bytes), 0) AS bytes FROM requests WHERE peer = ?'),
-      findOut: db.prepare('SELECT 1 FROM messages WHERE direction = \'out\' AND id = ?'),
-      delivered: db.prepare(`UPDATE messages SET status = 'delivered', delivered_at = ?, receipt = ?, envelope = NULL, rev = ? WHERE direction = 'out' AND id = ? AND status IN ${UNDELIVERED}`),
+      findOut: db.prepare('SELECT 1 FROM messages WHERE direction = \'out\' AND id = ? AND (? = 0 OR peer = ?)'),
+      delivered: db.prepare(`UPDATE messages SET status = 'delivered', delivered_at = ?, receipt = ?, envelope = NULL, rev = ? WHERE direction = 'out' AND id = ? AND (? IS NULL OR peer = ?) AND status IN ${UNDELIVERED}`),
       status: db.prepare('UPDATE messages SET status = ?, error = ?, envelope = CASE WHEN ? = \'queued\' THEN envelope ELSE NULL END, rev = ? WHERE direction = \'out\' AND id = ?'),
       readAll: db.prepare(`UPDATE messages SET status = 'read', rev = ? WHERE ${UNREAD} AND peer = ? RETURNING id, seq`),
       readOne: db.prepare(`UPDATE messages SET status = 'read', rev = ? WHERE ${UNREAD} AND peer = ? AND id = ? RETURNING id, seq`),
-      readByPeer: db.prepare('UPDATE messages SET status = \'read\', delivered_at = COALESCE(delivered_at, ?), envelope = NULL, rev = ? WHERE direction = \'out\' AND kind = \'text\' AND id = ? AND peer = ? AND status IN (\'queued\', \'stored\', \'delivered\')'),
+      readByPeer: db.prepare('UPDATE messages SET status = \'read\', delivered_at = COALESCE(delivered_at, ?), envelope = NULL, rev = ? WHERE direction = \'out\' AND kind IN (\'text\', \'copy\') AND id = ? AND peer = ? AND status IN (\'queued\', \'stored\', \'delivered\')'),
       unread: db.prepare(`SELECT peer, COUNT(*) AS n FROM messages WHERE ${UNREAD} GROUP BY peer`),
       stored: db.prepare(`UPDATE messages SET status = 'stored', rev = ? WHERE direction = 'out' AND id = ? AND status IN ${UNDELIVERED}`),
       custody: db.prepare('INSERT OR REPLACE INTO custody (id, host, stored_at, receipt) VALUES (?, ?, ?, ?)'),
@@ -94,7 +94,7 @@ export class SqliteMessageStore implements MessageStore {
 
   async addOutgoing (batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>> {
     return transaction(this.db, () => batch.map((m): MessageRecord | Error => {
-      if (this.stmt.findOut.get(m.id) != null) return new InvalidEnvelopeError(`message ${m.id} exists already`)
+      if (this.stmt.findOut.get(m.id, m.kind === 'copy' ? 1 : 0, m.peer) != null) return new InvalidEnvelopeError(`message ${m.id} exists already`)
       const record = this.record(this.stmt.insert.get(++this.rev, m.id, 'out', m.peer, this.sealText(m.text, 'out', m.id), m.status, m.createdAt, m.expiresAt, null, this.sealBytes(m.envelope, 'out', m.id), m.kind ?? 'text', m.disappearing === true ? 1 : 0, 0) as unknown as Row)
       if (m.session != null) this.putSession(m.peer, m.session)
       return record
@@ -157,7 +157,7 @@ export class SqliteMessageStore implements MessageStore {
   async markDelivered (receipts: Delivered[]): Promise<void> {
     transaction(this.db, () => {
       for (const r of receipts) {
-        if (Number(this.stmt.delivered.run(r.deliveredAt, r.receipt, ++this.rev, r.id).changes) > 0) this.stmt.dropCustody.run(r.id)
+        if (Number(this.stmt.delivered.run(r.deliveredAt, r.receipt, ++this.rev, r.id, r.peer ?? null, r.peer ?? null).changes) > 0) this.stmt.dropCustody.run(r.id)
       }
     })
     eraseSoon(this.db) // the envelopes just dropped leave the WAL too
@@ -258,6 +258,7 @@ export class SqliteMessageStore implements MessageStore {
     const where = ['rev > ?', 'kind = \'text\'']
     const args: Array<string | number> = [options.changedAfter ?? 0]
     if (options.peer != null) { where.push('peer = ?'); args.push(options.peer) }
+    if (options.peers != null) { where.push(`peer IN (${options.peers.map(() => '?').join(', ') || 'NULL'})`); args.push(...options.peers) }
     args.push(options.limit ?? -1)
     const rows = this.db.prepare(`SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...args) as unknown as Row[]
     return rows.map(r => this.record(r))
@@ -266,6 +267,15 @@ export class SqliteMessageStore implements MessageStore {
   async get (id: string, direction: 'in' | 'out', peer?: string): Promise<MessageRecord | undefined> {
     const r = (peer == null ? this.stmt.get.get(direction, id) : this.stmt.getFrom.get(direction, id, peer)) as unknown as Row | undefined
     return r == null ? undefined : this.record(r)
+  }
+
+  async copies (ids: string[]): Promise<Array<{ id: string, peer: string, status: MessageStatus }>> {
+    const out: Array<{ id: string, peer: string, status: MessageStatus }> = []
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500)
+      out.push(...this.db.prepare(`SELECT id, peer, status FROM messages WHERE direction = 'out' AND kind = 'copy' AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY seq`).all(...chunk) as Array<{ id: string, peer: string, status: MessageStatus }>)
+    }
+    return out
   }
 
   async countQueued (): Promise<number> {

@@ -212,7 +212,10 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX room_history_expiry ON room_history (expires_at) WHERE expires_at > 0;`,
   // 11: contacts to start a new session with, written by `ferry backup import` (a backup keeps no
   // session) and deleted by the daemon as each restart control message is queued
-  'CREATE TABLE session_restarts (peer TEXT PRIMARY KEY);'
+  'CREATE TABLE session_restarts (peer TEXT PRIMARY KEY);',
+  // 12: linked devices (docs/DEVICES.md): a contact's other devices, its revoked ones and the
+  // sequence of its device list, as one JSON column
+  'ALTER TABLE contacts ADD COLUMN devices TEXT;'
 ]
 
 export interface OpenOptions {

@@ -24,6 +24,9 @@ export class ContactBook {
   private readonly byName = new Map<string, Contact>()
   /** blocked peers, read at start (load()): asked on every arrival and every dial */
   private readonly blockedPeers = new Set<string>()
+  /** this person's other devices, and the ones revoked (protocol/devices/devices.ts keeps them) */
+  private ownDevices = new Set<string>()
+  private ownRevoked = new Set<string>()
 
   constructor (private readonly store: ContactStore, private readonly me: { identity: Uint8Array, peerId: string }, private readonly crypto: CryptoBackend, private readonly now: () => number) {}
 
@@ -34,10 +37,44 @@ export class ContactBook {
 
   /** Who `peer` is: blocked, a contact (with its accepted identity, when known) or a stranger. */
   async relation (peer: string): Promise<Relation> {
-    if (this.blockedPeers.has(peer)) return { kind: 'blocked' }
+    if (this.blockedPeers.has(peer) || this.ownRevoked.has(peer)) return { kind: 'blocked' }
+    if (this.ownDevices.has(peer)) return { kind: 'contact', identity: this.me.identity, self: true }
     const c = await this.store.getByPeer(peer)
-    if (c == null) return { kind: 'stranger' }
+    if (c == null) {
+      // a device a contact revoked stays refused (strangers are budgeted, so this scan is too)
+      return (await this.store.list()).some(c => c.revokedDevices?.includes(peer) === true) ? { kind: 'blocked' } : { kind: 'stranger' }
+    }
     return c.identity == null ? { kind: 'contact' } : { kind: 'contact', identity: c.identity }
+  }
+
+  /** The devices in this person's own signed list (this one included), and those revoked. */
+  setOwnDevices (devices: string[], revoked: string[]): void {
+    this.ownDevices = new Set(devices.filter(d => d !== this.me.peerId))
+    this.ownRevoked = new Set(revoked)
+  }
+
+  isOwnDevice (peer: string): boolean {
+    return this.ownDevices.has(peer)
+  }
+
+  /**
+   * A stranger's message came on a session proving `identity`, with a device certificate from
+   * it: when that is a contact's identity (accepted, not pending) and the device was not revoked,
+   * the device joins the contact. Returns the relation it now has.
+   */
+  async adoptDevice (peer: string, identity: Uint8Array): Promise<Relation | undefined> {
+    const c = (await this.store.list()).find(c => c.identity != null && c.pendingIdentity == null && equalBytes(c.identity, identity))
+    if (c == null || c.revokedDevices?.includes(peer) === true || this.blockedPeers.has(c.peerId)) return undefined
+    await this.save({ ...c, devices: [...(c.devices ?? []).filter(d => d.peer !== peer), { peer, addrs: [] }] })
+    return { kind: 'contact', identity }
+  }
+
+  /** Take a contact's newer signed device list (verified by the caller): its devices, its revocations. */
+  async setDevices (name: string, list: { sequence: number, devices: Array<{ peer: string, addrs?: string[], bundle?: Uint8Array }>, revoked: string[] }): Promise<void> {
+    const c = await this.get(name)
+    const revoked = [...new Set([...(c.revokedDevices ?? []), ...list.revoked])]
+    const devices = list.devices.filter(d => d.peer !== c.peerId && !revoked.includes(d.peer)).map(d => ({ peer: d.peer, addrs: d.addrs ?? [], ...(d.bundle == null ? {} : { bundle: d.bundle }) }))
+    await this.save({ ...c, devices, revokedDevices: revoked, devicesSeq: list.sequence })
   }
 
   isBlocked (peer: string): boolean {

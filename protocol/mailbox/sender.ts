@@ -158,7 +158,7 @@ export class Sender {
           if (m == null) continue
           try {
             await verifyReceipt(receipt, peerIdFromString(m.peer), receipt.messageId, await this.init.crypto.sha256(m.envelope), this.init.crypto)
-            marks.push({ id: m.id, receipt: bytes, deliveredAt: this.init.now() })
+            marks.push({ id: m.id, peer: m.peer, receipt: bytes, deliveredAt: this.init.now() })
             byId.delete(m.id)
           } catch (err: any) {
             this.init.log('mailbox %s passed on a receipt that does not verify: %s', host, err.message)

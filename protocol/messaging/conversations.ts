@@ -7,6 +7,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { DEFAULT_TTL_MS, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from '../constants.js'
 import { decodeBundle, encodeBundle, verifyBundle } from '../crypto/bundle.js'
 import { checkText, Envelope, toHex } from './envelope.js'
+import { equalBytes, fromHex } from '../util/bytes.js'
 import { InvalidInputError, UnknownContactError } from '../errors.js'
 import { GroupCommit } from '../util/group-commit.js'
 import { DEFAULT_GRACE_MS } from '../mailbox/index.js'
@@ -21,9 +22,14 @@ import type { Identity } from '../crypto/identity.js'
 import type { Mailboxes } from '../mailbox/index.js'
 import type { Presence } from '../reach/presence.js'
 import type { Sessions } from './sessions.js'
-import type { Contact, ContactStore, MessageRecord, MessageStore, OutgoingMessage } from '../stores/stores.js'
+import type { Contact, ContactDevice, ContactStore, MessageRecord, MessageStatus, MessageStore, OutgoingMessage } from '../stores/stores.js'
+import type { DeviceEntry } from '../devices/device-list.js'
+import type { Content, SentCopy } from '../pb/ferry.js'
 import type { Sweeper } from '../util/timers.js'
 import type { Libp2p, Logger } from '@libp2p/interface'
+
+/** Which status of a message's devices it shows: the furthest along. */
+const RANK: Record<MessageStatus, number> = { failed: 0, expired: 1, queued: 2, sent: 3, stored: 4, delivered: 5, read: 6 }
 
 /** How long a first message waits for a one-time prekey from the recipient's mailboxes. */
 const CLAIM_WAIT_MS = 3_000
@@ -45,10 +51,37 @@ export interface ConversationsComponents {
   readReceipts: boolean
   graceMs?: number
   log: Logger
+  /** this person's other devices (protocol/devices/): every sent message is copied to them */
+  ownDevices?(): Promise<DeviceEntry[]>
 }
 
 /** What queue() seals: a text, or a control message (a capability, a read receipt). */
-export interface Queued { text: string, ttlMs: number, capability?: Uint8Array, read?: string[], restart?: boolean, disappearing?: boolean }
+export interface Queued {
+  text: string
+  ttlMs: number
+  capability?: Uint8Array
+  read?: string[]
+  restart?: boolean
+  disappearing?: boolean
+  /** a signed device list (control) */
+  devices?: Uint8Array
+  /** a copy of a message already queued: its id and time, to another device (kind 'copy') */
+  copyOf?: { id: Uint8Array, created: number }
+  /** to an own other device: what was sent to whom */
+  sent?: SentCopy
+  /** the recipient is an own device: no contact checks */
+  own?: boolean
+}
+
+/** A contact's other device, addressed as if it were the contact. */
+function deviceContact (contact: Contact, d: ContactDevice): Contact {
+  return { ...contact, peerId: d.peer, addresses: d.addrs, bundle: d.bundle, mailboxes: undefined, devices: undefined }
+}
+
+/** An own other device, addressed as a contact with this person's identity. */
+function ownContact (d: DeviceEntry, identity: Uint8Array): Contact {
+  return { name: '', peerId: d.peer, identity, addresses: d.addrs ?? [], bundle: d.bundle, addedAt: d.addedAt }
+}
 
 export class Conversations {
   readonly outbox: Outbox
@@ -67,7 +100,8 @@ export class Conversations {
       connect: async (peer, options) => {
         const contact = await c.contacts.getByPeer(peer)
         if (contact != null) await c.contactBook.sendable(contact.name) // paused while an identity change waits
-        return c.presence.connect(peer, contact?.addresses ?? [], options)
+        const addrs = contact == null ? (await c.ownDevices?.() ?? []).find(d => d.peer === peer)?.addrs : contact.peerId === peer ? contact.addresses : contact.devices?.find(d => d.peer === peer)?.addrs
+        return c.presence.connect(peer, addrs ?? [], options)
       },
       deliver: async (connection, envelope, options) => {
         const receipt = await c.libp2p.services.dm.send(connection, envelope, options)
@@ -89,9 +123,51 @@ export class Conversations {
     checkText(text)
     const contact = await this.c.contactBook.sendable(name)
     const timer = options.ttlMs ?? contact.expiresMs
-    const record = await this.queue(contact, { text, ttlMs: timer ?? DEFAULT_TTL_MS, disappearing: timer != null })
+    const m: Queued = { text, ttlMs: timer ?? DEFAULT_TTL_MS, disappearing: timer != null }
+    const record = await this.queue(contact, m)
     if (timer != null) this.c.expiry.arm(record.expiresAt)
+    void this.copies(contact, record, m, true)
     return { ...record, contact: contact.name }
+  }
+
+  /**
+   * The same message (same id) to the contact's other devices and, with `mine`, to this person's
+   * own other devices as a sent copy (docs/DEVICES.md). Each device on its own: one that cannot
+   * be reached or has no session yet does not hold the others up.
+   */
+  private async copies (contact: Contact, record: MessageRecord, m: Queued, mine: boolean): Promise<void> {
+    const copyOf = { id: fromHex(record.id), created: record.createdAt }
+    const me = this.c.identity.identityKey.publicKey.raw
+    const sends = (contact.devices ?? []).map(async d => this.queue(deviceContact(contact, d), { ...m, copyOf }))
+    if (mine) {
+      const sent: SentCopy = { recipient: contact.identity ?? new Uint8Array(0), peer: contact.peerId, id: record.id, expiresAt: record.expiresAt }
+      for (const d of await this.c.ownDevices?.() ?? []) sends.push(this.queue(ownContact(d, me), { ...m, copyOf, sent, own: true }))
+    }
+    for (const r of await Promise.allSettled(sends)) if (r.status === 'rejected') this.c.log('a copy to another device was not queued: %s', r.reason?.message)
+  }
+
+  /** Send this identity's signed device list to a contact (and its devices) or to an own device. */
+  async sendDevices (to: { contact?: Contact, device?: DeviceEntry }, devices: Uint8Array): Promise<void> {
+    const m: Queued = { text: '', devices, ttlMs: MAX_TTL_MS }
+    if (to.device != null) {
+      await this.queue(ownContact(to.device, this.c.identity.identityKey.publicKey.raw), { ...m, own: true })
+    } else if (to.contact != null) {
+      await this.copies(to.contact, await this.queue(to.contact, m), m, false)
+    }
+  }
+
+  /**
+   * An own other device sent this message: keep it in the conversation as 'sent' (once: a copy
+   * seen again changes nothing).
+   */
+  async recordSent (content: Content): Promise<void> {
+    const sent = content.sent
+    if (sent == null) return
+    const contacts = await this.c.contacts.list()
+    const contact = contacts.find(c => c.identity != null && sent.recipient.byteLength > 0 && equalBytes(c.identity, sent.recipient)) ?? contacts.find(c => c.peerId === sent.peer)
+    const [r] = await this.c.messages.addOutgoing([{ id: sent.id, peer: contact?.peerId ?? sent.peer, text: content.text, status: 'sent', createdAt: content.sentAt, expiresAt: sent.expiresAt, envelope: new Uint8Array(0), kind: 'text', disappearing: content.disappearing === true ? true : undefined }])
+    if (r instanceof Error && !/exists already/.test(r.message)) throw r
+    if (content.disappearing === true) this.c.expiry.arm(sent.expiresAt)
   }
 
   /**
@@ -105,17 +181,27 @@ export class Conversations {
   async markRead (name: string): Promise<string[]> {
     const contact = await this.c.contacts.get(name)
     if (contact == null) throw new UnknownContactError(`no contact named "${name}"`)
-    const ids = await this.c.messages.markRead(contact.peerId)
-    if (!this.c.readReceipts) return ids
-    const ttlMs = contact.expiresMs ?? DEFAULT_TTL_MS
-    for (const read of readReceiptPages(ids)) await this.queue(contact, { text: '', read, ttlMs, disappearing: contact.expiresMs != null })
-    return ids
+    const all: string[] = []
+    // each device of the contact is told which of its own messages were read
+    for (const to of [contact, ...(contact.devices ?? []).map(d => deviceContact(contact, d))]) {
+      const ids = await this.c.messages.markRead(to.peerId)
+      all.push(...ids)
+      if (!this.c.readReceipts) continue
+      const ttlMs = contact.expiresMs ?? DEFAULT_TTL_MS
+      for (const read of readReceiptPages(ids)) await this.queue(to, { text: '', read, ttlMs, disappearing: contact.expiresMs != null })
+    }
+    return all
   }
 
   /** Unread messages per contact name (a peer id when it is no contact); contacts with none are absent. */
   async unread (): Promise<Record<string, number>> {
     const names = await this.names()
-    return Object.fromEntries(Object.entries(await this.c.messages.unread()).map(([peer, n]) => [names.get(peer) ?? peer, n]))
+    const counts: Record<string, number> = {}
+    for (const [peer, n] of Object.entries(await this.c.messages.unread())) {
+      const name = names.get(peer) ?? peer
+      counts[name] = (counts[name] ?? 0) + n
+    }
+    return counts
   }
 
   /** Set a contact's disappearing-message timer (undefined: off). */
@@ -126,20 +212,38 @@ export class Conversations {
 
   /** History in store order, with contact names; `changedAfter` returns only what changed since a rev. */
   async history (options: { contact?: string, changedAfter?: number, limit?: number } = {}): Promise<MessageView[]> {
-    let peer: string | undefined
+    let peers: string[] | undefined
     if (options.contact != null) {
       const c = await this.c.contacts.get(options.contact)
       if (c == null) throw new UnknownContactError(`no contact named "${options.contact}"`)
-      peer = c.peerId
+      peers = [c.peerId, ...(c.devices ?? []).map(d => d.peer)]
     }
     const names = await this.names()
-    const rows = await this.c.messages.list({ peer, changedAfter: options.changedAfter, limit: options.limit })
-    return rows.map(r => ({ ...r, contact: names.get(r.peer) ?? r.peer }))
+    const rows = await this.c.messages.list({ peer: peers?.length === 1 ? peers[0] : undefined, peers: peers != null && peers.length > 1 ? peers : undefined, changedAfter: options.changedAfter, limit: options.limit })
+    return await this.withCopies(rows.map(r => ({ ...r, contact: names.get(r.peer) ?? r.peer })))
+  }
+
+  /**
+   * A message sent to several devices of a person shows each device's status, and the best of
+   * them as its own: it is delivered once any device holds it (docs/DEVICES.md).
+   */
+  private async withCopies (views: MessageView[]): Promise<MessageView[]> {
+    const out = views.filter(v => v.direction === 'out' && v.status !== 'sent')
+    const copies = out.length === 0 ? [] : await this.c.messages.copies?.(out.map(v => v.id)) ?? []
+    if (copies.length === 0) return views
+    const byId = new Map<string, Array<{ device: string, status: MessageStatus }>>()
+    for (const c of copies) byId.set(c.id, [...byId.get(c.id) ?? [], { device: c.peer, status: c.status }])
+    return views.map(v => {
+      const more = v.direction === 'out' ? byId.get(v.id) : undefined
+      if (more == null) return v
+      const devices = [{ device: v.peer, status: v.status }, ...more]
+      return { ...v, status: devices.map(d => d.status).reduce((a, b) => RANK[b] > RANK[a] ? b : a), devices }
+    })
   }
 
   /** Peer id → contact name. */
   async names (): Promise<Map<string, string>> {
-    return new Map((await this.c.contacts.list()).map(c => [c.peerId, c.name]))
+    return new Map((await this.c.contacts.list()).flatMap(c => [[c.peerId, c.name], ...(c.devices ?? []).map(d => [d.peer, c.name] as [string, string])]))
   }
 
   /** Hand a capability to a contact (a control message that lives as long as any may). */
@@ -163,17 +267,17 @@ export class Conversations {
   private async queue (contact: Contact, m: Queued): Promise<MessageRecord> {
     checkTtl(m.ttlMs)
     const { sessions, identity } = this.c
-    const created = this.c.now()
-    const id = this.c.randomBytes(MESSAGE_ID_BYTES)
+    const created = m.copyOf?.created ?? this.c.now()
+    const id = m.copyOf?.id ?? this.c.randomBytes(MESSAGE_ID_BYTES)
     const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + m.ttlMs }
-    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined }
+    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined, devices: m.devices, sent: m.sent }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await sessions.serialize(contact.peerId, async () => {
       const restart = m.restart === true
       const held = await sessions.has(contact.peerId, contact.identity)
-      const bundle = restart ? await this.restartBundle(contact, held) : held ? undefined : await this.firstBundle(contact)
+      const bundle = restart ? await this.restartBundle(contact, held) : held ? undefined : await this.firstBundle(contact, m.own === true)
       const { envelope, record } = await sealEnvelope(sessions, contact.peerId, fields, content, bundle, contact.identity, restart)
-      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.capability == null && m.read == null && m.restart !== true ? 'text' : 'control', disappearing: m.disappearing }) }
+      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.copyOf != null ? 'copy' : m.capability == null && m.read == null && m.restart !== true && m.devices == null ? 'text' : 'control', disappearing: m.disappearing }) }
     })
     let record: MessageRecord
     try {
@@ -191,8 +295,8 @@ export class Conversations {
    * several people) with a one-time prekey claimed from one of the contact's mailboxes when one
    * answers; else a fresh one straight from the contact's device.
    */
-  private async firstBundle (contact: Contact): Promise<Uint8Array> {
-    if (contact.bundle == null) return this.fetchBundle(contact)
+  private async firstBundle (contact: Contact, own = false): Promise<Uint8Array> {
+    if (contact.bundle == null) return this.fetchBundle(contact, own)
     // bounded: a send must not hang on an unreachable mailbox
     const claim = this.c.mailboxes?.claimPrekey(contact).catch(() => undefined)
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -217,7 +321,7 @@ export class Conversations {
    *
    * @throws NoSessionError when the contact cannot be reached | IdentityChangedError
    */
-  private async fetchBundle (contact: Contact): Promise<Uint8Array> {
+  private async fetchBundle (contact: Contact, own = false): Promise<Uint8Array> {
     let bytes: Uint8Array
     try {
       const connection = await this.c.presence.connect(contact.peerId, contact.addresses)
@@ -227,6 +331,10 @@ export class Conversations {
     }
     const bundle = decodeBundle(bytes)
     await verifyBundle(this.c.crypto, bundle)
+    if (own) {
+      if (contact.identity == null || !equalBytes(bundle.identity, contact.identity)) throw new NoSessionError('that device does not hold this identity')
+      return bytes
+    }
     await this.c.contactBook.identitySeen(contact.peerId, bundle.identity)
     await this.c.contactBook.sendable(contact.name) // throws if that identity differs from the known one
     return bytes

@@ -38,8 +38,8 @@ export const MAX_BATCH = 32
 /** How an envelope reached this node: over a Noise connection from its sender, or from a mailbox host. */
 export type Arrival = 'direct' | 'mailbox'
 
-/** Who a peer is to this user. */
-export type Relation = { kind: 'contact', identity?: Uint8Array } | { kind: 'stranger' } | { kind: 'blocked' }
+/** Who a peer is to this user; `self`: another device of this user's own. */
+export type Relation = { kind: 'contact', identity?: Uint8Array, self?: boolean } | { kind: 'stranger' } | { kind: 'blocked' }
 
 /** What message requests may hold and cost (the limits table in docs/LIMITS.md). */
 export interface StrangerLimits {
@@ -107,6 +107,15 @@ export interface InboxInit {
   onUndecryptable?(peer: string): void
   /** who `peer` is; default: a contact whose identity is not known */
   relation?(peer: string): Promise<Relation>
+  /**
+   * A stranger's first message proved `identity` with a device certificate: when that is a
+   * contact's identity, the device joins the contact (protocol/devices/) and this is its relation
+   */
+  adoptDevice?(peer: string, identity: Uint8Array): Promise<Relation | undefined>
+  /** a signed device list from a contact or an own device whose session proved `identity` */
+  onDevices?(list: Uint8Array, identity: Uint8Array, peer: string): Promise<void>
+  /** an own other device sent a message (`sent` says to whom): record it in that conversation, idempotently */
+  onSentCopy?(content: Content, peer: string): Promise<void>
   limits?: Partial<StrangerLimits>
 }
 
@@ -205,7 +214,7 @@ export class Inbox implements EnvelopeReceiver {
 
   /** Decrypt, check and queue one message for its commit (inside the peer's serialize). */
   private async decryptAndQueue (env: Envelope, sealed: Sealed, from: PeerId, peer: string, id: string, via: Arrival, relation: Relation, count: (bytes: number) => void): Promise<{ stored: Promise<StoreResult>, message: Pending, identity: Uint8Array, fresh: boolean }> {
-    const stranger = relation.kind === 'stranger'
+    let stranger = relation.kind === 'stranger'
     let decrypted: Decrypted
     try {
       decrypted = await this.decrypt(peer, env, sealed, stranger)
@@ -216,6 +225,14 @@ export class Inbox implements EnvelopeReceiver {
     }
     const content = decodeContent(decrypted.plaintext)
     await this.checkSender(content, decrypted, from)
+    if (stranger && decrypted.fresh && via === 'direct') {
+      // a new device of a contact (its certificate was just checked): it joins the contact
+      const adopted = await this.init.adoptDevice?.(peer, decrypted.senderIdentity)
+      if (adopted != null) {
+        relation = adopted
+        stranger = false
+      }
+    }
     // the session's identity is the contact's own: only then may the message change what we do
     const bound = relation.kind === 'contact' && relation.identity != null && equalBytes(relation.identity, decrypted.senderIdentity)
     const trusted = !stranger && (via === 'direct' || bound)
@@ -235,6 +252,15 @@ export class Inbox implements EnvelopeReceiver {
     // before the state that decrypted it is adopted: applying it twice changes nothing, so a
     // resend after a failed commit decrypts and applies it again.
     if (read.length > 0 && trusted) await this.init.messages.markReadByPeer(peer, read, this.init.now())
+    const devices = content.devices != null && content.devices.byteLength > 0 ? content.devices : undefined
+    if (devices != null && trusted && bound) {
+      await this.init.onDevices?.(devices, decrypted.senderIdentity, peer).catch((err: any) => { throw new InvalidEnvelopeError(err.message) })
+    }
+    const self = relation.kind === 'contact' && relation.self === true && bound
+    if (content.sent != null) {
+      if (!self) throw new RefusedError('a copy of a sent message comes only from one\'s own device')
+      await this.init.onSentCopy?.(content, peer) // idempotent, applied before the acknowledgement as a read receipt is
+    }
     try {
       await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
     } catch (err: any) {
@@ -245,7 +271,8 @@ export class Inbox implements EnvelopeReceiver {
     else if (relation.kind === 'contact' && !bound && (via === 'mailbox' || relation.identity != null)) message.unverified = true
     if (capability != null && trusted) message.capability = capability
     // a restart needs nothing more: the PQXDH answer above made its session the current one
-    if (capability != null || read.length > 0 || content.restart === true) message.kind = 'control'
+    if (capability != null || read.length > 0 || content.restart === true || devices != null || content.sent != null) message.kind = 'control'
+    if (content.sent != null) message.text = '' // kept once, as the conversation's outgoing message
     if (content.disappearing === true) message.disappearing = true
     return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh && via === 'direct' && !stranger }
   }

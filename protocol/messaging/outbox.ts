@@ -164,7 +164,7 @@ export class Outbox {
   private async deliverOne (connection: Connection, m: OutgoingMessage): Promise<void> {
     try {
       const receipt = await this.init.deliver(connection, m.envelope)
-      await this.receipts.add({ id: m.id, receipt: DeliveryReceipt.encode(receipt), deliveredAt: this.init.now() })
+      await this.receipts.add({ id: m.id, peer: m.peer, receipt: DeliveryReceipt.encode(receipt), deliveredAt: this.init.now() })
     } catch (err: any) {
       if (err instanceof EnvelopeRejectedError && FINAL.has(err.code)) {
         await this.init.messages.markStatus(m.id, 'failed', err.message)

@@ -397,6 +397,8 @@ export interface Content {
   disappearing?: boolean
   read: string[]
   restart?: boolean
+  devices?: Uint8Array
+  sent?: SentCopy
 }
 
 export namespace Content {
@@ -456,6 +458,16 @@ export namespace Content {
           w.bool(obj.restart)
         }
 
+        if (obj.devices != null) {
+          w.uint32(82)
+          w.bytes(obj.devices)
+        }
+
+        if (obj.sent != null) {
+          w.uint32(90)
+          SentCopy.codec().encode(obj.sent, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -513,6 +525,16 @@ export namespace Content {
             }
             case 9: {
               obj.restart = reader.bool()
+              break
+            }
+            case 10: {
+              obj.devices = reader.bytes()
+              break
+            }
+            case 11: {
+              obj.sent = SentCopy.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.sent
+              })
               break
             }
             default: {
@@ -605,6 +627,20 @@ export namespace Content {
               }
               break
             }
+            case 10: {
+              yield {
+                field: `${prefix}.devices`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 11: {
+              yield * SentCopy.codec().stream(reader, reader.uint32(), `${prefix}.sent`, {
+                limits: opts.limits?.sent
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -663,6 +699,31 @@ export namespace Content {
     value: boolean
   }
 
+  export interface ContentDevicesFieldEvent {
+    field: '$.devices'
+    value: Uint8Array
+  }
+
+  export interface ContentSentRecipientFieldEvent {
+    field: '$.sent.recipient'
+    value: Uint8Array
+  }
+
+  export interface ContentSentPeerFieldEvent {
+    field: '$.sent.peer'
+    value: string
+  }
+
+  export interface ContentSentIdFieldEvent {
+    field: '$.sent.id'
+    value: string
+  }
+
+  export interface ContentSentExpiresAtFieldEvent {
+    field: '$.sent.expiresAt'
+    value: number
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -671,8 +732,166 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
+  }
+}
+
+export interface SentCopy {
+  recipient: Uint8Array
+  peer: string
+  id: string
+  expiresAt: number
+}
+
+export namespace SentCopy {
+  let _codec: Codec<SentCopy>
+
+  export const codec = (): Codec<SentCopy> => {
+    if (_codec == null) {
+      _codec = message<SentCopy>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.recipient != null && obj.recipient.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.recipient)
+        }
+
+        if ((obj.peer != null && obj.peer !== '')) {
+          w.uint32(18)
+          w.string(obj.peer)
+        }
+
+        if ((obj.id != null && obj.id !== '')) {
+          w.uint32(26)
+          w.string(obj.id)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.expiresAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          recipient: uint8ArrayAlloc(0),
+          peer: '',
+          id: '',
+          expiresAt: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.recipient = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.peer = reader.string()
+              break
+            }
+            case 3: {
+              obj.id = reader.string()
+              break
+            }
+            case 4: {
+              obj.expiresAt = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.recipient`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.peer`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SentCopyRecipientFieldEvent {
+    field: '$.recipient'
+    value: Uint8Array
+  }
+
+  export interface SentCopyPeerFieldEvent {
+    field: '$.peer'
+    value: string
+  }
+
+  export interface SentCopyIdFieldEvent {
+    field: '$.id'
+    value: string
+  }
+
+  export interface SentCopyExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: number
+  }
+
+  export function encode (obj: Partial<SentCopy>): Uint8Array {
+    return encodeMessage(obj, SentCopy.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SentCopy>): SentCopy {
+    return decodeMessage(buf, SentCopy.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SentCopy>): Generator<SentCopyRecipientFieldEvent | SentCopyPeerFieldEvent | SentCopyIdFieldEvent | SentCopyExpiresAtFieldEvent> {
+    return streamMessage(buf, SentCopy.codec(), opts)
   }
 }
 

@@ -5,57 +5,16 @@
  */
 import type { PrekeyStore } from '../crypto/prekeys.js'
 import type { RoomStore } from './rooms.js'
+import type { ContactStore } from './contacts.js'
 
 export type { RoomHistoryEntry, RoomStore, StoredRoomHistoryEntry } from './rooms.js'
+export type { Contact, ContactDevice, ContactStore } from './contacts.js'
 
-/** Where a message is in its life (DESIGN.md "Delivery"). */
-export type MessageStatus = 'queued' | 'stored' | 'delivered' | 'read' | 'expired' | 'failed'
-
-export interface Contact {
-  /** local display name, unique */
-  name: string
-  /** the contact's device peer id (string form) */
-  peerId: string
-  /** identity public key when known (from an invite, or learned from a verified device certificate) */
-  identity?: Uint8Array
-  /** multiaddr strings to try, best first */
-  addresses: string[]
-  addedAt: number
-  /** the user compared safety numbers and confirmed them (`ferry verify NAME --confirm`) */
-  verified?: boolean
-  /**
-   * a different identity key was seen for this contact; sending pauses until the user accepts it
-   * (`ferry verify NAME --accept`)
-   */
-  pendingIdentity?: Uint8Array
-  /** the contact's encoded PrekeyBundle from its invite: first contact needs no network */
-  bundle?: Uint8Array
-  /** disappearing-message timer for this conversation (ms): new messages expire this long after sending */
-  expiresMs?: number
-  /** the contact's mailbox hosts from its invite (one-time prekeys for first contact wait there) */
-  mailboxes?: Array<{ peer: string, addrs: string[] }>
-}
-
-export interface ContactStore {
-  /** @throws ContactExistsError when the name or the peer is taken */
-  add(contact: Contact): Promise<void>
-  /** replace the stored fields of the contact with this name */
-  update(contact: Contact): Promise<void>
-  get(name: string): Promise<Contact | undefined>
-  getByPeer(peerId: string): Promise<Contact | undefined>
-  list(): Promise<Contact[]>
-  /**
-   * Delete the contact named `name` (its history stays, shown by peer id).
-   *
-   * @throws UnknownContactError
-   */
-  remove(name: string): Promise<void>
-  /** Block a peer (a contact or not): its connections are refused and nothing it sends is kept. */
-  block(peer: string, at: number): Promise<void>
-  unblock(peer: string): Promise<void>
-  /** every blocked peer id */
-  blocked(): Promise<string[]>
-}
+/**
+ * Where a message is in its life (DESIGN.md "Delivery"). 'sent': sent from another of this
+ * person's devices, which follows its delivery (docs/DEVICES.md).
+ */
+export type MessageStatus = 'queued' | 'stored' | 'delivered' | 'read' | 'expired' | 'failed' | 'sent'
 
 export interface MessageRecord {
   /** 128-bit message id, lower-case hex */
@@ -96,8 +55,11 @@ export interface Custody {
 
 /** An outgoing message with the exact envelope bytes to (re)send while it is queued. */
 export interface OutgoingMessage extends Omit<MessageRecord, 'seq' | 'rev' | 'direction' | 'mailboxes'> {
-  /** 'control': carries a mailbox capability or a read receipt, not shown in history */
-  kind?: 'text' | 'control'
+  /**
+   * 'control': carries a mailbox capability or a read receipt, not shown in history; 'copy': the
+   * same message (same id) to another device of the recipient, or to an own other device
+   */
+  kind?: 'text' | 'control' | 'copy'
   envelope: Uint8Array
   /** the peer's session record after encrypting this message, written in the same transaction */
   session?: Uint8Array
@@ -161,6 +123,8 @@ export interface RequestUsage { peers: number, messages: number, bytes: number }
 /** A receipt for an outgoing message. */
 export interface Delivered {
   id: string
+  /** the device that holds it: a message to several devices of a person has one row per device */
+  peer?: string
   /** the encoded, verified DeliveryReceipt */
   receipt: Uint8Array
   deliveredAt: number
@@ -235,10 +199,17 @@ export interface MessageStore {
   storedAt(id: string, peer: string): Promise<number | undefined>
   /** the Double Ratchet session record kept for a peer (written only with a message) */
   session(peer: string): Promise<Uint8Array | undefined>
+  /**
+   * The copies (kind 'copy') of these outgoing messages to other devices, with their status.
+   * Optional: a store without it shows each message's first device alone.
+   */
+  copies?(ids: string[]): Promise<Array<{ id: string, peer: string, status: MessageStatus }>>
 }
 
 export interface ListOptions {
   peer?: string
+  /** several peers: a contact and its other devices */
+  peers?: string[]
   changedAfter?: number
   limit?: number
 }

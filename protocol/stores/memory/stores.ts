@@ -30,7 +30,7 @@ export class MemoryContactStore implements ContactStore {
   }
 
   async getByPeer (peerId: string): Promise<Contact | undefined> {
-    for (const c of this.byName.values()) if (c.peerId === peerId) return structuredClone(c)
+    for (const c of this.byName.values()) if (c.peerId === peerId || c.devices?.some(d => d.peer === peerId) === true) return structuredClone(c)
     return undefined
   }
 
@@ -55,7 +55,7 @@ export class MemoryContactStore implements ContactStore {
   }
 }
 
-interface Row extends MessageRecord { envelope?: Uint8Array, receipt?: Uint8Array, kind?: 'text' | 'control' }
+interface Row extends MessageRecord { envelope?: Uint8Array, receipt?: Uint8Array, kind?: 'text' | 'control' | 'copy' }
 interface RequestRow { id: string, peer: string, identity?: Uint8Array, text: string, createdAt: number, expiresAt: number, receivedAt: number, disappearing?: boolean, seq: number }
 
 /** Where a message lives in `rows`: outgoing ids are ours and unique; received ones are unique per sender. */
@@ -65,7 +65,7 @@ const textBytes = (text: string): number => new TextEncoder().encode(text).byteL
 
 const undelivered = (r: Row): boolean => r.direction === 'out' && (r.status === 'queued' || r.status === 'stored')
 /** a received text message the user has not seen yet */
-const unread = (r: Row): boolean => r.direction === 'in' && r.kind !== 'control' && r.status === 'delivered'
+const unread = (r: Row): boolean => r.direction === 'in' && r.kind !== 'control' && r.kind !== 'copy' && r.status === 'delivered'
 
 export class MemoryMessageStore implements MessageStore {
   private readonly rows = new Map<string, Row>()
@@ -77,7 +77,7 @@ export class MemoryMessageStore implements MessageStore {
 
   async addOutgoing (batch: OutgoingMessage[]): Promise<Array<MessageRecord | Error>> {
     return batch.map(m => {
-      const key = outKey(m.id)
+      const key = m.kind === 'copy' ? `${outKey(m.id)}:${m.peer}` : outKey(m.id)
       if (this.rows.has(key)) return new InvalidEnvelopeError(`message ${m.id} exists already`)
       const { session, ...fields } = m
       const row: Row = { ...fields, envelope: m.envelope.slice(), direction: 'out', seq: ++this.seq, rev: ++this.rev }
@@ -144,8 +144,9 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async markDelivered (receipts: Delivered[]): Promise<void> {
-    for (const { id, receipt, deliveredAt } of receipts) {
-      const row = this.rows.get(outKey(id))
+    for (const { id, receipt, deliveredAt, peer } of receipts) {
+      let row = this.rows.get(outKey(id))
+      if (peer != null && row?.peer !== peer) row = this.rows.get(`${outKey(id)}:${peer}`)
       if (row == null || !undelivered(row)) continue
       Object.assign(row, { status: 'delivered', deliveredAt, receipt: receipt.slice(), envelope: undefined, mailboxes: undefined, rev: ++this.rev })
     }
@@ -164,7 +165,8 @@ export class MemoryMessageStore implements MessageStore {
 
   async markReadByPeer (peer: string, ids: string[], at: number): Promise<void> {
     for (const id of ids) {
-      const row = this.rows.get(outKey(id))
+      let row = this.rows.get(outKey(id))
+      if (row?.peer !== peer) row = this.rows.get(`${outKey(id)}:${peer}`)
       if (row == null || row.peer !== peer || row.kind === 'control' || !(undelivered(row) || row.status === 'delivered')) continue
       Object.assign(row, { status: 'read', deliveredAt: row.deliveredAt ?? at, envelope: undefined, mailboxes: undefined, rev: ++this.rev })
     }
@@ -222,9 +224,14 @@ export class MemoryMessageStore implements MessageStore {
       .map(r => ({ ...strip(r), envelope: (r.envelope ?? new Uint8Array(0)).slice() }))
   }
 
+  async copies (ids: string[]): Promise<Array<{ id: string, peer: string, status: MessageStatus }>> {
+    const wanted = new Set(ids)
+    return [...this.rows.values()].filter(r => r.kind === 'copy' && wanted.has(r.id)).sort((a, b) => a.seq - b.seq).map(r => ({ id: r.id, peer: r.peer, status: r.status }))
+  }
+
   async list (options: ListOptions = {}): Promise<MessageRecord[]> {
     return [...this.rows.values()]
-      .filter(r => r.kind !== 'control' && (options.peer == null || r.peer === options.peer) && r.rev > (options.changedAfter ?? 0))
+      .filter(r => r.kind !== 'control' && r.kind !== 'copy' && (options.peer == null || r.peer === options.peer) && (options.peers == null || options.peers.includes(r.peer)) && r.rev > (options.changedAfter ?? 0))
       .sort((a, b) => a.seq - b.seq)
       .slice(0, options.limit ?? Infinity)
       .map(strip)

@@ -1,0 +1,74 @@
+/**
+ * Linked devices on the daemon (docs/DEVICES.md): the `/ferry/link/1.0.0` handler of the existing
+ * device, and what a new device receives: the identity key, the new device's certificate, the
+ * signed device list, contacts (with verifications and timers) and the block list. Sessions,
+ * prekeys, history and rooms are not sent: the new device makes its own sessions.
+ */
+import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { LINK_PROTOCOL, LinkOffers } from '../../protocol/devices/link.js'
+import { InvalidInputError } from '../../protocol/index.js'
+import { nodeCrypto } from '../crypto.js'
+import { collect } from '../backup/contents.js'
+import { SealedJson } from '../store/sealed-json.js'
+import type { Ferry } from '../../protocol/index.js'
+import type { Contact } from '../../protocol/index.js'
+import type { KeyFile } from '../keyfile.js'
+
+export const LINK_PAYLOAD_KIND = 'ferry-link'
+
+/** What a new device receives over the link. */
+export interface LinkPayload {
+  kind: typeof LINK_PAYLOAD_KIND
+  name: string
+  identityKey: Uint8Array
+  /** the new device's certificate (both halves) */
+  certificate: Uint8Array
+  /** the signed device list with the new device in it */
+  devices: Uint8Array
+  contacts: Contact[]
+  blocked: string[]
+}
+
+export function encodePayload (p: LinkPayload): Uint8Array {
+  return new SealedJson().encode(p, '')
+}
+
+/** @throws InvalidInputError when the bytes are not a link payload */
+export function decodePayload (bytes: Uint8Array): LinkPayload {
+  let p: any
+  try {
+    p = new SealedJson().decode(bytes, '')
+  } catch {
+    throw new InvalidInputError('the link answer is not readable')
+  }
+  if (p?.kind !== LINK_PAYLOAD_KIND || !(p.identityKey instanceof Uint8Array) || !(p.certificate instanceof Uint8Array) || !Array.isArray(p.contacts)) throw new InvalidInputError('the link answer is not a Ferry identity')
+  return p as LinkPayload
+}
+
+const offers = new WeakMap<Ferry, LinkOffers>()
+
+/**
+ * Answer link requests on this daemon: a code from `linkCode` lets one new device in.
+ *
+ * @param log - gets the confirmation number of each link, to compare with the new device's
+ */
+export async function serveLinks (ferry: Ferry, dataDir: string, keys: KeyFile, log: (msg: string) => void): Promise<void> {
+  const linkOffers = new LinkOffers(nodeCrypto(), Date.now)
+  offers.set(ferry, linkOffers)
+  await ferry.libp2p.handle(LINK_PROTOCOL, async (stream, connection) => linkOffers.answer(stream, connection, {
+    grant: async (device, cross, name, confirm) => {
+      const entry = await ferry.devices.link(device, cross, name)
+      const contents = await collect(dataDir, keys, { history: false })
+      log(`linked device ${device.toString()}${name === '' ? '' : ` (${name})`}; confirmation ${confirm}`)
+      void ferry.devices.announce()
+      return encodePayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: privateKeyToProtobuf(keys.identity.identityKey), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked })
+    }
+  }), { maxInboundStreams: 2, maxOutboundStreams: 1 })
+}
+
+/** A new one-time link code for this daemon's identity. */
+export async function linkCode (ferry: Ferry): Promise<string> {
+  const o = offers.get(ferry)
+  if (o == null) throw new InvalidInputError('this node does not link devices')
+  return o.offer(ferry.identity.identityKey.publicKey.raw, ferry.peerId, ferry.addresses().map(a => a.replace(/\/p2p\/[^/]+$/, '')))
+}

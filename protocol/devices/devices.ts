@@ -1,0 +1,163 @@
+/**
+ * Devices: this person's linked devices (docs/DEVICES.md). It keeps the identity's signed device
+ * list, adds a device a link code certified, revokes one, and tells every contact and every own
+ * device when the list changes (an encrypted control message carrying the signed list). It also
+ * takes the lists contacts send: their devices join the contact, revoked ones leave it for good.
+ */
+import { concat } from 'uint8arrays/concat'
+import { decodeDeviceList, encodeDeviceList, signDeviceList } from './device-list.js'
+import { signDevice, verifyDevice } from '../crypto/identity.js'
+import { InvalidInputError } from '../errors.js'
+import type { DeviceEntry, DeviceList } from './device-list.js'
+import type { ContactBook } from '../contacts/contact-book.js'
+import type { Identity } from '../crypto/identity.js'
+import type { Contact, ContactStore } from '../stores/stores.js'
+import type { Logger, PeerId } from '@libp2p/interface'
+
+/** Where the own list is kept (the platform's key-value store). */
+export interface DeviceListStore {
+  load(): Promise<Uint8Array | undefined>
+  save(bytes: Uint8Array): Promise<void>
+}
+
+export interface DevicesComponents {
+  identity: Identity
+  peerId: string
+  store: DeviceListStore
+  contacts: ContactStore
+  contactBook: ContactBook
+  now(): number
+  /** this device's addresses and prekey bundle, as hints for the other devices */
+  hints(): Promise<{ addrs: string[], bundle?: Uint8Array }>
+  /** queue the encoded list to a contact, or to an own device (contact undefined) */
+  send(to: { contact?: Contact, device?: DeviceEntry }, list: Uint8Array): Promise<void>
+  log: Logger
+}
+
+/** What `ferry device list` shows. */
+export interface DeviceView { device: string, name: string, current: boolean, addedAt: number }
+
+export class Devices {
+  private list?: DeviceList
+
+  constructor (private readonly c: DevicesComponents) {}
+
+  /** Load the list, making the first one (this device alone) when there is none. */
+  async load (): Promise<DeviceList> {
+    if (this.list != null) return this.list
+    const bytes = await this.c.store.load()
+    if (bytes != null) {
+      this.list = await decodeDeviceList(bytes, this.c.identity.identityKey.publicKey.raw)
+    } else {
+      const hints = await this.c.hints()
+      this.list = await signDeviceList(this.c.identity.identityKey, { sequence: 1, devices: [{ peer: this.c.peerId, certificate: this.c.identity.deviceSignature, name: '', addedAt: this.c.now(), ...hints }], revoked: [] })
+      await this.c.store.save(encodeDeviceList(this.list))
+    }
+    this.c.contactBook.setOwnDevices(this.list.devices.map(d => d.peer), this.list.revoked)
+    return this.list
+  }
+
+  async views (): Promise<DeviceView[]> {
+    return (await this.load()).devices.map(d => ({ device: d.peer, name: d.name, current: d.peer === this.c.peerId, addedAt: d.addedAt }))
+  }
+
+  /** The person's other devices (not revoked). */
+  async others (): Promise<DeviceEntry[]> {
+    return (await this.load()).devices.filter(d => d.peer !== this.c.peerId)
+  }
+
+  async encoded (): Promise<Uint8Array> {
+    return encodeDeviceList(await this.load())
+  }
+
+  /**
+   * A link code was used: certify `device` (its own half is `cross`) and add it to the list.
+   *
+   * @throws InvalidInputError when the certificate does not verify, or the list is full
+   */
+  async link (device: PeerId, cross: Uint8Array, name: string, addrs: string[] = []): Promise<DeviceEntry> {
+    const list = await this.load()
+    const certificate = concat([await signDevice(this.c.identity.identityKey, device), cross])
+    if (!await verifyDevice(list.identity, device.toMultihash().bytes, certificate)) throw new InvalidInputError('the new device\'s signature does not verify')
+    if (list.revoked.includes(device.toString())) throw new InvalidInputError('that device was revoked')
+    const entry: DeviceEntry = { peer: device.toString(), certificate, name, addedAt: this.c.now(), addrs }
+    await this.replace({ devices: [...list.devices.filter(d => d.peer !== entry.peer), entry], revoked: list.revoked })
+    return entry
+  }
+
+  /**
+   * Revoke a device: the list is signed again without it, and every contact and own device is
+   * told. Contacts stop encrypting to it and refuse what it sends.
+   *
+   * @throws InvalidInputError for this device or one not in the list
+   */
+  async revoke (peer: string): Promise<void> {
+    const list = await this.load()
+    if (peer === this.c.peerId) throw new InvalidInputError('this is the current device: revoke it from another of your devices')
+    if (!list.devices.some(d => d.peer === peer)) throw new InvalidInputError(`no device ${peer} in your device list (see \`ferry device list\`)`)
+    await this.replace({ devices: list.devices.filter(d => d.peer !== peer), revoked: [...list.revoked, peer] })
+  }
+
+  /**
+   * Once listening: when this person has several devices and this device's addresses or prekey
+   * bundle in the list are not current, sign the list again and announce it, so contacts can
+   * encrypt to this device while it is offline. A person with one device sends nothing.
+   */
+  async refresh (): Promise<void> {
+    const list = await this.load()
+    const mine = list.devices.find(d => d.peer === this.c.peerId)
+    if (mine == null || (list.devices.length === 1 && list.revoked.length === 0)) return
+    const hints = await this.c.hints()
+    const same = JSON.stringify([...mine.addrs ?? []].sort()) === JSON.stringify([...hints.addrs].sort()) && mine.bundle != null && hints.bundle != null && equal(mine.bundle, hints.bundle)
+    if (!same) await this.replace({ devices: list.devices, revoked: list.revoked })
+  }
+
+  private async replace (next: { devices: DeviceEntry[], revoked: string[] }): Promise<void> {
+    const list = await this.load()
+    const hints = await this.c.hints()
+    const devices = next.devices.map(d => d.peer === this.c.peerId ? { ...d, ...hints } : d)
+    // any device may sign (each holds the identity key); a time-based sequence keeps two devices
+    // that sign at once from both claiming the next number
+    await this.adopt(await signDeviceList(this.c.identity.identityKey, { sequence: Math.max(list.sequence + 1, this.c.now()), devices, revoked: next.revoked }))
+    await this.announce()
+  }
+
+  private async adopt (list: DeviceList): Promise<void> {
+    await this.c.store.save(encodeDeviceList(list))
+    this.list = list
+    this.c.contactBook.setOwnDevices(list.devices.map(d => d.peer), list.revoked)
+  }
+
+  /** Send the list to every contact and every other own device (best effort, each on its own). */
+  async announce (): Promise<void> {
+    const bytes = await this.encoded()
+    const sends = [
+      ...(await this.c.contacts.list()).map(async contact => this.c.send({ contact }, bytes)),
+      ...(await this.others()).map(async device => this.c.send({ device }, bytes))
+    ]
+    for (const r of await Promise.allSettled(sends)) if (r.status === 'rejected') this.c.log('device list not sent: %s', r.reason?.message)
+  }
+
+  /**
+   * A device list arrived in a message whose session proved `identity`: this person's own (from
+   * another own device), or a contact's. A newer list replaces the older one; others are ignored.
+   *
+   * @throws InvalidInputError when it does not verify against that identity
+   */
+  async received (bytes: Uint8Array, identity: Uint8Array, from: string): Promise<void> {
+    const list = await decodeDeviceList(bytes, identity)
+    const own = await this.load()
+    if (equal(identity, own.identity)) {
+      if (list.sequence > own.sequence) await this.adopt(list)
+      return
+    }
+    const contact = await this.c.contacts.getByPeer(from)
+    if (contact == null || contact.identity == null || !equal(contact.identity, identity)) return
+    if ((contact.devicesSeq ?? 0) >= list.sequence) return
+    await this.c.contactBook.setDevices(contact.name, list)
+  }
+}
+
+function equal (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i])
+}

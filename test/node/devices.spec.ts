@@ -1,0 +1,117 @@
+/**
+ * Linked devices between real daemons, driven through the CLI and the control API: alice links a
+ * second daemon with a one-time code; bob, who only ever added alice's first device, reaches both
+ * and sees one conversation; a reply from the second device shows on the first as sent; both
+ * devices catch up after being offline at different times; a revoked device gets nothing more
+ * and what it sends is refused.
+ */
+import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { befriend, cli, DaemonProcess, sleep, startDaemons, stopAll, tempDir, waitFor } from './harness.js'
+
+const count = (list: any[], text: string): number => list.filter(m => m.text === text).length
+
+describe('linked devices between daemons', function () {
+  this.timeout(300_000)
+  let alice: DaemonProcess
+  let bob: DaemonProcess
+  let alice2: DaemonProcess
+  let code: string
+
+  before(async () => {
+    [alice, bob] = await startDaemons('alice', 'bob')
+    await befriend(alice, bob)
+    await alice.api.post('/v1/contacts/verify', { name: 'bob', action: 'confirm' })
+  })
+
+  after(async () => {
+    await stopAll([alice, bob, ...(alice2 == null ? [] : [alice2])])
+  })
+
+  it('links a second daemon with a one-time code: one identity, two devices, contacts and verifications along', async () => {
+    const r = await cli(['device', 'link', '--json', '--data-dir', alice.dir])
+    assert.equal(r.code, 0, r.stderr)
+    code = JSON.parse(r.stdout).link
+    assert.match(code, /^ferry:\/\/link\//)
+    const dir = join(tempDir('ferry-alice2-'), 'data')
+    const linked = await cli(['init', '--link', code, '--name', 'field laptop', '--data-dir', dir, '--json'])
+    assert.equal(linked.code, 0, linked.stderr)
+    const info = JSON.parse(linked.stdout)
+    alice2 = await new DaemonProcess(dir, 'alice2').start()
+    const [id1, id2] = await Promise.all([alice.api.get<any>('/v1/id'), alice2.api.get<any>('/v1/id')])
+    assert.equal(id2.identity, id1.identity)
+    assert.notEqual(id2.peerId, id1.peerId)
+    // the confirmation number both sides show
+    assert.match(alice.log, new RegExp(`linked device ${id2.peerId as string} \\(field laptop\\); confirmation ${info.confirmation as string}`))
+    const devices = await alice.api.get<any[]>('/v1/devices')
+    assert.deepEqual(devices.map(d => [d.device, d.name, d.current]), [[id1.peerId, '', true], [id2.peerId, 'field laptop', false]])
+    const contacts = await alice2.api.get<any[]>('/v1/contacts')
+    assert.deepEqual(contacts.map(c => [c.name, c.verified]), [['bob', true]])
+    // bob learns of the new device without a new invite
+    await waitFor('bob knows alice\'s second device', async () => (await bob.api.get<any[]>('/v1/contacts'))[0].devices.includes(id2.peerId))
+  })
+
+  it('refuses the same code twice, and a code for a data dir that holds an identity', async () => {
+    const again = await cli(['init', '--link', code, '--data-dir', join(tempDir('ferry-alice3-'), 'data')])
+    assert.notEqual(again.code, 0)
+    assert.match(again.stderr, /expired, used already/)
+    const occupied = await cli(['init', '--link', code, '--data-dir', bob.dir])
+    assert.notEqual(occupied.code, 0)
+    assert.match(occupied.stderr, /holds an identity already/)
+    const garbage = await cli(['init', '--link', 'ferry://link/AAAA', '--data-dir', join(tempDir('ferry-alice4-'), 'data')])
+    assert.match(garbage.stderr, /damaged/)
+  })
+
+  it('a contact\'s message reaches both devices once; a reply from the second shows on the first as sent; bob sees one conversation', async () => {
+    await bob.api.post('/v1/messages', { contact: 'alice', text: 'to both' })
+    await waitFor('both devices have it', async () => count(await alice.messages('in'), 'to both') === 1 && count(await alice2.messages('in'), 'to both') === 1)
+    await waitFor('bob sees it delivered to both devices', async () => {
+      const m = (await bob.messages('out')).find(m => m.text === 'to both')
+      return m?.status === 'delivered' && m.devices?.length === 2 && m.devices.every((d: any) => d.status === 'delivered')
+    })
+    await alice2.api.post('/v1/messages', { contact: 'bob', text: 'reply from the laptop' })
+    await waitFor('bob has the reply', async () => count(await bob.messages('in'), 'reply from the laptop') === 1)
+    await waitFor('alice\'s first device shows it as sent', async () => (await alice.messages('out')).some(m => m.text === 'reply from the laptop' && m.status === 'sent' && m.contact === 'bob'))
+    await sleep(1000)
+    assert.equal(count(await alice.messages(), 'reply from the laptop'), 1)
+    assert.equal(count(await bob.messages('in'), 'reply from the laptop'), 1)
+    const conversation = await bob.api.get<any[]>('/v1/messages?contact=alice')
+    assert.deepEqual(conversation.map(m => [m.direction, m.text, m.contact]), [['out', 'to both', 'alice'], ['in', 'reply from the laptop', 'alice']])
+  })
+
+  it('each device catches up after being offline, at a different time, once', async () => {
+    await Promise.all([alice.stop(), alice2.stop()])
+    for (const text of ['while away 1', 'while away 2']) await bob.api.post('/v1/messages', { contact: 'alice', text })
+    await alice2.start()
+    await waitFor('the laptop caught up', async () => count(await alice2.messages('in'), 'while away 2') === 1, 60_000)
+    await alice.start()
+    await waitFor('the first device caught up', async () => count(await alice.messages('in'), 'while away 2') === 1, 60_000)
+    await sleep(2000)
+    for (const d of [alice, alice2]) for (const text of ['while away 1', 'while away 2']) assert.equal(count(await d.messages('in'), text), 1, `${d.name}: ${text}`)
+  })
+
+  it('a revoked device gets nothing sent later, and what it sends is refused', async () => {
+    const laptop = (await alice2.api.get<any>('/v1/id')).peerId
+    await assert.rejects(alice2.api.post('/v1/devices/revoke', { device: laptop }), /current device/)
+    await alice.api.post('/v1/devices/revoke', { device: laptop })
+    assert.equal((await alice.api.get<any[]>('/v1/devices')).length, 1)
+    await waitFor('bob took the revocation', async () => (await bob.api.get<any[]>('/v1/contacts'))[0].revokedDevices.includes(laptop))
+    assert.deepEqual((await bob.api.get<any[]>('/v1/contacts'))[0].devices, [])
+    await bob.api.post('/v1/messages', { contact: 'alice', text: 'after the revocation' })
+    await alice2.api.post('/v1/messages', { contact: 'bob', text: 'from the revoked laptop' })
+    await waitFor('alice has it', async () => count(await alice.messages('in'), 'after the revocation') === 1)
+    await sleep(4000)
+    assert.equal(count(await alice2.messages('in'), 'after the revocation'), 0)
+    assert.equal(count(await bob.messages('in'), 'from the revoked laptop'), 0)
+    const sent = (await bob.messages('out')).find(m => m.text === 'after the revocation')
+    assert.equal(sent.devices, undefined) // one device now: no copy was made for the revoked one
+  })
+
+  it('a data dir with no identity gets no device list', async () => {
+    const dir = tempDir('ferry-nothing-')
+    const r = await cli(['device', 'list', '--data-dir', dir])
+    assert.notEqual(r.code, 0)
+    rmSync(dir, { recursive: true, force: true })
+  })
+})

@@ -1,0 +1,141 @@
+/**
+ * Linked devices at the protocol level: the link exchange over real libp2p connections (memory
+ * transport) — single use, expiry, a request replayed from another peer, a forged code — the signed
+ * device list's checks, and which devices a contact book takes into a contact.
+ */
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { toString } from 'uint8arrays/to-string'
+import { nodeCrypto } from '../../node/crypto.js'
+import { certifyDevice, createIdentity, crossSignDevice, MemoryContactStore } from '../../protocol/index.js'
+import { ContactBook } from '../../protocol/contacts/contact-book.js'
+import { decodeDeviceList, encodeDeviceList, signDeviceList } from '../../protocol/devices/device-list.js'
+import { exchange, LINK_PROTOCOL, LINK_TTL_MS, LinkOffers, linkRequest, parseLinkCode, requestLink } from '../../protocol/devices/link.js'
+import { memoryFerries } from '../memory-ferries.js'
+import type { Ferry } from '../../protocol/index.js'
+import type { PeerId } from '@libp2p/interface'
+
+const crypto = nodeCrypto()
+
+describe('linking a device (/ferry/link/1.0.0)', function () {
+  this.timeout(60_000)
+  const nodes = memoryFerries('link')
+  let primary: Ferry
+  let newcomer: Ferry
+  let thief: Ferry
+  let clock = Date.now()
+  const offers = new LinkOffers(crypto, () => clock)
+  const granted: string[] = []
+
+  before(async () => {
+    [primary, newcomer, thief] = await Promise.all([nodes.node('primary'), nodes.node('newcomer'), nodes.node('thief')])
+    await primary.libp2p.handle(LINK_PROTOCOL, async (stream, connection) => offers.answer(stream, connection, {
+      grant: async (device: PeerId) => {
+        granted.push(device.toString())
+        return new TextEncoder().encode(`welcome ${device.toString()}`)
+      }
+    }))
+  })
+  after(async () => { await nodes.stop() })
+
+  async function code (): Promise<string> {
+    return offers.offer(primary.identity.identityKey.publicKey.raw, primary.peerId, primary.addresses())
+  }
+
+  async function cross (node: Ferry): Promise<Uint8Array> {
+    return crossSignDevice(node.identity.deviceKey, primary.identity.identityKey.publicKey.raw)
+  }
+
+  it('links once: the answer opens only for the device that asked; the same code again is refused', async () => {
+    const c = parseLinkCode(await code(), clock)
+    const conn = await newcomer.libp2p.dial(primary.libp2p.getMultiaddrs()[0])
+    const { payload, confirm } = await requestLink(crypto, conn, newcomer.libp2p.peerId, c, await cross(newcomer), 'phone')
+    assert.equal(new TextDecoder().decode(payload), `welcome ${newcomer.peerId}`)
+    assert.match(confirm, /^\d{6}$/)
+    await assert.rejects(requestLink(crypto, conn, newcomer.libp2p.peerId, c, await cross(newcomer), 'phone'), /used already/)
+    assert.deepEqual(granted, [newcomer.peerId])
+  })
+
+  it('a request replayed from another peer fails its MAC and grants nothing; the code still works for its device', async () => {
+    granted.length = 0
+    const c = parseLinkCode(await code(), clock)
+    const { request } = await linkRequest(crypto, newcomer.libp2p.peerId, c, await cross(newcomer), '')
+    const stolen = await thief.libp2p.dial(primary.libp2p.getMultiaddrs()[0])
+    const reply = await exchange(stolen, request) // the same bytes, from the thief's peer id
+    assert.equal(reply[0], 1)
+    assert.match(toString(reply.subarray(1)), /does not match the code/)
+    assert.deepEqual(granted, [])
+    const conn = await newcomer.libp2p.dial(primary.libp2p.getMultiaddrs()[0])
+    await requestLink(crypto, conn, newcomer.libp2p.peerId, c, await cross(newcomer), '')
+    assert.deepEqual(granted, [newcomer.peerId])
+  })
+
+  it('three bad attempts burn a code; a code past its 10 minutes is refused by both sides', async () => {
+    granted.length = 0
+    const text = await code()
+    const c = parseLinkCode(text, clock)
+    const forged = { ...c, key: (await crypto.x25519Generate()).publicKey }
+    const stolen = await thief.libp2p.dial(primary.libp2p.getMultiaddrs()[0])
+    for (let i = 0; i < 3; i++) {
+      const { request } = await linkRequest(crypto, thief.libp2p.peerId, c, await cross(thief), '')
+      request[100] ^= 1 // a wrong MAC
+      assert.equal((await exchange(stolen, request))[0], 1)
+    }
+    const conn = await newcomer.libp2p.dial(primary.libp2p.getMultiaddrs()[0])
+    await assert.rejects(requestLink(crypto, conn, newcomer.libp2p.peerId, c, await cross(newcomer), ''), /used already/)
+    await assert.rejects(requestLink(crypto, conn, newcomer.libp2p.peerId, forged, await cross(newcomer), ''), /not from this device/)
+    const late = parseLinkCode(await code(), clock)
+    clock += LINK_TTL_MS + 1
+    assert.throws(() => parseLinkCode(text, clock), /expired/)
+    await assert.rejects(requestLink(crypto, conn, newcomer.libp2p.peerId, late, await cross(newcomer), ''), /expired, used already/)
+    assert.deepEqual(granted, [])
+  })
+
+  it('damaged codes get clear errors', () => {
+    assert.throws(() => parseLinkCode('ferry://invite/abc', clock), /not a link code/)
+    assert.throws(() => parseLinkCode('ferry://link/%%%', clock), /damaged/)
+    assert.throws(() => parseLinkCode('ferry://link/' + 'A'.repeat(9000), clock), /too long/)
+  })
+})
+
+describe('signed device lists', () => {
+  it('verify against their identity; a certificate from another identity, a tampered list or another signer are refused', async () => {
+    const alice = await createIdentity()
+    const mallory = await createIdentity()
+    const phone = await generateKeyPair('Ed25519')
+    const entry = (cert: Uint8Array, key = phone): any => ({ peer: peerIdFromPrivateKey(key).toString(), certificate: cert, name: 'phone', addedAt: 1 })
+    const good = await signDeviceList(alice.identityKey, { sequence: 2, devices: [entry(await certifyDevice(alice.identityKey, phone))], revoked: [] })
+    const back = await decodeDeviceList(encodeDeviceList(good), alice.identityKey.publicKey.raw)
+    assert.equal(back.devices[0].peer, peerIdFromPrivateKey(phone).toString())
+    // a device certified by mallory, in a list alice signed
+    const foreign = await signDeviceList(alice.identityKey, { sequence: 3, devices: [entry(await certifyDevice(mallory.identityKey, phone))], revoked: [] })
+    await assert.rejects(decodeDeviceList(encodeDeviceList(foreign)), /no valid certificate/)
+    // alice's list, re-signed by mallory, or claimed for alice while signed by mallory
+    await assert.rejects(decodeDeviceList(encodeDeviceList(await signDeviceList(mallory.identityKey, { sequence: 2, devices: [], revoked: [] })), alice.identityKey.publicKey.raw), /another identity/)
+    const tampered = JSON.parse(new TextDecoder().decode(encodeDeviceList(good)))
+    tampered.sequence = 99
+    await assert.rejects(decodeDeviceList(new TextEncoder().encode(JSON.stringify(tampered))), /signature does not verify/)
+    await assert.rejects(decodeDeviceList(new Uint8Array(40_000)), /too large/)
+    await assert.rejects(decodeDeviceList(new TextEncoder().encode('{"devices":1}')), /malformed/)
+  })
+
+  it('a contact book takes a new device of a contact whose identity it holds, never a revoked one or a stranger\'s', async () => {
+    const store = new MemoryContactStore()
+    const me = await createIdentity()
+    const book = new ContactBook(store, { identity: me.identityKey.publicKey.raw, peerId: peerIdFromPrivateKey(me.deviceKey).toString() }, crypto, Date.now)
+    const bob = await createIdentity()
+    const stranger = await createIdentity()
+    await store.add({ name: 'bob', peerId: peerIdFromPrivateKey(bob.deviceKey).toString(), identity: bob.identityKey.publicKey.raw, addresses: [], addedAt: 1 })
+    const bob2 = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const bob3 = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    assert.equal(await book.adoptDevice(bob2, stranger.identityKey.publicKey.raw), undefined)
+    assert.deepEqual(await book.relation(bob2), { kind: 'stranger' })
+    assert.deepEqual((await book.adoptDevice(bob2, bob.identityKey.publicKey.raw))?.kind, 'contact')
+    assert.equal((await book.relation(bob2)).kind, 'contact')
+    assert.equal((await store.getByPeer(bob2))?.name, 'bob')
+    await book.setDevices('bob', { sequence: 5, devices: [], revoked: [bob3, bob2] })
+    assert.deepEqual(await book.relation(bob2), { kind: 'blocked' })
+    assert.equal(await book.adoptDevice(bob3, bob.identityKey.publicKey.raw), undefined)
+  })
+})
