@@ -14,6 +14,7 @@ import { browserCrypto } from './crypto.js'
 import type { Ferry } from '../protocol/ferry.js'
 import type { Identity } from '../protocol/crypto/identity.js'
 import type { FerryStores } from '../protocol/stores/stores.js'
+import type { DeviceListStore } from '../protocol/devices/devices.js'
 
 /** A STUN/TURN server the user configured. */
 export interface IceServer { urls: string | string[], username?: string, credential?: string }
@@ -30,6 +31,8 @@ export interface BrowserPeerOptions {
   daemons: string[]
   /** none by default: no third party learns this browser's address */
   iceServers?: IceServer[]
+  /** where the identity's signed device list is kept */
+  deviceList?: DeviceListStore
 }
 
 /**
@@ -43,6 +46,7 @@ export async function createBrowserPeer (opts: BrowserPeerOptions): Promise<Ferr
     identity: opts.identity,
     name: opts.name,
     stores: opts.stores,
+    deviceList: opts.deviceList,
     transports: [webSockets(), webRTCDirect({ rtcConfiguration }), webRTC({ rtcConfiguration })],
     // '/webrtc' accepts WebRTC offers signalled through a relay; relay slots come from `relays`
     listen: ['/webrtc'],

@@ -176,7 +176,8 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       },
       sendCapability: async (contact, capability) => conversations.sendCapability(contact, capability),
       prekeys,
-      replication: opts.mailbox?.replication
+      replication: opts.mailbox?.replication,
+      devices: async () => await devices.linked() ? await devices.encoded() : undefined
     })
   const directory = new Directory({ libp2p, identity, prekeys, crypto, now, log, mailboxHosts: async () => await mailboxes?.hostIds() ?? [], bootstrap: parsePeerAddrs('bootstrap peer', opts.bootstrap ?? []) })
   const presence: Presence = new Presence({ libp2p, contacts, contactBook, directory, dhtLookups, relays: parsePeerAddrs('relay', opts.relays ?? []), now, log })
@@ -201,7 +202,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
   const devices: Devices = new Devices({
     identity,
     peerId: libp2p.peerId.toString(),
-    store: deviceListStore(opts.datastore),
+    store: opts.deviceList ?? deviceListStore(opts.datastore),
     contacts,
     contactBook,
     now,

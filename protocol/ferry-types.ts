@@ -15,6 +15,7 @@ import type { DirectMessages } from './services/dm/index.js'
 import type { FerryStores, MessageRecord, MessageStatus } from './stores/stores.js'
 import type { ReachSource, TransportName } from './reach/reach.js'
 import type { ComponentLogger, PeerDiscovery } from '@libp2p/interface'
+import type { DeviceListStore } from './devices/devices.js'
 import type { Datastore } from 'interface-datastore'
 import type { Libp2pOptions } from 'libp2p'
 
@@ -27,6 +28,8 @@ export interface FerryOptions {
   listen?: string[]
   /** persistent libp2p datastore (peer store, keychain, WebRTC-direct certificate) */
   datastore?: Datastore
+  /** where this identity's signed device list is kept (default: the datastore, else memory) */
+  deviceList?: DeviceListStore
   /** extra libp2p services (e.g. a keychain so the WebRTC-direct certificate persists) */
   services?: Record<string, (components: any) => unknown>
   /** display name put in invites */

@@ -8,6 +8,7 @@ import { render } from 'preact'
 import { createIdentity } from '../../protocol/crypto/identity.js'
 import { openBrowserStores } from '../store/index.js'
 import { createBrowserPeer } from '../peer.js'
+import { linkThisBrowser } from '../link.js'
 import { App } from './app.js'
 import { FerryTab } from './tab.js'
 import { loadSettings } from './settings.js'
@@ -47,7 +48,7 @@ async function run (): Promise<void> {
     // address the browser cannot reach would hold the tab at "connecting…" until it times out;
     // Reach upgrades a conversation to WebRTC in the background when it can
     const daemons = [...new Set([...config.daemons, ...settings.daemons])].sort((a, b) => Number(!isWebSocket(a)) - Number(!isWebSocket(b)))
-    const ferry = await createBrowserPeer({ identity, name, stores: opened.stores, daemons, iceServers: settings.iceServers })
+    const ferry = await createBrowserPeer({ identity, name, stores: opened.stores, daemons, iceServers: settings.iceServers, deviceList: opened.identity.deviceList() })
     const tab = new FerryTab(ferry, opened.stores, daemons)
     await tab.start()
     ;(globalThis as any).ferryTab = tab // for tests and the curious: the peer id and transports, never keys
@@ -59,11 +60,30 @@ async function run (): Promise<void> {
     await start(saved.identity, saved.name)
     return
   }
-  render(<Setup onCreate={async (name: string) => {
-    const identity = await createIdentity()
-    await opened.identity.save(identity, name)
-    await start(identity, name)
-  }}
+  render(<Setup
+    onCreate={async (name: string) => {
+      const identity = await createIdentity()
+      await opened.identity.save(identity, name)
+      await start(identity, name)
+    }}
+    onLink={async (code: string, deviceName: string) => {
+      const { identity, payload, confirm } = await linkThisBrowser(code, deviceName)
+      // contacts first, the identity last: a failure before it leaves this browser unlinked
+      for (const c of payload.contacts) await opened.stores.contacts.add(c)
+      for (const peer of payload.blocked) await opened.stores.contacts.block(peer, Date.now())
+      await opened.stores.mailbox?.useHosts(payload.mailboxUse)
+      await opened.identity.deviceList().save(payload.devices)
+      await opened.identity.save(identity, payload.name)
+      return {
+        confirm,
+        proceed: async () => {
+          await start(identity, payload.name)
+          // hello to every contact: a new session from this device, which they take as another device of this person
+          const ferry = (globalThis as any).ferryTab.ferry
+          for (const c of payload.contacts) void ferry.restartSession(c.peerId).catch(() => {})
+        }
+      }
+    }}
          />, root)
 }
 

@@ -9,6 +9,7 @@ import { recordName } from './at-rest.js'
 import type { Database } from './idb.js'
 import type { AtRestKey } from './at-rest.js'
 import type { Identity } from '../../protocol/crypto/identity.js'
+import type { DeviceListStore } from '../../protocol/devices/devices.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 /** The identity record holds something other than Ed25519 keys: it was not written by Ferry. */
@@ -34,9 +35,12 @@ export interface IdentityStore {
    * @throws InvalidIdentityRecordError when it holds keys of another type
    */
   load(): Promise<StoredIdentity | undefined>
+  /** where the identity's signed device list is kept (public: signed, not sealed) */
+  deviceList(): DeviceListStore
 }
 
 const KEY = 'self'
+const DEVICES_KEY = 'devices'
 const AAD = recordName(STORES.identity, KEY)
 
 interface IdentityJson { identityKey: Uint8Array, deviceKey: Uint8Array, deviceSignature: Uint8Array, name: string }
@@ -55,6 +59,16 @@ export class IdbIdentityStore implements IdentityStore {
     }
     const sealed = await this.key.sealJson(json, AAD)
     await this.db.write([STORES.identity], tx => { tx.objectStore(STORES.identity).put(sealed, KEY) })
+  }
+
+  deviceList (): DeviceListStore {
+    return {
+      load: async () => {
+        const bytes: unknown = await this.db.read([STORES.identity], async tx => request(tx.objectStore(STORES.identity).get(DEVICES_KEY)))
+        return bytes instanceof Uint8Array ? bytes : undefined
+      },
+      save: async bytes => { await this.db.write([STORES.identity], tx => { tx.objectStore(STORES.identity).put(bytes.slice(), DEVICES_KEY) }) }
+    }
   }
 
   async load (): Promise<StoredIdentity | undefined> {

@@ -104,7 +104,8 @@ export class IdbMessageStore implements MessageStore {
       const revs = await Revs.load(tx)
       const results: Array<MessageRecord | Error> = []
       for (const [i, m] of batch.entries()) {
-        if (await request(messages.index('byId').getKey(['out', m.id])) != null) {
+        // a copy (the same message to another device) shares its id: unique per device then
+        if (await request(m.kind === 'copy' ? messages.index('bySender').getKey(['out', m.peer, m.id]) : messages.index('byId').getKey(['out', m.id])) != null) {
           results.push(new InvalidEnvelopeError(`message ${m.id} exists already`))
           continue
         }
@@ -209,7 +210,7 @@ export class IdbMessageStore implements MessageStore {
   }
 
   async markDelivered (receipts: Delivered[]): Promise<void> {
-    await this.change(receipts.map(r => r.id), (row, i) => {
+    await this.change(receipts.map(r => ({ id: r.id, peer: r.peer })), (row, i) => {
       if (!undelivered(row)) return false
       const r = receipts[i]
       Object.assign(row, { status: 'delivered', deliveredAt: r.deliveredAt, receipt: r.receipt.slice() })
@@ -232,8 +233,8 @@ export class IdbMessageStore implements MessageStore {
   }
 
   async markReadByPeer (peer: string, ids: string[], at: number): Promise<void> {
-    await this.change([...new Set(ids)], row => {
-      if (row.peer !== peer || row.kind !== 'text' || !(undelivered(row) || row.status === 'delivered')) return false
+    await this.change([...new Set(ids)].map(id => ({ id, peer })), row => {
+      if (row.peer !== peer || row.kind === 'control' || !(undelivered(row) || row.status === 'delivered')) return false
       Object.assign(row, { status: 'read', deliveredAt: row.deliveredAt ?? at })
       delete row.envelope
       delete row.mailboxes
@@ -248,7 +249,7 @@ export class IdbMessageStore implements MessageStore {
   }
 
   async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {
-    await this.change([id], row => {
+    await this.change([{ id }], row => {
       row.status = status
       if (error != null) row.error = error
       else delete row.error
@@ -257,8 +258,8 @@ export class IdbMessageStore implements MessageStore {
     })
   }
 
-  async markStored (items: Array<{ id: string, custody: Custody[] }>): Promise<void> {
-    await this.change(items.map(i => i.id), (row, i) => {
+  async markStored (items: Array<{ id: string, custody: Custody[], peer?: string }>): Promise<void> {
+    await this.change(items.map(i => ({ id: i.id, peer: i.peer })), (row, i) => {
       const { custody } = items[i]
       if (custody.length === 0 || !undelivered(row)) return false
       const hosts = new Map((row.mailboxes ?? []).map(c => [c.host, c]))
@@ -325,6 +326,11 @@ export class IdbMessageStore implements MessageStore {
     }))
   }
 
+  async copies (ids: string[]): Promise<Array<{ id: string, peer: string, status: MessageStatus }>> {
+    const rows = await this.db.read([M], async tx => Promise.all([...new Set(ids)].map(async id => request<Row[]>(tx.objectStore(M).index('byId').getAll(['out', id])))))
+    return rows.flat().filter(r => r.kind === 'copy').sort(bySeq).map(r => ({ id: r.id, peer: r.peer, status: r.status }))
+  }
+
   async list (options: ListOptions = {}): Promise<MessageRecord[]> {
     const limit = options.limit == null || options.limit < 0 ? Infinity : options.limit
     if (limit === 0) return []
@@ -371,13 +377,14 @@ export class IdbMessageStore implements MessageStore {
    * In one transaction, apply `edit` to each outgoing message named (in order; unknown ids are
    * skipped) and write back, with a new rev each, those it did not refuse by returning false.
    */
-  private async change (ids: string[], edit: (row: Row, index: number) => boolean | void): Promise<void> {
-    if (ids.length === 0) return
+  /** Edit outgoing rows by id (and device: a message to several devices has a row for each). */
+  private async change (keys: Array<{ id: string, peer?: string }>, edit: (row: Row, index: number) => boolean | void): Promise<void> {
+    if (keys.length === 0) return
     await this.db.write([M, META], async tx => {
       const messages = tx.objectStore(M)
       const revs = await Revs.load(tx)
-      for (const [i, id] of ids.entries()) {
-        const row = await request<Row | undefined>(messages.index('byId').get(['out', id]))
+      for (const [i, { id, peer }] of keys.entries()) {
+        const row = await request<Row | undefined>(peer == null ? messages.index('byId').get(['out', id]) : messages.index('bySender').get(['out', peer, id]))
         if (row == null) continue
         if (edit(row, i) === false) continue
         row.rev = revs.next()

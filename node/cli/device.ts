@@ -16,7 +16,7 @@ import { decodeDeviceList } from '../../protocol/devices/device-list.js'
 import { parseLinkCode, requestLink } from '../../protocol/devices/link.js'
 import { nodeCrypto } from '../crypto.js'
 import { occupied, restore, CONTENTS_KIND } from '../backup/contents.js'
-import { decodePayload } from '../daemon/link.js'
+import { decodeLinkPayload } from '../../protocol/devices/link-payload.js'
 import { newPassphrase } from '../passphrase.js'
 import { dataPaths } from '../paths.js'
 import { SqliteDatastore } from '../store/datastore.js'
@@ -82,7 +82,7 @@ export async function initLinked (f: Flags, text: string): Promise<void> {
   } finally {
     await node.stop()
   }
-  const payload = decodePayload(answer.payload)
+  const payload = decodeLinkPayload(answer.payload)
   const identityKey = privateKeyFromProtobuf(payload.identityKey) as Ed25519PrivateKey
   if (identityToString(identityKey.publicKey.raw) !== identityToString(code.identity)) throw new Error('the link answer holds another identity than the code named')
   if (!await verifyDevice(code.identity, node.peerId.toMultihash().bytes, payload.certificate)) throw new Error('the certificate in the link answer does not verify')
@@ -95,7 +95,7 @@ export async function initLinked (f: Flags, text: string): Promise<void> {
     contacts: payload.contacts,
     blocked: payload.blocked,
     rooms: [],
-    settings: { mailboxUse: [], mailboxOwners: [] }
+    settings: { mailboxUse: payload.mailboxUse, mailboxOwners: [] }
   }, await newPassphrase())
   const db = openDatabase(dataPaths(f.dataDir).db)
   try {

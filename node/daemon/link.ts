@@ -1,49 +1,18 @@
 /**
  * Linked devices on the daemon (docs/DEVICES.md): the `/ferry/link/1.0.0` handler of the existing
  * device, and what a new device receives: the identity key, the new device's certificate, the
- * signed device list, contacts (with verifications and timers) and the block list. Sessions,
- * prekeys, history and rooms are not sent: the new device makes its own sessions.
+ * signed device list, contacts (with verifications and timers), the block list and the mailbox
+ * hosts the person uses. Sessions, prekeys, history and rooms are not sent: the new device makes
+ * its own sessions.
  */
 import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { LINK_PROTOCOL, LinkOffers } from '../../protocol/devices/link.js'
 import { InvalidInputError } from '../../protocol/index.js'
 import { nodeCrypto } from '../crypto.js'
 import { collect } from '../backup/contents.js'
-import { SealedJson } from '../store/sealed-json.js'
+import { encodeLinkPayload, LINK_PAYLOAD_KIND } from '../../protocol/devices/link-payload.js'
 import type { Ferry } from '../../protocol/index.js'
-import type { Contact } from '../../protocol/index.js'
 import type { KeyFile } from '../keyfile.js'
-
-export const LINK_PAYLOAD_KIND = 'ferry-link'
-
-/** What a new device receives over the link. */
-export interface LinkPayload {
-  kind: typeof LINK_PAYLOAD_KIND
-  name: string
-  identityKey: Uint8Array
-  /** the new device's certificate (both halves) */
-  certificate: Uint8Array
-  /** the signed device list with the new device in it */
-  devices: Uint8Array
-  contacts: Contact[]
-  blocked: string[]
-}
-
-export function encodePayload (p: LinkPayload): Uint8Array {
-  return new SealedJson().encode(p, '')
-}
-
-/** @throws InvalidInputError when the bytes are not a link payload */
-export function decodePayload (bytes: Uint8Array): LinkPayload {
-  let p: any
-  try {
-    p = new SealedJson().decode(bytes, '')
-  } catch {
-    throw new InvalidInputError('the link answer is not readable')
-  }
-  if (p?.kind !== LINK_PAYLOAD_KIND || !(p.identityKey instanceof Uint8Array) || !(p.certificate instanceof Uint8Array) || !Array.isArray(p.contacts)) throw new InvalidInputError('the link answer is not a Ferry identity')
-  return p as LinkPayload
-}
 
 const offers = new WeakMap<Ferry, LinkOffers>()
 
@@ -61,7 +30,7 @@ export async function serveLinks (ferry: Ferry, dataDir: string, keys: KeyFile, 
       const contents = await collect(dataDir, keys, { history: false })
       log(`linked device ${device.toString()}${name === '' ? '' : ` (${name})`}; confirmation ${confirm}`)
       void ferry.devices.announce()
-      return encodePayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: privateKeyToProtobuf(keys.identity.identityKey), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked })
+      return encodeLinkPayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: privateKeyToProtobuf(keys.identity.identityKey), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked, mailboxUse: contents.settings.mailboxUse })
     }
   }), { maxInboundStreams: 2, maxOutboundStreams: 1 })
 }

@@ -75,7 +75,7 @@ export class SqliteMessageStore implements MessageStore {
       readOne: db.prepare(`UPDATE messages SET status = 'read', rev = ? WHERE ${UNREAD} AND peer = ? AND id = ? RETURNING id, seq`),
       readByPeer: db.prepare('UPDATE messages SET status = \'read\', delivered_at = COALESCE(delivered_at, ?), envelope = NULL, rev = ? WHERE direction = \'out\' AND kind IN (\'text\', \'copy\') AND id = ? AND peer = ? AND status IN (\'queued\', \'stored\', \'delivered\')'),
       unread: db.prepare(`SELECT peer, COUNT(*) AS n FROM messages WHERE ${UNREAD} GROUP BY peer`),
-      stored: db.prepare(`UPDATE messages SET status = 'stored', rev = ? WHERE direction = 'out' AND id = ? AND status IN ${UNDELIVERED}`),
+      stored: db.prepare(`UPDATE messages SET status = 'stored', rev = ? WHERE direction = 'out' AND id = ? AND (? IS NULL OR peer = ?) AND status IN ${UNDELIVERED}`),
       custody: db.prepare('INSERT OR REPLACE INTO custody (id, host, stored_at, receipt) VALUES (?, ?, ?, ?)'),
       custodyOf: db.prepare('SELECT host, stored_at, receipt FROM custody WHERE id = ? ORDER BY stored_at'),
       dropCustody: db.prepare('DELETE FROM custody WHERE id = ?'),
@@ -195,10 +195,10 @@ export class SqliteMessageStore implements MessageStore {
     if (status !== 'queued') eraseSoon(this.db)
   }
 
-  async markStored (items: Array<{ id: string, custody: Custody[] }>): Promise<void> {
+  async markStored (items: Array<{ id: string, custody: Custody[], peer?: string }>): Promise<void> {
     transaction(this.db, () => {
-      for (const { id, custody } of items) {
-        if (custody.length === 0 || Number(this.stmt.stored.run(++this.rev, id).changes) === 0) continue
+      for (const { id, custody, peer } of items) {
+        if (custody.length === 0 || Number(this.stmt.stored.run(++this.rev, id, peer ?? null, peer ?? null).changes) === 0) continue
         for (const c of custody) this.stmt.custody.run(id, c.host, c.storedAt, c.receipt)
       }
     })
@@ -273,7 +273,8 @@ export class SqliteMessageStore implements MessageStore {
     const out: Array<{ id: string, peer: string, status: MessageStatus }> = []
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500)
-      out.push(...this.db.prepare(`SELECT id, peer, status FROM messages WHERE direction = 'out' AND kind = 'copy' AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY seq`).all(...chunk) as Array<{ id: string, peer: string, status: MessageStatus }>)
+      const rows = this.db.prepare(`SELECT id, peer, status FROM messages WHERE direction = 'out' AND kind = 'copy' AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY seq`).all(...chunk) as Array<{ id: string, peer: string, status: MessageStatus }>
+      out.push(...rows.map(r => ({ id: r.id, peer: r.peer, status: r.status })))
     }
     return out
   }

@@ -66,6 +66,12 @@ export class Devices {
     return (await this.load()).devices.filter(d => d.peer !== this.c.peerId)
   }
 
+  /** Whether this identity has, or had, other devices (then its list is worth showing around). */
+  async linked (): Promise<boolean> {
+    const list = await this.load()
+    return list.devices.length > 1 || list.revoked.length > 0
+  }
+
   async encoded (): Promise<Uint8Array> {
     return encodeDeviceList(await this.load())
   }
@@ -106,7 +112,7 @@ export class Devices {
   async refresh (): Promise<void> {
     const list = await this.load()
     const mine = list.devices.find(d => d.peer === this.c.peerId)
-    if (mine == null || (list.devices.length === 1 && list.revoked.length === 0)) return
+    if (mine == null || !await this.linked()) return
     const hints = await this.c.hints()
     const same = JSON.stringify([...mine.addrs ?? []].sort()) === JSON.stringify([...hints.addrs].sort()) && mine.bundle != null && hints.bundle != null && equal(mine.bundle, hints.bundle)
     if (!same) await this.replace({ devices: list.devices, revoked: list.revoked })

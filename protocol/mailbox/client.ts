@@ -63,13 +63,13 @@ export class MailboxClient {
   }
 
   /** The owner's waiting mail after `after` (a cursor), at most `limit` items. */
-  async fetch (after: number, limit: number, options?: AbortOptions): Promise<Page> {
-    return expect(await this.ask([{ fetch: { after, limit } }], options), 'page')
+  async fetch (after: number, limit: number, options?: AbortOptions, devices?: Uint8Array): Promise<Page> {
+    return expect(await this.ask([{ fetch: { after, limit }, devices }], options), 'page')
   }
 
   /** Delete acked mail (each id with its depositor) and leave delivery receipts; the host signs what it deleted. */
-  async ack (ack: Ack, options?: AbortOptions): Promise<DeletionReceipt> {
-    return expect(await this.ask([{ ack }], options), 'deleted')
+  async ack (ack: Ack, options?: AbortOptions, devices?: Uint8Array): Promise<DeletionReceipt> {
+    return expect(await this.ask([{ ack, devices }], options), 'deleted')
   }
 
   /** One of `owner`'s one-time prekeys (encoded OneTimePrekey), or undefined when the host has none for us. */

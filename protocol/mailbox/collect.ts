@@ -28,6 +28,8 @@ export interface CollectorInit {
   peerId: PeerId
   now(): number
   log: Logger
+  /** this identity's signed device list when it has several devices: a host serves each device its own mail */
+  devices?(): Promise<Uint8Array | undefined>
   /** decrypt and durably store an envelope received from `from` (the Inbox) */
   accept(env: ReturnType<typeof DecodeEnvelope>, bytes: Uint8Array, from: PeerId): Promise<{ storedAt: number }>
 }
@@ -66,11 +68,12 @@ export class Collector {
   private async fetchAll (host: string): Promise<Collected> {
     const done: Collected = { host, fetched: 0, stored: 0, acked: 0 }
     const client = await this.init.links.contact(host)
+    const devices = await this.init.devices?.()
     let acking: Promise<void> = Promise.resolve()
-    let next: Promise<Page> | undefined = client.fetch(0, FETCH_PAGE)
+    let next: Promise<Page> | undefined = client.fetch(0, FETCH_PAGE, undefined, devices)
     while (next != null) {
       const page: Page = await next
-      next = page.more && page.items.length > 0 ? client.fetch(page.items[page.items.length - 1].cursor, FETCH_PAGE) : undefined
+      next = page.more && page.items.length > 0 ? client.fetch(page.items[page.items.length - 1].cursor, FETCH_PAGE, undefined, devices) : undefined
       next?.catch(() => {}) // awaited on the next turn; a failure then ends the round
       done.fetched += page.items.length
       const taken = await Promise.all(page.items.map(async item => this.take(item.envelope, item.depositor)))
@@ -79,7 +82,7 @@ export class Collector {
       const depositors = kept.map(item => item.depositor)
       const receipts = taken.flatMap(t => t?.receipt == null ? [] : [t.receipt])
       done.stored += receipts.length
-      if (ids.length > 0) acking = acking.then(async () => { done.acked += await this.ackEverywhere(host, client, { ids, depositors, receipts }) })
+      if (ids.length > 0) acking = acking.then(async () => { done.acked += await this.ackEverywhere(host, client, { ids, depositors, receipts }, devices) })
     }
     await acking
     if (done.fetched > 0) this.init.log('collected %d messages from mailbox %s', done.fetched, host)
@@ -119,11 +122,11 @@ export class Collector {
   }
 
   /** Ack at the host fetched from and at every other host of the set that can be reached now. */
-  private async ackEverywhere (host: string, client: MailboxClient, ack: Acks): Promise<number> {
-    const deleted = await client.ack(ack)
+  private async ackEverywhere (host: string, client: MailboxClient, ack: Acks, devices?: Uint8Array): Promise<number> {
+    const deleted = await client.ack(ack, undefined, devices)
     await verifyDeletion(deleted, peerIdFromString(host), this.init.crypto)
     const siblings = (await this.init.hosts()).filter(h => h !== host)
-    await Promise.allSettled(siblings.map(async s => (await this.init.links.contact(s)).ack(ack)))
+    await Promise.allSettled(siblings.map(async s => (await this.init.links.contact(s)).ack(ack, undefined, devices)))
     return deleted.ids.length
   }
 }

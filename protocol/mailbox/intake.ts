@@ -17,7 +17,7 @@ import { peerString } from './fields.js'
 import { Refusal } from './pb/mailbox.js'
 import { openCapability, signCustody } from './signed.js'
 import type { CryptoBackend } from '../crypto/backend.js'
-import type { DepositLimits, HostedMailStore, MailboxItem } from '../stores/stores.js'
+import type { DepositLimits, HostedMailStore, HostedOwner, MailboxItem } from '../stores/stores.js'
 import type { MailboxPolicy } from './index.js'
 import type { Capability, Deposit, DepositAnswer } from './pb/mailbox.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
@@ -34,6 +34,10 @@ export interface IntakeInit {
   privateKey: Ed25519PrivateKey
   /** a deposit was stored: its mail expires then */
   stored(expiresAt: number): void
+  /** whether the current device list of `identity` names `device` (persons.ts) */
+  linked?(identity: Uint8Array, device: string): boolean
+  /** the hosting agreement of another device of the person `device` belongs to (persons.ts) */
+  ownerFor?(device: string): Promise<HostedOwner | undefined>
 }
 
 export const refusal = (code: Refusal.Code, reason: string): DepositAnswer => ({ refusal: { code, reason } })
@@ -61,7 +65,8 @@ export class DepositIntake {
       return refusal(Refusal.Code.UNAUTHORIZED, err.message)
     }
     const ownerPeer = peerString(cap.ownerDevice)
-    const [owner] = ownerPeer == null ? [] : await store.hosted(ownerPeer)
+    let owner: HostedOwner | undefined = ownerPeer == null ? undefined : (await store.hosted(ownerPeer))[0]
+    if (owner == null && ownerPeer != null) owner = await this.init.ownerFor?.(ownerPeer) // a capability another device of the person gave
     if (owner == null || !equalBytes(owner.identity, cap.owner)) return refusal(Refusal.Code.UNAUTHORIZED, 'this host keeps no mail for that recipient')
     const me = this.init.peerId.toMultihash().bytes
     if (!cap.hosts.some(h => equalBytes(h.peerId, me))) return refusal(Refusal.Code.UNAUTHORIZED, 'the capability does not name this host')
@@ -76,7 +81,10 @@ export class DepositIntake {
       return refusal(Refusal.Code.MALFORMED, err.message)
     }
     if (cap.group != null && (env.group == null || !equalBytes(env.group, cap.group))) return refusal(Refusal.Code.UNAUTHORIZED, 'the capability is scoped to one room\'s group mail, and this is not it')
-    const problem = checkEnvelope(env, cap.ownerDevice, now)
+    // mail for another device of the person: kept under that device, which fetches it itself
+    const recipient = peerString(env.recipientDevice)
+    const forDevice = recipient != null && recipient !== ownerPeer && this.init.linked?.(cap.owner, recipient) === true ? recipient : undefined
+    const problem = checkEnvelope(env, forDevice == null ? cap.ownerDevice : env.recipientDevice, now)
     if (problem?.problem === 'expired') return refusal(Refusal.Code.EXPIRED, 'the envelope expired')
     if (problem != null) return refusal(Refusal.Code.MALFORMED, problem.reason)
     const ttl = env.expiresAt - env.created
@@ -91,7 +99,7 @@ export class DepositIntake {
       totalBytes: policy.totalBytes
     }
     const hash = await this.init.crypto.sha256(d.envelope)
-    const item: MailboxItem = { owner: owner.peer, id: toHex(env.id), depositor: from.toString(), envelope: d.envelope, hash, expiresAt: env.expiresAt, storedAt: now }
+    const item: MailboxItem = { owner: forDevice ?? ownerPeer ?? owner.peer, id: toHex(env.id), depositor: from.toString(), envelope: d.envelope, hash, expiresAt: env.expiresAt, storedAt: now }
     let stored
     try {
       stored = await this.commits.add({ item, limits })

@@ -44,6 +44,8 @@ export interface MailboxesInit {
   /** this device's prekeys: one-time prekeys are made here for the hosts */
   prekeys: PrekeyStore
   replication?: number
+  /** this identity's signed device list when it has several devices (protocol/devices/) */
+  devices?(): Promise<Uint8Array | undefined>
 }
 
 export interface MailboxStatus { hosting: HostingView[], using: Array<{ contact: string, peer: string }> }
@@ -65,8 +67,8 @@ export class Mailboxes {
     }
     this.hosting = new Hosting({ store, contacts, now })
     this.owner = new Owner({ settings: store, contacts, identity, crypto, prekeys: init.prekeys, peerId, peerStore: libp2p.peerStore, links, now, log, sendCapability: init.sendCapability })
-    this.collector = new Collector({ hosts: async () => store.usedHosts(), links, identity, crypto, peerId, now, log, accept: init.accept })
-    this.sender = new Sender({ messages: init.messages, identity, crypto, links, now, log, replication: init.replication })
+    this.collector = new Collector({ hosts: async () => store.usedHosts(), links, identity, crypto, peerId, now, log, accept: init.accept, devices: init.devices })
+    this.sender = new Sender({ messages: init.messages, identity, crypto, links, now, log, replication: init.replication, capabilityPeer: async peer => (await contacts.getByPeer(peer))?.peerId ?? peer })
   }
 
   // --- host ---

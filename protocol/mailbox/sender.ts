@@ -32,6 +32,11 @@ export interface SenderInit {
   log: Logger
   /** how many hosts each message is deposited at; DEFAULT_REPLICATION */
   replication?: number
+  /**
+   * whose capability covers mail for `peer`: another device of a contact deposits under the
+   * contact's (its hosts serve every device of the person: docs/DEVICES.md)
+   */
+  capabilityPeer?(peer: string): Promise<string>
 }
 
 export class Sender {
@@ -48,12 +53,12 @@ export class Sender {
    */
   async deposit (peer: string, messages: QueuedMessage[]): Promise<number> {
     if (messages.length === 0) return 0
-    const bytes = await this.init.messages.capability(peer)
+    const bytes = await this.init.messages.capability(peer) ?? await this.init.messages.capability(await this.init.capabilityPeer?.(peer) ?? peer)
     if (bytes == null) return 0
     const custody = await this.depositWith(bytes, messages, peer)
     const stored = messages.flatMap(m => {
       const c = custody.get(m.id) ?? []
-      return c.length > (m.mailboxes?.length ?? 0) ? [{ id: m.id, custody: c }] : []
+      return c.length > (m.mailboxes?.length ?? 0) ? [{ id: m.id, custody: c, peer }] : []
     })
     if (stored.length > 0) await this.init.messages.markStored(stored)
     return stored.length

@@ -11,6 +11,7 @@ import { MailboxClient, fullRequest, request } from './client.js'
 import { CLAIMS_PER_OWNER_PER_HOUR, CLAIMS_PER_PEER_PER_HOUR, DEFAULT_POLICY, IDLE_MS, MAILBOX_FRAME_DEADLINE_MS, MAILBOX_PROTOCOL, MAX_ACK, MAX_BATCH, MAX_IN_FLIGHT, MAX_PAGE, MAX_PREKEYS, MAX_PREKEYS_PER_UPLOAD, MAX_REQUEST, PAGE_BYTES } from './constants.js'
 import { fromPeerString, peerString, receiptId, validPrekey } from './fields.js'
 import { DepositIntake } from './intake.js'
+import { PersonLists } from './persons.js'
 import { Refusal, Request, Response } from './pb/mailbox.js'
 import { signDeletion } from './signed.js'
 import type { Mailbox, MailboxComponents, MailboxInit } from './index.js'
@@ -33,6 +34,8 @@ type Kind = typeof KINDS[number]
 /** Kinds anyone may ask; the others only an owner this host serves. */
 type OpenKind = 'deposit' | 'deposits' | 'receipts' | 'claim'
 const OPEN = new Set<Kind>(['deposit', 'deposits', 'receipts', 'claim'])
+/** Kinds another device of a hosted person may ask (revocations are the agreement's own device's) */
+const LINKED = new Set<Kind>(['fetch', 'ack', 'status', 'prekeys'])
 
 function kindOf (req: Request): Kind | undefined {
   return KINDS.find(k => k === 'deposits' ? req.deposits.length > 0 : k === 'status' ? req.status : req[k] != null)
@@ -49,6 +52,8 @@ export class MailboxService implements Mailbox, Startable {
   private readonly owners: { [K in Exclude<Kind, OpenKind>]: Handler<OwnerAsking> }
   /** deletes expired hosted mail (none without a store) */
   private readonly sweeper?: Sweeper
+  /** the device lists of hosted persons: their other devices fetch their own mail (persons.ts) */
+  private readonly persons = new PersonLists()
   private running = false
 
   constructor (private readonly components: MailboxComponents, private readonly init: MailboxInit) {
@@ -69,7 +74,7 @@ export class MailboxService implements Mailbox, Startable {
         now: this.now,
         onError: err => { this.log.error('mailbox sweep failed - %e', err) }
       })
-      this.intake = new DepositIntake({ store, policy: { ...DEFAULT_POLICY, ...init.policy }, crypto: this.crypto, now: this.now, peerId: components.peerId, privateKey: components.privateKey as Ed25519PrivateKey, stored: at => { sweeper.arm(at) } })
+      this.intake = new DepositIntake({ store, policy: { ...DEFAULT_POLICY, ...init.policy }, crypto: this.crypto, now: this.now, peerId: components.peerId, privateKey: components.privateKey as Ed25519PrivateKey, stored: at => { sweeper.arm(at) }, linked: (identity, device) => this.persons.listed(identity, device), ownerFor: async device => (await store.hosted()).find(o => this.persons.listed(o.identity, device) && this.persons.listed(o.identity, o.peer)) })
     }
     this.open = {
       deposit: async (req, a) => answer(await this.depositOne(req, a)),
@@ -175,9 +180,11 @@ export class MailboxService implements Mailbox, Startable {
     const kind = kindOf(req)
     const asking: Asking = { store, from, peer: from.toString() }
     if (kind != null && OPEN.has(kind)) return this.open[kind as OpenKind](req, asking)
-    const [owner] = await store.hosted(asking.peer)
-    if (owner == null) return refuse(Refusal.Code.UNAUTHORIZED, 'this host keeps no mail for you')
     if (kind == null) return refuse(Refusal.Code.MALFORMED, 'empty request')
+    let owner: HostedOwner | undefined = (await store.hosted(asking.peer))[0]
+    if (owner != null) await this.persons.learn(store, req.devices) // the person's newest list, from its own device
+    else if (LINKED.has(kind)) owner = await this.persons.ownerFor(store, asking.peer, req.devices) // another device of a hosted person: its own mail
+    if (owner == null) return refuse(Refusal.Code.UNAUTHORIZED, req.devices == null ? 'this host keeps no mail for you' : 'this host keeps no mail for you (your device list names you no longer, or an older list was shown)')
     return this.owners[kind as Exclude<Kind, OpenKind>](req, { ...asking, owner })
   }
 

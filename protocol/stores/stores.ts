@@ -176,7 +176,7 @@ export interface MessageStore {
   /** set a final status on an outgoing message (expired, failed) */
   markStatus(id: string, status: MessageStatus, error?: string): Promise<void>
   /** record mailbox custody of queued or stored messages in one transaction; they become 'stored' */
-  markStored(items: Array<{ id: string, custody: Custody[] }>): Promise<void>
+  markStored(items: Array<{ id: string, custody: Custody[], peer?: string }>): Promise<void>
   /**
    * Expiry (invariant 4): delete every disappearing message whose expiresAt passed (row, text and
    * envelope), and mark undelivered outgoing ones past it 'expired', dropping their envelopes and

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { befriend, cli, DaemonProcess, sleep, startDaemons, stopAll, tempDir, waitFor } from './harness.js'
 
 const count = (list: any[], text: string): number => list.filter(m => m.text === text).length
@@ -113,5 +114,66 @@ describe('linked devices between daemons', function () {
     const r = await cli(['device', 'list', '--data-dir', dir])
     assert.notEqual(r.code, 0)
     rmSync(dir, { recursive: true, force: true })
+  })
+})
+
+describe('linked devices and mailboxes: every device fetches its own mail at the person\'s hosts', function () {
+  this.timeout(300_000)
+  let alice: DaemonProcess
+  let bob: DaemonProcess
+  let carol: DaemonProcess
+  let alice2: DaemonProcess
+  /** what carol keeps for alice's devices, read from her database (the hosting view counts the agreement's own device) */
+  const hosting = async (): Promise<number> => {
+    const db = new DatabaseSync(join(carol.dir, 'ferry.db'), { readOnly: true })
+    try {
+      return Number((db.prepare('SELECT COUNT(*) AS n FROM mailbox_items').get() as { n: number }).n)
+    } finally {
+      db.close()
+    }
+  }
+
+  before(async () => {
+    [alice, bob, carol] = await startDaemons('alice', 'bob', 'carol')
+    await befriend(alice, bob)
+    await befriend(alice, carol)
+    await carol.api.post('/v1/mailbox/host', { name: 'alice' })
+    await alice.api.post('/v1/mailbox/use', { names: ['carol'] })
+    const { link } = JSON.parse((await cli(['device', 'link', '--json', '--data-dir', alice.dir])).stdout)
+    const dir = join(tempDir('ferry-alice2-'), 'data')
+    assert.equal((await cli(['init', '--link', link, '--data-dir', dir])).code, 0)
+    alice2 = await new DaemonProcess(dir, 'alice2').start()
+    const laptop = (await alice2.api.get<any>('/v1/id')).peerId
+    await waitFor('bob knows the laptop', async () => (await bob.api.get<any[]>('/v1/contacts'))[0].devices.includes(laptop))
+    // the first device shows carol the person's device list when it collects
+    await waitFor('carol serves the laptop', async () => {
+      await alice.api.post('/v1/mailbox/collect', {})
+      return (await alice2.api.post<any>('/v1/mailbox/collect', {})).collected.length === 1
+    })
+  })
+
+  after(async () => { await stopAll([alice, bob, carol, alice2]) })
+
+  it('with every device offline, mail waits at the person\'s host; each device collects its own once, and the host deletes each copy only when its device has it', async () => {
+    await Promise.all([alice.stop(), alice2.stop()])
+    for (const text of ['waiting 1', 'waiting 2']) await bob.api.post('/v1/messages', { contact: 'alice', text })
+    await waitFor('both copies are stored at carol', async () => (await bob.messages('out')).filter(m => m.text.startsWith('waiting') && m.devices?.every((d: any) => d.status === 'stored') === true).length === 2, 60_000)
+    assert.equal(await hosting(), 4) // two messages, one copy per device
+    await bob.stop() // nobody can deliver directly now
+    await alice2.start()
+    await waitFor('the laptop collected its copies', async () => count(await alice2.messages('in'), 'waiting 2') === 1, 60_000)
+    await waitFor('carol deleted the laptop\'s copies only', async () => await hosting() === 2)
+    await alice.start()
+    await waitFor('the first device collected its own', async () => count(await alice.messages('in'), 'waiting 2') === 1, 60_000)
+    await waitFor('carol holds nothing for alice', async () => await hosting() === 0)
+    for (const d of [alice, alice2]) for (const text of ['waiting 1', 'waiting 2']) assert.equal(count(await d.messages('in'), text), 1, `${d.name}: ${text}`)
+  })
+
+  it('a revoked device\'s mailbox fetch is refused once a device of the person showed the host the new list', async () => {
+    const laptop = (await alice2.api.get<any>('/v1/id')).peerId
+    assert.equal((await alice2.api.post<any>('/v1/mailbox/collect', {})).collected.length, 1)
+    await alice.api.post('/v1/devices/revoke', { device: laptop })
+    await alice.api.post('/v1/mailbox/collect', {})
+    assert.deepEqual((await alice2.api.post<any>('/v1/mailbox/collect', {})).collected, [])
   })
 })

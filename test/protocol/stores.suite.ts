@@ -149,6 +149,20 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
         assert.equal((await stores.messages.get(messageId(1), 'out'))?.peer, ALICE)
       })
 
+      it('keeps a copy of a message for another device under the same id, changed only through its device', async () => {
+        await addOut(stores.messages, outgoing(1, ALICE, 100))
+        await addOut(stores.messages, { ...outgoing(1, BOB, 100), kind: 'copy' })
+        await assert.rejects(addOut(stores.messages, { ...outgoing(1, BOB, 100), kind: 'copy' }), InvalidEnvelopeError)
+        assert.deepEqual((await stores.messages.list()).map(m => [m.id, m.peer]), [[messageId(1), ALICE]]) // the copy is not history
+        assert.deepEqual((await stores.messages.queued(BOB)).map(m => m.id), [messageId(1)]) // but it is sent
+        await stores.messages.markDelivered([{ id: messageId(1), peer: BOB, receipt: Uint8Array.from([9]), deliveredAt: 500 }])
+        assert.deepEqual((await stores.messages.queued()).map(m => m.peer), [ALICE]) // the first device's row still waits
+        assert.deepEqual(await stores.messages.copies?.([messageId(1)]), [{ id: messageId(1), peer: BOB, status: 'delivered' }])
+        await stores.messages.markReadByPeer(BOB, [messageId(1)], 600)
+        assert.deepEqual(await stores.messages.copies?.([messageId(1)]), [{ id: messageId(1), peer: BOB, status: 'read' }])
+        assert.equal((await stores.messages.get(messageId(1), 'out'))?.status, 'queued')
+      })
+
       it('returns queued messages oldest first with their envelope bytes, per peer or all', async () => {
         await addOut(stores.messages, outgoing(1, ALICE, 100))
         await addOut(stores.messages, outgoing(2, BOB, 200))

@@ -1,11 +1,19 @@
-/** First run: create an identity (keys never leave this browser); and full-page notices. */
+/**
+ * First run: create an identity (keys never leave this browser), or link this browser to an
+ * existing identity with a link code from one of its devices; and full-page notices.
+ */
 import { useState } from 'preact/hooks'
 import type { ComponentChildren } from 'preact'
 
-export function Setup ({ onCreate }: { onCreate(name: string): Promise<void> }): preact.JSX.Element {
+/** What linking gave: the confirmation number to compare, and how to go on. */
+export interface LinkDone { confirm: string, proceed(): Promise<void> }
+
+export function Setup ({ onCreate, onLink }: { onCreate(name: string): Promise<void>, onLink?(code: string, deviceName: string): Promise<LinkDone> }): preact.JSX.Element {
   const [name, setName] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string>()
+  const [linked, setLinked] = useState<LinkDone>()
+  if (linked != null) return <Linked done={linked} />
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault()
     const n = name.trim()
@@ -28,7 +36,51 @@ export function Setup ({ onCreate }: { onCreate(name: string): Promise<void> }):
       <input id='setup-name' value={name} onInput={e => setName((e.target as HTMLInputElement).value)} autoFocus maxLength={64} autoComplete='nickname' data-test='setup-name' />
       {error != null && <p class='error' role='alert'>{error}</p>}
       <button type='submit' disabled={busy} data-test='setup-create'>{busy ? 'Creating keys…' : 'Create my identity'}</button>
+      {onLink != null && <LinkForm onLink={onLink} onDone={setLinked} />}
     </form>
+  )
+}
+
+/** "Link to an existing Ferry identity": paste the code `ferry device link` shows. */
+function LinkForm ({ onLink, onDone }: { onLink(code: string, deviceName: string): Promise<LinkDone>, onDone(done: LinkDone): void }): preact.JSX.Element {
+  const [code, setCode] = useState('')
+  const [device, setDevice] = useState('browser')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string>()
+  const link = async (): Promise<void> => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      onDone(await onLink(code.trim(), device.trim()))
+      return
+    } catch (err: any) {
+      setError(`Could not link: ${err.message}`)
+    }
+    setBusy(false)
+  }
+  return (
+    <details class='link' data-test='link'>
+      <summary>Link to an existing Ferry identity</summary>
+      <p>On a device that already holds your identity, run <code>ferry device link</code> and paste its code here (it works once, for 10 minutes). This browser becomes another device of the same identity, with your contacts.</p>
+      <label for='link-code'>Link code</label>
+      <textarea id='link-code' value={code} onInput={e => setCode((e.target as HTMLTextAreaElement).value)} rows={3} data-test='link-code' />
+      <label for='link-device'>This device's name</label>
+      <input id='link-device' value={device} onInput={e => setDevice((e.target as HTMLInputElement).value)} maxLength={64} data-test='link-device' />
+      {error != null && <p class='error' role='alert'>{error}</p>}
+      <button type='button' disabled={busy || code.trim() === ''} onClick={() => { void link() }} data-test='link-submit'>{busy ? 'Linking…' : 'Link this browser'}</button>
+    </details>
+  )
+}
+
+/** Linked: the confirmation number to compare with the other device's, then on to the messenger. */
+function Linked ({ done }: { done: LinkDone }): preact.JSX.Element {
+  const [busy, setBusy] = useState(false)
+  return (
+    <div class='setup card' data-test='link-done'>
+      <h1>This browser is linked</h1>
+      <p>Confirmation number <strong data-test='link-confirm'>{done.confirm}</strong>. Your other device shows the same number (in its log). If it does not, this browser talked to someone else: do not continue, and revoke it there with <code>ferry device revoke</code>.</p>
+      <button type='button' disabled={busy} onClick={() => { setBusy(true); void done.proceed() }} data-test='link-continue'>{busy ? 'Starting…' : 'Continue'}</button>
+    </div>
   )
 }
 

@@ -2361,6 +2361,7 @@ export interface Request {
   prekeys?: PrekeyUpload
   claim?: PrekeyClaim
   deposits: Deposit[]
+  devices?: Uint8Array
 }
 
 export namespace Request {
@@ -2418,6 +2419,11 @@ export namespace Request {
             w.uint32(74)
             Deposit.codec().encode(value, w)
           }
+        }
+
+        if (obj.devices != null) {
+          w.uint32(82)
+          w.bytes(obj.devices)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2489,6 +2495,10 @@ export namespace Request {
               obj.deposits.push(Deposit.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.deposits$
               }))
+              break
+            }
+            case 10: {
+              obj.devices = reader.bytes()
               break
             }
             default: {
@@ -2582,6 +2592,13 @@ export namespace Request {
 
               obj.deposits++
 
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.devices`,
+                value: reader.bytes()
+              }
               break
             }
             default: {
@@ -2689,6 +2706,11 @@ export namespace Request {
     index: number
   }
 
+  export interface RequestDevicesFieldEvent {
+    field: '$.devices'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Request>): Uint8Array {
     return encodeMessage(obj, Request.codec())
   }
@@ -2697,7 +2719,7 @@ export namespace Request {
     return decodeMessage(buf, Request.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestDepositCapabilityFieldEvent | RequestDepositDeviceSignatureFieldEvent | RequestDepositEnvelopeFieldEvent | RequestFetchAfterFieldEvent | RequestFetchLimitFieldEvent | RequestAckIdsFieldEvent | RequestAckReceiptsFieldEvent | RequestAckDepositorsFieldEvent | RequestStatusFieldEvent | RequestReceiptsDoneFieldEvent | RequestRevokeSenderFieldEvent | RequestRevokeBeforeFieldEvent | RequestPrekeysPrekeysFieldEvent | RequestClaimOwnerFieldEvent | RequestDepositsCapabilityFieldEvent | RequestDepositsDeviceSignatureFieldEvent | RequestDepositsEnvelopeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestDepositCapabilityFieldEvent | RequestDepositDeviceSignatureFieldEvent | RequestDepositEnvelopeFieldEvent | RequestFetchAfterFieldEvent | RequestFetchLimitFieldEvent | RequestAckIdsFieldEvent | RequestAckReceiptsFieldEvent | RequestAckDepositorsFieldEvent | RequestStatusFieldEvent | RequestReceiptsDoneFieldEvent | RequestRevokeSenderFieldEvent | RequestRevokeBeforeFieldEvent | RequestPrekeysPrekeysFieldEvent | RequestClaimOwnerFieldEvent | RequestDepositsCapabilityFieldEvent | RequestDepositsDeviceSignatureFieldEvent | RequestDepositsEnvelopeFieldEvent | RequestDevicesFieldEvent> {
     return streamMessage(buf, Request.codec(), opts)
   }
 }

@@ -178,9 +178,10 @@ export class MemoryMessageStore implements MessageStore {
     return counts
   }
 
-  async markStored (items: Array<{ id: string, custody: Custody[] }>): Promise<void> {
-    for (const { id, custody } of items) {
-      const row = this.rows.get(outKey(id))
+  async markStored (items: Array<{ id: string, custody: Custody[], peer?: string }>): Promise<void> {
+    for (const { id, custody, peer } of items) {
+      let row = this.rows.get(outKey(id))
+      if (peer != null && row?.peer !== peer) row = this.rows.get(`${outKey(id)}:${peer}`)
       if (row == null || !undelivered(row) || custody.length === 0) continue
       const hosts = new Map((row.mailboxes ?? []).map(c => [c.host, c]))
       for (const c of custody) hosts.set(c.host, { ...c, receipt: c.receipt.slice() })
