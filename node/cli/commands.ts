@@ -66,6 +66,8 @@ export interface Flags {
   history?: boolean
   /** ferry init --link CODE */
   link?: string
+  /** ferry device link --history --since DUR */
+  since?: string
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }

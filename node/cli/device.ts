@@ -20,13 +20,16 @@ import { decodeLinkPayload } from '../../protocol/devices/link-payload.js'
 import { newPassphrase } from '../passphrase.js'
 import { dataPaths } from '../paths.js'
 import { SqliteDatastore } from '../store/datastore.js'
+import { SqliteMessageStore } from '../store/messages.js'
+import { AtRestCipher } from '../at-rest.js'
 import { openDatabase } from '../store/sqlite.js'
 import { ApiClient } from './client.js'
-import { UsageError } from './commands.js'
+import { parseDuration, UsageError } from './commands.js'
 import { plain, safeJson } from './terminal.js'
 import { qrForTerminal } from './qr.js'
 import type { Flags } from './commands.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
+import type { MessageRecord } from '../../protocol/index.js'
 
 const out = (s: string): void => { process.stdout.write(s + '\n') }
 
@@ -35,7 +38,8 @@ export async function device (f: Flags, args: string[]): Promise<void> {
   const [sub, arg, ...rest] = args
   const api = new ApiClient(f.dataDir)
   if (sub === 'link' && arg == null) {
-    const { link } = await api.post('/v1/devices/link', {})
+    const historyMs = f.history === true ? parseDuration(f.since ?? '30d', '--since') : undefined
+    const { link } = await api.post('/v1/devices/link', { historyMs })
     if (f.json) return out(safeJson({ link }, 2))
     if (process.stdout.isTTY) out(await qrForTerminal(link))
     out('On the new device: ferry init --link CODE --data-dir DIR (valid 10 minutes, once). The link code:')
@@ -52,7 +56,7 @@ export async function device (f: Flags, args: string[]): Promise<void> {
     if (f.json) return out(safeJson({ revoked: arg }, 2))
     return out(plain`revoked ${arg}: your contacts and devices are told; it gets nothing sent from now on`)
   }
-  throw new UsageError('usage: ferry device link [--json] | ferry device list [--json] | ferry device revoke DEVICE')
+  throw new UsageError('usage: ferry device link [--history [--since DUR]] [--json] | ferry device list [--json] | ferry device revoke DEVICE')
 }
 
 /**
@@ -74,11 +78,19 @@ export async function initLinked (f: Flags, text: string): Promise<void> {
     streamMuxers: [yamux()]
   })
   let answer
+  const history: MessageRecord[] = []
   try {
     const addrs = code.addrs.map(a => multiaddr(`${a}/p2p/${code.peer}`))
     if (addrs.length === 0) throw new Error('the link code names no address')
     const connection = await node.dial(addrs, { signal: AbortSignal.timeout(20_000) })
-    answer = await requestLink(crypto, connection, node.peerId, code, cross, f.name ?? '')
+    answer = await requestLink(crypto, connection, node.peerId, code, cross, f.name ?? '', async chunk => {
+      const page = JSON.parse(new TextDecoder().decode(chunk))
+      if (!Array.isArray(page)) throw new Error('a history chunk is not a list of messages')
+      history.push(...page)
+      // progress on stderr (stdout stays the result): one line rewritten on a terminal, a line per chunk otherwise
+      process.stderr.write(`history: ${history.length} messages received${process.stderr.isTTY ? '\r' : '\n'}`)
+    })
+    if (history.length > 0 && process.stderr.isTTY) process.stderr.write('\n')
   } finally {
     await node.stop()
   }
@@ -100,12 +112,21 @@ export async function initLinked (f: Flags, text: string): Promise<void> {
   const db = openDatabase(dataPaths(f.dataDir).db)
   try {
     new SqliteDatastore(db).put(new Key('/ferry/devices'), payload.devices)
+    if (history.length > 0) new SqliteMessageStore(db, new AtRestCipher(keys.storageKey)).restoreHistory(history.map(checkedRecord))
   } finally {
     db.close()
   }
   const identity = identityToString(keys.identity.identityKey.publicKey.raw)
-  if (f.json) return out(safeJson({ identity, peerId: node.peerId.toString(), dataDir: f.dataDir, contacts: payload.contacts.length, confirmation: answer.confirm }, 2))
-  out(plain`linked: this is now a device of identity ${identity}\npeer id ${node.peerId.toString()}\ndata dir ${f.dataDir}\n${payload.contacts.length} contacts`)
+  if (f.json) return out(safeJson({ identity, peerId: node.peerId.toString(), dataDir: f.dataDir, contacts: payload.contacts.length, messages: history.length, confirmation: answer.confirm }, 2))
+  out(plain`linked: this is now a device of identity ${identity}\npeer id ${node.peerId.toString()}\ndata dir ${f.dataDir}\n${payload.contacts.length} contacts, ${history.length} messages of history`)
   out(plain`confirmation ${answer.confirm} (your other device logged the same number)`)
   out('next: ferry start — it says hello to every contact, who then send to this device too')
+}
+
+/** A history record from the link, checked field by field before it is written. */
+function checkedRecord (m: any): MessageRecord {
+  const ok = typeof m?.id === 'string' && /^[0-9a-f]{32}$/.test(m.id) && typeof m.peer === 'string' && (m.direction === 'in' || m.direction === 'out') &&
+    typeof m.text === 'string' && typeof m.status === 'string' && Number.isSafeInteger(m.createdAt) && Number.isSafeInteger(m.expiresAt)
+  if (!ok) throw new Error('a history message from the link is malformed')
+  return { id: m.id, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: Number.isSafeInteger(m.deliveredAt) ? m.deliveredAt : undefined, disappearing: m.disappearing === true ? true : undefined, seq: 0, rev: 0 }
 }

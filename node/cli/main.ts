@@ -58,7 +58,8 @@ const OPTIONS = {
   revoke: { type: 'boolean', default: false },
   group: { type: 'string' },
   history: { type: 'boolean', default: false },
-  link: { type: 'string' }
+  link: { type: 'string' },
+  since: { type: 'string' }
 } as const
 
 export const USAGE = `ferry — serverless end-to-end encrypted messenger
@@ -69,8 +70,11 @@ usage:
                                                  CODE from \`ferry device link\` on one of its
                                                  devices (which must be running); contacts and
                                                  verifications come along
-  ferry device link [--json]                     a one-time link code (10 minutes) for a new
-                                                 device, with its QR code on a terminal
+  ferry device link [--history [--since DUR]] [--json]
+                                                 a one-time link code (10 minutes) for a new
+                                                 device, with its QR code on a terminal;
+                                                 --history also sends the messages of the last
+                                                 DUR (default 30d) over the link
   ferry device list [--json]                     this identity's devices (* this one)
   ferry device revoke DEVICE                     remove a device: contacts stop sending to it
                                                  and refuse what it sends
@@ -236,7 +240,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group, history: values.history, link: values.link }
+  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group, history: values.history, link: values.link, since: values.since }
   try {
     await command(flags, args)
     return 0

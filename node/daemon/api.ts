@@ -167,8 +167,11 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
       return send(res, 200, await ferry.presence.lookup(url.searchParams.get('target') ?? ''))
     case 'GET /v1/devices':
       return send(res, 200, (await ferry.devices.views()).map(d => ({ device: d.device, name: d.name, current: d.current, addedAt: d.addedAt })))
-    case 'POST /v1/devices/link':
-      return send(res, 200, { link: await linkCode(ferry) })
+    case 'POST /v1/devices/link': {
+      const body = await readJson(req)
+      if (body.historyMs != null && (typeof body.historyMs !== 'number' || body.historyMs <= 0)) throw new HttpError(400, 'historyMs must be a positive number of milliseconds')
+      return send(res, 200, { link: await linkCode(ferry, body.historyMs == null ? undefined : Date.now() - body.historyMs) })
+    }
     case 'POST /v1/devices/revoke': {
       const body = await readJson(req)
       if (typeof body.device !== 'string') throw new HttpError(400, 'device must be a device peer id')

@@ -11,7 +11,7 @@ import { InvalidInputError } from '../../protocol/index.js'
 import { nodeCrypto } from '../crypto.js'
 import { collect } from '../backup/contents.js'
 import { encodeLinkPayload, LINK_PAYLOAD_KIND } from '../../protocol/devices/link-payload.js'
-import type { Ferry } from '../../protocol/index.js'
+import type { Ferry, MessageRecord } from '../../protocol/index.js'
 import type { KeyFile } from '../keyfile.js'
 
 const offers = new WeakMap<Ferry, LinkOffers>()
@@ -25,19 +25,44 @@ export async function serveLinks (ferry: Ferry, dataDir: string, keys: KeyFile, 
   const linkOffers = new LinkOffers(nodeCrypto(), Date.now)
   offers.set(ferry, linkOffers)
   await ferry.libp2p.handle(LINK_PROTOCOL, async (stream, connection) => linkOffers.answer(stream, connection, {
-    grant: async (device, cross, name, confirm) => {
+    grant: async (device, cross, name, confirm, options) => {
       const entry = await ferry.devices.link(device, cross, name)
-      const contents = await collect(dataDir, keys, { history: false })
+      const contents = await collect(dataDir, keys, { history: options.historySince != null })
       log(`linked device ${device.toString()}${name === '' ? '' : ` (${name})`}; confirmation ${confirm}`)
       void ferry.devices.announce()
-      return encodeLinkPayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: privateKeyToProtobuf(keys.identity.identityKey), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked, mailboxUse: contents.settings.mailboxUse })
+      const history = contents.history?.filter(m => m.createdAt >= (options.historySince ?? 0))
+      const payload = encodeLinkPayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: privateKeyToProtobuf(keys.identity.identityKey), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked, mailboxUse: contents.settings.mailboxUse, history: history?.length })
+      return { payload, history: history == null ? undefined : historyChunks(history) }
     }
   }), { maxInboundStreams: 2, maxOutboundStreams: 1 })
 }
 
-/** A new one-time link code for this daemon's identity. */
-export async function linkCode (ferry: Ferry): Promise<string> {
+/** History in chunks of at most HISTORY_CHUNK_BYTES of JSON (a message is at most 64 KiB of text). */
+export function * historyChunks (history: MessageRecord[]): Generator<Uint8Array> {
+  let chunk: MessageRecord[] = []
+  let bytes = 0
+  for (const m of history) {
+    const size = m.text.length * 3 + 256
+    if (chunk.length > 0 && bytes + size > HISTORY_CHUNK_BYTES) {
+      yield new TextEncoder().encode(JSON.stringify(chunk))
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(m)
+    bytes += size
+  }
+  if (chunk.length > 0) yield new TextEncoder().encode(JSON.stringify(chunk))
+}
+
+const HISTORY_CHUNK_BYTES = 512 * 1024
+
+/**
+ * A new one-time link code for this daemon's identity.
+ *
+ * @param historySince - offer the messages since this time (ms) too
+ */
+export async function linkCode (ferry: Ferry, historySince?: number): Promise<string> {
   const o = offers.get(ferry)
   if (o == null) throw new InvalidInputError('this node does not link devices')
-  return o.offer(ferry.identity.identityKey.publicKey.raw, ferry.peerId, ferry.addresses().map(a => a.replace(/\/p2p\/[^/]+$/, '')))
+  return o.offer(ferry.identity.identityKey.publicKey.raw, ferry.peerId, ferry.addresses().map(a => a.replace(/\/p2p\/[^/]+$/, '')), { historySince })
 }

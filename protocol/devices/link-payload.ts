@@ -25,6 +25,8 @@ export interface LinkPayload {
   blocked: string[]
   /** the hosts the person's mail waits at: every device fetches its own there */
   mailboxUse: string[]
+  /** how many messages of history follow (when the code offered history) */
+  history?: number
 }
 
 const replacer = (_key: string, value: unknown): unknown =>

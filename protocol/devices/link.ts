@@ -88,6 +88,13 @@ async function deriveKeys (crypto: CryptoBackend, shared: Uint8Array, primary: P
 
 const macInput = (cross: Uint8Array, name: Uint8Array): Uint8Array => concat([fromString('ferry-link-request'), cross, name])
 const SEAL_AD = fromString('ferry-link-payload')
+const HISTORY_AD = fromString('ferry-link-history')
+/** 12-byte nonce: the payload is 0, history chunk n is n */
+function nonce (n: number): Uint8Array {
+  const b = new Uint8Array(12)
+  new DataView(b.buffer).setUint32(8, n)
+  return b
+}
 
 /**
  * The request a new device `me` sends for `code`: its ephemeral key, its half of the certificate,
@@ -114,13 +121,27 @@ export async function exchange (connection: Connection, request: Uint8Array): Pr
   return reply
 }
 
-/** What the existing device does with an accepted request: certify the device, make the payload. */
-export interface LinkGrant {
-  /** add `device` to the identity's list with `crossSignature` (its half); return the sealed payload's plaintext */
-  grant(device: PeerId, crossSignature: Uint8Array, name: string, confirm: string): Promise<Uint8Array>
+/** What a code offers besides the identity: history since this time (ms), when set. */
+export interface OfferOptions { historySince?: number }
+
+/** What the existing device sends: the payload, then (optionally) history in chunks. */
+export interface Granted {
+  payload: Uint8Array
+  /** history chunks (each at most MAX_HISTORY_CHUNK_BYTES), sent after the payload */
+  history?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 }
 
-interface Offer { privateKey: Uint8Array, code: LinkCode, failures: number }
+/** What the existing device does with an accepted request: certify the device, make the payload. */
+export interface LinkGrant {
+  /** add `device` to the identity's list with `crossSignature` (its half); the plaintexts to seal */
+  grant(device: PeerId, crossSignature: Uint8Array, name: string, confirm: string, options: OfferOptions): Promise<Granted>
+}
+
+/** One history chunk is refused beyond this (before it is opened); chunks a link may carry. */
+export const MAX_HISTORY_CHUNK_BYTES = 1024 * 1024
+export const MAX_HISTORY_CHUNKS = 4096
+
+interface Offer { privateKey: Uint8Array, code: LinkCode, failures: number, options: OfferOptions }
 
 /** The existing device's side: the codes it handed out, and the answer to a request. */
 export class LinkOffers {
@@ -129,12 +150,12 @@ export class LinkOffers {
   constructor (private readonly crypto: CryptoBackend, private readonly now: () => number) {}
 
   /** A new one-time code for this device (identity, peer, addresses). */
-  async offer (identity: Uint8Array, peer: string, addrs: string[]): Promise<string> {
+  async offer (identity: Uint8Array, peer: string, addrs: string[], options: OfferOptions = {}): Promise<string> {
     this.prune()
     if (this.offers.size >= MAX_OFFERS) throw new InvalidInputError(`${MAX_OFFERS} link codes are waiting already; use one or wait ${LINK_TTL_MS / 60_000} minutes`)
     const pair = await this.crypto.x25519Generate()
     const code: LinkCode = { identity, peer, addrs, key: pair.publicKey, expiresAt: this.now() + LINK_TTL_MS }
-    this.offers.set(toHex(pair.publicKey), { privateKey: pair.privateKey, code, failures: 0 })
+    this.offers.set(toHex(pair.publicKey), { privateKey: pair.privateKey, code, failures: 0, options })
     return encodeLinkCode(code)
   }
 
@@ -148,17 +169,26 @@ export class LinkOffers {
     const signal = AbortSignal.timeout(TIMEOUT_MS)
     try {
       const req = await frames.read(RAW, { signal })
-      const reply = await this.decide(req, connection.remotePeer, grant)
+      const { reply, history, key } = await this.decide(req, connection.remotePeer, grant)
       await frames.write(reply, RAW, { signal })
-      await stream.close({ signal }).catch(() => {})
+      if (history != null && key != null) {
+        // each chunk sealed under the link key with its own nonce; an empty frame ends them
+        let n = 0
+        for await (const chunk of history) {
+          if (++n > MAX_HISTORY_CHUNKS) break
+          await frames.write(await this.crypto.aeadSeal(key, nonce(n), chunk, HISTORY_AD), RAW, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+        }
+        await frames.write(new Uint8Array(0), RAW, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+      }
+      await stream.close({ signal: AbortSignal.timeout(TIMEOUT_MS) }).catch(() => {})
     } catch (err: any) {
       stream.abort(err)
     }
   }
 
-  /** 0x00 || sealed payload, or 0x01 || a reason. */
-  private async decide (req: Uint8Array, device: PeerId, grant: LinkGrant): Promise<Uint8Array> {
-    const refuse = (why: string): Uint8Array => concat([new Uint8Array([1]), fromString(why)])
+  /** 0x00 (0x02 when history chunks follow) || sealed payload, or 0x01 || a reason. */
+  private async decide (req: Uint8Array, device: PeerId, grant: LinkGrant): Promise<{ reply: Uint8Array, history?: Granted['history'], key?: Uint8Array }> {
+    const refuse = (why: string): { reply: Uint8Array } => ({ reply: concat([new Uint8Array([1]), fromString(why)]) })
     if (req.byteLength < 32 + REQUEST_BYTES) return refuse('malformed link request')
     this.prune()
     const codeKey = req.subarray(0, 32)
@@ -173,8 +203,9 @@ export class LinkOffers {
       const keys = await deriveKeys(this.crypto, shared, peerIdFromString(offer.code.peer), device, codeKey, deviceKey)
       if (!equalBytes(await this.crypto.hmacSha256(keys.mac, macInput(cross, name)), mac)) throw new LinkError('bad MAC')
       this.offers.delete(toHex(codeKey)) // single use, before anything else can happen
-      const payload = await grant.grant(device, cross, toString(name).slice(0, NAME_BYTES), keys.confirm)
-      return concat([new Uint8Array([0]), await this.crypto.aeadSeal(keys.seal, new Uint8Array(12), payload, concat([SEAL_AD, device.toMultihash().bytes]))])
+      const granted = await grant.grant(device, cross, toString(name).slice(0, NAME_BYTES), keys.confirm, offer.options)
+      const sealed = await this.crypto.aeadSeal(keys.seal, nonce(0), granted.payload, concat([SEAL_AD, device.toMultihash().bytes]))
+      return { reply: concat([new Uint8Array([granted.history == null ? 0 : 2]), sealed]), history: granted.history, key: keys.seal }
     } catch (err: any) {
       if (this.offers.has(toHex(codeKey)) && ++offer.failures >= LINK_MAX_FAILURES) this.offers.delete(toHex(codeKey))
       return refuse(err instanceof LinkError ? 'the link request does not match the code (a code copied from elsewhere, or replayed by another device)' : `the link was refused: ${String(err.message).slice(0, 200)}`)
@@ -189,15 +220,42 @@ export class LinkOffers {
  * @returns the payload and the confirmation number both sides can show
  * @throws LinkError with the existing device's reason
  */
-export async function requestLink (crypto: CryptoBackend, connection: Connection, me: PeerId, code: LinkCode, crossSign: Uint8Array, name: string): Promise<{ payload: Uint8Array, confirm: string }> {
+export async function requestLink (crypto: CryptoBackend, connection: Connection, me: PeerId, code: LinkCode, crossSign: Uint8Array, name: string, onHistory?: (chunk: Uint8Array, n: number) => Promise<void>): Promise<{ payload: Uint8Array, confirm: string, chunks: number }> {
   if (connection.remotePeer.toString() !== code.peer) throw new LinkError('connected to another peer than the code names')
   const { request, keys } = await linkRequest(crypto, me, code, crossSign, name)
-  const reply = await exchange(connection, request)
-  if (reply.byteLength === 0) throw new LinkError('empty answer')
-  if (reply[0] !== 0) throw new LinkError(toString(reply.subarray(1)).slice(0, 300))
+  const signal = AbortSignal.timeout(TIMEOUT_MS)
+  const stream = await connection.newStream(LINK_PROTOCOL, { signal })
   try {
-    return { payload: await crypto.aeadOpen(keys.seal, new Uint8Array(12), reply.subarray(1), concat([SEAL_AD, me.toMultihash().bytes])), confirm: keys.confirm }
-  } catch {
-    throw new LinkError('the answer does not decrypt')
+    const frames = frameStream(stream, { maxDataLength: Math.max(MAX_LINK_PAYLOAD_BYTES, MAX_HISTORY_CHUNK_BYTES) + 64 })
+    await frames.write(request, RAW, { signal })
+    const reply = await frames.read(RAW, { signal })
+    if (reply.byteLength === 0) throw new LinkError('empty answer')
+    if (reply[0] === 1) throw new LinkError(toString(reply.subarray(1)).slice(0, 300))
+    let payload: Uint8Array
+    try {
+      payload = await crypto.aeadOpen(keys.seal, nonce(0), reply.subarray(1), concat([SEAL_AD, me.toMultihash().bytes]))
+    } catch {
+      throw new LinkError('the answer does not decrypt')
+    }
+    let chunks = 0
+    // history follows: each chunk opens under its own nonce, in order; an empty frame ends it
+    for (let n = 1; reply[0] === 2; n++) {
+      const sealed = await frames.read(RAW, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+      if (sealed.byteLength === 0) break
+      if (n > MAX_HISTORY_CHUNKS) throw new LinkError('too much history')
+      let chunk: Uint8Array
+      try {
+        chunk = await crypto.aeadOpen(keys.seal, nonce(n), sealed, HISTORY_AD)
+      } catch {
+        throw new LinkError('a history chunk does not decrypt')
+      }
+      chunks = n
+      await onHistory?.(chunk, n)
+    }
+    await stream.close({ signal: AbortSignal.timeout(TIMEOUT_MS) }).catch(() => {})
+    return { payload, confirm: keys.confirm, chunks }
+  } catch (err: any) {
+    stream.abort(err)
+    throw err
   }
 }

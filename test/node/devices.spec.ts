@@ -109,6 +109,25 @@ describe('linked devices between daemons', function () {
     assert.equal(sent.devices, undefined) // one device now: no copy was made for the revoked one
   })
 
+  it('a device linked with --history gets the conversation so far, with progress', async () => {
+    const r = await cli(['device', 'link', '--history', '--since', '1d', '--json', '--data-dir', alice.dir])
+    assert.equal(r.code, 0, r.stderr)
+    const dir = join(tempDir('ferry-alice3-'), 'data')
+    const linked = await cli(['init', '--link', JSON.parse(r.stdout).link, '--data-dir', dir, '--json'])
+    assert.equal(linked.code, 0, linked.stderr)
+    const expected = (await alice.messages()).map(m => [m.id, m.direction, m.text])
+    assert.equal(JSON.parse(linked.stdout).messages, expected.length)
+    assert.match(linked.stderr, new RegExp(`history: ${expected.length} messages received`))
+    const alice3 = await new DaemonProcess(dir, 'alice3').start()
+    try {
+      assert.deepEqual((await alice3.messages()).map(m => [m.id, m.direction, m.text]), expected)
+      assert.equal((await alice3.messages()).find(m => m.text === 'reply from the laptop')?.status, 'sent')
+    } finally {
+      await alice3.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('a data dir with no identity gets no device list', async () => {
     const dir = tempDir('ferry-nothing-')
     const r = await cli(['device', 'list', '--data-dir', dir])

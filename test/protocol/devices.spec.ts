@@ -33,7 +33,7 @@ describe('linking a device (/ferry/link/1.0.0)', function () {
     await primary.libp2p.handle(LINK_PROTOCOL, async (stream, connection) => offers.answer(stream, connection, {
       grant: async (device: PeerId) => {
         granted.push(device.toString())
-        return new TextEncoder().encode(`welcome ${device.toString()}`)
+        return { payload: new TextEncoder().encode(`welcome ${device.toString()}`) }
       }
     }))
   })
