@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { cryptoBench } from './crypto.js'
+import { devicesBench } from './devices.js'
 import { dhtBench } from './dht.js'
 import { echoBench } from './echo.js'
 import { groupsBench } from './groups.js'
@@ -115,7 +116,9 @@ async function main (): Promise<void> {
   // those rows alone) or FERRY_BENCH_SIM=1 (everything)
   // BENCH_ONLY=group: the team room rows alone (`group.100.*`, in-process)
   const groupOnly = process.env.BENCH_ONLY === 'group'
-  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly
+  // BENCH_ONLY=devices: the linked-device rows alone
+  const devicesOnly = process.env.BENCH_ONLY === 'devices'
+  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly
   const simRows = process.env.BENCH_ONLY === 'sim' || (others && process.env.FERRY_BENCH_SIM === '1')
   for (const transport of others ? Object.keys(TRANSPORTS) : []) {
     console.log(`measuring ${transport}...`)
@@ -143,6 +146,10 @@ async function main (): Promise<void> {
   if (others || groupOnly) {
     console.log('measuring team rooms at 100 members...')
     rows.push(...await groupsBench())
+  }
+  if (others || devicesOnly) {
+    console.log('measuring linked devices...')
+    rows.push(...await devicesBench())
   }
   if (others && process.env.BENCH_ONLY !== 'tcp') {
     console.log('measuring mailboxes...')
