@@ -93,6 +93,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     adoptDevice: async (peer, identity) => contactBook.adoptDevice(peer, identity),
     onDevices: async (list, identity, peer) => devices.received(list, identity, peer),
     onSentCopy: async content => conversations.recordSent(content),
+    onReadSync: async content => conversations.applyReadSync(content),
     // a capability must be the sender's own, for its own device, and name this node as sender
     checkCapability: async (bytes, from, sender) => {
       const c = await openCapability(bytes, crypto).catch((err: any) => { throw new InvalidEnvelopeError(err.message) })

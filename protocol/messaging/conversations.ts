@@ -24,7 +24,7 @@ import type { Presence } from '../reach/presence.js'
 import type { Sessions } from './sessions.js'
 import type { Contact, ContactDevice, ContactStore, MessageRecord, MessageStatus, MessageStore, OutgoingMessage } from '../stores/stores.js'
 import type { DeviceEntry } from '../devices/device-list.js'
-import type { Content, SentCopy } from '../pb/ferry.js'
+import type { Content, ReadSync, SentCopy } from '../pb/ferry.js'
 import type { Sweeper } from '../util/timers.js'
 import type { Libp2p, Logger } from '@libp2p/interface'
 
@@ -69,6 +69,8 @@ export interface Queued {
   copyOf?: { id: Uint8Array, created: number }
   /** to an own other device: what was sent to whom */
   sent?: SentCopy
+  /** to an own other device: what was read here */
+  readSync?: ReadSync
   /** the recipient is an own device: no contact checks */
   own?: boolean
 }
@@ -156,6 +158,21 @@ export class Conversations {
     }
   }
 
+  /** An own other device read these messages: they are read here too (no read receipt: it sent them). */
+  async applyReadSync (content: Content): Promise<void> {
+    const sync = content.readSync
+    if (sync == null) return
+    const contact = await this.contactOf(sync.contact, sync.peer)
+    const ids = sync.ids.slice(0, 1000)
+    for (const peer of contact == null ? [sync.peer] : [contact.peerId, ...(contact.devices ?? []).map(d => d.peer)]) await this.c.messages.markRead(peer, ids)
+  }
+
+  /** The contact an own device means: by identity, else by its first device's peer id. */
+  private async contactOf (identity: Uint8Array, peer: string): Promise<Contact | undefined> {
+    const contacts = await this.c.contacts.list()
+    return contacts.find(c => c.identity != null && identity.byteLength > 0 && equalBytes(c.identity, identity)) ?? contacts.find(c => c.peerId === peer)
+  }
+
   /**
    * An own other device sent this message: keep it in the conversation as 'sent' (once: a copy
    * seen again changes nothing).
@@ -163,8 +180,7 @@ export class Conversations {
   async recordSent (content: Content): Promise<void> {
     const sent = content.sent
     if (sent == null) return
-    const contacts = await this.c.contacts.list()
-    const contact = contacts.find(c => c.identity != null && sent.recipient.byteLength > 0 && equalBytes(c.identity, sent.recipient)) ?? contacts.find(c => c.peerId === sent.peer)
+    const contact = await this.contactOf(sent.recipient, sent.peer)
     const [r] = await this.c.messages.addOutgoing([{ id: sent.id, peer: contact?.peerId ?? sent.peer, text: content.text, status: 'sent', createdAt: content.sentAt, expiresAt: sent.expiresAt, envelope: new Uint8Array(0), kind: 'text', disappearing: content.disappearing === true ? true : undefined }])
     if (r instanceof Error && !/exists already/.test(r.message)) throw r
     if (content.disappearing === true) this.c.expiry.arm(sent.expiresAt)
@@ -189,6 +205,13 @@ export class Conversations {
       if (!this.c.readReceipts) continue
       const ttlMs = contact.expiresMs ?? DEFAULT_TTL_MS
       for (const read of readReceiptPages(ids)) await this.queue(to, { text: '', read, ttlMs, disappearing: contact.expiresMs != null })
+    }
+    // the person's other devices mark the same messages read (the ids are the same on every device)
+    const me = this.c.identity.identityKey.publicKey.raw
+    for (const d of all.length === 0 ? [] : await this.c.ownDevices?.() ?? []) {
+      for (const ids of readReceiptPages(all)) {
+        await this.queue(ownContact(d, me), { text: '', ttlMs: DEFAULT_TTL_MS, own: true, readSync: { contact: contact.identity ?? new Uint8Array(0), peer: contact.peerId, ids } }).catch((err: any) => { this.c.log('read state not sent to an own device: %s', err.message) })
+      }
     }
     return all
   }
@@ -270,14 +293,14 @@ export class Conversations {
     const created = m.copyOf?.created ?? this.c.now()
     const id = m.copyOf?.id ?? this.c.randomBytes(MESSAGE_ID_BYTES)
     const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + m.ttlMs }
-    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined, devices: m.devices, sent: m.sent }
+    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined, devices: m.devices, sent: m.sent, readSync: m.readSync }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await sessions.serialize(contact.peerId, async () => {
       const restart = m.restart === true
       const held = await sessions.has(contact.peerId, contact.identity)
       const bundle = restart ? await this.restartBundle(contact, held) : held ? undefined : await this.firstBundle(contact, m.own === true)
       const { envelope, record } = await sealEnvelope(sessions, contact.peerId, fields, content, bundle, contact.identity, restart)
-      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.copyOf != null ? 'copy' : m.capability == null && m.read == null && m.restart !== true && m.devices == null ? 'text' : 'control', disappearing: m.disappearing }) }
+      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.copyOf != null ? 'copy' : m.capability == null && m.read == null && m.restart !== true && m.devices == null && m.readSync == null ? 'text' : 'control', disappearing: m.disappearing }) }
     })
     let record: MessageRecord
     try {

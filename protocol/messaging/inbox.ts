@@ -116,6 +116,8 @@ export interface InboxInit {
   onDevices?(list: Uint8Array, identity: Uint8Array, peer: string): Promise<void>
   /** an own other device sent a message (`sent` says to whom): record it in that conversation, idempotently */
   onSentCopy?(content: Content, peer: string): Promise<void>
+  /** an own other device read messages (`readSync`): mark them read here too, idempotently */
+  onReadSync?(content: Content): Promise<void>
   limits?: Partial<StrangerLimits>
 }
 
@@ -261,6 +263,10 @@ export class Inbox implements EnvelopeReceiver {
       if (!self) throw new RefusedError('a copy of a sent message comes only from one\'s own device')
       await this.init.onSentCopy?.(content, peer) // idempotent, applied before the acknowledgement as a read receipt is
     }
+    if (content.readSync != null) {
+      if (!self) throw new RefusedError('read state comes only from one\'s own device')
+      await this.init.onReadSync?.(content)
+    }
     try {
       await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
     } catch (err: any) {
@@ -271,7 +277,7 @@ export class Inbox implements EnvelopeReceiver {
     else if (relation.kind === 'contact' && !bound && (via === 'mailbox' || relation.identity != null)) message.unverified = true
     if (capability != null && trusted) message.capability = capability
     // a restart needs nothing more: the PQXDH answer above made its session the current one
-    if (capability != null || read.length > 0 || content.restart === true || devices != null || content.sent != null) message.kind = 'control'
+    if (capability != null || read.length > 0 || content.restart === true || devices != null || content.sent != null || content.readSync != null) message.kind = 'control'
     if (content.sent != null) message.text = '' // kept once, as the conversation's outgoing message
     if (content.disappearing === true) message.disappearing = true
     return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh && via === 'direct' && !stranger }

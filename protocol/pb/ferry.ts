@@ -399,6 +399,7 @@ export interface Content {
   restart?: boolean
   devices?: Uint8Array
   sent?: SentCopy
+  readSync?: ReadSync
 }
 
 export namespace Content {
@@ -468,6 +469,11 @@ export namespace Content {
           SentCopy.codec().encode(obj.sent, w)
         }
 
+        if (obj.readSync != null) {
+          w.uint32(98)
+          ReadSync.codec().encode(obj.readSync, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -534,6 +540,12 @@ export namespace Content {
             case 11: {
               obj.sent = SentCopy.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.sent
+              })
+              break
+            }
+            case 12: {
+              obj.readSync = ReadSync.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.readSync
               })
               break
             }
@@ -641,6 +653,13 @@ export namespace Content {
 
               break
             }
+            case 12: {
+              yield * ReadSync.codec().stream(reader, reader.uint32(), `${prefix}.readSync`, {
+                limits: opts.limits?.readSync
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -724,6 +743,22 @@ export namespace Content {
     value: number
   }
 
+  export interface ContentReadSyncContactFieldEvent {
+    field: '$.readSync.contact'
+    value: Uint8Array
+  }
+
+  export interface ContentReadSyncPeerFieldEvent {
+    field: '$.readSync.peer'
+    value: string
+  }
+
+  export interface ContentReadSyncIdsFieldEvent {
+    field: '$.readSync.ids[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -732,8 +767,162 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent | ContentReadSyncContactFieldEvent | ContentReadSyncPeerFieldEvent | ContentReadSyncIdsFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
+  }
+}
+
+export interface ReadSync {
+  contact: Uint8Array
+  peer: string
+  ids: string[]
+}
+
+export namespace ReadSync {
+  let _codec: Codec<ReadSync>
+
+  export const codec = (): Codec<ReadSync> => {
+    if (_codec == null) {
+      _codec = message<ReadSync>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.contact != null && obj.contact.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.contact)
+        }
+
+        if ((obj.peer != null && obj.peer !== '')) {
+          w.uint32(18)
+          w.string(obj.peer)
+        }
+
+        if (obj.ids != null && obj.ids.length > 0) {
+          for (const value of obj.ids) {
+            w.uint32(26)
+            w.string(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          contact: uint8ArrayAlloc(0),
+          peer: '',
+          ids: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.contact = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.peer = reader.string()
+              break
+            }
+            case 3: {
+              if (opts.limits?.ids != null && obj.ids.length === opts.limits.ids) {
+                throw new MaxLengthError('Decode error - repeated field "ids" had too many elements')
+              }
+
+              obj.ids.push(reader.string())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          ids: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.contact`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.peer`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.ids != null && obj.ids === opts.limits.ids) {
+                throw new MaxLengthError('Streaming decode error - repeated field "ids" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.ids[]`,
+                index: obj.ids,
+                value: reader.string()
+              }
+
+              obj.ids++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ReadSyncContactFieldEvent {
+    field: '$.contact'
+    value: Uint8Array
+  }
+
+  export interface ReadSyncPeerFieldEvent {
+    field: '$.peer'
+    value: string
+  }
+
+  export interface ReadSyncIdsFieldEvent {
+    field: '$.ids[]'
+    index: number
+    value: string
+  }
+
+  export function encode (obj: Partial<ReadSync>): Uint8Array {
+    return encodeMessage(obj, ReadSync.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadSync>): ReadSync {
+    return decodeMessage(buf, ReadSync.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadSync>): Generator<ReadSyncContactFieldEvent | ReadSyncPeerFieldEvent | ReadSyncIdsFieldEvent> {
+    return streamMessage(buf, ReadSync.codec(), opts)
   }
 }
 

@@ -1,32 +1,38 @@
 /**
  * A browser page linked to a daemon's identity, in real headless Chromium (the web lab's
  * namespaces): alice's daemon makes a link code, a fresh page pastes it on its first screen and
- * becomes another device of alice — with her contacts. Bob, who only ever added the daemon,
- * reaches both; a reply from the page reaches bob and shows on the daemon as sent.
+ * becomes another device of alice — with her contacts — and a second daemon links by the CLI. Bob,
+ * who only ever added the first daemon, reaches all three devices once each; a reply from the page
+ * reaches bob and shows on both daemons as sent.
  */
 import assert from 'node:assert/strict'
-import { waitFor } from '../node/harness.js'
+import { join } from 'node:path'
+import { NsDaemon as Daemon } from '../node/netns.js'
+import { tempDir, waitFor } from '../node/harness.js'
 import { AppPage, screenshot } from './app-driver.js'
 import { WebLab } from './lab.js'
-import type { NsDaemon } from '../node/netns.js'
 
 describe('linking a browser page to a daemon\'s identity', function () {
   this.timeout(300_000)
   let lab: WebLab
-  let alice: NsDaemon & { webUrl: string }
-  let bob: NsDaemon & { webUrl: string }
+  let alice: Daemon & { webUrl: string }
+  let bob: Daemon & { webUrl: string }
   let page: AppPage
+  let alice2: Daemon | undefined
 
   before(async function () {
     lab = WebLab.setupOrSkip(this)
     ;[alice, bob] = await Promise.all([lab.daemon('alice'), lab.daemon('bob')])
-    const inviteOf = async (d: NsDaemon): Promise<string> => (await d.json<{ invite: string }>(['invite'])).invite
+    const inviteOf = async (d: Daemon): Promise<string> => (await d.json<{ invite: string }>(['invite'])).invite
     assert.equal((await alice.run(['contact', 'add', 'bob', await inviteOf(bob)])).code, 0)
     assert.equal((await bob.run(['contact', 'add', 'alice', await inviteOf(alice)])).code, 0)
     page = await new AppPage(await (await lab.browser(lab.profile())).context.newPage()).open(alice.webUrl)
   })
 
-  after(async () => { await lab?.destroy() })
+  after(async () => {
+    await alice2?.stop()
+    await lab?.destroy()
+  })
 
   it('a wrong code is refused on the first screen, and a good one links the page with the daemon\'s contacts', async () => {
     const { link } = await alice.json<{ link: string }>(['device', 'link'])
@@ -52,14 +58,29 @@ describe('linking a browser page to a daemon\'s identity', function () {
     await waitFor('bob knows the page as alice\'s device', async () => (await bob.json<any[]>(['contact', 'list']))[0].devices?.includes(pagePeer) === true, 60_000)
   })
 
-  it('bob\'s message reaches the daemon and the page once; the page\'s reply reaches bob and shows on the daemon as sent', async () => {
+  it('a second daemon links too: three devices of one identity', async () => {
+    const { link } = await alice.json<{ link: string }>(['device', 'link'])
+    alice2 = new Daemon(lab.ns, join(tempDir('ferry-web-alice2-'), 'data'), 'alice2')
+    const r = await alice2.run(['init', '--link', link])
+    assert.equal(r.code, 0, r.stderr)
+    await alice2.start(['--no-mdns', '--no-web', '--listen', `/ip4/${lab.address}/tcp/0`, '--listen', `/ip4/${lab.address}/udp/0/webrtc-direct`])
+    const second = (await alice2.json(['id'])).peerId
+    assert.equal((await alice.json<any[]>(['device', 'list'])).length, 3)
+    await waitFor('bob knows the second daemon as alice\'s device', async () => (await bob.json<any[]>(['contact', 'list']))[0].devices?.includes(second) === true, 60_000)
+  })
+
+  it('bob\'s message reaches all three devices once; the page\'s reply reaches bob and shows on both daemons as sent', async () => {
+    const daemons = [alice, alice2 as Daemon]
     assert.equal((await bob.run(['send', 'alice', 'to every device'])).code, 0)
     await page.openChat('bob')
     await page.until('the page has bob\'s message', ms => ms.filter(m => m.text === 'to every device' && m.dir === 'in').length === 1)
-    await waitFor('the daemon has it', async () => (await alice.json<any[]>(['messages'])).filter(m => m.text === 'to every device').length === 1)
+    for (const d of daemons) await waitFor(`${d.name} has it`, async () => (await d.json<any[]>(['messages'])).filter(m => m.text === 'to every device').length === 1)
+    // the page has the conversation open: its copy is read there
+    await waitFor('bob sees it delivered to three devices', async () => (await bob.json<any[]>(['messages'])).find(m => m.text === 'to every device')?.devices?.filter((d: any) => d.status === 'delivered' || d.status === 'read').length === 3, 60_000)
     await page.send('from the browser')
     await waitFor('bob has the reply once', async () => (await bob.json<any[]>(['messages'])).filter(m => m.text === 'from the browser' && m.direction === 'in').length === 1, 60_000)
-    await waitFor('the daemon shows it as sent', async () => (await alice.json<any[]>(['messages'])).some(m => m.text === 'from the browser' && m.status === 'sent'), 60_000)
+    for (const d of daemons) await waitFor(`${d.name} shows it as sent`, async () => (await d.json<any[]>(['messages'])).filter(m => m.text === 'from the browser' && m.status === 'sent').length === 1, 60_000)
+    for (const d of daemons) assert.equal((await d.json<any[]>(['messages'])).filter(m => m.text === 'to every device').length, 1)
     await screenshot(page.page, '31-linked-conversation')
     assert.equal((await page.messages()).filter(m => m.text === 'to every device').length, 1)
     assert.deepEqual(page.errors, [])

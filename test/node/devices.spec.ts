@@ -81,6 +81,15 @@ describe('linked devices between daemons', function () {
     assert.deepEqual(conversation.map(m => [m.direction, m.text, m.contact]), [['out', 'to both', 'alice'], ['in', 'reply from the laptop', 'alice']])
   })
 
+  it('reading on one device marks the message read on the person\'s other devices, and bob sees it read', async () => {
+    const unread = async (d: DaemonProcess): Promise<number> => (await d.api.get<any[]>('/v1/contacts'))[0].unread
+    assert.equal(await unread(alice2), 1)
+    await alice.api.post('/v1/read', { name: 'bob' })
+    await waitFor('the laptop shows it read', async () => (await alice2.messages('in')).find(m => m.text === 'to both')?.status === 'read')
+    assert.equal(await unread(alice2), 0)
+    await waitFor('bob sees it read', async () => (await bob.messages('out')).find(m => m.text === 'to both')?.status === 'read')
+  })
+
   it('each device catches up after being offline, at a different time, once', async () => {
     await Promise.all([alice.stop(), alice2.stop()])
     for (const text of ['while away 1', 'while away 2']) await bob.api.post('/v1/messages', { contact: 'alice', text })
