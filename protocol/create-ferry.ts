@@ -180,7 +180,18 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       replication: opts.mailbox?.replication,
       devices: async () => await devices.linked() ? await devices.encoded() : undefined
     })
-  const directory = new Directory({ libp2p, identity, prekeys, crypto, now, log, mailboxHosts: async () => await mailboxes?.hostIds() ?? [], bootstrap: parsePeerAddrs('bootstrap peer', opts.bootstrap ?? []) })
+  const directory = new Directory({
+    libp2p,
+    identity,
+    prekeys,
+    crypto,
+    now,
+    log,
+    mailboxHosts: async () => await mailboxes?.hostIds() ?? [],
+    // the DHT's devices record names every device of the signed list (revoked ones are not in it)
+    devices: async () => (await devices.views()).map(d => ({ peerId: peerIdFromString(d.device).toMultihash().bytes, signature: d.certificate })),
+    bootstrap: parsePeerAddrs('bootstrap peer', opts.bootstrap ?? [])
+  })
   const presence: Presence = new Presence({ libp2p, contacts, contactBook, directory, dhtLookups, relays: parsePeerAddrs('relay', opts.relays ?? []), now, log })
   const conversations: Conversations = new Conversations({
     libp2p,
@@ -209,6 +220,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     now,
     hints: async () => ({ addrs: libp2p.getMultiaddrs().map(a => a.toString()), bundle: encodeBundle(await freshBundle(crypto, identity, prekeys, now(), { oneTime: false, maxIssued: 0 })) }),
     send: async (to, list) => conversations.sendDevices(to, list),
+    published: () => { tasks.track(directory.publish(['devices'])) },
     log: logger('devices')
   })
   // a contact sent on a session this node does not hold: offer one it does (rate limited per contact)

@@ -31,11 +31,13 @@ export interface DevicesComponents {
   hints(): Promise<{ addrs: string[], bundle?: Uint8Array }>
   /** queue the encoded list to a contact, or to an own device (contact undefined) */
   send(to: { contact?: Contact, device?: DeviceEntry }, list: Uint8Array): Promise<void>
+  /** the list changed: publish the DHT's devices record again */
+  published?(): void
   log: Logger
 }
 
 /** What `ferry device list` shows. */
-export interface DeviceView { device: string, name: string, current: boolean, addedAt: number }
+export interface DeviceView { device: string, name: string, current: boolean, addedAt: number, certificate: Uint8Array }
 
 export class Devices {
   private list?: DeviceList
@@ -58,7 +60,7 @@ export class Devices {
   }
 
   async views (): Promise<DeviceView[]> {
-    return (await this.load()).devices.map(d => ({ device: d.peer, name: d.name, current: d.peer === this.c.peerId, addedAt: d.addedAt }))
+    return (await this.load()).devices.map(d => ({ device: d.peer, name: d.name, current: d.peer === this.c.peerId, addedAt: d.addedAt, certificate: d.certificate }))
   }
 
   /** The person's other devices (not revoked). */
@@ -125,6 +127,7 @@ export class Devices {
     // any device may sign (each holds the identity key); a time-based sequence keeps two devices
     // that sign at once from both claiming the next number
     await this.adopt(await signDeviceList(this.c.identity.identityKey, { sequence: Math.max(list.sequence + 1, this.c.now()), devices, revoked: next.revoked }))
+    this.c.published?.()
     await this.announce()
   }
 

@@ -28,6 +28,8 @@ export interface DirectoryComponents {
   log: Logger
   /** the hosts this identity's mail waits at, for the mailbox-set record */
   mailboxHosts(): Promise<Uint8Array[]>
+  /** every device of this identity with its certificate (protocol/devices/); default: this one */
+  devices?(): Promise<Array<{ peerId: Uint8Array, signature: Uint8Array }>>
   bootstrap: Multiaddr[]
 }
 
@@ -72,7 +74,7 @@ export class Directory {
     const now = this.c.now()
     const records: Array<[RecordKind, Uint8Array]> = []
     if (kinds.includes('bundle')) records.push(['bundle', encodeBundle(await createBundle(crypto, identity, this.c.prekeys, { withOneTime: false }))])
-    if (kinds.includes('devices')) records.push(['devices', DeviceList.encode({ devices: [{ peerId: libp2p.peerId.toMultihash().bytes, signature: identity.deviceSignature }] })])
+    if (kinds.includes('devices')) records.push(['devices', DeviceList.encode({ devices: await this.c.devices?.() ?? [{ peerId: libp2p.peerId.toMultihash().bytes, signature: identity.deviceSignature }] })])
     const hosts = kinds.includes('mailboxes') ? await this.c.mailboxHosts() : []
     if (hosts.length > 0) records.push(['mailboxes', MailboxSet.encode({ hosts })])
     let stored = 0

@@ -23,6 +23,19 @@ import type { DhtNetwork } from '../dht-network.js'
 import type { Ferry } from '../../protocol/index.js'
 import type { PeerId } from '@libp2p/interface'
 import { defaultCrypto } from '../../protocol/crypto/backend.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromMultihash, peerIdFromPrivateKey } from '@libp2p/peer-id'
+import * as Digest from 'multiformats/hashes/digest'
+import { crossSignDevice, DeviceList } from '../../protocol/index.js'
+
+/** Poll `fn` every 200 ms for up to 30 s (a republish is a background task). */
+async function waitUntil (fn: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (!await fn().catch(() => false)) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
 
 const N = Number(process.env.FERRY_DHT_NODES ?? 100)
 const SEED = Number(process.env.FERRY_DHT_SEED ?? Date.now() % 1_000_000)
@@ -98,6 +111,20 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     assert.equal(await node.directory.publish(['devices']), 1)
     assert.ok((await nodes[13].directory.find('devices', id)).seq > devices.seq, 'the devices record is newer')
     assert.equal((await nodes[13].directory.find('bundle', id)).seq, bundle.seq, 'the bundle record is the one published before')
+  })
+
+  it('the devices record names every linked device, and a revoked one no longer', async () => {
+    const node = nodes[9]
+    const id = node.identity.identityKey.publicKey.raw
+    const laptop = await generateKeyPair('Ed25519')
+    const peer = peerIdFromPrivateKey(laptop)
+    const listed = async (): Promise<string[]> => DeviceList.decode((await nodes[17].directory.find('devices', id)).payload).devices.map(d => peerIdFromMultihash(Digest.decode(d.peerId)).toString())
+    await node.devices.link(peer, await crossSignDevice(laptop, id), 'laptop')
+    await waitUntil(async () => (await listed()).includes(peer.toString()))
+    assert.deepEqual((await listed()).sort(), [node.peerId, peer.toString()].sort())
+    await node.devices.revoke(peer.toString())
+    await waitUntil(async () => !(await listed()).includes(peer.toString()))
+    assert.deepEqual(await listed(), [node.peerId])
   })
 
   it('forged, stale, expired and oversized records are refused by every node', async () => {
