@@ -47,6 +47,7 @@ import { Roster } from './contacts/roster.js'
 import { Tasks } from './util/tasks.js'
 import { Sweeper } from './util/timers.js'
 import { Devices } from './devices/devices.js'
+import { decodeJson } from './devices/link-payload.js'
 import { Key } from 'interface-datastore'
 import type { DeviceListStore } from './devices/devices.js'
 import { MessageRequests } from './messaging/requests.js'
@@ -88,12 +89,25 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     now,
     relation: async peer => contactBook.relation(peer),
     onIdentity: async (peer, identity) => contactBook.identitySeen(peer, identity),
-    onStored: m => { if (m.disappearing === true) expiry.arm(m.expiresAt) },
+    onStored: m => {
+      if (m.disappearing === true) expiry.arm(m.expiresAt)
+      if (m.request !== true) tasks.track(devices.tell(m.peer)) // a contact who has not heard of this person's devices yet
+    },
     onUndecryptable: peer => { restartSoon(peer) },
     adoptDevice: async (peer, identity) => contactBook.adoptDevice(peer, identity),
     onDevices: async (list, identity, peer) => devices.received(list, identity, peer),
     onSentCopy: async content => conversations.recordSent(content),
     onReadSync: async content => conversations.applyReadSync(content),
+    onContactSync: async content => {
+      let c: any
+      try {
+        c = decodeJson(content.contactSync ?? new Uint8Array(0))
+      } catch (err: any) {
+        throw new InvalidEnvelopeError(`a synced contact is ${err.message as string}`)
+      }
+      if (typeof c?.name !== 'string' || typeof c.peerId !== 'string' || !Array.isArray(c.addresses)) throw new InvalidEnvelopeError('a synced contact is malformed')
+      await contactBook.applySync(c).catch((err: any) => { throw new InvalidEnvelopeError(`a synced contact is refused: ${err.message as string}`) })
+    },
     // a capability must be the sender's own, for its own device, and name this node as sender
     checkCapability: async (bytes, from, sender) => {
       const c = await openCapability(bytes, crypto).catch((err: any) => { throw new InvalidEnvelopeError(err.message) })
@@ -211,6 +225,15 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     log,
     ownDevices: async () => devices.others()
   })
+  // a contact added or verified here: the person's other devices take it too, and (when added) it
+  // learns the person's devices
+  contactBook.onChange = (contact, what) => {
+    tasks.track((async () => {
+      if (!await devices.linked()) return
+      await conversations.syncContact(contact)
+      if (what === 'added') await devices.tell(contact.peerId)
+    })().catch((err: any) => { log('a contact was not synced to the other devices: %s', err.message) }))
+  }
   const devices: Devices = new Devices({
     identity,
     peerId: libp2p.peerId.toString(),

@@ -27,6 +27,8 @@ export class ContactBook {
   /** this person's other devices, and the ones revoked (protocol/devices/devices.ts keeps them) */
   private ownDevices = new Set<string>()
   private ownRevoked = new Set<string>()
+  /** told when the user adds or verifies a contact (the person's other devices follow: protocol/devices/) */
+  onChange?: (contact: Contact, what: 'added' | 'verified') => void
 
   constructor (private readonly store: ContactStore, private readonly me: { identity: Uint8Array, peerId: string }, private readonly crypto: CryptoBackend, private readonly now: () => number) {}
 
@@ -67,6 +69,27 @@ export class ContactBook {
     if (c == null || c.revokedDevices?.includes(peer) === true || this.blockedPeers.has(c.peerId)) return undefined
     await this.save({ ...c, devices: [...(c.devices ?? []).filter(d => d.peer !== peer), { peer, addrs: [] }] })
     return { kind: 'contact', identity }
+  }
+
+  /**
+   * Another own device added or verified this contact: add it here (under its name, or the name
+   * with a number when that is taken), or mark it verified when it holds the same identity key.
+   * Nothing is sent back.
+   */
+  async applySync (c: Contact): Promise<void> {
+    const all = await this.store.list()
+    const same = all.find(x => x.peerId === c.peerId || (x.identity != null && c.identity != null && equalBytes(x.identity, c.identity)))
+    if (same != null) {
+      if (c.verified === true && same.identity != null && c.identity != null && equalBytes(same.identity, c.identity) && same.pendingIdentity == null && same.verified !== true) await this.save({ ...same, verified: true })
+      return
+    }
+    checkContactName(c.name)
+    let name = c.name
+    for (let n = 2; all.some(x => x.name === name); n++) name = `${c.name.slice(0, 60)}-${n}`
+    const fresh: Contact = { name, peerId: c.peerId, addresses: c.addresses.slice(0, 32), addedAt: this.now() }
+    for (const k of ['identity', 'bundle', 'expiresMs', 'mailboxes', 'devices', 'revokedDevices', 'devicesSeq'] as const) if (c[k] != null) (fresh as any)[k] = c[k]
+    if (c.verified === true && c.identity != null) fresh.verified = true
+    await this.save(fresh, true)
   }
 
   /** Take a contact's newer signed device list (verified by the caller): its devices, its revocations. */
@@ -126,6 +149,7 @@ export class ContactBook {
     const contact: Contact = { name, peerId: peer, addresses, addedAt: this.now() }
     if (identity != null) contact.identity = identity
     await this.save(contact, true)
+    this.onChange?.(contact, 'added')
     return contact
   }
 
@@ -141,6 +165,7 @@ export class ContactBook {
     const existing = await this.lookup(name)
     if (existing == null) {
       await this.save(contact, true)
+      this.onChange?.(contact, 'added')
       return contact
     }
     const updated: Contact = { ...existing, peerId: contact.peerId, addresses: contact.addresses }
@@ -239,6 +264,7 @@ export class ContactBook {
     if (c.pendingIdentity != null) throw new IdentityChangedError(`${name}'s identity key changed: accept the new key first (\`ferry verify ${name} --accept\`)`)
     const updated = { ...c, verified: true }
     await this.save(updated)
+    this.onChange?.(updated, 'verified')
     return updated
   }
 

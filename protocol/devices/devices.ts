@@ -41,6 +41,8 @@ export interface DeviceView { device: string, name: string, current: boolean, ad
 
 export class Devices {
   private list?: DeviceList
+  /** contacts sent the list, and which sequence (since this device started) */
+  private readonly told = new Map<string, number>()
 
   constructor (private readonly c: DevicesComponents) {}
 
@@ -137,11 +139,33 @@ export class Devices {
     this.c.contactBook.setOwnDevices(list.devices.map(d => d.peer), list.revoked)
   }
 
+  /**
+   * A contact's message arrived: when this person has several devices and the contact was not
+   * sent the current list since this device started, send it (a contact added after a link, or
+   * one that refused the list while it had not added this person yet, learns it this way).
+   */
+  async tell (peer: string): Promise<void> {
+    try {
+      if (!await this.linked() || this.c.contactBook.isOwnDevice(peer)) return
+      const contact = await this.c.contacts.getByPeer(peer)
+      const list = await this.load()
+      if (contact == null || contact.identity == null || this.told.get(contact.name) === list.sequence) return
+      this.told.set(contact.name, list.sequence)
+      await this.c.send({ contact }, encodeDeviceList(list))
+    } catch (err: any) {
+      this.c.log('device list not sent: %s', err.message)
+    }
+  }
+
   /** Send the list to every contact and every other own device (best effort, each on its own). */
   async announce (): Promise<void> {
     const bytes = await this.encoded()
+    const { sequence } = await this.load()
     const sends = [
-      ...(await this.c.contacts.list()).map(async contact => this.c.send({ contact }, bytes)),
+      ...(await this.c.contacts.list()).map(async contact => {
+        this.told.set(contact.name, sequence)
+        await this.c.send({ contact }, bytes)
+      }),
       ...(await this.others()).map(async device => this.c.send({ device }, bytes))
     ]
     for (const r of await Promise.allSettled(sends)) if (r.status === 'rejected') this.c.log('device list not sent: %s', r.reason?.message)

@@ -35,14 +35,28 @@ const reviver = (_key: string, value: any): unknown =>
   value != null && typeof value === 'object' && typeof value.$b === 'string' && Object.keys(value).length === 1 ? fromString(value.$b, 'base64pad') : value
 
 export function encodeLinkPayload (p: LinkPayload): Uint8Array {
-  return fromString(JSON.stringify(p, replacer))
+  return encodeJson(p)
+}
+
+/** JSON with byte arrays as `{"$b": base64}`: the link payload, and a contact synced to an own device. */
+export function encodeJson (value: unknown): Uint8Array {
+  return fromString(JSON.stringify(value, replacer))
+}
+
+/** @throws InvalidInputError when the bytes are not such JSON */
+export function decodeJson (bytes: Uint8Array): any {
+  try {
+    return JSON.parse(toString(bytes), reviver)
+  } catch {
+    throw new InvalidInputError('not readable')
+  }
 }
 
 /** @throws InvalidInputError when the bytes are not a link payload */
 export function decodeLinkPayload (bytes: Uint8Array): LinkPayload {
   let p: any
   try {
-    p = JSON.parse(toString(bytes), reviver)
+    p = decodeJson(bytes)
   } catch {
     throw new InvalidInputError('the link answer is not readable')
   }

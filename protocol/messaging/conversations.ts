@@ -8,6 +8,7 @@ import { DEFAULT_TTL_MS, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from '../con
 import { decodeBundle, encodeBundle, verifyBundle } from '../crypto/bundle.js'
 import { checkText, Envelope, toHex } from './envelope.js'
 import { equalBytes, fromHex } from '../util/bytes.js'
+import { encodeJson } from '../devices/link-payload.js'
 import { InvalidInputError, UnknownContactError } from '../errors.js'
 import { GroupCommit } from '../util/group-commit.js'
 import { DEFAULT_GRACE_MS } from '../mailbox/index.js'
@@ -71,6 +72,8 @@ export interface Queued {
   sent?: SentCopy
   /** to an own other device: what was read here */
   readSync?: ReadSync
+  /** to an own other device: a contact added or verified here (encoded JSON) */
+  contactSync?: Uint8Array
   /** the recipient is an own device: no contact checks */
   own?: boolean
 }
@@ -156,6 +159,14 @@ export class Conversations {
     } else if (to.contact != null) {
       await this.copies(to.contact, await this.queue(to.contact, m), m, false)
     }
+  }
+
+  /** Tell every own other device of a contact added or verified here. */
+  async syncContact (contact: Contact): Promise<void> {
+    const me = this.c.identity.identityKey.publicKey.raw
+    const { name, peerId, identity, addresses, verified, bundle, expiresMs, mailboxes, devices, revokedDevices, devicesSeq } = contact
+    const contactSync = encodeJson({ name, peerId, identity, addresses, verified, bundle, expiresMs, mailboxes, devices, revokedDevices, devicesSeq })
+    for (const d of await this.c.ownDevices?.() ?? []) await this.queue(ownContact(d, me), { text: '', ttlMs: MAX_TTL_MS, own: true, contactSync })
   }
 
   /** An own other device read these messages: they are read here too (no read receipt: it sent them). */
@@ -293,14 +304,14 @@ export class Conversations {
     const created = m.copyOf?.created ?? this.c.now()
     const id = m.copyOf?.id ?? this.c.randomBytes(MESSAGE_ID_BYTES)
     const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + m.ttlMs }
-    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined, devices: m.devices, sent: m.sent, readSync: m.readSync }
+    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined, devices: m.devices, sent: m.sent, readSync: m.readSync, contactSync: m.contactSync }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await sessions.serialize(contact.peerId, async () => {
       const restart = m.restart === true
       const held = await sessions.has(contact.peerId, contact.identity)
       const bundle = restart ? await this.restartBundle(contact, held) : held ? undefined : await this.firstBundle(contact, m.own === true)
       const { envelope, record } = await sealEnvelope(sessions, contact.peerId, fields, content, bundle, contact.identity, restart)
-      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.copyOf != null ? 'copy' : m.capability == null && m.read == null && m.restart !== true && m.devices == null && m.readSync == null ? 'text' : 'control', disappearing: m.disappearing }) }
+      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.copyOf != null ? 'copy' : m.capability == null && m.read == null && m.restart !== true && m.devices == null && m.readSync == null && m.contactSync == null ? 'text' : 'control', disappearing: m.disappearing }) }
     })
     let record: MessageRecord
     try {

@@ -118,6 +118,8 @@ export interface InboxInit {
   onSentCopy?(content: Content, peer: string): Promise<void>
   /** an own other device read messages (`readSync`): mark them read here too, idempotently */
   onReadSync?(content: Content): Promise<void>
+  /** an own other device added or verified a contact (`contactSync`): the same here, idempotently */
+  onContactSync?(content: Content): Promise<void>
   limits?: Partial<StrangerLimits>
 }
 
@@ -263,9 +265,10 @@ export class Inbox implements EnvelopeReceiver {
       if (!self) throw new RefusedError('a copy of a sent message comes only from one\'s own device')
       await this.init.onSentCopy?.(content, peer) // idempotent, applied before the acknowledgement as a read receipt is
     }
-    if (content.readSync != null) {
-      if (!self) throw new RefusedError('read state comes only from one\'s own device')
-      await this.init.onReadSync?.(content)
+    if (content.readSync != null || content.contactSync != null) {
+      if (!self) throw new RefusedError('read state and contacts come only from one\'s own device')
+      if (content.readSync != null) await this.init.onReadSync?.(content)
+      if (content.contactSync != null) await this.init.onContactSync?.(content)
     }
     try {
       await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
@@ -277,7 +280,7 @@ export class Inbox implements EnvelopeReceiver {
     else if (relation.kind === 'contact' && !bound && (via === 'mailbox' || relation.identity != null)) message.unverified = true
     if (capability != null && trusted) message.capability = capability
     // a restart needs nothing more: the PQXDH answer above made its session the current one
-    if (capability != null || read.length > 0 || content.restart === true || devices != null || content.sent != null || content.readSync != null) message.kind = 'control'
+    if (capability != null || read.length > 0 || content.restart === true || devices != null || content.sent != null || content.readSync != null || content.contactSync != null) message.kind = 'control'
     if (content.sent != null) message.text = '' // kept once, as the conversation's outgoing message
     if (content.disappearing === true) message.disappearing = true
     return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh && via === 'direct' && !stranger }

@@ -400,6 +400,7 @@ export interface Content {
   devices?: Uint8Array
   sent?: SentCopy
   readSync?: ReadSync
+  contactSync?: Uint8Array
 }
 
 export namespace Content {
@@ -472,6 +473,11 @@ export namespace Content {
         if (obj.readSync != null) {
           w.uint32(98)
           ReadSync.codec().encode(obj.readSync, w)
+        }
+
+        if (obj.contactSync != null) {
+          w.uint32(106)
+          w.bytes(obj.contactSync)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -547,6 +553,10 @@ export namespace Content {
               obj.readSync = ReadSync.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.readSync
               })
+              break
+            }
+            case 13: {
+              obj.contactSync = reader.bytes()
               break
             }
             default: {
@@ -660,6 +670,13 @@ export namespace Content {
 
               break
             }
+            case 13: {
+              yield {
+                field: `${prefix}.contactSync`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -759,6 +776,11 @@ export namespace Content {
     value: string
   }
 
+  export interface ContentContactSyncFieldEvent {
+    field: '$.contactSync'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -767,7 +789,7 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent | ContentReadSyncContactFieldEvent | ContentReadSyncPeerFieldEvent | ContentReadSyncIdsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent | ContentReadSyncContactFieldEvent | ContentReadSyncPeerFieldEvent | ContentReadSyncIdsFieldEvent | ContentContactSyncFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
 }

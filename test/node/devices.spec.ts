@@ -90,6 +90,22 @@ describe('linked devices between daemons', function () {
     await waitFor('bob sees it read', async () => (await bob.messages('out')).find(m => m.text === 'to both')?.status === 'read')
   })
 
+  it('a contact added on one device is on the others too, learns every device and reaches them all; a verification follows', async () => {
+    const [carol] = await startDaemons('carol')
+    try {
+      await befriend(carol, alice) // carol adds alice first; then alice adds carol on her first device
+      await waitFor('the laptop has carol', async () => (await alice2.api.get<any[]>('/v1/contacts')).some(c => c.name === 'carol'))
+      const laptop = (await alice2.api.get<any>('/v1/id')).peerId
+      await waitFor('carol knows the laptop', async () => (await carol.api.get<any[]>('/v1/contacts'))[0].devices.includes(laptop))
+      await carol.api.post('/v1/messages', { contact: 'alice', text: 'from carol' })
+      await waitFor('both of alice\'s devices have it', async () => count(await alice.messages('in'), 'from carol') === 1 && count(await alice2.messages('in'), 'from carol') === 1)
+      await alice.api.post('/v1/contacts/verify', { name: 'carol', action: 'confirm' })
+      await waitFor('the laptop shows carol verified', async () => (await alice2.api.get<any[]>('/v1/contacts')).find(c => c.name === 'carol')?.verified === true)
+    } finally {
+      await stopAll([carol])
+    }
+  })
+
   it('each device catches up after being offline, at a different time, once', async () => {
     await Promise.all([alice.stop(), alice2.stop()])
     for (const text of ['while away 1', 'while away 2']) await bob.api.post('/v1/messages', { contact: 'alice', text })
