@@ -85,4 +85,17 @@ describe('linking a browser page to a daemon\'s identity', function () {
     assert.equal((await page.messages()).filter(m => m.text === 'to every device').length, 1)
     assert.deepEqual(page.errors, [])
   })
+
+  it('the page lists the identity\'s devices in Settings and revokes the second daemon from there', async () => {
+    const second = (await (alice2 as Daemon).json(['id'])).peerId
+    await page.page.locator('[data-test=nav-settings]').click()
+    await waitFor('three devices listed', async () => await page.page.locator('[data-test=device]').count() === 3)
+    await screenshot(page.page, '32-devices')
+    page.page.once('dialog', dialog => { void dialog.accept() })
+    await page.page.locator(`[data-test="revoke-${second as string}"]`).click()
+    await waitFor('two devices listed', async () => await page.page.locator('[data-test=device]').count() === 2)
+    await waitFor('the first daemon took the new list', async () => (await alice.json<any[]>(['device', 'list'])).length === 2, 60_000)
+    await waitFor('bob took the revocation', async () => (await bob.json<any[]>(['contact', 'list']))[0].revokedDevices?.includes(second) === true, 60_000)
+    assert.deepEqual(page.errors, [])
+  })
 })

@@ -1,7 +1,7 @@
 /**
  * Settings: where your mail waits while this tab is closed (mailboxes on contacts' daemons that
  * agreed to host it), the daemons this browser joins through, STUN/TURN servers (none unless
- * added), and who you are.
+ * added), who you are, and your devices (docs/DEVICES.md): each can be revoked from here.
  */
 import { useState } from 'preact/hooks'
 import { identityToString } from '../../../protocol/crypto/identity.js'
@@ -11,7 +11,7 @@ import type { ViewProps } from '../view.js'
 
 export function SettingsView ({ tab, config, fail }: ViewProps): preact.JSX.Element {
   const version = useVersion(tab)
-  const data = useLoad(async () => ({ contacts: await tab.ferry.roster.list(), mailboxes: await tab.ferry.needMailboxes().status() }), [version])
+  const data = useLoad(async () => ({ contacts: await tab.ferry.roster.list(), mailboxes: await tab.ferry.needMailboxes().status(), devices: await tab.ferry.devices.views() }), [version])
   const [settings, setSettings] = useState(loadSettings())
   const [daemon, setDaemon] = useState('')
   const [ice, setIce] = useState('')
@@ -23,6 +23,13 @@ export function SettingsView ({ tab, config, fail }: ViewProps): preact.JSX.Elem
     const next = data.contacts.map(c => c.name).filter(n => n === name ? on : using.has(n))
     try {
       await tab.ferry.useMailboxes(next)
+      tab.changed()
+    } catch (err) { fail(err) }
+  }
+  const revoke = async (device: string): Promise<void> => {
+    if (!confirm(`Revoke device ${device}? Your contacts stop sending to it and refuse what it sends.`)) return
+    try {
+      await tab.ferry.devices.revoke(device)
       tab.changed()
     } catch (err) { fail(err) }
   }
@@ -67,6 +74,15 @@ export function SettingsView ({ tab, config, fail }: ViewProps): preact.JSX.Elem
         <dt>Identity</dt><dd><code>{identityToString(tab.ferry.identity.identityKey.publicKey.raw)}</code></dd>
         <dt>Device (peer id)</dt><dd><code data-test='peer-id'>{tab.ferry.peerId}</code></dd>
       </dl>
+      <h2>Your devices</h2>
+      <p>Every device of your identity gets your messages and shows what the others sent. Link another with <code>ferry device link</code> on a daemon of yours, then paste its code on the new device's first screen.</p>
+      <ul class='addrs' data-test='devices'>
+        {data.devices.map(d => (
+          <li key={d.device} data-test='device'>
+            <code>{d.device}</code> {d.name !== '' && <span>{d.name}</span>} {d.current ? <span class='hint'>(this browser)</span> : <button onClick={() => { void revoke(d.device) }} data-test={`revoke-${d.device}`}>Revoke</button>}
+          </li>
+        ))}
+      </ul>
     </div>
   )
 }
