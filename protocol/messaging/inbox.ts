@@ -229,9 +229,11 @@ export class Inbox implements EnvelopeReceiver {
     }
     const content = decodeContent(decrypted.plaintext)
     await this.checkSender(content, decrypted, from)
-    if (stranger && decrypted.fresh && via === 'direct') {
-      // a new device of a contact (its certificate was just checked): it joins the contact
-      const adopted = await this.init.adoptDevice?.(peer, decrypted.senderIdentity)
+    // a new device of a contact: its session proves the contact's identity (a hop cannot make one),
+    // and its certificate (checked here on every message, not only a new session's) binds the
+    // device to it; then it joins the contact, whichever way the message came
+    if (stranger && this.init.adoptDevice != null && (decrypted.fresh || await verifyDevice(content.sender, content.senderDevice, content.deviceSignature))) {
+      const adopted = await this.init.adoptDevice(peer, decrypted.senderIdentity)
       if (adopted != null) {
         relation = adopted
         stranger = false
