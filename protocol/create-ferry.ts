@@ -253,8 +253,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     if (last != null && now() - last < SESSION_RESTART_INTERVAL_MS) return
     restarted.set(peer, now())
     void (async () => {
-      const contact = await contacts.getByPeer(peer)
-      if (contact != null) await conversations.restartSession(contact)
+      await conversations.restartSessionWith(peer) // the very device whose session broke
     })().catch((err: any) => { log('session restart for %s failed: %s', peer, err.message) })
   }
   const requests = new MessageRequests({ messages, contacts: contactBook, sessions, addresses: async peer => knownAddresses(libp2p, peer) })

@@ -122,9 +122,7 @@ export class Ferry {
 
   /** A new session with a contact, and a restart telling it so (docs/BACKUP.md, DEVICES.md). @returns false: no contact */
   async restartSession (peer: string): Promise<boolean> {
-    const contact = await this.stores.contacts.getByPeer(peer)
-    if (contact != null) await this.f.conversations.restartSession(contact)
-    return contact != null
+    return await this.f.conversations.restartSessionWith(peer)
   }
 
   /** Stop everything and wait for background work (mailbox rounds, delivery passes) to end, so the stores can close. */

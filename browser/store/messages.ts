@@ -248,8 +248,8 @@ export class IdbMessageStore implements MessageStore {
     return counts
   }
 
-  async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {
-    await this.change([{ id }], row => {
+  async markStatus (id: string, status: MessageStatus, error?: string, peer?: string): Promise<void> {
+    await this.change([{ id, peer }], row => {
       row.status = status
       if (error != null) row.error = error
       else delete row.error

@@ -29,7 +29,7 @@ export async function serveLinks (ferry: Ferry, dataDir: string, keys: KeyFile, 
       const entry = await ferry.devices.link(device, cross, name)
       const contents = await collect(dataDir, keys, { history: options.historySince != null })
       log(`linked device ${device.toString()}${name === '' ? '' : ` (${name})`}; confirmation ${confirm}`)
-      void ferry.devices.announce()
+      ferry.devices.announce().catch((err: any) => { log(`the device list was not announced: ${String(err.message)}`) })
       const history = contents.history?.filter(m => m.createdAt >= (options.historySince ?? 0))
       const payload = encodeLinkPayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: privateKeyToProtobuf(keys.identity.identityKey), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked, mailboxUse: contents.settings.mailboxUse, history: history?.length })
       return { payload, history: history == null ? undefined : historyChunks(history) }

@@ -70,7 +70,7 @@ export class SqliteMessageStore implements MessageStore {
       requestUsagePeer: db.prepare('SELECT COUNT(DISTINCT peer) AS peers, COUNT(*) AS messages, COALESCE(SUM(bytes), 0) AS bytes FROM requests WHERE peer = ?'),
       findOut: db.prepare('SELECT 1 FROM messages WHERE direction = \'out\' AND id = ? AND (? = 0 OR peer = ?)'),
       delivered: db.prepare(`UPDATE messages SET status = 'delivered', delivered_at = ?, receipt = ?, envelope = NULL, rev = ? WHERE direction = 'out' AND id = ? AND (? IS NULL OR peer = ?) AND status IN ${UNDELIVERED}`),
-      status: db.prepare('UPDATE messages SET status = ?, error = ?, envelope = CASE WHEN ? = \'queued\' THEN envelope ELSE NULL END, rev = ? WHERE direction = \'out\' AND id = ?'),
+      status: db.prepare('UPDATE messages SET status = ?, error = ?, envelope = CASE WHEN ? = \'queued\' THEN envelope ELSE NULL END, rev = ? WHERE direction = \'out\' AND id = ? AND (? IS NULL OR peer = ?)'),
       readAll: db.prepare(`UPDATE messages SET status = 'read', rev = ? WHERE ${UNREAD} AND peer = ? RETURNING id, seq`),
       readOne: db.prepare(`UPDATE messages SET status = 'read', rev = ? WHERE ${UNREAD} AND peer = ? AND id = ? RETURNING id, seq`),
       readByPeer: db.prepare('UPDATE messages SET status = \'read\', delivered_at = COALESCE(delivered_at, ?), envelope = NULL, rev = ? WHERE direction = \'out\' AND kind IN (\'text\', \'copy\') AND id = ? AND peer = ? AND status IN (\'queued\', \'stored\', \'delivered\')'),
@@ -187,9 +187,9 @@ export class SqliteMessageStore implements MessageStore {
     return counts
   }
 
-  async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {
+  async markStatus (id: string, status: MessageStatus, error?: string, peer?: string): Promise<void> {
     transaction(this.db, () => {
-      this.stmt.status.run(status, error ?? null, status, ++this.rev, id)
+      this.stmt.status.run(status, error ?? null, status, ++this.rev, id, peer ?? null, peer ?? null)
       if (status !== 'queued' && status !== 'stored') this.stmt.dropCustody.run(id)
     })
     if (status !== 'queued') eraseSoon(this.db)
@@ -249,7 +249,7 @@ export class SqliteMessageStore implements MessageStore {
       for (const m of records) {
         const status = m.direction === 'out' && waiting.has(m.status) ? 'failed' : m.status
         const row = this.stmt.insert.get(++this.rev, m.id, m.direction, m.peer, this.sealText(m.text, m.direction, m.id), status, m.createdAt, m.expiresAt, m.deliveredAt ?? null, null, 'text', m.disappearing === true ? 1 : 0, m.unverified === true ? 1 : 0) as unknown as Row
-        if (status !== m.status) this.stmt.status.run(status, 'not delivered before the backup was made: send it again', status, ++this.rev, row.id)
+        if (status !== m.status) this.stmt.status.run(status, 'not delivered before the backup was made: send it again', status, ++this.rev, row.id, row.peer, row.peer)
       }
     })
   }

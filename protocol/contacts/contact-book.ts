@@ -43,9 +43,11 @@ export class ContactBook {
     if (this.ownDevices.has(peer)) return { kind: 'contact', identity: this.me.identity, self: true }
     const c = await this.store.getByPeer(peer)
     if (c == null) {
-      // a device a contact revoked stays refused (strangers are budgeted, so this scan is too)
+      // a device a contact revoked stays refused (a scan of tens of contacts: cheap beside a decryption)
       return (await this.store.list()).some(c => c.revokedDevices?.includes(peer) === true) ? { kind: 'blocked' } : { kind: 'stranger' }
     }
+    // a revoked device, or any device of a blocked contact (blocking names the first device)
+    if (c.revokedDevices?.includes(peer) === true || this.blockedPeers.has(c.peerId)) return { kind: 'blocked' }
     return c.identity == null ? { kind: 'contact' } : { kind: 'contact', identity: c.identity }
   }
 
@@ -96,8 +98,15 @@ export class ContactBook {
   async setDevices (name: string, list: { sequence: number, devices: Array<{ peer: string, addrs?: string[], bundle?: Uint8Array }>, revoked: string[] }): Promise<void> {
     const c = await this.get(name)
     const revoked = [...new Set([...(c.revokedDevices ?? []), ...list.revoked])]
-    const devices = list.devices.filter(d => d.peer !== c.peerId && !revoked.includes(d.peer)).map(d => ({ peer: d.peer, addrs: d.addrs ?? [], ...(d.bundle == null ? {} : { bundle: d.bundle }) }))
-    await this.save({ ...c, devices, revokedDevices: revoked, devicesSeq: list.sequence })
+    const listed = list.devices.filter(d => !revoked.includes(d.peer)).map(d => ({ peer: d.peer, addrs: d.addrs ?? [], ...(d.bundle == null ? {} : { bundle: d.bundle }) }))
+    const updated: Contact = { ...c, revokedDevices: revoked, devicesSeq: list.sequence }
+    if (revoked.includes(c.peerId) && listed.length > 0) {
+      // the device the contact was added by was revoked: another of its devices takes its place
+      const [next] = listed
+      Object.assign(updated, { peerId: next.peer, addresses: next.addrs, bundle: next.bundle, mailboxes: undefined })
+    }
+    updated.devices = listed.filter(d => d.peer !== updated.peerId)
+    await this.save(updated)
   }
 
   isBlocked (peer: string): boolean {

@@ -41,6 +41,8 @@ export interface DeviceView { device: string, name: string, current: boolean, ad
 
 export class Devices {
   private list?: DeviceList
+  /** the list change running now (serialized) */
+  private writing: Promise<void> = Promise.resolve()
   /** contacts sent the list, and which sequence (since this device started) */
   private readonly told = new Map<string, number>()
 
@@ -91,7 +93,7 @@ export class Devices {
     if (!await verifyDevice(list.identity, device.toMultihash().bytes, certificate)) throw new InvalidInputError('the new device\'s signature does not verify')
     if (list.revoked.includes(device.toString())) throw new InvalidInputError('that device was revoked')
     const entry: DeviceEntry = { peer: device.toString(), certificate, name, addedAt: this.c.now(), addrs }
-    await this.replace({ devices: [...list.devices.filter(d => d.peer !== entry.peer), entry], revoked: list.revoked })
+    await this.replace(l => ({ devices: [...l.devices.filter(d => d.peer !== entry.peer), entry], revoked: l.revoked }))
     return entry
   }
 
@@ -105,7 +107,7 @@ export class Devices {
     const list = await this.load()
     if (peer === this.c.peerId) throw new InvalidInputError('this is the current device: revoke it from another of your devices')
     if (!list.devices.some(d => d.peer === peer)) throw new InvalidInputError(`no device ${peer} in your device list (see \`ferry device list\`)`)
-    await this.replace({ devices: list.devices.filter(d => d.peer !== peer), revoked: [...list.revoked, peer] })
+    await this.replace(l => ({ devices: l.devices.filter(d => d.peer !== peer), revoked: [...l.revoked, peer] }))
   }
 
   /**
@@ -119,16 +121,24 @@ export class Devices {
     if (mine == null || !await this.linked()) return
     const hints = await this.c.hints()
     const same = JSON.stringify([...mine.addrs ?? []].sort()) === JSON.stringify([...hints.addrs].sort()) && mine.bundle != null && hints.bundle != null && equal(mine.bundle, hints.bundle)
-    if (!same) await this.replace({ devices: list.devices, revoked: list.revoked })
+    if (!same) await this.replace(l => ({ devices: l.devices, revoked: l.revoked }))
   }
 
-  private async replace (next: { devices: DeviceEntry[], revoked: string[] }): Promise<void> {
-    const list = await this.load()
+  /** Change the list: `next` is given the current one, inside the serialized section. */
+  private async replace (next: (list: DeviceList) => { devices: DeviceEntry[], revoked: string[] }): Promise<void> {
+    await this.serialized(async () => {
+      const list = await this.load()
+      await this.sign(next(list), list.sequence)
+    })
+  }
+
+  /** Sign `next` with a sequence above `after` and this device's current hints; publish and announce it. */
+  private async sign (next: { devices: DeviceEntry[], revoked: string[] }, after: number): Promise<void> {
     const hints = await this.c.hints()
     const devices = next.devices.map(d => d.peer === this.c.peerId ? { ...d, ...hints } : d)
     // any device may sign (each holds the identity key); a time-based sequence keeps two devices
     // that sign at once from both claiming the next number
-    await this.adopt(await signDeviceList(this.c.identity.identityKey, { sequence: Math.max(list.sequence + 1, this.c.now()), devices, revoked: next.revoked }))
+    await this.adopt(await signDeviceList(this.c.identity.identityKey, { sequence: Math.max(after + 1, this.c.now()), devices, revoked: next.revoked }))
     this.c.published?.()
     await this.announce()
   }
@@ -172,6 +182,36 @@ export class Devices {
   }
 
   /**
+   * Another own device's list: lists merge, so no device can undo what another did (a device that
+   * was offline while one was revoked or linked signs a list without it). Revocations only grow;
+   * the devices are every device either list names, less the revoked. When the received list holds
+   * all this device knows, it is taken as it is (when newer); when it lacks something, the union is
+   * signed above both and announced; when it is older and adds nothing, it is ignored.
+   */
+  private async merge (list: DeviceList): Promise<void> {
+    const own = await this.load()
+    const revoked = [...new Set([...own.revoked, ...list.revoked])]
+    const byPeer = new Map<string, DeviceEntry>()
+    const [older, newer] = list.sequence > own.sequence ? [own, list] : [list, own]
+    for (const d of [...older.devices, ...newer.devices]) byPeer.set(d.peer, d) // the newer list's hints win
+    const devices = [...byPeer.values()].filter(d => !revoked.includes(d.peer))
+    const same = (l: DeviceList): boolean => sameSet(l.devices.map(d => d.peer), devices.map(d => d.peer)) && sameSet(l.revoked, revoked)
+    if (same(list)) {
+      if (list.sequence > own.sequence) await this.adopt(list)
+    } else if (list.sequence > own.sequence || !same(own)) {
+      // signed above both: a contact that took the received list takes this one too
+      await this.sign({ devices, revoked }, Math.max(own.sequence, list.sequence))
+    }
+  }
+
+  /** Run list changes one at a time (two at once would each sign from the same list). */
+  private async serialized (fn: () => Promise<void>): Promise<void> {
+    const run = this.writing.then(fn, fn)
+    this.writing = run.catch(() => {})
+    return run
+  }
+
+  /**
    * A device list arrived in a message whose session proved `identity`: this person's own (from
    * another own device), or a contact's. A newer list replaces the older one; others are ignored.
    *
@@ -181,7 +221,7 @@ export class Devices {
     const list = await decodeDeviceList(bytes, identity)
     const own = await this.load()
     if (equal(identity, own.identity)) {
-      if (list.sequence > own.sequence) await this.adopt(list)
+      await this.serialized(async () => this.merge(list))
       return
     }
     const contact = await this.c.contacts.getByPeer(from)
@@ -193,4 +233,8 @@ export class Devices {
 
 function equal (a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && a.every((x, i) => x === b[i])
+}
+
+function sameSet (a: string[], b: string[]): boolean {
+  return a.length === b.length && new Set(a).size === new Set([...a, ...b]).size
 }

@@ -137,9 +137,9 @@ export interface LinkGrant {
   grant(device: PeerId, crossSignature: Uint8Array, name: string, confirm: string, options: OfferOptions): Promise<Granted>
 }
 
-/** One history chunk is refused beyond this (before it is opened); chunks a link may carry. */
+/** One history chunk is refused beyond this (before it is opened); chunks a link may carry (512 MiB in all). */
 export const MAX_HISTORY_CHUNK_BYTES = 1024 * 1024
-export const MAX_HISTORY_CHUNKS = 4096
+export const MAX_HISTORY_CHUNKS = 512
 
 interface Offer { privateKey: Uint8Array, code: LinkCode, failures: number, options: OfferOptions }
 
@@ -192,8 +192,11 @@ export class LinkOffers {
     if (req.byteLength < 32 + REQUEST_BYTES) return refuse('malformed link request')
     this.prune()
     const codeKey = req.subarray(0, 32)
-    const offer = this.offers.get(toHex(codeKey))
+    const id = toHex(codeKey)
+    const offer = this.offers.get(id)
     if (offer == null) return refuse('this link code is expired, used already, or not from this device: make a new one')
+    // claimed before the first await: two requests racing with one code cannot both get it
+    this.offers.delete(id)
     const deviceKey = req.subarray(32, 64)
     const cross = req.subarray(64, 128)
     const mac = req.subarray(128, 160)
@@ -201,13 +204,15 @@ export class LinkOffers {
     try {
       const shared = await this.crypto.x25519(offer.privateKey, deviceKey)
       const keys = await deriveKeys(this.crypto, shared, peerIdFromString(offer.code.peer), device, codeKey, deviceKey)
-      if (!equalBytes(await this.crypto.hmacSha256(keys.mac, macInput(cross, name)), mac)) throw new LinkError('bad MAC')
-      this.offers.delete(toHex(codeKey)) // single use, before anything else can happen
+      if (!equalBytes(await this.crypto.hmacSha256(keys.mac, macInput(cross, name)), mac)) {
+        // not a holder of the code: the code goes back for its device, until it failed too often
+        if (++offer.failures < LINK_MAX_FAILURES && offer.code.expiresAt > this.now()) this.offers.set(id, offer)
+        throw new LinkError('bad MAC')
+      }
       const granted = await grant.grant(device, cross, toString(name).slice(0, NAME_BYTES), keys.confirm, offer.options)
       const sealed = await this.crypto.aeadSeal(keys.seal, nonce(0), granted.payload, concat([SEAL_AD, device.toMultihash().bytes]))
       return { reply: concat([new Uint8Array([granted.history == null ? 0 : 2]), sealed]), history: granted.history, key: keys.seal }
     } catch (err: any) {
-      if (this.offers.has(toHex(codeKey)) && ++offer.failures >= LINK_MAX_FAILURES) this.offers.delete(toHex(codeKey))
       return refuse(err instanceof LinkError ? 'the link request does not match the code (a code copied from elsewhere, or replayed by another device)' : `the link was refused: ${String(err.message).slice(0, 200)}`)
     }
   }
@@ -243,6 +248,7 @@ export async function requestLink (crypto: CryptoBackend, connection: Connection
       const sealed = await frames.read(RAW, { signal: AbortSignal.timeout(TIMEOUT_MS) })
       if (sealed.byteLength === 0) break
       if (n > MAX_HISTORY_CHUNKS) throw new LinkError('too much history')
+      if (sealed.byteLength > MAX_HISTORY_CHUNK_BYTES + 16) throw new LinkError('a history chunk is too large')
       let chunk: Uint8Array
       try {
         chunk = await crypto.aeadOpen(keys.seal, nonce(n), sealed, HISTORY_AD)

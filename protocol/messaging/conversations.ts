@@ -131,7 +131,7 @@ export class Conversations {
     const m: Queued = { text, ttlMs: timer ?? DEFAULT_TTL_MS, disappearing: timer != null }
     const record = await this.queue(contact, m)
     if (timer != null) this.c.expiry.arm(record.expiresAt)
-    void this.copies(contact, record, m, true)
+    this.copies(contact, record, m, true).catch((err: any) => { this.c.log('copies to other devices not queued: %s', err.message) })
     return { ...record, contact: contact.name }
   }
 
@@ -250,7 +250,8 @@ export class Conversations {
     if (options.contact != null) {
       const c = await this.c.contacts.get(options.contact)
       if (c == null) throw new UnknownContactError(`no contact named "${options.contact}"`)
-      peers = [c.peerId, ...(c.devices ?? []).map(d => d.peer)]
+      // the conversation is the person's: every device, revoked ones too (what they sent stays)
+      peers = [c.peerId, ...(c.devices ?? []).map(d => d.peer), ...c.revokedDevices ?? []]
     }
     const names = await this.names()
     const rows = await this.c.messages.list({ peer: peers?.length === 1 ? peers[0] : undefined, peers: peers != null && peers.length > 1 ? peers : undefined, changedAfter: options.changedAfter, limit: options.limit })
@@ -277,7 +278,7 @@ export class Conversations {
 
   /** Peer id → contact name. */
   async names (): Promise<Map<string, string>> {
-    return new Map((await this.c.contacts.list()).flatMap(c => [[c.peerId, c.name], ...(c.devices ?? []).map(d => [d.peer, c.name] as [string, string])]))
+    return new Map((await this.c.contacts.list()).flatMap(c => [...c.revokedDevices ?? [], ...(c.devices ?? []).map(d => d.peer), c.peerId].map(p => [p, c.name] as [string, string])))
   }
 
   /** Hand a capability to a contact (a control message that lives as long as any may). */
@@ -297,6 +298,21 @@ export class Conversations {
     await this.queue(contact, { text: '', restart: true, ttlMs: MAX_TTL_MS })
   }
 
+  /**
+   * restartSession with the exact device `peer`: a contact's first device or another of its
+   * devices, or one of this person's own devices.
+   *
+   * @returns false when `peer` is none of them
+   */
+  async restartSessionWith (peer: string): Promise<boolean> {
+    const contact = await this.c.contacts.getByPeer(peer)
+    const own = contact == null ? (await this.c.ownDevices?.() ?? []).find(d => d.peer === peer) : undefined
+    const to = contact == null ? (own == null ? undefined : ownContact(own, this.c.identity.identityKey.publicKey.raw)) : contact.peerId === peer ? contact : deviceContact(contact, contact.devices?.find(d => d.peer === peer) ?? { peer, addrs: [] })
+    if (to == null) return false
+    await this.queue(to, { text: '', restart: true, ttlMs: MAX_TTL_MS, own: own != null })
+    return true
+  }
+
   /** Seal a message (text, or a control message: a capability, a read receipt, a restart) and queue it. */
   private async queue (contact: Contact, m: Queued): Promise<MessageRecord> {
     checkTtl(m.ttlMs)
@@ -309,7 +325,7 @@ export class Conversations {
     const written = await sessions.serialize(contact.peerId, async () => {
       const restart = m.restart === true
       const held = await sessions.has(contact.peerId, contact.identity)
-      const bundle = restart ? await this.restartBundle(contact, held) : held ? undefined : await this.firstBundle(contact, m.own === true)
+      const bundle = restart ? await this.restartBundle(contact, held, m.own === true) : held ? undefined : await this.firstBundle(contact, m.own === true)
       const { envelope, record } = await sealEnvelope(sessions, contact.peerId, fields, content, bundle, contact.identity, restart)
       return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.copyOf != null ? 'copy' : m.capability == null && m.read == null && m.restart !== true && m.devices == null && m.readSync == null && m.contactSync == null ? 'text' : 'control', disappearing: m.disappearing }) }
     })
@@ -341,13 +357,13 @@ export class Conversations {
   }
 
   /** A restart's bundle (see restartSession); undefined: restart on the session `held`. */
-  private async restartBundle (contact: Contact, held: boolean): Promise<Uint8Array | undefined> {
+  private async restartBundle (contact: Contact, held: boolean, own = false): Promise<Uint8Array | undefined> {
     if (this.c.presence.connected(contact.peerId)) {
       try {
-        return await this.fetchBundle(contact)
+        return await this.fetchBundle(contact, own)
       } catch {} // as if it were not connected
     }
-    return held ? undefined : await this.firstBundle(contact)
+    return held ? undefined : await this.firstBundle(contact, own)
   }
 
   /**

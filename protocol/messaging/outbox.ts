@@ -167,11 +167,11 @@ export class Outbox {
       await this.receipts.add({ id: m.id, peer: m.peer, receipt: DeliveryReceipt.encode(receipt), deliveredAt: this.init.now() })
     } catch (err: any) {
       if (err instanceof EnvelopeRejectedError && FINAL.has(err.code)) {
-        await this.init.messages.markStatus(m.id, 'failed', err.message)
+        await this.init.messages.markStatus(m.id, 'failed', err.message, m.peer)
         return
       }
       if (err instanceof EnvelopeRejectedError && err.code === Rejection.Code.EXPIRED) {
-        await this.init.messages.markStatus(m.id, 'expired')
+        await this.init.messages.markStatus(m.id, 'expired', undefined, m.peer)
         return
       }
       throw err
@@ -183,7 +183,7 @@ export class Outbox {
     const now = this.init.now()
     const live: QueuedMessage[] = []
     for (const m of queued) {
-      if (m.expiresAt <= now) await this.init.messages.markStatus(m.id, 'expired')
+      if (m.expiresAt <= now) await this.init.messages.markStatus(m.id, 'expired', undefined, m.peer)
       else live.push(m)
     }
     return live

@@ -173,8 +173,8 @@ export interface MessageStore {
   markReadByPeer(peer: string, ids: string[], at: number): Promise<void>
   /** received text messages not yet read ('delivered'), counted per peer; peers with none are absent */
   unread(): Promise<Record<string, number>>
-  /** set a final status on an outgoing message (expired, failed) */
-  markStatus(id: string, status: MessageStatus, error?: string): Promise<void>
+  /** set a final status on an outgoing message (expired, failed); with `peer`, only that device's row */
+  markStatus(id: string, status: MessageStatus, error?: string, peer?: string): Promise<void>
   /** record mailbox custody of queued or stored messages in one transaction; they become 'stored' */
   markStored(items: Array<{ id: string, custody: Custody[], peer?: string }>): Promise<void>
   /**

@@ -11,6 +11,8 @@ import { nodeCrypto } from '../../node/crypto.js'
 import { certifyDevice, createIdentity, crossSignDevice, MemoryContactStore } from '../../protocol/index.js'
 import { ContactBook } from '../../protocol/contacts/contact-book.js'
 import { decodeDeviceList, encodeDeviceList, signDeviceList } from '../../protocol/devices/device-list.js'
+import { Devices } from '../../protocol/devices/devices.js'
+import type { DeviceList } from '../../protocol/devices/device-list.js'
 import { exchange, LINK_PROTOCOL, LINK_TTL_MS, LinkOffers, linkRequest, parseLinkCode, requestLink } from '../../protocol/devices/link.js'
 import { memoryFerries } from '../memory-ferries.js'
 import type { Ferry } from '../../protocol/index.js'
@@ -92,6 +94,17 @@ describe('linking a device (/ferry/link/1.0.0)', function () {
     assert.deepEqual(granted, [])
   })
 
+  it('two holders of one code racing: exactly one is let in', async () => {
+    granted.length = 0
+    const c = parseLinkCode(await code(), clock)
+    const results = await Promise.allSettled([newcomer, thief].map(async node => {
+      const conn = await node.libp2p.dial(primary.libp2p.getMultiaddrs()[0])
+      return requestLink(crypto, conn, node.libp2p.peerId, c, await cross(node), '')
+    }))
+    assert.equal(results.filter(r => r.status === 'fulfilled').length, 1)
+    assert.equal(granted.length, 1)
+  })
+
   it('damaged codes get clear errors', () => {
     assert.throws(() => parseLinkCode('ferry://invite/abc', clock), /not a link code/)
     assert.throws(() => parseLinkCode('ferry://link/%%%', clock), /damaged/)
@@ -139,3 +152,49 @@ describe('signed device lists', () => {
     assert.equal(await book.adoptDevice(bob3, bob.identityKey.publicKey.raw), undefined)
   })
 })
+
+describe('an identity\'s devices merge their lists', () => {
+  it('a device that missed a revocation cannot undo it: its newer list is merged, signed above and announced', async () => {
+    const me = await createIdentity()
+    const peerId = peerIdFromPrivateKey(me.deviceKey).toString()
+    const store = new MemoryContactStore()
+    const book = new ContactBook(store, { identity: me.identityKey.publicKey.raw, peerId }, crypto, Date.now)
+    let kept: Uint8Array | undefined
+    const announced: DeviceList[] = []
+    let clock = 1_000
+    const devices = new Devices({
+      identity: me,
+      peerId,
+      store: { load: async () => kept, save: async b => { kept = b } },
+      contacts: store,
+      contactBook: book,
+      now: () => clock,
+      hints: async () => ({ addrs: [] }),
+      send: async (_to, bytes) => { announced.push(await decodeDeviceList(bytes)) },
+      log: Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false }) as any
+    })
+    const laptop = await generateKeyPair('Ed25519')
+    const stolen = await generateKeyPair('Ed25519')
+    for (const k of [laptop, stolen]) await devices.link(peerIdFromPrivateKey(k), await crossSignDevice(k, me.identityKey.publicKey.raw), 'x')
+    const before = await decodeDeviceList(await devices.encoded())
+    const stolenId = peerIdFromPrivateKey(stolen).toString()
+    await devices.revoke(stolenId)
+    const revoked = await decodeDeviceList(await devices.encoded())
+    // the laptop was offline: it signs its old list again, with new hints and a higher sequence
+    clock = revoked.sequence + 1_000
+    const stale = await signDeviceList(me.identityKey, { sequence: clock, devices: before.devices, revoked: [] })
+    announced.length = 0
+    await devices.received(encodeDeviceList(stale), me.identityKey.publicKey.raw, peerIdFromPrivateKey(laptop).toString())
+    const now = await decodeDeviceList(await devices.encoded())
+    assert.ok(now.sequence > stale.sequence, 'signed above the stale list')
+    assert.deepEqual(now.revoked, [stolenId])
+    assert.deepEqual(now.devices.map(d => d.peer).sort(), [peerId, peerIdFromPrivateKey(laptop).toString()].sort())
+    assert.ok(announced.length > 0 && announced.every(l => l.sequence === now.sequence), 'and announced')
+    // an old list that adds nothing is ignored
+    announced.length = 0
+    await devices.received(encodeDeviceList(before), me.identityKey.publicKey.raw, peerIdFromPrivateKey(laptop).toString())
+    assert.equal((await decodeDeviceList(await devices.encoded())).sequence, now.sequence)
+    assert.deepEqual(announced, [])
+  })
+})
+

@@ -208,8 +208,9 @@ export class MemoryMessageStore implements MessageStore {
     return this.capabilities.get(owner)?.slice()
   }
 
-  async markStatus (id: string, status: MessageStatus, error?: string): Promise<void> {
-    const row = this.rows.get(outKey(id))
+  async markStatus (id: string, status: MessageStatus, error?: string, peer?: string): Promise<void> {
+    let row = this.rows.get(outKey(id))
+    if (peer != null && row?.peer !== peer) row = this.rows.get(`${outKey(id)}:${peer}`)
     if (row == null) return
     Object.assign(row, { status, rev: ++this.rev })
     if (error != null) row.error = error
