@@ -197,4 +197,3 @@ describe('an identity\'s devices merge their lists', () => {
     assert.deepEqual(announced, [])
   })
 })
-
