@@ -8,14 +8,16 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { toString } from 'uint8arrays/to-string'
 import { nodeCrypto } from '../../node/crypto.js'
-import { certifyDevice, createIdentity, crossSignDevice, MemoryContactStore } from '../../protocol/index.js'
+import { certifyDevice, createFerry, createIdentity, crossSignDevice, Envelope, envelopeAd, memoryStores, MemoryContactStore, openPayload, Sessions } from '../../protocol/index.js'
+import { memory } from '@libp2p/memory'
+import { quietLogger } from '../../node/sim/inprocess.js'
 import { ContactBook } from '../../protocol/contacts/contact-book.js'
 import { decodeDeviceList, encodeDeviceList, signDeviceList } from '../../protocol/devices/device-list.js'
 import { Devices } from '../../protocol/devices/devices.js'
 import type { DeviceList } from '../../protocol/devices/device-list.js'
 import { exchange, LINK_PROTOCOL, LINK_TTL_MS, LinkOffers, linkRequest, parseLinkCode, requestLink } from '../../protocol/devices/link.js'
 import { memoryFerries } from '../memory-ferries.js'
-import type { Ferry } from '../../protocol/index.js'
+import type { Ferry, Identity } from '../../protocol/index.js'
 import type { PeerId } from '@libp2p/interface'
 
 const crypto = nodeCrypto()
@@ -195,5 +197,63 @@ describe('an identity\'s devices merge their lists', () => {
     await devices.received(encodeDeviceList(before), me.identityKey.publicKey.raw, peerIdFromPrivateKey(laptop).toString())
     assert.equal((await decodeDeviceList(await devices.encoded())).sequence, now.sequence)
     assert.deepEqual(announced, [])
+  })
+})
+
+describe('after a revocation, the revoked device\'s whole key state opens nothing sent later', function () {
+  this.timeout(60_000)
+  const run = `revoke-${Math.random().toString(36).slice(2, 8)}`
+  const made: Ferry[] = []
+  after(async () => { await Promise.allSettled(made.map(async f => f.stop())) })
+
+  async function node (name: string, identity: Identity, stores = memoryStores()): Promise<Ferry> {
+    const f = await createFerry({ identity, name, stores, transports: [memory()], listen: [`/memory/${run}-${name}`], crypto, logger: quietLogger, dht: false, connectionMonitor: { enabled: false } })
+    made.push(f)
+    await f.start()
+    return f
+  }
+
+  async function until (what: string, fn: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 20_000
+    while (!await fn()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+  }
+
+  it('bob seals later messages only for the remaining device; the revoked one, with its identity key, prekeys and every session, cannot open them', async () => {
+    const alice = await createIdentity()
+    const laptopKey = await generateKeyPair('Ed25519')
+    const laptopIdentity: Identity = { identityKey: alice.identityKey, deviceKey: laptopKey, deviceSignature: await certifyDevice(alice.identityKey, laptopKey) }
+    const laptopStores = memoryStores()
+    const bobStores = memoryStores()
+    const [a1, a2, bob] = [await node('a1', alice), await node('a2', laptopIdentity, laptopStores), await node('bob', await createIdentity(), bobStores)]
+    // a1 links the laptop; the laptop takes a1's list
+    await a1.devices.link(a2.libp2p.peerId, await crossSignDevice(laptopKey, alice.identityKey.publicKey.raw), 'laptop')
+    await a2.devices.received(await a1.devices.encoded(), alice.identityKey.publicKey.raw, a1.peerId)
+    await bob.roster.add('alice', a1.addresses()[0])
+    for (const f of [a1, a2]) await f.roster.add('bob', bob.addresses()[0])
+    // both devices write to bob: bob takes the laptop as alice's device and holds a session with each
+    await a1.conversations.send('bob', 'from a1')
+    await until('bob has a1', async () => (await bob.conversations.history()).some(m => m.text === 'from a1'))
+    await a2.conversations.send('bob', 'from the laptop')
+    await until('bob took the laptop', async () => (await bob.roster.list()).find(c => c.name === 'alice')?.devices?.some(d => d.peer === a2.peerId) === true)
+    await bob.conversations.send('alice', 'before')
+    await until('the laptop has it', async () => (await a2.conversations.history()).some(m => m.text === 'before'))
+    // a1 revokes the laptop; bob takes the new list; then a1 goes offline so bob's next message waits
+    await a1.devices.revoke(a2.peerId)
+    await until('bob took the revocation', async () => (await bob.roster.list()).find(c => c.name === 'alice')?.revokedDevices?.includes(a2.peerId) === true)
+    await a1.stop()
+    await bob.conversations.send('alice', 'after the revocation')
+    const waiting = (await bobStores.messages.queued()).filter(m => m.text === 'after the revocation')
+    assert.deepEqual(waiting.map(m => m.peer), [a1.peerId], 'sealed for the remaining device only')
+    await new Promise(resolve => setTimeout(resolve, 500)) // copies are queued after the send returns
+    assert.deepEqual(await bobStores.messages.copies?.([waiting[0].id]), [], 'no copy for the revoked laptop')
+    assert.ok(!(await a2.conversations.history()).some(m => m.text === 'after the revocation'))
+    const env = Envelope.decode(waiting[0].envelope)
+    // the laptop's whole state: the identity key, its prekeys and every session record it holds
+    const sessions = new Sessions({ crypto, me: laptopIdentity, prekeys: laptopStores.prekeys, load: async peer => laptopStores.messages.session(peer) })
+    await assert.rejects(sessions.decrypt(bob.peerId, openPayload(env), envelopeAd(env)))
+    assert.ok(await laptopStores.messages.session(bob.peerId) != null, 'the laptop does hold a session with bob')
   })
 })
