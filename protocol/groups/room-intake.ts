@@ -181,7 +181,7 @@ export abstract class RoomIntake {
     // only forward: an older generation's add that reaches us late is processed as anyone's add
     if ((this.gens.generationOf(me) ?? 0) <= (this.gens.generationOf(this.keys.me) ?? 0) || this.role(this.me) == null || !bringsUsIn(op, me) || keyOpProblem(this.log, op, this.gens) != null) return false
     this.keys = initGroupKeys({ groupId: hex(this.group), me, initialPrivateKey: this.init.initialPrivateKey })
-    this.early = concurrentKeyOps(this.log, op, this.me, this.gens)
+    this.early = concurrentKeyOps(this.log, op, me, this.gens)
     this.unsent = [] // an older generation's answers: nobody can take them as the new one's
     return true
   }

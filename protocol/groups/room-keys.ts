@@ -51,9 +51,14 @@ export function bringsUsIn (op: GroupOp, me: string): boolean {
   return (c.kind === 'add' && c.subject === me) || (c.kind === 'create' && c.recipients.includes(me))
 }
 
-/** Others' processable key ops in the log that `op` does not follow: what a member added again takes in after its welcome. */
+/**
+ * Others' processable key ops in the log that `op` does not follow: what a member added again
+ * takes in after its welcome. `me` is the key id of the generation `op` brings in; the key ops
+ * our own earlier generations wrote are others' to it (their adds list members its welcome
+ * does not know of).
+ */
 export function concurrentKeyOps (log: MembershipLog, op: GroupOp, me: string, gens: Generations): string[] {
-  return log.ops().filter(o => o.body.kind === 'key' && o.id !== op.id && toHex(o.author) !== me && !log.isBefore(o.id, op.id) && keyOpProblem(log, o, gens) == null).map(o => o.id)
+  return log.ops().filter(o => o.body.kind === 'key' && o.id !== op.id && gens.idAt(toHex(o.author), o.id) !== me && !log.isBefore(o.id, op.id) && keyOpProblem(log, o, gens) == null).map(o => o.id)
 }
 
 /** Whether a valid removal or leave of `who` is in the log (remove wins for messages too). */

@@ -180,6 +180,27 @@ describe('team rooms: re-adds and admin actions', function () {
     await everyoneReadsEveryone(t, [a, b, c, e], [a, b, c, e])
   })
 
+  it('an admin removed and added back after her add\'s key op: her new generation takes in that key add, and her keys hold the member it added', async () => {
+    // found by the room fuzz (seed 631065426): alice's new generation skipped the key add her
+    // first generation wrote (concurrent with her removal), so her keys never held erin while
+    // the log listed her, and what alice sent after the re-add was closed to erin
+    const t = new Team()
+    const [a, b, c, d, e] = [await t.person('alice'), await t.person('bob'), await t.person('carol'), await t.person('dave'), await t.person('erin')]
+    await t.create(a, 'ops', [b, c, d])
+    t.sent(await room(a).change({ kind: 'promote', member: c.id }))
+    const [add, keyAdd] = await room(a).add(e.id)
+    t.sent([add, keyAdd])
+    e.room = await Room.fromRoot(t.init(e), t.ops[0])
+    // carol has alice's Add of erin but not its key op: she removes alice and adds her back
+    await t.deliver(c, t.ops.filter(o => o !== keyAdd))
+    t.sent([...await room(c).remove(a.id), ...await room(c).add(a.id)])
+    await t.settle([b, e, a, c, d])
+    for (const p of [a, b, c, d, e]) assert.deepEqual(members(p), [a, b, c, d, e].map(p => toHex(p.id)).sort(), `${p.name} lists all five`)
+    const keyIds = (p: Person): string[] => room(p).state().members.map(m => room(p).gens.idAt(toHex(m.identity))).sort()
+    for (const p of [a, b, c, d, e]) assert.deepEqual([...(room(p) as any).keys.members].sort(), keyIds(p), `${p.name}'s keys hold the log's members`)
+    await everyoneReadsEveryone(t, [a, b, c, d, e], [b, e, a, c, d])
+  })
+
   it('a removal of a member whose key add has not reached us writes the op, returns it, and shuts the member out', async () => {
     const t = new Team()
     const [a, c, e, d] = [await t.person('alice'), await t.person('carol'), await t.person('erin'), await t.person('dave')]
