@@ -15,12 +15,12 @@
 import { toHex as hex } from '../util/bytes.js'
 import { signOp, verifyOp } from './ops.js'
 import { InvalidTargetError, NotMemberError, RemovedMemberError } from './errors.js'
-import { initGroupKeys, processKeyPayload, removeMember } from './dcgka.js'
+import { decryptFromMember, initGroupKeys, processKeyPayload, removeMember } from './dcgka.js'
 import { UnknownEpochError } from './key-errors.js'
 import { ExpiredGroupMessageError, MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES, verifyMessage } from './room-message.js'
-import { associated, bringsUsIn, concurrentKeyOps, decryptFromPerson, keyOpProblem, removedIn, standingOf } from './room-keys.js'
+import { associated, bringsUsIn, concurrentKeyOps, keyOpProblem, removedIn, standingOf } from './room-keys.js'
 import { logDirectory } from './cards.js'
-import { Generations } from './generations.js'
+import { Generations, generationId } from './generations.js'
 import type { MembershipLog, GroupState } from './membership.js'
 import type { GroupOp, OpBody } from './ops.js'
 import type { GroupKeyState, KeyDirectory, KeyOperationResult, Standing } from './dcgka.js'
@@ -256,8 +256,12 @@ export abstract class RoomIntake {
       if (removedIn(this.log, sender)) return refuse(new RemovedMemberError('the sender is not a member any more'))
       return this.holdMessage(m, retry)
     }
+    // the generation that sealed it, by its own word (its key id is bound in the ratchet's
+    // associated data, so a false one opens nothing); one our log has not started yet waits for its add
+    const id = generationId(sender, m.generation)
+    if (this.gens.generationOf(id) !== m.generation) return this.holdMessage(m, retry)
     try {
-      const r = await decryptFromPerson(this.init.crypto, this.keys, this.gens.idsOf(sender), { epochRef: m.epoch, n: m.n, ciphertext: m.ciphertext }, associated(m.sender, m))
+      const r = await decryptFromMember(this.init.crypto, this.keys, id, { epochRef: m.epoch, n: m.n, ciphertext: m.ciphertext }, associated(m.sender, m))
       this.keys = r.state
       this.seen.add(m.id)
       changes.messages.push({ id: m.id, sender: m.sender, plaintext: r.plaintext, sentAt: m.sentAt, expiresAt: m.expiresAt })

@@ -3,14 +3,13 @@
  * process, judged on the op's own causal past only so that every member makes the same choice.
  */
 import { toHex } from '../util/bytes.js'
-import { decodeKeyPayload, decryptFromMember } from './dcgka.js'
-import { InvalidKeyOperationError, StaleEpochError, UnknownEpochError } from './key-errors.js'
+import { decodeKeyPayload } from './dcgka.js'
+import { InvalidKeyOperationError } from './key-errors.js'
 import { headerBytes } from './room-message.js'
 import type { MembershipLog } from './membership.js'
 import type { GroupOp } from './ops.js'
 import type { Generations } from './generations.js'
-import type { GroupKeyState, GroupMessage, Standing } from './dcgka.js'
-import type { CryptoBackend } from '../crypto/backend.js'
+import type { Standing } from './dcgka.js'
 
 const payloadOf = (op: GroupOp): Uint8Array => (op.body as { payload: Uint8Array }).payload
 
@@ -85,26 +84,7 @@ export function standingOf (log: MembershipLog, gens: Generations, id: string): 
   return removalsOf(log, who).some(op => gens.idAt(who, op.id) === id) ? 'ended' : 'open'
 }
 
-/**
- * Decrypt a person's message under its newest generation's key id, or an older one's when the
- * message was sent before its re-add (generations.ts).
- *
- * @throws what decryptFromMember throws for the newest generation
- */
-export async function decryptFromPerson (crypto: CryptoBackend, keys: GroupKeyState, ids: string[], message: GroupMessage, ad: Uint8Array): Promise<{ state: GroupKeyState, plaintext: Uint8Array }> {
-  let first: unknown
-  for (const id of ids) {
-    try {
-      return await decryptFromMember(crypto, keys, id, message, ad)
-    } catch (err: any) {
-      first ??= err
-      if (!(err instanceof UnknownEpochError || err instanceof StaleEpochError)) break
-    }
-  }
-  throw first
-}
-
 /** The associated data a room adds to the message ratchet's own (group, sender, epoch, n): the times. */
 export function associated (sender: Uint8Array, h: { group: Uint8Array, sentAt: number, expiresAt: number }): Uint8Array {
-  return headerBytes({ group: h.group, sender, device: new Uint8Array(0), certificate: new Uint8Array(0), epoch: 0, n: 0, sentAt: h.sentAt, expiresAt: h.expiresAt })
+  return headerBytes({ group: h.group, sender, device: new Uint8Array(0), certificate: new Uint8Array(0), epoch: 0, n: 0, sentAt: h.sentAt, expiresAt: h.expiresAt, generation: 0 })
 }

@@ -39,6 +39,11 @@ export interface MessageHeader {
   /** which of the sender's update secrets sealed it, and the message number in that chain */
   epoch: number
   n: number
+  /**
+   * the sender's generation (generations.ts) whose keys sealed it: a person removed and added
+   * again has epochs in each generation's keys, and only this says which one a message is from
+   */
+  generation: number
   sentAt: number
   /** ms since epoch; 0 = never. Every holder deletes the message then and refuses it after. */
   expiresAt: number
@@ -151,7 +156,8 @@ export async function verifyMessage (bytes: Uint8Array, crypto: CryptoBackend): 
     epoch: m.epoch,
     n: m.n,
     sentAt: m.sentAt,
-    expiresAt: m.expiresAt
+    expiresAt: m.expiresAt,
+    generation: m.generation
   }
   if (!await verifyDevice(header.sender, header.device, header.certificate)) throw new ForgedOpError('the device certificate does not bind the sender to the device')
   const context = concat([MESSAGE_CONTEXT, signed.message])

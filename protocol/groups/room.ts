@@ -106,7 +106,8 @@ export class Room extends RoomIntake {
     // the message ratchet binds group, sender, epoch and n itself; we add the times
     const sealed = await encryptToGroup(this.init.crypto, this.keys, plaintext, associated(this.init.me.identityKey.publicKey.raw, header))
     this.keys = sealed.state
-    const signed = await signMessage(this.init.me, { ...header, epoch: sealed.message.epochRef, n: sealed.message.n }, sealed.message.ciphertext, this.init.crypto)
+    const generation = this.gens.generationOf(this.keys.me) ?? 0
+    const signed = await signMessage(this.init.me, { ...header, epoch: sealed.message.epochRef, n: sealed.message.n, generation }, sealed.message.ciphertext, this.init.crypto)
     this.seen.add(signed.id)
     this.keep(signed)
     return { id: signed.id, bytes: signed.bytes, expiresAt: header.expiresAt }

@@ -1612,6 +1612,7 @@ export interface GroupMessage {
   sentAt: number
   expiresAt: number
   ciphertext: Uint8Array
+  generation: number
 }
 
 export namespace GroupMessage {
@@ -1669,6 +1670,11 @@ export namespace GroupMessage {
           w.bytes(obj.ciphertext)
         }
 
+        if ((obj.generation != null && obj.generation !== 0)) {
+          w.uint32(80)
+          w.uint32(obj.generation)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1682,7 +1688,8 @@ export namespace GroupMessage {
           n: 0,
           sentAt: 0,
           expiresAt: 0,
-          ciphertext: uint8ArrayAlloc(0)
+          ciphertext: uint8ArrayAlloc(0),
+          generation: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1725,6 +1732,10 @@ export namespace GroupMessage {
             }
             case 9: {
               obj.ciphertext = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.generation = reader.uint32()
               break
             }
             default: {
@@ -1805,6 +1816,13 @@ export namespace GroupMessage {
               }
               break
             }
+            case 10: {
+              yield {
+                field: `${prefix}.generation`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1862,6 +1880,11 @@ export namespace GroupMessage {
     value: Uint8Array
   }
 
+  export interface GroupMessageGenerationFieldEvent {
+    field: '$.generation'
+    value: number
+  }
+
   export function encode (obj: Partial<GroupMessage>): Uint8Array {
     return encodeMessage(obj, GroupMessage.codec())
   }
@@ -1870,7 +1893,7 @@ export namespace GroupMessage {
     return decodeMessage(buf, GroupMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageSenderFieldEvent | GroupMessageDeviceFieldEvent | GroupMessageCertificateFieldEvent | GroupMessageEpochFieldEvent | GroupMessageNFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageExpiresAtFieldEvent | GroupMessageCiphertextFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageSenderFieldEvent | GroupMessageDeviceFieldEvent | GroupMessageCertificateFieldEvent | GroupMessageEpochFieldEvent | GroupMessageNFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageExpiresAtFieldEvent | GroupMessageCiphertextFieldEvent | GroupMessageGenerationFieldEvent> {
     return streamMessage(buf, GroupMessage.codec(), opts)
   }
 }
