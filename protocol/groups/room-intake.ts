@@ -18,7 +18,7 @@ import { InvalidTargetError, NotMemberError, RemovedMemberError } from './errors
 import { decryptFromMember, initGroupKeys, processKeyPayload, removeMember } from './dcgka.js'
 import { UnknownEpochError } from './key-errors.js'
 import { ExpiredGroupMessageError, MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES, verifyMessage } from './room-message.js'
-import { associated, bringsUsIn, concurrentKeyOps, keyOpProblem, removedIn, standingOf } from './room-keys.js'
+import { associated, bringsUsIn, concurrentKeyOps, keyOpProblem, removalsOf, removedIn, standingOf } from './room-keys.js'
 import { logDirectory } from './cards.js'
 import { Generations, generationId } from './generations.js'
 import type { MembershipLog, GroupState } from './membership.js'
@@ -267,9 +267,19 @@ export abstract class RoomIntake {
       changes.messages.push({ id: m.id, sender: m.sender, plaintext: r.plaintext, sentAt: m.sentAt, expiresAt: m.expiresAt })
       this.keep(m)
     } catch (err: any) {
+      // an epoch of a generation that was taken out before we were brought in: it never processed
+      // our add (its removal comes first in our add's past), so it never gave us its chain
+      if (err instanceof UnknownEpochError && this.outBeforeUs(sender, m.generation)) return refuse(err)
       if (err instanceof UnknownEpochError || this.keys.status === 'pending') return this.holdMessage(m, retry)
       refuse(err)
     }
+  }
+
+  /** Whether `sender`'s generation `n` was removed causally before the key op that brought us in. */
+  private outBeforeUs (sender: string, n: number): boolean {
+    const id = generationId(sender, n)
+    const ours = this.log.ops().filter(o => o.body.kind === 'key' && bringsUsIn(o, this.keys.me))
+    return removalsOf(this.log, sender).some(r => this.gens.idAt(sender, r.id) === id && ours.some(o => this.log.isBefore(r.id, o.id)))
   }
 
   protected holdMessage (m: SignedMessage, retry: boolean): void {

@@ -232,6 +232,28 @@ describe('team rooms: re-adds and admin actions', function () {
     await everyoneReadsEveryone(t, [a, c, d, e], [a, c, d, e], [b])
   })
 
+  it('a message from a generation removed before a newcomer was added is refused by the newcomer, whose keys never held that generation\'s chain', async () => {
+    // found by the room fuzz (seed 1262516035): dave, removed and added back before erin was added,
+    // sent under his first generation (not yet aware of his removal); that generation never
+    // processed erin's add, so erin never learns its chain and held the message for good
+    const t = new Team()
+    const [a, b, c, d, e] = [await t.person('alice'), await t.person('bob'), await t.person('carol'), await t.person('dave'), await t.person('erin')]
+    await t.create(a, 'ops', [b, c, d])
+    t.sent(await room(a).change({ kind: 'promote', member: b.id }))
+    await t.settle([a, b, c, d])
+    t.sent(await room(a).remove(d.id))
+    t.sent(await room(a).add(d.id))
+    t.sent(await room(a).add(e.id))
+    e.room = await Room.fromRoot(t.init(e), t.ops[0])
+    await t.send(d, 'dave before he knew')
+    await t.settle([b, e, a, c, d])
+    assert.deepEqual(texts(e, 'dave'), [], 'erin reads nothing dave sent shut to her')
+    assert.equal(room(e).held, 0, 'erin holds nothing back')
+    assert.deepEqual(e.refused.map(err => err.name), ['UnknownEpochError'], 'erin refuses it')
+    for (const p of [a, b, c]) assert.deepEqual(texts(p, 'dave'), ['dave: dave before he knew'], `${p.name} reads dave's message`)
+    await everyoneReadsEveryone(t, [a, b, c, d, e], [a, b, c, d, e])
+  })
+
   it('a removal of a member whose key add has not reached us writes the op, returns it, and shuts the member out', async () => {
     const t = new Team()
     const [a, c, e, d] = [await t.person('alice'), await t.person('carol'), await t.person('erin'), await t.person('dave')]
