@@ -12,6 +12,7 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidInputError } from '../errors.js'
 import { verifyDevice } from '../crypto/identity.js'
+import { equalBytes } from '../util/bytes.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 /** Devices one identity may have at once (Signal allows a phone and 5 linked devices). */
@@ -98,7 +99,7 @@ export async function decodeDeviceList (bytes: Uint8Array, identity?: Uint8Array
     return { peer: d.peer, certificate: unb64(d.certificate), name: d.name, addedAt: d.addedAt, addrs, bundle: d.bundle == null ? undefined : unb64(d.bundle) }
   })
   const list: DeviceList = { identity: unb64(j.identity), sequence: j.sequence, devices, revoked: j.revoked.filter((r: unknown) => typeof r === 'string'), signature: unb64(j.signature) }
-  if (identity != null && toString(identity, 'base64') !== toString(list.identity, 'base64')) throw new InvalidInputError('device list: signed by another identity')
+  if (identity != null && !equalBytes(identity, list.identity)) throw new InvalidInputError('device list: signed by another identity')
   let ok = false
   try {
     ok = await publicKeyFromRaw(list.identity).verify(signed(list), list.signature)

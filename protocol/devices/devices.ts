@@ -8,6 +8,7 @@ import { concat } from 'uint8arrays/concat'
 import { decodeDeviceList, encodeDeviceList, signDeviceList } from './device-list.js'
 import { signDevice, verifyDevice } from '../crypto/identity.js'
 import { InvalidInputError } from '../errors.js'
+import { equalBytes } from '../util/bytes.js'
 import type { DeviceEntry, DeviceList } from './device-list.js'
 import type { ContactBook } from '../contacts/contact-book.js'
 import type { Identity } from '../crypto/identity.js'
@@ -120,7 +121,7 @@ export class Devices {
     const mine = list.devices.find(d => d.peer === this.c.peerId)
     if (mine == null || !await this.linked()) return
     const hints = await this.c.hints()
-    const same = JSON.stringify([...mine.addrs ?? []].sort()) === JSON.stringify([...hints.addrs].sort()) && mine.bundle != null && hints.bundle != null && equal(mine.bundle, hints.bundle)
+    const same = JSON.stringify([...mine.addrs ?? []].sort()) === JSON.stringify([...hints.addrs].sort()) && mine.bundle != null && hints.bundle != null && equalBytes(mine.bundle, hints.bundle)
     if (!same) await this.replace(l => ({ devices: l.devices, revoked: l.revoked }))
   }
 
@@ -220,19 +221,15 @@ export class Devices {
   async received (bytes: Uint8Array, identity: Uint8Array, from: string): Promise<void> {
     const list = await decodeDeviceList(bytes, identity)
     const own = await this.load()
-    if (equal(identity, own.identity)) {
+    if (equalBytes(identity, own.identity)) {
       await this.serialized(async () => this.merge(list))
       return
     }
     const contact = await this.c.contacts.getByPeer(from)
-    if (contact == null || contact.identity == null || !equal(contact.identity, identity)) return
+    if (contact == null || contact.identity == null || !equalBytes(contact.identity, identity)) return
     if ((contact.devicesSeq ?? 0) >= list.sequence) return
     await this.c.contactBook.setDevices(contact.name, list)
   }
-}
-
-function equal (a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i])
 }
 
 function sameSet (a: string[], b: string[]): boolean {
