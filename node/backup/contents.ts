@@ -1,19 +1,11 @@
 /**
- * What a backup holds (docs/BACKUP.md "What is in a backup"), read from a data dir and written
- * into a new one. In: the identity and device keys and device certificate (the restored node is
- * the same device), contacts with their identity keys, addresses, names, verification and
- * timers, the block list, the team rooms this user is in (id, name, members: to be re-added),
- * where this user's mail waits and whom it hosts, the listen addresses, and with --history the
- * conversations' text messages. Out: Double Ratchet sessions (state from a backup would reuse
- * message keys), prekeys (new ones are made and published), room key state (the same reason as
- * sessions), mail held for others, message requests and the libp2p datastore.
+ * A backup's contents (protocol/backup/contents.ts says what they hold and why) read from a data
+ * dir, and written into a new one: the SQLite stores, the key file, config.json, and the tables
+ * only a daemon has (where its mail waits, whom it hosts, the contacts to restart sessions with).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import { identityToString } from '../../protocol/index.js'
-import { MembershipLog } from '../../protocol/groups/membership.js'
-import { RoomSnapshot } from '../../protocol/groups/pb/groups.js'
+import { backupKeys, collectStores, restoredIdentity } from '../../protocol/backup/contents.js'
 import { AtRestCipher } from '../at-rest.js'
 import { nodeCrypto } from '../crypto.js'
 import { restoreKeyFile } from '../keyfile.js'
@@ -22,53 +14,13 @@ import { readConfig, writeConfig } from '../daemon/config.js'
 import { SqliteContactStore } from '../store/contacts.js'
 import { SqliteMessageStore } from '../store/messages.js'
 import { SqliteRoomStore } from '../store/rooms.js'
-import { SealedJson } from '../store/sealed-json.js'
 import { openDatabase, transaction } from '../store/sqlite.js'
 import type { KeyFile } from '../keyfile.js'
-import type { Contact, MessageRecord } from '../../protocol/index.js'
-import type { Ed25519PrivateKey } from '@libp2p/interface'
+import type { BackupContents, MailboxOwner } from '../../protocol/backup/contents.js'
 import type { DatabaseSync } from 'node:sqlite'
 
-export const CONTENTS_KIND = 'ferry-backup'
-
-/** A team room as the backup names it: enough to ask an admin to add this user again. */
-export interface RoomEntry { id: string, name: string, members: Array<{ identity: string, role: string }> }
-
-interface MailboxOwner { peer: string, identity: Uint8Array, name: string, quota_bytes: number, quota_messages: number, max_ttl_ms: number, added_at: number }
-
-export interface BackupContents {
-  kind: typeof CONTENTS_KIND
-  createdAt: number
-  name: string
-  /** private keys as libp2p protobuf bytes, and the identity's signature over the device key */
-  keys: { identityKey: Uint8Array, deviceKey: Uint8Array, deviceSignature: Uint8Array }
-  contacts: Contact[]
-  blocked: string[]
-  rooms: RoomEntry[]
-  settings: { listen?: string[], mailboxUse: string[], mailboxOwners: MailboxOwner[] }
-  /** text messages, with --history only */
-  history?: MessageRecord[]
-}
-
-/** Encode contents as JSON (bytes as base64), the plaintext the backup file seals. */
-export function encodeContents (c: BackupContents): Uint8Array {
-  return new SealedJson().encode(c, '')
-}
-
-/**
- * @throws Error when the bytes are not backup contents (a file sealed right cannot hold those,
- *   unless a future Ferry wrote them)
- */
-export function decodeContents (bytes: Uint8Array): BackupContents {
-  let c: any
-  try {
-    c = new SealedJson().decode(bytes, '')
-  } catch {
-    throw new Error('the backup opened, but its contents are not readable')
-  }
-  if (c?.kind !== CONTENTS_KIND || c.keys == null || !Array.isArray(c.contacts)) throw new Error('the backup opened, but its contents are not a Ferry identity')
-  return c as BackupContents
-}
+export { CONTENTS_KIND, decodeContents, encodeContents } from '../../protocol/backup/contents.js'
+export type { BackupContents, RoomEntry } from '../../protocol/backup/contents.js'
 
 /**
  * Read what a backup keeps from `dir` (a running daemon may hold the database: SQLite's WAL lets
@@ -76,43 +28,19 @@ export function decodeContents (bytes: Uint8Array): BackupContents {
  */
 export async function collect (dir: string, keys: KeyFile, options: { history: boolean, now?: number }): Promise<BackupContents> {
   const files = dataPaths(dir)
-  const contents: BackupContents = {
-    kind: CONTENTS_KIND,
-    createdAt: options.now ?? Date.now(),
-    name: keys.name,
-    keys: { identityKey: privateKeyToProtobuf(keys.identity.identityKey), deviceKey: privateKeyToProtobuf(keys.identity.deviceKey), deviceSignature: keys.identity.deviceSignature },
-    contacts: [],
-    blocked: [],
-    rooms: [],
-    settings: { listen: readConfig(files.config).listen, mailboxUse: [], mailboxOwners: [] }
-  }
+  const contents = backupKeys(keys.identity, keys.name, options.now ?? Date.now())
+  contents.settings.listen = readConfig(files.config).listen
   if (!existsSync(files.db)) return contents // never started: nothing but the keys yet
   const db = openDatabase(files.db)
   try {
     const cipher = new AtRestCipher(keys.storageKey)
-    const contacts = new SqliteContactStore(db)
-    contents.contacts = await contacts.list()
-    contents.blocked = await contacts.blocked()
-    contents.rooms = await rooms(new SqliteRoomStore(db, cipher))
+    await collectStores(contents, { contacts: new SqliteContactStore(db), rooms: new SqliteRoomStore(db, cipher), messages: new SqliteMessageStore(db, cipher) }, nodeCrypto(), options.history)
     contents.settings.mailboxUse = (db.prepare('SELECT host FROM mailbox_use ORDER BY position').all() as Array<{ host: string }>).map(r => r.host)
     contents.settings.mailboxOwners = (db.prepare('SELECT * FROM mailbox_owners ORDER BY peer').all() as unknown as MailboxOwner[]).map(o => ({ ...o, identity: new Uint8Array(o.identity) }))
-    if (options.history) contents.history = await new SqliteMessageStore(db, cipher).list()
   } finally {
     db.close()
   }
   return contents
-}
-
-/** Each room's id, name and members, from its membership log (the key state is left out). */
-async function rooms (store: SqliteRoomStore): Promise<RoomEntry[]> {
-  const out: RoomEntry[] = []
-  for (const id of await store.listRooms()) {
-    const snapshot = await store.getRoom(id)
-    if (snapshot == null) continue
-    const state = (await MembershipLog.fromOps(RoomSnapshot.decode(snapshot).ops, nodeCrypto())).state()
-    out.push({ id: Buffer.from(id).toString('hex'), name: state.name, members: state.members.map(m => ({ identity: identityToString(m.identity), role: m.role })) })
-  }
-  return out
 }
 
 /** Whether `dir` holds an identity or a database: an import would overwrite someone. */
@@ -122,8 +50,6 @@ export function occupied (dir: string): string | undefined {
   if (existsSync(files.db)) return `${dir} holds a database already (${files.db})`
   return undefined
 }
-
-const key = (bytes: Uint8Array): Ed25519PrivateKey => privateKeyFromProtobuf(bytes) as Ed25519PrivateKey
 
 /**
  * Write `contents` into the data dir `dir`, which must hold no identity. Everything is written
@@ -138,7 +64,7 @@ export async function restore (dir: string, contents: BackupContents, passphrase
   mkdirSync(dirname(dir), { recursive: true })
   const staging = mkdtempSync(join(dirname(dir), `.${basename(dir)}.import-`))
   try {
-    const identity = { identityKey: key(contents.keys.identityKey), deviceKey: key(contents.keys.deviceKey), deviceSignature: contents.keys.deviceSignature }
+    const identity = restoredIdentity(contents)
     const files = dataPaths(staging)
     const keys = restoreKeyFile(files.key, identity, contents.name, passphrase)
     const db = openDatabase(files.db)

@@ -48,7 +48,7 @@ async function exportBackup (f: Flags, file: string): Promise<void> {
   const keys = await loadKeyFile(dataPaths(f.dataDir).key, passphrase)
   const contents = await collect(f.dataDir, keys, { history: f.history === true })
   const phrase = generatePhrase()
-  writeNewFile(file, sealBackup(encodeContents(contents), phrase))
+  writeNewFile(file, await sealBackup(encodeContents(contents), phrase))
   if (f.json) return out(safeJson({ phrase }, 2))
   const counts = [`${contents.contacts.length} contact${contents.contacts.length === 1 ? '' : 's'}`, `${contents.rooms.length} team room${contents.rooms.length === 1 ? '' : 's'}`]
   if (contents.history != null) counts.push(`${contents.history.length} messages`)
@@ -68,7 +68,7 @@ async function importBackup (f: Flags, file: string): Promise<void> {
     throw new Error(err.code === 'ENOENT' ? `no file ${file}` : `cannot read ${file}: ${err.message}`)
   }
   readHeader(bytes)
-  const contents = decodeContents(openBackup(bytes, await recoveryPhrase()))
+  const contents = decodeContents(await openBackup(bytes, await recoveryPhrase()))
   const keys = await restore(f.dataDir, contents, await newPassphrase())
   const identity = identityToString(keys.identity.identityKey.publicKey.raw)
   if (f.json) return out(safeJson({ identity, peerId: keys.identity.deviceKey.publicKey.toString(), dataDir: f.dataDir, contacts: contents.contacts.length, rooms: contents.rooms, messages: contents.history?.length ?? 0, protection: keys.protection }, 2))
