@@ -11,10 +11,12 @@ import { createBrowserPeer } from '../peer.js'
 import { linkThisBrowser } from '../link.js'
 import { App } from './app.js'
 import { FerryTab } from './tab.js'
-import { loadSettings } from './settings.js'
+import { checkDaemon, checkIceServer, loadSettings, saveSettings } from './settings.js'
+import { listRestarts, restartSessions } from './restarts.js'
 import { Notice, Setup } from './views/setup.js'
 import type { Identity } from '../../protocol/crypto/identity.js'
 import type { AppConfig } from './view.js'
+import type { Exported } from '../backup.js'
 
 const root = document.getElementById('app') as HTMLElement
 root.textContent = '' // the "Starting Ferry…" placeholder: Preact renders next to, not over, foreign children
@@ -34,6 +36,11 @@ function isWebSocket (addr: string): boolean {
   return /\/wss?(\/|$)/.test(addr)
 }
 
+/** The entries `check` accepts (a backup's settings are checked as if typed in). */
+function valid<T> (values: unknown[], check: (v: string) => T): T[] {
+  return values.flatMap(v => { try { return [check(String(v))] } catch { return [] } })
+}
+
 async function run (): Promise<void> {
   if (globalThis.crypto?.subtle == null || globalThis.indexedDB == null) {
     render(<Notice title='This page cannot keep keys safely'>Ferry needs WebCrypto and IndexedDB, which browsers give only to secure pages: open it at http://127.0.0.1 (or localhost) on the daemon's machine, or over HTTPS.</Notice>, root)
@@ -49,11 +56,14 @@ async function run (): Promise<void> {
     // Reach upgrades a conversation to WebRTC in the background when it can
     const daemons = [...new Set([...config.daemons, ...settings.daemons])].sort((a, b) => Number(!isWebSocket(a)) - Number(!isWebSocket(b)))
     const ferry = await createBrowserPeer({ identity, name, stores: opened.stores, daemons, iceServers: settings.iceServers, deviceList: opened.identity.deviceList() })
-    const tab = new FerryTab(ferry, opened.stores, daemons)
+    const exportBackup = async (history: boolean, progress: (f: number) => void): Promise<Exported> =>
+      await (await import('../backup.js')).exportBackup(opened, loadSettings(), { history, progress })
+    const tab = new FerryTab(ferry, opened.stores, daemons, exportBackup)
     await tab.start()
+    const stopRestarts = restartSessions(ferry)
     ;(globalThis as any).ferryTab = tab // for tests and the curious: the peer id and transports, never keys
     render(<App tab={tab} name={name} config={config} />, root)
-    addEventListener('pagehide', () => { void tab.stop() })
+    addEventListener('pagehide', () => { stopRestarts(); void tab.stop() })
   }
   const saved = await opened.identity.load()
   if (saved != null) {
@@ -83,6 +93,14 @@ async function run (): Promise<void> {
           for (const c of payload.contacts) void ferry.restartSession(c.peerId).catch(() => {})
         }
       }
+    }}
+    onRestore={async (file, phrase, progress) => {
+      const { identity, name, contents } = await (await import('../backup.js')).importBackup(opened, file, phrase, progress)
+      const mine = loadSettings()
+      const theirs = contents.settings.browser
+      if (theirs != null) saveSettings({ daemons: [...new Set([...mine.daemons, ...valid(theirs.daemons, checkDaemon)])], iceServers: [...mine.iceServers, ...valid(theirs.iceServers.map(s => String((s as any)?.urls)), checkIceServer)] })
+      listRestarts(contents.contacts.map(c => c.peerId))
+      await start(identity, name)
     }}
          />, root)
 }

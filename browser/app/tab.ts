@@ -9,6 +9,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { targetOf } from '../../protocol/reach/multiaddrs.js'
 import type { Ferry } from '../../protocol/ferry.js'
 import type { FerryStores } from '../../protocol/stores/stores.js'
+import type { Exported, Progress } from '../backup.js'
 
 /** How often the tab looks for changed messages (a cheap indexed IndexedDB read). */
 export const WATCH_MS = 700
@@ -41,8 +42,9 @@ export class FerryTab extends EventTarget {
 
   /**
    * @param daemons - multiaddrs (with /p2p/) of the daemons this browser joins through
+   * @param exportBackup - seal this browser's identity into a backup file (Settings → Backup)
    */
-  constructor (readonly ferry: Ferry, readonly stores: FerryStores, readonly daemons: string[]) {
+  constructor (readonly ferry: Ferry, readonly stores: FerryStores, readonly daemons: string[], readonly exportBackup?: (history: boolean, progress: Progress) => Promise<Exported>) {
     super()
   }
 

@@ -46,7 +46,7 @@ export interface BrowserStoreOptions {
 /** The browser's open stores. */
 export interface BrowserStores {
   /** the stores createFerry takes, with the mailbox and room stores */
-  stores: FerryStores & { mailbox: MailboxStore, rooms: RoomStore }
+  stores: FerryStores & { mailbox: MailboxStore, rooms: RoomStore, messages: IdbMessageStore }
   /** this browser's own identity */
   identity: IdentityStore
   /** close the database; pending writes finish first */

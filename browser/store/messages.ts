@@ -353,6 +353,29 @@ export class IdbMessageStore implements MessageStore {
     return Promise.all(rows.map(async r => this.record(r)))
   }
 
+  /**
+   * Write history restored from a backup, in its order (node/store/messages.ts restoreHistory):
+   * an outgoing message still waiting then is restored as failed (its envelope was sealed on a
+   * session that is gone). A message held already (an import stopped half-way) is skipped.
+   */
+  async restoreHistory (records: MessageRecord[]): Promise<void> {
+    const texts = await Promise.all(records.map(async m => this.key.sealText(m.text, textName(m.direction, m.id))))
+    await this.db.write([M, META], async tx => {
+      const messages = tx.objectStore(M)
+      const revs = await Revs.load(tx)
+      for (const [i, m] of records.entries()) {
+        if (await request(messages.index('bySender').getKey([m.direction, m.peer, m.id])) != null) continue
+        const waiting = m.direction === 'out' && (m.status === 'queued' || m.status === 'stored')
+        const row = { rev: revs.next(), id: m.id, direction: m.direction, peer: m.peer, text: texts[i], status: waiting ? 'failed' : m.status, createdAt: m.createdAt, expiresAt: m.expiresAt, kind: 'text' } as Row
+        if (waiting) row.error = 'not delivered before the backup was made: send it again'
+        if (m.deliveredAt != null) row.deliveredAt = m.deliveredAt
+        if (m.disappearing === true) row.disappearing = true
+        if (m.unverified === true) row.unverified = true
+        messages.add(indexExpiry(row))
+      }
+    })
+  }
+
   async get (id: string, direction: 'in' | 'out', peer?: string): Promise<MessageRecord | undefined> {
     const row = await this.db.read([M], async tx => peer == null
       ? request<Row | undefined>(tx.objectStore(M).index('byId').get([direction, id]))

@@ -1,12 +1,14 @@
 /**
  * Settings: where your mail waits while this tab is closed (mailboxes on contacts' daemons that
  * agreed to host it), the daemons this browser joins through, STUN/TURN servers (none unless
- * added), who you are, and your devices (docs/DEVICES.md): each can be revoked from here.
+ * added), who you are, your devices (docs/DEVICES.md): each can be revoked from here, and a
+ * backup of this browser's identity (docs/BACKUP.md).
  */
 import { useState } from 'preact/hooks'
 import { identityToString } from '../../../protocol/crypto/identity.js'
 import { useLoad, useVersion } from '../hooks.js'
 import { checkDaemon, checkIceServer, loadSettings, saveSettings } from '../settings.js'
+import { ExportBackup } from './backup.js'
 import type { ViewProps } from '../view.js'
 
 export function SettingsView ({ tab, config, fail }: ViewProps): preact.JSX.Element {
@@ -83,6 +85,7 @@ export function SettingsView ({ tab, config, fail }: ViewProps): preact.JSX.Elem
           </li>
         ))}
       </ul>
+      {tab.exportBackup != null && <ExportBackup exportBackup={tab.exportBackup} fail={fail} />}
     </div>
   )
 }

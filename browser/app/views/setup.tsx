@@ -1,14 +1,17 @@
 /**
- * First run: create an identity (keys never leave this browser), or link this browser to an
- * existing identity with a link code from one of its devices; and full-page notices.
+ * First run: create an identity (keys never leave this browser), link this browser to an existing
+ * identity with a link code from one of its devices, or restore one from a backup file; and
+ * full-page notices.
  */
 import { useState } from 'preact/hooks'
+import { RestoreForm } from './backup.js'
+import type { Progress } from '../../backup.js'
 import type { ComponentChildren } from 'preact'
 
 /** What linking gave: the confirmation number to compare, and how to go on. */
 export interface LinkDone { confirm: string, proceed(): Promise<void> }
 
-export function Setup ({ onCreate, onLink }: { onCreate(name: string): Promise<void>, onLink?(code: string, deviceName: string): Promise<LinkDone> }): preact.JSX.Element {
+export function Setup ({ onCreate, onLink, onRestore }: { onCreate(name: string): Promise<void>, onLink?(code: string, deviceName: string): Promise<LinkDone>, onRestore?(file: Uint8Array, phrase: string, progress: Progress): Promise<void> }): preact.JSX.Element {
   const [name, setName] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string>()
@@ -37,6 +40,7 @@ export function Setup ({ onCreate, onLink }: { onCreate(name: string): Promise<v
       {error != null && <p class='error' role='alert'>{error}</p>}
       <button type='submit' disabled={busy} data-test='setup-create'>{busy ? 'Creating keys…' : 'Create my identity'}</button>
       {onLink != null && <LinkForm onLink={onLink} onDone={setLinked} />}
+      {onRestore != null && <RestoreForm onRestore={onRestore} />}
     </form>
   )
 }
