@@ -58,3 +58,35 @@ export async function linkThisBrowser (code: string, deviceName: string): Promis
   await decodeDeviceList(payload.devices, parsed.identity)
   return { identity: { identityKey, deviceKey, deviceSignature: payload.certificate }, payload, confirm: answer.confirm }
 }
+
+/** A request to the daemon that served this page: the code it shows, and its approval. */
+export interface LinkAsk {
+  /** the 6 digits `ferry device approve` takes */
+  code: string
+  /** resolves with a link code once the daemon's user approved; rejects when the request ended */
+  approved(signal?: AbortSignal): Promise<string>
+}
+
+/**
+ * Ask the daemon that served this page to let this browser link to its user (docs/DEVICES.md
+ * "Linking a browser in one click"): the daemon's user approves with `ferry device approve CODE`.
+ *
+ * @throws Error with the daemon's reason (too many requests waiting, no daemon)
+ */
+export async function askToLink (deviceName: string): Promise<LinkAsk> {
+  const res = await fetch('/link-requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: deviceName }) })
+  const made = await res.json().catch(() => ({}))
+  if (!res.ok || typeof made.id !== 'string' || typeof made.code !== 'string') throw new Error(made.error ?? `the daemon refused (HTTP ${res.status})`)
+  return {
+    code: made.code,
+    approved: async signal => {
+      for (;;) {
+        await new Promise(resolve => setTimeout(resolve, 1000))
+        signal?.throwIfAborted()
+        const state = await (await fetch(`/link-requests/${made.id as string}`, { cache: 'no-store' })).json().catch(() => ({}))
+        if (state.state === 'approved' && typeof state.link === 'string') return state.link
+        if (state.state !== 'waiting') throw new Error('the request ended before it was approved (after 10 minutes, or the daemon restarted): press the button again')
+      }
+    }
+  }
+}

@@ -8,7 +8,7 @@ import { render } from 'preact'
 import { createIdentity } from '../../protocol/crypto/identity.js'
 import { openBrowserStores } from '../store/index.js'
 import { createBrowserPeer } from '../peer.js'
-import { linkThisBrowser } from '../link.js'
+import { askToLink, linkThisBrowser } from '../link.js'
 import { App } from './app.js'
 import { FerryTab } from './tab.js'
 import { checkDaemon, checkIceServer, loadSettings, saveSettings } from './settings.js'
@@ -94,6 +94,7 @@ async function run (): Promise<void> {
         }
       }
     }}
+    daemon={config.daemon == null ? undefined : { name: config.daemon.name, ask: askToLink }}
     onRestore={async (file, phrase, progress) => {
       const { identity, name, contents } = await (await import('../backup.js')).importBackup(opened, file, phrase, progress)
       const mine = loadSettings()

@@ -33,7 +33,7 @@ import type { MessageRecord } from '../../protocol/index.js'
 
 const out = (s: string): void => { process.stdout.write(s + '\n') }
 
-/** `ferry device link [--json]`, `ferry device list [--json]`, `ferry device revoke DEVICE`. */
+/** `ferry device link [--json]`, `ferry device approve CODE` (a browser's request), `ferry device list [--json]`, `ferry device revoke DEVICE`. */
 export async function device (f: Flags, args: string[]): Promise<void> {
   const [sub, arg, ...rest] = args
   const api = new ApiClient(f.dataDir)
@@ -51,12 +51,18 @@ export async function device (f: Flags, args: string[]): Promise<void> {
     for (const d of list) out(plain`${d.current ? '*' : ' '} ${d.device}  ${d.name}`)
     return
   }
+  if (sub === 'approve' && arg != null && rest.length === 0) {
+    const historyMs = f.history === true ? parseDuration(f.since ?? '30d', '--since') : undefined
+    const { name } = await api.post('/v1/devices/approve', { code: arg, historyMs })
+    if (f.json) return out(safeJson({ approved: arg, name }, 2))
+    return out(plain`approved: the browser${name === '' ? '' : ` "${name}"`} is linking now; compare the confirmation number it shows with the one in this daemon's log`)
+  }
   if (sub === 'revoke' && arg != null && rest.length === 0) {
     await api.post('/v1/devices/revoke', { device: arg })
     if (f.json) return out(safeJson({ revoked: arg }, 2))
     return out(plain`revoked ${arg}: your contacts and devices are told; it gets nothing sent from now on`)
   }
-  throw new UsageError('usage: ferry device link [--history [--since DUR]] [--json] | ferry device list [--json] | ferry device revoke DEVICE')
+  throw new UsageError('usage: ferry device link [--history [--since DUR]] [--json] | ferry device approve CODE [--history [--since DUR]] | ferry device list [--json] | ferry device revoke DEVICE')
 }
 
 /**

@@ -75,6 +75,9 @@ usage:
                                                  device, with its QR code on a terminal;
                                                  --history also sends the messages of the last
                                                  DUR (default 30d) over the link
+  ferry device approve CODE [--history [--since DUR]]
+                                                 let the browser that shows CODE (the web app's
+                                                 "Link to ...", served by this daemon) link
   ferry device list [--json]                     this identity's devices (* this one)
   ferry device revoke DEVICE                     remove a device: contacts stop sending to it
                                                  and refuse what it sends

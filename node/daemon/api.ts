@@ -4,7 +4,8 @@
  * is a peer of its own and does not use it.
  * With `ferry start --api-socket` the same API is also served on `<data dir>/api.sock`.
  */
-import { linkCode } from './link.js'
+import { approveLinkRequest, linkCode } from './link.js'
+import { UnknownLinkRequestError } from '../web/link-requests.js'
 import { timingSafeEqual } from 'node:crypto'
 import { chmodSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -171,6 +172,17 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
       const body = await readJson(req)
       if (body.historyMs != null && (typeof body.historyMs !== 'number' || body.historyMs <= 0)) throw new HttpError(400, 'historyMs must be a positive number of milliseconds')
       return send(res, 200, { link: await linkCode(ferry, body.historyMs == null ? undefined : Date.now() - body.historyMs) })
+    }
+    case 'POST /v1/devices/approve': {
+      const body = await readJson(req)
+      if (typeof body.code !== 'string' || !/^\s*\d{6}\s*$/.test(body.code)) throw new HttpError(400, 'code must be the 6 digits the browser shows')
+      if (body.historyMs != null && (typeof body.historyMs !== 'number' || body.historyMs <= 0)) throw new HttpError(400, 'historyMs must be a positive number of milliseconds')
+      try {
+        return send(res, 200, { approved: body.code.trim(), name: await approveLinkRequest(ferry, body.code, body.historyMs == null ? undefined : Date.now() - body.historyMs) })
+      } catch (err) {
+        if (err instanceof UnknownLinkRequestError) throw new HttpError(404, err.message)
+        throw err
+      }
     }
     case 'POST /v1/devices/revoke': {
       const body = await readJson(req)

@@ -1,7 +1,7 @@
 /**
  * `ferry start`: the peer, the local control API, clean shutdown on SIGINT/SIGTERM.
  */
-import { serveLinks } from './link.js'
+import { linkRequestsOf, serveLinks } from './link.js'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { keychain } from '@libp2p/keychain'
@@ -27,6 +27,7 @@ import { serveApi, serveApiSocket } from './api.js'
 import { restartSessions } from './restarts.js'
 import { serveWeb, webAppBuilt, WebPortTakenError } from '../web/server.js'
 import type { WebConfig, WebServer } from '../web/server.js'
+import type { LinkRequests } from '../web/link-requests.js'
 import { readConfig, resolvePorts, writeConfig } from './config.js'
 import type { Config } from './config.js'
 import { anyPort, PortUnavailableError, probe, unbindable } from './ports.js'
@@ -135,7 +136,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   let socket: Server | undefined
   try {
     if (opts.apiSocket === true) socket = await serveApiSocket(ferry, token, files.socket, opts.log)
-    web = await serveWebApp(opts, warn, async () => webConfig(ferry, keys))
+    web = await serveWebApp(opts, warn, async () => webConfig(ferry, keys), linkRequestsOf(ferry))
   } catch (err) {
     server.close()
     socket?.close()
@@ -220,14 +221,14 @@ async function assertWebPortFree (web: DaemonOptions['web'], fresh: boolean): Pr
  * port): whoever holds http://127.0.0.1:7472 owns that storage, and a silent move would leave the
  * user's bookmark pointing at that program while a different identity starts on another port.
  */
-async function serveWebApp (opts: DaemonOptions, warn: (msg: string) => void, config: () => Promise<WebConfig>): Promise<WebServer | undefined> {
+async function serveWebApp (opts: DaemonOptions, warn: (msg: string) => void, config: () => Promise<WebConfig>, linkRequests: LinkRequests): Promise<WebServer | undefined> {
   if (opts.web === false) return undefined
   if (!webAppBuilt()) {
     opts.log('the web app is not built (npm run build): serving none')
     return undefined
   }
   try {
-    return await serveWeb({ ...opts.web, log: opts.log, config })
+    return await serveWeb({ ...opts.web, log: opts.log, config, linkRequests })
   } catch (err) {
     if (!(err instanceof WebPortTakenError) || opts.web?.port != null) throw err
     warn(`the web app's port ${err.where} is taken (another Ferry daemon, or another program): serving no web app. ` +

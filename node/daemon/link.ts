@@ -11,10 +11,29 @@ import { InvalidInputError } from '../../protocol/index.js'
 import { nodeCrypto } from '../crypto.js'
 import { collect } from '../backup/contents.js'
 import { encodeLinkPayload, LINK_PAYLOAD_KIND } from '../../protocol/devices/link-payload.js'
+import { LinkRequests } from '../web/link-requests.js'
 import type { Ferry, MessageRecord } from '../../protocol/index.js'
 import type { KeyFile } from '../keyfile.js'
 
 const offers = new WeakMap<Ferry, LinkOffers>()
+const requests = new WeakMap<Ferry, LinkRequests>()
+
+/** The web app's "link to this daemon's user" requests of this daemon (made once). */
+export function linkRequestsOf (ferry: Ferry): LinkRequests {
+  let r = requests.get(ferry)
+  if (r == null) requests.set(ferry, r = new LinkRequests())
+  return r
+}
+
+/**
+ * Approve the web app's request that shows `code`: it gets a one-time link code.
+ *
+ * @returns the device name the page asked for
+ * @throws UnknownLinkRequestError
+ */
+export async function approveLinkRequest (ferry: Ferry, code: string, historySince?: number): Promise<string> {
+  return await linkRequestsOf(ferry).approve(code, async () => await linkCode(ferry, historySince))
+}
 
 /**
  * Answer link requests on this daemon: a code from `linkCode` lets one new device in.

@@ -11,6 +11,9 @@
  * Every request must name this server in its Host header (hostAllowed): a page on another site
  * whose name an attacker re-points at 127.0.0.1 (DNS rebinding) sends its own name, and is refused
  * before it can read /config.json (the invite: identity, addresses, mailbox hosts).
+ *
+ * `/link-requests` takes a page's request to link as a device of the daemon's identity, which the
+ * daemon's user approves with `ferry device approve CODE` (node/web/link-requests.ts).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer as createHttp } from 'node:http'
@@ -18,6 +21,8 @@ import { createServer as createHttps } from 'node:https'
 import { isIP } from 'node:net'
 import { hostname } from 'node:os'
 import { extname, join, normalize, resolve, sep } from 'node:path'
+import { TooManyLinkRequestsError } from './link-requests.js'
+import type { LinkRequests } from './link-requests.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 
 /** Where the built app is: dist/web next to the compiled daemon (dist/node/web). */
@@ -63,6 +68,8 @@ export interface WebOptions {
   key?: string
   config(): Promise<WebConfig>
   log(msg: string): void
+  /** "link to this daemon's user" requests (node/web/link-requests.ts); without it, none are taken */
+  linkRequests?: LinkRequests
 }
 
 export interface WebServer {
@@ -164,11 +171,12 @@ async function handle (req: IncomingMessage, res: ServerResponse, opts: WebOptio
     // the app talks to peers (ws:, and WebRTC which CSP does not cover) and nothing else
     'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
   }
+  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+  if (path === '/link-requests' || path.startsWith('/link-requests/')) return await linkRequest(req, res, path, headers, opts)
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, headers).end()
     return
   }
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
   if (path === '/config.json') {
     res.writeHead(200, { ...headers, 'content-type': TYPES['.json'], 'cache-control': 'no-store' }).end(JSON.stringify(await opts.config()))
     return
@@ -179,4 +187,44 @@ async function handle (req: IncomingMessage, res: ServerResponse, opts: WebOptio
     return
   }
   res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(req.method === 'HEAD' ? undefined : readFileSync(file))
+}
+
+/**
+ * `POST /link-requests` {name} → 201 {id, code, expiresAt} (429 when too many wait) and
+ * `GET /link-requests/ID` → {state, link?}. The POST must be JSON: a page of another origin
+ * cannot send that without a CORS preflight, which this server never answers.
+ */
+async function linkRequest (req: IncomingMessage, res: ServerResponse, path: string, headers: Record<string, string>, opts: WebOptions): Promise<void> {
+  const json = (status: number, body: unknown): void => { res.writeHead(status, { ...headers, 'content-type': TYPES['.json'], 'cache-control': 'no-store' }).end(JSON.stringify(body)) }
+  const requests = opts.linkRequests
+  if (requests == null) return json(404, { error: 'this daemon does not link browsers' })
+  if (req.method === 'GET' && path.startsWith('/link-requests/')) return json(200, requests.state(path.slice('/link-requests/'.length)))
+  if (req.method !== 'POST' || path !== '/link-requests') return json(405, { error: 'method not allowed' })
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return json(415, { error: 'send JSON' })
+  let body: any
+  try {
+    body = JSON.parse(await readBody(req, 1024))
+  } catch (err: any) {
+    return json(400, { error: err.message ?? 'not JSON' })
+  }
+  try {
+    const made = requests.create(typeof body?.name === 'string' ? body.name : '')
+    opts.log(`a browser asks to link as a device of this identity: if it is yours, run  ferry device approve ${made.code}`)
+    return json(201, made)
+  } catch (err) {
+    if (err instanceof TooManyLinkRequestsError) return json(429, { error: err.message })
+    throw err
+  }
+}
+
+/** A request body of at most `max` bytes. @throws Error when longer */
+async function readBody (req: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength
+    if (size > max) throw new Error(`the body is over ${max} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }

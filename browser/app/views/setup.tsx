@@ -6,12 +6,21 @@
 import { useState } from 'preact/hooks'
 import { RestoreForm } from './backup.js'
 import type { Progress } from '../../backup.js'
+import type { LinkAsk } from '../../link.js'
 import type { ComponentChildren } from 'preact'
 
 /** What linking gave: the confirmation number to compare, and how to go on. */
 export interface LinkDone { confirm: string, proceed(): Promise<void> }
 
-export function Setup ({ onCreate, onLink, onRestore }: { onCreate(name: string): Promise<void>, onLink?(code: string, deviceName: string): Promise<LinkDone>, onRestore?(file: Uint8Array, phrase: string, progress: Progress): Promise<void> }): preact.JSX.Element {
+export interface SetupProps {
+  onCreate(name: string): Promise<void>
+  onLink?(code: string, deviceName: string): Promise<LinkDone>
+  /** when a daemon served the page: its user's name, and asking it to let this browser link */
+  daemon?: { name: string, ask(deviceName: string): Promise<LinkAsk> }
+  onRestore?(file: Uint8Array, phrase: string, progress: Progress): Promise<void>
+}
+
+export function Setup ({ onCreate, onLink, daemon, onRestore }: SetupProps): preact.JSX.Element {
   const [name, setName] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string>()
@@ -39,6 +48,7 @@ export function Setup ({ onCreate, onLink, onRestore }: { onCreate(name: string)
       <input id='setup-name' value={name} onInput={e => setName((e.target as HTMLInputElement).value)} autoFocus maxLength={64} autoComplete='nickname' data-test='setup-name' />
       {error != null && <p class='error' role='alert'>{error}</p>}
       <button type='submit' disabled={busy} data-test='setup-create'>{busy ? 'Creating keys…' : 'Create my identity'}</button>
+      {onLink != null && daemon != null && <DaemonLink daemon={daemon} onLink={onLink} onDone={setLinked} />}
       {onLink != null && <LinkForm onLink={onLink} onDone={setLinked} />}
       {onRestore != null && <RestoreForm onRestore={onRestore} />}
     </form>
@@ -73,6 +83,32 @@ function LinkForm ({ onLink, onDone }: { onLink(code: string, deviceName: string
       {error != null && <p class='error' role='alert'>{error}</p>}
       <button type='button' disabled={busy || code.trim() === ''} onClick={() => { void link() }} data-test='link-submit'>{busy ? 'Linking…' : 'Link this browser'}</button>
     </details>
+  )
+}
+
+/** "Link to NAME (this daemon's user)": the daemon's user approves with the code shown here. */
+function DaemonLink ({ daemon, onLink, onDone }: { daemon: NonNullable<SetupProps['daemon']>, onLink(code: string, deviceName: string): Promise<LinkDone>, onDone(done: LinkDone): void }): preact.JSX.Element {
+  const [code, setCode] = useState<string>()
+  const [error, setError] = useState<string>()
+  const ask = async (): Promise<void> => {
+    setError(undefined)
+    try {
+      const asked = await daemon.ask('browser')
+      setCode(asked.code)
+      onDone(await onLink(await asked.approved(), 'browser'))
+      return
+    } catch (err: any) {
+      setError(`Could not link: ${err.message}`)
+    }
+    setCode(undefined)
+  }
+  return (
+    <div class='daemon-link' data-test='daemon-link'>
+      {code == null
+        ? <button type='button' onClick={() => { void ask() }} data-test='daemon-link-ask'>{daemon.name === '' ? 'Link to this daemon\'s user' : `Link to ${daemon.name} (this daemon's user)`}</button>
+        : <p role='status'>On the machine that runs this daemon, approve this browser with <code data-test='daemon-link-command'>ferry device approve {code}</code> — waiting…</p>}
+      {error != null && <p class='error' role='alert'>{error}</p>}
+    </div>
   )
 }
 
