@@ -2,7 +2,8 @@
  * Linking this browser to an existing Ferry identity (docs/DEVICES.md "Linking"): a short-lived
  * libp2p node with a new device key dials the device that made the link code (WebSockets first,
  * then WebRTC-direct), runs `/ferry/link/1.0.0`, and checks what comes back before anything is
- * kept: the identity the code named, a certificate for this device, a device list signed by it.
+ * kept: the identity the code named, a certificate for this device, a device list signed by it,
+ * and each message of history (when the code offered it).
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { generateKeyPair, privateKeyFromProtobuf } from '@libp2p/crypto/keys'
@@ -14,10 +15,11 @@ import { createLibp2p } from 'libp2p'
 import { crossSignDevice, identityToString, verifyDevice } from '../protocol/crypto/identity.js'
 import { decodeDeviceList } from '../protocol/devices/device-list.js'
 import { parseLinkCode, requestLink } from '../protocol/devices/link.js'
-import { decodeLinkPayload } from '../protocol/devices/link-payload.js'
+import { decodeHistoryChunk, decodeLinkPayload } from '../protocol/devices/link-payload.js'
 import { browserCrypto } from './crypto.js'
 import type { Identity } from '../protocol/crypto/identity.js'
 import type { LinkPayload } from '../protocol/devices/link-payload.js'
+import type { MessageRecord } from '../protocol/stores/stores.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 export interface Linked {
@@ -25,6 +27,8 @@ export interface Linked {
   payload: LinkPayload
   /** the number the existing device logged: the same on both sides */
   confirm: string
+  /** the messages of history that came over the link (when the code offered them), checked */
+  history: MessageRecord[]
 }
 
 /**
@@ -43,11 +47,12 @@ export async function linkThisBrowser (code: string, deviceName: string): Promis
     connectionGater: { denyDialMultiaddr: async () => false }
   })
   let answer
+  const history: MessageRecord[] = []
   try {
     const usable = parsed.addrs.filter(a => /\/wss?$|\/webrtc-direct\//.test(a)).sort((a, b) => Number(!/\/wss?$/.test(a)) - Number(!/\/wss?$/.test(b)))
     if (usable.length === 0) throw new Error('the link code names no address a browser can reach (WebSockets or WebRTC-direct)')
     const connection = await node.dial(usable.map(a => multiaddr(`${a}/p2p/${parsed.peer}`)), { signal: AbortSignal.timeout(20_000) })
-    answer = await requestLink(crypto, connection, node.peerId, parsed, await crossSignDevice(deviceKey, parsed.identity), deviceName)
+    answer = await requestLink(crypto, connection, node.peerId, parsed, await crossSignDevice(deviceKey, parsed.identity), deviceName, async chunk => { history.push(...decodeHistoryChunk(chunk)) })
   } finally {
     await node.stop()
   }
@@ -56,7 +61,7 @@ export async function linkThisBrowser (code: string, deviceName: string): Promis
   if (identityToString(identityKey.publicKey.raw) !== identityToString(parsed.identity)) throw new Error('the answer holds another identity than the code named')
   if (!await verifyDevice(parsed.identity, node.peerId.toMultihash().bytes, payload.certificate)) throw new Error('the certificate in the answer does not verify')
   await decodeDeviceList(payload.devices, parsed.identity)
-  return { identity: { identityKey, deviceKey, deviceSignature: payload.certificate }, payload, confirm: answer.confirm }
+  return { identity: { identityKey, deviceKey, deviceSignature: payload.certificate }, payload, confirm: answer.confirm, history }
 }
 
 /** A request to the daemon that served this page: the code it shows, and its approval. */

@@ -5,15 +5,13 @@
  * opens the IndexedDB stores, and shows identity setup or the messenger.
  */
 import { render } from 'preact'
-import { createIdentity } from '../../protocol/crypto/identity.js'
 import { openBrowserStores } from '../store/index.js'
 import { createBrowserPeer } from '../peer.js'
-import { askToLink, linkThisBrowser } from '../link.js'
 import { App } from './app.js'
 import { FerryTab } from './tab.js'
-import { checkDaemon, checkIceServer, loadSettings, saveSettings } from './settings.js'
-import { listRestarts, restartSessions } from './restarts.js'
-import { Notice, Setup } from './views/setup.js'
+import { loadSettings } from './settings.js'
+import { restartSessions } from './restarts.js'
+import { Notice } from './views/notice.js'
 import type { Identity } from '../../protocol/crypto/identity.js'
 import type { AppConfig } from './view.js'
 import type { Exported } from '../backup.js'
@@ -34,11 +32,6 @@ async function readConfig (): Promise<AppConfig> {
 
 function isWebSocket (addr: string): boolean {
   return /\/wss?(\/|$)/.test(addr)
-}
-
-/** The entries `check` accepts (a backup's settings are checked as if typed in). */
-function valid<T> (values: unknown[], check: (v: string) => T): T[] {
-  return values.flatMap(v => { try { return [check(String(v))] } catch { return [] } })
 }
 
 async function run (): Promise<void> {
@@ -70,40 +63,9 @@ async function run (): Promise<void> {
     await start(saved.identity, saved.name)
     return
   }
-  render(<Setup
-    onCreate={async (name: string) => {
-      const identity = await createIdentity()
-      await opened.identity.save(identity, name)
-      await start(identity, name)
-    }}
-    onLink={async (code: string, deviceName: string) => {
-      const { identity, payload, confirm } = await linkThisBrowser(code, deviceName)
-      // contacts first, the identity last: a failure before it leaves this browser unlinked
-      for (const c of payload.contacts) await opened.stores.contacts.add(c)
-      for (const peer of payload.blocked) await opened.stores.contacts.block(peer, Date.now())
-      await opened.stores.mailbox?.useHosts(payload.mailboxUse)
-      await opened.identity.deviceList().save(payload.devices)
-      await opened.identity.save(identity, payload.name)
-      return {
-        confirm,
-        proceed: async () => {
-          await start(identity, payload.name)
-          // hello to every contact: a new session from this device, which they take as another device of this person
-          const ferry = (globalThis as any).ferryTab.ferry
-          for (const c of payload.contacts) void ferry.restartSession(c.peerId).catch(() => {})
-        }
-      }
-    }}
-    daemon={config.daemon == null ? undefined : { name: config.daemon.name, ask: askToLink }}
-    onRestore={async (file, phrase, progress) => {
-      const { identity, name, contents } = await (await import('../backup.js')).importBackup(opened, file, phrase, progress)
-      const mine = loadSettings()
-      const theirs = contents.settings.browser
-      if (theirs != null) saveSettings({ daemons: [...new Set([...mine.daemons, ...valid(theirs.daemons, checkDaemon)])], iceServers: [...mine.iceServers, ...valid(theirs.iceServers.map(s => String((s as any)?.urls)), checkIceServer)] })
-      listRestarts(contents.contacts.map(c => c.peerId))
-      await start(identity, name)
-    }}
-         />, root)
+  // first run only: its screens and linking load on demand, outside the bundle every start loads
+  const { showFirstRun } = await import('./first-run.js')
+  showFirstRun(root, opened, config, start)
 }
 
 async function boot (): Promise<void> {

@@ -16,7 +16,7 @@ import { decodeDeviceList } from '../../protocol/devices/device-list.js'
 import { parseLinkCode, requestLink } from '../../protocol/devices/link.js'
 import { nodeCrypto } from '../crypto.js'
 import { occupied, restore, CONTENTS_KIND } from '../backup/contents.js'
-import { decodeLinkPayload } from '../../protocol/devices/link-payload.js'
+import { decodeHistoryChunk, decodeLinkPayload } from '../../protocol/devices/link-payload.js'
 import { newPassphrase } from '../passphrase.js'
 import { dataPaths } from '../paths.js'
 import { SqliteDatastore } from '../store/datastore.js'
@@ -90,9 +90,7 @@ export async function initLinked (f: Flags, text: string): Promise<void> {
     if (addrs.length === 0) throw new Error('the link code names no address')
     const connection = await node.dial(addrs, { signal: AbortSignal.timeout(20_000) })
     answer = await requestLink(crypto, connection, node.peerId, code, cross, f.name ?? '', async chunk => {
-      const page = JSON.parse(new TextDecoder().decode(chunk))
-      if (!Array.isArray(page)) throw new Error('a history chunk is not a list of messages')
-      history.push(...page)
+      history.push(...decodeHistoryChunk(chunk))
       // progress on stderr (stdout stays the result): one line rewritten on a terminal, a line per chunk otherwise
       process.stderr.write(`history: ${history.length} messages received${process.stderr.isTTY ? '\r' : '\n'}`)
     })
@@ -118,7 +116,7 @@ export async function initLinked (f: Flags, text: string): Promise<void> {
   const db = openDatabase(dataPaths(f.dataDir).db)
   try {
     new SqliteDatastore(db).put(new Key('/ferry/devices'), payload.devices)
-    if (history.length > 0) new SqliteMessageStore(db, new AtRestCipher(keys.storageKey)).restoreHistory(history.map(checkedRecord))
+    if (history.length > 0) new SqliteMessageStore(db, new AtRestCipher(keys.storageKey)).restoreHistory(history)
   } finally {
     db.close()
   }
@@ -127,12 +125,4 @@ export async function initLinked (f: Flags, text: string): Promise<void> {
   out(plain`linked: this is now a device of identity ${identity}\npeer id ${node.peerId.toString()}\ndata dir ${f.dataDir}\n${payload.contacts.length} contacts, ${history.length} messages of history`)
   out(plain`confirmation ${answer.confirm} (your other device logged the same number)`)
   out('next: ferry start — it says hello to every contact, who then send to this device too')
-}
-
-/** A history record from the link, checked field by field before it is written. */
-function checkedRecord (m: any): MessageRecord {
-  const ok = typeof m?.id === 'string' && /^[0-9a-f]{32}$/.test(m.id) && typeof m.peer === 'string' && (m.direction === 'in' || m.direction === 'out') &&
-    typeof m.text === 'string' && typeof m.status === 'string' && Number.isSafeInteger(m.createdAt) && Number.isSafeInteger(m.expiresAt)
-  if (!ok) throw new Error('a history message from the link is malformed')
-  return { id: m.id, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: Number.isSafeInteger(m.deliveredAt) ? m.deliveredAt : undefined, disappearing: m.disappearing === true ? true : undefined, seq: 0, rev: 0 }
 }

@@ -7,7 +7,7 @@
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import { InvalidInputError } from '../errors.js'
-import type { Contact } from '../stores/stores.js'
+import type { Contact, MessageRecord } from '../stores/stores.js'
 
 export const LINK_PAYLOAD_KIND = 'ferry-link'
 
@@ -65,4 +65,28 @@ export function decodeLinkPayload (bytes: Uint8Array): LinkPayload {
   }
   if (!Array.isArray(p.mailboxUse)) p.mailboxUse = []
   return p as LinkPayload
+}
+
+const STATUSES = new Set<string>(['queued', 'stored', 'delivered', 'read', 'expired', 'failed', 'sent'])
+
+/**
+ * The messages of one history chunk from the link, each checked field by field before anything
+ * is written (the chunk opened under the link's key, but its contents are still checked).
+ *
+ * @throws InvalidInputError naming what is malformed
+ */
+export function decodeHistoryChunk (chunk: Uint8Array): MessageRecord[] {
+  let page: unknown
+  try {
+    page = JSON.parse(new TextDecoder().decode(chunk))
+  } catch {
+    throw new InvalidInputError('a history chunk from the link is not JSON')
+  }
+  if (!Array.isArray(page)) throw new InvalidInputError('a history chunk is not a list of messages')
+  return page.map((m: any) => {
+    const ok = typeof m?.id === 'string' && /^[0-9a-f]{32}$/.test(m.id) && typeof m.peer === 'string' && m.peer.length <= 128 && (m.direction === 'in' || m.direction === 'out') &&
+      typeof m.text === 'string' && STATUSES.has(m.status) && Number.isSafeInteger(m.createdAt) && Number.isSafeInteger(m.expiresAt)
+    if (!ok) throw new InvalidInputError('a history message from the link is malformed')
+    return { id: m.id, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, expiresAt: m.expiresAt, deliveredAt: Number.isSafeInteger(m.deliveredAt) ? m.deliveredAt : undefined, disappearing: m.disappearing === true ? true : undefined, seq: 0, rev: 0 }
+  })
 }

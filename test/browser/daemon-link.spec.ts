@@ -2,8 +2,8 @@
  * "Link to NAME (this daemon's user)" on the first screen of the web app a daemon serves, in real
  * headless Chromium (the web lab's namespaces): the button only asks; nothing links until the
  * daemon's user runs `ferry device approve CODE` with the code the page shows. A wrong code is
- * refused and links nothing; the right one links the page as alice's device, with the same
- * confirmation number on both sides.
+ * refused and links nothing; the right one (with --history) links the page as alice's device,
+ * with the same confirmation number on both sides and her conversation with bob.
  */
 import assert from 'node:assert/strict'
 import { waitFor } from '../node/harness.js'
@@ -15,10 +15,16 @@ describe('web app: link to the daemon\'s user, approved on the daemon', function
   this.timeout(300_000)
   let lab: WebLab
   let alice: Daemon & { webUrl: string }
+  let bob: Daemon & { webUrl: string }
 
   before(async function () {
     lab = WebLab.setupOrSkip(this)
-    alice = await lab.daemon('alice')
+    ;[alice, bob] = await Promise.all([lab.daemon('alice'), lab.daemon('bob')])
+    const inviteOf = async (d: Daemon): Promise<string> => (await d.json<{ invite: string }>(['invite'])).invite
+    assert.equal((await alice.run(['contact', 'add', 'bob', await inviteOf(bob)])).code, 0)
+    assert.equal((await bob.run(['contact', 'add', 'alice', await inviteOf(alice)])).code, 0)
+    assert.equal((await bob.run(['send', 'alice', 'before the browser'])).code, 0)
+    await waitFor('alice has bob\'s message', async () => (await alice.json<any[]>(['messages'])).some(m => m.text === 'before the browser'), 60_000)
   })
 
   after(async () => { await lab?.destroy() })
@@ -42,15 +48,18 @@ describe('web app: link to the daemon\'s user, approved on the daemon', function
     assert.equal(await page.page.locator('[data-test=link-done]').count(), 0)
     assert.equal((await alice.json<any[]>(['device', 'list'])).length, 1, 'nothing linked')
 
-    const approved = await alice.json<{ approved: string, name: string }>(['device', 'approve', code])
+    const approved = await alice.json<{ approved: string, name: string }>(['device', 'approve', code, '--history'])
     assert.deepEqual(approved, { approved: code, name: 'browser' })
     const confirm = await page.page.locator('[data-test=link-confirm]').textContent({ timeout: 60_000 })
+    assert.equal(await page.page.locator('[data-test=link-history]').textContent(), '1 message of history came along.')
     await waitFor('alice logged the same confirmation number', () => alice.log.includes(`confirmation ${confirm ?? '?'}`))
     await page.page.getByRole('button', { name: 'Continue' }).click()
     await page.page.locator('[data-test=net]').waitFor({ timeout: 30_000 })
     const devices = await alice.json<any[]>(['device', 'list'])
     assert.deepEqual(devices.map(d => d.device), [(await alice.json(['id'])).peerId, await page.peerId()])
     assert.equal((await alice.run(['device', 'approve', code])).code === 0, false, 'a code is approved once')
+    await page.openChat('bob')
+    await page.until('the history came over the link', ms => ms.some(m => m.text === 'before the browser' && m.dir === 'in'))
     assert.deepEqual(page.errors, [])
   })
 })

@@ -1,16 +1,15 @@
 /**
  * First run: create an identity (keys never leave this browser), link this browser to an existing
- * identity with a link code from one of its devices, or restore one from a backup file; and
- * full-page notices.
+ * identity with a link code from one of its devices (or, on a page a daemon served, with its
+ * user's approval), or restore one from a backup file.
  */
 import { useState } from 'preact/hooks'
 import { RestoreForm } from './backup.js'
 import type { Progress } from '../../backup.js'
 import type { LinkAsk } from '../../link.js'
-import type { ComponentChildren } from 'preact'
 
 /** What linking gave: the confirmation number to compare, and how to go on. */
-export interface LinkDone { confirm: string, proceed(): Promise<void> }
+export interface LinkDone { confirm: string, history: number, proceed(): Promise<void> }
 
 export interface SetupProps {
   onCreate(name: string): Promise<void>
@@ -118,17 +117,9 @@ function Linked ({ done }: { done: LinkDone }): preact.JSX.Element {
   return (
     <div class='setup card' data-test='link-done'>
       <h1>This browser is linked</h1>
+      {done.history > 0 && <p data-test='link-history'>{done.history} message{done.history === 1 ? '' : 's'} of history came along.</p>}
       <p>Confirmation number <strong data-test='link-confirm'>{done.confirm}</strong>. Your other device shows the same number (in its log). If it does not, this browser talked to someone else: do not continue, and revoke it there with <code>ferry device revoke</code>.</p>
       <button type='button' disabled={busy} onClick={() => { setBusy(true); void done.proceed() }} data-test='link-continue'>{busy ? 'Starting…' : 'Continue'}</button>
-    </div>
-  )
-}
-
-export function Notice ({ title, children }: { title: string, children: ComponentChildren }): preact.JSX.Element {
-  return (
-    <div class='card notice' role='alert'>
-      <h1>{title}</h1>
-      <p>{children}</p>
     </div>
   )
 }
