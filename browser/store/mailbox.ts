@@ -32,7 +32,13 @@ const OWNER_REVOKED = 'ownerRevoked'
 const RECEIPT_PAGE = 1024
 
 type ItemRow = MailboxItem & { cursor: number }
-interface ReceiptRow { depositor: string, id: string, receipt: Uint8Array, expiresAt: number }
+/** Receipts for one (depositor, id), by owner device; `receipt` alone: one kept before devices (no owner). */
+interface ReceiptRow { depositor: string, id: string, receipts?: Record<string, Uint8Array>, receipt?: Uint8Array, expiresAt: number }
+
+function ownerReceipts (r: ReceiptRow | undefined): Record<string, Uint8Array> {
+  if (r == null) return {}
+  return r.receipts ?? (r.receipt == null ? {} : { '': r.receipt })
+}
 
 const hex = (b: Uint8Array): string => Array.from(b, x => x.toString(16).padStart(2, '0')).join('')
 const ownerKey = (owner: string): string => `o:${owner}`
@@ -162,7 +168,11 @@ export class IdbMailboxStore implements HostedMailStore, MailboxSettingsStore {
         items.delete(row.cursor)
         await usage.add(owner, row.depositor, -row.envelope.byteLength, -1)
         const receipt = receipts.get(id)
-        if (receipt != null) tx.objectStore(RECEIPTS).put({ depositor: row.depositor, id, receipt: receipt.slice(), expiresAt: row.expiresAt })
+        if (receipt != null) {
+          // one per owner device (copies of one message to two devices share the id), in one record per (depositor, id)
+          const kept = await request<ReceiptRow | undefined>(tx.objectStore(RECEIPTS).get([row.depositor, id]))
+          tx.objectStore(RECEIPTS).put({ depositor: row.depositor, id, receipts: { ...ownerReceipts(kept), [owner]: receipt.slice() }, expiresAt: Math.max(row.expiresAt, kept?.expiresAt ?? 0) })
+        }
         deleted.push(id)
       }
       return deleted
@@ -171,7 +181,7 @@ export class IdbMailboxStore implements HostedMailStore, MailboxSettingsStore {
 
   async receiptsFor (depositor: string, done: string[]): Promise<Uint8Array[]> {
     const read = async (tx: IDBTransaction): Promise<Uint8Array[]> =>
-      (await request<ReceiptRow[]>(tx.objectStore(RECEIPTS).getAll(prefixRange(depositor), RECEIPT_PAGE))).map(r => r.receipt)
+      (await request<ReceiptRow[]>(tx.objectStore(RECEIPTS).getAll(prefixRange(depositor), RECEIPT_PAGE))).flatMap(r => Object.values(ownerReceipts(r)))
     if (done.length === 0) return this.db.read([RECEIPTS], read)
     return this.db.write([RECEIPTS], async tx => {
       for (const id of done) tx.objectStore(RECEIPTS).delete([depositor, id])
@@ -197,7 +207,7 @@ export class IdbMailboxStore implements HostedMailStore, MailboxSettingsStore {
       })
       let receipts = 0
       await walk(tx.objectStore(RECEIPTS).index('expiry').openCursor(IDBKeyRange.upperBound(now)), cursor => {
-        receipts++
+        receipts += Object.keys(ownerReceipts(cursor.value)).length
         cursor.delete()
       })
       const usage = new Usage(tx.objectStore(USAGE))

@@ -51,7 +51,7 @@ export class SqliteMailboxStore implements HostedMailStore, MailboxSettingsStore
       find: db.prepare('SELECT stored_at FROM mailbox_items WHERE owner = ? AND depositor = ? AND id = ?'),
       fetch: db.prepare('SELECT * FROM mailbox_items WHERE owner = ? AND cursor > ? AND expires_at > ? ORDER BY cursor LIMIT ?'),
       take: db.prepare('DELETE FROM mailbox_items WHERE owner = ? AND depositor = ? AND id = ? RETURNING depositor, length(envelope) AS size, expires_at'),
-      keepReceipt: db.prepare('INSERT OR REPLACE INTO mailbox_receipts (depositor, id, receipt, expires_at) VALUES (?, ?, ?, ?)'),
+      keepReceipt: db.prepare('INSERT OR REPLACE INTO mailbox_receipts (depositor, id, owner, receipt, expires_at) VALUES (?, ?, ?, ?, ?)'),
       receipts: db.prepare('SELECT receipt FROM mailbox_receipts WHERE depositor = ? LIMIT 1024'),
       forgetReceipt: db.prepare('DELETE FROM mailbox_receipts WHERE depositor = ? AND id = ?')
     }
@@ -131,7 +131,8 @@ export class SqliteMailboxStore implements HostedMailStore, MailboxSettingsStore
       if (row == null) return false
       gone.push({ depositor: row.depositor, size: Number(row.size) })
       const receipt = receipts.get(id)
-      if (receipt != null) this.stmt.keepReceipt.run(row.depositor, id, receipt, row.expires_at)
+      // per owner device: copies of one message to two devices of a person share the id
+      if (receipt != null) this.stmt.keepReceipt.run(row.depositor, id, owner, receipt, row.expires_at)
       return true
     }).map(a => a.id))
     for (const g of gone) this.counters.add(owner, g.depositor, -g.size, -1)

@@ -75,10 +75,11 @@ export class SqliteMessageStore implements MessageStore {
       readOne: db.prepare(`UPDATE messages SET status = 'read', rev = ? WHERE ${UNREAD} AND peer = ? AND id = ? RETURNING id, seq`),
       readByPeer: db.prepare('UPDATE messages SET status = \'read\', delivered_at = COALESCE(delivered_at, ?), envelope = NULL, rev = ? WHERE direction = \'out\' AND kind IN (\'text\', \'copy\') AND id = ? AND peer = ? AND status IN (\'queued\', \'stored\', \'delivered\')'),
       unread: db.prepare(`SELECT peer, COUNT(*) AS n FROM messages WHERE ${UNREAD} GROUP BY peer`),
-      stored: db.prepare(`UPDATE messages SET status = 'stored', rev = ? WHERE direction = 'out' AND id = ? AND (? IS NULL OR peer = ?) AND status IN ${UNDELIVERED}`),
-      custody: db.prepare('INSERT OR REPLACE INTO custody (id, host, stored_at, receipt) VALUES (?, ?, ?, ?)'),
-      custodyOf: db.prepare('SELECT host, stored_at, receipt FROM custody WHERE id = ? ORDER BY stored_at'),
-      dropCustody: db.prepare('DELETE FROM custody WHERE id = ?'),
+      stored: db.prepare(`UPDATE messages SET status = 'stored', rev = ? WHERE direction = 'out' AND id = ? AND (? IS NULL OR peer = ?) AND status IN ${UNDELIVERED} RETURNING peer`),
+      custody: db.prepare('INSERT OR REPLACE INTO custody (id, peer, host, stored_at, receipt) VALUES (?, ?, ?, ?, ?)'),
+      custodyOf: db.prepare('SELECT host, stored_at, receipt FROM custody WHERE id = ? AND peer = ? ORDER BY stored_at'),
+      // custody is per copy (a message to several devices has a row per device); no peer: every copy's
+      dropCustody: db.prepare('DELETE FROM custody WHERE id = ? AND (? IS NULL OR peer = ?)'),
       queuedAll: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status IN (?, ?) AND seq > ? ORDER BY seq LIMIT ?`),
       queuedPeer: db.prepare(`SELECT ${COLUMNS}, envelope FROM messages WHERE direction = 'out' AND status IN (?, ?) AND peer = ? AND seq > ? ORDER BY seq LIMIT ?`),
       putCapability: db.prepare('INSERT INTO capabilities (owner, capability, received_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET capability = excluded.capability, received_at = excluded.received_at'),
@@ -157,7 +158,7 @@ export class SqliteMessageStore implements MessageStore {
   async markDelivered (receipts: Delivered[]): Promise<void> {
     transaction(this.db, () => {
       for (const r of receipts) {
-        if (Number(this.stmt.delivered.run(r.deliveredAt, r.receipt, ++this.rev, r.id, r.peer ?? null, r.peer ?? null).changes) > 0) this.stmt.dropCustody.run(r.id)
+        if (Number(this.stmt.delivered.run(r.deliveredAt, r.receipt, ++this.rev, r.id, r.peer ?? null, r.peer ?? null).changes) > 0) this.stmt.dropCustody.run(r.id, r.peer ?? null, r.peer ?? null)
       }
     })
     eraseSoon(this.db) // the envelopes just dropped leave the WAL too
@@ -175,7 +176,7 @@ export class SqliteMessageStore implements MessageStore {
   async markReadByPeer (peer: string, ids: string[], at: number): Promise<void> {
     transaction(this.db, () => {
       for (const id of new Set(ids)) {
-        if (Number(this.stmt.readByPeer.run(at, ++this.rev, id, peer).changes) > 0) this.stmt.dropCustody.run(id)
+        if (Number(this.stmt.readByPeer.run(at, ++this.rev, id, peer).changes) > 0) this.stmt.dropCustody.run(id, peer, peer)
       }
     })
     eraseSoon(this.db)
@@ -190,7 +191,7 @@ export class SqliteMessageStore implements MessageStore {
   async markStatus (id: string, status: MessageStatus, error?: string, peer?: string): Promise<void> {
     transaction(this.db, () => {
       this.stmt.status.run(status, error ?? null, status, ++this.rev, id, peer ?? null, peer ?? null)
-      if (status !== 'queued' && status !== 'stored') this.stmt.dropCustody.run(id)
+      if (status !== 'queued' && status !== 'stored') this.stmt.dropCustody.run(id, peer ?? null, peer ?? null)
     })
     if (status !== 'queued') eraseSoon(this.db)
   }
@@ -198,19 +199,21 @@ export class SqliteMessageStore implements MessageStore {
   async markStored (items: Array<{ id: string, custody: Custody[], peer?: string }>): Promise<void> {
     transaction(this.db, () => {
       for (const { id, custody, peer } of items) {
-        if (custody.length === 0 || Number(this.stmt.stored.run(++this.rev, id, peer ?? null, peer ?? null).changes) === 0) continue
-        for (const c of custody) this.stmt.custody.run(id, c.host, c.storedAt, c.receipt)
+        if (custody.length === 0) continue
+        for (const row of this.stmt.stored.all(++this.rev, id, peer ?? null, peer ?? null) as Array<{ peer: string }>) {
+          for (const c of custody) this.stmt.custody.run(id, row.peer, c.host, c.storedAt, c.receipt)
+        }
       }
     })
   }
 
   async sweepExpired (now: number): Promise<number> {
     const changed = transaction(this.db, () => {
-      const gone = this.db.prepare('DELETE FROM messages WHERE disappearing = 1 AND expires_at <= ? RETURNING id').all(now) as Array<{ id: string }>
+      const gone = this.db.prepare('DELETE FROM messages WHERE disappearing = 1 AND expires_at <= ? RETURNING id, peer').all(now) as Array<{ id: string, peer: string }>
       if (gone.length > 0) this.db.prepare('INSERT INTO counters (name, value) VALUES (\'rev\', ?) ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)').run(this.rev)
       const requests = Number(this.db.prepare('DELETE FROM requests WHERE disappearing = 1 AND expires_at <= ?').run(now).changes)
-      const expired = this.db.prepare(`UPDATE messages SET status = 'expired', envelope = NULL, rev = ? WHERE direction = 'out' AND status IN ${UNDELIVERED} AND expires_at <= ? RETURNING id`).all(++this.rev, now) as Array<{ id: string }>
-      for (const r of [...gone, ...expired]) this.stmt.dropCustody.run(r.id)
+      const expired = this.db.prepare(`UPDATE messages SET status = 'expired', envelope = NULL, rev = ? WHERE direction = 'out' AND status IN ${UNDELIVERED} AND expires_at <= ? RETURNING id, peer`).all(++this.rev, now) as Array<{ id: string, peer: string }>
+      for (const r of [...gone, ...expired]) this.stmt.dropCustody.run(r.id, r.peer, r.peer)
       return gone.length + expired.length + requests
     })
     if (changed > 0) this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
@@ -324,7 +327,7 @@ export class SqliteMessageStore implements MessageStore {
     if (typeof r.text === 'string') m = toRecord(r, r.text)
     else if (this.cipher == null) throw new Error('message bodies are encrypted at rest and no key was given')
     else m = toRecord(r, this.cipher.openText(r.text, this.aad(r.direction, r.id)))
-    if (m.status === 'stored') m.mailboxes = (this.stmt.custodyOf.all(m.id) as Array<{ host: string, stored_at: number, receipt: Uint8Array }>).map(c => ({ host: c.host, storedAt: Number(c.stored_at), receipt: new Uint8Array(c.receipt) }))
+    if (m.status === 'stored') m.mailboxes = (this.stmt.custodyOf.all(m.id, m.peer) as Array<{ host: string, stored_at: number, receipt: Uint8Array }>).map(c => ({ host: c.host, storedAt: Number(c.stored_at), receipt: new Uint8Array(c.receipt) }))
     return m
   }
 

@@ -215,7 +215,20 @@ export const MIGRATIONS: string[] = [
   'CREATE TABLE session_restarts (peer TEXT PRIMARY KEY);',
   // 12: linked devices (docs/DEVICES.md): a contact's other devices, its revoked ones and the
   // sequence of its device list, as one JSON column
-  'ALTER TABLE contacts ADD COLUMN devices TEXT;'
+  'ALTER TABLE contacts ADD COLUMN devices TEXT;',
+  // 13: copies of one message to several devices of a person (docs/DEVICES.md) share the id: the
+  // sender's custody is kept per (id, device, host), so one copy's delivery does not drop
+  // another's; a host keeps an owner's delivery receipt per (depositor, id, owner device), so one
+  // device's receipt does not replace another's. Receipts kept before name no owner ('').
+  `CREATE TABLE custody_v13 (id TEXT NOT NULL, peer TEXT NOT NULL, host TEXT NOT NULL, stored_at INTEGER NOT NULL, receipt BLOB NOT NULL, PRIMARY KEY (id, peer, host));
+   INSERT OR IGNORE INTO custody_v13 (id, peer, host, stored_at, receipt)
+     SELECT c.id, m.peer, c.host, c.stored_at, c.receipt FROM custody c JOIN messages m ON m.id = c.id AND m.direction = 'out' AND m.status = 'stored';
+   DROP TABLE custody;
+   ALTER TABLE custody_v13 RENAME TO custody;
+   CREATE TABLE mailbox_receipts_v13 (depositor TEXT NOT NULL, id TEXT NOT NULL, owner TEXT NOT NULL, receipt BLOB NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (depositor, id, owner));
+   INSERT INTO mailbox_receipts_v13 (depositor, id, owner, receipt, expires_at) SELECT depositor, id, '', receipt, expires_at FROM mailbox_receipts;
+   DROP TABLE mailbox_receipts;
+   ALTER TABLE mailbox_receipts_v13 RENAME TO mailbox_receipts;`
 ]
 
 export interface OpenOptions {

@@ -141,7 +141,9 @@ export class Sender {
   private async receiptsOnce (): Promise<number> {
     const stored = await this.init.messages.queued(undefined, { status: 'stored' })
     if (stored.length === 0) return 0
-    const byId = new Map(stored.map(m => [m.id, m]))
+    // copies of one message to several devices share the id: a receipt is the copy's whose device signed it
+    const byId = new Map<string, typeof stored>()
+    for (const m of stored) byId.set(m.id, [...byId.get(m.id) ?? [], m])
     const hosts = new Set(stored.flatMap(m => (m.mailboxes ?? []).map(c => c.host)))
     const addrs = await hostAddresses(this.init.messages, this.init.crypto, new Set(stored.map(m => m.peer)))
     let delivered = 0
@@ -159,15 +161,15 @@ export class Sender {
             continue
           }
           done.push(receipt.messageId)
-          const m = byId.get(toHex(receipt.messageId))
-          if (m == null) continue
-          try {
-            await verifyReceipt(receipt, peerIdFromString(m.peer), receipt.messageId, await this.init.crypto.sha256(m.envelope), this.init.crypto)
-            marks.push({ id: m.id, peer: m.peer, receipt: bytes, deliveredAt: this.init.now() })
-            byId.delete(m.id)
-          } catch (err: any) {
-            this.init.log('mailbox %s passed on a receipt that does not verify: %s', host, err.message)
+          const copies = byId.get(toHex(receipt.messageId))
+          if (copies == null) continue
+          const m = await this.signerOf(receipt, copies)
+          if (m == null) {
+            this.init.log('mailbox %s passed on a receipt that does not verify', host)
+            continue
           }
+          marks.push({ id: m.id, peer: m.peer, receipt: bytes, deliveredAt: this.init.now() })
+          copies.splice(copies.indexOf(m), 1)
         }
         if (marks.length > 0) await this.init.messages.markDelivered(marks)
         delivered += marks.length
@@ -177,6 +179,17 @@ export class Sender {
       }
     }
     return delivered
+  }
+
+  /** The copy whose device signed `receipt` over that copy's envelope, if any. */
+  private async signerOf (receipt: DeliveryReceipt, copies: QueuedMessage[]): Promise<QueuedMessage | undefined> {
+    for (const m of copies) {
+      try {
+        await verifyReceipt(receipt, peerIdFromString(m.peer), receipt.messageId, await this.init.crypto.sha256(m.envelope), this.init.crypto)
+        return m
+      } catch {}
+    }
+    return undefined
   }
 
   /**

@@ -213,6 +213,18 @@ describe('linked devices and mailboxes: every device fetches its own mail at the
     for (const d of [alice, alice2]) for (const text of ['waiting 1', 'waiting 2']) assert.equal(count(await d.messages('in'), text), 1, `${d.name}: ${text}`)
   })
 
+  it('bob learns from the host\'s receipts that each device has its copy, without meeting either', async () => {
+    await Promise.all([alice.stop(), alice2.stop()])
+    await bob.start()
+    const states = async (): Promise<string[]> => (await bob.messages('out')).filter(m => m.text.startsWith('waiting')).flatMap(m => (m.devices ?? []).map((d: any) => `${m.text as string}:${d.status as string}`)).sort()
+    await waitFor('every copy delivered, from carol\'s receipts', async () => {
+      await bob.api.post('/v1/mailbox/collect', {})
+      const now = await states()
+      return now.length === 4 && now.every(s => s.endsWith(':delivered')) // two messages, two devices each
+    }, 60_000)
+    await Promise.all([alice.start(), alice2.start()])
+  })
+
   it('a revoked device\'s mailbox fetch is refused once a device of the person showed the host the new list', async () => {
     const laptop = (await alice2.api.get<any>('/v1/id')).peerId
     assert.equal((await alice2.api.post<any>('/v1/mailbox/collect', {})).collected.length, 1)

@@ -329,6 +329,24 @@ export function mailboxStoreCompliance (name: string, make: () => Promise<Mailbo
         assert.deepEqual(await store.receiptsFor(YVONNE, []), [Uint8Array.of(2)])
       })
 
+      it('keeps a receipt per owner device: copies of one message to two devices of a person share the id', async () => {
+        await deposit([mail(1), mail(1, { owner: BOB })])
+        await store.ack(ALICE, acks(id(1)), new Map([[id(1), Uint8Array.of(1)]]))
+        await store.ack(BOB, acks(id(1)), new Map([[id(1), Uint8Array.of(2)]]))
+        assert.deepEqual((await store.receiptsFor(XAVIER, [])).map(r => r[0]).sort(), [1, 2], 'the second device\'s receipt does not replace the first\'s')
+        await store.ack(BOB, acks(id(1)), new Map([[id(1), Uint8Array.of(3)]]))
+        assert.deepEqual((await store.receiptsFor(XAVIER, [])).map(r => r[0]).sort(), [1, 2], 'an ack of mail already gone keeps nothing')
+        assert.equal(await store.sweep(T0 + TTL), 2, 'each receipt counts')
+        assert.deepEqual(await store.receiptsFor(XAVIER, []), [])
+      })
+
+      it('a depositor done with an id is done with every device\'s receipt for it', async () => {
+        await deposit([mail(1), mail(1, { owner: BOB }), mail(2)])
+        await store.ack(ALICE, acks(id(1), id(2)), new Map([[id(1), Uint8Array.of(1)], [id(2), Uint8Array.of(3)]]))
+        await store.ack(BOB, acks(id(1)), new Map([[id(1), Uint8Array.of(2)]]))
+        assert.deepEqual(await store.receiptsFor(XAVIER, [id(1)]), [Uint8Array.of(3)])
+      })
+
       it('keeps no receipt for mail that was not deleted', async () => {
         await deposit([mail(1, { owner: BOB })])
         assert.deepEqual(await store.ack(ALICE, acks(id(1)), new Map([[id(1), Uint8Array.of(1)]])), [])

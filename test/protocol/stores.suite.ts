@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { addOut } from './helpers.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from '../../protocol/errors.js'
-import type { Contact, FerryStores, IncomingMessage, OutgoingMessage } from '../../protocol/stores/stores.js'
+import type { Contact, Custody, FerryStores, IncomingMessage, OutgoingMessage } from '../../protocol/stores/stores.js'
 
 const ALICE = '12D3KooWAliceAliceAliceAliceAliceAliceAliceAlice'
 const BOB = '12D3KooWBobBobBobBobBobBobBobBobBobBobBobBobBob'
@@ -161,6 +161,22 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
         await stores.messages.markReadByPeer(BOB, [messageId(1)], 600)
         assert.deepEqual(await stores.messages.copies?.([messageId(1)]), [{ id: messageId(1), peer: BOB, status: 'read' }])
         assert.equal((await stores.messages.get(messageId(1), 'out'))?.status, 'queued')
+      })
+
+      it('keeps custody per copy: one copy delivered or failed leaves the other stored at the same host', async () => {
+        const host = '12D3KooWHostHostHostHostHostHostHostHostHostHost'
+        const custody = (n: number): Custody[] => [{ host, storedAt: 200 + n, receipt: Uint8Array.of(n) }]
+        const stored = async (): Promise<Array<[string, number[]]>> => (await stores.messages.queued(undefined, { status: 'stored' })).map(m => [m.peer, (m.mailboxes ?? []).map(c => c.receipt[0])])
+        await addOut(stores.messages, outgoing(1, ALICE, 100))
+        await addOut(stores.messages, { ...outgoing(1, BOB, 100), kind: 'copy' })
+        await stores.messages.markStored([{ id: messageId(1), custody: custody(1), peer: ALICE }, { id: messageId(1), custody: custody(2), peer: BOB }])
+        assert.deepEqual(await stored(), [[ALICE, [1]], [BOB, [2]]], 'each copy has its own custody at the one host')
+        await stores.messages.markDelivered([{ id: messageId(1), peer: ALICE, receipt: Uint8Array.of(9), deliveredAt: 300 }])
+        assert.deepEqual(await stored(), [[BOB, [2]]], 'the other copy keeps its custody')
+        await stores.messages.markStored([{ id: messageId(1), custody: custody(3), peer: BOB }])
+        assert.deepEqual(await stored(), [[BOB, [3]]])
+        await stores.messages.markStatus(messageId(1), 'failed', 'gone', BOB)
+        assert.deepEqual(await stored(), [])
       })
 
       it('returns queued messages oldest first with their envelope bytes, per peer or all', async () => {

@@ -131,8 +131,8 @@ export class MemoryMailboxStore implements HostedMailStore, MailboxSettingsStore
       mail.delete(itemKey(depositor, id))
       this.count(item, -1)
       const receipt = receipts.get(id)
-      // the receipt lives as long as the mail it answers would have
-      if (receipt != null) this.receiptsOf(item.depositor).set(id, { id, receipt: receipt.slice(), expiresAt: item.expiresAt })
+      // the receipt lives as long as the mail it answers would have; one per owner device (copies of one message share the id)
+      if (receipt != null) this.receiptsOf(item.depositor).set(itemKey(owner, id), { id, receipt: receipt.slice(), expiresAt: item.expiresAt })
       return [id]
     })
   }
@@ -146,7 +146,8 @@ export class MemoryMailboxStore implements HostedMailStore, MailboxSettingsStore
   async receiptsFor (depositor: string, done: string[]): Promise<Uint8Array[]> {
     const kept = this.receipts.get(depositor)
     if (kept == null) return []
-    for (const id of done) kept.delete(id)
+    const finished = new Set(done)
+    for (const [key, r] of kept) if (finished.has(r.id)) kept.delete(key)
     return [...kept.values()].sort((a, b) => byText(a.id, b.id)).slice(0, RECEIPTS_PER_CALL).map(r => r.receipt.slice())
   }
 
@@ -169,8 +170,8 @@ export class MemoryMailboxStore implements HostedMailStore, MailboxSettingsStore
       }
     }
     for (const kept of this.receipts.values()) {
-      for (const [id, r] of kept) {
-        if (r.expiresAt <= now) { kept.delete(id); n++ }
+      for (const [key, r] of kept) {
+        if (r.expiresAt <= now) { kept.delete(key); n++ }
       }
     }
     return n
