@@ -5,7 +5,7 @@
  * scrypt is @noble/hashes' (WebCrypto has none), run in slices so the page keeps painting.
  */
 import { scryptAsync } from '@noble/hashes/scrypt.js'
-import { backupKeys, collectStores, decodeContents, encodeContents, restoredIdentity } from '../protocol/backup/contents.js'
+import { backupKeys, collectStores, decodeContents, encodeContents, restoredDeviceList, restoredIdentity } from '../protocol/backup/contents.js'
 import { generatePhrase, openBackup, sealBackup } from '../protocol/backup/file.js'
 import { browserCrypto } from './crypto.js'
 import type { BackupContents } from '../protocol/backup/contents.js'
@@ -47,6 +47,7 @@ export async function exportBackup (opened: BrowserStores, settings: BrowserSett
   const contents = await collectStores(backupKeys(saved.identity, saved.name, Date.now()), opened.stores, crypto, options.history)
   contents.settings.mailboxUse = await opened.stores.mailbox.usedHosts()
   contents.settings.browser = settings
+  contents.devices = await opened.identity.deviceList().load()
   const phrase = generatePhrase(n => crypto.randomBytes(n))
   const file = await sealBackup(await backupCrypto(options.progress), encodeContents(contents), phrase)
   return { file, phrase, contacts: contents.contacts.length, rooms: contents.rooms.length, messages: contents.history?.length }
@@ -66,12 +67,14 @@ export async function importBackup (opened: BrowserStores, file: Uint8Array, phr
   if (await opened.identity.load() != null) throw new Error('this browser holds an identity already: a backup is restored only into a browser profile that has none')
   const contents = decodeContents(await openBackup(await backupCrypto(progress), file, phrase))
   const identity = restoredIdentity(contents)
+  const devices = await restoredDeviceList(contents)
   const { contacts, messages, mailbox } = opened.stores
   const have = new Set((await contacts.list()).map(c => c.peerId)) // left by an import that stopped half-way
   for (const c of contents.contacts) await (have.has(c.peerId) ? contacts.update(c) : contacts.add(c))
   for (const peer of contents.blocked) await contacts.block(peer, contents.createdAt)
   await mailbox.useHosts(contents.settings.mailboxUse)
   if (contents.history != null) await messages.restoreHistory(contents.history)
+  if (devices != null) await opened.identity.deviceList().save(devices)
   await opened.identity.save(identity, contents.name)
   return { identity, name: contents.name, contents }
 }

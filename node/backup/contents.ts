@@ -5,13 +5,15 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { backupKeys, collectStores, restoredIdentity } from '../../protocol/backup/contents.js'
+import { Key } from 'interface-datastore'
+import { backupKeys, collectStores, restoredDeviceList, restoredIdentity } from '../../protocol/backup/contents.js'
 import { AtRestCipher } from '../at-rest.js'
 import { nodeCrypto } from '../crypto.js'
 import { restoreKeyFile } from '../keyfile.js'
 import { dataPaths } from '../paths.js'
 import { readConfig, writeConfig } from '../daemon/config.js'
 import { SqliteContactStore } from '../store/contacts.js'
+import { SqliteDatastore } from '../store/datastore.js'
 import { SqliteMessageStore } from '../store/messages.js'
 import { SqliteRoomStore } from '../store/rooms.js'
 import { openDatabase, transaction } from '../store/sqlite.js'
@@ -21,6 +23,9 @@ import type { DatabaseSync } from 'node:sqlite'
 
 export { CONTENTS_KIND, decodeContents, encodeContents } from '../../protocol/backup/contents.js'
 export type { BackupContents, RoomEntry } from '../../protocol/backup/contents.js'
+
+/** Where the daemon keeps the identity's signed device list (protocol/create-ferry.ts). */
+const DEVICES_KEY = new Key('/ferry/devices')
 
 /**
  * Read what a backup keeps from `dir` (a running daemon may hold the database: SQLite's WAL lets
@@ -37,6 +42,8 @@ export async function collect (dir: string, keys: KeyFile, options: { history: b
     await collectStores(contents, { contacts: new SqliteContactStore(db), rooms: new SqliteRoomStore(db, cipher), messages: new SqliteMessageStore(db, cipher) }, nodeCrypto(), options.history)
     contents.settings.mailboxUse = (db.prepare('SELECT host FROM mailbox_use ORDER BY position').all() as Array<{ host: string }>).map(r => r.host)
     contents.settings.mailboxOwners = (db.prepare('SELECT * FROM mailbox_owners ORDER BY peer').all() as unknown as MailboxOwner[]).map(o => ({ ...o, identity: new Uint8Array(o.identity) }))
+    const datastore = new SqliteDatastore(db)
+    if (datastore.has(DEVICES_KEY)) contents.devices = datastore.get(DEVICES_KEY)
   } finally {
     db.close()
   }
@@ -65,11 +72,13 @@ export async function restore (dir: string, contents: BackupContents, passphrase
   const staging = mkdtempSync(join(dirname(dir), `.${basename(dir)}.import-`))
   try {
     const identity = restoredIdentity(contents)
+    const devices = await restoredDeviceList(contents)
     const files = dataPaths(staging)
     const keys = restoreKeyFile(files.key, identity, contents.name, passphrase)
     const db = openDatabase(files.db)
     try {
       await fill(db, contents, new AtRestCipher(keys.storageKey))
+      if (devices != null) new SqliteDatastore(db).put(DEVICES_KEY, devices)
     } finally {
       db.close()
     }

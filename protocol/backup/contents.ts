@@ -15,6 +15,7 @@ import { identityToString } from '../crypto/identity.js'
 import { MembershipLog } from '../groups/membership.js'
 import { RoomSnapshot } from '../groups/pb/groups.js'
 import { toHex } from '../util/bytes.js'
+import { decodeDeviceList } from '../devices/device-list.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { Identity } from '../crypto/identity.js'
 import type { ContactStore, Contact } from '../stores/contacts.js'
@@ -46,6 +47,11 @@ export interface BackupContents {
   settings: { listen?: string[], mailboxUse: string[], mailboxOwners: MailboxOwner[], browser?: { daemons: string[], iceServers: unknown[] } }
   /** text messages, when history was asked for */
   history?: MessageRecord[]
+  /**
+   * the identity's signed device list (docs/DEVICES.md), so a restored device knows the person's
+   * other devices and every revocation; absent in backups made before linked devices
+   */
+  devices?: Uint8Array
 }
 
 /** JSON with byte arrays as {$b: base64}, as the stores' sealed records write them. */
@@ -107,6 +113,23 @@ async function backupRooms (store: RoomStore, crypto: CryptoBackend): Promise<Ro
     out.push({ id: toHex(id), name: state.name, members: state.members.map(m => ({ identity: identityToString(m.identity), role: m.role })) })
   }
   return out
+}
+
+/**
+ * The backup's device list, checked: signed by the backup's identity and naming this device.
+ *
+ * @throws Error when it is not (the file opened, so only a future or faulty Ferry wrote it)
+ */
+export async function restoredDeviceList (contents: BackupContents): Promise<Uint8Array | undefined> {
+  if (contents.devices == null) return undefined
+  const identity = restoredIdentity(contents)
+  try {
+    const list = await decodeDeviceList(contents.devices, identity.identityKey.publicKey.raw)
+    if (!list.devices.some(d => d.peer === identity.deviceKey.publicKey.toString())) throw new Error('it does not list this device')
+  } catch (err: any) {
+    throw new Error(`the backup opened, but its device list is not usable: ${String(err.message)}`)
+  }
+  return contents.devices
 }
 
 const key = (bytes: Uint8Array): Ed25519PrivateKey => privateKeyFromProtobuf(bytes) as Ed25519PrivateKey

@@ -9,6 +9,12 @@ import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import { Key } from 'interface-datastore'
+import { backupKeys, restoredDeviceList } from '../../protocol/backup/contents.js'
+import { createIdentity } from '../../protocol/crypto/identity.js'
+import { decodeDeviceList, encodeDeviceList, signDeviceList } from '../../protocol/devices/device-list.js'
+import { loadKeyFile } from '../../node/keyfile.js'
+import { SqliteDatastore } from '../../node/store/datastore.js'
 import { befriend, cli, DaemonProcess, sleep, startDaemons, stopAll, tempDir, waitFor } from './harness.js'
 
 const count = (list: any[], text: string): number => list.filter(m => m.text === text).length
@@ -149,6 +155,36 @@ describe('linked devices between daemons', function () {
       assert.equal((await alice3.messages()).find(m => m.text === 'reply from the laptop')?.status, 'sent')
     } finally {
       await alice3.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a backup keeps the device list: the restored device knows the other devices and every revocation', async () => {
+    const dir = tempDir('ferry-devices-backup-')
+    try {
+      const file = join(dir, 'alice.backup')
+      const exported = await cli(['backup', 'export', file, '--json', '--data-dir', alice.dir], { FERRY_PASSPHRASE: '' })
+      assert.equal(exported.code, 0, exported.stderr)
+      const phrase = JSON.parse(exported.stdout).phrase
+      const restoredDir = join(dir, 'restored')
+      const imported = await cli(['backup', 'import', file, '--data-dir', restoredDir], { FERRY_RECOVERY_PHRASE: phrase, FERRY_PASSPHRASE: '' })
+      assert.equal(imported.code, 0, imported.stderr)
+      const db = new DatabaseSync(join(restoredDir, 'ferry.db'), { readOnly: true })
+      let list
+      try {
+        list = await decodeDeviceList(new SqliteDatastore(db).get(new Key('/ferry/devices')))
+      } finally {
+        db.close()
+      }
+      const live = await alice.api.get<any[]>('/v1/devices')
+      assert.deepEqual(list.devices.map(d => d.peer).sort(), live.map(d => d.device).sort())
+      assert.ok(list.revoked.includes((await alice2.api.get<any>('/v1/id')).peerId), 'the revocation of the second device came along')
+      // a list not signed by the backup's identity is refused before anything is written
+      const stranger = await createIdentity()
+      const forged = encodeDeviceList(await signDeviceList(stranger.identityKey, { sequence: 1, devices: [], revoked: [] }))
+      const aliceKeys = await loadKeyFile(join(alice.dir, 'identity.key'))
+      await assert.rejects(restoredDeviceList({ ...backupKeys(aliceKeys.identity, 'alice', 1), devices: forged }), /device list is not usable/)
+    } finally {
       rmSync(dir, { recursive: true, force: true })
     }
   })
