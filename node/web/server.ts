@@ -209,7 +209,8 @@ async function linkRequest (req: IncomingMessage, res: ServerResponse, path: str
   }
   try {
     const made = requests.create(typeof body?.name === 'string' ? body.name : '')
-    opts.log(`a browser asks to link as a device of this identity: if it is yours, run  ferry device approve ${made.code}`)
+    // not the code: whoever reads this log must take it from the page they opened, not a stranger's request
+    opts.log('a browser asks to link as a device of this identity: if it is yours, approve it with the code its page shows (ferry device approve CODE)')
     return json(201, made)
   } catch (err) {
     if (err instanceof TooManyLinkRequestsError) return json(429, { error: err.message })
