@@ -5,7 +5,8 @@
  * tampered file, a truncated one, another backup's phrase and a misspelled phrase, each with a
  * clear error and no identity made; with the right phrase it becomes carol again (same identity,
  * same device) with bob and the history, and messages flow both ways again (the restored browser
- * offers bob a new session). The same file also imports with `ferry backup import`: one format.
+ * offers bob a new session). One format both ways: the browser's file imports with `ferry backup
+ * import`, and bob's daemon's backup restores in a browser.
  */
 import assert from 'node:assert/strict'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -120,6 +121,25 @@ describe('web app backup: export in one browser, restore in a fresh one', functi
     await waitFor('bob has the restored browser\'s message', async () => (await bob.json<any[]>(['messages'])).some(m => m.text === 'from the restored browser'), 90_000)
     assert.equal((await bob.run(['send', 'carol', 'after the restore'])).code, 0)
     await page.until('carol has bob\'s message after the restore', ms => ms.filter(m => m.text === 'after the restore' && m.dir === 'in').length === 1, 90_000)
+    assert.deepEqual(page.errors, [])
+  })
+
+  it('a daemon\'s backup restores in a browser: the same identity and device, with its contacts', async () => {
+    const daemonFile = join(dir, 'bob.backup')
+    const exported = await bob.run(['backup', 'export', daemonFile, '--json'])
+    assert.equal(exported.code, 0, exported.stderr)
+    const bobId = await bob.json<{ identity: string, peerId: string }>(['id'])
+    await bob.stop() // one peer per device key: the daemon goes before the browser becomes it
+    const dave = await lab.daemon('dave') // serves the page
+    const page = await new AppPage(await (await lab.browser(lab.profile())).context.newPage()).open(dave.webUrl)
+    await page.page.getByText('Restore from a backup').click()
+    await page.page.locator('[data-test=restore-file]').setInputFiles(daemonFile)
+    await page.page.getByLabel('Recovery phrase').fill(JSON.parse(exported.stdout).phrase)
+    await page.page.locator('[data-test=restore-submit]').click()
+    await page.page.locator('[data-test=net]').waitFor({ timeout: 120_000 })
+    assert.equal(await page.peerId(), bobId.peerId, 'the same device')
+    assert.equal(await page.page.evaluate(() => (globalThis as any).ferryTab.ferry.status().then((s: any) => s.identity)), bobId.identity)
+    await page.page.locator('[data-test="contact-carol"]').first().waitFor()
     assert.deepEqual(page.errors, [])
   })
 })
