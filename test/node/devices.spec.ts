@@ -259,6 +259,11 @@ describe('linked devices and mailboxes: every device fetches its own mail at the
       return now.length === 4 && now.every(s => s.endsWith(':delivered')) // two messages, two devices each
     }, 60_000)
     await Promise.all([alice.start(), alice2.start()])
+    // as in before(): the first device shows carol the person's device list, then the laptop collects there again
+    await waitFor('the laptop collects at carol again', async () => {
+      await alice.api.post('/v1/mailbox/collect', {})
+      return (await alice2.api.post<any>('/v1/mailbox/collect', {})).collected.length === 1
+    }, 60_000)
   })
 
   it('a revoked device\'s mailbox fetch is refused once a device of the person showed the host the new list', async () => {
