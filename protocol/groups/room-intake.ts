@@ -269,7 +269,7 @@ export abstract class RoomIntake {
     } catch (err: any) {
       // an epoch of a generation that was taken out before we were brought in: it never processed
       // our add (its removal comes first in our add's past), so it never gave us its chain
-      if (err instanceof UnknownEpochError && this.outBeforeUs(sender, m.generation)) return refuse(err)
+      if (err instanceof UnknownEpochError && (this.outBeforeUs(sender, m.generation) || this.closedToUs(sender, m.generation))) return refuse(err)
       if (err instanceof UnknownEpochError || this.keys.status === 'pending') return this.holdMessage(m, retry)
       refuse(err)
     }
@@ -280,6 +280,19 @@ export abstract class RoomIntake {
     const id = generationId(sender, n)
     const ours = this.log.ops().filter(o => o.body.kind === 'key' && bringsUsIn(o, this.keys.me))
     return removalsOf(this.log, sender).some(r => this.gens.idAt(sender, r.id) === id && ours.some(o => this.log.isBefore(r.id, o.id)))
+  }
+
+  /**
+   * Whether `sender`'s generation `n` is over and can never give us the epoch we lack: it was
+   * removed, and we hold an op the sender wrote in a later generation. Its seq chain puts every op
+   * of generation n before that one, so we hold them all, an add-ack to us included if there was
+   * one: an epoch still unknown stays unknown.
+   */
+  private closedToUs (sender: string, n: number): boolean {
+    if (this.keys.status === 'pending') return false
+    const id = generationId(sender, n)
+    if (!removalsOf(this.log, sender).some(r => this.gens.idAt(sender, r.id) === id)) return false
+    return this.log.ops().some(o => hex(o.author) === sender && (this.gens.generationOf(this.gens.idAt(sender, o.id)) ?? -1) > n)
   }
 
   protected holdMessage (m: SignedMessage, retry: boolean): void {
