@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { waitFor } from '../node/harness.js'
 import { AppPage, screenshot } from './app-driver.js'
-import { WebLab } from './lab.js'
+import { befriendDaemons, WebLab } from './lab.js'
 import type { NsDaemon as Daemon } from '../node/netns.js'
 
 describe('web app: link to the daemon\'s user, approved on the daemon', function () {
@@ -20,9 +20,7 @@ describe('web app: link to the daemon\'s user, approved on the daemon', function
   before(async function () {
     lab = WebLab.setupOrSkip(this)
     ;[alice, bob] = await Promise.all([lab.daemon('alice'), lab.daemon('bob')])
-    const inviteOf = async (d: Daemon): Promise<string> => (await d.json<{ invite: string }>(['invite'])).invite
-    assert.equal((await alice.run(['contact', 'add', 'bob', await inviteOf(bob)])).code, 0)
-    assert.equal((await bob.run(['contact', 'add', 'alice', await inviteOf(alice)])).code, 0)
+    await befriendDaemons(alice, bob)
     assert.equal((await bob.run(['send', 'alice', 'before the browser'])).code, 0)
     await waitFor('alice has bob\'s message', async () => (await alice.json<any[]>(['messages'])).some(m => m.text === 'before the browser'), 60_000)
   })

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { NsDaemon as Daemon } from '../node/netns.js'
 import { tempDir, waitFor } from '../node/harness.js'
 import { AppPage, screenshot } from './app-driver.js'
-import { WebLab } from './lab.js'
+import { befriendDaemons, WebLab } from './lab.js'
 
 describe('linking a browser page to a daemon\'s identity', function () {
   this.timeout(300_000)
@@ -23,9 +23,7 @@ describe('linking a browser page to a daemon\'s identity', function () {
   before(async function () {
     lab = WebLab.setupOrSkip(this)
     ;[alice, bob] = await Promise.all([lab.daemon('alice'), lab.daemon('bob')])
-    const inviteOf = async (d: Daemon): Promise<string> => (await d.json<{ invite: string }>(['invite'])).invite
-    assert.equal((await alice.run(['contact', 'add', 'bob', await inviteOf(bob)])).code, 0)
-    assert.equal((await bob.run(['contact', 'add', 'alice', await inviteOf(alice)])).code, 0)
+    await befriendDaemons(alice, bob)
     page = await new AppPage(await (await lab.browser(lab.profile())).context.newPage()).open(alice.webUrl)
   })
 

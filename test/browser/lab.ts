@@ -109,3 +109,12 @@ export class WebLab {
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true })
   }
 }
+
+/** Make two lab daemons each other's contacts through the CLI, each under the other's name. */
+export async function befriendDaemons (a: NsDaemon, b: NsDaemon): Promise<void> {
+  const inviteOf = async (d: NsDaemon): Promise<string> => (await d.json<{ invite: string }>(['invite'])).invite
+  for (const [from, to] of [[a, b], [b, a]]) {
+    const r = await from.run(['contact', 'add', to.name, await inviteOf(to)])
+    if (r.code !== 0) throw new Error(`${from.name} could not add ${to.name}: ${r.stderr}`)
+  }
+}
