@@ -13,8 +13,6 @@ import type { BackupCrypto } from '../protocol/backup/file.js'
 import type { Identity } from '../protocol/crypto/identity.js'
 import type { BrowserStores } from './store/index.js'
 
-export { BackupError } from '../protocol/backup/file.js'
-
 /** The browser's own settings a backup carries (app/settings.ts keeps them in localStorage). */
 export interface BrowserSettings { daemons: string[], iceServers: unknown[] }
 

@@ -69,7 +69,7 @@ export interface LinkAsk {
   /** the 6 digits `ferry device approve` takes */
   code: string
   /** resolves with a link code once the daemon's user approved; rejects when the request ended */
-  approved(signal?: AbortSignal): Promise<string>
+  approved(): Promise<string>
 }
 
 /**
@@ -84,10 +84,9 @@ export async function askToLink (deviceName: string): Promise<LinkAsk> {
   if (!res.ok || typeof made.id !== 'string' || typeof made.code !== 'string') throw new Error(made.error ?? `the daemon refused (HTTP ${res.status})`)
   return {
     code: made.code,
-    approved: async signal => {
+    approved: async () => {
       for (;;) {
         await new Promise(resolve => setTimeout(resolve, 1000))
-        signal?.throwIfAborted()
         const state = await (await fetch(`/link-requests/${made.id as string}`, { cache: 'no-store' })).json().catch(() => ({}))
         if (state.state === 'approved' && typeof state.link === 'string') return state.link
         if (state.state !== 'waiting') throw new Error('the request ended before it was approved (after 10 minutes, or the daemon restarted): press the button again')
