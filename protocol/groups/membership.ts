@@ -34,9 +34,11 @@
  *
  * Invalid and void ops stay in the DAG (honest ops may already name them as parents) and have no
  * effect; `verdict(id)` says why. Before storing, the log refuses outright: ops of another group,
- * a second root, an op whose author already has a different op with its sequence number (a fork),
- * and an op whose sequence number is not one more than its author's previous op in the op's own
- * causal past. So each author's ops form a chain, and a causal past is a version vector.
+ * a second root, an op whose device already wrote a different op with its sequence number (a
+ * fork), and an op whose sequence number is not one more than its device's previous op in the
+ * op's own causal past. So the ops each device of an author writes form a chain (two devices of
+ * one person writing at once are two chains, never a fork), and a causal past is a version vector
+ * over chains.
  *
  * The epoch is SHA-256 over EPOCH_CONTEXT and the sorted heads: equal op sets, equal epochs.
  */
@@ -82,13 +84,19 @@ export type ReceiveResult =
 
 interface Entry extends RuleOp {
   op: GroupOp
+  /** the index of the op's chain: its author and device */
   authorIx: number
-  /** per author index: the highest seq in this op's causal past, this op included */
+  /** per chain index: the highest seq in this op's causal past, this op included */
   clock: number[]
   /** the same, counting only valid state-changing ops (not key): what the state depends on */
   stateClock: number[]
   /** the verdict against the op's own causal past (rules 1, 4, 5); rule 2 is applied by verdict() */
   base: Verdict
+}
+
+/** The chain an op extends: its author's device. */
+function chainOf (op: GroupOp): string {
+  return `${toHex(op.author)}/${toHex(op.device)}`
 }
 
 function maxClock (clocks: number[][]): number[] {
@@ -119,9 +127,10 @@ export class MembershipLog {
   /** the id of the group's Create */
   readonly root: string
   private readonly entries = new Map<string, Entry>()
-  /** `${author}:${seq}` → op id */
+  /** `${chain}:${seq}` → op id */
   private readonly bySeq = new Map<string, string>()
-  private readonly authors = new Map<string, number>()
+  /** chain (`${author hex}/${device hex}`) → its index in the clocks */
+  private readonly chains = new Map<string, number>()
   /** valid state-changing ops (not key), in arrival order */
   private readonly stateOps: Entry[] = []
   /** valid removes and leaves, by the hex identity they remove */
@@ -189,28 +198,29 @@ export class MembershipLog {
    *
    * @throws UnknownGroupError when the op is for another group
    * @throws SecondRootError for a Create other than the root
-   * @throws ForkedOpError when its author has another op with the same seq
-   * @throws OutOfSequenceError when seq is not one more than the author's previous op in its past
+   * @throws ForkedOpError when its device wrote another op with the same seq
+   * @throws OutOfSequenceError when seq is not one more than the device's previous op in its past
    */
   receive (op: GroupOp): ReceiveResult {
     if (this.entries.has(op.id)) return { status: 'duplicate' }
     if (!equalBytes(op.group, this.group)) throw new UnknownGroupError('the op is for another group')
     if (op.body.kind === 'create') throw new SecondRootError('the group has a Create already')
-    const author = toHex(op.author)
-    const other = this.bySeq.get(`${author}:${op.seq}`)
-    if (other != null) throw new ForkedOpError(`the author wrote another op with seq ${op.seq}: ${other}`)
+    const chain = chainOf(op)
+    const other = this.bySeq.get(`${chain}:${op.seq}`)
+    if (other != null) throw new ForkedOpError(`the author's device wrote another op with seq ${op.seq}: ${other}`)
     const missing = this.missing(op.parents)
     if (missing.length > 0) return { status: 'missing', missing }
     const parents = op.parents.map(p => this.entry(p))
-    const previous = maxClock(parents.map(p => p.clock))[this.authors.get(author) ?? -1] ?? 0
-    if (op.seq !== previous + 1) throw new OutOfSequenceError(`seq ${op.seq} does not follow the author's seq ${previous} in the op's past`)
+    const previous = maxClock(parents.map(p => p.clock))[this.chains.get(chain) ?? -1] ?? 0
+    if (op.seq !== previous + 1) throw new OutOfSequenceError(`seq ${op.seq} does not follow the device's seq ${previous} in the op's past`)
     return { status: 'added', verdict: this.verdictOf(this.insert(op, parents)) }
   }
 
   private insert (op: GroupOp, parents: Entry[]): Entry {
     const author = toHex(op.author)
-    let authorIx = this.authors.get(author)
-    if (authorIx == null) this.authors.set(author, authorIx = this.authors.size)
+    const chain = chainOf(op)
+    let authorIx = this.chains.get(chain)
+    if (authorIx == null) this.chains.set(chain, authorIx = this.chains.size)
     const body = op.body
     const target = body.kind === 'leave' ? author : 'member' in body ? toHex(body.member) : undefined
     const clock = maxClock(parents.map(p => p.clock))
@@ -228,7 +238,7 @@ export class MembershipLog {
       if (body.kind === 'add') this.adds.set(target as string, [...(this.adds.get(target as string) ?? []), op])
     }
     this.entries.set(op.id, entry)
-    this.bySeq.set(`${author}:${op.seq}`, op.id)
+    this.bySeq.set(`${chain}:${op.seq}`, op.id)
     for (const p of op.parents) this.headSet.delete(p)
     this.headSet.add(op.id)
     this.order = undefined
@@ -335,32 +345,45 @@ export class MembershipLog {
     return this.adds.get(member) ?? []
   }
 
-  /** The author's next sequence number: one more than its last op held. */
-  nextSeq (author: Uint8Array): number {
-    const ix = this.authors.get(toHex(author))
+  /**
+   * The index of a device's chain; without `device`, the author's only chain.
+   *
+   * @throws MalformedOpError when `device` is left out and the author writes from several devices
+   */
+  private chainIx (author: Uint8Array, device?: Uint8Array): number | undefined {
+    const who = toHex(author)
+    if (device != null) return this.chains.get(`${who}/${toHex(device)}`)
+    const own = [...this.chains].filter(([chain]) => chain.startsWith(`${who}/`))
+    if (own.length > 1) throw new MalformedOpError('the author writes from several devices: name the device')
+    return own[0]?.[1]
+  }
+
+  /** The next sequence number of the author's device: one more than its last op held. */
+  nextSeq (author: Uint8Array, device?: Uint8Array): number {
+    const ix = this.chainIx(author, device)
     if (ix == null) return 1
     return Math.max(...this.heads().map(h => this.entry(h).clock[ix] ?? 0)) + 1
   }
 
   /**
-   * Parents for the author's next op: the heads; over MAX_PARENTS, those that follow the author's
+   * Parents for the device's next op: the heads; over MAX_PARENTS, those that follow the device's
    * last op come first (its seq must follow that op), then the rest by id.
    */
-  nextParents (author: Uint8Array): string[] {
+  nextParents (author: Uint8Array, device?: Uint8Array): string[] {
     const heads = this.heads()
     if (heads.length <= MAX_PARENTS) return heads
-    const ix = this.authors.get(toHex(author)) ?? -1
-    const last = this.nextSeq(author) - 1
+    const ix = this.chainIx(author, device) ?? -1
+    const last = this.nextSeq(author, device) - 1
     const own = heads.filter(h => (this.entry(h).clock[ix] ?? 0) === last)
     return [...own.slice(0, 1), ...heads.filter(h => h !== own[0])].slice(0, MAX_PARENTS)
   }
 
   /**
-   * How the rules would judge `author`'s next op with this body, on nextParents (nothing is
+   * How the rules would judge the device's next op with this body, on nextParents (nothing is
    * written): an author checks this before it signs, so it never writes an op its log voids.
    */
-  judgeNext (author: Uint8Array, body: OpBody): Verdict {
-    const parents = this.nextParents(author).map(p => this.entry(p))
+  judgeNext (author: Uint8Array, body: OpBody, device?: Uint8Array): Verdict {
+    const parents = this.nextParents(author, device).map(p => this.entry(p))
     const who = toHex(author)
     const target = body.kind === 'leave' ? who : 'member' in body ? toHex(body.member) : undefined
     const depth = parents.reduce((d, p) => Math.max(d, p.depth + 1), 0)

@@ -12,6 +12,7 @@
  * The keys name a person by its generation's id (generations.ts), so one removed and added again
  * is a new member to them, and what its old membership still sends is taken as the old one's.
  */
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { toHex as hex } from '../util/bytes.js'
 import { signOp, verifyOp } from './ops.js'
 import { InvalidTargetError, NotMemberError, RemovedMemberError } from './errors.js'
@@ -73,12 +74,20 @@ export abstract class RoomIntake {
     return this.state().members.find(m => hex(m.identity) === who)?.role
   }
 
+  /** our device: its ops form their own chain in the log */
+  protected get device (): Uint8Array {
+    this.deviceId ??= peerIdFromPrivateKey(this.init.me.deviceKey).toMultihash().bytes
+    return this.deviceId
+  }
+
+  private deviceId?: Uint8Array
+
   protected async author (body: OpBody): Promise<GroupOp> {
     const id = this.init.me.identityKey.publicKey.raw
     // judged before it is signed: an op our own log would void is never written
-    const verdict = this.log.judgeNext(id, body)
+    const verdict = this.log.judgeNext(id, body, this.device)
     if (verdict !== 'valid') throw verdict
-    const op = await signOp({ group: this.group, parents: this.log.nextParents(id), seq: this.log.nextSeq(id), at: this.now(), body }, this.init.me, this.init.crypto)
+    const op = await signOp({ group: this.group, parents: this.log.nextParents(id, this.device), seq: this.log.nextSeq(id, this.device), at: this.now(), body }, this.init.me, this.init.crypto)
     this.log.receive(op)
     this.seen.add(op.id)
     return op

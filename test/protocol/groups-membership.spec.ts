@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { concat } from 'uint8arrays/concat'
 import { defaultCrypto as crypto } from '../../protocol/crypto/backend.js'
-import { createIdentity } from '../../protocol/crypto/identity.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { certifyDevice, createIdentity } from '../../protocol/crypto/identity.js'
 import {
   ForgedOpError, ForkedOpError, GroupFullError, InvalidTargetError, MalformedOpError, MissingParentsError, NotAdminError,
   NotMemberError, OpTooLargeError, OutOfSequenceError, RemovedMemberError, SecondRootError, UnknownGroupError
@@ -57,6 +58,13 @@ async function newGroup (by: Identity, members: Array<Identity | Uint8Array> = [
   return new MembershipLog(create)
 }
 
+/** Another device of `who`'s identity: its own peer key, certified by the identity. */
+async function sibling (who: Identity): Promise<Identity> {
+  const deviceKey = (await createIdentity()).deviceKey
+  return { identityKey: who.identityKey, deviceKey, deviceSignature: await certifyDevice(who.identityKey, deviceKey) }
+}
+
+const device = (who: Identity): Uint8Array => peerIdFromPrivateKey(who.deviceKey).toMultihash().bytes
 const add = (who: Identity): OpBody => ({ kind: 'add', member: key(who) })
 const remove = (who: Identity): OpBody => ({ kind: 'remove', member: key(who) })
 const promote = (who: Identity): OpBody => ({ kind: 'promote', member: key(who) })
@@ -188,6 +196,32 @@ describe('group membership log', () => {
     assert.throws(() => log.receive(skipsOwn), OutOfSequenceError, 'seq 2 without seq 1 in its past')
     assert.deepEqual(log.state(), { ...before, heads: log.heads(), epoch: log.state().epoch })
     assert.notEqual(log.state().epoch, before.epoch)
+  })
+
+  it('counts seq per device: two devices of one person writing at once are two chains, not a fork', async () => {
+    const log = await newGroup(A, [B])
+    const laptop = await sibling(A)
+    const { op: first } = await act(log, A, { kind: 'rename', name: 'from the phone' })
+    // the laptop writes concurrently with the phone's rename: its own chain starts at seq 1
+    const concurrent = await signOp({ group: log.group, parents: first.parents, seq: 1, at: AT, body: { kind: 'key', payload: new Uint8Array(1) } }, laptop, crypto)
+    assert.equal(log.nextSeq(key(A), device(laptop)), 1)
+    assert.deepEqual(log.receive(concurrent), { status: 'added', verdict: 'valid' })
+    assert.equal(log.nextSeq(key(A), device(A)), 3, 'the phone\'s chain is its own')
+    assert.equal(log.nextSeq(key(A), device(laptop)), 2)
+    assert.throws(() => log.nextSeq(key(A)), MalformedOpError, 'with two chains the device must be named')
+    // the same device writing two ops with one seq is a fork, whichever person's device it is
+    const fork = await signOp({ group: log.group, parents: first.parents, seq: 1, at: AT, body: { kind: 'key', payload: new Uint8Array(2) } }, laptop, crypto)
+    assert.throws(() => log.receive(fork), ForkedOpError)
+    // a chain's seq follows its own previous op, not its sibling's
+    const skips = await signOp({ group: log.group, parents: log.heads(), seq: 3, at: AT, body: { kind: 'leave' } }, laptop, crypto)
+    assert.throws(() => log.receive(skips), OutOfSequenceError)
+    const next = await signOp({ group: log.group, parents: log.nextParents(key(A), device(laptop)), seq: 2, at: AT, body: { kind: 'rename', name: 'from the laptop' } }, laptop, crypto)
+    assert.deepEqual(log.receive(next), { status: 'added', verdict: 'valid' })
+    assert.equal(log.state().name, 'from the laptop')
+    // every holder reaches the same state, in any order
+    const other = new MembershipLog(log.get(log.root) as GroupOp)
+    sync(log, other, true)
+    assert.deepEqual(other.state(), log.state())
   })
 
   it('lets a removal win over a concurrent add by the removed admin, in either order', async () => {
