@@ -35,11 +35,19 @@ export function checkCard (card: Card): Card {
   return card
 }
 
-/** The (identity, card) pairs an op body carries: the creator's and members' in a Create, the added member's in an Add. */
+/**
+ * The (identity, card) pairs an op body carries: the creator's and members' in a Create, the added
+ * member's in an Add. Only the card a generation starts with: a device's card is deviceCardOf.
+ */
 export function cardsOf (author: Uint8Array, body: OpBody): Array<{ identity: Uint8Array, card: Card }> {
   if (body.kind === 'create') return (body.cards ?? []).map((card, i) => ({ identity: i === 0 ? author : body.members[i - 1], card }))
   if (body.kind === 'add' && body.card != null) return [{ identity: body.member, card: body.card }]
   return []
+}
+
+/** The card of the device an AddDevice brings in (signed by the author's identity, as every card). */
+export function deviceCardOf (body: OpBody): Card | undefined {
+  return body.kind === 'addDevice' ? body.card : undefined
 }
 
 /**
@@ -48,7 +56,8 @@ export function cardsOf (author: Uint8Array, body: OpBody): Array<{ identity: Ui
  * @throws ForgedOpError when a signature does not verify
  */
 export async function verifyCards (author: Uint8Array, body: OpBody, crypto: CryptoBackend): Promise<void> {
-  for (const { identity, card } of cardsOf(author, body)) {
+  const device = deviceCardOf(body)
+  for (const { identity, card } of [...cardsOf(author, body), ...(device != null ? [{ identity: author, card: device }] : [])]) {
     if (!await crypto.verify(identity, identityDhSignatureMessage(card.dh), card.signature)) throw new ForgedOpError(`the card of ${toHex(identity).slice(0, 16)} is not signed by its identity`)
   }
 }

@@ -77,6 +77,19 @@ export class RemovedMemberError extends GroupError {
   override name = 'RemovedMemberError'
 }
 
+/**
+ * Verdict: the author's device was taken out of the room (RemoveDevice) before the op, or such a
+ * removal is concurrent with it (remove wins, per device).
+ */
+export class RemovedDeviceError extends GroupError {
+  override name = 'RemovedDeviceError'
+}
+
+/** Verdict: the author is a member but the op's device is not one of its devices in the room. */
+export class NotADeviceError extends GroupError {
+  override name = 'NotADeviceError'
+}
+
 /** Verdict: an Add would take the group above MAX_MEMBERS in the op's causal past. */
 export class GroupFullError extends GroupError {
   override name = 'GroupFullError'

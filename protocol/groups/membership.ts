@@ -2,35 +2,7 @@
  * The membership log of one group: its verified ops, held as a causal DAG, and the membership
  * every holder of the same ops computes from them, whatever order they arrived in.
  *
- * ## The merge rule
- *
- * Every verdict is a function of the op and the ops in its causal past, so every member holding
- * the same ops reaches the same verdicts and the same state.
- *
- * 1. **Authority at the time of writing.** An op is valid only if its author is a member in the
- *    state of the op's causal past. `Add`, `Remove`, `Promote`, `Demote`, `Rename` and `SetTimer`
- *    also need the author to be an admin there. `Create` is the single root (the log refuses a
- *    second one); its author is the first admin, its initial members are members. An op whose
- *    target is not in the state it needs is invalid too: adding a member, removing a non-member,
- *    promoting an admin or a non-member, demoting a non-admin.
- * 2. **Remove wins.** An op by X is void if a valid `Remove(X)` or a `Leave` by X is concurrent with
- *    it (neither is in the other's causal past). `Remove` and `Leave` themselves are judged by rule
- *    1 only, so when two admins remove each other concurrently, both are removed.
- * 3. **Membership** of a down-closed set of ops: X is a member if some `Create`/`Add` of X that is
- *    valid and not void has every valid `Remove(X)`/`Leave` by X in its causal past. An add
- *    concurrent with a removal therefore loses; a re-add after seeing the removal works. X is an
- *    admin if X is a member and some grant of admin (the `Create` X wrote, a `Promote(X)`) that is
- *    valid and not void has every valid `Remove(X)`, `Leave` by X and `Demote(X)` in its causal
- *    past: removal and demotion win over a concurrent promotion, and a re-added member is no admin.
- * 4. **Name and timer** are those of the last valid, not void `Create`/`Rename` (`Create`/`SetTimer`)
- *    in the deterministic topological order: by depth (the longest parent path from the root),
- *    then by op id (hex, ascending). A causally later op is always deeper, so it always wins;
- *    of concurrent ones the deeper wins, and of equally deep ones the greater id.
- * 5. **Size.** An `Add` is invalid if the state of its causal past holds MAX_MEMBERS members.
- *    Adds concurrent with each other can take a merged group past MAX_MEMBERS (by at most one
- *    per concurrent adder); every further add is refused until it is below again.
- * 6. **Removed members.** An op by X causally after a valid removal of X (and no re-add) is invalid
- *    by rule 1.
+ * The merge rule (rules 1-7) is stated at the top of rules.ts, which implements it.
  *
  * Invalid and void ops stay in the DAG (honest ops may already name them as parents) and have no
  * effect; `verdict(id)` says why. Before storing, the log refuses outright: ops of another group,
@@ -46,17 +18,17 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { equalBytes, fromHex, toHex } from '../util/bytes.js'
-import { ForkedOpError, MalformedOpError, MissingParentsError, OutOfSequenceError, RemovedMemberError, SecondRootError, UnknownGroupError, UnknownOpError } from './errors.js'
+import { ForkedOpError, MalformedOpError, MissingParentsError, OutOfSequenceError, RemovedDeviceError, RemovedMemberError, SecondRootError, UnknownGroupError, UnknownOpError } from './errors.js'
 import { MAX_PARENTS, verifyOp } from './ops.js'
-import { applyOp, emptyRoster, isRemoval, judge, rosterOf } from './rules.js'
+import { chainOf, clockKey, maxClock } from './clocks.js'
+import { applyOp, emptyRoster, isParticipant, isRemoval, isUnvoidable, judge, rosterOf, targetOf } from './rules.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { GroupOp, OpBody } from './ops.js'
-import type { Role, Roster, RuleOp, Verdict } from './rules.js'
+import type { MemberDevices, Role, Roster, RuleOp, Verdict } from './rules.js'
 
-export type { Role, Verdict }
+export type { MemberDevices, Role, Verdict }
 
 const EPOCH_CONTEXT = fromString('ferry-group-epoch-v1')
-
 /** A member and its role. */
 export interface GroupMember {
   identity: Uint8Array
@@ -94,24 +66,6 @@ interface Entry extends RuleOp {
   base: Verdict
 }
 
-/** The chain an op extends: its author's device. */
-function chainOf (op: GroupOp): string {
-  return `${toHex(op.author)}/${toHex(op.device)}`
-}
-
-function maxClock (clocks: number[][]): number[] {
-  const out: number[] = []
-  for (const c of clocks) for (let i = 0; i < c.length; i++) if ((out[i] ?? 0) < c[i]) out[i] = c[i]
-  return out
-}
-
-/** A clock as a memo key: trailing zeros dropped, so clocks from before a new author match. */
-function clockKey (clock: number[]): string {
-  let end = clock.length
-  while (end > 0 && (clock[end - 1] ?? 0) === 0) end--
-  return Array.from(clock.slice(0, end), n => n ?? 0).join(',')
-}
-
 /**
  * The ops of one group and the membership they determine (the merge rule above). Pure and
  * synchronous: ops come in verified (verifyOp, signOp).
@@ -135,6 +89,8 @@ export class MembershipLog {
   private readonly stateOps: Entry[] = []
   /** valid removes and leaves, by the hex identity they remove */
   private readonly removals = new Map<string, Entry[]>()
+  /** valid RemoveDevice ops, by the chain of the device they take out */
+  private readonly deviceRemovals = new Map<string, Entry[]>()
   /** adds valid in their own past, by target (generations.ts counts them) */
   private readonly adds = new Map<string, GroupOp[]>()
   /** the state of a set of valid state-changing ops, by clockKey of their stateClock */
@@ -222,12 +178,12 @@ export class MembershipLog {
     let authorIx = this.chains.get(chain)
     if (authorIx == null) this.chains.set(chain, authorIx = this.chains.size)
     const body = op.body
-    const target = body.kind === 'leave' ? author : 'member' in body ? toHex(body.member) : undefined
+    const target = targetOf(author, body)
     const clock = maxClock(parents.map(p => p.clock))
     clock[authorIx] = op.seq
     const stateClock = maxClock(parents.map(p => p.stateClock))
     const depth = parents.reduce((d, p) => Math.max(d, p.depth + 1), 0)
-    const entry: Entry = { id: op.id, author, depth, body, target, op, authorIx, clock, stateClock, base: 'valid' }
+    const entry: Entry = { id: op.id, author, device: toHex(op.device), depth, body, target, op, authorIx, clock, stateClock, base: 'valid' }
     const past = this.rosterAt(stateClock)
     entry.base = judge(entry, past)
     if (entry.base === 'valid' && body.kind !== 'key') {
@@ -235,6 +191,7 @@ export class MembershipLog {
       this.rosters.set(clockKey(stateClock), applyOp(past, entry))
       this.stateOps.push(entry)
       if (isRemoval(entry)) this.removals.set(target as string, [...(this.removals.get(target as string) ?? []), entry])
+      if (body.kind === 'removeDevice') this.deviceRemovals.set(`${author}/${target as string}`, [...(this.deviceRemovals.get(`${author}/${target as string}`) ?? []), entry])
       if (body.kind === 'add') this.adds.set(target as string, [...(this.adds.get(target as string) ?? []), op])
     }
     this.entries.set(op.id, entry)
@@ -267,11 +224,13 @@ export class MembershipLog {
     return entry
   }
 
-  /** Rule 2 over everything held: a valid op is void while a removal of its author is concurrent. */
+  /** Rule 2 over everything held: a valid op is void while a removal of its author, or of its device, is concurrent. */
   private verdictOf (entry: Entry): Verdict {
-    if (entry.base !== 'valid' || isRemoval(entry)) return entry.base
-    const concurrent = this.removals.get(entry.author)?.some(r => !this.before(r, entry) && !this.before(entry, r))
-    return concurrent === true ? new RemovedMemberError('a removal of the author is concurrent with this op') : 'valid'
+    if (entry.base !== 'valid' || isUnvoidable(entry)) return entry.base
+    const concurrent = (removals?: Entry[]): boolean => removals?.some(r => !this.before(r, entry) && !this.before(entry, r)) ?? false
+    if (concurrent(this.removals.get(entry.author))) return new RemovedMemberError('a removal of the author is concurrent with this op')
+    if (concurrent(this.deviceRemovals.get(`${entry.author}/${entry.device}`))) return new RemovedDeviceError('a removal of the author\'s device is concurrent with this op')
+    return 'valid'
   }
 
   /** Whether the op is held. */
@@ -322,7 +281,7 @@ export class MembershipLog {
   }
 
   /**
-   * 'valid', or why the op has no effect given every op held (rules 1–6).
+   * 'valid', or why the op has no effect given every op held (rules 1–7).
    *
    * @throws UnknownOpError when the op is not held
    */
@@ -331,7 +290,7 @@ export class MembershipLog {
   }
 
   /**
-   * The verdict on an op against its own causal past alone (rules 1, 4, 5, 6), never changed by
+   * The verdict on an op against its own causal past alone (rules 1, 4-7), never changed by
    * ops that arrive later: what the key layer goes by, so every member processes the same key ops.
    *
    * @throws UnknownOpError when the op is not held
@@ -345,17 +304,17 @@ export class MembershipLog {
     return this.adds.get(member) ?? []
   }
 
-  /**
-   * The index of a device's chain; without `device`, the author's only chain.
-   *
-   * @throws MalformedOpError when `device` is left out and the author writes from several devices
-   */
   private chainIx (author: Uint8Array, device?: Uint8Array): number | undefined {
+    return this.chains.get(this.chainKey(author, device))
+  }
+
+  /** A device's chain; without `device`, the author's only one. @throws MalformedOpError when it has several */
+  private chainKey (author: Uint8Array, device?: Uint8Array): string {
     const who = toHex(author)
-    if (device != null) return this.chains.get(`${who}/${toHex(device)}`)
-    const own = [...this.chains].filter(([chain]) => chain.startsWith(`${who}/`))
+    if (device != null) return `${who}/${toHex(device)}`
+    const own = [...this.chains.keys()].filter(chain => chain.startsWith(`${who}/`))
     if (own.length > 1) throw new MalformedOpError('the author writes from several devices: name the device')
-    return own[0]?.[1]
+    return own[0] ?? `${who}/`
   }
 
   /** The next sequence number of the author's device: one more than its last op held. */
@@ -385,9 +344,29 @@ export class MembershipLog {
   judgeNext (author: Uint8Array, body: OpBody, device?: Uint8Array): Verdict {
     const parents = this.nextParents(author, device).map(p => this.entry(p))
     const who = toHex(author)
-    const target = body.kind === 'leave' ? who : 'member' in body ? toHex(body.member) : undefined
+    const writer = this.chainKey(author, device).slice(who.length + 1)
     const depth = parents.reduce((d, p) => Math.max(d, p.depth + 1), 0)
-    return judge({ id: '', author: who, depth, body, target }, this.rosterAt(maxClock(parents.map(p => p.stateClock))))
+    return judge({ id: '', author: who, device: writer, depth, body, target: targetOf(who, body) }, this.rosterAt(maxClock(parents.map(p => p.stateClock))))
+  }
+
+  /** The state an op saw (its causal past and itself), or of everything held. */
+  private rosterFor (at?: string): Roster {
+    return this.rosterAt(at == null ? maxClock(this.heads().map(h => this.entry(h).stateClock)) : this.entry(at).stateClock)
+  }
+
+  /** A member's devices in the room (rule 7) as every op held or op `at` saw them; none for a non-member. */
+  devicesOf (member: string, at?: string): MemberDevices | undefined {
+    return this.rosterFor(at).devices.get(member)
+  }
+
+  /** Whether `device` (hex peer id) is one of `member`'s devices in the room, as of everything held or of op `at`. */
+  isParticipant (member: string, device: string, at?: string): boolean {
+    return isParticipant(this.rosterFor(at), member, device)
+  }
+
+  /** Whether a valid RemoveDevice of `member`'s `device` (hex) is held: it never comes back. */
+  deviceGone (member: string, device: string): boolean {
+    return this.deviceRemovals.has(`${member}/${device}`)
   }
 
   /** The state of every op held. */

@@ -29,11 +29,21 @@ export const OP_CONTEXT = fromString('ferry-group-op-v1')
 
 /** A team room holds at most 100 members: a key payload carries one two-party ciphertext per member. */
 export const MAX_MEMBERS = 100
+/**
+ * Devices per member in a room: the person's device cap (devices/device-list.ts MAX_DEVICES; a
+ * test pins the two equal, groups may not import devices/).
+ */
+export const MAX_MEMBER_DEVICES = 6
+/**
+ * Key ids in a room (one per member device): a key payload costs ~215 bytes per id, so 240 ids
+ * keep a create or update (~52 KiB) under MAX_OP_BYTES with its parents.
+ */
+export const MAX_ROOM_KEYS = 240
 /** Parents per op: bounds an op; an author keeps its own previous op and the newest heads. */
 export const MAX_PARENTS = 64
 /** A group name, in UTF-8 bytes: a title, not a description. */
 export const MAX_NAME_BYTES = 128
-/** Op bytes: a Key payload at 100 members (~12 KiB) fits with room. */
+/** Op bytes: a Key payload at MAX_ROOM_KEYS ids (~52 KiB) fits with its parents. */
 export const MAX_OP_BYTES = 64 * 1024
 /** SignedOp bytes: the op, its 64-byte signature and protobuf framing. */
 export const MAX_SIGNED_OP_BYTES = MAX_OP_BYTES + 128
@@ -58,6 +68,8 @@ export type OpBody =
   | { kind: 'rename', name: string }
   | { kind: 'setTimer', expiresMs: number }
   | { kind: 'key', payload: Uint8Array }
+  | { kind: 'addDevice', peer: Uint8Array, certificate: Uint8Array, card: Card }
+  | { kind: 'removeDevice', peer: Uint8Array }
 
 /** What an author chooses when writing an op; author, device and certificate come from its Identity. */
 export interface OpFields {
@@ -121,7 +133,7 @@ function checkKey (key: Uint8Array, what: string): Uint8Array {
 
 /** The op's one body, checked; the wire allows none or several. */
 function checkBody (op: Op): OpBody {
-  const present = (['create', 'add', 'remove', 'leave', 'promote', 'demote', 'rename', 'setTimer', 'key'] as const).filter(k => op[k] != null)
+  const present = (['create', 'add', 'remove', 'leave', 'promote', 'demote', 'rename', 'setTimer', 'key', 'addDevice', 'removeDevice'] as const).filter(k => op[k] != null)
   if (present.length !== 1) malformed('an op has exactly one body')
   const kind = present[0]
   if (op.create != null) {
@@ -137,21 +149,40 @@ function checkBody (op: Op): OpBody {
   if (op.setTimer != null) return { kind: 'setTimer', expiresMs: checkTimer(op.setTimer.expiresMs) }
   if (op.key != null) return { kind: 'key', payload: op.key.payload }
   if (op.leave != null) return { kind: 'leave' }
+  if (op.addDevice != null) {
+    const { peer, certificate, card } = op.addDevice
+    if (certificate.byteLength !== DEVICE_CERTIFICATE_BYTES) malformed(`a device certificate is ${DEVICE_CERTIFICATE_BYTES} bytes`)
+    if (card == null) malformed('a device joins with its card')
+    return { kind: 'addDevice', peer: otherDevice(op, peer), certificate, card: checkCard(card) }
+  }
+  if (op.removeDevice != null) return { kind: 'removeDevice', peer: otherDevice(op, op.removeDevice.peer) }
   const { member, card } = (op as Required<Op>)[kind as MemberOpKind]
   if (card != null && kind !== 'add') malformed('only an add carries a card')
   return { kind: kind as MemberOpKind, member: checkKey(member, `the ${kind} target`), ...(card != null ? { card: checkCard(card) } : {}) }
+}
+
+function checkDevice (device: Uint8Array, what: string): Uint8Array {
+  if (device.byteLength !== DEVICE_ID_BYTES) malformed(`${what} must be an Ed25519 peer id`)
+  try {
+    if (peerIdFromBytes(device).publicKey?.type !== 'Ed25519') malformed(`${what} must be an Ed25519 peer id`)
+  } catch {
+    malformed(`${what} must be an Ed25519 peer id`)
+  }
+  return device
+}
+
+/** The device a device op names: a peer id, and never the writing device itself. */
+function otherDevice (op: Op, peer: Uint8Array): Uint8Array {
+  checkDevice(peer, 'the device named')
+  if (equalBytes(peer, op.device)) malformed('a device does not add or remove itself')
+  return peer
 }
 
 /** Check the header fields of a decoded Op; the body is checked by checkBody. */
 function checkHeader (op: Op): void {
   if (op.group.byteLength !== GROUP_ID_BYTES) malformed(`a group id is ${GROUP_ID_BYTES} bytes`)
   checkKey(op.author, 'the author')
-  if (op.device.byteLength !== DEVICE_ID_BYTES) malformed('the device must be an Ed25519 peer id')
-  try {
-    if (peerIdFromBytes(op.device).publicKey?.type !== 'Ed25519') malformed('the device must be an Ed25519 peer id')
-  } catch {
-    malformed('the device must be an Ed25519 peer id')
-  }
+  checkDevice(op.device, 'the device')
   if (op.certificate.byteLength !== DEVICE_CERTIFICATE_BYTES) malformed(`a device certificate is ${DEVICE_CERTIFICATE_BYTES} bytes`)
   if (op.parents.some(p => p.byteLength !== ID_BYTES)) malformed(`a parent id is ${ID_BYTES} bytes`)
   if (new Set(op.parents.map(toHex)).size !== op.parents.length) malformed('parents are distinct')
@@ -216,6 +247,9 @@ export async function verifyOp (bytes: Uint8Array, crypto: CryptoBackend): Promi
   const signed = concat([OP_CONTEXT, decoded.opBytes])
   const deviceKey = peerIdFromBytes(decoded.device).publicKey
   if (deviceKey == null || !await crypto.verify(deviceKey.raw, signed, decoded.signature)) throw new ForgedOpError('the op signature does not verify')
+  if (decoded.body.kind === 'addDevice' && !await verifyDevice(decoded.author, decoded.body.peer, decoded.body.certificate)) {
+    throw new ForgedOpError('the device to add is not certified by the author\'s identity')
+  }
   await verifyCards(decoded.author, decoded.body, crypto)
   return withId(decoded, toHex(await crypto.sha256(signed)))
 }
@@ -231,6 +265,8 @@ function bodyFields (body: OpBody): Partial<Op> {
     case 'rename': return { rename: { name: body.name } }
     case 'setTimer': return { setTimer: { expiresMs: body.expiresMs } }
     case 'key': return { key: { payload: body.payload } }
+    case 'addDevice': return { addDevice: { peer: body.peer, certificate: body.certificate, card: body.card } }
+    case 'removeDevice': return { removeDevice: { peer: body.peer } }
     default:
       if (!MEMBER_KINDS.includes(body.kind)) malformed('unknown op kind')
       return { [body.kind]: { member: body.member, ...(body.card != null ? { card: body.card } : {}) } }

@@ -1,22 +1,27 @@
 /**
- * Model-based fuzz of the membership log: 4–6 identities, each holding a replica, write random
- * membership ops (valid or not in their own view) over a network that is split into random
- * partitions and delays, duplicates and reorders delivery; replicas also sync whole logs inside a
- * partition. At the end everything reaches everyone.
+ * Model-based fuzz of the membership log: 4–6 identities with three devices each, every device
+ * holding a replica, write random membership ops (valid or not in their own view), AddDevice and
+ * RemoveDevice among them, over a network that is split into random partitions and delays,
+ * duplicates and reorders delivery; replicas also sync whole logs inside a partition. At the end
+ * everything reaches everyone.
  *
  * Invariants: every replica ends with the same heads, the same op order, the same verdict for
- * every op and the same state (members, roles, name, timer, epoch); and that state and those
- * verdicts are the ones a naive reference computes straight from the merge rule (explicit causal
- * pasts, no clocks, no memos, no incremental states), so the log's shortcuts are checked too.
+ * every op and the same state (members, roles, devices, name, timer, epoch); and that state and
+ * those verdicts are the ones a naive reference computes straight from the merge rule (explicit
+ * causal pasts, no clocks, no memos, no incremental states), so the log's shortcuts are checked too.
  *
  * FERRY_FUZZ_RUNS (default 2,000) and FERRY_FUZZ_SEED replay a run; the seed is printed.
  */
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { defaultCrypto as crypto } from '../../protocol/crypto/backend.js'
-import { createIdentity } from '../../protocol/crypto/identity.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { identityDhSignatureMessage } from '../../protocol/crypto/bundle.js'
+import { certifyDevice, createIdentity } from '../../protocol/crypto/identity.js'
 import { MembershipLog } from '../../protocol/groups/membership.js'
-import { MAX_MEMBERS, signOp } from '../../protocol/groups/ops.js'
+import { MAX_MEMBER_DEVICES, MAX_MEMBERS, MAX_ROOM_KEYS, signOp } from '../../protocol/groups/ops.js'
+import type { Card } from '../../protocol/groups/cards.js'
+import type { MemberDevices } from '../../protocol/groups/membership.js'
 import type { Identity } from '../../protocol/crypto/identity.js'
 import type { GroupOp, OpBody } from '../../protocol/groups/ops.js'
 import type { GroupState, Verdict } from '../../protocol/groups/membership.js'
@@ -28,7 +33,8 @@ const THIRTY_DAYS = 2_592_000_000
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const reason = (v: Verdict): string => v === 'valid' ? 'valid' : v.name
 
-const KINDS = ['add', 'add', 'remove', 'remove', 'promote', 'promote', 'demote', 'leave', 'rename', 'setTimer', 'key', 'key'] as const
+const KINDS = ['add', 'add', 'remove', 'remove', 'promote', 'promote', 'demote', 'leave', 'rename', 'setTimer', 'key', 'key', 'addDevice', 'addDevice', 'removeDevice'] as const
+const DEVICES = 3
 type Step =
   | { t: 'write', who: number, anyone: boolean, kind: typeof KINDS[number], pick: number }
   | { t: 'deliver', to: number, pick: number, dup: boolean }
@@ -39,7 +45,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ t: fc.constant('write' as const), who: fc.nat(), anyone: fc.nat(3).map(n => n === 0), kind: fc.constantFrom(...KINDS), pick: fc.nat() }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('deliver' as const), to: fc.nat(), pick: fc.nat(), dup: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('sync' as const), from: fc.nat(), to: fc.nat(), shuffle: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('partition' as const), sides: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }) }) }
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('partition' as const), sides: fc.array(fc.boolean(), { minLength: 6 * DEVICES, maxLength: 6 * DEVICES }) }) }
 )
 
 const scenario = fc.record({
@@ -78,8 +84,11 @@ function take (r: Replica, op: GroupOp): void {
   }
 }
 
+/** A device of one identity, and what an AddDevice of it carries. */
+interface Device { me: Identity, peer: Uint8Array, card: Card }
+
 /** The body an author writes, targets chosen from its own view so that many ops are valid. */
-function bodyFor (kind: Step & { t: 'write' }, view: GroupState, pool: Uint8Array[]): OpBody {
+function bodyFor (kind: Step & { t: 'write' }, view: GroupState, pool: Uint8Array[], sibling: Device): OpBody {
   const members = view.members.map(m => m.identity)
   const outsiders = pool.filter(k => !members.some(m => hex(m) === hex(k)))
   const pick = (list: Uint8Array[]): Uint8Array => (list.length > 0 ? list : pool)[kind.pick % (list.length > 0 ? list.length : pool.length)]
@@ -89,12 +98,14 @@ function bodyFor (kind: Step & { t: 'write' }, view: GroupState, pool: Uint8Arra
     case 'leave': return { kind: 'leave' }
     case 'rename': return { kind: 'rename', name: `room ${kind.pick % 3}` }
     case 'setTimer': return { kind: 'setTimer', expiresMs: [0, 60_000, THIRTY_DAYS][kind.pick % 3] }
+    case 'addDevice': return { kind: 'addDevice', peer: sibling.peer, certificate: sibling.me.deviceSignature, card: sibling.card }
+    case 'removeDevice': return { kind: 'removeDevice', peer: sibling.peer }
     default: return { kind: 'key', payload: Uint8Array.of(kind.pick % 256) }
   }
 }
 
-/** The merge rule computed naively from explicit causal pasts (membership.ts, top of file). */
-function reference (ops: GroupOp[]): { verdicts: Map<string, string>, members: string[], name: string, timer: number } {
+/** The merge rule computed naively from explicit causal pasts (protocol/groups/rules.ts, top of file). */
+function reference (ops: GroupOp[]): { verdicts: Map<string, string>, members: string[], devices: Map<string, MemberDevices>, name: string, timer: number } {
   const byId = new Map(ops.map(op => [op.id, op]))
   const pasts = new Map<string, Set<string>>()
   const pastOf = (id: string): Set<string> => {
@@ -109,34 +120,76 @@ function reference (ops: GroupOp[]): { verdicts: Map<string, string>, members: s
   const depth = (id: string): number => Math.max(-1, ...(byId.get(id) as GroupOp).parents.map(depth)) + 1
   const before = (a: GroupOp, b: GroupOp): boolean => pastOf(b.id).has(a.id)
   const concurrent = (a: GroupOp, b: GroupOp): boolean => a !== b && !before(a, b) && !before(b, a)
-  const target = (op: GroupOp): string => op.body.kind === 'leave' ? hex(op.author) : 'member' in op.body ? hex(op.body.member) : ''
+  const target = (op: GroupOp): string => op.body.kind === 'leave' ? hex(op.author) : 'member' in op.body ? hex(op.body.member) : 'peer' in op.body ? hex(op.body.peer) : ''
   const isRemoval = (op: GroupOp): boolean => op.body.kind === 'remove' || op.body.kind === 'leave'
+  const unvoidable = (op: GroupOp): boolean => isRemoval(op) || op.body.kind === 'removeDevice'
+  const takesOut = (r: GroupOp, op: GroupOp): boolean => isRemoval(r)
+    ? target(r) === hex(op.author)
+    : r.body.kind === 'removeDevice' && hex(r.author) === hex(op.author) && target(r) === hex(op.device)
   const lastOf = (list: GroupOp[]): GroupOp | undefined => list.sort((a, b) => depth(a.id) - depth(b.id) || (a.id < b.id ? -1 : 1)).at(-1)
 
   const base = new Map<string, string>()
-  const stateOf = (set: Iterable<string>): { roles: Map<string, string>, removed: Set<string>, name: string, timer: number } => {
+  const stateOf = (set: Iterable<string>): { roles: Map<string, string>, removed: Set<string>, devices: Map<string, MemberDevices>, gone: Set<string>, name: string, timer: number } => {
     const valid = [...set].map(id => byId.get(id) as GroupOp).filter(op => baseOf(op) === 'valid' && op.body.kind !== 'key')
-    const removals = valid.filter(isRemoval)
-    const effective = valid.filter(op => !isRemoval(op) && !removals.some(r => target(r) === hex(op.author) && concurrent(r, op)))
+    const removals = valid.filter(unvoidable)
+    const effective = valid.filter(op => unvoidable(op) || !removals.some(r => takesOut(r, op) && concurrent(r, op)))
     const holds = (grant: GroupOp, revocations: GroupOp[]): boolean => revocations.every(r => before(r, grant))
     const roles = new Map<string, string>()
-    const everyone = new Set(effective.flatMap(op => op.body.kind === 'create' ? [hex(op.author), ...op.body.members.map(hex)] : [target(op)]))
+    const devices = new Map<string, MemberDevices>()
+    const gone = new Set(removals.filter(r => r.body.kind === 'removeDevice').map(r => `${hex(r.author)}/${target(r)}`))
+    const everyone = new Set(effective.flatMap(op => op.body.kind === 'create' ? [hex(op.author), ...op.body.members.map(hex)] : op.body.kind === 'add' ? [target(op)] : []))
     for (const x of everyone) {
-      const removedBy = removals.filter(r => target(r) === x)
+      const removedBy = removals.filter(r => isRemoval(r) && target(r) === x)
       const grants = effective.filter(op => op.body.kind === 'create' ? hex(op.author) === x || op.body.members.some(m => hex(m) === x) : op.body.kind === 'add' && target(op) === x)
-      if (!grants.some(g => holds(g, removedBy))) continue
+      const holding = grants.filter(g => holds(g, removedBy))
+      if (holding.length === 0) continue
       const revoked = [...removedBy, ...effective.filter(op => op.body.kind === 'demote' && target(op) === x)]
       const adminGrants = effective.filter(op => op.body.kind === 'create' ? hex(op.author) === x : op.body.kind === 'promote' && target(op) === x)
       roles.set(x, adminGrants.some(g => holds(g, revoked)) ? 'admin' : 'member')
+      // this generation's devices: its own AddDevice ops after a holding grant, less the devices taken out
+      const mine = (op: GroupOp): boolean => hex(op.author) === x && holding.some(g => before(g, op))
+      const joins = effective.filter(op => op.body.kind === 'addDevice' && mine(op))
+      const firsts = joins.filter(op => !joins.some(j => target(j) === hex(op.device) && before(j, op)))
+      const first = firsts.sort((a, b) => depth(a.id) - depth(b.id) || (a.id < b.id ? -1 : 1))[0]
+      if (first == null) {
+        devices.set(x, { baseGone: false, named: new Set() })
+      } else {
+        const b = hex(first.device)
+        const baseGone = removals.some(r => r.body.kind === 'removeDevice' && target(r) === b && mine(r))
+        devices.set(x, { base: b, baseGone, named: new Set(joins.map(target).filter(d => !gone.has(`${x}/${d}`))) })
+      }
     }
     const named = lastOf(effective.filter(op => op.body.kind === 'create' || op.body.kind === 'rename'))
     const timed = lastOf(effective.filter(op => op.body.kind === 'create' || op.body.kind === 'setTimer'))
     return {
       roles,
-      removed: new Set(removals.map(target)),
+      removed: new Set(removals.filter(isRemoval).map(target)),
+      devices,
+      gone,
       name: named == null ? '' : (named.body as { name: string }).name,
       timer: timed == null ? 0 : (timed.body as { expiresMs: number }).expiresMs
     }
+  }
+  const count = (d: MemberDevices): number => d.named.size + (d.baseGone ? 0 : 1)
+  function deviceVerdict (op: GroupOp, s: ReturnType<typeof stateOf>): string | undefined {
+    const x = hex(op.author)
+    const d = s.devices.get(x) as MemberDevices
+    if (s.gone.has(`${x}/${hex(op.device)}`)) return 'RemovedDeviceError'
+    if (!d.named.has(hex(op.device)) && (d.baseGone || (d.base != null && d.base !== hex(op.device)))) return 'NotADeviceError'
+    const keys = [...s.devices.values()].reduce((n, m) => n + count(m), 0)
+    if (op.body.kind === 'addDevice') {
+      const t = target(op)
+      if (d.named.has(t) || d.base === t) return 'InvalidTargetError'
+      if (s.gone.has(`${x}/${t}`)) return 'RemovedDeviceError'
+      if (count(d) >= MAX_MEMBER_DEVICES || keys >= MAX_ROOM_KEYS) return 'GroupFullError'
+      return 'valid'
+    }
+    if (op.body.kind === 'removeDevice') {
+      const t = target(op)
+      if (!d.named.has(t) && !(d.base === t && !d.baseGone)) return 'InvalidTargetError'
+      return count(d) <= 1 ? 'InvalidTargetError' : 'valid'
+    }
+    return undefined
   }
   function baseOf (op: GroupOp): string {
     let verdict = base.get(op.id)
@@ -147,6 +200,7 @@ function reference (ops: GroupOp[]): { verdicts: Map<string, string>, members: s
     const kind = op.body.kind
     if (kind === 'create') verdict = 'valid'
     else if (role == null) verdict = s.removed.has(hex(op.author)) ? 'RemovedMemberError' : 'NotMemberError'
+    else if (deviceVerdict(op, s) != null) verdict = deviceVerdict(op, s) as string
     else if (!['leave', 'key'].includes(kind) && role !== 'admin') verdict = 'NotAdminError'
     else if (kind === 'add') verdict = of != null ? 'InvalidTargetError' : s.roles.size >= MAX_MEMBERS ? 'GroupFullError' : 'valid'
     else if (kind === 'remove') verdict = of == null ? 'InvalidTargetError' : 'valid'
@@ -158,21 +212,30 @@ function reference (ops: GroupOp[]): { verdicts: Map<string, string>, members: s
   }
 
   const verdicts = new Map<string, string>()
-  const removals = ops.filter(op => isRemoval(op) && baseOf(op) === 'valid')
+  const removals = ops.filter(op => unvoidable(op) && baseOf(op) === 'valid')
   for (const op of ops) {
-    const voided = baseOf(op) === 'valid' && !isRemoval(op) && removals.some(r => target(r) === hex(op.author) && concurrent(r, op))
-    verdicts.set(op.id, voided ? 'RemovedMemberError' : baseOf(op))
+    const voidedBy = (kind: (r: GroupOp) => boolean): boolean => baseOf(op) === 'valid' && !unvoidable(op) && removals.some(r => kind(r) && takesOut(r, op) && concurrent(r, op))
+    verdicts.set(op.id, voidedBy(isRemoval) ? 'RemovedMemberError' : voidedBy(r => !isRemoval(r)) ? 'RemovedDeviceError' : baseOf(op))
   }
   const s = stateOf(byId.keys())
-  return { verdicts, members: [...s.roles].map(([m, r]) => `${m}:${r}`).sort(), name: s.name, timer: s.timer }
+  return { verdicts, members: [...s.roles].map(([m, r]) => `${m}:${r}`).sort(), devices: s.devices, name: s.name, timer: s.timer }
 }
 
 describe('group membership log (fuzz)', function () {
   this.timeout(600_000)
   let pool: Identity[]
+  /** per identity, its DEVICES devices: the first is the identity's own */
+  let devices: Device[][]
 
   before(async () => {
     pool = await Promise.all(Array.from({ length: 6 }, async () => createIdentity()))
+    devices = await Promise.all(pool.map(async person => Promise.all(Array.from({ length: DEVICES }, async (_, d) => {
+      const deviceKey = d === 0 ? person.deviceKey : (await createIdentity()).deviceKey
+      const me = { identityKey: person.identityKey, deviceKey, deviceSignature: d === 0 ? person.deviceSignature : await certifyDevice(person.identityKey, deviceKey) }
+      const dh = (await crypto.x25519Generate()).publicKey
+      const card = { dh, signature: await crypto.sign(person.identityKey, identityDhSignatureMessage(dh)) }
+      return { me, peer: peerIdFromPrivateKey(deviceKey).toMultihash().bytes, card }
+    }))))
   })
 
   it(`converges on one state, the rule's, over partitions, delay, duplication and reordering (${NUM_RUNS} runs)`, async () => {
@@ -185,33 +248,39 @@ describe('group membership log (fuzz)', function () {
       const keys = people.map(p => p.identityKey.publicKey.raw)
       const members = keys.slice(1).filter((_, i) => initial[i])
       const create = await signOp({ group, parents: [], seq: 1, at: 0, body: { kind: 'create', name: 'room', members, expiresMs: 0 } }, people[0], crypto)
-      const replicas: Replica[] = people.map(() => ({ log: new MembershipLog(create), inbox: [], held: [] }))
-      let sides = people.map(() => false)
+      // one replica per device: device d of person i is replica i * DEVICES + d
+      const writers = people.flatMap((_, i) => devices[i].map(device => ({ person: i, device })))
+      const replicas: Replica[] = writers.map(() => ({ log: new MembershipLog(create), inbox: [], held: [] }))
+      const size2 = replicas.length
+      let sides = replicas.map(() => false)
       let writes = 0
       for (const s of steps) {
         if (s.t === 'write' && writes < MAX_WRITES) {
-          const memberOf = people.map((_, i) => replicas[i].log.state().members.some(m => hex(m.identity) === hex(keys[i])))
-          const candidates = people.map((_, i) => i).filter(i => s.anyone || memberOf[i])
-          const author = candidates.length === 0 ? s.who % size : candidates[s.who % candidates.length]
+          const memberOf = writers.map((w, i) => replicas[i].log.state().members.some(m => hex(m.identity) === hex(keys[w.person])))
+          const candidates = writers.map((_, i) => i).filter(i => s.anyone || memberOf[i])
+          const author = candidates.length === 0 ? s.who % size2 : candidates[s.who % candidates.length]
+          const { person, device } = writers[author]
           const log = replicas[author].log
-          const me = keys[author]
-          const body = bodyFor(s, log.state(), keys)
-          const op = await signOp({ group, parents: log.nextParents(me), seq: log.nextSeq(me), at: writes, body }, people[author], crypto)
+          const me = keys[person]
+          const others = devices[person].filter(d => d !== device)
+          const sibling = others[s.pick % others.length]
+          const body = bodyFor(s, log.state(), keys, sibling)
+          const op = await signOp({ group, parents: log.nextParents(me, device.peer), seq: log.nextSeq(me, device.peer), at: writes, body }, device.me, crypto)
           assert.equal(log.receive(op).status, 'added')
           replicas.forEach((r, i) => { if (i !== author && sides[i] === sides[author]) r.inbox.push(op) })
           writes++
         } else if (s.t === 'deliver') {
-          const r = replicas[s.to % size]
+          const r = replicas[s.to % size2]
           if (r.inbox.length === 0) continue
           const i = s.pick % r.inbox.length
           const op = r.inbox[i]
           if (!s.dup) r.inbox.splice(i, 1)
           take(r, op)
         } else if (s.t === 'sync') {
-          const [from, to] = [s.from % size, s.to % size]
+          const [from, to] = [s.from % size2, s.to % size2]
           if (sides[from] === sides[to]) replicas[to].inbox.push(...shuffled(replicas[from].log.ops(), s.shuffle))
         } else if (s.t === 'partition') {
-          sides = people.map((_, i) => s.sides[i])
+          sides = replicas.map((_, i) => s.sides[i])
         }
       }
       written += writes
@@ -234,6 +303,11 @@ describe('group membership log (fuzz)', function () {
       const model = reference(first.ops())
       assert.deepEqual(state.members.map(m => `${hex(m.identity)}:${m.role}`), model.members)
       assert.equal(state.name, model.name)
+      for (const m of state.members) {
+        const who = hex(m.identity)
+        assert.deepEqual(first.devicesOf(who), model.devices.get(who), `devices of ${who}`)
+        for (const r of replicas.slice(1)) assert.deepEqual(r.log.devicesOf(who), first.devicesOf(who))
+      }
       assert.equal(state.timer, model.timer)
       for (const id of order) {
         const verdict = reason(first.verdict(id))

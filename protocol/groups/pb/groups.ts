@@ -22,6 +22,8 @@ export interface Op {
   rename?: Rename
   setTimer?: SetTimer
   key?: Key
+  addDevice?: DeviceJoin
+  removeDevice?: DeviceLeave
 }
 
 export namespace Op {
@@ -36,7 +38,35 @@ export namespace Op {
 
         obj = { ...obj }
 
+        if (obj.removeDevice != null) {
+          obj.addDevice = undefined
+          obj.key = undefined
+          obj.setTimer = undefined
+          obj.rename = undefined
+          obj.demote = undefined
+          obj.promote = undefined
+          obj.leave = undefined
+          obj.remove = undefined
+          obj.add = undefined
+          obj.create = undefined
+        }
+
+        if (obj.addDevice != null) {
+          obj.removeDevice = undefined
+          obj.key = undefined
+          obj.setTimer = undefined
+          obj.rename = undefined
+          obj.demote = undefined
+          obj.promote = undefined
+          obj.leave = undefined
+          obj.remove = undefined
+          obj.add = undefined
+          obj.create = undefined
+        }
+
         if (obj.key != null) {
+          obj.removeDevice = undefined
+          obj.addDevice = undefined
           obj.setTimer = undefined
           obj.rename = undefined
           obj.demote = undefined
@@ -48,6 +78,8 @@ export namespace Op {
         }
 
         if (obj.setTimer != null) {
+          obj.removeDevice = undefined
+          obj.addDevice = undefined
           obj.key = undefined
           obj.rename = undefined
           obj.demote = undefined
@@ -59,6 +91,8 @@ export namespace Op {
         }
 
         if (obj.rename != null) {
+          obj.removeDevice = undefined
+          obj.addDevice = undefined
           obj.key = undefined
           obj.setTimer = undefined
           obj.demote = undefined
@@ -70,6 +104,8 @@ export namespace Op {
         }
 
         if (obj.demote != null) {
+          obj.removeDevice = undefined
+          obj.addDevice = undefined
           obj.key = undefined
           obj.setTimer = undefined
           obj.rename = undefined
@@ -81,6 +117,8 @@ export namespace Op {
         }
 
         if (obj.promote != null) {
+          obj.removeDevice = undefined
+          obj.addDevice = undefined
           obj.key = undefined
           obj.setTimer = undefined
           obj.rename = undefined
@@ -92,6 +130,8 @@ export namespace Op {
         }
 
         if (obj.leave != null) {
+          obj.removeDevice = undefined
+          obj.addDevice = undefined
           obj.key = undefined
           obj.setTimer = undefined
           obj.rename = undefined
@@ -103,6 +143,8 @@ export namespace Op {
         }
 
         if (obj.remove != null) {
+          obj.removeDevice = undefined
+          obj.addDevice = undefined
           obj.key = undefined
           obj.setTimer = undefined
           obj.rename = undefined
@@ -114,6 +156,8 @@ export namespace Op {
         }
 
         if (obj.add != null) {
+          obj.removeDevice = undefined
+          obj.addDevice = undefined
           obj.key = undefined
           obj.setTimer = undefined
           obj.rename = undefined
@@ -125,6 +169,8 @@ export namespace Op {
         }
 
         if (obj.create != null) {
+          obj.removeDevice = undefined
+          obj.addDevice = undefined
           obj.key = undefined
           obj.setTimer = undefined
           obj.rename = undefined
@@ -215,6 +261,16 @@ export namespace Op {
         if (obj.key != null) {
           w.uint32(146)
           Key.codec().encode(obj.key, w)
+        }
+
+        if (obj.addDevice != null) {
+          w.uint32(154)
+          DeviceJoin.codec().encode(obj.addDevice, w)
+        }
+
+        if (obj.removeDevice != null) {
+          w.uint32(162)
+          DeviceLeave.codec().encode(obj.removeDevice, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -323,6 +379,18 @@ export namespace Op {
               })
               break
             }
+            case 19: {
+              obj.addDevice = DeviceJoin.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.addDevice
+              })
+              break
+            }
+            case 20: {
+              obj.removeDevice = DeviceLeave.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.removeDevice
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -330,7 +398,35 @@ export namespace Op {
           }
         }
 
+        if (obj.removeDevice != null) {
+          delete obj.addDevice
+          delete obj.key
+          delete obj.setTimer
+          delete obj.rename
+          delete obj.demote
+          delete obj.promote
+          delete obj.leave
+          delete obj.remove
+          delete obj.add
+          delete obj.create
+        }
+
+        if (obj.addDevice != null) {
+          delete obj.removeDevice
+          delete obj.key
+          delete obj.setTimer
+          delete obj.rename
+          delete obj.demote
+          delete obj.promote
+          delete obj.leave
+          delete obj.remove
+          delete obj.add
+          delete obj.create
+        }
+
         if (obj.key != null) {
+          delete obj.removeDevice
+          delete obj.addDevice
           delete obj.setTimer
           delete obj.rename
           delete obj.demote
@@ -342,6 +438,8 @@ export namespace Op {
         }
 
         if (obj.setTimer != null) {
+          delete obj.removeDevice
+          delete obj.addDevice
           delete obj.key
           delete obj.rename
           delete obj.demote
@@ -353,6 +451,8 @@ export namespace Op {
         }
 
         if (obj.rename != null) {
+          delete obj.removeDevice
+          delete obj.addDevice
           delete obj.key
           delete obj.setTimer
           delete obj.demote
@@ -364,6 +464,8 @@ export namespace Op {
         }
 
         if (obj.demote != null) {
+          delete obj.removeDevice
+          delete obj.addDevice
           delete obj.key
           delete obj.setTimer
           delete obj.rename
@@ -375,6 +477,8 @@ export namespace Op {
         }
 
         if (obj.promote != null) {
+          delete obj.removeDevice
+          delete obj.addDevice
           delete obj.key
           delete obj.setTimer
           delete obj.rename
@@ -386,6 +490,8 @@ export namespace Op {
         }
 
         if (obj.leave != null) {
+          delete obj.removeDevice
+          delete obj.addDevice
           delete obj.key
           delete obj.setTimer
           delete obj.rename
@@ -397,6 +503,8 @@ export namespace Op {
         }
 
         if (obj.remove != null) {
+          delete obj.removeDevice
+          delete obj.addDevice
           delete obj.key
           delete obj.setTimer
           delete obj.rename
@@ -408,6 +516,8 @@ export namespace Op {
         }
 
         if (obj.add != null) {
+          delete obj.removeDevice
+          delete obj.addDevice
           delete obj.key
           delete obj.setTimer
           delete obj.rename
@@ -419,6 +529,8 @@ export namespace Op {
         }
 
         if (obj.create != null) {
+          delete obj.removeDevice
+          delete obj.addDevice
           delete obj.key
           delete obj.setTimer
           delete obj.rename
@@ -557,6 +669,20 @@ export namespace Op {
             case 18: {
               yield * Key.codec().stream(reader, reader.uint32(), `${prefix}.key`, {
                 limits: opts.limits?.key
+              })
+
+              break
+            }
+            case 19: {
+              yield * DeviceJoin.codec().stream(reader, reader.uint32(), `${prefix}.addDevice`, {
+                limits: opts.limits?.addDevice
+              })
+
+              break
+            }
+            case 20: {
+              yield * DeviceLeave.codec().stream(reader, reader.uint32(), `${prefix}.removeDevice`, {
+                limits: opts.limits?.removeDevice
               })
 
               break
@@ -712,6 +838,31 @@ export namespace Op {
     value: Uint8Array
   }
 
+  export interface OpAddDevicePeerFieldEvent {
+    field: '$.addDevice.peer'
+    value: Uint8Array
+  }
+
+  export interface OpAddDeviceCertificateFieldEvent {
+    field: '$.addDevice.certificate'
+    value: Uint8Array
+  }
+
+  export interface OpAddDeviceCardDhFieldEvent {
+    field: '$.addDevice.card.dh'
+    value: Uint8Array
+  }
+
+  export interface OpAddDeviceCardSignatureFieldEvent {
+    field: '$.addDevice.card.signature'
+    value: Uint8Array
+  }
+
+  export interface OpRemoveDevicePeerFieldEvent {
+    field: '$.removeDevice.peer'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Op>): Uint8Array {
     return encodeMessage(obj, Op.codec())
   }
@@ -720,7 +871,7 @@ export namespace Op {
     return decodeMessage(buf, Op.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Op>): Generator<OpGroupFieldEvent | OpAuthorFieldEvent | OpDeviceFieldEvent | OpCertificateFieldEvent | OpParentsFieldEvent | OpSeqFieldEvent | OpAtFieldEvent | OpCreateNameFieldEvent | OpCreateMembersFieldEvent | OpCreateExpiresMsFieldEvent | OpCreateCardsDhFieldEvent | OpCreateCardsSignatureFieldEvent | OpAddMemberFieldEvent | OpAddCardDhFieldEvent | OpAddCardSignatureFieldEvent | OpRemoveMemberFieldEvent | OpRemoveCardDhFieldEvent | OpRemoveCardSignatureFieldEvent | OpPromoteMemberFieldEvent | OpPromoteCardDhFieldEvent | OpPromoteCardSignatureFieldEvent | OpDemoteMemberFieldEvent | OpDemoteCardDhFieldEvent | OpDemoteCardSignatureFieldEvent | OpRenameNameFieldEvent | OpSetTimerExpiresMsFieldEvent | OpKeyPayloadFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Op>): Generator<OpGroupFieldEvent | OpAuthorFieldEvent | OpDeviceFieldEvent | OpCertificateFieldEvent | OpParentsFieldEvent | OpSeqFieldEvent | OpAtFieldEvent | OpCreateNameFieldEvent | OpCreateMembersFieldEvent | OpCreateExpiresMsFieldEvent | OpCreateCardsDhFieldEvent | OpCreateCardsSignatureFieldEvent | OpAddMemberFieldEvent | OpAddCardDhFieldEvent | OpAddCardSignatureFieldEvent | OpRemoveMemberFieldEvent | OpRemoveCardDhFieldEvent | OpRemoveCardSignatureFieldEvent | OpPromoteMemberFieldEvent | OpPromoteCardDhFieldEvent | OpPromoteCardSignatureFieldEvent | OpDemoteMemberFieldEvent | OpDemoteCardDhFieldEvent | OpDemoteCardSignatureFieldEvent | OpRenameNameFieldEvent | OpSetTimerExpiresMsFieldEvent | OpKeyPayloadFieldEvent | OpAddDevicePeerFieldEvent | OpAddDeviceCertificateFieldEvent | OpAddDeviceCardDhFieldEvent | OpAddDeviceCardSignatureFieldEvent | OpRemoveDevicePeerFieldEvent> {
     return streamMessage(buf, Op.codec(), opts)
   }
 }
@@ -1220,6 +1371,236 @@ export namespace Leave {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Leave>): Generator<{}> {
     return streamMessage(buf, Leave.codec(), opts)
+  }
+}
+
+export interface DeviceJoin {
+  peer: Uint8Array
+  certificate: Uint8Array
+  card?: Card
+}
+
+export namespace DeviceJoin {
+  let _codec: Codec<DeviceJoin>
+
+  export const codec = (): Codec<DeviceJoin> => {
+    if (_codec == null) {
+      _codec = message<DeviceJoin>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peer != null && obj.peer.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.peer)
+        }
+
+        if ((obj.certificate != null && obj.certificate.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.certificate)
+        }
+
+        if (obj.card != null) {
+          w.uint32(26)
+          Card.codec().encode(obj.card, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peer: uint8ArrayAlloc(0),
+          certificate: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peer = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.certificate = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.card = Card.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.card
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peer`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.certificate`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield * Card.codec().stream(reader, reader.uint32(), `${prefix}.card`, {
+                limits: opts.limits?.card
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DeviceJoinPeerFieldEvent {
+    field: '$.peer'
+    value: Uint8Array
+  }
+
+  export interface DeviceJoinCertificateFieldEvent {
+    field: '$.certificate'
+    value: Uint8Array
+  }
+
+  export interface DeviceJoinCardDhFieldEvent {
+    field: '$.card.dh'
+    value: Uint8Array
+  }
+
+  export interface DeviceJoinCardSignatureFieldEvent {
+    field: '$.card.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<DeviceJoin>): Uint8Array {
+    return encodeMessage(obj, DeviceJoin.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceJoin>): DeviceJoin {
+    return decodeMessage(buf, DeviceJoin.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceJoin>): Generator<DeviceJoinPeerFieldEvent | DeviceJoinCertificateFieldEvent | DeviceJoinCardDhFieldEvent | DeviceJoinCardSignatureFieldEvent> {
+    return streamMessage(buf, DeviceJoin.codec(), opts)
+  }
+}
+
+export interface DeviceLeave {
+  peer: Uint8Array
+}
+
+export namespace DeviceLeave {
+  let _codec: Codec<DeviceLeave>
+
+  export const codec = (): Codec<DeviceLeave> => {
+    if (_codec == null) {
+      _codec = message<DeviceLeave>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peer != null && obj.peer.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.peer)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peer: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peer = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peer`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DeviceLeavePeerFieldEvent {
+    field: '$.peer'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<DeviceLeave>): Uint8Array {
+    return encodeMessage(obj, DeviceLeave.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceLeave>): DeviceLeave {
+    return decodeMessage(buf, DeviceLeave.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceLeave>): Generator<DeviceLeavePeerFieldEvent> {
+    return streamMessage(buf, DeviceLeave.codec(), opts)
   }
 }
 
