@@ -75,20 +75,28 @@ export function cardFor (cards: (identity: Uint8Array) => Card | undefined, iden
 
 /**
  * The key directory of a room: each member's two-party key from the newest valid op in the log
- * that carries its card. A relay, mailbox or fellow member cannot substitute one: cards are signed
- * by the member's identity and the ops that carry them by their authors. `identityOf` maps a key
- * id to its person (generations.ts).
+ * that carries its card; a named device's from the AddDevice that named it. A relay, mailbox or
+ * fellow member cannot substitute one: cards are signed by the member's identity and the ops that
+ * carry them by their authors. `ownerOf` maps a key id to its person or device (generations.ts).
  */
-export function logDirectory (log: () => MembershipLog, identityOf: (keyId: string) => string | undefined = id => id): KeyDirectory {
+export function logDirectory (log: () => MembershipLog, ownerOf: (keyId: string) => { identity: string, card?: Uint8Array } | undefined = id => ({ identity: id })): KeyDirectory {
   return {
     initialKey: (keyId: string) => {
-      const member = identityOf(keyId)
-      const ops = log().ops()
-      for (let i = ops.length - 1; i >= 0; i--) {
-        const card = cardsOf(ops[i].author, ops[i].body).find(c => toHex(c.identity) === member)?.card
-        if (card != null && log().authorized(ops[i].id) === 'valid') return card.dh
-      }
-      throw new UnknownCardError('no card for this member in the log')
+      const owner = ownerOf(keyId)
+      if (owner?.card != null) return owner.card
+      const card = owner == null ? undefined : memberCard(log(), owner.identity)
+      if (card == null) throw new UnknownCardError('no card for this member in the log')
+      return card
     }
   }
+}
+
+/** The X25519 key of the card the newest valid Create or Add of `member` (hex) carries: its generation's base. */
+export function memberCard (log: MembershipLog, member: string): Uint8Array | undefined {
+  const ops = log.ops()
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const card = cardsOf(ops[i].author, ops[i].body).find(c => toHex(c.identity) === member)?.card
+    if (card != null && log.authorized(ops[i].id) === 'valid') return card.dh
+  }
+  return undefined
 }

@@ -11,6 +11,11 @@
  * no member can move someone to a generation nobody holds. A person's generation as an op sees it
  * is the highest in the op's causal past, the op included: every member computes the same from the
  * op alone, whatever else it holds.
+ *
+ * A member's devices (rule 7 of the merge rule) are each a participant of the keys. The device
+ * whose card started a generation (its base) keeps the generation's id; a device the member's
+ * AddDevice named gets an id of its own, SHA-256("ferry/group/device/v1" ‖ identity ‖ n as 4 bytes
+ * ‖ peer id bytes), so a device named again in a later generation is a new participant too.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concat } from 'uint8arrays/concat'
@@ -20,6 +25,17 @@ import type { MembershipLog } from './membership.js'
 import type { GroupOp } from './ops.js'
 
 const CONTEXT = fromString('ferry/group/generation/v1')
+const DEVICE_CONTEXT = fromString('ferry/group/device/v1')
+
+/** Who a key id stands for: a member's generation, and the device when it is a named one. */
+export interface KeyOwner {
+  identity: string
+  n: number
+  /** hex peer id of a named device; absent for the generation's base */
+  device?: string
+  /** a named device's card (its X25519 identity DH key), from its AddDevice */
+  card?: Uint8Array
+}
 
 /** The key id of `identity`'s generation `n`. */
 export function generationId (identity: string, n: number): string {
@@ -29,12 +45,21 @@ export function generationId (identity: string, n: number): string {
   return toHex(sha256(concat([CONTEXT, fromHex(identity), count])))
 }
 
+/** The key id of `identity`'s named device `peer` (hex) in generation `n`. */
+export function deviceKeyId (identity: string, n: number, peer: string): string {
+  const count = new Uint8Array(4)
+  new DataView(count.buffer).setUint32(0, n)
+  return toHex(sha256(concat([DEVICE_CONTEXT, fromHex(identity), count, fromHex(peer)])))
+}
+
 export class Generations {
   private readonly log: () => MembershipLog
   /** the generation each counted add starts, by op id */
   private readonly starts = new Map<string, number>()
-  /** key id → identity and generation, for every generation computed so far */
-  private readonly owners = new Map<string, { identity: string, n: number }>()
+  /** key id → identity and generation (and device), for every id computed so far */
+  private readonly owners = new Map<string, KeyOwner>()
+  /** how many ops the device ids were last walked over */
+  private walked = -1
   private creatorSet: Set<string> | undefined
 
   constructor (log: () => MembershipLog) {
@@ -56,9 +81,49 @@ export class Generations {
     return ids
   }
 
+  /**
+   * The key id of `identity`'s device `peer` (hex) as op `at` sees it, or as every op held does:
+   * its own id when the member's AddDevice named it, else the generation's (the base's).
+   */
+  keyIdAt (identity: string, peer: string, at?: string): string {
+    const n = Math.max(0, this.highest(identity, at, true))
+    if (this.log().devicesOf(identity, at)?.named.has(peer) !== true) return this.id(identity, n)
+    return this.deviceId(identity, n, peer)
+  }
+
+  /** The key id of the device that wrote `op`, as the op sees it. */
+  keyIdOf (op: GroupOp): string {
+    return this.keyIdAt(toHex(op.author), toHex(op.device), op.id)
+  }
+
+  /** Every key id the room lists, as op `at` sees it or as every op held does: each member's devices. */
+  listedIdsAt (at?: string): Set<string> {
+    const log = this.log()
+    const ids = new Set<string>()
+    const members = at == null ? log.state().members : log.stateAt(at).members
+    for (const m of members) {
+      const who = toHex(m.identity)
+      const n = Math.max(0, this.highest(who, at, true))
+      const devices = log.devicesOf(who, at)
+      if (devices?.baseGone !== true) ids.add(this.id(who, n))
+      for (const peer of devices?.named ?? []) ids.add(this.deviceId(who, n, peer))
+    }
+    return ids
+  }
+
   /** The identity behind a key id, or undefined when no op held names it. */
   identityOf (keyId: string): string | undefined {
     return this.owner(keyId)?.identity
+  }
+
+  /** The named device (hex peer id) behind a key id; undefined for a generation's base or an unknown id. */
+  deviceOf (keyId: string): string | undefined {
+    return this.owner(keyId)?.device
+  }
+
+  /** Who a key id stands for, or undefined when no op held names it. */
+  ownerOf (keyId: string): KeyOwner | undefined {
+    return this.owner(keyId)
   }
 
   /** The generation a key id stands for (0 for an identity key), or undefined when no op held names it. */
@@ -66,11 +131,34 @@ export class Generations {
     return this.owner(keyId)?.n
   }
 
-  private owner (keyId: string): { identity: string, n: number } | undefined {
-    if (!this.owners.has(keyId)) {
+  private owner (keyId: string): KeyOwner | undefined {
+    const known = this.owners.get(keyId)
+    if (known == null || (known.device != null && known.card == null)) {
       for (const identity of this.people()) this.idsOf(identity)
+      this.walkDevices()
     }
     return this.owners.get(keyId)
+  }
+
+  /** Record the id and card of every device an AddDevice valid in its own past named. */
+  private walkDevices (): void {
+    const log = this.log()
+    const ops = log.ops()
+    if (ops.length === this.walked) return
+    this.walked = ops.length
+    for (const op of ops) {
+      if (op.body.kind !== 'addDevice' || log.authorized(op.id) !== 'valid') continue
+      const identity = toHex(op.author)
+      const id = this.deviceId(identity, Math.max(0, this.highest(identity, op.id, true)), toHex(op.body.peer))
+      const owner = this.owners.get(id) as KeyOwner
+      owner.card ??= op.body.card.dh
+    }
+  }
+
+  private deviceId (identity: string, n: number, peer: string): string {
+    const id = deviceKeyId(identity, n, peer)
+    if (!this.owners.has(id)) this.owners.set(id, { identity, n, device: peer })
+    return id
   }
 
   private id (identity: string, n: number): string {

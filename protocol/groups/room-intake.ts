@@ -11,17 +11,19 @@
  * chain has taken in a secret the removed member lacks, nothing it adds later gives it back.
  * The keys name a person by its generation's id (generations.ts), so one removed and added again
  * is a new member to them, and what its old membership still sends is taken as the old one's.
+ * Each device of a member that its AddDevice named is a participant of the keys under an id of its
+ * own; its siblings process its key ops as anyone's, and its messages open as ours, from elsewhere.
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { toHex as hex } from '../util/bytes.js'
+import { equalBytes, toHex as hex } from '../util/bytes.js'
 import { signOp, verifyOp } from './ops.js'
-import { InvalidTargetError, NotMemberError, RemovedMemberError } from './errors.js'
+import { InvalidTargetError, NotMemberError, RemovedDeviceError, RemovedMemberError } from './errors.js'
 import { decryptFromMember, initGroupKeys, processKeyPayload, removeMember } from './dcgka.js'
 import { UnknownEpochError } from './key-errors.js'
 import { ExpiredGroupMessageError, MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES, verifyMessage } from './room-message.js'
-import { associated, bringsUsIn, concurrentKeyOps, keyOpProblem, removalsOf, removedIn, standingOf } from './room-keys.js'
-import { logDirectory } from './cards.js'
-import { Generations, generationId } from './generations.js'
+import { associated, bringsUsIn, concurrentKeyOps, endingsOf, keyOpProblem, removedIn, standingOf } from './room-keys.js'
+import { logDirectory, memberCard } from './cards.js'
+import { Generations, deviceKeyId, generationId } from './generations.js'
 import type { MembershipLog, GroupState } from './membership.js'
 import type { GroupOp, OpBody } from './ops.js'
 import type { GroupKeyState, KeyDirectory, KeyOperationResult, Standing } from './dcgka.js'
@@ -50,7 +52,7 @@ export abstract class RoomIntake {
   /** the key id of each member generation (what the keys call each person) */
   readonly gens = new Generations(() => this.log)
   /** Each member's two-party key, from the cards in the log. */
-  protected readonly directory: KeyDirectory = logDirectory(() => this.log, id => this.gens.identityOf(id))
+  protected readonly directory: KeyDirectory = logDirectory(() => this.log, id => this.gens.ownerOf(id))
 
   protected get me (): string {
     return hex(this.init.me.identityKey.publicKey.raw)
@@ -82,6 +84,29 @@ export abstract class RoomIntake {
 
   private deviceId?: Uint8Array
 
+  /** our device's key id as op `at` sees it (or every op held): our own if our AddDevice named us, else the generation's */
+  protected ourId (at?: string): string {
+    return this.gens.keyIdAt(this.me, hex(this.device), at)
+  }
+
+  /** Whether our device is one of our devices in the room (rule 7). */
+  get inRoom (): boolean {
+    return this.role(this.me) != null && this.log.isParticipant(this.me, hex(this.device))
+  }
+
+  /**
+   * Whether our device can be the one whose card started our generation: the base recorded as
+   * us, or none recorded and the card of the Create or Add is ours. A sibling that another device
+   * brought in is not, and never tries to open what was sealed to the base.
+   */
+  protected baseIsUs (): boolean {
+    const base = this.log.devicesOf(this.me)?.base
+    if (base != null) return base === hex(this.device)
+    const ours = this.init.cards(this.init.me.identityKey.publicKey.raw)?.dh
+    const theirs = memberCard(this.log, this.me)
+    return ours == null || theirs == null || equalBytes(ours, theirs)
+  }
+
   protected async author (body: OpBody): Promise<GroupOp> {
     const id = this.init.me.identityKey.publicKey.raw
     // judged before it is signed: an op our own log would void is never written
@@ -96,7 +121,7 @@ export abstract class RoomIntake {
   /** Author a key op, then take its state: a key operation the log refuses changes nothing. */
   protected async keyOp (result: KeyOperationResult): Promise<Uint8Array> {
     // the log has added us again and the welcome has not reached us: our keys are the old generation's
-    if (this.gens.idAt(this.me) !== result.state.me) throw new NotMemberError('our keys are not ready: the welcome of our new membership has not reached us yet')
+    if (this.ourId() !== result.state.me) throw new NotMemberError('our keys are not ready: the welcome of our new membership has not reached us yet')
     const op = await this.author({ kind: 'key', payload: result.payload })
     this.keys = result.state
     return op.bytes
@@ -159,7 +184,7 @@ export abstract class RoomIntake {
 
   /** An op entered the log: process its key payload, in causal order. */
   protected async applied (op: GroupOp, changes: RoomChanges): Promise<void> {
-    if (op.body.kind !== 'key' || hex(op.author) === this.me) return
+    if (op.body.kind !== 'key' || (hex(op.author) === this.me && equalBytes(op.device, this.device))) return
     if (!this.rejoin(op) && this.keys.status === 'removed') return
     const problem = keyOpProblem(this.log, op, this.gens)
     if (problem != null) {
@@ -167,7 +192,7 @@ export abstract class RoomIntake {
       changes.refused.push({ id: op.id, error: problem })
       return
     }
-    if (this.keys.status === 'pending' && !bringsUsIn(op, this.keys.me)) {
+    if (this.keys.status === 'pending' && (!bringsUsIn(op, this.keys.me) || (this.gens.deviceOf(this.keys.me) == null && !this.baseIsUs()))) {
       this.early.push(op.id)
       return
     }
@@ -183,12 +208,15 @@ export abstract class RoomIntake {
    * Added again after a removal or a leave: when the log lists us and this is the key add of our
    * next generation (generations.ts), the keys start again under that generation's id, whatever
    * the old one's state (its removal may not have reached us), and the key ops concurrent with
-   * this add wait for the welcome as a first join's do.
+   * this add wait for the welcome as a first join's do. The same for a device a sibling brought
+   * in: its keys start under its own id at the key add that follows its AddDevice.
    */
   protected rejoin (op: GroupOp): boolean {
-    const me = this.gens.idAt(this.me, op.id)
+    const me = this.ourId(op.id)
+    const named = this.gens.deviceOf(me) != null
     // only forward: an older generation's add that reaches us late is processed as anyone's add
-    if ((this.gens.generationOf(me) ?? 0) <= (this.gens.generationOf(this.keys.me) ?? 0) || this.role(this.me) == null || !bringsUsIn(op, me) || keyOpProblem(this.log, op, this.gens) != null) return false
+    const newer = (this.gens.generationOf(me) ?? 0) > (this.gens.generationOf(this.keys.me) ?? 0) || (named && this.keys.status === 'pending' && me !== this.keys.me)
+    if (!newer || !this.inRoom || !bringsUsIn(op, me) || (!named && !this.baseIsUs()) || keyOpProblem(this.log, op, this.gens) != null) return false
     this.keys = initGroupKeys({ groupId: hex(this.group), me, initialPrivateKey: this.init.initialPrivateKey })
     this.early = concurrentKeyOps(this.log, op, me, this.gens)
     this.unsent = [] // an older generation's answers: nobody can take them as the new one's
@@ -204,7 +232,7 @@ export abstract class RoomIntake {
    */
   protected async reconcile (changes: RoomChanges): Promise<void> {
     if (this.keys.status !== 'member') return
-    const listed = new Set(this.state().members.map(m => this.gens.idAt(hex(m.identity))))
+    const listed = this.gens.listedIdsAt()
     if (!listed.has(this.keys.me)) return
     for (const member of this.keys.members) {
       if (member !== this.keys.me && !listed.has(member)) changes.ops.push(await this.keyOp(await removeMember(this.init.crypto, this.keys, member, this.directory)))
@@ -214,7 +242,7 @@ export abstract class RoomIntake {
   protected async processKey (op: GroupOp, changes: RoomChanges): Promise<void> {
     try {
       const standing = (id: string): Standing => standingOf(this.log, this.gens, id)
-      const r = await processKeyPayload(this.init.crypto, this.keys, this.gens.idAt(hex(op.author), op.id), (op.body as { payload: Uint8Array }).payload, this.directory, standing)
+      const r = await processKeyPayload(this.init.crypto, this.keys, this.gens.keyIdOf(op), (op.body as { payload: Uint8Array }).payload, this.directory, standing)
       this.keys = r.state
       if (r.response != null) this.unsent.push(r.response)
       await this.sendUnsent(changes)
@@ -232,7 +260,7 @@ export abstract class RoomIntake {
    */
   protected async sendUnsent (changes: RoomChanges): Promise<void> {
     if (this.keys.status === 'removed') this.unsent = []
-    while (this.unsent.length > 0 && this.role(this.me) != null && this.gens.idAt(this.me) === this.keys.me) {
+    while (this.unsent.length > 0 && this.inRoom && this.ourId() === this.keys.me) {
       changes.ops.push((await this.author({ kind: 'key', payload: this.unsent[0] })).bytes)
       this.unsent.shift()
     }
@@ -259,49 +287,52 @@ export abstract class RoomIntake {
     if (hex(m.group) !== hex(this.group)) return refuse(new InvalidTargetError('the message is for another room'))
     if (m.expiresAt !== 0 && m.expiresAt <= this.now()) return refuse(new ExpiredGroupMessageError('the message has expired'))
     const sender = hex(m.sender)
-    if (sender === this.me) return
+    const device = hex(m.device)
+    if (sender === this.me && device === hex(this.device)) return
     if (this.role(sender) == null) {
       // remove wins for messages too: once we applied a removal, its member's messages are refused
       if (removedIn(this.log, sender)) return refuse(new RemovedMemberError('the sender is not a member any more'))
       return this.holdMessage(m, retry)
     }
-    // the generation that sealed it, by its own word (its key id is bound in the ratchet's
-    // associated data, so a false one opens nothing); one our log has not started yet waits for its add
-    const id = generationId(sender, m.generation)
+    if (this.log.deviceGone(sender, device)) return refuse(new RemovedDeviceError('the sending device was taken out of the room'))
+    // the generation (and device) that sealed it, by its own word (its key id is bound in the
+    // ratchet's associated data, so a false one opens nothing); one our log has not started yet
+    // waits for its add
+    const id = m.deviceKey ? deviceKeyId(sender, m.generation, device) : generationId(sender, m.generation)
     if (this.gens.generationOf(id) !== m.generation) return this.holdMessage(m, retry)
     try {
       const r = await decryptFromMember(this.init.crypto, this.keys, id, { epochRef: m.epoch, n: m.n, ciphertext: m.ciphertext }, associated(m.sender, m))
       this.keys = r.state
       this.seen.add(m.id)
-      changes.messages.push({ id: m.id, sender: m.sender, plaintext: r.plaintext, sentAt: m.sentAt, expiresAt: m.expiresAt })
+      changes.messages.push({ id: m.id, sender: m.sender, device: m.device, plaintext: r.plaintext, sentAt: m.sentAt, expiresAt: m.expiresAt })
       this.keep(m)
     } catch (err: any) {
       // an epoch of a generation that was taken out before we were brought in: it never processed
       // our add (its removal comes first in our add's past), so it never gave us its chain
-      if (err instanceof UnknownEpochError && (this.outBeforeUs(sender, m.generation) || this.closedToUs(sender, m.generation))) return refuse(err)
+      if (err instanceof UnknownEpochError && (this.outBeforeUs(id) || this.closedToUs(id, m.device))) return refuse(err)
       if (err instanceof UnknownEpochError || this.keys.status === 'pending') return this.holdMessage(m, retry)
       refuse(err)
     }
   }
 
-  /** Whether `sender`'s generation `n` was removed causally before the key op that brought us in. */
-  private outBeforeUs (sender: string, n: number): boolean {
-    const id = generationId(sender, n)
+  /** Whether key id `id` (a sender's generation or device) was taken out causally before the key op that brought us in. */
+  private outBeforeUs (id: string): boolean {
     const ours = this.log.ops().filter(o => o.body.kind === 'key' && bringsUsIn(o, this.keys.me))
-    return removalsOf(this.log, sender).some(r => this.gens.idAt(sender, r.id) === id && ours.some(o => this.log.isBefore(r.id, o.id)))
+    return endingsOf(this.log, this.gens, id).some(r => ours.some(o => this.log.isBefore(r.id, o.id)))
   }
 
   /**
-   * Whether `sender`'s generation `n` is over and can never give us the epoch we lack: it was
-   * removed, and we hold an op the sender wrote in a later generation. Its seq chain puts every op
-   * of generation n before that one, so we hold them all, an add-ack to us included if there was
+   * Whether key id `id` is over and can never give us the epoch we lack: it was taken out, and we
+   * hold an op its device wrote in a later generation. That device's seq chain puts every op it
+   * wrote under `id` before that one, so we hold them all, an add-ack to us included if there was
    * one: an epoch still unknown stays unknown.
    */
-  private closedToUs (sender: string, n: number): boolean {
+  private closedToUs (id: string, device: Uint8Array): boolean {
     if (this.keys.status === 'pending') return false
-    const id = generationId(sender, n)
-    if (!removalsOf(this.log, sender).some(r => this.gens.idAt(sender, r.id) === id)) return false
-    return this.log.ops().some(o => hex(o.author) === sender && (this.gens.generationOf(this.gens.idAt(sender, o.id)) ?? -1) > n)
+    const sender = this.gens.identityOf(id) as string
+    const n = this.gens.generationOf(id) ?? 0
+    if (endingsOf(this.log, this.gens, id).length === 0) return false
+    return this.log.ops().some(o => hex(o.author) === sender && equalBytes(o.device, device) && (this.gens.generationOf(this.gens.idAt(sender, o.id)) ?? -1) > n)
   }
 
   protected holdMessage (m: SignedMessage, retry: boolean): void {

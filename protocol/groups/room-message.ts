@@ -44,6 +44,12 @@ export interface MessageHeader {
    * again has epochs in each generation's keys, and only this says which one a message is from
    */
   generation: number
+  /**
+   * sealed under the sending device's own key id (generations.ts: a device its member's AddDevice
+   * named) rather than the generation's: a receiver that has not seen that AddDevice yet holds the
+   * message instead of trying the wrong chain
+   */
+  deviceKey: boolean
   sentAt: number
   /** ms since epoch; 0 = never. Every holder deletes the message then and refuses it after. */
   expiresAt: number
@@ -86,6 +92,8 @@ export const MAX_KEPT_MESSAGES = 5000
 export interface RoomMessage {
   id: string
   sender: Uint8Array
+  /** the sender's device (peer id multihash): one of ours when sender is us */
+  device: Uint8Array
   plaintext: Uint8Array
   sentAt: number
   expiresAt: number
@@ -157,7 +165,8 @@ export async function verifyMessage (bytes: Uint8Array, crypto: CryptoBackend): 
     n: m.n,
     sentAt: m.sentAt,
     expiresAt: m.expiresAt,
-    generation: m.generation
+    generation: m.generation,
+    deviceKey: m.deviceKey
   }
   if (!await verifyDevice(header.sender, header.device, header.certificate)) throw new ForgedOpError('the device certificate does not bind the sender to the device')
   const context = concat([MESSAGE_CONTEXT, signed.message])

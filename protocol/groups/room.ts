@@ -18,6 +18,7 @@ import { RoomIntake } from './room-intake.js'
 import { verifyReceipt } from './receipts.js'
 import type { Receipt } from './receipts.js'
 import type { RoomChanges, RoomInit, RoomMessage } from './room-message.js'
+import type { Card } from './cards.js'
 
 export type { RoomChanges, RoomInit, RoomMessage }
 export { MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES }
@@ -76,10 +77,48 @@ export class Room extends RoomIntake {
   async remove (member: Uint8Array): Promise<Uint8Array[]> {
     this.requireAdmin()
     if (this.role(hex(member)) == null) throw new InvalidTargetError('not a member')
-    const id = this.gens.idAt(hex(member))
-    const op = await this.author({ kind: 'remove', member })
-    if (this.keys.status !== 'member' || !this.keys.members.includes(id)) return [op.bytes]
+    // every device of the member: one key remove each
+    const ids = [...this.gens.listedIdsAt()].filter(id => this.gens.identityOf(id) === hex(member))
+    const out = [(await this.author({ kind: 'remove', member })).bytes]
+    for (const id of ids) {
+      if (this.keys.status === 'member' && this.keys.members.includes(id)) out.push(await this.keyOp(await removeMember(this.init.crypto, this.keys, id, this.directory)))
+    }
+    return out
+  }
+
+  /**
+   * Bring another device of our own identity into the room as a device of the same member (no
+   * admin needed): an AddDevice carrying its certificate and card, then the key add that welcomes
+   * it. It reads what every member seals after processing that add.
+   *
+   * @throws NotMemberError when our keys are not ready; InvalidTargetError, GroupFullError, RemovedDeviceError (rule 7)
+   */
+  async addDevice (peer: Uint8Array, certificate: Uint8Array, card: Card): Promise<Uint8Array[]> {
+    if (!this.inRoom) throw new NotMemberError('this device is not in the room')
+    if (this.keys.status !== 'member' || this.ourId() !== this.keys.me) throw new NotMemberError('our keys are not ready: the room\'s welcome has not reached us yet')
+    const op = await this.author({ kind: 'addDevice', peer, certificate, card })
+    return [op.bytes, await this.keyOp(await addMember(this.init.crypto, this.keys, this.gens.keyIdAt(this.me, hex(peer), op.id), this.directory))]
+  }
+
+  /**
+   * Take a device of our own identity out of the room for good (it was revoked): a RemoveDevice,
+   * then a key remove, so nothing we seal afterwards is open to it.
+   *
+   * @throws NotMemberError; InvalidTargetError when it is not one of our devices in the room, or our last
+   */
+  async removeDevice (peer: Uint8Array): Promise<Uint8Array[]> {
+    if (!this.inRoom) throw new NotMemberError('this device is not in the room')
+    const id = this.gens.keyIdAt(this.me, hex(peer))
+    const op = await this.author({ kind: 'removeDevice', peer })
+    if (this.keys.status !== 'member' || !this.keys.members.includes(id) || id === this.keys.me) return [op.bytes]
     return [op.bytes, await this.keyOp(await removeMember(this.init.crypto, this.keys, id, this.directory))]
+  }
+
+  /** A member's devices in the room (ours by default), hex peer ids: the base once recorded and not taken out, and the named ones. */
+  devices (member = this.me): string[] {
+    const d = this.log.devicesOf(member)
+    if (d == null) return []
+    return [...(d.base != null && !d.baseGone ? [d.base] : []), ...d.named]
   }
 
   /** A key update: post-compromise security for the whole room once the others ack. */
@@ -99,7 +138,7 @@ export class Room extends RoomIntake {
    * @throws NotMemberError when we are not (or no longer) a member
    */
   async send (plaintext: Uint8Array, expiresMs?: number): Promise<{ id: string, bytes: Uint8Array, expiresAt: number }> {
-    if (this.role(this.me) == null) throw new NotMemberError('we are not a member of this room')
+    if (!this.inRoom) throw new NotMemberError(this.role(this.me) == null ? 'we are not a member of this room' : 'this device is not in the room')
     const sentAt = this.now()
     const timer = expiresMs ?? this.state().timer
     const header = { group: this.group, sentAt, expiresAt: timer > 0 ? sentAt + timer : 0 }
@@ -107,7 +146,8 @@ export class Room extends RoomIntake {
     const sealed = await encryptToGroup(this.init.crypto, this.keys, plaintext, associated(this.init.me.identityKey.publicKey.raw, header))
     this.keys = sealed.state
     const generation = this.gens.generationOf(this.keys.me) ?? 0
-    const signed = await signMessage(this.init.me, { ...header, epoch: sealed.message.epochRef, n: sealed.message.n, generation }, sealed.message.ciphertext, this.init.crypto)
+    const deviceKey = this.gens.deviceOf(this.keys.me) != null
+    const signed = await signMessage(this.init.me, { ...header, epoch: sealed.message.epochRef, n: sealed.message.n, generation, deviceKey }, sealed.message.ciphertext, this.init.crypto)
     this.seen.add(signed.id)
     this.keep(signed)
     return { id: signed.id, bytes: signed.bytes, expiresAt: header.expiresAt }

@@ -2,7 +2,8 @@
  * A team of Room holders for tests: every byte any of them ever sent is kept, so anyone can be
  * handed anything, late, twice or out of order.
  */
-import { createIdentity } from '../../protocol/crypto/identity.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { certifyDevice, createIdentity } from '../../protocol/crypto/identity.js'
 import { nodeCrypto } from '../../node/crypto.js'
 import { toHex } from '../../protocol/util/bytes.js'
 import { Room } from '../../protocol/groups/room.js'
@@ -25,6 +26,8 @@ export interface Person {
   initial: { privateKey: Uint8Array, publicKey: Uint8Array }
   card: Card
   room?: Room
+  /** for another device of someone's identity: whose (Team.device) */
+  of?: Person
   /** texts opened, in arrival order, as "sender-name: text" */
   got: string[]
   refused: Error[]
@@ -36,7 +39,7 @@ export class Team {
   readonly ops: Uint8Array[] = []
   readonly messages: Uint8Array[] = []
   /** what a contact's bundle would tell: anyone's card */
-  readonly cards = (identity: Uint8Array): Card | undefined => [...this.people.values()].find(p => toHex(p.id) === toHex(identity))?.card
+  readonly cards = (identity: Uint8Array): Card | undefined => [...this.people.values()].find(p => p.of == null && toHex(p.id) === toHex(identity))?.card
   /** the same as a key directory, for tests that call dcgka.ts directly */
   readonly directory: KeyDirectory = {
     initialKey: (id: string) => {
@@ -55,12 +58,38 @@ export class Team {
     return p
   }
 
+  /**
+   * Another device of `of`'s identity: its own peer key certified by the identity, its own DH key
+   * and card, as a linked device has. It has no room until it is brought in (Room.addDevice).
+   */
+  async device (of: Person, name: string): Promise<Person> {
+    const deviceKey = (await createIdentity()).deviceKey
+    const me = { identityKey: of.me.identityKey, deviceKey, deviceSignature: await certifyDevice(of.me.identityKey, deviceKey) }
+    const initial = await crypto.x25519Generate()
+    const card = { dh: initial.publicKey, signature: await crypto.sign(me.identityKey, identityDhSignatureMessage(initial.publicKey)) }
+    const p: Person = { name, me, id: of.id, initial, card, of, got: [], refused: [] }
+    this.people.set(name, p)
+    return p
+  }
+
+  /** A device's peer id bytes. */
+  peer (p: Person): Uint8Array {
+    return peerIdFromPrivateKey(p.me.deviceKey).toMultihash().bytes
+  }
+
+  /** `device` joins `by`'s room as another device of the same member; its room starts from the root. */
+  async link (by: Person, device: Person): Promise<void> {
+    this.sent(await (by.room as Room).addDevice(this.peer(device), device.me.deviceSignature, device.card))
+    device.room = await Room.fromRoot(this.init(device), this.ops[0])
+  }
+
   init (p: Person): RoomInit {
-    return { me: p.me, crypto, initialPrivateKey: p.initial.privateKey, cards: this.cards }
+    // a device's own card is its own, as a node's is (groups.ts); everyone else's from the team
+    return { me: p.me, crypto, initialPrivateKey: p.initial.privateKey, cards: id => toHex(id) === toHex(p.id) ? p.card : this.cards(id) }
   }
 
   nameOf (id: Uint8Array): string {
-    return [...this.people.values()].find(p => toHex(p.id) === toHex(id))?.name ?? '?'
+    return [...this.people.values()].find(p => p.of == null && toHex(p.id) === toHex(id))?.name ?? '?'
   }
 
   /** Record what a person sent, so it can be delivered later. */
@@ -112,7 +141,7 @@ export function curious (p: Person): void {
   const process = room.processKey.bind(room)
   room.processKey = async (op: any, changes: any) => {
     const c = decodeKeyPayload(op.body.payload).control
-    if (c.kind === 'remove' && c.subject === toHex(p.id)) return
+    if (c.kind === 'remove' && (c.subject === toHex(p.id) || c.subject === room.keys.me)) return
     return process(op, changes)
   }
 }

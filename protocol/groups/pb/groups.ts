@@ -1994,6 +1994,7 @@ export interface GroupMessage {
   expiresAt: number
   ciphertext: Uint8Array
   generation: number
+  deviceKey: boolean
 }
 
 export namespace GroupMessage {
@@ -2056,6 +2057,11 @@ export namespace GroupMessage {
           w.uint32(obj.generation)
         }
 
+        if ((obj.deviceKey != null && obj.deviceKey !== false)) {
+          w.uint32(88)
+          w.bool(obj.deviceKey)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -2070,7 +2076,8 @@ export namespace GroupMessage {
           sentAt: 0,
           expiresAt: 0,
           ciphertext: uint8ArrayAlloc(0),
-          generation: 0
+          generation: 0,
+          deviceKey: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2117,6 +2124,10 @@ export namespace GroupMessage {
             }
             case 10: {
               obj.generation = reader.uint32()
+              break
+            }
+            case 11: {
+              obj.deviceKey = reader.bool()
               break
             }
             default: {
@@ -2204,6 +2215,13 @@ export namespace GroupMessage {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.deviceKey`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2266,6 +2284,11 @@ export namespace GroupMessage {
     value: number
   }
 
+  export interface GroupMessageDeviceKeyFieldEvent {
+    field: '$.deviceKey'
+    value: boolean
+  }
+
   export function encode (obj: Partial<GroupMessage>): Uint8Array {
     return encodeMessage(obj, GroupMessage.codec())
   }
@@ -2274,7 +2297,7 @@ export namespace GroupMessage {
     return decodeMessage(buf, GroupMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageSenderFieldEvent | GroupMessageDeviceFieldEvent | GroupMessageCertificateFieldEvent | GroupMessageEpochFieldEvent | GroupMessageNFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageExpiresAtFieldEvent | GroupMessageCiphertextFieldEvent | GroupMessageGenerationFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageSenderFieldEvent | GroupMessageDeviceFieldEvent | GroupMessageCertificateFieldEvent | GroupMessageEpochFieldEvent | GroupMessageNFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageExpiresAtFieldEvent | GroupMessageCiphertextFieldEvent | GroupMessageGenerationFieldEvent | GroupMessageDeviceKeyFieldEvent> {
     return streamMessage(buf, GroupMessage.codec(), opts)
   }
 }
