@@ -63,9 +63,12 @@ export interface RoomDeliveryInit {
 export class RoomDelivery implements GroupReceiver {
   private readonly pending = new Set<Promise<void>>()
   private readonly me: string
+  /** our own device's receipts are signed fresh (own), not passed on from the room */
+  private readonly ownReceiptKey: string
 
-  constructor (private readonly init: RoomDeliveryInit, me: Uint8Array) {
+  constructor (private readonly init: RoomDeliveryInit, me: Uint8Array, device: Uint8Array) {
     this.me = hex(me)
+    this.ownReceiptKey = `${this.me}/${hex(device)}`
   }
 
   async admit (room: Uint8Array, from: GroupAsker): Promise<boolean> {
@@ -200,7 +203,7 @@ export class RoomDelivery implements GroupReceiver {
 
   /** Ours, fresh, and every other member's we hold. */
   private async receipts (room: Room): Promise<Uint8Array[]> {
-    return [...await this.own(room), ...[...room.receipts.entries()].filter(([m]) => m !== this.me).map(([, r]) => r.bytes)]
+    return [...await this.own(room), ...[...room.receipts.entries()].filter(([key]) => key !== this.ownReceiptKey).map(([, r]) => r.bytes)]
   }
 
   private async own (room: Room): Promise<Uint8Array[]> {

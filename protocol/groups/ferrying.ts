@@ -7,6 +7,7 @@
  */
 import { equalBytes, fromHex, toHex } from '../util/bytes.js'
 import { MalformedOpError } from './errors.js'
+import { chainIndex, chainsOf, wellFormed } from './receipts.js'
 import { Summary } from './pb/groups.js'
 import type { Room } from './room.js'
 
@@ -20,26 +21,8 @@ export const ANSWER_BUDGET_BYTES = 256 * 1024
 
 /** What a room holds, to send a fellow member. */
 export function summarize (room: Room): Uint8Array {
-  const chains = new Map<string, { sender: Uint8Array, epoch: number, ns: number[] }>()
-  for (const m of room.kept.values()) {
-    const key = `${toHex(m.sender)}/${m.epoch}`
-    let chain = chains.get(key)
-    if (chain == null) chains.set(key, chain = { sender: m.sender, epoch: m.epoch, ns: [] })
-    chain.ns.push(m.n)
-  }
-  const out = [...chains.values()].slice(-MAX_CHAINS).map(c => ({ sender: c.sender, epoch: c.epoch, ranges: toRanges(c.ns) }))
-  return Summary.encode({ group: room.group, heads: room.log.heads().slice(0, MAX_HEADS).map(fromHex), chains: out })
-}
-
-/** Sorted numbers as [first, last] pairs; past MAX_RANGES the newest ranges are kept. */
-function toRanges (ns: number[]): number[] {
-  const sorted = [...new Set(ns)].sort((a, b) => a - b)
-  const ranges: number[] = []
-  for (const n of sorted) {
-    if (ranges.length > 0 && ranges[ranges.length - 1] === n - 1) ranges[ranges.length - 1] = n
-    else ranges.push(n, n)
-  }
-  return ranges.slice(-2 * MAX_RANGES)
+  const chains = chainsOf(room.kept.values(), MAX_CHAINS, MAX_RANGES)
+  return Summary.encode({ group: room.group, heads: room.log.heads().slice(0, MAX_HEADS).map(fromHex), chains })
 }
 
 /**
@@ -55,7 +38,7 @@ export function readSummary (bytes: Uint8Array): Summary {
   } catch (err: any) {
     throw new MalformedOpError(`unreadable summary: ${err.message}`)
   }
-  if (s.heads.some(h => h.byteLength !== 32) || s.chains.some(c => c.sender.byteLength !== 32 || c.ranges.length % 2 !== 0)) throw new MalformedOpError('a summary field has the wrong length')
+  if (s.heads.some(h => h.byteLength !== 32) || s.chains.some(c => !wellFormed(c))) throw new MalformedOpError('a summary field has the wrong length')
   return s
 }
 
@@ -78,12 +61,9 @@ export function answer (room: Room, summaryBytes: Uint8Array, budget = ANSWER_BU
     out.ops.push(op.bytes)
     left -= op.bytes.byteLength
   }
-  const held = new Map(summary.chains.map(c => [`${toHex(c.sender)}/${c.epoch}`, c.ranges]))
+  const has = chainIndex(summary.chains)
   for (const m of room.kept.values()) {
-    const ranges = held.get(`${toHex(m.sender)}/${m.epoch}`) ?? []
-    let has = false
-    for (let i = 0; i < ranges.length; i += 2) if (m.n >= ranges[i] && m.n <= ranges[i + 1]) has = true
-    if (has) continue
+    if (has(m)) continue
     if (m.bytes.byteLength > left) return out
     out.messages.push(m.bytes)
     left -= m.bytes.byteLength

@@ -18,8 +18,8 @@ import { MAX_TIMER_MS } from './ops.js'
 import { fromHex, toHex as hex } from '../util/bytes.js'
 import { UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
-import { chainsOf, covers, signReceipt } from './receipts.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
+import { RoomReceipts } from './room-receipts.js'
 import { historyEntry, incomingEntry, markRecipients, messageView, rank } from './history.js'
 import { RoomMail } from './room-mail.js'
 import { RoomPeers } from './room-peers.js'
@@ -27,7 +27,6 @@ import { Rooms, UnknownRoomError } from './rooms.js'
 import type { RoomMailboxes } from './room-mail.js'
 import type { GroupMessage } from './history.js'
 import type { Card } from './cards.js'
-import type { Receipt } from './receipts.js'
 import type { Room } from './room.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { Identity } from '../crypto/identity.js'
@@ -97,7 +96,7 @@ export class Groups {
   private readonly peers: RoomPeers
   private readonly cards = new Map<string, Card>()
   /** our last receipt per room (hex id), and what it said */
-  private readonly ownReceipts = new Map<string, { key: string, at: number, bytes: Uint8Array }>()
+  private receipts?: RoomReceipts
   private timer?: ReturnType<typeof setInterval>
   private readonly onConnect = (evt: CustomEvent<Connection>): void => { void this.syncWith(evt.detail) }
 
@@ -120,13 +119,14 @@ export class Groups {
     const me = this.f.identity.identityKey.publicKey.raw
     this.cards.set(hex(me), { dh: dh.publicKey, signature: dh.signature })
     this.rooms = new Rooms({ store: this.f.store, init: { me: this.f.identity, crypto: this.f.crypto, initialPrivateKey: dh.privateKey, cards: id => this.cards.get(hex(id)), now: this.f.now } })
+    this.receipts = new RoomReceipts({ rooms: this.rooms, identity: this.f.identity, device: this.device, crypto: this.f.crypto, now: this.f.now })
     for (const bad of await this.rooms.load()) this.f.log.error('room %s did not load - %e', hex(bad.group), bad.error)
     this.mail = new RoomMail({
       rooms: this.rooms,
       identity: this.f.identity,
       crypto: this.f.crypto,
       dhPrivateKey: dh.privateKey,
-      device: this.f.libp2p.peerId.toMultihash().bytes,
+      device: this.device,
       mailboxes: this.f.mailboxes,
       connected: identity => this.peers.connectionsTo(identity).length > 0,
       stored: async (group, ids, members) => await markRecipients(this.need(), group, ids, members, Recipient.State.STORED),
@@ -141,12 +141,12 @@ export class Groups {
       isContact: async identity => (await this.f.contacts.list()).some(c => c.identity != null && hex(c.identity) === hex(identity)),
       onMessage: (room, m, history) => history.push(incomingEntry(m, this.f.now())),
       onAsker: asker => this.peers.learn(asker),
-      receiptOf: async room => await this.receiptOf(room),
-      onReceipt: async (room, receipt) => await this.receiptFrom(room, receipt),
+      receiptOf: async room => await this.receipts?.of(room) as Uint8Array,
+      onReceipt: async (room, receipt) => await this.receipts?.from(room, receipt),
       offer: async (room, member) => await this.mail?.offer(room, member) ?? [],
       onCapabilities: async (room, from, capabilities) => await this.mail?.keep(room, from, capabilities),
       onError: err => this.f.log('group exchange failed: %s', err.message)
-    }, me)
+    }, me, this.device)
     await this.peers.refresh(this.rooms)
     this.f.libp2p.addEventListener('connection:open', this.onConnect)
     this.timer = setInterval(() => { void this.tick() }, SYNC_INTERVAL_MS)
@@ -256,7 +256,7 @@ export class Groups {
     if (unread.length === 0) return 0
     await this.need().act(room.group, (_room, history) => { for (const { e, r } of unread) history.push(historyEntry(e.id, { ...r, read: true })) })
     // the senders learn it from our receipt, carried by whoever meets them
-    await this.delivery?.deliver(room.group, { ops: [], messages: [], receipts: [await this.receiptOf(room)] })
+    await this.delivery?.deliver(room.group, { ops: [], messages: [], receipts: [await (this.receipts as RoomReceipts).of(room)] })
     return unread.length
   }
 
@@ -344,33 +344,9 @@ export class Groups {
     return id
   }
 
-  /** Our receipt for a room: re-signed only when what we hold or have read changed. */
-  private async receiptOf (room: Room): Promise<Uint8Array> {
-    const me = hex(this.f.identity.identityKey.publicKey.raw)
-    const readIds = new Set((await this.need().history(room.group)).filter(e => { const r = HistoryRecord.decode(e.record); return r.outgoing || r.read }).map(e => e.id))
-    const kept = [...room.kept.values()]
-    const held = chainsOf(kept)
-    const read = chainsOf(kept.filter(m => readIds.has(m.id)))
-    const key = JSON.stringify([held, read].map(cs => cs.map(c => [hex(c.sender), c.epoch, c.ranges])))
-    const cached = this.ownReceipts.get(hex(room.group))
-    if (cached?.key === key) return cached.bytes
-    const at = Math.max(this.f.now(), (cached?.at ?? 0) + 1, (room.receipts.get(me)?.at ?? 0) + 1)
-    const r = await signReceipt(this.f.identity, { group: room.group, at, held, read }, this.f.crypto)
-    this.ownReceipts.set(hex(room.group), { key, at, bytes: r.bytes })
-    return r.bytes
-  }
-
-  /** A member's receipt: our messages it holds are delivered to it, those it has read are read. */
-  private async receiptFrom (group: Uint8Array, r: Receipt): Promise<void> {
-    const room = this.need().get(group)
-    if (room == null) return
-    const me = this.f.identity.identityKey.publicKey.raw
-    const ours = [...room.kept.values()].filter(m => hex(m.sender) === hex(me))
-    const member = new Set([hex(r.member)])
-    const held = new Set(ours.filter(m => covers(r.held, m)).map(m => m.id))
-    const read = new Set(ours.filter(m => covers(r.read, m)).map(m => m.id))
-    if (held.size > 0) await markRecipients(this.need(), group, held, member, Recipient.State.DELIVERED)
-    if (read.size > 0) await markRecipients(this.need(), group, read, member, Recipient.State.READ)
+  /** our device: peer id multihash bytes */
+  private get device (): Uint8Array {
+    return this.f.libp2p.peerId.toMultihash().bytes
   }
 
   private async names (): Promise<Map<string, string>> {

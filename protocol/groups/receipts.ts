@@ -26,37 +26,60 @@ const MAX_RANGES = 64
 export interface Receipt {
   group: Uint8Array
   member: Uint8Array
+  /** the member's device that signed it: each device of a person holds and reads on its own */
+  device: Uint8Array
   at: number
   held: Chain[]
   read: Chain[]
   bytes: Uint8Array
 }
 
-/** Chains of these messages: per sender and epoch, their numbers as [first, last] ranges (the newest kept). */
-export function chainsOf (messages: Iterable<Pick<SignedMessage, 'sender' | 'epoch' | 'n'>>): Chain[] {
-  const by = new Map<string, { sender: Uint8Array, epoch: number, ns: number[] }>()
+/** What names a message's chain: its sender's device, generation and epoch (each key id has its own epochs). */
+export type ChainPoint = Pick<SignedMessage, 'sender' | 'device' | 'generation' | 'epoch' | 'n'>
+
+/** A chain's key; an empty device (a peer from before devices) stands for any device of the sender. */
+export function chainKey (c: Pick<Chain, 'sender' | 'device' | 'generation' | 'epoch'>): string {
+  return `${toHex(c.sender)}/${toHex(c.device)}/${c.generation}/${c.epoch}`
+}
+
+/** Chains of these messages: per sending device, generation and epoch, their numbers as [first, last] ranges (the newest kept). */
+export function chainsOf (messages: Iterable<ChainPoint>, max = MAX_CHAINS, maxRanges = MAX_RANGES): Chain[] {
+  const by = new Map<string, { chain: Omit<Chain, 'ranges'>, ns: number[] }>()
   for (const m of messages) {
-    const key = `${toHex(m.sender)}/${m.epoch}`
+    const key = chainKey(m)
     let c = by.get(key)
-    if (c == null) by.set(key, c = { sender: m.sender, epoch: m.epoch, ns: [] })
+    if (c == null) by.set(key, c = { chain: { sender: m.sender, device: m.device, generation: m.generation, epoch: m.epoch }, ns: [] })
     c.ns.push(m.n)
   }
-  return [...by.values()].slice(-MAX_CHAINS).map(c => {
+  return [...by.values()].slice(-max).map(c => {
     const ranges: number[] = []
     for (const n of [...new Set(c.ns)].sort((a, b) => a - b)) {
       if (ranges.length > 0 && ranges[ranges.length - 1] === n - 1) ranges[ranges.length - 1] = n
       else ranges.push(n, n)
     }
-    return { sender: c.sender, epoch: c.epoch, ranges: ranges.slice(-2 * MAX_RANGES) }
+    return { ...c.chain, ranges: ranges.slice(-2 * maxRanges) }
   })
 }
 
+/** Chains by key, to look messages up in; a chain without a device is also filed under the sender and epoch alone. */
+export function chainIndex (chains: Chain[]): (m: ChainPoint) => boolean {
+  const exact = new Map(chains.filter(c => c.device.byteLength > 0).map(c => [chainKey(c), c.ranges]))
+  const legacy = new Map(chains.filter(c => c.device.byteLength === 0).map(c => [`${toHex(c.sender)}/${c.epoch}`, c.ranges]))
+  const within = (ranges: number[] | undefined, n: number): boolean => {
+    for (let i = 0; i < (ranges?.length ?? 0); i += 2) if (n >= (ranges as number[])[i] && n <= (ranges as number[])[i + 1]) return true
+    return false
+  }
+  return m => within(exact.get(chainKey(m)), m.n) || within(legacy.get(`${toHex(m.sender)}/${m.epoch}`), m.n)
+}
+
 /** Whether the chains cover message `m`. */
-export function covers (chains: Chain[], m: Pick<SignedMessage, 'sender' | 'epoch' | 'n'>): boolean {
-  const c = chains.find(c => c.epoch === m.epoch && toHex(c.sender) === toHex(m.sender))
-  if (c == null) return false
-  for (let i = 0; i < c.ranges.length; i += 2) if (m.n >= c.ranges[i] && m.n <= c.ranges[i + 1]) return true
-  return false
+export function covers (chains: Chain[], m: ChainPoint): boolean {
+  return chainIndex(chains)(m)
+}
+
+/** Whether every chain's fields have their lengths: a device is empty or a peer id. */
+export function wellFormed (c: Chain): boolean {
+  return c.sender.byteLength === 32 && (c.device.byteLength === 0 || c.device.byteLength === 38) && c.ranges.length % 2 === 0
 }
 
 /** Sign `me`'s receipt for a room. */
@@ -66,7 +89,7 @@ export async function signReceipt (me: Identity, r: { group: Uint8Array, at: num
   for (;;) {
     const receipt = GroupReceipt.encode({ group: r.group, member: me.identityKey.publicKey.raw, device: peerIdFromPrivateKey(me.deviceKey).toMultihash().bytes, certificate: me.deviceSignature, at: r.at, held, read })
     const bytes = SignedReceipt.encode({ receipt, signature: await crypto.sign(me.deviceKey, concat([RECEIPT_CONTEXT, receipt])) })
-    if (bytes.byteLength <= MAX_RECEIPT_BYTES) return { group: r.group, member: me.identityKey.publicKey.raw, at: r.at, held, read, bytes }
+    if (bytes.byteLength <= MAX_RECEIPT_BYTES) return { group: r.group, member: me.identityKey.publicKey.raw, device: peerIdFromPrivateKey(me.deviceKey).toMultihash().bytes, at: r.at, held, read, bytes }
     held = held.slice(Math.ceil(held.length / 4))
     read = read.slice(Math.ceil(read.length / 4))
   }
@@ -88,7 +111,7 @@ export async function verifyReceipt (bytes: Uint8Array, crypto: CryptoBackend): 
   } catch (err: any) {
     throw new MalformedOpError(`unreadable receipt: ${err.message}`)
   }
-  if (r.group.byteLength !== 32 || r.member.byteLength !== 32 || signed.signature.byteLength !== 64 || [...r.held, ...r.read].some(c => c.sender.byteLength !== 32 || c.ranges.length % 2 !== 0)) throw new MalformedOpError('a receipt field has the wrong length')
+  if (r.group.byteLength !== 32 || r.member.byteLength !== 32 || signed.signature.byteLength !== 64 || [...r.held, ...r.read].some(c => !wellFormed(c))) throw new MalformedOpError('a receipt field has the wrong length')
   if (!await verifyDevice(r.member, r.device, r.certificate)) throw new ForgedOpError('the receipt\'s certificate does not bind its member to its device')
   let key: Uint8Array | undefined
   try {
@@ -97,5 +120,5 @@ export async function verifyReceipt (bytes: Uint8Array, crypto: CryptoBackend): 
     throw new MalformedOpError('a device is an Ed25519 peer id')
   }
   if (key == null || !await crypto.verify(key, concat([RECEIPT_CONTEXT, signed.receipt]), signed.signature)) throw new ForgedOpError('the receipt signature does not verify')
-  return { group: r.group, member: r.member, at: r.at, held: r.held, read: r.read, bytes }
+  return { group: r.group, member: r.member, device: r.device, at: r.at, held: r.held, read: r.read, bytes }
 }

@@ -24,7 +24,7 @@ export type { RoomChanges, RoomInit, RoomMessage }
 export { MAX_HELD_MESSAGES, MAX_HELD_OPS, MAX_KEPT_MESSAGES }
 
 export class Room extends RoomIntake {
-  /** the newest receipt (receipts.ts) of each member, by identity hex */
+  /** the newest receipt (receipts.ts) of each member's device, by `${identity hex}/${device hex}` */
   readonly receipts = new Map<string, Receipt>()
 
   /**
@@ -167,9 +167,10 @@ export class Room extends RoomIntake {
    */
   keepReceipt (r: Receipt): boolean {
     const member = hex(r.member)
-    if (hex(r.group) !== hex(this.group) || this.role(member) == null) return false
-    if ((this.receipts.get(member)?.at ?? -1) >= r.at) return false
-    this.receipts.set(member, r)
+    if (hex(r.group) !== hex(this.group) || this.role(member) == null || this.log.deviceGone(member, hex(r.device))) return false
+    const key = `${member}/${hex(r.device)}`
+    if ((this.receipts.get(key)?.at ?? -1) >= r.at) return false
+    this.receipts.set(key, r)
     return true
   }
 

@@ -1,3 +1,4 @@
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 /**
  * Team rooms over the wire: three real libp2p nodes (TCP on 127.0.0.1, Noise, yamux), each with
  * its Rooms (memory RoomStore), the /ferry/group/1.0.0 service and RoomDelivery. Alice is a
@@ -64,7 +65,7 @@ describe('team rooms over /ferry/group/1.0.0', function () {
       isContact: identity => m.contacts.has(toHex(identity)),
       onMessage: (_room, msg) => m.got.push(`${nameOf(msg.sender)}: ${td.decode(msg.plaintext)}`),
       onError: err => m.errors.push(err)
-    }, id)
+    }, id, peerIdFromPrivateKey(me.deviceKey).toMultihash().bytes)
     m.rooms = rooms
     m.node = await createLibp2p({
       privateKey: me.deviceKey,

@@ -107,7 +107,8 @@ describe('team rooms in createFerry nodes', function () {
     assert.equal((await groups(carol).messages('relay')).filter(m => m.text === 'from alice').length, 1, 'once')
     assert.equal(await groups(carol).markRead('relay'), 1)
     // (under the façade: which receipts bob's room holds)
-    const carolsReceipt = async (): Promise<any> => (bob.groups as any).rooms.get(Buffer.from((await groups(bob).info('relay')).group, 'hex')).receipts.get(Buffer.from(carol.identity.identityKey.publicKey.raw).toString('hex'))
+    const carol1 = `${Buffer.from(carol.identity.identityKey.publicKey.raw).toString('hex')}/${Buffer.from(carol.libp2p.peerId.toMultihash().bytes).toString('hex')}`
+    const carolsReceipt = async (): Promise<any> => (bob.groups as any).rooms.get(Buffer.from((await groups(bob).info('relay')).group, 'hex')).receipts.get(carol1)
     await until('bob holds carol\'s receipt with her read', async () => (await carolsReceipt())?.read.length > 0)
     // bob goes back to alice: carol's receipts travel with him
     await link(bob, carol, false)

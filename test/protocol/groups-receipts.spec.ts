@@ -5,12 +5,15 @@
  */
 import assert from 'node:assert/strict'
 import { chainsOf, covers, MAX_RECEIPT_BYTES, signReceipt, verifyReceipt } from '../../protocol/groups/receipts.js'
+import type { ChainPoint } from '../../protocol/groups/receipts.js'
 import { SignedReceipt, GroupReceipt } from '../../protocol/groups/pb/groups.js'
 import { Room } from '../../protocol/groups/room.js'
 import { certifyDevice, createIdentity } from '../../protocol/crypto/identity.js'
 import { crypto, Team } from './room-team.js'
 
-const msg = (sender: Uint8Array, epoch: number, n: number): { sender: Uint8Array, epoch: number, n: number } => ({ sender, epoch, n })
+const PHONE = new Uint8Array(38).fill(7)
+const LAPTOP = new Uint8Array(38).fill(8)
+const msg = (sender: Uint8Array, epoch: number, n: number, device = PHONE, generation = 0): ChainPoint => ({ sender, epoch, n, device, generation })
 
 describe('team rooms: receipts', () => {
   const group = new Uint8Array(32).fill(3)
@@ -22,6 +25,19 @@ describe('team rooms: receipts', () => {
     assert.deepEqual(chains.map(c => [c.epoch, c.ranges]), [[0, [1, 3, 7, 7, 9, 10]], [1, [1, 1]], [0, [5, 5]]])
     for (const m of held) assert.ok(covers(chains, m))
     for (const m of [msg(a, 0, 4), msg(a, 0, 8), msg(a, 0, 11), msg(a, 2, 1), msg(b, 0, 4), msg(b, 1, 5)]) assert.ok(!covers(chains, m), `not ${m.epoch}/${m.n}`)
+  })
+
+  it('keeps each device and generation of a sender a chain of its own: their epochs and numbers overlap', () => {
+    const a = new Uint8Array(32).fill(1)
+    const chains = chainsOf([msg(a, 0, 1), msg(a, 0, 2)])
+    assert.ok(!covers(chains, msg(a, 0, 1, LAPTOP)), 'the laptop\'s message 0/1 is not the phone\'s')
+    assert.ok(!covers(chains, msg(a, 0, 1, PHONE, 1)), 'nor is generation 1\'s')
+    const both = chainsOf([msg(a, 0, 1), msg(a, 0, 1, LAPTOP)])
+    assert.equal(both.length, 2)
+    // a summary from a peer that predates devices names no device: it covers the sender's every device
+    const legacy = [{ sender: a, epoch: 0, ranges: [1, 2], device: new Uint8Array(0), generation: 0 }]
+    assert.ok(covers(legacy, msg(a, 0, 2, LAPTOP)))
+    assert.ok(!covers(legacy, msg(a, 0, 3, LAPTOP)))
   })
 
   it('verifies a receipt as signed, and refuses one tampered, re-attributed, mis-certified or oversized', async () => {
@@ -45,7 +61,7 @@ describe('team rooms: receipts', () => {
 
   it('stays under its size bound however much it would say, dropping the oldest chains', async () => {
     const me = await createIdentity()
-    const many = Array.from({ length: 128 }, (_, i) => ({ sender: new Uint8Array(32).fill(i), epoch: i, ranges: Array.from({ length: 128 }, (_, j) => j * 3) }))
+    const many = Array.from({ length: 128 }, (_, i) => ({ sender: new Uint8Array(32).fill(i), epoch: i, device: new Uint8Array(38).fill(i), generation: 0, ranges: Array.from({ length: 128 }, (_, j) => j * 3) }))
     const r = await signReceipt(me, { group, at: 1, held: many, read: many }, crypto)
     assert.ok(r.bytes.byteLength <= MAX_RECEIPT_BYTES)
     assert.ok(r.held.length < many.length && r.held[r.held.length - 1].epoch === 127, 'the newest chains are kept')

@@ -2976,6 +2976,18 @@ export namespace Summary {
     value: number
   }
 
+  export interface SummaryChainsDeviceFieldEvent {
+    field: '$.chains[].device'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface SummaryChainsGenerationFieldEvent {
+    field: '$.chains[].generation'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<Summary>): Uint8Array {
     return encodeMessage(obj, Summary.codec())
   }
@@ -2984,7 +2996,7 @@ export namespace Summary {
     return decodeMessage(buf, Summary.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Generator<SummaryGroupFieldEvent | SummaryHeadsFieldEvent | SummaryChainsSenderFieldEvent | SummaryChainsEpochFieldEvent | SummaryChainsRangesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Generator<SummaryGroupFieldEvent | SummaryHeadsFieldEvent | SummaryChainsSenderFieldEvent | SummaryChainsEpochFieldEvent | SummaryChainsRangesFieldEvent | SummaryChainsDeviceFieldEvent | SummaryChainsGenerationFieldEvent> {
     return streamMessage(buf, Summary.codec(), opts)
   }
 }
@@ -2993,6 +3005,8 @@ export interface Chain {
   sender: Uint8Array
   epoch: number
   ranges: number[]
+  device: Uint8Array
+  generation: number
 }
 
 export namespace Chain {
@@ -3022,6 +3036,16 @@ export namespace Chain {
           }
         }
 
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.generation != null && obj.generation !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.generation)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -3029,7 +3053,9 @@ export namespace Chain {
         const obj: any = {
           sender: uint8ArrayAlloc(0),
           epoch: 0,
-          ranges: []
+          ranges: [],
+          device: uint8ArrayAlloc(0),
+          generation: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -3052,6 +3078,14 @@ export namespace Chain {
               }
 
               obj.ranges.push(reader.uint32())
+              break
+            }
+            case 4: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.generation = reader.uint32()
               break
             }
             default: {
@@ -3102,6 +3136,20 @@ export namespace Chain {
 
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.device`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.generation`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3130,6 +3178,16 @@ export namespace Chain {
     value: number
   }
 
+  export interface ChainDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array
+  }
+
+  export interface ChainGenerationFieldEvent {
+    field: '$.generation'
+    value: number
+  }
+
   export function encode (obj: Partial<Chain>): Uint8Array {
     return encodeMessage(obj, Chain.codec())
   }
@@ -3138,7 +3196,7 @@ export namespace Chain {
     return decodeMessage(buf, Chain.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Chain>): Generator<ChainSenderFieldEvent | ChainEpochFieldEvent | ChainRangesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Chain>): Generator<ChainSenderFieldEvent | ChainEpochFieldEvent | ChainRangesFieldEvent | ChainDeviceFieldEvent | ChainGenerationFieldEvent> {
     return streamMessage(buf, Chain.codec(), opts)
   }
 }
@@ -3820,6 +3878,18 @@ export namespace GroupReceipt {
     value: number
   }
 
+  export interface GroupReceiptHeldDeviceFieldEvent {
+    field: '$.held[].device'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface GroupReceiptHeldGenerationFieldEvent {
+    field: '$.held[].generation'
+    value: number
+    index: number
+  }
+
   export interface GroupReceiptReadSenderFieldEvent {
     field: '$.read[].sender'
     value: Uint8Array
@@ -3838,6 +3908,18 @@ export namespace GroupReceipt {
     value: number
   }
 
+  export interface GroupReceiptReadDeviceFieldEvent {
+    field: '$.read[].device'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface GroupReceiptReadGenerationFieldEvent {
+    field: '$.read[].generation'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<GroupReceipt>): Uint8Array {
     return encodeMessage(obj, GroupReceipt.codec())
   }
@@ -3846,7 +3928,7 @@ export namespace GroupReceipt {
     return decodeMessage(buf, GroupReceipt.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupReceipt>): Generator<GroupReceiptGroupFieldEvent | GroupReceiptMemberFieldEvent | GroupReceiptDeviceFieldEvent | GroupReceiptCertificateFieldEvent | GroupReceiptAtFieldEvent | GroupReceiptHeldSenderFieldEvent | GroupReceiptHeldEpochFieldEvent | GroupReceiptHeldRangesFieldEvent | GroupReceiptReadSenderFieldEvent | GroupReceiptReadEpochFieldEvent | GroupReceiptReadRangesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupReceipt>): Generator<GroupReceiptGroupFieldEvent | GroupReceiptMemberFieldEvent | GroupReceiptDeviceFieldEvent | GroupReceiptCertificateFieldEvent | GroupReceiptAtFieldEvent | GroupReceiptHeldSenderFieldEvent | GroupReceiptHeldEpochFieldEvent | GroupReceiptHeldRangesFieldEvent | GroupReceiptHeldDeviceFieldEvent | GroupReceiptHeldGenerationFieldEvent | GroupReceiptReadSenderFieldEvent | GroupReceiptReadEpochFieldEvent | GroupReceiptReadRangesFieldEvent | GroupReceiptReadDeviceFieldEvent | GroupReceiptReadGenerationFieldEvent> {
     return streamMessage(buf, GroupReceipt.codec(), opts)
   }
 }
