@@ -1,6 +1,6 @@
 /** This user's invite: QR code, the ferry:// link, and a link to this app that opens "add contact" with it. */
-import QRCode from 'qrcode'
 import { useLoad, useVersion } from '../hooks.js'
+import { qrSvg } from '../qr.js'
 import type { ViewProps } from '../view.js'
 
 export function MyInvite ({ tab, fail }: ViewProps): preact.JSX.Element {
@@ -8,7 +8,7 @@ export function MyInvite ({ tab, fail }: ViewProps): preact.JSX.Element {
   // an invite carries current addresses (relay slots come and go): remake it when things change
   const data = useLoad(async () => {
     const invite = await tab.ferry.roster.invite()
-    const svg = await QRCode.toString(invite, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 })
+    const svg = await qrSvg(invite, { errorCorrectionLevel: 'L' })
     return { invite, svg, link: `${location.origin}/#invite=${encodeURIComponent(invite)}` }
   }, [version])
   if (data == null) return <p class='hint'>Making your invite…</p>

@@ -1,7 +1,7 @@
 /** The safety number with a contact: compare it in person or on a call, then mark it verified. */
-import QRCode from 'qrcode'
 import { groupDigits } from '../format.js'
 import { useLoad, useVersion } from '../hooks.js'
+import { qrSvg } from '../qr.js'
 import type { ViewProps } from '../view.js'
 
 export function Safety ({ tab, go, fail, contact }: ViewProps & { contact: string }): preact.JSX.Element {
@@ -9,7 +9,7 @@ export function Safety ({ tab, go, fail, contact }: ViewProps & { contact: strin
   const view = useLoad(async () => {
     try {
       const v = await tab.ferry.roster.safety(contact)
-      const svg = await QRCode.toString([{ data: v.qr, mode: 'byte' }], { type: 'svg', margin: 2 })
+      const svg = await qrSvg([{ data: v.qr, mode: 'byte' }])
       return { v, svg }
     } catch (err: any) {
       return { error: err.message as string }
