@@ -50,6 +50,7 @@ import { Devices } from './devices/devices.js'
 import { decodeJson } from './devices/link-payload.js'
 import { Key } from 'interface-datastore'
 import type { DeviceListStore } from './devices/devices.js'
+import type { DeviceEntry } from './devices/device-list.js'
 import { MessageRequests } from './messaging/requests.js'
 
 /** Where libp2p last saw `peer` (learned by identify), for a contact made from a message request. */
@@ -244,6 +245,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     hints: async () => ({ addrs: libp2p.getMultiaddrs().map(a => a.toString()), bundle: encodeBundle(await freshBundle(crypto, identity, prekeys, now(), { oneTime: false, maxIssued: 0 })) }),
     send: async (to, list) => conversations.sendDevices(to, list),
     published: () => { tasks.track(directory.publish(['devices'])) },
+    changed: () => { tasks.track(built.groups?.devicesChanged() ?? Promise.resolve()) },
     log: logger('devices')
   })
   // a contact sent on a session this node does not hold: offer one it does (rate limited per contact)
@@ -257,7 +259,8 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     })().catch((err: any) => { log('session restart for %s failed: %s', peer, err.message) })
   }
   const requests = new MessageRequests({ messages, contacts: contactBook, sessions, addresses: async peer => knownAddresses(libp2p, peer) })
-  const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups'), connect: async (peer, addrs) => await presence.connect(peer, addrs), mailboxes })
+  const ownDevices = async (): Promise<{ others: DeviceEntry[], revoked: string[] }> => ({ others: await devices.others(), revoked: (await devices.load()).revoked })
+  const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups'), connect: async (peer, addrs) => await presence.connect(peer, addrs), mailboxes, ownDevices, isOwnDevice: peer => contactBook.isOwnDevice(peer) })
   built.groups = groups
   const roster = new Roster({ libp2p, identity, name: opts.name ?? '', contacts, contactBook, requests, presence, outbox: conversations.outbox, mailboxes, prekeys, crypto, tasks, now, log })
   return new Ferry({

@@ -34,6 +34,8 @@ export interface DevicesComponents {
   send(to: { contact?: Contact, device?: DeviceEntry }, list: Uint8Array): Promise<void>
   /** the list changed: publish the DHT's devices record again */
   published?(): void
+  /** the list this device holds changed (signed here, or taken from another own device): team rooms follow it */
+  changed?(): void
   log: Logger
 }
 
@@ -148,6 +150,7 @@ export class Devices {
     await this.c.store.save(encodeDeviceList(list))
     this.list = list
     this.c.contactBook.setOwnDevices(list.devices.map(d => d.peer), list.revoked)
+    this.c.changed?.()
   }
 
   /**

@@ -7,10 +7,12 @@
  * answer) for every room we share, when we meet and every 20 s. Receipts (receipts.ts) travel
  * the same ways: our own after news and in every sync, and whatever newer receipts we hold.
  *
- * A room we do not hold is taken only from a contact, and only when the packet starts with the
- * room's root (an exchange refused UNKNOWN_ROOM is sent again as the whole log); it is kept only
- * if its log then lists us. Who may speak for a held room is the room's log, asked before the
- * packet's body is decoded (the service calls `admit` first).
+ * A room we do not hold is taken only from a contact or another of our own devices, and only
+ * when the packet starts with the room's root (an exchange refused UNKNOWN_ROOM is sent again as
+ * the whole log); it is kept only if its log then lists our device. Who may speak for a held room
+ * is the room's log, asked before the packet's body is decoded (the service calls `admit` first):
+ * a member's devices, less those the log took out. Our own devices in a room are members' devices
+ * like any other: what reaches us goes on to them too.
  */
 import { toHex as hex } from '../util/bytes.js'
 import { UnknownRoomError } from './rooms.js'
@@ -42,8 +44,10 @@ export interface RoomDeliveryInit {
   crypto: CryptoBackend
   /** open connections to a person's devices (the platform's view: contacts, and who showed us a hello) */
   connectionsTo(identity: Uint8Array): Connection[]
-  /** whether a person is our contact: only a contact can bring us into a room */
+  /** whether a person is our contact: only a contact (or an own device) can bring us into a room */
   isContact(identity: Uint8Array): Promise<boolean> | boolean
+  /** whether a peer is another device in our own signed device list (not revoked) */
+  isOwnDevice?(peer: string): boolean
   /** every message that opened, once, inside the action that opened it: entries pushed into `history` are kept with it */
   onMessage?(room: Uint8Array, message: RoomMessage, history: RoomHistoryEntry[]): void
   /** our own receipt for a room, signed now (what we hold and have read) */
@@ -63,18 +67,21 @@ export interface RoomDeliveryInit {
 export class RoomDelivery implements GroupReceiver {
   private readonly pending = new Set<Promise<void>>()
   private readonly me: string
+  private readonly ownDevice: string
   /** our own device's receipts are signed fresh (own), not passed on from the room */
   private readonly ownReceiptKey: string
 
   constructor (private readonly init: RoomDeliveryInit, me: Uint8Array, device: Uint8Array) {
     this.me = hex(me)
-    this.ownReceiptKey = `${this.me}/${hex(device)}`
+    this.ownDevice = hex(device)
+    this.ownReceiptKey = `${this.me}/${this.ownDevice}`
   }
 
   async admit (room: Uint8Array, from: GroupAsker): Promise<boolean> {
     this.init.onAsker?.(from)
     const held = this.init.rooms.get(room)
-    if (held == null) return await this.init.isContact(from.identity)
+    if (held == null) return hex(from.identity) === this.me ? this.init.isOwnDevice?.(from.peer.toString()) === true : await this.init.isContact(from.identity)
+    if (held.log.deviceGone(hex(from.identity), hex(from.peer.toMultihash().bytes))) return false // a device the room took out
     // a member; or someone removed (or gone), who may learn of it and nothing more (receive)
     return held.state().members.some(m => hex(m.identity) === hex(from.identity)) || removedIn(held.log, hex(from.identity))
   }
@@ -112,8 +119,9 @@ export class RoomDelivery implements GroupReceiver {
    * we hold go over, and what it holds that we lack comes back.
    */
   async sync (connection: Connection, identity: Uint8Array): Promise<void> {
+    const device = hex(connection.remotePeer.toMultihash().bytes)
     for (const room of this.init.rooms.list()) {
-      if (!room.state().members.some(m => hex(m.identity) === hex(identity))) continue
+      if (!room.state().members.some(m => hex(m.identity) === hex(identity)) || !this.reaches(room, identity, device)) continue
       try {
         const [first, ...rest] = packets([], [], undefined, await this.receipts(room), await this.init.offer?.(room.group, identity) ?? [])
         for (const packet of rest) await this.init.exchange.exchange(connection, room.group, packet)
@@ -124,9 +132,24 @@ export class RoomDelivery implements GroupReceiver {
         const now = this.init.rooms.get(room.group)
         if (news && now != null) await this.init.exchange.exchange(connection, room.group, { summary: summarize(now), receipts: await this.own(now) })
       } catch (err: any) {
-        this.init.onError?.(err)
+        // another of our devices the room names, that does not hold it yet (it was away when it was brought in)
+        if (err.code === 'UNKNOWN_ROOM' && hex(identity) === this.me && room.log.isParticipant(this.me, device)) {
+          await this.hand(connection, room.group, { ...this.wholeLog(room), messages: [] }, identity).catch((e: Error) => this.init.onError?.(e))
+        } else {
+          this.init.onError?.(err)
+        }
       }
     }
+  }
+
+  /** Whether items for a room go to this device of a member: not to a device the room took out, nor to ours. */
+  private reaches (room: Room, identity: Uint8Array, device: string): boolean {
+    return !room.log.deviceGone(hex(identity), device) && !(hex(identity) === this.me && device === this.ownDevice)
+  }
+
+  /** Every op and kept message, root first: for a member's device that lacks the room. */
+  private wholeLog (room: Room): Items {
+    return { ...answer(room, Summary.encode({ group: room.group, heads: [], chains: [] })), receipts: [] }
   }
 
   /** Wait for the hand-ons still running (stop). */
@@ -227,8 +250,7 @@ export class RoomDelivery implements GroupReceiver {
   }
 
   private listsUs (group: Uint8Array): boolean {
-    const room = this.init.rooms.get(group)
-    return room != null && this.lists(room, this.me)
+    return this.init.rooms.get(group)?.listsMe() ?? false
   }
 
   private lists (room: Room, identity: Uint8Array | string): boolean {
@@ -246,19 +268,23 @@ export class RoomDelivery implements GroupReceiver {
     const reached = new Set<string>()
     const room = this.init.rooms.get(group)
     if (room == null || empty(items)) return reached
-    const members = room.state().members.map(m => m.identity).filter(id => hex(id) !== this.me && hex(id) !== except)
-    await Promise.all(members.flatMap(member => this.init.connectionsTo(member).map(async connection => {
-      try {
-        await this.hand(connection, group, items, member)
-        reached.add(hex(member))
-      } catch (err: any) {
-        if (err.code !== 'UNKNOWN_ROOM') return this.init.onError?.(err)
-        const held = this.init.rooms.get(group)
-        if (held == null) return
-        const all = answer(held, Summary.encode({ group, heads: [], chains: [] }))
-        await this.hand(connection, group, { ...all, receipts: [] }, member).then(() => reached.add(hex(member)), (e: Error) => this.init.onError?.(e))
-      }
-    })))
+    // every member but the one it came from; our own other devices too (they are not counted as reached)
+    const members = room.state().members.map(m => m.identity).filter(id => hex(id) === this.me || hex(id) !== except)
+    const count = (member: Uint8Array): void => { if (hex(member) !== this.me) reached.add(hex(member)) }
+    await Promise.all(members.flatMap(member => this.init.connectionsTo(member)
+      .filter(c => this.reaches(room, member, hex(c.remotePeer.toMultihash().bytes)))
+      .map(async connection => {
+        try {
+          await this.hand(connection, group, items, member)
+          count(member)
+        } catch (err: any) {
+          const held = this.init.rooms.get(group)
+          if (err.code !== 'UNKNOWN_ROOM' || held == null) return this.init.onError?.(err)
+          // our own device gets the ops alone: what was sealed before its add never opens for it
+          const all = this.wholeLog(held)
+          await this.hand(connection, group, hex(member) === this.me ? { ...all, messages: [] } : all, member).then(() => count(member), (e: Error) => this.init.onError?.(e))
+        }
+      })))
     return reached
   }
 

@@ -20,6 +20,8 @@ import { UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
 import { RoomReceipts } from './room-receipts.js'
+import { RoomDevices } from './room-devices.js'
+import type { OwnDevice } from './room-devices.js'
 import { historyEntry, incomingEntry, markRecipients, messageView, rank } from './history.js'
 import { RoomMail } from './room-mail.js'
 import { RoomPeers } from './room-peers.js'
@@ -52,6 +54,10 @@ export interface GroupsInit {
   connect?: (peer: string, addrs: string[]) => Promise<unknown>
   /** the node's mailboxes: room traffic for members who are away waits at their hosts (room-mail.ts) */
   mailboxes?: RoomMailboxes
+  /** this person's other devices and the revoked ones (the signed device list): rooms follow it (room-devices.ts) */
+  ownDevices?: () => Promise<{ others: OwnDevice[], revoked: string[] }>
+  /** whether a peer is another device in our list, not revoked: it may bring us a room we lack */
+  isOwnDevice?: (peer: string) => boolean
 }
 
 /** One member as `ferry group info` shows it. */
@@ -61,6 +67,8 @@ export interface GroupMember {
   name?: string
   role: 'admin' | 'member'
   me: boolean
+  /** how many of the member's devices take part in the room (linked devices; docs/DEVICES.md) */
+  devices: number
 }
 
 export interface GroupSummary {
@@ -95,13 +103,14 @@ export class Groups {
   private posting: Promise<void> = Promise.resolve()
   private readonly peers: RoomPeers
   private readonly cards = new Map<string, Card>()
-  /** our last receipt per room (hex id), and what it said */
   private receipts?: RoomReceipts
+  private devices?: RoomDevices
   private timer?: ReturnType<typeof setInterval>
   private readonly onConnect = (evt: CustomEvent<Connection>): void => { void this.syncWith(evt.detail) }
 
   constructor (private readonly f: GroupsInit) {
-    this.peers = new RoomPeers(f.libp2p, f.contacts)
+    const own = f.ownDevices
+    this.peers = new RoomPeers(f.libp2p, f.contacts, own == null ? undefined : { identity: f.identity.identityKey.publicKey.raw, devices: async () => (await own()).others.map(d => d.peer) })
   }
 
   /** What the group service hands packets to: refused until the rooms are loaded. */
@@ -139,7 +148,8 @@ export class Groups {
       exchange: { exchange: async (...args) => await this.f.libp2p.services.group.exchange(...args) },
       connectionsTo: identity => this.peers.connectionsTo(identity),
       isContact: async identity => (await this.f.contacts.list()).some(c => c.identity != null && hex(c.identity) === hex(identity)),
-      onMessage: (room, m, history) => history.push(incomingEntry(m, this.f.now())),
+      isOwnDevice: peer => this.f.isOwnDevice?.(peer) ?? false,
+      onMessage: (room, m, history) => history.push(incomingEntry(m, this.f.now(), me)),
       onAsker: asker => this.peers.learn(asker),
       receiptOf: async room => await this.receipts?.of(room) as Uint8Array,
       onReceipt: async (room, receipt) => await this.receipts?.from(room, receipt),
@@ -147,9 +157,21 @@ export class Groups {
       onCapabilities: async (room, from, capabilities) => await this.mail?.keep(room, from, capabilities),
       onError: err => this.f.log('group exchange failed: %s', err.message)
     }, me, this.device)
+    const ownDevices = this.f.ownDevices
+    if (ownDevices != null) {
+      const act = async (room: Room, fn: (room: Room) => Promise<Uint8Array[]>): Promise<void> => { await this.delivery?.act(room.group, async r => ({ ops: await fn(r) })) }
+      this.devices = new RoomDevices({ identity: me, crypto: this.f.crypto, list: ownDevices, act, log: this.f.log })
+    }
     await this.peers.refresh(this.rooms)
+    void this.devicesChanged()
     this.f.libp2p.addEventListener('connection:open', this.onConnect)
     this.timer = setInterval(() => { void this.tick() }, SYNC_INTERVAL_MS)
+  }
+
+  /** Our device list changed (a link, a revocation, a device's new bundle): rooms follow it. */
+  async devicesChanged (): Promise<void> {
+    await this.peers.refresh(this.rooms)
+    await this.devices?.ensure(this.rooms).catch((err: Error) => this.f.log.error('rooms did not follow the device list - %e', err))
   }
 
   async stop (): Promise<void> {
@@ -223,7 +245,7 @@ export class Groups {
     const { reached } = await this.act(group, async (r, history) => {
       const sent = await r.send(te.encode(text), expiresMs)
       const at = this.f.now()
-      const record: HistoryRecord = { sender: fromHex(me), outgoing: true, text, sentAt: at, receivedAt: at, expiresAt: sent.expiresAt, read: true, recipients: others.map(member => ({ member, state: Recipient.State.QUEUED })) }
+      const record: HistoryRecord = { sender: fromHex(me), outgoing: true, text, sentAt: at, receivedAt: at, expiresAt: sent.expiresAt, read: true, elsewhere: false, recipients: others.map(member => ({ member, state: Recipient.State.QUEUED })) }
       entry = { id: sent.id, record }
       history.push(historyEntry(sent.id, record))
       return { ops: [], messages: [sent.bytes] }
@@ -283,11 +305,14 @@ export class Groups {
   private async tick (): Promise<void> {
     await this.sweep().catch((err: Error) => this.f.log.error('room history sweep failed - %e', err))
     for (const room of this.rooms?.list() ?? []) this.post(room.group)
+    await this.devicesChanged()
     for (const c of this.f.libp2p.getConnections()) await this.syncWith(c).catch(() => {})
     const members = new Set(this.rooms?.list().flatMap(r => r.state().members.map(m => hex(m.identity))))
     const connected = new Set(this.f.libp2p.getConnections().map(c => c.remotePeer.toString()))
-    const away = (await this.f.contacts.list()).filter(c => c.identity != null && members.has(hex(c.identity)) && !connected.has(c.peerId))
-    for (const c of away.slice(0, MAX_DIALS_PER_TICK)) void this.f.connect?.(c.peerId, c.addresses).catch(() => {})
+    const away = (await this.f.contacts.list()).filter(c => c.identity != null && members.has(hex(c.identity)) && !connected.has(c.peerId)).map(c => ({ peer: c.peerId, addrs: c.addresses }))
+    // our own other devices too, while we share a room: they hold the same rooms
+    const siblings = members.size === 0 ? [] : (await this.f.ownDevices?.())?.others.filter(d => !connected.has(d.peer)).map(d => ({ peer: d.peer, addrs: d.addrs ?? [] })) ?? []
+    for (const c of [...siblings, ...away].slice(0, MAX_DIALS_PER_TICK)) void this.f.connect?.(c.peer, c.addrs).catch(() => {})
   }
 
   private async act<T extends { ops: Uint8Array[], messages?: Uint8Array[] }>(group: string, fn: (room: Room, history: RoomHistoryEntry[]) => Promise<T>): Promise<{ result: T, reached: Set<string> }> {
@@ -362,7 +387,7 @@ export class Groups {
     return {
       group: hex(room.group),
       name: s.name,
-      members: s.members.map(m => ({ identity: identityToString(m.identity), ...(names.has(hex(m.identity)) && { name: names.get(hex(m.identity)) }), role: m.role, me: hex(m.identity) === me })),
+      members: s.members.map(m => ({ identity: identityToString(m.identity), ...(names.has(hex(m.identity)) && { name: names.get(hex(m.identity)) }), role: m.role, me: hex(m.identity) === me, devices: room.deviceCount(hex(m.identity)) })),
       expiresMs: s.timer,
       keys: room.keyStatus,
       converged: room.held === 0 && room.waiting === 0,

@@ -23,6 +23,8 @@ export interface GroupMessage {
   receivedAt: number
   expiresAt: number
   read: boolean
+  /** outgoing: sent from another of our devices (its recipients' states are on that device) */
+  elsewhere?: boolean
   /** outgoing: how many members it was sealed for, and how far it got with them */
   recipients?: { total: number, stored: number, delivered: number, read: number }
   /** outgoing: each member it was sealed for (identity string) and how far it got with that one */
@@ -44,9 +46,13 @@ export function historyEntry (id: string, record: HistoryRecord): RoomHistoryEnt
   return { id, expiresAt: record.expiresAt, record: HistoryRecord.encode(record) }
 }
 
-/** The entry of a message that opened for us. */
-export function incomingEntry (m: RoomMessage, receivedAt: number): RoomHistoryEntry {
-  return historyEntry(m.id, { sender: m.sender, outgoing: false, text: td.decode(m.plaintext), sentAt: m.sentAt, receivedAt, expiresAt: m.expiresAt, read: false, recipients: [] })
+/**
+ * The entry of a message that opened for us; one that another of our own devices sent (`me` is
+ * our identity) is ours, outgoing and read, as the conversation shows it on every device.
+ */
+export function incomingEntry (m: RoomMessage, receivedAt: number, me?: Uint8Array): RoomHistoryEntry {
+  const ours = me != null && hex(m.sender) === hex(me)
+  return historyEntry(m.id, { sender: m.sender, outgoing: ours, elsewhere: ours, text: td.decode(m.plaintext), sentAt: m.sentAt, receivedAt, expiresAt: m.expiresAt, read: ours, recipients: [] })
 }
 
 /** Move `members` forward (never back) to `state`. @returns whether anything changed */
@@ -72,6 +78,7 @@ export function messageView (group: Uint8Array, e: { seq: number, id: string, re
     receivedAt: r.receivedAt,
     expiresAt: r.expiresAt,
     read: r.read,
+    ...(r.elsewhere && { elsewhere: true }),
     ...(r.outgoing && {
       recipients: { total: r.recipients.length, stored: count(Recipient.State.STORED), delivered: count(Recipient.State.DELIVERED), read: count(Recipient.State.READ) },
       members: r.recipients.map(x => ({ identity: identityToString(x.member), state: STATE_NAMES[x.state] }))

@@ -1,6 +1,6 @@
 /**
  * Where fellow members are (groups.ts): the peer ids we know each person by. Our contacts'
- * devices; every device that signed an op in a room we hold (each op carries its author's device
+ * devices; our own other devices (the signed device list); every device that signed an op in a room we hold (each op carries its author's device
  * under the author's certificate, checked on intake); and every device that showed us a hello
  * (its certificate checked against the connection). So members who are not contacts find each
  * other when they connect.
@@ -22,11 +22,15 @@ export class RoomPeers {
   /** ops whose device has been noted */
   private readonly scanned = new Set<string>()
 
-  constructor (private readonly libp2p: Pick<Libp2p, 'getConnections'>, private readonly contacts: ContactStore) {}
+  constructor (private readonly libp2p: Pick<Libp2p, 'getConnections'>, private readonly contacts: ContactStore, private readonly own?: { identity: Uint8Array, devices: () => Promise<string[]> }) {}
 
-  /** Note our contacts' devices and the devices of ops not seen yet. */
+  /** Note our contacts' devices, our own, and the devices of ops not seen yet. */
   async refresh (rooms?: Rooms): Promise<void> {
-    for (const c of await this.contacts.list()) if (c.identity != null) this.of(hex(c.identity)).add(c.peerId)
+    for (const c of await this.contacts.list()) {
+      if (c.identity == null) continue
+      for (const peer of [c.peerId, ...(c.devices ?? []).map(d => d.peer)]) this.of(hex(c.identity)).add(peer)
+    }
+    if (this.own != null) for (const peer of await this.own.devices()) this.of(hex(this.own.identity)).add(peer)
     for (const room of rooms?.list() ?? []) {
       for (const op of room.log.ops()) {
         if (this.scanned.has(op.id)) continue

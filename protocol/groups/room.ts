@@ -114,6 +114,26 @@ export class Room extends RoomIntake {
     return [op.bytes, await this.keyOp(await removeMember(this.init.crypto, this.keys, id, this.directory))]
   }
 
+  /**
+   * Whether the room lists our device: our identity a member and our device one of its devices
+   * there, named by an AddDevice, or the base (recorded as us, or unrecorded and the card that
+   * started our generation ours). A room that does not is not kept (delivery.ts).
+   */
+  listsMe (): boolean {
+    if (this.role(this.me) == null) return false
+    const d = this.log.devicesOf(this.me)
+    const device = hex(this.device)
+    if (d == null || this.log.deviceGone(this.me, device)) return false
+    if (d.named.has(device)) return true
+    return !d.baseGone && (d.base != null ? d.base === device : this.baseIsUs())
+  }
+
+  /** How many devices a member has in the room (its base counts while it is not taken out, recorded or not). */
+  deviceCount (member: string): number {
+    const d = this.log.devicesOf(member)
+    return d == null ? 0 : d.named.size + (d.baseGone ? 0 : 1)
+  }
+
   /** A member's devices in the room (ours by default), hex peer ids: the base once recorded and not taken out, and the named ones. */
   devices (member = this.me): string[] {
     const d = this.log.devicesOf(member)

@@ -3210,6 +3210,7 @@ export interface HistoryRecord {
   expiresAt: number
   read: boolean
   recipients: Recipient[]
+  elsewhere: boolean
 }
 
 export namespace HistoryRecord {
@@ -3264,6 +3265,11 @@ export namespace HistoryRecord {
           }
         }
 
+        if ((obj.elsewhere != null && obj.elsewhere !== false)) {
+          w.uint32(72)
+          w.bool(obj.elsewhere)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -3276,7 +3282,8 @@ export namespace HistoryRecord {
           receivedAt: 0,
           expiresAt: 0,
           read: false,
-          recipients: []
+          recipients: [],
+          elsewhere: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -3321,6 +3328,10 @@ export namespace HistoryRecord {
               obj.recipients.push(Recipient.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.recipients$
               }))
+              break
+            }
+            case 9: {
+              obj.elsewhere = reader.bool()
               break
             }
             default: {
@@ -3409,6 +3420,13 @@ export namespace HistoryRecord {
 
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.elsewhere`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3468,6 +3486,11 @@ export namespace HistoryRecord {
     index: number
   }
 
+  export interface HistoryRecordElsewhereFieldEvent {
+    field: '$.elsewhere'
+    value: boolean
+  }
+
   export function encode (obj: Partial<HistoryRecord>): Uint8Array {
     return encodeMessage(obj, HistoryRecord.codec())
   }
@@ -3476,7 +3499,7 @@ export namespace HistoryRecord {
     return decodeMessage(buf, HistoryRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryRecord>): Generator<HistoryRecordSenderFieldEvent | HistoryRecordOutgoingFieldEvent | HistoryRecordTextFieldEvent | HistoryRecordSentAtFieldEvent | HistoryRecordReceivedAtFieldEvent | HistoryRecordExpiresAtFieldEvent | HistoryRecordReadFieldEvent | HistoryRecordRecipientsMemberFieldEvent | HistoryRecordRecipientsStateFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryRecord>): Generator<HistoryRecordSenderFieldEvent | HistoryRecordOutgoingFieldEvent | HistoryRecordTextFieldEvent | HistoryRecordSentAtFieldEvent | HistoryRecordReceivedAtFieldEvent | HistoryRecordExpiresAtFieldEvent | HistoryRecordReadFieldEvent | HistoryRecordRecipientsMemberFieldEvent | HistoryRecordRecipientsStateFieldEvent | HistoryRecordElsewhereFieldEvent> {
     return streamMessage(buf, HistoryRecord.codec(), opts)
   }
 }
