@@ -14,7 +14,10 @@
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { PrekeyBundle as PrekeyBundlePb } from './pb/pqxdh.js'
+import { DEVICE_CERTIFICATE_BYTES } from './identity.js'
+import { signingKey } from './signer.js'
 import type { CryptoBackend } from './backend.js'
+import type { Signer } from './signer.js'
 
 /** The bundle (and initial message) format version this code writes and accepts. */
 export const PQXDH_VERSION = 1
@@ -33,7 +36,10 @@ export const SIGNATURE_BYTES = 64
 export const KEM_PUBLIC_KEY_BYTES = 1184
 export const KEM_CIPHERTEXT_BYTES = 1088
 
-/** Hard cap on an encoded bundle: the largest valid one is ~1.6 KB; the rest is slack for new fields. */
+/** Longest peer id a signer may name (an Ed25519 peer id is 38 bytes). */
+const MAX_PEER_ID_BYTES = 64
+
+/** Hard cap on an encoded bundle: the largest valid one is ~1.6 KB (~1.8 KB with a signer); the rest is slack. */
 export const MAX_BUNDLE_BYTES = 2048
 
 /** A prekey bundle could not be decoded, is malformed, or a signature in it does not hold. */
@@ -62,6 +68,8 @@ export interface PrekeyBundle {
   kemPrekey: SignedPublicKey
   /** X25519 one-time prekey OPK, when one was available */
   oneTimePrekey?: { id: number, publicKey: Uint8Array }
+  /** the device that made the three signatures for the identity (signer.ts); absent: the identity key made them */
+  signer?: Signer
 }
 
 type ErrorClass = new (message: string) => Error
@@ -166,6 +174,9 @@ export function checkBundle (b: PrekeyBundle): void {
     checkId(b.oneTimePrekey.id, 'oneTimePrekey.id', InvalidBundleError)
     checkKey(KEY_TYPE.x25519, b.oneTimePrekey.publicKey, 'oneTimePrekey.publicKey', InvalidBundleError)
   }
+  if (b.signer != null && (!(b.signer.device instanceof Uint8Array) || b.signer.device.byteLength > MAX_PEER_ID_BYTES || !(b.signer.certificate instanceof Uint8Array) || b.signer.certificate.byteLength !== DEVICE_CERTIFICATE_BYTES)) {
+    throw new InvalidBundleError(`"signer" must be a peer id and a ${DEVICE_CERTIFICATE_BYTES}-byte device certificate`)
+  }
 }
 
 /**
@@ -184,7 +195,8 @@ export function encodeBundle (b: PrekeyBundle): Uint8Array {
     identityDhSignature: b.identityDhSignature,
     signedPrekey: { ...b.signedPrekey, publicKey: encodeKey(KEY_TYPE.x25519, b.signedPrekey.publicKey) },
     kemPrekey: { ...b.kemPrekey, publicKey: encodeKey(KEY_TYPE.mlKem768, b.kemPrekey.publicKey) },
-    oneTimePrekey: b.oneTimePrekey == null ? undefined : { id: b.oneTimePrekey.id, publicKey: encodeKey(KEY_TYPE.x25519, b.oneTimePrekey.publicKey) }
+    oneTimePrekey: b.oneTimePrekey == null ? undefined : { id: b.oneTimePrekey.id, publicKey: encodeKey(KEY_TYPE.x25519, b.oneTimePrekey.publicKey) },
+    signer: b.signer
   })
 }
 
@@ -223,25 +235,31 @@ export function decodeBundle (bytes: Uint8Array): PrekeyBundle {
   if (pb.oneTimePrekey != null) {
     b.oneTimePrekey = { id: pb.oneTimePrekey.id, publicKey: decodeKey(KEY_TYPE.x25519, pb.oneTimePrekey.publicKey, 'oneTimePrekey.publicKey', InvalidBundleError) }
   }
+  if (pb.signer != null) b.signer = { device: new Uint8Array(pb.signer.device), certificate: new Uint8Array(pb.signer.certificate) }
   checkBundle(b)
   return b
 }
 
 /**
- * Check a bundle's structure and its three signatures by its identity key (PQXDH §3.3: "Alice
- * verifies the prekey signatures and aborts the protocol if verification fails"). It does not say
- * whose bundle it is: compare `b.identity` with the identity you expect.
+ * Check a bundle's structure and its three signatures by its identity key, or by the device its
+ * signer names under that device's certificate (PQXDH §3.3: "Alice verifies the prekey signatures
+ * and aborts the protocol if verification fails"). It does not say whose bundle it is: compare
+ * `b.identity` with the identity you expect (and `b.signer.device` with the device, when known).
  *
+ * @param options.revoked - whether the identity's device list revoked a device (peer id multihash
+ * bytes): a bundle signed by a revoked device is refused
  * @throws InvalidBundleError naming the first signature (or field) that does not hold
  */
-export async function verifyBundle (crypto: CryptoBackend, b: PrekeyBundle): Promise<void> {
+export async function verifyBundle (crypto: CryptoBackend, b: PrekeyBundle, options: { revoked?: (device: Uint8Array) => boolean } = {}): Promise<void> {
   checkBundle(b)
+  const by = await signingKey(b.identity, b.signer, options.revoked)
+  if (by == null) throw new InvalidBundleError('bundle "signer" is not a device its identity certified, or it was revoked')
   const checks: Array<[string, Uint8Array, Uint8Array]> = [
     ['identityDhSignature', identityDhSignatureMessage(b.identityDh), b.identityDhSignature],
     ['signedPrekey.signature', prekeySignatureMessage('signedPrekey', b.signedPrekey.id, b.signedPrekey.publicKey), b.signedPrekey.signature],
     ['kemPrekey.signature', prekeySignatureMessage('kemPrekey', b.kemPrekey.id, b.kemPrekey.publicKey), b.kemPrekey.signature]
   ]
-  const results = await Promise.all(checks.map(async ([, data, sig]) => crypto.verify(b.identity, data, sig)))
+  const results = await Promise.all(checks.map(async ([, data, sig]) => crypto.verify(by.key, by.message(data), sig)))
   const failed = checks.findIndex((_, i) => !results[i])
-  if (failed >= 0) throw new InvalidBundleError(`bundle "${checks[failed][0]}" is not a valid signature by the bundle's identity key`)
+  if (failed >= 0) throw new InvalidBundleError(`bundle "${checks[failed][0]}" is not a valid signature by the bundle's ${b.signer == null ? 'identity key' : 'signing device'}`)
 }

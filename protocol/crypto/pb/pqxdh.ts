@@ -258,6 +258,7 @@ export interface PrekeyBundle {
   signedPrekey?: SignedPrekey
   kemPrekey?: SignedPrekey
   oneTimePrekey?: OneTimePrekey
+  signer?: Signer
 }
 
 export namespace PrekeyBundle {
@@ -303,6 +304,11 @@ export namespace PrekeyBundle {
         if (obj.oneTimePrekey != null) {
           w.uint32(58)
           OneTimePrekey.codec().encode(obj.oneTimePrekey, w)
+        }
+
+        if (obj.signer != null) {
+          w.uint32(66)
+          Signer.codec().encode(obj.signer, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -353,6 +359,12 @@ export namespace PrekeyBundle {
             case 7: {
               obj.oneTimePrekey = OneTimePrekey.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.oneTimePrekey
+              })
+              break
+            }
+            case 8: {
+              obj.signer = Signer.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.signer
               })
               break
             }
@@ -416,6 +428,13 @@ export namespace PrekeyBundle {
             case 7: {
               yield * OneTimePrekey.codec().stream(reader, reader.uint32(), `${prefix}.oneTimePrekey`, {
                 limits: opts.limits?.oneTimePrekey
+              })
+
+              break
+            }
+            case 8: {
+              yield * Signer.codec().stream(reader, reader.uint32(), `${prefix}.signer`, {
+                limits: opts.limits?.signer
               })
 
               break
@@ -492,6 +511,16 @@ export namespace PrekeyBundle {
     value: Uint8Array
   }
 
+  export interface PrekeyBundleSignerDeviceFieldEvent {
+    field: '$.signer.device'
+    value: Uint8Array
+  }
+
+  export interface PrekeyBundleSignerCertificateFieldEvent {
+    field: '$.signer.certificate'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<PrekeyBundle>): Uint8Array {
     return encodeMessage(obj, PrekeyBundle.codec())
   }
@@ -500,8 +529,120 @@ export namespace PrekeyBundle {
     return decodeMessage(buf, PrekeyBundle.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrekeyBundle>): Generator<PrekeyBundleVersionFieldEvent | PrekeyBundleIdentityFieldEvent | PrekeyBundleIdentityDhFieldEvent | PrekeyBundleIdentityDhSignatureFieldEvent | PrekeyBundleSignedPrekeyIdFieldEvent | PrekeyBundleSignedPrekeyPublicKeyFieldEvent | PrekeyBundleSignedPrekeySignatureFieldEvent | PrekeyBundleKemPrekeyIdFieldEvent | PrekeyBundleKemPrekeyPublicKeyFieldEvent | PrekeyBundleKemPrekeySignatureFieldEvent | PrekeyBundleOneTimePrekeyIdFieldEvent | PrekeyBundleOneTimePrekeyPublicKeyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrekeyBundle>): Generator<PrekeyBundleVersionFieldEvent | PrekeyBundleIdentityFieldEvent | PrekeyBundleIdentityDhFieldEvent | PrekeyBundleIdentityDhSignatureFieldEvent | PrekeyBundleSignedPrekeyIdFieldEvent | PrekeyBundleSignedPrekeyPublicKeyFieldEvent | PrekeyBundleSignedPrekeySignatureFieldEvent | PrekeyBundleKemPrekeyIdFieldEvent | PrekeyBundleKemPrekeyPublicKeyFieldEvent | PrekeyBundleKemPrekeySignatureFieldEvent | PrekeyBundleOneTimePrekeyIdFieldEvent | PrekeyBundleOneTimePrekeyPublicKeyFieldEvent | PrekeyBundleSignerDeviceFieldEvent | PrekeyBundleSignerCertificateFieldEvent> {
     return streamMessage(buf, PrekeyBundle.codec(), opts)
+  }
+}
+
+export interface Signer {
+  device: Uint8Array
+  certificate: Uint8Array
+}
+
+export namespace Signer {
+  let _codec: Codec<Signer>
+
+  export const codec = (): Codec<Signer> => {
+    if (_codec == null) {
+      _codec = message<Signer>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.certificate != null && obj.certificate.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.certificate)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          device: uint8ArrayAlloc(0),
+          certificate: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.certificate = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.device`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.certificate`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignerDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array
+  }
+
+  export interface SignerCertificateFieldEvent {
+    field: '$.certificate'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<Signer>): Uint8Array {
+    return encodeMessage(obj, Signer.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Signer>): Signer {
+    return decodeMessage(buf, Signer.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Signer>): Generator<SignerDeviceFieldEvent | SignerCertificateFieldEvent> {
+    return streamMessage(buf, Signer.codec(), opts)
   }
 }
 
