@@ -11,6 +11,7 @@ import { createIdentity, identityToString } from '../protocol/index.js'
 import { AtRestCipher, AtRestDecryptError, passphraseKey, SCRYPT } from './at-rest.js'
 import type { Identity } from '../protocol/index.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
+import { heldIdentityKey } from '../protocol/crypto/identity.js'
 
 export interface KeyFile {
   identity: Identity
@@ -56,7 +57,7 @@ export function writeSecretFile (path: string, data: string, mode = 0o600): void
 
 function save (path: string, file: KeyFile, passphrase: string | undefined): void {
   const secrets: Secrets = {
-    identityKey: b64(privateKeyToProtobuf(file.identity.identityKey)),
+    identityKey: b64(privateKeyToProtobuf(heldIdentityKey(file.identity.identityKey))),
     deviceKey: b64(privateKeyToProtobuf(file.identity.deviceKey)),
     deviceSignature: b64(file.identity.deviceSignature),
     keychainPass: file.keychainPass

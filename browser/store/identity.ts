@@ -8,6 +8,7 @@ import { request, STORES } from './idb.js'
 import { recordName } from './at-rest.js'
 import type { Database } from './idb.js'
 import type { AtRestKey } from './at-rest.js'
+import { heldIdentityKey } from '../../protocol/crypto/identity.js'
 import type { Identity } from '../../protocol/crypto/identity.js'
 import type { DeviceListStore } from '../../protocol/devices/devices.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
@@ -52,7 +53,7 @@ export class IdbIdentityStore implements IdentityStore {
   async save (identity: Identity, name: string): Promise<void> {
     if (typeof name !== 'string') throw new TypeError('"name" must be a string')
     const json: IdentityJson = {
-      identityKey: privateKeyToProtobuf(identity.identityKey),
+      identityKey: privateKeyToProtobuf(heldIdentityKey(identity.identityKey)),
       deviceKey: privateKeyToProtobuf(identity.deviceKey),
       deviceSignature: identity.deviceSignature,
       name

@@ -14,6 +14,7 @@ import { encodeLinkPayload, LINK_PAYLOAD_KIND } from '../../protocol/devices/lin
 import { LinkRequests } from '../web/link-requests.js'
 import type { Ferry, MessageRecord } from '../../protocol/index.js'
 import type { KeyFile } from '../keyfile.js'
+import { heldIdentityKey } from '../../protocol/crypto/identity.js'
 
 const offers = new WeakMap<Ferry, LinkOffers>()
 const requests = new WeakMap<Ferry, LinkRequests>()
@@ -50,7 +51,7 @@ export async function serveLinks (ferry: Ferry, dataDir: string, keys: KeyFile, 
       log(`linked device ${device.toString()}${name === '' ? '' : ` (${name})`}; confirmation ${confirm}`)
       ferry.devices.announce().catch((err: any) => { log(`the device list was not announced: ${String(err.message)}`) })
       const history = contents.history?.filter(m => m.createdAt >= (options.historySince ?? 0))
-      const payload = encodeLinkPayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: privateKeyToProtobuf(keys.identity.identityKey), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked, mailboxUse: contents.settings.mailboxUse, history: history?.length })
+      const payload = encodeLinkPayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: privateKeyToProtobuf(heldIdentityKey(keys.identity.identityKey)), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked, mailboxUse: contents.settings.mailboxUse, history: history?.length })
       return { payload, history: history == null ? undefined : historyChunks(history) }
     }
   }), { maxInboundStreams: 2, maxOutboundStreams: 1 })

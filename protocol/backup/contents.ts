@@ -11,7 +11,7 @@
 import { privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
-import { identityToString } from '../crypto/identity.js'
+import { identityToString, heldIdentityKey } from '../crypto/identity.js'
 import { MembershipLog } from '../groups/membership.js'
 import { RoomSnapshot } from '../groups/pb/groups.js'
 import { toHex } from '../util/bytes.js'
@@ -86,7 +86,7 @@ export function backupKeys (identity: Identity, name: string, createdAt: number)
     kind: CONTENTS_KIND,
     createdAt,
     name,
-    keys: { identityKey: privateKeyToProtobuf(identity.identityKey), deviceKey: privateKeyToProtobuf(identity.deviceKey), deviceSignature: identity.deviceSignature },
+    keys: { identityKey: privateKeyToProtobuf(heldIdentityKey(identity.identityKey)), deviceKey: privateKeyToProtobuf(identity.deviceKey), deviceSignature: identity.deviceSignature },
     contacts: [],
     blocked: [],
     rooms: [],

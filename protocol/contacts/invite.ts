@@ -1,8 +1,8 @@
 /**
  * Invites: `ferry://invite/<base64url>` links that carry everything needed for first contact with
- * no DHT and no internet (DESIGN.md "Discovery and reachability"). Signed by the identity key.
+ * no DHT and no internet (DESIGN.md "Discovery and reachability"). Signed by the identity key, or by the
+ * inviting device for it when that device does not hold the key (the invite says so: `deviceSigned`).
  */
-import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { concat } from 'uint8arrays/concat'
@@ -10,9 +10,11 @@ import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import { DEFAULT_INVITE_TTL_MS, INVITE_PREFIX, INVITE_VERSION } from '../constants.js'
 import { decodeBundle, encodeBundle, verifyBundle } from '../crypto/bundle.js'
+import { defaultCrypto } from '../crypto/backend.js'
 import { equalBytes } from '../util/bytes.js'
 import { InvalidInviteError } from '../errors.js'
-import { peerIdFromBytes, verifyDevice } from '../crypto/identity.js'
+import { holdsIdentityKey, peerIdFromBytes, verifyDevice } from '../crypto/identity.js'
+import { signFor, verifyFor } from '../crypto/signer.js'
 import { Invite } from '../pb/ferry.js'
 import type { PrekeyBundle } from '../crypto/bundle.js'
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -52,7 +54,8 @@ function signedPart (inv: Invite): Uint8Array {
  * @example
  * const link = await createInvite(me, addrs, { name: 'alice', now: Date.now() })
  */
-export async function createInvite (me: Identity, addresses: Multiaddr[], opts: { name?: string, now: number, ttlMs?: number, bundle: PrekeyBundle, mailboxes?: MailboxRef[] }): Promise<string> {
+export async function createInvite (me: Identity, addresses: Multiaddr[], opts: { name?: string, now: number, ttlMs?: number, bundle: PrekeyBundle, mailboxes?: MailboxRef[], crypto?: CryptoBackend }): Promise<string> {
+  const crypto = opts.crypto ?? defaultCrypto
   const inv: Invite = {
     version: INVITE_VERSION,
     identity: me.identityKey.publicKey.raw,
@@ -63,9 +66,11 @@ export async function createInvite (me: Identity, addresses: Multiaddr[], opts: 
     expiresAt: opts.now + (opts.ttlMs ?? DEFAULT_INVITE_TTL_MS),
     signature: new Uint8Array(0),
     bundle: encodeBundle(opts.bundle),
-    mailboxes: (opts.mailboxes ?? []).map(m => ({ peerId: peerIdFromString(m.peer).toMultihash().bytes, addrs: m.addrs.map(a => multiaddr(a).bytes) }))
+    mailboxes: (opts.mailboxes ?? []).map(m => ({ peerId: peerIdFromString(m.peer).toMultihash().bytes, addrs: m.addrs.map(a => multiaddr(a).bytes) })),
+    // a device without the identity key signs for it, under the certificate the invite carries
+    deviceSigned: !holdsIdentityKey(me.identityKey)
   }
-  inv.signature = await me.identityKey.sign(signedPart(inv))
+  inv.signature = (await signFor(crypto, me, signedPart(inv))).signature
   return INVITE_PREFIX + toString(Invite.encode(inv), 'base64url')
 }
 
@@ -88,11 +93,8 @@ export async function parseInvite (link: string, now: number, crypto: CryptoBack
   if (inv.version === 0 || inv.identity.byteLength !== 32 || inv.signature.byteLength === 0) throw new InvalidInviteError('invite is truncated or corrupted (missing identity or signature)')
   if (inv.version < INVITE_VERSION) throw new InvalidInviteError(`this invite is from an older Ferry (version ${inv.version}): its device certificate is not cross-signed. Ask for a new invite`)
   if (inv.version !== INVITE_VERSION) throw new InvalidInviteError(`invite version ${inv.version} is not supported by this Ferry (expected ${INVITE_VERSION})`)
-  let ok = false
-  try {
-    ok = await publicKeyFromRaw(inv.identity).verify(signedPart(inv), inv.signature)
-  } catch {}
-  if (!ok) throw new InvalidInviteError('invite signature does not verify: it was altered or truncated')
+  const signer = inv.deviceSigned ? { device: inv.peerId, certificate: inv.deviceSignature } : undefined
+  if (!await verifyFor(crypto, inv.identity, signedPart(inv), inv.signature, signer)) throw new InvalidInviteError('invite signature does not verify: it was altered or truncated')
   if (!await verifyDevice(inv.identity, inv.peerId, inv.deviceSignature)) throw new InvalidInviteError('invite device certificate does not verify: the device and the identity must each sign it')
   if (inv.expiresAt <= now) throw new InvalidInviteError(`invite expired at ${new Date(inv.expiresAt).toISOString()}; ask for a new one`)
   let addresses: Multiaddr[]

@@ -129,7 +129,7 @@ export class Roster {
     const addrs = this.c.libp2p.getMultiaddrs().map(a => a.decapsulateCode(421))
     const bundle = await createBundle(this.c.crypto, this.c.identity, this.c.prekeys, { withOneTime: false })
     const mailboxes = await this.c.mailboxes?.refs() ?? []
-    return createInvite(this.c.identity, addrs, { name: this.c.name, now: this.c.now(), ttlMs: options.ttlMs, bundle, mailboxes })
+    return createInvite(this.c.identity, addrs, { name: this.c.name, now: this.c.now(), ttlMs: options.ttlMs, bundle, mailboxes, crypto: this.c.crypto })
   }
 
   /** Dial a new contact and deliver what waits for it. */

@@ -14,8 +14,7 @@
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { PrekeyBundle as PrekeyBundlePb } from './pb/pqxdh.js'
-import { DEVICE_CERTIFICATE_BYTES } from './identity.js'
-import { signingKey } from './signer.js'
+import { checkSigner, signingKey } from './signer.js'
 import type { CryptoBackend } from './backend.js'
 import type { Signer } from './signer.js'
 
@@ -35,9 +34,6 @@ export const SIGNATURE_BYTES = 64
 /** FIPS 203 §8, table 3: ML-KEM-768 encapsulation key and ciphertext sizes */
 export const KEM_PUBLIC_KEY_BYTES = 1184
 export const KEM_CIPHERTEXT_BYTES = 1088
-
-/** Longest peer id a signer may name (an Ed25519 peer id is 38 bytes). */
-const MAX_PEER_ID_BYTES = 64
 
 /** Hard cap on an encoded bundle: the largest valid one is ~1.6 KB (~1.8 KB with a signer); the rest is slack. */
 export const MAX_BUNDLE_BYTES = 2048
@@ -174,9 +170,7 @@ export function checkBundle (b: PrekeyBundle): void {
     checkId(b.oneTimePrekey.id, 'oneTimePrekey.id', InvalidBundleError)
     checkKey(KEY_TYPE.x25519, b.oneTimePrekey.publicKey, 'oneTimePrekey.publicKey', InvalidBundleError)
   }
-  if (b.signer != null && (!(b.signer.device instanceof Uint8Array) || b.signer.device.byteLength > MAX_PEER_ID_BYTES || !(b.signer.certificate instanceof Uint8Array) || b.signer.certificate.byteLength !== DEVICE_CERTIFICATE_BYTES)) {
-    throw new InvalidBundleError(`"signer" must be a peer id and a ${DEVICE_CERTIFICATE_BYTES}-byte device certificate`)
-  }
+  if (b.signer != null) checkSigner(b.signer, 'signer', InvalidBundleError)
 }
 
 /**

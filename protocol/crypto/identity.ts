@@ -15,7 +15,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { InvalidInputError } from '../errors.js'
-import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
+import type { Ed25519PrivateKey, Ed25519PublicKey, PeerId } from '@libp2p/interface'
 
 const IDENTITY_SIGNS = fromString('ferry-device-certificate-v2')
 const DEVICE_SIGNS = fromString('ferry-device-cross-signature-v2')
@@ -23,10 +23,37 @@ const DEVICE_SIGNS = fromString('ferry-device-cross-signature-v2')
 /** A device certificate: the identity's signature, then the device's (Ed25519, 64 bytes each). */
 export const DEVICE_CERTIFICATE_BYTES = 128
 
+/**
+ * The identity key as a device keeps it: the private key on the device that holds it, the public
+ * key alone on a linked device that does not (docs/identity-custody.md). What a device signs for
+ * the identity goes through signer.ts `signFor`, which picks the key it has.
+ */
+export type IdentityKey = Ed25519PrivateKey | { publicKey: Ed25519PublicKey }
+
+/** Whether this device holds the identity private key. */
+export function holdsIdentityKey (key: IdentityKey): key is Ed25519PrivateKey {
+  return 'sign' in key
+}
+
+/** Only the device that holds the identity key can do this (certify a device, sign the device list, export a backup). */
+export class IdentityKeyNotHeldError extends Error {
+  override name = 'IdentityKeyNotHeldError'
+}
+
+/**
+ * The identity private key, for what only its holder may do.
+ *
+ * @throws IdentityKeyNotHeldError on a linked device that does not hold it
+ */
+export function heldIdentityKey (key: IdentityKey): Ed25519PrivateKey {
+  if (!holdsIdentityKey(key)) throw new IdentityKeyNotHeldError('this device does not hold the identity key: do this on the device that does (the first one, or where a backup was restored)')
+  return key
+}
+
 /** The keys of this user and this device. */
 export interface Identity {
-  /** Ed25519 identity key: who the user is */
-  identityKey: Ed25519PrivateKey
+  /** Ed25519 identity key: who the user is (the private key only on the device that holds it) */
+  identityKey: IdentityKey
   /** libp2p peer key: which device */
   deviceKey: Ed25519PrivateKey
   /** the device certificate (DEVICE_CERTIFICATE_BYTES): identity and device each sign both keys */
@@ -101,7 +128,7 @@ export async function verifyDevice (identity: Uint8Array, device: Uint8Array, ce
  */
 export async function withDeviceCertificate (me: Identity): Promise<Identity> {
   if (await verifyDevice(me.identityKey.publicKey.raw, peerIdFromPrivateKey(me.deviceKey).toMultihash().bytes, me.deviceSignature)) return me
-  return { ...me, deviceSignature: await certifyDevice(me.identityKey, me.deviceKey) }
+  return { ...me, deviceSignature: await certifyDevice(heldIdentityKey(me.identityKey), me.deviceKey) }
 }
 
 /** The printable form of an identity public key: base58btc multibase ("z..."). */

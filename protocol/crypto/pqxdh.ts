@@ -21,6 +21,8 @@ import type { PrekeyBundle } from './bundle.js'
 import type { PrekeyStore } from './prekeys.js'
 import type { CryptoBackend, KeyPair } from './backend.js'
 import type { Identity } from './identity.js'
+import type { Signer } from './signer.js'
+import { checkSigner, signFor, verifyFor } from './signer.js'
 
 /** §2.1 info: identifies the application and the primitives. */
 export const PQXDH_INFO = fromString('Ferry_PQXDH_X25519_SHA-256_ML-KEM-768')
@@ -51,8 +53,10 @@ export interface InitialMessage {
   identity: Uint8Array
   /** Alice's X25519 identity DH key */
   identityDh: Uint8Array
-  /** IK_A's signature over identityDh */
+  /** IK_A's signature over identityDh, or (with `signer`) the signature of a device IK_A certified */
   identityDhSignature: Uint8Array
+  /** the device of Alice's that signed identityDh, when IK_A did not (signer.ts) */
+  signer?: Signer
   /** Alice's ephemeral X25519 key EK_A */
   ephemeral: Uint8Array
   signedPrekeyId: number
@@ -114,16 +118,18 @@ export async function initiate (crypto: CryptoBackend, me: Identity, myIdentityD
     throw new InvalidBundleError(`bundle "kemPrekey.publicKey" is not an ML-KEM-768 key: ${err.message}`)
   }
   const sharedKey = await kdf(crypto, dhs, kem.sharedSecret)
+  const signed = await signFor(crypto, me, identityDhSignatureMessage(myIdentityDh.publicKey))
   const initial: InitialMessage = {
     identity: me.identityKey.publicKey.raw.slice(),
     identityDh: myIdentityDh.publicKey.slice(),
-    identityDhSignature: new Uint8Array(await crypto.sign(me.identityKey, identityDhSignatureMessage(myIdentityDh.publicKey))),
+    identityDhSignature: signed.signature,
     ephemeral: ek.publicKey,
     signedPrekeyId: bundle.signedPrekey.id,
     kemPrekeyId: bundle.kemPrekey.id,
     kemCiphertext: kem.cipherText
   }
   if (opk != null) initial.oneTimePrekeyId = opk.id
+  if (signed.signer != null) initial.signer = signed.signer
   const associatedData = await buildAssociatedData(crypto, initial, bundle.identity, bundle.identityDh,
     { spk, kem: bundle.kemPrekey.publicKey, opk: opk?.publicKey })
   return { sharedKey, associatedData, initial, remoteRatchetKey: spk }
@@ -155,7 +161,7 @@ export async function respond (crypto: CryptoBackend, me: Identity, store: Preke
  * @throws as respond(); commit() throws ReplayedInitialMessageError or UnknownPrekeyError (the
  * one-time prekey was taken meanwhile)
  */
-export async function prepareResponse (crypto: CryptoBackend, me: Identity, store: PrekeyStore, initial: InitialMessage, options: { beforeWork?(): void } = {}): Promise<Agreement & { senderIdentity: Uint8Array, ratchetKeyPair: KeyPair, commit(): Promise<void> }> {
+export async function prepareResponse (crypto: CryptoBackend, me: Identity, store: PrekeyStore, initial: InitialMessage, options: { beforeWork?(): void, revoked?: (device: Uint8Array) => boolean } = {}): Promise<Agreement & { senderIdentity: Uint8Array, ratchetKeyPair: KeyPair, commit(): Promise<void> }> {
   checkInitial(initial)
   // cheap refusals first: a replay, or a one-time prekey already used, costs a hash and a read,
   // not a signature check, three X25519 and an ML-KEM decapsulation (~3 ms) every time it is sent
@@ -169,8 +175,8 @@ export async function prepareResponse (crypto: CryptoBackend, me: Identity, stor
   if (spk == null) throw new UnknownPrekeyError(`no signed prekey ${initial.signedPrekeyId}`)
   if (kem == null) throw new UnknownPrekeyError(`no KEM prekey ${initial.kemPrekeyId}`)
   options.beforeWork?.() // the caller's budget for public-key work (it may throw to refuse)
-  if (!await crypto.verify(initial.identity, identityDhSignatureMessage(initial.identityDh), initial.identityDhSignature)) {
-    throw new InvalidInitialMessageError('"identityDhSignature" is not a valid signature by the sender\'s identity key')
+  if (!await verifyFor(crypto, initial.identity, identityDhSignatureMessage(initial.identityDh), initial.identityDhSignature, initial.signer, options.revoked)) {
+    throw new InvalidInitialMessageError(`"identityDhSignature" is not a valid signature by the sender's ${initial.signer == null ? 'identity key' : 'device (certified by its identity, not revoked)'}`)
   }
   const eph = initial.ephemeral
   const dhs = [
@@ -267,6 +273,7 @@ export function checkInitial (m: InitialMessage): void {
   if (!(m.kemCiphertext instanceof Uint8Array) || m.kemCiphertext.byteLength !== KEM_CIPHERTEXT_BYTES) {
     throw new InvalidInitialMessageError(`"kemCiphertext" must be a ${KEM_CIPHERTEXT_BYTES}-byte ML-KEM-768 ciphertext`)
   }
+  if (m.signer != null) checkSigner(m.signer, 'signer', InvalidInitialMessageError)
 }
 
 /**
@@ -285,7 +292,8 @@ export function encodeInitial (m: InitialMessage): Uint8Array {
     signedPrekeyId: m.signedPrekeyId,
     kemPrekeyId: m.kemPrekeyId,
     oneTimePrekeyId: m.oneTimePrekeyId,
-    kemCiphertext: encodeKey(KEY_TYPE.mlKem768, m.kemCiphertext)
+    kemCiphertext: encodeKey(KEY_TYPE.mlKem768, m.kemCiphertext),
+    signer: m.signer
   })
 }
 
@@ -318,6 +326,7 @@ export function decodeInitial (bytes: Uint8Array): InitialMessage {
     kemCiphertext: new Uint8Array(ct.subarray(1))
   }
   if (pb.oneTimePrekeyId != null) m.oneTimePrekeyId = pb.oneTimePrekeyId
+  if (pb.signer != null) m.signer = { device: new Uint8Array(pb.signer.device), certificate: new Uint8Array(pb.signer.certificate) }
   checkInitial(m)
   return m
 }

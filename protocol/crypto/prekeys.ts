@@ -14,6 +14,8 @@ import { identityDhSignatureMessage, prekeySignatureMessage, verifyBundle } from
 import type { PrekeyBundle } from './bundle.js'
 import type { CryptoBackend, KemKeyPair, KeyPair } from './backend.js'
 import type { Identity } from './identity.js'
+import { holdsIdentityKey } from './identity.js'
+import { deviceSigner, signFor } from './signer.js'
 
 /** How often callers should rotate the signed prekeys (Signal rotates weekly to monthly). */
 export const SIGNED_PREKEY_ROTATION_MS = 7 * 24 * 60 * 60 * 1000
@@ -26,7 +28,7 @@ export class UnknownPrekeyError extends Error {
   override name = 'UnknownPrekeyError'
 }
 
-/** The identity DH key pair and the identity key's signature over it. */
+/** The identity DH key pair and the identity key's signature over it (this device's, on a device without the identity key). */
 export interface IdentityDhRecord extends KeyPair {
   signature: Uint8Array
 }
@@ -121,7 +123,7 @@ export async function generatePrekeys (crypto: CryptoBackend, identity: Identity
   if (!Number.isInteger(oneTime) || oneTime < 0 || oneTime > 10_000) throw new RangeError('"oneTime" must be an integer from 0 to 10000')
   if (await store.identityDh() == null) {
     const pair = await crypto.x25519Generate()
-    const signature = new Uint8Array(await crypto.sign(identity.identityKey, identityDhSignatureMessage(pair.publicKey)))
+    const { signature } = await signFor(crypto, identity, identityDhSignatureMessage(pair.publicKey))
     await store.putIdentityDh({ ...pair, signature })
   }
   if (await store.currentSignedPrekey() == null || await store.currentKemPrekey() == null) {
@@ -153,13 +155,13 @@ async function putNewSignedPrekeys (crypto: CryptoBackend, identity: Identity, s
   const kemPrekeyId = nextId((await store.currentKemPrekey())?.id)
   const pair = await crypto.x25519Generate()
   const kem = await crypto.kemGenerate()
-  const [signature, kemSignature] = await Promise.all([
-    crypto.sign(identity.identityKey, prekeySignatureMessage('signedPrekey', signedPrekeyId, pair.publicKey)),
-    crypto.sign(identity.identityKey, prekeySignatureMessage('kemPrekey', kemPrekeyId, kem.publicKey))
+  const [signed, kemSigned] = await Promise.all([
+    signFor(crypto, identity, prekeySignatureMessage('signedPrekey', signedPrekeyId, pair.publicKey)),
+    signFor(crypto, identity, prekeySignatureMessage('kemPrekey', kemPrekeyId, kem.publicKey))
   ])
   await store.putSignedPrekeys(
-    { ...pair, id: signedPrekeyId, signature: new Uint8Array(signature), createdAt: now },
-    { ...kem, id: kemPrekeyId, signature: new Uint8Array(kemSignature), createdAt: now })
+    { ...pair, id: signedPrekeyId, signature: signed.signature, createdAt: now },
+    { ...kem, id: kemPrekeyId, signature: kemSigned.signature, createdAt: now })
   return { signedPrekeyId, kemPrekeyId }
 }
 
@@ -187,6 +189,9 @@ export async function createBundle (crypto: CryptoBackend, identity: Identity, s
     signedPrekey: { id: spk.id, publicKey: spk.publicKey, signature: spk.signature },
     kemPrekey: { id: kem.id, publicKey: kem.publicKey, signature: kem.signature }
   }
+  // the device that holds the identity key signs its prekeys with it; a linked device that does
+  // not signs them itself (docs/identity-custody.md), so its bundle names it
+  if (!holdsIdentityKey(identity.identityKey)) bundle.signer = deviceSigner(identity)
   await verifyBundle(crypto, bundle)
   if (options.withOneTime) {
     const opk = await store.issueOneTimePrekey(options.issuedAt)

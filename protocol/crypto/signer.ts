@@ -12,7 +12,7 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
-import { DEVICE_CERTIFICATE_BYTES, peerIdFromBytes, verifyDevice } from './identity.js'
+import { DEVICE_CERTIFICATE_BYTES, holdsIdentityKey, peerIdFromBytes, verifyDevice } from './identity.js'
 import type { CryptoBackend } from './backend.js'
 import type { Identity } from './identity.js'
 
@@ -24,12 +24,32 @@ export interface Signer {
   certificate: Uint8Array
 }
 
+/** A signature for an identity, and the device that made it when the identity key did not. */
+export interface SignedFor {
+  signature: Uint8Array
+  signer?: Signer
+}
+
 /** How a signature for an identity is checked: by which key, over which bytes. */
 export interface SigningKey {
   /** raw Ed25519 public key: the identity's, or the signing device's */
   key: Uint8Array
   /** the bytes that key signs for `statement` */
   message: (statement: Uint8Array) => Uint8Array
+}
+
+/** Longest peer id a signer may name (an Ed25519 peer id is 38 bytes). */
+const MAX_PEER_ID_BYTES = 64
+
+/**
+ * Check a signer's shape (not its certificate: see signingKey).
+ *
+ * @throws `ErrorType` naming `field`
+ */
+export function checkSigner (signer: Signer, field: string, ErrorType: new (message: string) => Error): void {
+  if (!(signer?.device instanceof Uint8Array) || signer.device.byteLength === 0 || signer.device.byteLength > MAX_PEER_ID_BYTES || !(signer.certificate instanceof Uint8Array) || signer.certificate.byteLength !== DEVICE_CERTIFICATE_BYTES) {
+    throw new ErrorType(`"${field}" must be a peer id and a ${DEVICE_CERTIFICATE_BYTES}-byte device certificate`)
+  }
 }
 
 /** What a device signs for `identity`. */
@@ -45,7 +65,24 @@ function forIdentity (identity: Uint8Array, statement: Uint8Array): Uint8Array {
  */
 export async function signAsDevice (crypto: CryptoBackend, me: Identity, statement: Uint8Array): Promise<{ signature: Uint8Array, signer: Signer }> {
   const signature = await crypto.sign(me.deviceKey, forIdentity(me.identityKey.publicKey.raw, statement))
-  return { signature: new Uint8Array(signature), signer: { device: peerIdFromPrivateKey(me.deviceKey).toMultihash().bytes, certificate: me.deviceSignature } }
+  return { signature: new Uint8Array(signature), signer: deviceSigner(me) }
+}
+
+/** This device as a signer for its identity: its peer id and certificate. */
+export function deviceSigner (me: Identity): Signer {
+  return { device: peerIdFromPrivateKey(me.deviceKey).toMultihash().bytes, certificate: me.deviceSignature }
+}
+
+/**
+ * Sign `statement` for `me`'s identity: with the identity key on the device that holds it, else
+ * as this device (the signature then comes with its signer).
+ *
+ * @example
+ * const { signature, signer } = await signFor(crypto, me, statement)
+ */
+export async function signFor (crypto: CryptoBackend, me: Identity, statement: Uint8Array): Promise<SignedFor> {
+  if (holdsIdentityKey(me.identityKey)) return { signature: new Uint8Array(await crypto.sign(me.identityKey, statement)) }
+  return await signAsDevice(crypto, me, statement)
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { concat } from 'uint8arrays/concat'
 import { decodeDeviceList, encodeDeviceList, signDeviceList } from './device-list.js'
-import { signDevice, verifyDevice } from '../crypto/identity.js'
+import { signDevice, verifyDevice, heldIdentityKey } from '../crypto/identity.js'
 import { InvalidInputError } from '../errors.js'
 import { equalBytes } from '../util/bytes.js'
 import type { DeviceEntry, DeviceList } from './device-list.js'
@@ -59,7 +59,7 @@ export class Devices {
       this.list = await decodeDeviceList(bytes, this.c.identity.identityKey.publicKey.raw)
     } else {
       const hints = await this.c.hints()
-      this.list = await signDeviceList(this.c.identity.identityKey, { sequence: 1, devices: [{ peer: this.c.peerId, certificate: this.c.identity.deviceSignature, name: '', addedAt: this.c.now(), ...hints }], revoked: [] })
+      this.list = await signDeviceList(heldIdentityKey(this.c.identity.identityKey), { sequence: 1, devices: [{ peer: this.c.peerId, certificate: this.c.identity.deviceSignature, name: '', addedAt: this.c.now(), ...hints }], revoked: [] })
       await this.c.store.save(encodeDeviceList(this.list))
     }
     this.c.contactBook.setOwnDevices(this.list.devices.map(d => d.peer), this.list.revoked)
@@ -92,7 +92,7 @@ export class Devices {
    */
   async link (device: PeerId, cross: Uint8Array, name: string, addrs: string[] = []): Promise<DeviceEntry> {
     const list = await this.load()
-    const certificate = concat([await signDevice(this.c.identity.identityKey, device), cross])
+    const certificate = concat([await signDevice(heldIdentityKey(this.c.identity.identityKey), device), cross])
     if (!await verifyDevice(list.identity, device.toMultihash().bytes, certificate)) throw new InvalidInputError('the new device\'s signature does not verify')
     if (list.revoked.includes(device.toString())) throw new InvalidInputError('that device was revoked')
     const entry: DeviceEntry = { peer: device.toString(), certificate, name, addedAt: this.c.now(), addrs }
@@ -141,7 +141,7 @@ export class Devices {
     const devices = next.devices.map(d => d.peer === this.c.peerId ? { ...d, ...hints } : d)
     // any device may sign (each holds the identity key); a time-based sequence keeps two devices
     // that sign at once from both claiming the next number
-    await this.adopt(await signDeviceList(this.c.identity.identityKey, { sequence: Math.max(after + 1, this.c.now()), devices, revoked: next.revoked }))
+    await this.adopt(await signDeviceList(heldIdentityKey(this.c.identity.identityKey), { sequence: Math.max(after + 1, this.c.now()), devices, revoked: next.revoked }))
     this.c.published?.()
     await this.announce()
   }

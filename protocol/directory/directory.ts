@@ -80,7 +80,7 @@ export class Directory {
     let stored = 0
     for (const [kind, payload] of records) {
       try {
-        const value = await signRecord(identity.identityKey, kind, payload, { seq: now, now }, crypto)
+        const value = await signRecord(identity, kind, payload, { seq: now, now }, crypto)
         await libp2p.contentRouting.put(recordKey(kind, identity.identityKey.publicKey.raw), value, { signal: AbortSignal.timeout(30_000) })
         stored++
       } catch (err: any) {

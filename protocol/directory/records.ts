@@ -1,9 +1,9 @@
 /**
  * Signed records for the private DHT (`/ferry/kad/1.0.0`): a device's prekey bundle, an identity's
  * device list and its mailbox set, under `/ferry/<kind>/<identity>` (DESIGN.md "Discovery and
- * reachability"). The identity key signs each record; validators refuse anything outside the
- * namespace, under the wrong key, badly signed, expired, too far in the future or oversized, and
- * selectors pick the highest sequence number. The kad-dht adapters are at the end.
+ * reachability"). The identity key signs each record, or a device it certified (the record then
+ * names it); validators refuse anything outside the namespace, under the wrong key, badly signed,
+ * expired, too far in the future or oversized, and selectors pick the highest sequence number. The kad-dht adapters are at the end.
  */
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
@@ -11,10 +11,11 @@ import { toString } from 'uint8arrays/to-string'
 import { decodeBundle, verifyBundle } from '../crypto/bundle.js'
 import { MAX_TTL_MS } from '../constants.js'
 import { equalBytes } from '../util/bytes.js'
-import { identityFromString, identityToString, verifyDevice } from '../crypto/identity.js'
+import { holdsIdentityKey, identityFromString, identityToString, verifyDevice } from '../crypto/identity.js'
+import { checkSigner, deviceSigner, signFor, verifyFor } from '../crypto/signer.js'
 import { DeviceList, MailboxSet, SignedRecord } from '../pb/ferry.js'
 import type { CryptoBackend } from '../crypto/backend.js'
-import type { Ed25519PrivateKey } from '@libp2p/interface'
+import type { Identity } from '../crypto/identity.js'
 
 export { SignedRecord, DeviceList, MailboxSet }
 
@@ -48,14 +49,16 @@ export function signedPart (r: SignedRecord): Uint8Array {
 }
 
 /**
- * Create and sign a record.
+ * Create and sign a record for `me`'s identity: by the identity key, or by this device for it
+ * when it does not hold the key (the record then names it as the signer).
  *
  * @example
- * const value = await signRecord(me.identityKey, 'bundle', encodeBundle(bundle), { seq: now, now })
+ * const value = await signRecord(me, 'bundle', encodeBundle(bundle), { seq: now, now }, crypto)
  */
-export async function signRecord (key: Ed25519PrivateKey, kind: RecordKind, payload: Uint8Array, opts: { seq: number, now: number, ttlMs?: number }, crypto: CryptoBackend): Promise<Uint8Array> {
-  const record: SignedRecord = { version: RECORD_VERSION, kind, identity: key.publicKey.raw, seq: opts.seq, expiresAt: opts.now + (opts.ttlMs ?? RECORD_TTL_MS), payload, signature: new Uint8Array(0) }
-  record.signature = await crypto.sign(key, signedPart(record))
+export async function signRecord (me: Identity, kind: RecordKind, payload: Uint8Array, opts: { seq: number, now: number, ttlMs?: number }, crypto: CryptoBackend): Promise<Uint8Array> {
+  const record: SignedRecord = { version: RECORD_VERSION, kind, identity: me.identityKey.publicKey.raw, seq: opts.seq, expiresAt: opts.now + (opts.ttlMs ?? RECORD_TTL_MS), payload, signature: new Uint8Array(0) }
+  if (!holdsIdentityKey(me.identityKey)) record.signer = deviceSigner(me)
+  record.signature = (await signFor(crypto, me, signedPart(record))).signature
   const bytes = SignedRecord.encode(record)
   if (bytes.byteLength > MAX_RECORD_BYTES) throw new InvalidRecordError(`record of ${bytes.byteLength} bytes exceeds ${MAX_RECORD_BYTES}`)
   return bytes
@@ -92,7 +95,8 @@ export async function validateRecord (key: Uint8Array, value: Uint8Array, now: n
   if (r.version !== RECORD_VERSION) throw new InvalidRecordError(`record version ${r.version} is not supported`)
   if (r.kind !== kind) throw new InvalidRecordError(`a "${r.kind}" record under a "${kind}" key`)
   if (!equalBytes(r.identity, identity)) throw new InvalidRecordError('record signed by another identity than its key names')
-  if (!await crypto.verify(r.identity, signedPart(r), r.signature)) throw new InvalidRecordError('record signature does not verify')
+  if (r.signer != null) checkSigner(r.signer, 'signer', InvalidRecordError)
+  if (!await verifyFor(crypto, r.identity, signedPart(r), r.signature, r.signer)) throw new InvalidRecordError(`record signature does not verify${r.signer == null ? '' : ' (or its signing device is not certified by the identity)'}`)
   if (r.expiresAt <= now) throw new InvalidRecordError('record expired')
   if (r.expiresAt > now + MAX_RECORD_LIFETIME_MS) throw new InvalidRecordError('record claims to live too long')
   await validatePayload(r, crypto)

@@ -6,10 +6,14 @@
  * Cards ride in the ops that bring members in (Create, Add); a forged card fails verifyOp.
  */
 import { identityDhSignatureMessage } from '../crypto/bundle.js'
+import { holdsIdentityKey } from '../crypto/identity.js'
+import { checkSigner, deviceSigner, verifyFor } from '../crypto/signer.js'
 import { toHex } from '../util/bytes.js'
 import { ForgedOpError, GroupError, MalformedOpError } from './errors.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { Card } from './pb/groups.js'
+import type { PrekeyBundle } from '../crypto/bundle.js'
+import type { Identity } from '../crypto/identity.js'
 import type { OpBody } from './ops.js'
 import type { MembershipLog } from './membership.js'
 import type { KeyDirectory } from './dcgka.js'
@@ -32,6 +36,7 @@ const SIGNATURE_BYTES = 64
 export function checkCard (card: Card): Card {
   if (card.dh.byteLength !== DH_BYTES) throw new MalformedOpError(`a card's key is ${DH_BYTES} bytes`)
   if (card.signature.byteLength !== SIGNATURE_BYTES) throw new MalformedOpError(`a card's signature is ${SIGNATURE_BYTES} bytes`)
+  if (card.signer != null) checkSigner(card.signer, 'card signer', MalformedOpError)
   return card
 }
 
@@ -50,6 +55,16 @@ export function deviceCardOf (body: OpBody): Card | undefined {
   return body.kind === 'addDevice' ? body.card : undefined
 }
 
+/** This device's card: its identity DH key and the signature its bundle carries (naming this device when it signed for the identity). */
+export function ownCard (me: Identity, dh: { publicKey: Uint8Array, signature: Uint8Array }): Card {
+  return { dh: dh.publicKey, signature: dh.signature, ...(holdsIdentityKey(me.identityKey) ? {} : { signer: deviceSigner(me) }) }
+}
+
+/** The card a verified prekey bundle gives. */
+export function bundleCard (b: PrekeyBundle): Card {
+  return { dh: b.identityDh, signature: b.identityDhSignature, ...(b.signer != null ? { signer: b.signer } : {}) }
+}
+
 /**
  * Verify every card an op carries against the identity it names.
  *
@@ -58,7 +73,7 @@ export function deviceCardOf (body: OpBody): Card | undefined {
 export async function verifyCards (author: Uint8Array, body: OpBody, crypto: CryptoBackend): Promise<void> {
   const device = deviceCardOf(body)
   for (const { identity, card } of [...cardsOf(author, body), ...(device != null ? [{ identity: author, card: device }] : [])]) {
-    if (!await crypto.verify(identity, identityDhSignatureMessage(card.dh), card.signature)) throw new ForgedOpError(`the card of ${toHex(identity).slice(0, 16)} is not signed by its identity`)
+    if (!await verifyFor(crypto, identity, identityDhSignatureMessage(card.dh), card.signature, card.signer)) throw new ForgedOpError(`the card of ${toHex(identity).slice(0, 16)} is not signed by its identity (or a device it certified)`)
   }
 }
 

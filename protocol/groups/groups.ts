@@ -16,7 +16,7 @@ import { MAX_TEXT_BYTES } from '../constants.js'
 import { InvalidEnvelopeError, InvalidInputError, MessageTooLargeError, UnknownContactError } from '../errors.js'
 import { MAX_TIMER_MS } from './ops.js'
 import { fromHex, toHex as hex } from '../util/bytes.js'
-import { UnknownCardError } from './cards.js'
+import { bundleCard, ownCard, UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
 import { RoomReceipts } from './room-receipts.js'
@@ -126,7 +126,7 @@ export class Groups {
     const dh = await this.f.prekeys.identityDh()
     if (dh == null) throw new Error('no identity DH key: prekeys must be made before rooms load')
     const me = this.f.identity.identityKey.publicKey.raw
-    this.cards.set(hex(me), { dh: dh.publicKey, signature: dh.signature })
+    this.cards.set(hex(me), ownCard(this.f.identity, dh))
     this.rooms = new Rooms({ store: this.f.store, init: { me: this.f.identity, crypto: this.f.crypto, initialPrivateKey: dh.privateKey, cards: id => this.cards.get(hex(id)), now: this.f.now } })
     this.receipts = new RoomReceipts({ rooms: this.rooms, identity: this.f.identity, device: this.device, crypto: this.f.crypto, now: this.f.now })
     for (const bad of await this.rooms.load()) this.f.log.error('room %s did not load - %e', hex(bad.group), bad.error)
@@ -355,7 +355,7 @@ export class Groups {
       const b = decodeBundle(bundle)
       await verifyBundle(this.f.crypto, b)
       if (hex(b.identity) !== hex(c.identity)) throw new UnknownCardError(`"${name}"'s bundle is of another identity`)
-      this.cards.set(hex(c.identity), { dh: b.identityDh, signature: b.identityDhSignature })
+      this.cards.set(hex(c.identity), bundleCard(b))
     }
     return c.identity
   }

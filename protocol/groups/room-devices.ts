@@ -12,7 +12,9 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { decodeBundle, verifyBundle } from '../crypto/bundle.js'
+import { peerIdFromBytes } from '../crypto/identity.js'
 import { equalBytes, toHex as hex } from '../util/bytes.js'
+import { bundleCard } from './cards.js'
 import type { Card } from './cards.js'
 import type { Room } from './room.js'
 import type { Rooms } from './rooms.js'
@@ -101,7 +103,8 @@ export class RoomDevices {
       const b = decodeBundle(device.bundle)
       await verifyBundle(this.init.crypto, b)
       if (!equalBytes(b.identity, this.init.identity)) return undefined
-      return { dh: b.identityDh, signature: b.identityDhSignature }
+      if (b.signer != null && peerIdFromBytes(b.signer.device).toString() !== device.peer) return undefined // a device signs its own prekeys only
+      return bundleCard(b)
     } catch (err: any) {
       this.init.log('the bundle of %s in our device list is unusable: %s', device.peer, err.message)
       return undefined

@@ -100,7 +100,7 @@ export class Owner {
       if (c.identity == null || c.pendingIdentity != null || revoked.has(toHex(c.identity))) continue
       const last = await settings.issued(c.peerId)
       if (last != null && last.hosts === key && now - last.at < CAPABILITY_RENEW_MS) continue
-      const capability = await signCapability(this.init.identity.identityKey, {
+      const capability = await signCapability(this.init.identity, {
         ownerDevice: this.init.peerId.toMultihash().bytes,
         sender: c.identity,
         hosts,
@@ -126,7 +126,7 @@ export class Owner {
     if ((await settings.usedHosts()).length === 0) return undefined
     if ((await settings.revokedSenders()).some(r => toHex(r.sender) === toHex(sender))) return undefined
     const now = this.init.now()
-    return await signCapability(this.init.identity.identityKey, {
+    return await signCapability(this.init.identity, {
       ownerDevice: this.init.peerId.toMultihash().bytes,
       sender,
       group,

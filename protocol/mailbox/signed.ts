@@ -1,6 +1,6 @@
 /**
  * The signed statements of `/ferry/mailbox` (DESIGN.md "Mailboxes"): the owner's deposit
- * capability for a sender (identity key), the host's custody receipt for a deposit and its
+ * capability for a sender (identity key, or an owner device it certified), the host's custody receipt for a deposit and its
  * deletion receipt for an ack (device key). Each signature covers a context label, so a statement
  * of one kind cannot pass for another.
  */
@@ -9,7 +9,10 @@ import { fromString } from 'uint8arrays/from-string'
 import { equalBytes } from '../messaging/envelope.js'
 import { InvalidMailboxStatementError } from './errors.js'
 import { Capability, CustodyReceipt, DeletionReceipt } from './pb/mailbox.js'
+import { holdsIdentityKey } from '../crypto/identity.js'
+import { checkSigner, deviceSigner, signFor, verifyFor } from '../crypto/signer.js'
 import type { CryptoBackend } from '../crypto/backend.js'
+import type { Identity } from '../crypto/identity.js'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 
 export const CAPABILITY_VERSION = 1
@@ -33,10 +36,19 @@ function capabilityBytes (c: Capability): Uint8Array {
   return concat([CONTEXT.capability, Capability.encode({ ...c, signature: new Uint8Array(0) })])
 }
 
-/** Sign a capability with the owner's identity key; `fields.owner` is set from the key. */
-export async function signCapability (key: Ed25519PrivateKey, fields: Omit<Capability, 'version' | 'owner' | 'signature'>, crypto: CryptoBackend): Promise<Uint8Array> {
-  const c: Capability = { ...fields, version: CAPABILITY_VERSION, owner: key.publicKey.raw, signature: new Uint8Array(0) }
-  c.signature = await crypto.sign(key, capabilityBytes(c))
+/**
+ * Sign a capability for the owner `me`: with the identity key, or by this device for it when it
+ * does not hold the key (`ownerDevice` must then be this device; the capability carries its
+ * certificate). `owner` is set from `me`.
+ */
+export async function signCapability (me: Identity, fields: Omit<Capability, 'version' | 'owner' | 'signature' | 'ownerCertificate'>, crypto: CryptoBackend): Promise<Uint8Array> {
+  const c: Capability = { ...fields, version: CAPABILITY_VERSION, owner: me.identityKey.publicKey.raw, signature: new Uint8Array(0) }
+  if (!holdsIdentityKey(me.identityKey)) {
+    const signer = deviceSigner(me)
+    if (!equalBytes(signer.device, c.ownerDevice)) throw new InvalidMailboxStatementError('a device without the identity key signs capabilities for itself only')
+    c.ownerCertificate = signer.certificate
+  }
+  c.signature = (await signFor(crypto, me, capabilityBytes(c))).signature
   return Capability.encode(c)
 }
 
@@ -56,7 +68,9 @@ export async function openCapability (bytes: Uint8Array, crypto: CryptoBackend):
   if (c.version !== CAPABILITY_VERSION) throw new InvalidMailboxStatementError(`capability version ${c.version} is not supported`)
   if (c.owner.byteLength !== 32 || c.sender.byteLength !== 32) throw new InvalidMailboxStatementError('capability names a malformed identity')
   if (c.group != null && c.group.byteLength !== 32) throw new InvalidMailboxStatementError('capability names a malformed room id')
-  if (!await crypto.verify(c.owner, capabilityBytes(c), c.signature)) throw new InvalidMailboxStatementError('capability signature does not verify')
+  const signer = c.ownerCertificate == null ? undefined : { device: c.ownerDevice, certificate: c.ownerCertificate }
+  if (signer != null) checkSigner(signer, 'ownerCertificate', InvalidMailboxStatementError)
+  if (!await verifyFor(crypto, c.owner, capabilityBytes(c), c.signature, signer)) throw new InvalidMailboxStatementError(`capability signature does not verify${signer == null ? '' : ' (or its owner device is not certified by the owner)'}`)
   return c
 }
 

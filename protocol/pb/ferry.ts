@@ -1117,6 +1117,7 @@ export interface Invite {
   signature: Uint8Array
   bundle: Uint8Array
   mailboxes: InviteMailbox[]
+  deviceSigned: boolean
 }
 
 export namespace Invite {
@@ -1183,6 +1184,11 @@ export namespace Invite {
           }
         }
 
+        if ((obj.deviceSigned != null && obj.deviceSigned !== false)) {
+          w.uint32(88)
+          w.bool(obj.deviceSigned)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1197,7 +1203,8 @@ export namespace Invite {
           expiresAt: 0,
           signature: uint8ArrayAlloc(0),
           bundle: uint8ArrayAlloc(0),
-          mailboxes: []
+          mailboxes: [],
+          deviceSigned: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1254,6 +1261,10 @@ export namespace Invite {
               obj.mailboxes.push(InviteMailbox.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.mailboxes$
               }))
+              break
+            }
+            case 11: {
+              obj.deviceSigned = reader.bool()
               break
             }
             default: {
@@ -1365,6 +1376,13 @@ export namespace Invite {
 
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.deviceSigned`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1435,6 +1453,11 @@ export namespace Invite {
     value: Uint8Array
   }
 
+  export interface InviteDeviceSignedFieldEvent {
+    field: '$.deviceSigned'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Invite>): Uint8Array {
     return encodeMessage(obj, Invite.codec())
   }
@@ -1443,7 +1466,7 @@ export namespace Invite {
     return decodeMessage(buf, Invite.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InviteVersionFieldEvent | InviteIdentityFieldEvent | InvitePeerIdFieldEvent | InviteDeviceSignatureFieldEvent | InviteAddressesFieldEvent | InviteNameFieldEvent | InviteExpiresAtFieldEvent | InviteSignatureFieldEvent | InviteBundleFieldEvent | InviteMailboxesPeerIdFieldEvent | InviteMailboxesAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InviteVersionFieldEvent | InviteIdentityFieldEvent | InvitePeerIdFieldEvent | InviteDeviceSignatureFieldEvent | InviteAddressesFieldEvent | InviteNameFieldEvent | InviteExpiresAtFieldEvent | InviteSignatureFieldEvent | InviteBundleFieldEvent | InviteMailboxesPeerIdFieldEvent | InviteMailboxesAddrsFieldEvent | InviteDeviceSignedFieldEvent> {
     return streamMessage(buf, Invite.codec(), opts)
   }
 }
@@ -1587,6 +1610,7 @@ export interface SignedRecord {
   expiresAt: number
   payload: Uint8Array
   signature: Uint8Array
+  signer?: RecordSigner
 }
 
 export namespace SignedRecord {
@@ -1632,6 +1656,11 @@ export namespace SignedRecord {
         if ((obj.signature != null && obj.signature.byteLength > 0)) {
           w.uint32(58)
           w.bytes(obj.signature)
+        }
+
+        if (obj.signer != null) {
+          w.uint32(66)
+          RecordSigner.codec().encode(obj.signer, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1680,6 +1709,12 @@ export namespace SignedRecord {
             }
             case 7: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.signer = RecordSigner.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.signer
+              })
               break
             }
             default: {
@@ -1746,6 +1781,13 @@ export namespace SignedRecord {
               }
               break
             }
+            case 8: {
+              yield * RecordSigner.codec().stream(reader, reader.uint32(), `${prefix}.signer`, {
+                limits: opts.limits?.signer
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1793,6 +1835,16 @@ export namespace SignedRecord {
     value: Uint8Array
   }
 
+  export interface SignedRecordSignerDeviceFieldEvent {
+    field: '$.signer.device'
+    value: Uint8Array
+  }
+
+  export interface SignedRecordSignerCertificateFieldEvent {
+    field: '$.signer.certificate'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<SignedRecord>): Uint8Array {
     return encodeMessage(obj, SignedRecord.codec())
   }
@@ -1801,8 +1853,120 @@ export namespace SignedRecord {
     return decodeMessage(buf, SignedRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedRecord>): Generator<SignedRecordVersionFieldEvent | SignedRecordKindFieldEvent | SignedRecordIdentityFieldEvent | SignedRecordSeqFieldEvent | SignedRecordExpiresAtFieldEvent | SignedRecordPayloadFieldEvent | SignedRecordSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedRecord>): Generator<SignedRecordVersionFieldEvent | SignedRecordKindFieldEvent | SignedRecordIdentityFieldEvent | SignedRecordSeqFieldEvent | SignedRecordExpiresAtFieldEvent | SignedRecordPayloadFieldEvent | SignedRecordSignatureFieldEvent | SignedRecordSignerDeviceFieldEvent | SignedRecordSignerCertificateFieldEvent> {
     return streamMessage(buf, SignedRecord.codec(), opts)
+  }
+}
+
+export interface RecordSigner {
+  device: Uint8Array
+  certificate: Uint8Array
+}
+
+export namespace RecordSigner {
+  let _codec: Codec<RecordSigner>
+
+  export const codec = (): Codec<RecordSigner> => {
+    if (_codec == null) {
+      _codec = message<RecordSigner>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.certificate != null && obj.certificate.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.certificate)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          device: uint8ArrayAlloc(0),
+          certificate: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.certificate = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.device`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.certificate`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RecordSignerDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array
+  }
+
+  export interface RecordSignerCertificateFieldEvent {
+    field: '$.certificate'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<RecordSigner>): Uint8Array {
+    return encodeMessage(obj, RecordSigner.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RecordSigner>): RecordSigner {
+    return decodeMessage(buf, RecordSigner.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RecordSigner>): Generator<RecordSignerDeviceFieldEvent | RecordSignerCertificateFieldEvent> {
+    return streamMessage(buf, RecordSigner.codec(), opts)
   }
 }
 

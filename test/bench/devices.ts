@@ -27,6 +27,7 @@ import { ferryNode } from './nodes.js'
 import { percentile } from './index.js'
 import type { Ferry, Identity, MessageRecord } from '../../protocol/index.js'
 import type { Row } from './index.js'
+import { heldIdentityKey } from '../../protocol/crypto/identity.js'
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'node', 'bin', 'ferry.js')
 const LINKS = 5
@@ -100,7 +101,7 @@ async function linkTimes (): Promise<Row[]> {
 /** A device of `identityKey`'s person: production createFerry, memory stores, TCP loopback. */
 async function device (identityKey: Identity['identityKey']): Promise<Ferry> {
   const deviceKey = await generateKeyPair('Ed25519')
-  const ferry = await createFerry({ identity: { identityKey, deviceKey, deviceSignature: await certifyDevice(identityKey, deviceKey) }, stores: memoryStores(), transports: nodeTransports(), crypto: nodeCrypto(), listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, publishOnStart: false })
+  const ferry = await createFerry({ identity: { identityKey, deviceKey, deviceSignature: await certifyDevice(heldIdentityKey(identityKey), deviceKey) }, stores: memoryStores(), transports: nodeTransports(), crypto: nodeCrypto(), listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, publishOnStart: false })
   await ferry.start()
   return ferry
 }

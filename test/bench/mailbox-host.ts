@@ -23,7 +23,7 @@ const owner = await createIdentity()
 const ownerPeer = owner.deviceKey.publicKey.toString()
 await host.node.mailboxes?.['init'].store.host({ peer: ownerPeer, identity: owner.identityKey.publicKey.raw, name: 'owner', quotaBytes: 1e9, quotaMessages: DEFAULT_OWNER_QUOTA.messages, maxTtlMs: 30 * DAY, addedAt: Date.now() })
 const now = Date.now()
-const capability = await signCapability(owner.identityKey, { ownerDevice: peerIdFromString(ownerPeer).toMultihash().bytes, sender, hosts: [{ peerId: peerIdFromString(host.peerId).toMultihash().bytes, addrs: [] }], issuedAt: now, notAfter: now + DAY, quotaBytes: 1e9, quotaMessages: 1e6 }, defaultCrypto)
+const capability = await signCapability(owner, { ownerDevice: peerIdFromString(ownerPeer).toMultihash().bytes, sender, hosts: [{ peerId: peerIdFromString(host.peerId).toMultihash().bytes, addrs: [] }], issuedAt: now, notAfter: now + DAY, quotaBytes: 1e9, quotaMessages: 1e6 }, defaultCrypto)
 process.stdout.write(JSON.stringify({ address: host.node.addresses()[0], capability: hex(capability), ownerDevice: hex(peerIdFromString(ownerPeer).toMultihash().bytes), owner: identityToString(owner.identityKey.publicKey.raw) }) + '\n')
 while ((await lines.next()).done !== true) { /* until stdin closes */ }
 await host.remove()

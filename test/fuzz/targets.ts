@@ -89,14 +89,14 @@ export async function fuzzTargets (now: number): Promise<FuzzTarget[]> {
   const hash = await envelopeHash(envelope, crypto)
   const receipt = await signReceipt(bob.deviceKey, bobPeer, fields.id, hash, now, crypto)
 
-  const cap = await signCapability(bob.identityKey, { ownerDevice: me, sender: alice.identityKey.publicKey.raw, hosts: [{ peerId: alicePeer.toMultihash().bytes, addrs: [multiaddr('/ip4/10.0.0.1/tcp/7470').bytes] }], issuedAt: now, notAfter: now + 86_400_000, quotaBytes: 1e6, quotaMessages: 100 }, crypto)
+  const cap = await signCapability(bob, { ownerDevice: me, sender: alice.identityKey.publicKey.raw, hosts: [{ peerId: alicePeer.toMultihash().bytes, addrs: [multiaddr('/ip4/10.0.0.1/tcp/7470').bytes] }], issuedAt: now, notAfter: now + 86_400_000, quotaBytes: 1e6, quotaMessages: 100 }, crypto)
   const custody = await signCustody(bob.deviceKey, bobPeer, { messageId: fields.id, envelopeHash: hash, expiresAt: fields.expiresAt, storedAt: now }, crypto)
   const deletion = await signDeletion(bob.deviceKey, bobPeer, [fields.id], now, crypto)
 
   const records = [
-    { key: recordKey('bundle', bob.identityKey.publicKey.raw), value: await signRecord(bob.identityKey, 'bundle', encodeBundle({ ...bundle, oneTimePrekey: undefined }), { seq: now, now }, crypto) },
-    { key: recordKey('devices', bob.identityKey.publicKey.raw), value: await signRecord(bob.identityKey, 'devices', DeviceList.encode({ devices: [{ peerId: me, signature: bob.deviceSignature }] }), { seq: now, now }, crypto) },
-    { key: recordKey('mailboxes', bob.identityKey.publicKey.raw), value: await signRecord(bob.identityKey, 'mailboxes', MailboxSet.encode({ hosts: [alicePeer.toMultihash().bytes] }), { seq: now, now }, crypto) }
+    { key: recordKey('bundle', bob.identityKey.publicKey.raw), value: await signRecord(bob, 'bundle', encodeBundle({ ...bundle, oneTimePrekey: undefined }), { seq: now, now }, crypto) },
+    { key: recordKey('devices', bob.identityKey.publicKey.raw), value: await signRecord(bob, 'devices', DeviceList.encode({ devices: [{ peerId: me, signature: bob.deviceSignature }] }), { seq: now, now }, crypto) },
+    { key: recordKey('mailboxes', bob.identityKey.publicKey.raw), value: await signRecord(bob, 'mailboxes', MailboxSet.encode({ hosts: [alicePeer.toMultihash().bytes] }), { seq: now, now }, crypto) }
   ]
   const invite = await createInvite(bob, [multiaddr('/ip4/192.168.1.20/tcp/7470'), multiaddr('/ip4/192.168.1.20/udp/7470/webrtc-direct')], { name: 'bob', now, bundle: { ...bundle, oneTimePrekey: undefined }, mailboxes: [{ peer: alicePeer.toString(), addrs: ['/ip4/10.0.0.1/tcp/7470'] }] })
   const invitePayload = fromString(invite.slice('ferry://invite/'.length), 'base64url')

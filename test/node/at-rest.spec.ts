@@ -12,6 +12,7 @@ import { createKeyFile, loadKeyFile, PassphraseRequiredError, readPublic } from 
 import { SqliteMessageStore } from '../../node/store/messages.js'
 import { openDatabase } from '../../node/store/sqlite.js'
 import { createIdentity, identityToString } from '../../protocol/index.js'
+import { heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { addOut } from '../protocol/helpers.js'
 import { storeCompliance } from '../protocol/stores.suite.js'
 import { SqliteContactStore } from '../../node/store/contacts.js'
@@ -45,7 +46,7 @@ describe('encryption at rest', function () {
     const path = join(dir(), 'identity.key')
     const made = await createKeyFile(path, 'alice', 'correct horse')
     const text = readFileSync(path, 'utf8')
-    for (const key of [made.identity.identityKey, made.identity.deviceKey]) {
+    for (const key of [heldIdentityKey(made.identity.identityKey), made.identity.deviceKey]) {
       assert.ok(!text.includes(Buffer.from(privateKeyToProtobuf(key)).toString('base64')), 'private key not in the clear')
       assert.ok(!text.includes(Buffer.from(key.raw).toString('base64').slice(0, 40)))
     }
@@ -62,12 +63,12 @@ describe('encryption at rest', function () {
     const path = join(dir(), 'identity.key')
     const made = await createKeyFile(path, 'bob')
     assert.equal((await loadKeyFile(path)).protection, 'keyfile')
-    assert.deepEqual((await loadKeyFile(path)).identity.identityKey.raw, made.identity.identityKey.raw)
+    assert.deepEqual(heldIdentityKey((await loadKeyFile(path)).identity.identityKey).raw, heldIdentityKey(made.identity.identityKey).raw)
 
     const v1 = join(dir(), 'identity.key')
     const id = await createIdentity()
     const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
-    writeFileSync(v1, JSON.stringify({ version: 1, name: 'old', identityKey: b64(privateKeyToProtobuf(id.identityKey)), deviceKey: b64(privateKeyToProtobuf(id.deviceKey)), deviceSignature: b64(id.deviceSignature), keychainPass: 'k' }))
+    writeFileSync(v1, JSON.stringify({ version: 1, name: 'old', identityKey: b64(privateKeyToProtobuf(heldIdentityKey(id.identityKey))), deviceKey: b64(privateKeyToProtobuf(id.deviceKey)), deviceSignature: b64(id.deviceSignature), keychainPass: 'k' }))
     assert.deepEqual((await loadKeyFile(v1)).identity.deviceKey.raw, id.deviceKey.raw)
     assert.equal(JSON.parse(readFileSync(v1, 'utf8')).version, 2, 'rewritten in the new format')
     assert.deepEqual((await loadKeyFile(v1)).identity.deviceKey.raw, id.deviceKey.raw)

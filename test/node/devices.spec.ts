@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { Key } from 'interface-datastore'
 import { backupKeys, restoredDeviceList } from '../../protocol/backup/contents.js'
-import { createIdentity } from '../../protocol/crypto/identity.js'
+import { createIdentity, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { decodeDeviceList, encodeDeviceList, signDeviceList } from '../../protocol/devices/device-list.js'
 import { loadKeyFile } from '../../node/keyfile.js'
 import { SqliteDatastore } from '../../node/store/datastore.js'
@@ -181,7 +181,7 @@ describe('linked devices between daemons', function () {
       assert.ok(list.revoked.includes((await alice2.api.get<any>('/v1/id')).peerId), 'the revocation of the second device came along')
       // a list not signed by the backup's identity is refused before anything is written
       const stranger = await createIdentity()
-      const forged = encodeDeviceList(await signDeviceList(stranger.identityKey, { sequence: 1, devices: [], revoked: [] }))
+      const forged = encodeDeviceList(await signDeviceList(heldIdentityKey(stranger.identityKey), { sequence: 1, devices: [], revoked: [] }))
       const aliceKeys = await loadKeyFile(join(alice.dir, 'identity.key'))
       await assert.rejects(restoredDeviceList({ ...backupKeys(aliceKeys.identity, 'alice', 1), devices: forged }), /device list is not usable/)
     } finally {

@@ -11,7 +11,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
-import { createIdentity } from '../../protocol/crypto/identity.js'
+import { createIdentity, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { identityDhSignatureMessage } from '../../protocol/crypto/bundle.js'
 import { toHex } from '../../protocol/util/bytes.js'
 import { Rooms } from '../../protocol/groups/rooms.js'
@@ -53,7 +53,7 @@ describe('team rooms over /ferry/group/1.0.0', function () {
     const me = await createIdentity()
     const initial = await crypto.x25519Generate()
     const id = me.identityKey.publicKey.raw
-    const card = { dh: initial.publicKey, signature: await crypto.sign(me.identityKey, identityDhSignatureMessage(initial.publicKey)) }
+    const card = { dh: initial.publicKey, signature: await crypto.sign(heldIdentityKey(me.identityKey), identityDhSignatureMessage(initial.publicKey)) }
     cards.set(toHex(id), card)
     const rooms = new Rooms({ store: new MemoryRoomStore(), init: { me, crypto, initialPrivateKey: initial.privateKey, cards: i => cards.get(toHex(i)) } })
     const m = { name, me, id, card, contacts: new Set<string>(), got: [], errors: [] } as unknown as Member

@@ -47,7 +47,7 @@ describe('mailbox custody survives SIGKILL of the host', function () {
     await host.api.post('/v1/mailbox/host', { name: 'bob' })
     const hostId = (await host.api.get<{ peerId: string }>('/v1/id')).peerId
     const now = Date.now()
-    const capability = await signCapability(owner.identity.identityKey, {
+    const capability = await signCapability(owner.identity, {
       ownerDevice: peerIdFromString(owner.peerId).toMultihash().bytes,
       sender: sender.identity.identityKey.publicKey.raw,
       hosts: [{ peerId: peerIdFromString(hostId).toMultihash().bytes, addrs: [] }],

@@ -23,7 +23,7 @@ function envelopeFor (owner: SqlitePeer, created: number, expiresAt: number, pay
 }
 
 async function capabilityFor (owner: SqlitePeer, sender: SqlitePeer, hosts: SqlitePeer[], now: number, over: Partial<Capability> = {}): Promise<Uint8Array> {
-  return signCapability(owner.identity.identityKey, {
+  return signCapability(owner.identity, {
     ownerDevice: peerIdFromString(owner.peerId).toMultihash().bytes,
     sender: sender.identity.identityKey.publicKey.raw,
     hosts: hosts.map(h => ({ peerId: peerIdFromString(h.peerId).toMultihash().bytes, addrs: [] })),
@@ -102,7 +102,7 @@ describe('mailbox host', function () {
     assert.deepEqual(refusals(await deposit(s, m, good, [env()])), [U])
     assert.deepEqual(refusals(await deposit(s, m, good, [env()], a.identity.deviceSignature)), [U])
     // a capability bob did not sign: alice signs one naming bob's device; a flipped signature bit
-    const selfMade = await signCapability(a.identity.identityKey, { ownerDevice: peerIdFromString(b.peerId).toMultihash().bytes, sender: a.identity.identityKey.publicKey.raw, hosts: [{ peerId: peerIdFromString(m.peerId).toMultihash().bytes, addrs: [] }], issuedAt: clock, notAfter: clock + DAY, quotaBytes: 1e6, quotaMessages: 100 }, defaultCrypto)
+    const selfMade = await signCapability(a.identity, { ownerDevice: peerIdFromString(b.peerId).toMultihash().bytes, sender: a.identity.identityKey.publicKey.raw, hosts: [{ peerId: peerIdFromString(m.peerId).toMultihash().bytes, addrs: [] }], issuedAt: clock, notAfter: clock + DAY, quotaBytes: 1e6, quotaMessages: 100 }, defaultCrypto)
     const flipped = good.slice()
     flipped[flipped.length - 3] ^= 1
     assert.deepEqual(refusals(await deposit(a, m, selfMade, [env()])), [U])

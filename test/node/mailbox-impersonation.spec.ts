@@ -12,7 +12,7 @@ import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import { generatePrekeys } from '../../protocol/crypto/prekeys.js'
 import { MemoryPrekeyStore } from '../../protocol/stores/memory/prekeys.js'
-import { createIdentity, crossSignDevice, signDevice } from '../../protocol/crypto/identity.js'
+import { createIdentity, crossSignDevice, signDevice, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { SessionRecord } from '../../protocol/messaging/pb/sessions.js'
 import { sealEnvelope } from '../../protocol/messaging/seal.js'
@@ -61,7 +61,7 @@ describe('a mailbox host cannot speak for another peer', function () {
     const connection = await mallory.node.libp2p.dial(peerIdFromString(bob.peerId))
     const bundle = await mallory.node.libp2p.services.bundles.fetch(connection)
     const now = Date.now()
-    const capability = await signCapability(forger.identityKey, {
+    const capability = await signCapability(forger, {
       ownerDevice: peerIdFromString(alice.peerId).toMultihash().bytes,
       sender: bob.identity.identityKey.publicKey.raw,
       hosts: [{ peerId: peerIdFromString(mallory.peerId).toMultihash().bytes, addrs: [] }],
@@ -85,8 +85,8 @@ describe('a mailbox host cannot speak for another peer', function () {
   async function forgeries (): Promise<Uint8Array[]> {
     const victim = peerIdFromString(alice.peerId)
     // the certificate as it was (the identity's signature only, under the old context)
-    const legacy = await forger.identityKey.sign(concat([fromString('ferry-device-certificate-v1'), victim.toMultihash().bytes]))
-    const half = await signDevice(forger.identityKey, victim)
+    const legacy = await heldIdentityKey(forger.identityKey).sign(concat([fromString('ferry-device-certificate-v1'), victim.toMultihash().bytes]))
+    const half = await signDevice(heldIdentityKey(forger.identityKey), victim)
     return [legacy, half, concat([half, new Uint8Array(64)]), concat([half, await crossSignDevice(forger.deviceKey, forger.identityKey.publicKey.raw)])]
   }
 

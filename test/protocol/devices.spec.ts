@@ -19,6 +19,7 @@ import { exchange, LINK_PROTOCOL, LINK_TTL_MS, LinkOffers, linkRequest, parseLin
 import { memoryFerries } from '../memory-ferries.js'
 import type { Ferry, Identity } from '../../protocol/index.js'
 import type { PeerId } from '@libp2p/interface'
+import { heldIdentityKey } from '../../protocol/crypto/identity.js'
 
 const crypto = nodeCrypto()
 
@@ -120,14 +121,14 @@ describe('signed device lists', () => {
     const mallory = await createIdentity()
     const phone = await generateKeyPair('Ed25519')
     const entry = (cert: Uint8Array, key = phone): any => ({ peer: peerIdFromPrivateKey(key).toString(), certificate: cert, name: 'phone', addedAt: 1 })
-    const good = await signDeviceList(alice.identityKey, { sequence: 2, devices: [entry(await certifyDevice(alice.identityKey, phone))], revoked: [] })
+    const good = await signDeviceList(heldIdentityKey(alice.identityKey), { sequence: 2, devices: [entry(await certifyDevice(heldIdentityKey(alice.identityKey), phone))], revoked: [] })
     const back = await decodeDeviceList(encodeDeviceList(good), alice.identityKey.publicKey.raw)
     assert.equal(back.devices[0].peer, peerIdFromPrivateKey(phone).toString())
     // a device certified by mallory, in a list alice signed
-    const foreign = await signDeviceList(alice.identityKey, { sequence: 3, devices: [entry(await certifyDevice(mallory.identityKey, phone))], revoked: [] })
+    const foreign = await signDeviceList(heldIdentityKey(alice.identityKey), { sequence: 3, devices: [entry(await certifyDevice(heldIdentityKey(mallory.identityKey), phone))], revoked: [] })
     await assert.rejects(decodeDeviceList(encodeDeviceList(foreign)), /no valid certificate/)
     // alice's list, re-signed by mallory, or claimed for alice while signed by mallory
-    await assert.rejects(decodeDeviceList(encodeDeviceList(await signDeviceList(mallory.identityKey, { sequence: 2, devices: [], revoked: [] })), alice.identityKey.publicKey.raw), /another identity/)
+    await assert.rejects(decodeDeviceList(encodeDeviceList(await signDeviceList(heldIdentityKey(mallory.identityKey), { sequence: 2, devices: [], revoked: [] })), alice.identityKey.publicKey.raw), /another identity/)
     const tampered = JSON.parse(new TextDecoder().decode(encodeDeviceList(good)))
     tampered.sequence = 99
     await assert.rejects(decodeDeviceList(new TextEncoder().encode(JSON.stringify(tampered))), /signature does not verify/)
@@ -184,7 +185,7 @@ describe('an identity\'s devices merge their lists', () => {
     const revoked = await decodeDeviceList(await devices.encoded())
     // the laptop was offline: it signs its old list again, with new hints and a higher sequence
     clock = revoked.sequence + 1_000
-    const stale = await signDeviceList(me.identityKey, { sequence: clock, devices: before.devices, revoked: [] })
+    const stale = await signDeviceList(heldIdentityKey(me.identityKey), { sequence: clock, devices: before.devices, revoked: [] })
     announced.length = 0
     await devices.received(encodeDeviceList(stale), me.identityKey.publicKey.raw, peerIdFromPrivateKey(laptop).toString())
     const now = await decodeDeviceList(await devices.encoded())
@@ -224,7 +225,7 @@ describe('after a revocation, the revoked device\'s whole key state opens nothin
   it('bob seals later messages only for the remaining device; the revoked one, with its identity key, prekeys and every session, cannot open them', async () => {
     const alice = await createIdentity()
     const laptopKey = await generateKeyPair('Ed25519')
-    const laptopIdentity: Identity = { identityKey: alice.identityKey, deviceKey: laptopKey, deviceSignature: await certifyDevice(alice.identityKey, laptopKey) }
+    const laptopIdentity: Identity = { identityKey: alice.identityKey, deviceKey: laptopKey, deviceSignature: await certifyDevice(heldIdentityKey(alice.identityKey), laptopKey) }
     const laptopStores = memoryStores()
     const bobStores = memoryStores()
     const [a1, a2, bob] = [await node('a1', alice), await node('a2', laptopIdentity, laptopStores), await node('bob', await createIdentity(), bobStores)]

@@ -81,7 +81,7 @@ describe('DHT datastore flood', function () {
   /** Store one valid record under a fresh identity through `from`'s DHT; whether it was refused. */
   async function put (from: Libp2p<{ dht: KadDHT }>, ttlMs: number): Promise<void> {
     const id = await createIdentity()
-    const value = await signRecord(id.identityKey, 'mailboxes', MailboxSet.encode({ hosts: [] }), { seq: clock, now: clock, ttlMs }, nodeCrypto())
+    const value = await signRecord(id, 'mailboxes', MailboxSet.encode({ hosts: [] }), { seq: clock, now: clock, ttlMs }, nodeCrypto())
     try {
       await all(from.services.dht.put(recordKey('mailboxes', id.identityKey.publicKey.raw), value, { signal: AbortSignal.timeout(5_000) }))
     } catch {} // a refused put ends with an error: what counts is what the victim kept

@@ -27,6 +27,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromMultihash, peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { crossSignDevice, DeviceList } from '../../protocol/index.js'
+import { heldIdentityKey } from '../../protocol/crypto/identity.js'
 
 /** Poll `fn` every 200 ms for up to 30 s (a republish is a background task). */
 async function waitUntil (fn: () => Promise<boolean>): Promise<void> {
@@ -140,16 +141,16 @@ describe(`private DHT, ${N} in-process nodes (seed ${SEED})`, function () {
     const current = await nodes[1].directory.find('bundle', id)
     const now = Date.now()
     const payload = encodeBundle(await bundleFor(victim.identity))
-    const genuine = SignedRecord.decode(await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 1, now }, defaultCrypto))
+    const genuine = SignedRecord.decode(await signRecord(victim.identity, 'bundle', payload, { seq: current.seq + 1, now }, defaultCrypto))
     // validly signed and too big (signRecord itself refuses to make one)
     const signedOversized = async (): Promise<Uint8Array> => {
       const r = { ...genuine, payload: new Uint8Array(MAX_RECORD_BYTES) }
-      return SignedRecord.encode({ ...r, signature: await victim.identity.identityKey.sign(signedPart(r)) })
+      return SignedRecord.encode({ ...r, signature: await heldIdentityKey(victim.identity.identityKey).sign(signedPart(r)) })
     }
     const bad = {
       forged: SignedRecord.encode({ ...genuine, seq: Number.MAX_SAFE_INTEGER }), // the signature no longer matches
-      stale: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq - 1, now }, defaultCrypto),
-      expired: await signRecord(victim.identity.identityKey, 'bundle', payload, { seq: current.seq + 2, now: now - 2 * 86_400_000, ttlMs: 60_000 }, defaultCrypto),
+      stale: await signRecord(victim.identity, 'bundle', payload, { seq: current.seq - 1, now }, defaultCrypto),
+      expired: await signRecord(victim.identity, 'bundle', payload, { seq: current.seq + 2, now: now - 2 * 86_400_000, ttlMs: 60_000 }, defaultCrypto),
       oversized: await signedOversized()
     }
     for (const [kind, value] of Object.entries(bad)) {

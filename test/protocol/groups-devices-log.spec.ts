@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { defaultCrypto as crypto } from '../../protocol/crypto/backend.js'
 import { identityDhSignatureMessage } from '../../protocol/crypto/bundle.js'
-import { certifyDevice, createIdentity } from '../../protocol/crypto/identity.js'
+import { certifyDevice, createIdentity, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { MAX_DEVICES } from '../../protocol/devices/device-list.js'
 import { ForgedOpError, GroupFullError, InvalidTargetError, MalformedOpError, NotADeviceError, RemovedDeviceError, RemovedMemberError } from '../../protocol/groups/errors.js'
 import { MembershipLog } from '../../protocol/groups/membership.js'
@@ -22,13 +22,13 @@ const name = (who: Identity): string => hex(peer(who))
 /** Another device of `who`'s identity: its own peer key, certified by the identity. */
 async function sibling (who: Identity): Promise<Identity> {
   const deviceKey = (await createIdentity()).deviceKey
-  return { identityKey: who.identityKey, deviceKey, deviceSignature: await certifyDevice(who.identityKey, deviceKey) }
+  return { identityKey: who.identityKey, deviceKey, deviceSignature: await certifyDevice(heldIdentityKey(who.identityKey), deviceKey) }
 }
 
 /** A card for a device: a fresh X25519 key signed by the identity, as a device's bundle carries it. */
 async function cardOf (who: Identity): Promise<Card> {
   const dh = (await crypto.x25519Generate()).publicKey
-  return { dh, signature: await crypto.sign(who.identityKey, identityDhSignatureMessage(dh)) }
+  return { dh, signature: await crypto.sign(heldIdentityKey(who.identityKey), identityDhSignatureMessage(dh)) }
 }
 
 /** The AddDevice `device`'s own identity would write: its certificate and a card signed by that identity. */

@@ -17,7 +17,7 @@ import fc from 'fast-check'
 import { defaultCrypto as crypto } from '../../protocol/crypto/backend.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { identityDhSignatureMessage } from '../../protocol/crypto/bundle.js'
-import { certifyDevice, createIdentity } from '../../protocol/crypto/identity.js'
+import { certifyDevice, createIdentity, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { MembershipLog } from '../../protocol/groups/membership.js'
 import { MAX_MEMBER_DEVICES, MAX_MEMBERS, MAX_ROOM_KEYS, signOp } from '../../protocol/groups/ops.js'
 import type { Card } from '../../protocol/groups/cards.js'
@@ -231,9 +231,9 @@ describe('group membership log (fuzz)', function () {
     pool = await Promise.all(Array.from({ length: 6 }, async () => createIdentity()))
     devices = await Promise.all(pool.map(async person => Promise.all(Array.from({ length: DEVICES }, async (_, d) => {
       const deviceKey = d === 0 ? person.deviceKey : (await createIdentity()).deviceKey
-      const me = { identityKey: person.identityKey, deviceKey, deviceSignature: d === 0 ? person.deviceSignature : await certifyDevice(person.identityKey, deviceKey) }
+      const me = { identityKey: person.identityKey, deviceKey, deviceSignature: d === 0 ? person.deviceSignature : await certifyDevice(heldIdentityKey(person.identityKey), deviceKey) }
       const dh = (await crypto.x25519Generate()).publicKey
-      const card = { dh, signature: await crypto.sign(person.identityKey, identityDhSignatureMessage(dh)) }
+      const card = { dh, signature: await crypto.sign(heldIdentityKey(person.identityKey), identityDhSignatureMessage(dh)) }
       return { me, peer: peerIdFromPrivateKey(deviceKey).toMultihash().bytes, card }
     }))))
   })

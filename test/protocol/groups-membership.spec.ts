@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { concat } from 'uint8arrays/concat'
 import { defaultCrypto as crypto } from '../../protocol/crypto/backend.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { certifyDevice, createIdentity } from '../../protocol/crypto/identity.js'
+import { certifyDevice, createIdentity, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import {
   ForgedOpError, ForkedOpError, GroupFullError, InvalidTargetError, MalformedOpError, MissingParentsError, NotAdminError,
   NotMemberError, OpTooLargeError, OutOfSequenceError, RemovedMemberError, SecondRootError, UnknownGroupError
@@ -61,7 +61,7 @@ async function newGroup (by: Identity, members: Array<Identity | Uint8Array> = [
 /** Another device of `who`'s identity: its own peer key, certified by the identity. */
 async function sibling (who: Identity): Promise<Identity> {
   const deviceKey = (await createIdentity()).deviceKey
-  return { identityKey: who.identityKey, deviceKey, deviceSignature: await certifyDevice(who.identityKey, deviceKey) }
+  return { identityKey: who.identityKey, deviceKey, deviceSignature: await certifyDevice(heldIdentityKey(who.identityKey), deviceKey) }
 }
 
 const device = (who: Identity): Uint8Array => peerIdFromPrivateKey(who.deviceKey).toMultihash().bytes

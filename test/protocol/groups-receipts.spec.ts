@@ -8,7 +8,7 @@ import { chainsOf, covers, MAX_RECEIPT_BYTES, signReceipt, verifyReceipt } from 
 import type { ChainPoint } from '../../protocol/groups/receipts.js'
 import { SignedReceipt, GroupReceipt } from '../../protocol/groups/pb/groups.js'
 import { Room } from '../../protocol/groups/room.js'
-import { certifyDevice, createIdentity } from '../../protocol/crypto/identity.js'
+import { certifyDevice, createIdentity, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { crypto, Team } from './room-team.js'
 
 const PHONE = new Uint8Array(38).fill(7)
@@ -54,7 +54,7 @@ describe('team rooms: receipts', () => {
     await assert.rejects(verifyReceipt(resign({ at: 99 }), crypto), { name: 'ForgedOpError' })
     await assert.rejects(verifyReceipt(resign({ member: mallory.identityKey.publicKey.raw }), crypto), { name: 'ForgedOpError' })
     // mallory's device, certified by mallory, cannot speak for carol
-    await assert.rejects(verifyReceipt(resign({ certificate: await certifyDevice(mallory.identityKey, mallory.deviceKey) }), crypto), { name: 'ForgedOpError' })
+    await assert.rejects(verifyReceipt(resign({ certificate: await certifyDevice(heldIdentityKey(mallory.identityKey), mallory.deviceKey) }), crypto), { name: 'ForgedOpError' })
     await assert.rejects(verifyReceipt(new Uint8Array(MAX_RECEIPT_BYTES + 1), crypto), { name: 'OpTooLargeError' })
     await assert.rejects(verifyReceipt(Uint8Array.of(1, 2, 3), crypto), { name: 'MalformedOpError' })
   })

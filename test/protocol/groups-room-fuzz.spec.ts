@@ -21,7 +21,7 @@
  */
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { createIdentity } from '../../protocol/crypto/identity.js'
+import { createIdentity, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { identityDhSignatureMessage } from '../../protocol/crypto/bundle.js'
 import { toHex } from '../../protocol/util/bytes.js'
 import { Room } from '../../protocol/groups/room.js'
@@ -402,7 +402,7 @@ describe('team rooms (fuzz): membership, keys and messages over delay, duplicati
     pool = await Promise.all(NAMES.map(async name => {
       const me = await createIdentity()
       const initial = await crypto.x25519Generate()
-      const card = { dh: initial.publicKey, signature: await crypto.sign(me.identityKey, identityDhSignatureMessage(initial.publicKey)) }
+      const card = { dh: initial.publicKey, signature: await crypto.sign(heldIdentityKey(me.identityKey), identityDhSignatureMessage(initial.publicKey)) }
       const id = me.identityKey.publicKey.raw
       return { name, me, id, hex: toHex(id), initial, card }
     }))

@@ -4,7 +4,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { base58btc } from 'multiformats/bases/base58'
 import { InvalidInputError } from '../../protocol/errors.js'
 import { concat } from 'uint8arrays/concat'
-import { certifyDevice, createIdentity, crossSignDevice, DEVICE_CERTIFICATE_BYTES, identityFromString, identityToString, peerIdFromBytes, signDevice, verifyDevice, withDeviceCertificate } from '../../protocol/crypto/identity.js'
+import { certifyDevice, createIdentity, crossSignDevice, DEVICE_CERTIFICATE_BYTES, identityFromString, identityToString, peerIdFromBytes, signDevice, verifyDevice, withDeviceCertificate, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import type { Identity } from '../../protocol/crypto/identity.js'
 
 describe('identity', () => {
@@ -24,7 +24,7 @@ describe('identity', () => {
     const otherKey = await generateKeyPair('Ed25519')
     const otherDevice = peerIdFromPrivateKey(otherKey)
     const other = await createIdentity()
-    const certificate = await certifyDevice(me.identityKey, otherKey)
+    const certificate = await certifyDevice(heldIdentityKey(me.identityKey), otherKey)
     const device = otherDevice.toMultihash().bytes
     assert.equal(certificate.byteLength, DEVICE_CERTIFICATE_BYTES)
 
@@ -42,7 +42,7 @@ describe('identity', () => {
     // the mailbox-host attack: mallory's identity signs the victim's peer id
     const mallory = await createIdentity()
     const victim = peerIdFromPrivateKey(me.deviceKey)
-    const byIdentity = await signDevice(mallory.identityKey, victim)
+    const byIdentity = await signDevice(heldIdentityKey(mallory.identityKey), victim)
     const device = victim.toMultihash().bytes
     assert.equal(await verifyDevice(mallory.identityKey.publicKey.raw, device, byIdentity), false, 'the identity half alone')
     assert.equal(await verifyDevice(mallory.identityKey.publicKey.raw, device, concat([byIdentity, new Uint8Array(64)])), false, 'with a blank device half')
@@ -54,7 +54,7 @@ describe('identity', () => {
   })
 
   it('upgrades an identity holding an old one-way certificate', async () => {
-    const old = { ...me, deviceSignature: await signDevice(me.identityKey, peerIdFromPrivateKey(me.deviceKey)) }
+    const old = { ...me, deviceSignature: await signDevice(heldIdentityKey(me.identityKey), peerIdFromPrivateKey(me.deviceKey)) }
     const upgraded = await withDeviceCertificate(old)
     assert.equal(await verifyDevice(me.identityKey.publicKey.raw, peerIdFromPrivateKey(me.deviceKey).toMultihash().bytes, upgraded.deviceSignature), true)
     assert.equal(await withDeviceCertificate(me), me, 'a current certificate is kept as is')

@@ -5,7 +5,7 @@ import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
 import { DEFAULT_INVITE_TTL_MS, INVITE_PREFIX } from '../../protocol/constants.js'
 import { InvalidInviteError } from '../../protocol/errors.js'
-import { createIdentity, signDevice } from '../../protocol/crypto/identity.js'
+import { createIdentity, signDevice, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { MAX_INVITE_CHARS, parseInvite } from '../../protocol/contacts/invite.js'
 import { encodeBundle } from '../../protocol/crypto/bundle.js'
 import { concat } from 'uint8arrays/concat'
@@ -78,7 +78,7 @@ describe('invite', () => {
 
   it('refuses an invite whose device certificate is not the identity\'s', async () => {
     const other = await createIdentity()
-    const forged = { ...me, deviceSignature: await signDevice(other.identityKey, peerIdFromPrivateKey(me.deviceKey)) }
+    const forged = { ...me, deviceSignature: await signDevice(heldIdentityKey(other.identityKey), peerIdFromPrivateKey(me.deviceKey)) }
     await rejects(await inviteWithBundle(forged, ADDRS, { now: NOW }), /device certificate does not verify/)
   })
 
@@ -97,7 +97,7 @@ describe('invite', () => {
   })
 
   it('refuses a one-way device certificate: the identity signed the peer id, the device never signed back', async () => {
-    const oneWay = { ...me, deviceSignature: await signDevice(me.identityKey, peerIdFromPrivateKey(me.deviceKey)) }
+    const oneWay = { ...me, deviceSignature: await signDevice(heldIdentityKey(me.identityKey), peerIdFromPrivateKey(me.deviceKey)) }
     await rejects(await inviteWithBundle(oneWay, ADDRS, { now: NOW }), /device certificate does not verify/)
   })
 
@@ -107,7 +107,7 @@ describe('invite', () => {
       const inv = Invite.decode(fromString(link.slice(INVITE_PREFIX.length), 'base64url'))
       change(inv)
       inv.signature = new Uint8Array(0)
-      inv.signature = await me.identityKey.sign(concat([fromString('ferry-invite-v1'), Invite.encode(inv)]))
+      inv.signature = await heldIdentityKey(me.identityKey).sign(concat([fromString('ferry-invite-v1'), Invite.encode(inv)]))
       return INVITE_PREFIX + toString(Invite.encode(inv), 'base64url')
     }
     await rejects(await resigned(inv => { inv.bundle = new Uint8Array(0) }), /prekey bundle is invalid/)

@@ -34,15 +34,15 @@ describe('DHT records', () => {
   it('validates each kind under its key and returns the decoded record', async () => {
     const key = recordKey('bundle', me.identityKey.publicKey.raw)
     assert.equal(new TextDecoder().decode(key), `/ferry/bundle/${identityToString(me.identityKey.publicKey.raw)}`)
-    const r = await validateRecord(key, await signRecord(me.identityKey, 'bundle', bundle, { seq: 3, now: NOW }, defaultCrypto), NOW, defaultCrypto)
+    const r = await validateRecord(key, await signRecord(me, 'bundle', bundle, { seq: 3, now: NOW }, defaultCrypto), NOW, defaultCrypto)
     assert.equal(r.seq, 3)
-    await validateRecord(recordKey('devices', me.identityKey.publicKey.raw), await signRecord(me.identityKey, 'devices', devices, { seq: 1, now: NOW }, defaultCrypto), NOW, defaultCrypto)
-    await validateRecord(recordKey('mailboxes', me.identityKey.publicKey.raw), await signRecord(me.identityKey, 'mailboxes', MailboxSet.encode({ hosts: [] }), { seq: 1, now: NOW }, defaultCrypto), NOW, defaultCrypto)
+    await validateRecord(recordKey('devices', me.identityKey.publicKey.raw), await signRecord(me, 'devices', devices, { seq: 1, now: NOW }, defaultCrypto), NOW, defaultCrypto)
+    await validateRecord(recordKey('mailboxes', me.identityKey.publicKey.raw), await signRecord(me, 'mailboxes', MailboxSet.encode({ hosts: [] }), { seq: 1, now: NOW }, defaultCrypto), NOW, defaultCrypto)
   })
 
   it('refuses forged, wrong-key, wrong-kind and out-of-namespace records', async () => {
     const key = recordKey('bundle', me.identityKey.publicKey.raw)
-    const value = await signRecord(me.identityKey, 'bundle', bundle, { seq: 1, now: NOW }, defaultCrypto)
+    const value = await signRecord(me, 'bundle', bundle, { seq: 1, now: NOW }, defaultCrypto)
     const forged = SignedRecord.decode(value)
     forged.seq = 99 // changed after signing
     await rejects(validateRecord(key, SignedRecord.encode(forged), NOW, defaultCrypto), /signature does not verify/)
@@ -51,28 +51,28 @@ describe('DHT records', () => {
     await rejects(validateRecord(fromString(`/ipns/${identityToString(me.identityKey.publicKey.raw)}`), value, NOW, defaultCrypto), /outside the \/ferry/)
     await rejects(validateRecord(fromString('/ferry/secrets/zabc'), value, NOW, defaultCrypto), /unknown record kind|not name an identity/)
     // signed by the key's identity, but the payload is someone else's bundle
-    const foreign = await signRecord(me.identityKey, 'bundle', encodeBundle(await bundleFor(other)), { seq: 1, now: NOW }, defaultCrypto)
+    const foreign = await signRecord(me, 'bundle', encodeBundle(await bundleFor(other)), { seq: 1, now: NOW }, defaultCrypto)
     await rejects(validateRecord(key, foreign, NOW, defaultCrypto), /bundle of another identity/)
     const badDevices = DeviceList.encode({ devices: [{ peerId: other.deviceKey.publicKey.toMultihash().bytes, signature: other.deviceSignature }] })
-    await rejects(validateRecord(recordKey('devices', me.identityKey.publicKey.raw), await signRecord(me.identityKey, 'devices', badDevices, { seq: 1, now: NOW }, defaultCrypto), NOW, defaultCrypto), /device certificate/)
+    await rejects(validateRecord(recordKey('devices', me.identityKey.publicKey.raw), await signRecord(me, 'devices', badDevices, { seq: 1, now: NOW }, defaultCrypto), NOW, defaultCrypto), /device certificate/)
   })
 
   it('refuses expired, too-long-lived, oversized and undecodable records', async () => {
     const key = recordKey('bundle', me.identityKey.publicKey.raw)
-    const value = await signRecord(me.identityKey, 'bundle', bundle, { seq: 1, now: NOW, ttlMs: 1000 }, defaultCrypto)
+    const value = await signRecord(me, 'bundle', bundle, { seq: 1, now: NOW, ttlMs: 1000 }, defaultCrypto)
     await rejects(validateRecord(key, value, NOW + 1000, defaultCrypto), /expired/)
-    await rejects(validateRecord(key, await signRecord(me.identityKey, 'bundle', bundle, { seq: 1, now: NOW, ttlMs: MAX_RECORD_LIFETIME_MS + 1 }, defaultCrypto), NOW, defaultCrypto), /too long/)
+    await rejects(validateRecord(key, await signRecord(me, 'bundle', bundle, { seq: 1, now: NOW, ttlMs: MAX_RECORD_LIFETIME_MS + 1 }, defaultCrypto), NOW, defaultCrypto), /too long/)
     await rejects(validateRecord(key, new Uint8Array(MAX_RECORD_BYTES + 1), NOW, defaultCrypto), /exceeds/)
     await rejects(validateRecord(key, Uint8Array.from([0xff, 0xff, 0xff]), NOW, defaultCrypto), /does not decode/)
-    await assert.rejects(signRecord(me.identityKey, 'mailboxes', new Uint8Array(MAX_RECORD_BYTES), { seq: 1, now: NOW }, defaultCrypto), InvalidRecordError)
+    await assert.rejects(signRecord(me, 'mailboxes', new Uint8Array(MAX_RECORD_BYTES), { seq: 1, now: NOW }, defaultCrypto), InvalidRecordError)
   })
 
   it('the DHT rules refuse a stale sequence number and select the highest one', async () => {
     const key = recordKey('bundle', me.identityKey.publicKey.raw)
     const rules = dhtRecordRules(() => NOW, defaultCrypto)
-    const v5 = await signRecord(me.identityKey, 'bundle', bundle, { seq: 5, now: NOW }, defaultCrypto)
-    const v4 = await signRecord(me.identityKey, 'bundle', bundle, { seq: 4, now: NOW }, defaultCrypto)
-    const v6 = await signRecord(me.identityKey, 'bundle', bundle, { seq: 6, now: NOW }, defaultCrypto)
+    const v5 = await signRecord(me, 'bundle', bundle, { seq: 5, now: NOW }, defaultCrypto)
+    const v4 = await signRecord(me, 'bundle', bundle, { seq: 4, now: NOW }, defaultCrypto)
+    const v6 = await signRecord(me, 'bundle', bundle, { seq: 6, now: NOW }, defaultCrypto)
     await rules.validators.ferry(key, v5)
     await rejects(rules.validators.ferry(key, v4), /stale record/)
     await rules.validators.ferry(key, v6)

@@ -3,7 +3,7 @@
  * handed anything, late, twice or out of order.
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { certifyDevice, createIdentity } from '../../protocol/crypto/identity.js'
+import { certifyDevice, createIdentity, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { nodeCrypto } from '../../node/crypto.js'
 import { toHex } from '../../protocol/util/bytes.js'
 import { Room } from '../../protocol/groups/room.js'
@@ -52,7 +52,7 @@ export class Team {
   async person (name: string): Promise<Person> {
     const me = await createIdentity()
     const initial = await crypto.x25519Generate()
-    const card = { dh: initial.publicKey, signature: await crypto.sign(me.identityKey, identityDhSignatureMessage(initial.publicKey)) }
+    const card = { dh: initial.publicKey, signature: await crypto.sign(heldIdentityKey(me.identityKey), identityDhSignatureMessage(initial.publicKey)) }
     const p: Person = { name, me, id: me.identityKey.publicKey.raw, initial, card, got: [], refused: [] }
     this.people.set(name, p)
     return p
@@ -64,9 +64,9 @@ export class Team {
    */
   async device (of: Person, name: string): Promise<Person> {
     const deviceKey = (await createIdentity()).deviceKey
-    const me = { identityKey: of.me.identityKey, deviceKey, deviceSignature: await certifyDevice(of.me.identityKey, deviceKey) }
+    const me = { identityKey: of.me.identityKey, deviceKey, deviceSignature: await certifyDevice(heldIdentityKey(of.me.identityKey), deviceKey) }
     const initial = await crypto.x25519Generate()
-    const card = { dh: initial.publicKey, signature: await crypto.sign(me.identityKey, identityDhSignatureMessage(initial.publicKey)) }
+    const card = { dh: initial.publicKey, signature: await crypto.sign(heldIdentityKey(me.identityKey), identityDhSignatureMessage(initial.publicKey)) }
     const p: Person = { name, me, id: of.id, initial, card, of, got: [], refused: [] }
     this.people.set(name, p)
     return p

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { concat } from 'uint8arrays/concat'
 import { toHex } from '../../protocol/util/bytes.js'
 import { BlockedError, InvalidEnvelopeError, RateLimitedError, RefusedError } from '../../protocol/errors.js'
-import { certifyDevice, crossSignDevice, signDevice } from '../../protocol/crypto/identity.js'
+import { certifyDevice, crossSignDevice, signDevice, heldIdentityKey } from '../../protocol/crypto/identity.js'
 import { Inbox, STRANGER_LIMITS } from '../../protocol/messaging/inbox.js'
 import { MemoryMessageStore } from '../../protocol/stores/memory/stores.js'
 import { SessionRecord } from '../../protocol/messaging/pb/sessions.js'
@@ -199,7 +199,7 @@ describe('strangers, blocked peers and mailbox mail at the inbox', function () {
       // signed), starts a fresh session to bob and deposits "from alice"
       relations.set(alice.peerId.toString(), { kind: 'contact' }) // added by multiaddr: identity unknown
       const mallory = await device()
-      const oneWay = await signDevice(mallory.identity.identityKey, alice.peerId)
+      const oneWay = await signDevice(heldIdentityKey(mallory.identity.identityKey), alice.peerId)
       const forgedCerts = [oneWay, concat([oneWay, new Uint8Array(64)]), concat([oneWay, await crossSignDevice(mallory.identity.deviceKey, mallory.identity.identityKey.publicKey.raw)])]
       const box = inbox()
       for (const [i, deviceSignature] of forgedCerts.entries()) {
@@ -233,7 +233,7 @@ describe('strangers, blocked peers and mailbox mail at the inbox', function () {
       // the identity the user accepted, and it came through a host
       relations.set(alice.peerId.toString(), { kind: 'contact', identity: alice.identity.identityKey.publicKey.raw })
       const other = await device()
-      const rekeyed = { identity: { ...other.identity, deviceKey: alice.identity.deviceKey, deviceSignature: await certifyDevice(other.identity.identityKey, alice.identity.deviceKey) }, peerId: alice.peerId, prekeys: other.prekeys }
+      const rekeyed = { identity: { ...other.identity, deviceKey: alice.identity.deviceKey, deviceSignature: await certifyDevice(heldIdentityKey(other.identity.identityKey), alice.identity.deviceKey) }, peerId: alice.peerId, prekeys: other.prekeys }
       let checked = 0
       const sessions = new Sessions({ crypto, me: bob.identity, prekeys: bob.prekeys, load: async peer => messages.session(peer) })
       const box = new Inbox({ messages, sessions, now: () => clock, relation: async peer => relations.get(peer) ?? { kind: 'stranger' }, onIdentity: async (p, i) => { identitySeen.push([p, i]) }, checkCapability: async () => { checked++ } })

@@ -656,6 +656,7 @@ export interface InitialMessage {
   kemPrekeyId: number
   oneTimePrekeyId?: number
   kemCiphertext: Uint8Array
+  signer?: Signer
 }
 
 export namespace InitialMessage {
@@ -713,6 +714,11 @@ export namespace InitialMessage {
           w.bytes(obj.kemCiphertext)
         }
 
+        if (obj.signer != null) {
+          w.uint32(82)
+          Signer.codec().encode(obj.signer, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -768,6 +774,12 @@ export namespace InitialMessage {
             }
             case 9: {
               obj.kemCiphertext = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.signer = Signer.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.signer
+              })
               break
             }
             default: {
@@ -848,6 +860,13 @@ export namespace InitialMessage {
               }
               break
             }
+            case 10: {
+              yield * Signer.codec().stream(reader, reader.uint32(), `${prefix}.signer`, {
+                limits: opts.limits?.signer
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -905,6 +924,16 @@ export namespace InitialMessage {
     value: Uint8Array
   }
 
+  export interface InitialMessageSignerDeviceFieldEvent {
+    field: '$.signer.device'
+    value: Uint8Array
+  }
+
+  export interface InitialMessageSignerCertificateFieldEvent {
+    field: '$.signer.certificate'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<InitialMessage>): Uint8Array {
     return encodeMessage(obj, InitialMessage.codec())
   }
@@ -913,7 +942,7 @@ export namespace InitialMessage {
     return decodeMessage(buf, InitialMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InitialMessage>): Generator<InitialMessageVersionFieldEvent | InitialMessageIdentityFieldEvent | InitialMessageIdentityDhFieldEvent | InitialMessageIdentityDhSignatureFieldEvent | InitialMessageEphemeralFieldEvent | InitialMessageSignedPrekeyIdFieldEvent | InitialMessageKemPrekeyIdFieldEvent | InitialMessageOneTimePrekeyIdFieldEvent | InitialMessageKemCiphertextFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InitialMessage>): Generator<InitialMessageVersionFieldEvent | InitialMessageIdentityFieldEvent | InitialMessageIdentityDhFieldEvent | InitialMessageIdentityDhSignatureFieldEvent | InitialMessageEphemeralFieldEvent | InitialMessageSignedPrekeyIdFieldEvent | InitialMessageKemPrekeyIdFieldEvent | InitialMessageOneTimePrekeyIdFieldEvent | InitialMessageKemCiphertextFieldEvent | InitialMessageSignerDeviceFieldEvent | InitialMessageSignerCertificateFieldEvent> {
     return streamMessage(buf, InitialMessage.codec(), opts)
   }
 }

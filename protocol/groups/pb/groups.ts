@@ -763,6 +763,18 @@ export namespace Op {
     index: number
   }
 
+  export interface OpCreateCardsSignerDeviceFieldEvent {
+    field: '$.create.cards[].signer.device'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface OpCreateCardsSignerCertificateFieldEvent {
+    field: '$.create.cards[].signer.certificate'
+    value: Uint8Array
+    index: number
+  }
+
   export interface OpAddMemberFieldEvent {
     field: '$.add.member'
     value: Uint8Array
@@ -775,6 +787,16 @@ export namespace Op {
 
   export interface OpAddCardSignatureFieldEvent {
     field: '$.add.card.signature'
+    value: Uint8Array
+  }
+
+  export interface OpAddCardSignerDeviceFieldEvent {
+    field: '$.add.card.signer.device'
+    value: Uint8Array
+  }
+
+  export interface OpAddCardSignerCertificateFieldEvent {
+    field: '$.add.card.signer.certificate'
     value: Uint8Array
   }
 
@@ -793,6 +815,16 @@ export namespace Op {
     value: Uint8Array
   }
 
+  export interface OpRemoveCardSignerDeviceFieldEvent {
+    field: '$.remove.card.signer.device'
+    value: Uint8Array
+  }
+
+  export interface OpRemoveCardSignerCertificateFieldEvent {
+    field: '$.remove.card.signer.certificate'
+    value: Uint8Array
+  }
+
   export interface OpPromoteMemberFieldEvent {
     field: '$.promote.member'
     value: Uint8Array
@@ -808,6 +840,16 @@ export namespace Op {
     value: Uint8Array
   }
 
+  export interface OpPromoteCardSignerDeviceFieldEvent {
+    field: '$.promote.card.signer.device'
+    value: Uint8Array
+  }
+
+  export interface OpPromoteCardSignerCertificateFieldEvent {
+    field: '$.promote.card.signer.certificate'
+    value: Uint8Array
+  }
+
   export interface OpDemoteMemberFieldEvent {
     field: '$.demote.member'
     value: Uint8Array
@@ -820,6 +862,16 @@ export namespace Op {
 
   export interface OpDemoteCardSignatureFieldEvent {
     field: '$.demote.card.signature'
+    value: Uint8Array
+  }
+
+  export interface OpDemoteCardSignerDeviceFieldEvent {
+    field: '$.demote.card.signer.device'
+    value: Uint8Array
+  }
+
+  export interface OpDemoteCardSignerCertificateFieldEvent {
+    field: '$.demote.card.signer.certificate'
     value: Uint8Array
   }
 
@@ -858,6 +910,16 @@ export namespace Op {
     value: Uint8Array
   }
 
+  export interface OpAddDeviceCardSignerDeviceFieldEvent {
+    field: '$.addDevice.card.signer.device'
+    value: Uint8Array
+  }
+
+  export interface OpAddDeviceCardSignerCertificateFieldEvent {
+    field: '$.addDevice.card.signer.certificate'
+    value: Uint8Array
+  }
+
   export interface OpRemoveDevicePeerFieldEvent {
     field: '$.removeDevice.peer'
     value: Uint8Array
@@ -871,7 +933,7 @@ export namespace Op {
     return decodeMessage(buf, Op.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Op>): Generator<OpGroupFieldEvent | OpAuthorFieldEvent | OpDeviceFieldEvent | OpCertificateFieldEvent | OpParentsFieldEvent | OpSeqFieldEvent | OpAtFieldEvent | OpCreateNameFieldEvent | OpCreateMembersFieldEvent | OpCreateExpiresMsFieldEvent | OpCreateCardsDhFieldEvent | OpCreateCardsSignatureFieldEvent | OpAddMemberFieldEvent | OpAddCardDhFieldEvent | OpAddCardSignatureFieldEvent | OpRemoveMemberFieldEvent | OpRemoveCardDhFieldEvent | OpRemoveCardSignatureFieldEvent | OpPromoteMemberFieldEvent | OpPromoteCardDhFieldEvent | OpPromoteCardSignatureFieldEvent | OpDemoteMemberFieldEvent | OpDemoteCardDhFieldEvent | OpDemoteCardSignatureFieldEvent | OpRenameNameFieldEvent | OpSetTimerExpiresMsFieldEvent | OpKeyPayloadFieldEvent | OpAddDevicePeerFieldEvent | OpAddDeviceCertificateFieldEvent | OpAddDeviceCardDhFieldEvent | OpAddDeviceCardSignatureFieldEvent | OpRemoveDevicePeerFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Op>): Generator<OpGroupFieldEvent | OpAuthorFieldEvent | OpDeviceFieldEvent | OpCertificateFieldEvent | OpParentsFieldEvent | OpSeqFieldEvent | OpAtFieldEvent | OpCreateNameFieldEvent | OpCreateMembersFieldEvent | OpCreateExpiresMsFieldEvent | OpCreateCardsDhFieldEvent | OpCreateCardsSignatureFieldEvent | OpCreateCardsSignerDeviceFieldEvent | OpCreateCardsSignerCertificateFieldEvent | OpAddMemberFieldEvent | OpAddCardDhFieldEvent | OpAddCardSignatureFieldEvent | OpAddCardSignerDeviceFieldEvent | OpAddCardSignerCertificateFieldEvent | OpRemoveMemberFieldEvent | OpRemoveCardDhFieldEvent | OpRemoveCardSignatureFieldEvent | OpRemoveCardSignerDeviceFieldEvent | OpRemoveCardSignerCertificateFieldEvent | OpPromoteMemberFieldEvent | OpPromoteCardDhFieldEvent | OpPromoteCardSignatureFieldEvent | OpPromoteCardSignerDeviceFieldEvent | OpPromoteCardSignerCertificateFieldEvent | OpDemoteMemberFieldEvent | OpDemoteCardDhFieldEvent | OpDemoteCardSignatureFieldEvent | OpDemoteCardSignerDeviceFieldEvent | OpDemoteCardSignerCertificateFieldEvent | OpRenameNameFieldEvent | OpSetTimerExpiresMsFieldEvent | OpKeyPayloadFieldEvent | OpAddDevicePeerFieldEvent | OpAddDeviceCertificateFieldEvent | OpAddDeviceCardDhFieldEvent | OpAddDeviceCardSignatureFieldEvent | OpAddDeviceCardSignerDeviceFieldEvent | OpAddDeviceCardSignerCertificateFieldEvent | OpRemoveDevicePeerFieldEvent> {
     return streamMessage(buf, Op.codec(), opts)
   }
 }
@@ -1067,6 +1129,18 @@ export namespace Create {
     index: number
   }
 
+  export interface CreateCardsSignerDeviceFieldEvent {
+    field: '$.cards[].signer.device'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface CreateCardsSignerCertificateFieldEvent {
+    field: '$.cards[].signer.certificate'
+    value: Uint8Array
+    index: number
+  }
+
   export function encode (obj: Partial<Create>): Uint8Array {
     return encodeMessage(obj, Create.codec())
   }
@@ -1075,7 +1149,7 @@ export namespace Create {
     return decodeMessage(buf, Create.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Create>): Generator<CreateNameFieldEvent | CreateMembersFieldEvent | CreateExpiresMsFieldEvent | CreateCardsDhFieldEvent | CreateCardsSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Create>): Generator<CreateNameFieldEvent | CreateMembersFieldEvent | CreateExpiresMsFieldEvent | CreateCardsDhFieldEvent | CreateCardsSignatureFieldEvent | CreateCardsSignerDeviceFieldEvent | CreateCardsSignerCertificateFieldEvent> {
     return streamMessage(buf, Create.codec(), opts)
   }
 }
@@ -1083,6 +1157,7 @@ export namespace Create {
 export interface Card {
   dh: Uint8Array
   signature: Uint8Array
+  signer?: CardSigner
 }
 
 export namespace Card {
@@ -1103,6 +1178,11 @@ export namespace Card {
         if ((obj.signature != null && obj.signature.byteLength > 0)) {
           w.uint32(18)
           w.bytes(obj.signature)
+        }
+
+        if (obj.signer != null) {
+          w.uint32(26)
+          CardSigner.codec().encode(obj.signer, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1126,6 +1206,12 @@ export namespace Card {
             }
             case 2: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.signer = CardSigner.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.signer
+              })
               break
             }
             default: {
@@ -1157,6 +1243,13 @@ export namespace Card {
               }
               break
             }
+            case 3: {
+              yield * CardSigner.codec().stream(reader, reader.uint32(), `${prefix}.signer`, {
+                limits: opts.limits?.signer
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1179,6 +1272,16 @@ export namespace Card {
     value: Uint8Array
   }
 
+  export interface CardSignerDeviceFieldEvent {
+    field: '$.signer.device'
+    value: Uint8Array
+  }
+
+  export interface CardSignerCertificateFieldEvent {
+    field: '$.signer.certificate'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Card>): Uint8Array {
     return encodeMessage(obj, Card.codec())
   }
@@ -1187,8 +1290,120 @@ export namespace Card {
     return decodeMessage(buf, Card.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Card>): Generator<CardDhFieldEvent | CardSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Card>): Generator<CardDhFieldEvent | CardSignatureFieldEvent | CardSignerDeviceFieldEvent | CardSignerCertificateFieldEvent> {
     return streamMessage(buf, Card.codec(), opts)
+  }
+}
+
+export interface CardSigner {
+  device: Uint8Array
+  certificate: Uint8Array
+}
+
+export namespace CardSigner {
+  let _codec: Codec<CardSigner>
+
+  export const codec = (): Codec<CardSigner> => {
+    if (_codec == null) {
+      _codec = message<CardSigner>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.device != null && obj.device.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.device)
+        }
+
+        if ((obj.certificate != null && obj.certificate.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.certificate)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          device: uint8ArrayAlloc(0),
+          certificate: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.device = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.certificate = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.device`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.certificate`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CardSignerDeviceFieldEvent {
+    field: '$.device'
+    value: Uint8Array
+  }
+
+  export interface CardSignerCertificateFieldEvent {
+    field: '$.certificate'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<CardSigner>): Uint8Array {
+    return encodeMessage(obj, CardSigner.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CardSigner>): CardSigner {
+    return decodeMessage(buf, CardSigner.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CardSigner>): Generator<CardSignerDeviceFieldEvent | CardSignerCertificateFieldEvent> {
+    return streamMessage(buf, CardSigner.codec(), opts)
   }
 }
 
@@ -1297,6 +1512,16 @@ export namespace Member {
     value: Uint8Array
   }
 
+  export interface MemberCardSignerDeviceFieldEvent {
+    field: '$.card.signer.device'
+    value: Uint8Array
+  }
+
+  export interface MemberCardSignerCertificateFieldEvent {
+    field: '$.card.signer.certificate'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Member>): Uint8Array {
     return encodeMessage(obj, Member.codec())
   }
@@ -1305,7 +1530,7 @@ export namespace Member {
     return decodeMessage(buf, Member.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Member>): Generator<MemberMemberFieldEvent | MemberCardDhFieldEvent | MemberCardSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Member>): Generator<MemberMemberFieldEvent | MemberCardDhFieldEvent | MemberCardSignatureFieldEvent | MemberCardSignerDeviceFieldEvent | MemberCardSignerCertificateFieldEvent> {
     return streamMessage(buf, Member.codec(), opts)
   }
 }
@@ -1502,6 +1727,16 @@ export namespace DeviceJoin {
     value: Uint8Array
   }
 
+  export interface DeviceJoinCardSignerDeviceFieldEvent {
+    field: '$.card.signer.device'
+    value: Uint8Array
+  }
+
+  export interface DeviceJoinCardSignerCertificateFieldEvent {
+    field: '$.card.signer.certificate'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<DeviceJoin>): Uint8Array {
     return encodeMessage(obj, DeviceJoin.codec())
   }
@@ -1510,7 +1745,7 @@ export namespace DeviceJoin {
     return decodeMessage(buf, DeviceJoin.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceJoin>): Generator<DeviceJoinPeerFieldEvent | DeviceJoinCertificateFieldEvent | DeviceJoinCardDhFieldEvent | DeviceJoinCardSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceJoin>): Generator<DeviceJoinPeerFieldEvent | DeviceJoinCertificateFieldEvent | DeviceJoinCardDhFieldEvent | DeviceJoinCardSignatureFieldEvent | DeviceJoinCardSignerDeviceFieldEvent | DeviceJoinCardSignerCertificateFieldEvent> {
     return streamMessage(buf, DeviceJoin.codec(), opts)
   }
 }

@@ -146,6 +146,7 @@ export interface Capability {
   quotaMessages: number
   signature: Uint8Array
   group?: Uint8Array
+  ownerCertificate?: Uint8Array
 }
 
 export namespace Capability {
@@ -213,6 +214,11 @@ export namespace Capability {
         if (obj.group != null) {
           w.uint32(90)
           w.bytes(obj.group)
+        }
+
+        if (obj.ownerCertificate != null) {
+          w.uint32(98)
+          w.bytes(obj.ownerCertificate)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -286,6 +292,10 @@ export namespace Capability {
             }
             case 11: {
               obj.group = reader.bytes()
+              break
+            }
+            case 12: {
+              obj.ownerCertificate = reader.bytes()
               break
             }
             default: {
@@ -395,6 +405,13 @@ export namespace Capability {
               }
               break
             }
+            case 12: {
+              yield {
+                field: `${prefix}.ownerCertificate`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -469,6 +486,11 @@ export namespace Capability {
     value: Uint8Array
   }
 
+  export interface CapabilityOwnerCertificateFieldEvent {
+    field: '$.ownerCertificate'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Capability>): Uint8Array {
     return encodeMessage(obj, Capability.codec())
   }
@@ -477,7 +499,7 @@ export namespace Capability {
     return decodeMessage(buf, Capability.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Capability>): Generator<CapabilityVersionFieldEvent | CapabilityOwnerFieldEvent | CapabilityOwnerDeviceFieldEvent | CapabilitySenderFieldEvent | CapabilityHostsPeerIdFieldEvent | CapabilityHostsAddrsFieldEvent | CapabilityIssuedAtFieldEvent | CapabilityNotAfterFieldEvent | CapabilityQuotaBytesFieldEvent | CapabilityQuotaMessagesFieldEvent | CapabilitySignatureFieldEvent | CapabilityGroupFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Capability>): Generator<CapabilityVersionFieldEvent | CapabilityOwnerFieldEvent | CapabilityOwnerDeviceFieldEvent | CapabilitySenderFieldEvent | CapabilityHostsPeerIdFieldEvent | CapabilityHostsAddrsFieldEvent | CapabilityIssuedAtFieldEvent | CapabilityNotAfterFieldEvent | CapabilityQuotaBytesFieldEvent | CapabilityQuotaMessagesFieldEvent | CapabilitySignatureFieldEvent | CapabilityGroupFieldEvent | CapabilityOwnerCertificateFieldEvent> {
     return streamMessage(buf, Capability.codec(), opts)
   }
 }
