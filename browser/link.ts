@@ -6,13 +6,13 @@
  * and each message of history (when the code offered it).
  */
 import { noise } from '@chainsafe/libp2p-noise'
-import { generateKeyPair, privateKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { crossSignDevice, identityToString, verifyDevice } from '../protocol/crypto/identity.js'
+import { crossSignDevice, identityKeyFromBytes, identityToString, verifyDevice } from '../protocol/crypto/identity.js'
 import { decodeDeviceList } from '../protocol/devices/device-list.js'
 import { parseLinkCode, requestLink } from '../protocol/devices/link.js'
 import { decodeHistoryChunk, decodeLinkPayload } from '../protocol/devices/link-payload.js'
@@ -20,7 +20,6 @@ import { browserCrypto } from './crypto.js'
 import type { Identity } from '../protocol/crypto/identity.js'
 import type { LinkPayload } from '../protocol/devices/link-payload.js'
 import type { MessageRecord } from '../protocol/stores/stores.js'
-import type { Ed25519PrivateKey } from '@libp2p/interface'
 
 export interface Linked {
   identity: Identity
@@ -57,7 +56,7 @@ export async function linkThisBrowser (code: string, deviceName: string): Promis
     await node.stop()
   }
   const payload = decodeLinkPayload(answer.payload)
-  const identityKey = privateKeyFromProtobuf(payload.identityKey) as Ed25519PrivateKey
+  const identityKey = identityKeyFromBytes(payload.identityKey) // the public key (an older device sent the private one)
   if (identityToString(identityKey.publicKey.raw) !== identityToString(parsed.identity)) throw new Error('the answer holds another identity than the code named')
   if (!await verifyDevice(parsed.identity, node.peerId.toMultihash().bytes, payload.certificate)) throw new Error('the certificate in the answer does not verify')
   await decodeDeviceList(payload.devices, parsed.identity)

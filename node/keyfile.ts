@@ -11,7 +11,7 @@ import { createIdentity, identityToString } from '../protocol/index.js'
 import { AtRestCipher, AtRestDecryptError, passphraseKey, SCRYPT } from './at-rest.js'
 import type { Identity } from '../protocol/index.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
-import { heldIdentityKey } from '../protocol/crypto/identity.js'
+import { identityKeyFromBytes, identityKeyToBytes } from '../protocol/crypto/identity.js'
 
 export interface KeyFile {
   identity: Identity
@@ -57,7 +57,7 @@ export function writeSecretFile (path: string, data: string, mode = 0o600): void
 
 function save (path: string, file: KeyFile, passphrase: string | undefined): void {
   const secrets: Secrets = {
-    identityKey: b64(privateKeyToProtobuf(heldIdentityKey(file.identity.identityKey))),
+    identityKey: b64(identityKeyToBytes(file.identity.identityKey)), // the public key alone on a linked device without it
     deviceKey: b64(privateKeyToProtobuf(file.identity.deviceKey)),
     deviceSignature: b64(file.identity.deviceSignature),
     keychainPass: file.keychainPass
@@ -175,7 +175,7 @@ export async function loadKeyFile (path: string, passphrase?: () => Promise<stri
   }
   const secrets: Secrets = JSON.parse(new AtRestCipher(storageKey).openText(unb64(v2.secrets), AAD))
   return {
-    identity: { identityKey: key(secrets.identityKey), deviceKey: key(secrets.deviceKey), deviceSignature: unb64(secrets.deviceSignature) },
+    identity: { identityKey: identityKeyFromBytes(unb64(secrets.identityKey)), deviceKey: key(secrets.deviceKey), deviceSignature: unb64(secrets.deviceSignature) },
     name: v2.name,
     keychainPass: secrets.keychainPass,
     storageKey,

@@ -31,6 +31,8 @@ export class FerryTab extends EventTarget {
   private requests = ''
   /** what the team rooms showed at the last look */
   private rooms = ''
+  /** the own device list at the last look (peer ids) */
+  private devices = ''
   private watch?: ReturnType<typeof setInterval>
   private collector?: ReturnType<typeof setInterval>
   private unwatch?: () => void
@@ -128,15 +130,17 @@ export class FerryTab extends EventTarget {
     this.backoff = Math.min(this.backoff * 2, RECONNECT_MAX_MS)
   }
 
-  /** Any message written (or message request changed) since the last look: tell the UI. */
+  /** Any message written (or message request, room or own device list changed) since the last look: tell the UI. */
   private async look (): Promise<void> {
     const changed = await this.stores.messages.list({ changedAfter: this.rev, limit: 500 }).catch(() => [])
     const usage = await this.stores.messages.requestUsage().catch(() => undefined)
     const requests = usage == null ? this.requests : `${usage.peers}/${usage.messages}`
     const rooms = JSON.stringify((await this.ferry.groups?.list().catch(() => []) ?? []).map(g => [g.group, g.epoch, g.latest, g.progress, g.unread, g.keys, g.converged]))
-    if (changed.length === 0 && requests === this.requests && rooms === this.rooms) return
+    const devices = (await this.ferry.devices.views().catch(() => [])).map(d => d.device).join(' ')
+    if (changed.length === 0 && requests === this.requests && rooms === this.rooms && devices === this.devices) return
     this.requests = requests
     this.rooms = rooms
+    this.devices = devices
     this.rev = changed.reduce((max, m) => Math.max(max, m.rev), this.rev)
     this.changed()
   }

@@ -8,7 +8,7 @@ import { request, STORES } from './idb.js'
 import { recordName } from './at-rest.js'
 import type { Database } from './idb.js'
 import type { AtRestKey } from './at-rest.js'
-import { heldIdentityKey } from '../../protocol/crypto/identity.js'
+import { identityKeyFromBytes, identityKeyToBytes } from '../../protocol/crypto/identity.js'
 import type { Identity } from '../../protocol/crypto/identity.js'
 import type { DeviceListStore } from '../../protocol/devices/devices.js'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
@@ -53,7 +53,7 @@ export class IdbIdentityStore implements IdentityStore {
   async save (identity: Identity, name: string): Promise<void> {
     if (typeof name !== 'string') throw new TypeError('"name" must be a string')
     const json: IdentityJson = {
-      identityKey: privateKeyToProtobuf(heldIdentityKey(identity.identityKey)),
+      identityKey: identityKeyToBytes(identity.identityKey), // the public key alone on a linked device without it
       deviceKey: privateKeyToProtobuf(identity.deviceKey),
       deviceSignature: identity.deviceSignature,
       name
@@ -78,7 +78,7 @@ export class IdbIdentityStore implements IdentityStore {
     if (!(sealed instanceof Uint8Array)) throw new InvalidIdentityRecordError('the stored identity is not a sealed record')
     const json = await this.key.openJson<IdentityJson>(sealed, AAD)
     return {
-      identity: { identityKey: ed25519(json.identityKey, 'identity'), deviceKey: ed25519(json.deviceKey, 'device'), deviceSignature: json.deviceSignature },
+      identity: { identityKey: identityKeyFromBytes(json.identityKey), deviceKey: ed25519(json.deviceKey, 'device'), deviceSignature: json.deviceSignature },
       name: json.name
     }
   }

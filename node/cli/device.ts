@@ -3,7 +3,7 @@
  * three talk to the running daemon; `init --link` runs a short-lived libp2p node with a new device
  * key, dials the device that made the code, and writes the identity it receives into a new data dir.
  */
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { noise } from '@chainsafe/libp2p-noise'
 import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
@@ -12,6 +12,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { Key } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { crossSignDevice, identityToString, verifyDevice } from '../../protocol/index.js'
+import { identityKeyFromBytes } from '../../protocol/crypto/identity.js'
 import { decodeDeviceList } from '../../protocol/devices/device-list.js'
 import { parseLinkCode, requestLink } from '../../protocol/devices/link.js'
 import { nodeCrypto } from '../crypto.js'
@@ -28,7 +29,6 @@ import { parseDuration, UsageError } from './commands.js'
 import { plain, safeJson } from './terminal.js'
 import { qrForTerminal } from './qr.js'
 import type { Flags } from './commands.js'
-import type { Ed25519PrivateKey } from '@libp2p/interface'
 import type { MessageRecord } from '../../protocol/index.js'
 
 const out = (s: string): void => { process.stdout.write(s + '\n') }
@@ -99,7 +99,7 @@ export async function initLinked (f: Flags, text: string): Promise<void> {
     await node.stop()
   }
   const payload = decodeLinkPayload(answer.payload)
-  const identityKey = privateKeyFromProtobuf(payload.identityKey) as Ed25519PrivateKey
+  const identityKey = identityKeyFromBytes(payload.identityKey) // the public key (an older device sent the private one)
   if (identityToString(identityKey.publicKey.raw) !== identityToString(code.identity)) throw new Error('the link answer holds another identity than the code named')
   if (!await verifyDevice(code.identity, node.peerId.toMultihash().bytes, payload.certificate)) throw new Error('the certificate in the link answer does not verify')
   await decodeDeviceList(payload.devices, code.identity)

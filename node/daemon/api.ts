@@ -38,6 +38,7 @@ const STATUS: Record<string, number> = {
   GroupFullError: 409,
   UnknownCardError: 409,
   RoomAlreadyHeldError: 409,
+  IdentityKeyNotHeldError: 409,
   TooManyRoomsError: 507
 }
 

@@ -1,11 +1,11 @@
 /**
  * Linked devices on the daemon (docs/DEVICES.md): the `/ferry/link/1.0.0` handler of the existing
- * device, and what a new device receives: the identity key, the new device's certificate, the
- * signed device list, contacts (with verifications and timers), the block list and the mailbox
- * hosts the person uses. Sessions, prekeys, history and rooms are not sent: the new device makes
+ * device, and what a new device receives: the identity's public key (the private key stays here:
+ * docs/identity-custody.md), the new device's certificate, the signed device list, contacts (with
+ * verifications and timers), the block list and the mailbox hosts the person uses. Sessions, prekeys, history and rooms are not sent: the new device makes
  * its own sessions.
  */
-import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { LINK_PROTOCOL, LinkOffers } from '../../protocol/devices/link.js'
 import { InvalidInputError } from '../../protocol/index.js'
 import { nodeCrypto } from '../crypto.js'
@@ -51,7 +51,7 @@ export async function serveLinks (ferry: Ferry, dataDir: string, keys: KeyFile, 
       log(`linked device ${device.toString()}${name === '' ? '' : ` (${name})`}; confirmation ${confirm}`)
       ferry.devices.announce().catch((err: any) => { log(`the device list was not announced: ${String(err.message)}`) })
       const history = contents.history?.filter(m => m.createdAt >= (options.historySince ?? 0))
-      const payload = encodeLinkPayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: privateKeyToProtobuf(heldIdentityKey(keys.identity.identityKey)), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked, mailboxUse: contents.settings.mailboxUse, history: history?.length })
+      const payload = encodeLinkPayload({ kind: LINK_PAYLOAD_KIND, name: keys.name, identityKey: publicKeyToProtobuf(keys.identity.identityKey.publicKey), certificate: entry.certificate, devices: await ferry.devices.encoded(), contacts: contents.contacts, blocked: contents.blocked, mailboxUse: contents.settings.mailboxUse, history: history?.length })
       return { payload, history: history == null ? undefined : historyChunks(history) }
     }
   }), { maxInboundStreams: 2, maxOutboundStreams: 1 })
@@ -84,5 +84,6 @@ const HISTORY_CHUNK_BYTES = 512 * 1024
 export async function linkCode (ferry: Ferry, historySince?: number): Promise<string> {
   const o = offers.get(ferry)
   if (o == null) throw new InvalidInputError('this node does not link devices')
+  heldIdentityKey(ferry.identity.identityKey) // only the device holding the identity key certifies new ones
   return o.offer(ferry.identity.identityKey.publicKey.raw, ferry.peerId, ferry.addresses().map(a => a.replace(/\/p2p\/[^/]+$/, '')), { historySince })
 }

@@ -11,7 +11,7 @@
 import { privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { fromString } from 'uint8arrays/from-string'
 import { toString } from 'uint8arrays/to-string'
-import { identityToString, heldIdentityKey } from '../crypto/identity.js'
+import { heldIdentityKey, identityKeyFromBytes, identityToString } from '../crypto/identity.js'
 import { MembershipLog } from '../groups/membership.js'
 import { RoomSnapshot } from '../groups/pb/groups.js'
 import { toHex } from '../util/bytes.js'
@@ -35,7 +35,7 @@ export interface BackupContents {
   kind: typeof CONTENTS_KIND
   createdAt: number
   name: string
-  /** private keys as libp2p protobuf bytes, and the identity's signature over the device key */
+  /** private keys as libp2p protobuf bytes (the identity's public key alone in what a link hands a device), and the device certificate */
   keys: { identityKey: Uint8Array, deviceKey: Uint8Array, deviceSignature: Uint8Array }
   contacts: Contact[]
   blocked: string[]
@@ -136,5 +136,5 @@ const key = (bytes: Uint8Array): Ed25519PrivateKey => privateKeyFromProtobuf(byt
 
 /** The identity a backup holds. */
 export function restoredIdentity (contents: BackupContents): Identity {
-  return { identityKey: key(contents.keys.identityKey), deviceKey: key(contents.keys.deviceKey), deviceSignature: contents.keys.deviceSignature }
+  return { identityKey: identityKeyFromBytes(contents.keys.identityKey), deviceKey: key(contents.keys.deviceKey), deviceSignature: contents.keys.deviceSignature }
 }

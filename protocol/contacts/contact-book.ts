@@ -109,6 +109,18 @@ export class ContactBook {
     await this.save(updated)
   }
 
+  /**
+   * New addresses and bundle of one of a contact's devices, from that device itself (its list at
+   * the same sequence): nothing else of the list changes.
+   */
+  async setDeviceHints (name: string, peer: string, addrs: string[], bundle?: Uint8Array): Promise<void> {
+    const c = await this.get(name)
+    if (c.revokedDevices?.includes(peer) === true) return
+    const hints = { addrs, ...(bundle == null ? {} : { bundle }) }
+    if (c.peerId === peer) await this.save({ ...c, addresses: addrs, ...(bundle == null ? {} : { bundle }) })
+    else if (c.devices?.some(d => d.peer === peer) === true) await this.save({ ...c, devices: c.devices.map(d => d.peer === peer ? { ...d, ...hints } : d) })
+  }
+
   isBlocked (peer: string): boolean {
     return this.blockedPeers.has(peer)
   }

@@ -8,7 +8,7 @@
  * a device it does not hold, and a device's signature alone would let a device claim an identity.
  * A certificate is the 64-byte identity signature followed by the 64-byte device signature.
  */
-import { generateKeyPair, publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf, publicKeyFromProtobuf, publicKeyFromRaw, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromMultihash, peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { base58btc } from 'multiformats/bases/base58'
 import * as Digest from 'multiformats/hashes/digest'
@@ -33,6 +33,32 @@ export type IdentityKey = Ed25519PrivateKey | { publicKey: Ed25519PublicKey }
 /** Whether this device holds the identity private key. */
 export function holdsIdentityKey (key: IdentityKey): key is Ed25519PrivateKey {
   return 'sign' in key
+}
+
+/**
+ * The identity key as stored and sent: the private key's libp2p protobuf on its holder, the
+ * public key's on a device without it.
+ */
+export function identityKeyToBytes (key: IdentityKey): Uint8Array {
+  return holdsIdentityKey(key) ? privateKeyToProtobuf(key) : publicKeyToProtobuf(key.publicKey)
+}
+
+/**
+ * Read what identityKeyToBytes wrote (an Ed25519 private key's protobuf carries 64 bytes of key,
+ * a public key's 32).
+ *
+ * @throws InvalidInputError when it is neither an Ed25519 private nor public key
+ */
+export function identityKeyFromBytes (bytes: Uint8Array): IdentityKey {
+  try {
+    const key = privateKeyFromProtobuf(bytes)
+    if (key.type === 'Ed25519') return key
+  } catch {}
+  try {
+    const publicKey = publicKeyFromProtobuf(bytes)
+    if (publicKey.type === 'Ed25519') return { publicKey }
+  } catch {}
+  throw new InvalidInputError('not an Ed25519 identity key')
 }
 
 /** Only the device that holds the identity key can do this (certify a device, sign the device list, export a backup). */
@@ -128,6 +154,7 @@ export async function verifyDevice (identity: Uint8Array, device: Uint8Array, ce
  */
 export async function withDeviceCertificate (me: Identity): Promise<Identity> {
   if (await verifyDevice(me.identityKey.publicKey.raw, peerIdFromPrivateKey(me.deviceKey).toMultihash().bytes, me.deviceSignature)) return me
+  // only a holder made such certificates (a device without the key was linked with a current one)
   return { ...me, deviceSignature: await certifyDevice(heldIdentityKey(me.identityKey), me.deviceKey) }
 }
 

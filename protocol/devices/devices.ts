@@ -6,7 +6,7 @@
  */
 import { concat } from 'uint8arrays/concat'
 import { decodeDeviceList, encodeDeviceList, signDeviceList } from './device-list.js'
-import { signDevice, verifyDevice, heldIdentityKey } from '../crypto/identity.js'
+import { heldIdentityKey, holdsIdentityKey, signDevice, verifyDevice } from '../crypto/identity.js'
 import { InvalidInputError } from '../errors.js'
 import { equalBytes } from '../util/bytes.js'
 import type { DeviceEntry, DeviceList } from './device-list.js'
@@ -124,7 +124,24 @@ export class Devices {
     if (mine == null || !await this.linked()) return
     const hints = await this.c.hints()
     const same = JSON.stringify([...mine.addrs ?? []].sort()) === JSON.stringify([...hints.addrs].sort()) && mine.bundle != null && hints.bundle != null && equalBytes(mine.bundle, hints.bundle)
-    if (!same) await this.replace(l => ({ devices: l.devices, revoked: l.revoked }))
+    if (same) return
+    if (this.holder) {
+      await this.replace(l => ({ devices: l.devices, revoked: l.revoked }))
+      return
+    }
+    // without the identity key: the hints are not signed, so the list goes out as the holder
+    // signed it, with this device's own hints; whoever gets it from this device takes them
+    await this.serialized(async () => {
+      const list = await this.load()
+      await this.adopt({ ...list, devices: list.devices.map(d => d.peer === this.c.peerId ? { ...d, ...hints } : d) })
+    })
+    this.c.published?.()
+    await this.announce()
+  }
+
+  /** Whether this device holds the identity key: only such a device signs the list. */
+  private get holder (): boolean {
+    return holdsIdentityKey(this.c.identity.identityKey)
   }
 
   /** Change the list: `next` is given the current one, inside the serialized section. */
@@ -139,8 +156,9 @@ export class Devices {
   private async sign (next: { devices: DeviceEntry[], revoked: string[] }, after: number): Promise<void> {
     const hints = await this.c.hints()
     const devices = next.devices.map(d => d.peer === this.c.peerId ? { ...d, ...hints } : d)
-    // any device may sign (each holds the identity key); a time-based sequence keeps two devices
-    // that sign at once from both claiming the next number
+    // only a device holding the identity key signs (a linked device made before the key stayed on
+    // one device holds it too); a time-based sequence keeps two that sign at once from both
+    // claiming the next number
     await this.adopt(await signDeviceList(heldIdentityKey(this.c.identity.identityKey), { sequence: Math.max(after + 1, this.c.now()), devices, revoked: next.revoked }))
     this.c.published?.()
     await this.announce()
@@ -192,8 +210,16 @@ export class Devices {
    * all this device knows, it is taken as it is (when newer); when it lacks something, the union is
    * signed above both and announced; when it is older and adds nothing, it is ignored.
    */
-  private async merge (list: DeviceList): Promise<void> {
+  private async merge (list: DeviceList, from: string): Promise<void> {
     const own = await this.load()
+    const sameMembers = sameSet(list.devices.map(d => d.peer), own.devices.map(d => d.peer)) && sameSet(list.revoked, own.revoked)
+    if (!this.holder || (list.sequence === own.sequence && sameMembers)) {
+      // the same list (or, on a device that cannot sign, any list): a newer one is taken as it
+      // is, keeping our own hints; at the same sequence, only the sender's hints are new
+      if (list.sequence > own.sequence) await this.adopt({ ...list, devices: list.devices.map(d => d.peer === this.c.peerId ? { ...d, ...pick(own, d.peer) } : d) })
+      else if (list.sequence === own.sequence && from !== this.c.peerId && list.devices.some(d => d.peer === from)) await this.adopt({ ...own, devices: own.devices.map(d => d.peer === from ? { ...d, ...pick(list, from) } : d) })
+      return
+    }
     const revoked = [...new Set([...own.revoked, ...list.revoked])]
     const byPeer = new Map<string, DeviceEntry>()
     const [older, newer] = list.sequence > own.sequence ? [own, list] : [list, own]
@@ -225,14 +251,27 @@ export class Devices {
     const list = await decodeDeviceList(bytes, identity)
     const own = await this.load()
     if (equalBytes(identity, own.identity)) {
-      await this.serialized(async () => this.merge(list))
+      await this.serialized(async () => this.merge(list, from))
       return
     }
     const contact = await this.c.contacts.getByPeer(from)
     if (contact == null || contact.identity == null || !equalBytes(contact.identity, identity)) return
-    if ((contact.devicesSeq ?? 0) >= list.sequence) return
+    if ((contact.devicesSeq ?? 0) > list.sequence) return
+    if (contact.devicesSeq === list.sequence) {
+      // the same list from one of its devices: that device's own hints (a device without the
+      // identity key cannot sign the list again, so it sends it with new addresses or bundle)
+      const hints = list.devices.find(d => d.peer === from)
+      if (hints != null) await this.c.contactBook.setDeviceHints(contact.name, from, hints.addrs ?? [], hints.bundle)
+      return
+    }
     await this.c.contactBook.setDevices(contact.name, list)
   }
+}
+
+/** The hints `list` holds for `peer` (addresses and bundle), as fields to spread over an entry. */
+function pick (list: DeviceList, peer: string): Partial<DeviceEntry> {
+  const d = list.devices.find(e => e.peer === peer)
+  return d == null ? {} : { addrs: d.addrs, bundle: d.bundle }
 }
 
 function sameSet (a: string[], b: string[]): boolean {

@@ -11,7 +11,9 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { Key } from 'interface-datastore'
 import { backupKeys, restoredDeviceList } from '../../protocol/backup/contents.js'
-import { createIdentity, heldIdentityKey } from '../../protocol/crypto/identity.js'
+import { decodeBundle } from '../../protocol/crypto/bundle.js'
+import type { PrekeyBundle } from '../../protocol/crypto/bundle.js'
+import { createIdentity, heldIdentityKey, holdsIdentityKey, identityToString, peerIdFromBytes } from '../../protocol/crypto/identity.js'
 import { decodeDeviceList, encodeDeviceList, signDeviceList } from '../../protocol/devices/device-list.js'
 import { loadKeyFile } from '../../node/keyfile.js'
 import { SqliteDatastore } from '../../node/store/datastore.js'
@@ -57,6 +59,36 @@ describe('linked devices between daemons', function () {
     assert.deepEqual(contacts.map(c => [c.name, c.verified]), [['bob', true]])
     // bob learns of the new device without a new invite
     await waitFor('bob knows alice\'s second device', async () => (await bob.api.get<any[]>('/v1/contacts'))[0].devices.includes(id2.peerId))
+  })
+
+  it('keeps the identity key on the first device: the second holds the public key alone, cannot link, revoke or export a backup, and signs its prekeys itself', async () => {
+    const keys = await loadKeyFile(join(alice2.dir, 'identity.key'))
+    assert.equal(holdsIdentityKey(keys.identity.identityKey), false)
+    assert.equal(holdsIdentityKey((await loadKeyFile(join(alice.dir, 'identity.key'))).identity.identityKey), true)
+    assert.equal(identityToString(keys.identity.identityKey.publicKey.raw), (await alice.api.get<any>('/v1/id')).identity)
+    const link = await cli(['device', 'link', '--json', '--data-dir', alice2.dir])
+    assert.notEqual(link.code, 0)
+    assert.match(link.stderr, /does not hold the identity key/)
+    const first = (await alice.api.get<any>('/v1/id')).peerId
+    await assert.rejects(alice2.api.post('/v1/devices/revoke', { device: first }), /does not hold the identity key/)
+    const backup = await cli(['backup', 'export', join(tempDir('ferry-alice2-backup-'), 'b.ferry'), '--json', '--data-dir', alice2.dir], { FERRY_PASSPHRASE: '' })
+    assert.notEqual(backup.code, 0)
+    assert.match(backup.stderr, /does not hold the identity key/)
+    // what bob holds for the second device is a bundle that device signed for alice's identity
+    const peer2 = (await alice2.api.get<any>('/v1/id')).peerId
+    let bundle: PrekeyBundle | undefined
+    await waitFor('bob holds a bundle of the second device', async () => {
+      const db = new DatabaseSync(join(bob.dir, 'ferry.db'), { readOnly: true })
+      try {
+        const row = db.prepare('SELECT devices FROM contacts').get() as { devices: string | null } | undefined
+        const device = JSON.parse(row?.devices ?? '{"devices":[]}').devices.find((d: any) => d.peer === peer2 && d.bundle != null)
+        if (device != null) bundle = decodeBundle(new Uint8Array(Buffer.from(device.bundle, 'base64')))
+        return bundle != null
+      } finally { db.close() }
+    })
+    assert.ok(bundle != null)
+    assert.ok(bundle.signer != null, 'signed by the device, not the identity key')
+    assert.equal(peerIdFromBytes(bundle.signer.device).toString(), peer2)
   })
 
   it('refuses the same code twice, and a code for a data dir that holds an identity', async () => {

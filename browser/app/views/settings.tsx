@@ -2,10 +2,11 @@
  * Settings: where your mail waits while this tab is closed (mailboxes on contacts' daemons that
  * agreed to host it), the daemons this browser joins through, STUN/TURN servers (none unless
  * added), who you are, your devices (docs/DEVICES.md): each can be revoked from here, and a
- * backup of this browser's identity (docs/BACKUP.md).
+ * backup of this browser's identity (docs/BACKUP.md), when this browser holds the identity key (a
+ * browser linked to another device does not: docs/identity-custody.md).
  */
 import { useState } from 'preact/hooks'
-import { identityToString } from '../../../protocol/crypto/identity.js'
+import { holdsIdentityKey, identityToString } from '../../../protocol/crypto/identity.js'
 import { useLoad, useVersion } from '../hooks.js'
 import { checkDaemon, checkIceServer, loadSettings, saveSettings } from '../settings.js'
 import { ExportBackup } from './backup.js'
@@ -20,6 +21,7 @@ export function SettingsView ({ tab, config, fail }: ViewProps): preact.JSX.Elem
   const [saved, setSaved] = useState(false)
   const store = (s: typeof settings): void => { saveSettings(s); setSettings(s); setSaved(true) }
   if (data == null) return <p class='hint'>Loading…</p>
+  const holder = holdsIdentityKey(tab.ferry.identity.identityKey)
   const using = new Set(data.mailboxes.using.map(u => u.contact))
   const toggle = async (name: string, on: boolean): Promise<void> => {
     const next = data.contacts.map(c => c.name).filter(n => n === name ? on : using.has(n))
@@ -78,14 +80,15 @@ export function SettingsView ({ tab, config, fail }: ViewProps): preact.JSX.Elem
       </dl>
       <h2>Your devices</h2>
       <p>Every device of your identity gets your messages and shows what the others sent. Link another with <code>ferry device link</code> on a daemon of yours, then paste its code on the new device's first screen.</p>
+      {!holder && <p class='hint' data-test='not-holder'>Your identity key stays on the device you linked this browser from: link, revoke and back up there.</p>}
       <ul class='addrs' data-test='devices'>
         {data.devices.map(d => (
           <li key={d.device} data-test='device'>
-            <code>{d.device}</code> {d.name !== '' && <span>{d.name}</span>} {d.current ? <span class='hint'>(this browser)</span> : <button onClick={() => { void revoke(d.device) }} data-test={`revoke-${d.device}`}>Revoke</button>}
+            <code>{d.device}</code> {d.name !== '' && <span>{d.name}</span>} {d.current ? <span class='hint'>(this browser)</span> : holder && <button onClick={() => { void revoke(d.device) }} data-test={`revoke-${d.device}`}>Revoke</button>}
           </li>
         ))}
       </ul>
-      {tab.exportBackup != null && <ExportBackup exportBackup={tab.exportBackup} fail={fail} />}
+      {tab.exportBackup != null && holder && <ExportBackup exportBackup={tab.exportBackup} fail={fail} />}
     </div>
   )
 }
