@@ -58,6 +58,7 @@ export class Devices {
     if (bytes != null) {
       this.list = await decodeDeviceList(bytes, this.c.identity.identityKey.publicKey.raw)
     } else {
+      if (!this.holder) throw new InvalidInputError('this device holds no device list and cannot sign one (it does not hold the identity key): link it again')
       const hints = await this.c.hints()
       this.list = await signDeviceList(heldIdentityKey(this.c.identity.identityKey), { sequence: 1, devices: [{ peer: this.c.peerId, certificate: this.c.identity.deviceSignature, name: '', addedAt: this.c.now(), ...hints }], revoked: [] })
       await this.c.store.save(encodeDeviceList(this.list))

@@ -66,6 +66,14 @@ export interface RoomMailInit {
 }
 
 const CONTEXT = new TextEncoder().encode('ferry-group-mail-v1')
+
+/** A device of a member that gets its own copy of room mail, and the card key it is sealed to. */
+interface MailTarget {
+  device: Uint8Array
+  cardKey: Uint8Array
+  /** a device the member's AddDevice named (not its base) */
+  named: boolean
+}
 /** Re-sign a capability we offer after this long (they live 30 days). */
 const OFFER_RENEW_MS = 24 * 60 * 60 * 1000
 /** Room messages posted per room and 20 s round at most. */
@@ -207,13 +215,21 @@ export class RoomMail {
       const given = this.given.get(`${hex(group)}/${member}`)
       if (given == null) continue
       try {
-        const items = []
+        // a copy for each of the member's devices in the room, sealed to that device's card and
+        // left in its own slot at the member's hosts: each fetches its own, whichever is away
+        const items: Array<{ id: string, envelope: Uint8Array }> = []
+        const copyOf = new Map<string, string>() // item id -> message id
         for (const id of messageIds.slice(-POST_BATCH)) {
           const signed = room.kept.get(id)
-          if (signed != null) items.push({ id, envelope: await this.seal(room, fromHex(member), given.cap.ownerDevice, id, signed.bytes, signed.expiresAt) })
+          if (signed == null) continue
+          for (const target of await this.targets(room, member, given.cap.ownerDevice)) {
+            const item = target.named ? `${id}/${hex(target.device)}` : id
+            copyOf.set(item, id)
+            items.push({ id: item, envelope: await this.seal(room, fromHex(member), target, id, signed.bytes, signed.expiresAt) })
+          }
         }
         const custody = await mailboxes.depositWith(given.bytes, items, `member ${member.slice(0, 16)}`)
-        const done = new Set(items.filter(i => (custody.get(i.id) ?? []).length > 0).map(i => i.id))
+        const done = new Set(items.filter(i => (custody.get(i.id) ?? []).length > 0).map(i => copyOf.get(i.id) as string))
         if (done.size > 0) await this.init.stored(group, done, new Set([member]))
         stored += done.size
       } catch (err: any) {
@@ -223,8 +239,25 @@ export class RoomMail {
     return stored
   }
 
+  /**
+   * Where a member's copies go: its base device (the one the room knows it by, else the device
+   * that gave us the capability when that is not a named one) under the member's card, and each
+   * named device of it under that device's own card (docs/rooms-on-devices.md).
+   */
+  private async targets (room: Room, member: string, capabilityDevice: Uint8Array): Promise<MailTarget[]> {
+    const d = room.log.devicesOf(member)
+    const out: MailTarget[] = []
+    const base = d?.base ?? (d?.named.has(hex(capabilityDevice)) === true ? undefined : hex(capabilityDevice))
+    if (d?.baseGone !== true && base != null) out.push({ device: fromHex(base), cardKey: await logDirectory(() => room.log).initialKey(member), named: false })
+    for (const peer of d?.named ?? []) {
+      const card = room.gens.ownerOf(room.gens.keyIdAt(member, peer))?.card
+      if (card != null) out.push({ device: fromHex(peer), cardKey: card, named: true })
+    }
+    return out
+  }
+
   /** One message (and the newest ops that fit with it) as a member's group mail envelope. */
-  private async seal (room: Room, member: Uint8Array, device: Uint8Array, id: string, message: Uint8Array, expiresAt: number): Promise<Uint8Array> {
+  private async seal (room: Room, member: Uint8Array, target: MailTarget, id: string, message: Uint8Array, expiresAt: number): Promise<Uint8Array> {
     const { crypto, identity } = this.init
     const ops: Uint8Array[] = []
     let left = PAYLOAD_BUDGET - message.byteLength - 512
@@ -238,16 +271,16 @@ export class RoomMail {
     const now = this.init.now()
     const env: Envelope = {
       version: ENVELOPE_VERSION,
-      // the same message for the same member is the same mail: a retry is a duplicate at the host
-      id: (await crypto.sha256(concat([CONTEXT, room.group, member, new TextEncoder().encode(id)]))).subarray(0, 16),
+      // the same message for the same device is the same mail: a retry is a duplicate at the host
+      id: (await crypto.sha256(concat([CONTEXT, room.group, member, new TextEncoder().encode(id), target.named ? target.device : new Uint8Array(0)]))).subarray(0, 16),
       recipient: member,
-      recipientDevice: device,
+      recipientDevice: target.device,
       group: room.group,
       created: now,
       expiresAt: Math.min(expiresAt === 0 ? Infinity : expiresAt, now + DEFAULT_TTL_MS),
       payload: new Uint8Array(0)
     }
-    const cardKey = await logDirectory(() => room.log).initialKey(hex(member))
+    const { cardKey } = target
     const eph = await crypto.x25519Generate()
     const { key, nonce } = await this.keys(await crypto.x25519(eph.privateKey, cardKey), eph.publicKey, cardKey)
     const ciphertext = await crypto.aeadSeal(key, nonce, content, headerBytes(env))

@@ -10,7 +10,12 @@
  */
 import assert from 'node:assert/strict'
 import { memoryFerries } from '../memory-ferries.js'
-import { createIdentity, memoryStores } from '../../protocol/index.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { certifyDevice, createIdentity, crossSignDevice, memoryStores } from '../../protocol/index.js'
+import { heldIdentityKey } from '../../protocol/crypto/identity.js'
+import { toHex } from '../../protocol/util/bytes.js'
+import type { Identity } from '../../protocol/crypto/identity.js'
 import type { Ferry } from '../../protocol/index.js'
 import type { Groups } from '../../protocol/groups/groups.js'
 
@@ -122,7 +127,8 @@ describe('team rooms through mailboxes', function () {
     const roomOf = (groups(bob) as any).room('squad')
     const after = roomOf.kept.get((await groups(bob).messages('squad')).find(m => m.text === 'after')?.id)
     const given = [...mail.given.values()][0]
-    const envelope = await mail.seal(roomOf, kept.identity.identityKey.publicKey.raw, given.cap.ownerDevice, after.id, after.bytes, after.expiresAt)
+    const [target] = await mail.targets(roomOf, toHex(kept.identity.identityKey.publicKey.raw), given.cap.ownerDevice)
+    const envelope = await mail.seal(roomOf, kept.identity.identityKey.publicKey.raw, target, after.id, after.bytes, after.expiresAt)
     const custody = await bob.needMailboxes().depositWith(given.bytes, [{ id: after.id, envelope }])
     assert.equal(custody.get(after.id)?.length, 1, 'hal took the copy: the capability is still live')
 
@@ -134,5 +140,52 @@ describe('team rooms through mailboxes', function () {
     assert.deepEqual(texts, ['before'], 'carol read what was sealed before her removal, and nothing after')
     // only bob's copy carried the removal ("before" was sealed earlier): so it opened, and was refused inside
     assert.equal((await groups(carol).info('squad')).keys, 'removed', 'the ops in bob\'s mail told carol she is out')
+  })
+
+  it('a linked device away gets the room\'s mail in its own slot, sealed to its own card, with every other device of the room gone', async () => {
+    // alice's first device (it holds the identity key) and her laptop (linked: it does not), bob,
+    // and hal, who keeps alice's mail
+    const aliceId = await createIdentity()
+    const laptopKey = await generateKeyPair('Ed25519')
+    const laptop: Identity = { identityKey: { publicKey: aliceId.identityKey.publicKey }, deviceKey: laptopKey, deviceSignature: await certifyDevice(heldIdentityKey(aliceId.identityKey), laptopKey) }
+    const a1 = await nodes.node('alice3', { stores: memoryStores({ mailbox: true }), identity: aliceId })
+    const bob = await nodes.node('bob3', { stores: memoryStores({ mailbox: true }) })
+    const hal = await nodes.node('hal3', { stores: memoryStores({ mailbox: true }) })
+    await a1.devices.link(peerIdFromPrivateKey(laptopKey), await crossSignDevice(laptopKey, aliceId.identityKey.publicKey.raw), 'laptop')
+    let list = await a1.devices.encoded()
+    const kept = { stores: memoryStores({ mailbox: true }), identity: laptop, deviceList: { load: async () => list, save: async (b: Uint8Array) => { list = b } } }
+    let a2 = await nodes.node('alice3-laptop', kept)
+    await befriend(a1, 'alice', bob, 'bob')
+    await befriend(a1, 'alice', hal, 'hal')
+    await a2.roster.add('bob', await bob.roster.invite())
+    await a2.roster.add('hal', await hal.roster.invite())
+    await a1.libp2p.dial(a2.libp2p.getMultiaddrs()[0])
+    await a2.libp2p.dial(bob.libp2p.getMultiaddrs()[0])
+    await a2.libp2p.dial(hal.libp2p.getMultiaddrs()[0])
+    await hal.mailboxes?.host('alice')
+    for (const f of [a1, a2]) await f.useMailboxes(['hal'])
+    await a1.devices.announce() // bob and hal learn the laptop (with its hints, once it refreshed)
+    await a2.devices.refresh()
+    const room = await groups(bob).create('ops', ['alice'])
+    await until('the laptop holds the room\'s keys as a device of alice', async () => {
+      await syncAll(a1)
+      await syncAll(a2)
+      return (await groups(a2).info('ops').catch(() => undefined))?.keys === 'member' && (await groups(bob).info('ops')).converged
+    }, 60_000)
+    await syncAll(a1)
+    await syncAll(a2)
+    // both of alice's devices go away; bob sends three
+    await a1.stop()
+    await a2.stop()
+    for (let i = 1; i <= 3; i++) await groups(bob).send('ops', `m${i}`)
+    await until('bob sees the three stored for alice', async () => (await groups(bob).messages(room.group)).filter(m => m.direction === 'out' && m.recipients?.stored === 1).length === 3)
+    // only the laptop comes back, and meets only hal
+    await bob.stop()
+    a2 = await nodes.node('alice3-laptop', kept)
+    await a2.libp2p.dial(hal.libp2p.getMultiaddrs()[0])
+    await a2.collectMail()
+    const got = async (): Promise<string[]> => (await groups(a2).messages('ops')).filter(m => m.direction === 'in').map(m => m.text)
+    await until('the laptop holds all three', async () => (await got()).length >= 3)
+    assert.deepEqual(await got(), ['m1', 'm2', 'm3'], 'once, in order, from hal alone')
   })
 })
