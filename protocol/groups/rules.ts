@@ -184,7 +184,10 @@ export function applyOp (roster: Roster, op: RuleOp): Roster {
     case 'removeDevice': {
       const d = roster.devices.get(op.author) ?? FIRST_DEVICES
       const named = new Set(d.named)
-      const baseGone = !named.delete(target) || d.baseGone
+      named.delete(target)
+      // the base may be named too (two devices that each added the other at once): taking it out
+      // takes out the base as well, as rosterOf has it
+      const baseGone = d.baseGone || d.base === target
       next.devices.set(op.author, { ...d, baseGone, named })
       return { ...next, gone: new Set(roster.gone).add(`${op.author}/${target}`) }
     }

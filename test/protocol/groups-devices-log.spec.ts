@@ -72,6 +72,24 @@ describe('team room devices in the membership log (rule 7)', () => {
     assert.equal(MAX_MEMBER_DEVICES, MAX_DEVICES)
   })
 
+  it('two devices that add each other at once, one then taking the other out: the base is gone, not counted twice (fuzz seed 1219842976)', async () => {
+    const log = await newRoom(alice, [bob])
+    const [phone, laptop] = await Promise.all([sibling(bob), sibling(bob)])
+    const heads = log.nextParents(key(bob), peer(phone))
+    const a = await act(log, phone, await join(laptop), heads)
+    const b = await act(log, laptop, await join(phone), heads)
+    assert.equal(a.verdict, 'valid')
+    assert.equal(b.verdict, 'valid', 'before a base is recorded, every device of bob counts as it')
+    const d = log.devicesOf(hex(key(bob)))
+    const [base, other] = d?.base === name(phone) ? [phone, laptop] : [laptop, phone]
+    assert.ok(d?.named.has(name(base)) === true && d.named.has(name(other)), 'the base is named as well (the other added it)')
+    assert.equal((await act(log, other, leaveDevice(base))).verdict, 'valid')
+    for (const l of [log, await rebuilt(log)]) {
+      assert.deepEqual(l.devicesOf(hex(key(bob))), { base: name(base), baseGone: true, named: new Set([name(other)]) })
+      assert.equal(l.isParticipant(hex(key(bob)), name(base)), false)
+    }
+  })
+
   it('lets any member bring in its own device with no admin, and no device of anyone else', async () => {
     const log = await newRoom(alice, [bob])
     const [laptop, bob2, stray] = await Promise.all([sibling(alice), sibling(bob), sibling(alice)])

@@ -28,6 +28,8 @@ import type { GroupState, Verdict } from '../../protocol/groups/membership.js'
 
 const NUM_RUNS = Number(process.env.FERRY_FUZZ_RUNS ?? 2_000)
 const SEED = Number(process.env.FERRY_FUZZ_SEED ?? Math.floor(Math.random() * 0x7fff_ffff))
+/** fast-check's replay path of a failure (printed with it): with the seed, runs that case alone */
+const PATH = process.env.FERRY_FUZZ_PATH
 const MAX_WRITES = 12
 const THIRTY_DAYS = 2_592_000_000
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -221,6 +223,16 @@ function reference (ops: GroupOp[]): { verdicts: Map<string, string>, members: s
   return { verdicts, members: [...s.roles].map(([m, r]) => `${m}:${r}`).sort(), devices: s.devices, name: s.name, timer: s.timer }
 }
 
+/** The ops of a log, one line each (id, author/device, kind, target, parents, verdicts): what a failure prints. */
+function trace (log: MembershipLog, model: Map<string, string>): string {
+  const short = (b: Uint8Array | string): string => (typeof b === 'string' ? b : hex(b)).slice(-6)
+  return log.ops().map(op => {
+    const b = op.body as any
+    const target = b.member ?? b.peer
+    return `${op.id.slice(0, 6)} ${short(op.author)}/${short(op.device)} ${op.body.kind}${target != null ? ` ${short(target)}` : ''} <- [${op.parents.map(p => p.slice(0, 6)).join(',')}] ${reason(log.verdict(op.id))}/${model.get(op.id) ?? '?'}`
+  }).join('\n')
+}
+
 describe('group membership log (fuzz)', function () {
   this.timeout(600_000)
   let pool: Identity[]
@@ -305,7 +317,7 @@ describe('group membership log (fuzz)', function () {
       assert.equal(state.name, model.name)
       for (const m of state.members) {
         const who = hex(m.identity)
-        assert.deepEqual(first.devicesOf(who), model.devices.get(who), `devices of ${who}`)
+        assert.deepEqual(first.devicesOf(who), model.devices.get(who), `devices of ${who}\n${trace(first, model.verdicts)}`)
         for (const r of replicas.slice(1)) assert.deepEqual(r.log.devicesOf(who), first.devicesOf(who))
       }
       assert.equal(state.timer, model.timer)
@@ -318,7 +330,7 @@ describe('group membership log (fuzz)', function () {
       const last = order.at(-1) as string
       const seen = reference(first.ops().filter(op => op.id === last || first.isBefore(op.id, last)))
       assert.deepEqual(first.stateAt(last).members.map(m => `${hex(m.identity)}:${m.role}`), seen.members)
-    }), { numRuns: NUM_RUNS, seed: SEED })
+    }), { numRuns: NUM_RUNS, seed: SEED, ...(PATH != null ? { path: PATH, endOnFailure: true } : {}) })
     console.log(`      ${written} ops written, ${merged} runs ended with concurrent heads; verdicts ${JSON.stringify(Object.fromEntries(verdicts))}`)
   })
 })
