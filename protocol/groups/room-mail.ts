@@ -9,9 +9,10 @@
  *   (one hop: a carrier only passes on what the owner handed it). They are kept in memory (a
  *   restarted node has them again at the next sync).
  * - **Sealing.** The envelope's payload is a `GroupMail`: a packet (the message, and the newest
- *   ops that fit) with the depositor's identity and device certificate, sealed to the member's
- *   card key (an ephemeral X25519 key, HKDF, ChaCha20-Poly1305, the envelope header as associated
- *   data). The host sees the room id, the size bucket and the times.
+ *   ops that fit) with the depositor's identity and device certificate, sealed to a card key (an
+ *   ephemeral X25519 key, HKDF, ChaCha20-Poly1305, the envelope header as associated data): one
+ *   copy for each of the member's devices in the room, under that device's card and addressed to
+ *   it, so each fetches its own. The host sees the room id, the size bucket and the times.
  * - **Posting.** A message a member did not take directly is deposited for it at k of its hosts
  *   when we hold its capability; custody makes that member `stored`. Every 20 s what is still
  *   queued for an unconnected member is tried again.
