@@ -201,6 +201,71 @@ describe('an identity\'s devices merge their lists', () => {
   })
 })
 
+describe('a linked device without the identity key', () => {
+  const quiet = Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false }) as any
+
+  /** A Devices of `identity` on device `peerId`, its list kept in memory, what it sends recorded. */
+  function devicesOf (identity: Identity, peerId: string, contacts = new MemoryContactStore(), kept?: Uint8Array, hints = { addrs: [] as string[] as string[], bundle: undefined as Uint8Array | undefined }): { devices: Devices, sent: Array<{ to: string, list: DeviceList }>, hints: typeof hints, contacts: MemoryContactStore } {
+    const sent: Array<{ to: string, list: DeviceList }> = []
+    const book = new ContactBook(contacts, { identity: identity.identityKey.publicKey.raw, peerId }, crypto, Date.now)
+    const devices = new Devices({
+      identity,
+      peerId,
+      store: { load: async () => kept, save: async b => { kept = b } },
+      contacts,
+      contactBook: book,
+      now: Date.now,
+      hints: async () => hints,
+      send: async (to, bytes) => { sent.push({ to: to.contact?.name ?? to.device?.peer ?? '?', list: await decodeDeviceList(bytes) }) },
+      log: quiet
+    })
+    return { devices, sent, hints, contacts }
+  }
+
+  it('cannot link or revoke; sends its new hints in the holder\'s list, which its siblings and contacts take from it alone', async () => {
+    const alice = await createIdentity()
+    const first = peerIdFromPrivateKey(alice.deviceKey).toString()
+    const holder = devicesOf(alice, first)
+    const laptopKey = await generateKeyPair('Ed25519')
+    const laptopPeer = peerIdFromPrivateKey(laptopKey).toString()
+    const entry = await holder.devices.link(peerIdFromPrivateKey(laptopKey), await crossSignDevice(laptopKey, alice.identityKey.publicKey.raw), 'laptop')
+    const signed = await decodeDeviceList(await holder.devices.encoded())
+    const laptopIdentity: Identity = { identityKey: { publicKey: alice.identityKey.publicKey }, deviceKey: laptopKey, deviceSignature: entry.certificate }
+    const laptop = devicesOf(laptopIdentity, laptopPeer, new MemoryContactStore(), await holder.devices.encoded(), { addrs: ['/ip4/10.0.0.2/tcp/7470'], bundle: Uint8Array.of(1, 2, 3) })
+    const notHeld = (err: any): boolean => err.name === 'IdentityKeyNotHeldError'
+    await assert.rejects(laptop.devices.link(peerIdFromPrivateKey(await generateKeyPair('Ed25519')), new Uint8Array(64), 'x'), notHeld)
+    await assert.rejects(laptop.devices.revoke(first), notHeld)
+
+    // its new hints: the same list (same sequence, the holder's signature), its own entry updated
+    await laptop.devices.refresh()
+    const told = laptop.sent.find(s => s.to === first)?.list
+    assert.ok(told != null, 'told the first device')
+    assert.equal(told.sequence, signed.sequence)
+    assert.deepEqual(told.devices.find(d => d.peer === laptopPeer)?.addrs, ['/ip4/10.0.0.2/tcp/7470'])
+    // the first device takes the laptop's hints from the laptop, and keeps its own
+    const forged = { ...told, devices: told.devices.map(d => d.peer === first ? { ...d, addrs: ['/ip4/6.6.6.6/tcp/1'] } : d) }
+    await holder.devices.received(encodeDeviceList(forged), alice.identityKey.publicKey.raw, laptopPeer)
+    const held = await decodeDeviceList(await holder.devices.encoded())
+    assert.equal(held.sequence, signed.sequence, 'nothing signed again')
+    assert.deepEqual(held.devices.find(d => d.peer === laptopPeer)?.addrs, ['/ip4/10.0.0.2/tcp/7470'])
+    assert.notDeepEqual(held.devices.find(d => d.peer === first)?.addrs, ['/ip4/6.6.6.6/tcp/1'], 'the laptop cannot set the first device\'s hints')
+
+    // a contact takes the laptop's hints only from the laptop
+    const bob = await createIdentity()
+    const bobContacts = new MemoryContactStore()
+    await bobContacts.add({ name: 'alice', peerId: first, identity: alice.identityKey.publicKey.raw, addresses: [], addedAt: 1 })
+    const bobs = devicesOf(bob, peerIdFromPrivateKey(bob.deviceKey).toString(), bobContacts)
+    await bobs.devices.received(encodeDeviceList(signed), alice.identityKey.publicKey.raw, first)
+    const laptopAt = async (): Promise<string[] | undefined> => (await bobContacts.get('alice'))?.devices?.find(d => d.peer === laptopPeer)?.addrs
+    assert.deepEqual(await laptopAt(), [])
+    const relayed = { ...told, devices: told.devices.map(d => d.peer === laptopPeer ? { ...d, addrs: ['/ip4/6.6.6.6/tcp/1'] } : d) }
+    await bobs.devices.received(encodeDeviceList(relayed), alice.identityKey.publicKey.raw, first)
+    assert.deepEqual(await laptopAt(), [], 'another device of alice cannot move the laptop')
+    await bobs.devices.received(encodeDeviceList(told), alice.identityKey.publicKey.raw, laptopPeer)
+    assert.deepEqual(await laptopAt(), ['/ip4/10.0.0.2/tcp/7470'], 'the laptop itself can')
+  })
+})
+
 describe('after a revocation, the revoked device\'s whole key state opens nothing sent later', function () {
   this.timeout(60_000)
   const run = `revoke-${Math.random().toString(36).slice(2, 8)}`
