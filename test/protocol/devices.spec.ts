@@ -205,7 +205,7 @@ describe('a linked device without the identity key', () => {
   const quiet = Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false }) as any
 
   /** A Devices of `identity` on device `peerId`, its list kept in memory, what it sends recorded. */
-  function devicesOf (identity: Identity, peerId: string, contacts = new MemoryContactStore(), kept?: Uint8Array, hints = { addrs: [] as string[] as string[], bundle: undefined as Uint8Array | undefined }): { devices: Devices, sent: Array<{ to: string, list: DeviceList }>, hints: typeof hints, contacts: MemoryContactStore } {
+  function devicesOf (identity: Identity, peerId: string, contacts = new MemoryContactStore(), kept?: Uint8Array, hints = { addrs: [] as string[], bundle: undefined as Uint8Array | undefined }): { devices: Devices, sent: Array<{ to: string, list: DeviceList }>, hints: typeof hints, contacts: MemoryContactStore } {
     const sent: Array<{ to: string, list: DeviceList }> = []
     const book = new ContactBook(contacts, { identity: identity.identityKey.publicKey.raw, peerId }, crypto, Date.now)
     const devices = new Devices({
