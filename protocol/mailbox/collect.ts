@@ -1,7 +1,7 @@
 /**
  * The owner collecting its mail: fetch every page waiting at a host, store each envelope (the
  * Inbox), and ack it there and at every sibling host with delivery receipts the depositors can
- * collect. One collection per host at a time.
+ * collect. One collection per host at a time; one asked for meanwhile runs once more after it.
  */
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
@@ -41,6 +41,8 @@ interface Acks { ids: Uint8Array[], depositors: Uint8Array[], receipts: Uint8Arr
 
 export class Collector {
   private readonly collecting = new Map<string, Promise<Collected>>()
+  /** one more round per host, asked for while a round was on */
+  private readonly again = new Map<string, Promise<Collected>>()
 
   constructor (private readonly init: CollectorInit) {}
 
@@ -54,7 +56,20 @@ export class Collector {
   /** Fetch all waiting mail from one host, store it, and ack it there and at every sibling. */
   async collectFrom (host: string): Promise<Collected> {
     const running = this.collecting.get(host)
-    if (running != null) return running
+    if (running != null) {
+      // a round is on, begun before whatever made this caller ask (a revoked device, say: the round
+      // shows the host the list it read when it began): one more round after it, shared by every
+      // caller meanwhile
+      let next = this.again.get(host)
+      if (next == null) {
+        next = running.catch(() => {}).then(async () => {
+          this.again.delete(host)
+          return await this.collectFrom(host)
+        })
+        this.again.set(host, next)
+      }
+      return next
+    }
     const work = this.fetchAll(host).finally(() => this.collecting.delete(host))
     this.collecting.set(host, work)
     work.catch((err: any) => { this.init.log('could not collect mail from %s: %s', host, err.message) })
