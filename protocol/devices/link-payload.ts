@@ -1,5 +1,5 @@
 /**
- * What a new device receives over the link (docs/DEVICES.md "Linking"): the identity key, its own
+ * What a new device receives over the link (docs/DEVICES.md "Linking"): the identity's public key, its own
  * device certificate, the signed device list, the person's contacts (with verifications and
  * timers), the block list and the mailbox hosts its mail waits at. JSON, with byte arrays as
  * `{"$b": base64}` (the form node/store/sealed-json.ts writes), sealed by the link exchange.
@@ -15,7 +15,7 @@ export interface LinkPayload {
   kind: typeof LINK_PAYLOAD_KIND
   /** the person's display name */
   name: string
-  /** the identity private key (libp2p protobuf form) */
+  /** the identity key, libp2p protobuf form: the public key (an older device sent the private one; docs/identity-custody.md) */
   identityKey: Uint8Array
   /** the new device's certificate (both halves) */
   certificate: Uint8Array
