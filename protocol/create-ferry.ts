@@ -26,6 +26,8 @@ import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
 import { groupService } from './services/group/index.js'
 import { Groups } from './groups/groups.js'
+import { blobService } from './files/blob.js'
+import { Files } from './files/files.js'
 import { Sessions } from './messaging/sessions.js'
 import { privateDht } from './directory/dht.js'
 import { relayGater } from './reach/relay-limits.js'
@@ -99,6 +101,10 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     onDevices: async (list, identity, peer) => devices.received(list, identity, peer),
     onSentCopy: async content => conversations.recordSent(content),
     onReadSync: async content => conversations.applyReadSync(content),
+    onFile: async (file, m) => {
+      if (built.files == null) throw new InvalidEnvelopeError('this node takes no files')
+      await built.files.announced(file, m)
+    },
     onContactSync: async content => {
       let c: any
       try {
@@ -117,7 +123,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
   })
   // the gater reads the node, which exists only once createLibp2p returns; the group service's
   // receiver is the Groups feature, built after the node (until then it admits nobody)
-  const built: { node?: Libp2p<FerryServices>, groups?: Groups } = {}
+  const built: { node?: Libp2p<FerryServices>, groups?: Groups, files?: Files } = {}
   const libp2p = await createLibp2p({
     start: false,
     privateKey: opts.identity.deviceKey,
@@ -157,6 +163,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       ...(opts.relayServer === true ? { relay: circuitRelayServer({ reservations: RELAY_LIMITS }) } : {}),
       ...(opts.nat === true ? { autoNAT: autoNAT(), dcutr: dcutr() } : {}),
       mailbox: mailbox({ store: opts.stores.mailbox, policy: opts.mailbox?.policy, now, crypto }),
+      blob: blobService({ chunk: async (root, index) => await built.files?.serve(root, index), served: bytes => built.files?.served(bytes) }),
       bundles: bundles({
         now,
         isContact: async peer => await contacts.getByPeer(peer.toString()) != null,
@@ -186,6 +193,10 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       connect: async (peer, addrs) => presence.connect(peer, addrs),
       // group mail goes to the rooms, never to the inbox: a room-scoped capability cannot bring a direct message
       accept: async (env, bytes, from) => {
+        if (env.chunk != null) {
+          if (built.files == null) throw new InvalidEnvelopeError('a file chunk, and this node takes no files')
+          return await built.files.acceptChunk(env, from)
+        }
         if (env.group == null) return await inbox.accept(env, bytes, from, 'mailbox')
         if (built.groups == null) throw new InvalidEnvelopeError('group mail, and this node keeps no rooms')
         return await built.groups.acceptMail(env, from)
@@ -224,7 +235,8 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     readReceipts: opts.readReceipts !== false,
     graceMs: opts.mailbox?.graceMs,
     log,
-    ownDevices: async () => devices.others()
+    ownDevices: async () => devices.others(),
+    beforeDeposit: async (peer, queued) => { await built.files?.beforeDeposit(peer, queued) }
   })
   // a contact added or verified here: the person's other devices take it too, and (when added) it
   // learns the person's devices
@@ -262,6 +274,27 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
   const ownDevices = async (): Promise<{ others: DeviceEntry[], revoked: string[] }> => ({ others: await devices.others(), revoked: (await devices.load()).revoked })
   const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups'), connect: async (peer, addrs) => await presence.connect(peer, addrs), mailboxes, ownDevices, isOwnDevice: peer => contactBook.isOwnDevice(peer) })
   built.groups = groups
+  const fileStore = opts.stores.files
+  const files = built.files = fileStore == null
+    ? undefined
+    : new Files({
+      libp2p,
+      store: fileStore,
+      crypto,
+      now,
+      log: logger('files'),
+      maxFileBytes: opts.maxFileBytes,
+      contactPeer: async name => (await contactBook.sendable(name)).peerId,
+      announce: async (name, caption, file, o) => conversations.send(name, caption, { ...o, file }),
+      connect: async peer => presence.connect(peer, (await contacts.getByPeer(peer))?.addresses ?? []),
+      isContact: async peer => (await contactBook.relation(peer)).kind === 'contact',
+      deposit: mailboxes == null
+        ? undefined
+        : async (peer, items) => {
+          const capability = await messages.capability(peer) ?? await messages.capability((await contacts.getByPeer(peer))?.peerId ?? peer)
+          return capability == null ? undefined : await mailboxes.depositWith(capability, items, 'the recipient')
+        }
+    })
   const roster = new Roster({ libp2p, identity, name: opts.name ?? '', contacts, contactBook, requests, presence, outbox: conversations.outbox, mailboxes, prekeys, crypto, tasks, now, log })
   return new Ferry({
     libp2p,
@@ -278,6 +311,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     tasks,
     mailboxes,
     groups,
+    files,
     devices,
     log,
     pollMs: opts.mailbox?.pollMs ?? MAILBOX_POLL_MS,

@@ -10,6 +10,8 @@ import type { CryptoBackend } from './crypto/backend.js'
 import type { DhtLookupSummary, DhtLookupTally } from './directory/dht-stats.js'
 import type { Identity } from './crypto/identity.js'
 import type { Bundles } from './services/bundle/index.js'
+import type { Blob } from './files/blob.js'
+import type { FileView } from './files/files.js'
 import type { GroupExchange } from './services/group/index.js'
 import type { DirectMessages } from './services/dm/index.js'
 import type { FerryStores, MessageRecord, MessageStatus } from './stores/stores.js'
@@ -101,6 +103,8 @@ export interface FerryOptions {
    * (incoming read receipts are still applied).
    */
   readReceipts?: boolean
+  /** the largest file this node sends or takes, in bytes (protocol/files/: default 100 MiB) */
+  maxFileBytes?: number
   logger?: ComponentLogger
   /**
    * A libp2p metrics implementation, passed through to libp2p (which hands it every connection
@@ -169,6 +173,8 @@ export interface MessageView extends MessageRecord {
    * status is the best of them: delivered once any device holds it)
    */
   devices?: Array<{ device: string, status: MessageStatus }>
+  /** the file this message announces (protocol/files/) */
+  file?: FileView
 }
 
 /** The Ferry services on the libp2p node. */
@@ -177,6 +183,7 @@ export interface FerryServices extends Record<string, unknown> {
   bundles: Bundles
   group: GroupExchange
   mailbox: Mailbox
+  blob: Blob
   dht?: KadDHT
   lan?: PeerDiscovery
   relay?: CircuitRelayService

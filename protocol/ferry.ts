@@ -14,6 +14,7 @@ import type { Directory } from './directory/directory.js'
 import type { FerryServices, FerryStatus } from './ferry-types.js'
 import type { Identity } from './crypto/identity.js'
 import type { Groups } from './groups/groups.js'
+import type { Files } from './files/files.js'
 import type { Devices } from './devices/devices.js'
 import type { Collected, Mailboxes } from './mailbox/index.js'
 import type { PrekeyUpkeep } from './crypto/prekey-upkeep.js'
@@ -46,6 +47,8 @@ export interface FerryFeatures {
   mailboxes?: Mailboxes
   /** team rooms; absent without a room store */
   groups?: Groups
+  /** files; absent without a file store */
+  files?: Files
   devices: Devices
   log: Logger
   pollMs: number
@@ -67,6 +70,8 @@ export class Ferry {
   readonly mailboxes?: Mailboxes
   /** team rooms (`ferry group …`); absent without a room store */
   readonly groups?: Groups
+  /** files (`ferry send --file`, `ferry file get`); absent without a file store */
+  readonly files?: Files
   /** this person's linked devices (`ferry device …`) */
   readonly devices: Devices
   private poll?: ReturnType<typeof setInterval>
@@ -84,6 +89,7 @@ export class Ferry {
     this.dhtLookups = f.dhtLookups
     this.mailboxes = f.mailboxes
     this.groups = f.groups
+    this.files = f.files
     this.devices = f.devices
   }
 
@@ -112,6 +118,7 @@ export class Ferry {
     void conversations.outbox.flushAll()
     directory.start()
     await expiry.start()
+    await this.files?.start()
     if (mailboxes == null) return
     tasks.track(joined.then(async () => {
       await mailboxes.offerCapabilities().catch((err: any) => { this.f.log('could not offer mailbox capabilities: %s', err.message) })
@@ -121,21 +128,15 @@ export class Ferry {
   }
 
   /** A new session with a contact, and a restart telling it so (docs/BACKUP.md, DEVICES.md). @returns false: no contact */
-  async restartSession (peer: string): Promise<boolean> {
-    return await this.f.conversations.restartSessionWith(peer)
-  }
+  async restartSession (peer: string): Promise<boolean> { return await this.f.conversations.restartSessionWith(peer) }
 
   /** Stop everything and wait for background work (mailbox rounds, delivery passes) to end, so the stores can close. */
   async stop (): Promise<void> {
     const { tasks, conversations } = this.f
     tasks.close()
-    this.f.prekeys.stop()
-    this.f.directory.stop()
     clearInterval(this.poll)
-    this.f.expiry.stop()
-    this.f.presence.stop()
-    conversations.outbox.stop()
-    await this.groups?.stop()
+    for (const part of [this.f.prekeys, this.f.directory, this.f.expiry, this.f.presence, conversations.outbox]) part.stop()
+    await Promise.all([this.groups?.stop(), this.files?.stop()])
     if (this.f.stopSettleMs > 0 && this.libp2p.getConnections().length > 0) {
       // close connections first and let the transports finish before their listeners go
       await Promise.allSettled(this.libp2p.getConnections().map(async c => c.close({ signal: AbortSignal.timeout(2_000) })))
@@ -149,10 +150,11 @@ export class Ferry {
   async resume (): Promise<void> {
     await this.presence.resume()
     await this.conversations.outbox.flushAll()
+    this.files?.retry()
   }
 
-  /** Delete expired messages now (the sweeper also runs at each expiry). */
-  async sweepExpired (): Promise<number> { return this.f.expiry.sweep() }
+  /** Delete expired messages and files now (the sweepers also run at each expiry). */
+  async sweepExpired (): Promise<number> { return await this.f.expiry.sweep() + (await this.files?.sweep() ?? 0) }
 
   /** Let this node's mail wait at these contacts (`ferry mailbox use`); contacts get capabilities. */
   async useMailboxes (names: string[]): Promise<string[]> {
@@ -174,12 +176,11 @@ export class Ferry {
 
   /** The mailbox roles. @throws InvalidInputError when this node runs without mailboxes */
   needMailboxes (): Mailboxes {
-    if (this.mailboxes == null) throw new InvalidInputError('this node runs without mailboxes')
-    return this.mailboxes
+    return this.mailboxes ?? (() => { throw new InvalidInputError('this node runs without mailboxes') })()
   }
 
   /** This node's listen addresses, with /p2p/<peer id>. */
-  addresses (): string[] { return this.libp2p.getMultiaddrs().map(a => a.toString()) }
+  addresses (): string[] { return this.libp2p.getMultiaddrs().map(String) }
 
   async status (): Promise<FerryStatus> {
     const { dht, lan } = this.libp2p.services

@@ -23,6 +23,7 @@ export class ApiError extends Error {
 
 export class ApiClient {
   private readonly base: string
+  private readonly port: number
   private readonly socket?: string
   private readonly token: string
   private readonly notRunning: string
@@ -38,6 +39,7 @@ export class ApiClient {
       throw new NoDaemonError(this.notRunning)
     }
     this.base = `http://127.0.0.1:${api.port}`
+    this.port = api.port
     if (typeof api.socket === 'string' && existsSync(api.socket)) this.socket = api.socket
     this.token = readFileSync(files.token, 'utf8').trim()
   }
@@ -66,6 +68,29 @@ export class ApiClient {
 
   async post<T = any> (path: string, body: unknown): Promise<T> {
     return (await this.request('POST', path, body)).json() as Promise<T>
+  }
+
+  /**
+   * A request whose body streams from `body` (a file) and whose answer streams back: `ferry send
+   * --file` and `ferry file get`. Errors as `request`.
+   */
+  async raw (method: string, path: string, body?: Readable, headers: Record<string, string> = {}): Promise<import('node:http').IncomingMessage> {
+    const all = { authorization: `Bearer ${this.token}`, ...headers }
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(this.socket != null ? { socketPath: this.socket, method, path, headers: all } : { host: '127.0.0.1', port: this.port, method, path, headers: all }, resolve)
+      req.once('error', () => { reject(new NoDaemonError(this.notRunning)) })
+      if (body == null) req.end()
+      else body.once('error', err => req.destroy(err)).pipe(req)
+    })
+    const status = res.statusCode ?? 500
+    if (status >= 400) {
+      let text = ''
+      for await (const c of res) text += String(c)
+      let err: { error?: string, code?: string } = {}
+      try { err = JSON.parse(text) } catch {}
+      throw new ApiError(status, err.error ?? `HTTP ${status}`, err.code)
+    }
+    return res
   }
 
   /** Yield each NDJSON line of a streaming endpoint as an object. */

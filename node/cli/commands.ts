@@ -42,6 +42,8 @@ export interface Flags {
   maxTtl?: string
   /** ferry sim run */
   out?: string
+  /** ferry send --file: the file to send */
+  file?: string
   seed?: string
   faultDropEvery?: string
   /** whether --data-dir was given (ferry sim agent wants it said) */

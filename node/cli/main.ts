@@ -9,6 +9,7 @@ import { group, groupMessages, groupRead } from './group.js'
 import { backup, passphraseCommand } from './backup.js'
 import { device, initLinked } from './device.js'
 import { UsageError } from './commands.js'
+import { file, sendFile } from './file.js'
 import type { Flags } from './commands.js'
 import { escapeControls } from './terminal.js'
 import { PromptCancelledError } from '../passphrase.js'
@@ -34,6 +35,7 @@ const OPTIONS = {
   relay: { type: 'string', multiple: true },
   bootstrap: { type: 'string', multiple: true },
   expires: { type: 'string' },
+  file: { type: 'string' },
   'quota-mb': { type: 'string' },
   'quota-msgs': { type: 'string' },
   'max-ttl': { type: 'string' },
@@ -118,6 +120,11 @@ usage:
   ferry send NAME TEXT [--expires DUR] [--json]  queue a message; prints its id and status;
                                                  --expires (10s..30d, e.g. 1h) makes it disappear
                                                  everywhere when the time is up
+  ferry send NAME --file PATH [CAPTION] [--expires DUR]
+                                                 send a file (up to 100 MiB), end to end encrypted;
+                                                 prints its message id and status
+  ferry file get MESSAGE_ID [--out PATH]         write a received (or sent) file once it is complete;
+                                                 'ferry messages --json' shows each file's status
   ferry contact set NAME --expires DUR|off       a disappearing-message timer for the conversation
   ferry contact block NAME | unblock NAME        turn away what NAME sends (NAME is not told) and
                                                  send nothing to NAME; unblock undoes it
@@ -195,7 +202,8 @@ const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
   start: commands.start,
   invite: commands.invite,
   contact: commands.contact,
-  send: commands.send,
+  send: async (f, args) => f.file != null ? await sendFile(f, args) : await commands.send(f, args),
+  file,
   messages: async (f, args) => f.group != null ? await groupMessages(f, f.group, args) : await commands.messages(f, args),
   read: async (f, args) => f.group != null ? await groupRead(f, f.group, args) : await commands.read(f, args),
   status: commands.status,
@@ -243,7 +251,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group, history: values.history, link: values.link, since: values.since }
+  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group, history: values.history, link: values.link, since: values.since, file: values.file }
   try {
     await command(flags, args)
     return 0

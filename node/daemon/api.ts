@@ -5,6 +5,7 @@
  * With `ferry start --api-socket` the same API is also served on `<data dir>/api.sock`.
  */
 import { approveLinkRequest, linkCode } from './link.js'
+import { fileJson, getFile, postFile, withFiles } from './files-api.js'
 import { UnknownLinkRequestError } from '../web/link-requests.js'
 import { timingSafeEqual } from 'node:crypto'
 import { chmodSync, rmSync } from 'node:fs'
@@ -23,6 +24,8 @@ const STATUS: Record<string, number> = {
   InvalidInputError: 400,
   InvalidInviteError: 400,
   MessageTooLargeError: 413,
+  FileTooLargeError: 413,
+  UnknownFileError: 404,
   UnknownContactError: 404,
   UnknownRequestError: 404,
   ContactExistsError: 409,
@@ -87,7 +90,7 @@ async function oneContactJson (ferry: Ferry, c: Contact): Promise<Record<string,
 
 /** JSON shape of a message in the API and `ferry messages --json`. */
 export function messageJson (m: MessageView): Record<string, unknown> {
-  return { id: m.id, contact: m.contact, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, deliveredAt: m.deliveredAt ?? null, expiresAt: m.expiresAt, error: m.error ?? null, rev: m.rev, disappearing: m.disappearing === true, unverified: m.unverified === true, mailboxes: (m.mailboxes ?? []).map(c => ({ host: c.host, storedAt: c.storedAt })), ...(m.devices == null ? {} : { devices: m.devices }) }
+  return { id: m.id, contact: m.contact, peer: m.peer, direction: m.direction, text: m.text, status: m.status, createdAt: m.createdAt, deliveredAt: m.deliveredAt ?? null, expiresAt: m.expiresAt, error: m.error ?? null, rev: m.rev, disappearing: m.disappearing === true, unverified: m.unverified === true, mailboxes: (m.mailboxes ?? []).map(c => ({ host: c.host, storedAt: c.storedAt })), ...(m.devices == null ? {} : { devices: m.devices }), ...fileJson(m) }
 }
 
 async function readJson (req: IncomingMessage): Promise<any> {
@@ -126,7 +129,7 @@ async function follow (ferry: Ferry, url: URL, req: IncomingMessage, res: Server
   let open = true
   req.on('close', () => { open = false })
   while (open) {
-    for (const m of await ferry.conversations.history({ contact, changedAfter: after })) {
+    for (const m of await withFiles(ferry, await ferry.conversations.history({ contact, changedAfter: after }))) {
       after = Math.max(after, m.rev)
       res.write(JSON.stringify(messageJson(m)) + '\n')
     }
@@ -164,7 +167,7 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     case 'GET /v1/id':
       return send(res, 200, { identity: identityToString(ferry.identity.identityKey.publicKey.raw), peerId: ferry.peerId, addresses: ferry.addresses() })
     case 'GET /v1/status':
-      return send(res, 200, await ferry.status())
+      return send(res, 200, { ...await ferry.status(), ...(ferry.files == null ? {} : { files: ferry.files.stats }) })
     case 'GET /v1/lookup':
       return send(res, 200, await ferry.presence.lookup(url.searchParams.get('target') ?? ''))
     case 'GET /v1/devices':
@@ -271,7 +274,7 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     case 'GET /v1/messages': {
       const contact = url.searchParams.get('contact') ?? undefined
       const changedAfter = Number(url.searchParams.get('changedAfter') ?? 0)
-      return send(res, 200, (await ferry.conversations.history({ contact, changedAfter })).map(messageJson))
+      return send(res, 200, (await withFiles(ferry, await ferry.conversations.history({ contact, changedAfter }))).map(messageJson))
     }
     case 'GET /v1/messages/follow':
       return follow(ferry, url, req, res)
@@ -279,6 +282,10 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
       const body = await readJson(req)
       return send(res, 201, messageJson(await ferry.conversations.send(body.contact, body.text, { ttlMs: body.ttlMs })))
     }
+    case 'POST /v1/files':
+      return send(res, 201, messageJson(await postFile(ferry, url, req)))
+    case 'GET /v1/files':
+      return getFile(ferry, url, res)
     case 'GET /v1/groups':
       return send(res, 200, await groups(ferry).list())
     case 'GET /v1/groups/info':

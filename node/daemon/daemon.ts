@@ -19,6 +19,7 @@ import { SqliteMailboxStore } from '../store/mailbox.js'
 import { SqliteMessageStore } from '../store/messages.js'
 import { SqlitePrekeyStore } from '../store/prekeys.js'
 import { SqliteRoomStore } from '../store/rooms.js'
+import { SqliteFileStore } from '../store/files.js'
 import { openDatabase } from '../store/sqlite.js'
 import { lanDiscovery } from '../lan.js'
 import { WakeWatch } from '../wake.js'
@@ -107,7 +108,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   const ferry = await createFerry({
     identity: keys.identity,
     name: keys.name,
-    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, cipher), prekeys: new SqlitePrekeyStore(db, cipher), mailbox: new SqliteMailboxStore(db), rooms: new SqliteRoomStore(db, cipher) },
+    stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, cipher), prekeys: new SqlitePrekeyStore(db, cipher), mailbox: new SqliteMailboxStore(db), rooms: new SqliteRoomStore(db, cipher), files: new SqliteFileStore(db, cipher) },
     datastore: new SqliteDatastore(db),
     services: { keychain: keychain({ pass: keys.keychainPass }) },
     transports: nodeTransports(),

@@ -228,7 +228,31 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE mailbox_receipts_v13 (depositor TEXT NOT NULL, id TEXT NOT NULL, owner TEXT NOT NULL, receipt BLOB NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (depositor, id, owner));
    INSERT INTO mailbox_receipts_v13 (depositor, id, owner, receipt, expires_at) SELECT depositor, id, '', receipt, expires_at FROM mailbox_receipts;
    DROP TABLE mailbox_receipts;
-   ALTER TABLE mailbox_receipts_v13 RENAME TO mailbox_receipts;`
+   ALTER TABLE mailbox_receipts_v13 RENAME TO mailbox_receipts;`,
+  // 14: files (node/store/files.ts): the announcement of each file sent or received, sealed at
+  // rest (it holds the file's key), and the sealed chunks held, by the file's root
+  `CREATE TABLE files (
+     id TEXT NOT NULL,
+     direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+     peer TEXT NOT NULL,
+     root TEXT NOT NULL,
+     ref BLOB NOT NULL,
+     status TEXT NOT NULL,
+     error TEXT,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     PRIMARY KEY (direction, id, peer)
+   );
+   CREATE INDEX files_root ON files (root);
+   CREATE INDEX files_fetching ON files (status) WHERE status = 'fetching';
+   CREATE INDEX files_expiry ON files (expires_at) WHERE expires_at IS NOT NULL;
+   CREATE TABLE file_chunks (
+     root TEXT NOT NULL,
+     idx INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     orphan_until INTEGER,
+     PRIMARY KEY (root, idx)
+   );`
 ]
 
 export interface OpenOptions {

@@ -4,15 +4,16 @@
  * bundle a first message starts a session with.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { DEFAULT_TTL_MS, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS } from '../constants.js'
+import { DEFAULT_TTL_MS, MAX_TTL_MS, MESSAGE_ID_BYTES } from '../constants.js'
 import { decodeBundle, encodeBundle, verifyBundle } from '../crypto/bundle.js'
-import { checkText, Envelope, toHex } from './envelope.js'
+import { checkText, checkTtl, Envelope, toHex } from './envelope.js'
 import { equalBytes, fromHex } from '../util/bytes.js'
 import { encodeJson } from '../devices/link-payload.js'
-import { InvalidInputError, UnknownContactError } from '../errors.js'
+import { UnknownContactError } from '../errors.js'
 import { GroupCommit } from '../util/group-commit.js'
 import { DEFAULT_GRACE_MS } from '../mailbox/index.js'
 import { Outbox } from './outbox.js'
+import { deviceContact, ownContact } from './addressing.js'
 import { readReceiptPages } from './read-receipts.js'
 import { openPayload, sealEnvelope } from './seal.js'
 import { NoSessionError } from './sessions.js'
@@ -23,9 +24,9 @@ import type { Identity } from '../crypto/identity.js'
 import type { Mailboxes } from '../mailbox/index.js'
 import type { Presence } from '../reach/presence.js'
 import type { Sessions } from './sessions.js'
-import type { Contact, ContactDevice, ContactStore, MessageRecord, MessageStatus, MessageStore, OutgoingMessage } from '../stores/stores.js'
+import type { Contact, ContactStore, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage } from '../stores/stores.js'
 import type { DeviceEntry } from '../devices/device-list.js'
-import type { Content, ReadSync, SentCopy } from '../pb/ferry.js'
+import type { Content, FileRef, ReadSync, SentCopy } from '../pb/ferry.js'
 import type { Sweeper } from '../util/timers.js'
 import type { Libp2p, Logger } from '@libp2p/interface'
 
@@ -54,6 +55,8 @@ export interface ConversationsComponents {
   log: Logger
   /** this person's other devices (protocol/devices/): every sent message is copied to them */
   ownDevices?(): Promise<DeviceEntry[]>
+  /** messages for `peer` are about to be left at its mailboxes (files leave their chunks first) */
+  beforeDeposit?(peer: string, messages: QueuedMessage[]): Promise<void>
 }
 
 /** What queue() seals: a text, or a control message (a capability, a read receipt). */
@@ -76,16 +79,10 @@ export interface Queued {
   contactSync?: Uint8Array
   /** the recipient is an own device: no contact checks */
   own?: boolean
-}
-
-/** A contact's other device, addressed as if it were the contact. */
-function deviceContact (contact: Contact, d: ContactDevice): Contact {
-  return { ...contact, peerId: d.peer, addresses: d.addrs, bundle: d.bundle, mailboxes: undefined, devices: undefined }
-}
-
-/** An own other device, addressed as a contact with this person's identity. */
-function ownContact (d: DeviceEntry, identity: Uint8Array): Contact {
-  return { name: '', peerId: d.peer, identity, addresses: d.addrs ?? [], bundle: d.bundle, addedAt: d.addedAt }
+  /** a file this message announces (protocol/files/); text is its caption */
+  file?: FileRef
+  /** the message id, when the caller chose it (a file's row is written before its message) */
+  id?: Uint8Array
 }
 
 export class Conversations {
@@ -97,7 +94,7 @@ export class Conversations {
     this.outgoing = new GroupCommit(async batch => c.messages.addOutgoing(batch))
     const mailboxes = c.mailboxes
     this.outbox = new Outbox({
-      deposit: mailboxes == null ? undefined : async (peer, messages) => mailboxes.deposit(peer, messages),
+      deposit: mailboxes == null ? undefined : async (peer, messages) => await this.deposit(mailboxes, peer, messages),
       graceMs: c.graceMs ?? DEFAULT_GRACE_MS,
       messages: c.messages,
       now: c.now,
@@ -117,6 +114,12 @@ export class Conversations {
     })
   }
 
+  /** Leave messages at `peer`'s mailboxes (the files they announce leave their chunks first). */
+  private async deposit (mailboxes: Mailboxes, peer: string, messages: QueuedMessage[]): Promise<number> {
+    await this.c.beforeDeposit?.(peer, messages).catch((err: any) => { this.c.log('file chunks not left for %s: %s', peer, err.message) })
+    return await mailboxes.deposit(peer, messages)
+  }
+
   /**
    * Queue a message to a contact and start delivering it. `ttlMs` (or the contact's timer) makes
    * it a disappearing message: deleted everywhere when it expires. Without either it may wait for
@@ -124,11 +127,11 @@ export class Conversations {
    *
    * @throws UnknownContactError | InvalidInputError | MessageTooLargeError
    */
-  async send (name: string, text: string, options: { ttlMs?: number } = {}): Promise<MessageView> {
-    checkText(text)
+  async send (name: string, text: string, options: { ttlMs?: number, file?: FileRef, id?: Uint8Array } = {}): Promise<MessageView> {
+    if (options.file == null || text !== '') checkText(text)
     const contact = await this.c.contactBook.sendable(name)
     const timer = options.ttlMs ?? contact.expiresMs
-    const m: Queued = { text, ttlMs: timer ?? DEFAULT_TTL_MS, disappearing: timer != null }
+    const m: Queued = { text, ttlMs: timer ?? DEFAULT_TTL_MS, disappearing: timer != null, file: options.file, id: options.id }
     const record = await this.queue(contact, m)
     if (timer != null) this.c.expiry.arm(record.expiresAt)
     this.copies(contact, record, m, true).catch((err: any) => { this.c.log('copies to other devices not queued: %s', err.message) })
@@ -282,9 +285,7 @@ export class Conversations {
   }
 
   /** Hand a capability to a contact (a control message that lives as long as any may). */
-  async sendCapability (contact: Contact, capability: Uint8Array): Promise<void> {
-    await this.queue(contact, { text: '', capability, ttlMs: MAX_TTL_MS })
-  }
+  async sendCapability (contact: Contact, capability: Uint8Array): Promise<void> { await this.queue(contact, { text: '', capability, ttlMs: MAX_TTL_MS }) }
 
   /**
    * Start a new session with a contact (PQXDH) and tell it so: a restart control message. The
@@ -318,9 +319,9 @@ export class Conversations {
     checkTtl(m.ttlMs)
     const { sessions, identity } = this.c
     const created = m.copyOf?.created ?? this.c.now()
-    const id = m.copyOf?.id ?? this.c.randomBytes(MESSAGE_ID_BYTES)
+    const id = m.copyOf?.id ?? m.id ?? this.c.randomBytes(MESSAGE_ID_BYTES)
     const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + m.ttlMs }
-    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined, devices: m.devices, sent: m.sent, readSync: m.readSync, contactSync: m.contactSync }
+    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined, devices: m.devices, sent: m.sent, readSync: m.readSync, contactSync: m.contactSync, file: m.file }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await sessions.serialize(contact.peerId, async () => {
       const restart = m.restart === true
@@ -389,9 +390,4 @@ export class Conversations {
     await this.c.contactBook.sendable(contact.name) // throws if that identity differs from the known one
     return bytes
   }
-}
-
-/** @throws InvalidInputError unless MIN_TTL_MS <= ttl <= MAX_TTL_MS */
-export function checkTtl (ttl: number): void {
-  if (!Number.isFinite(ttl) || ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) throw new InvalidInputError(`expiry must be between ${MIN_TTL_MS / 1000} s and ${MAX_TTL_MS / 86_400_000} days`)
 }

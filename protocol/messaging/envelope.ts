@@ -5,7 +5,7 @@
  * buckets. The sender and the text live inside the payload (`Content`). Until the encryption issue
  * lands the payload is plaintext inside Noise; its shape is already the sealed one.
  */
-import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, MESSAGE_ID_BYTES, PAYLOAD_BUCKETS } from '../constants.js'
+import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES, MAX_TEXT_BYTES, MAX_TTL_MS, MESSAGE_ID_BYTES, MIN_TTL_MS, PAYLOAD_BUCKETS } from '../constants.js'
 import { InvalidEnvelopeError, InvalidInputError, MessageTooLargeError } from '../errors.js'
 import { Content, Envelope } from '../pb/ferry.js'
 import { equalBytes } from '../util/bytes.js'
@@ -87,4 +87,9 @@ export function checkEnvelope (env: Envelope, device: Uint8Array, now: number): 
   if (env.expiresAt <= now) return { problem: 'expired', reason: 'envelope expired' }
   if (!equalBytes(env.recipientDevice, device)) return { problem: 'not-for-me', reason: 'envelope is addressed to another device' }
   return undefined
+}
+
+/** @throws InvalidInputError unless MIN_TTL_MS <= ttl <= MAX_TTL_MS */
+export function checkTtl (ttl: number): void {
+  if (!Number.isFinite(ttl) || ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) throw new InvalidInputError(`expiry must be between ${MIN_TTL_MS / 1000} s and ${MAX_TTL_MS / 86_400_000} days`)
 }

@@ -29,7 +29,7 @@ import { TokenBuckets } from '../services/streams/budget.js'
 import type { Decrypted, Sessions } from './sessions.js'
 import type { EnvelopeReceiver } from '../services/dm/index.js'
 import type { IncomingMessage, MessageStore, StoreResult } from '../stores/stores.js'
-import type { Content, Envelope, Sealed } from '../pb/ferry.js'
+import type { Content, Envelope, FileRef, Sealed } from '../pb/ferry.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Largest number of messages committed in one transaction. */
@@ -120,6 +120,8 @@ export interface InboxInit {
   onReadSync?(content: Content): Promise<void>
   /** an own other device added or verified a contact (`contactSync`): the same here, idempotently */
   onContactSync?(content: Content): Promise<void>
+  /** a contact's message announces a file (protocol/files/): keep the announcement, idempotently */
+  onFile?(file: FileRef, message: { id: string, peer: string, createdAt: number, expiresAt: number, disappearing: boolean }): Promise<void>
   limits?: Partial<StrangerLimits>
 }
 
@@ -246,6 +248,7 @@ export class Inbox implements EnvelopeReceiver {
     const read = readIds(content)
     if (stranger) {
       if (capability != null || read.length > 0 || content.restart === true || content.text === '') throw new RefusedError('control messages from someone who is not a contact are refused')
+      if (content.file != null) throw new RefusedError('files from someone who is not a contact are refused')
       const bytes = new TextEncoder().encode(content.text).byteLength
       this.countPending(peer, 0, bytes)
       count(bytes)
@@ -271,6 +274,10 @@ export class Inbox implements EnvelopeReceiver {
       if (!self) throw new RefusedError('read state and contacts come only from one\'s own device')
       if (content.readSync != null) await this.init.onReadSync?.(content)
       if (content.contactSync != null) await this.init.onContactSync?.(content)
+    }
+    if (content.file != null && content.sent == null) {
+      if (this.init.onFile == null) throw new RefusedError('this node takes no files')
+      await this.init.onFile(content.file, { id, peer, createdAt: env.created, expiresAt: env.expiresAt, disappearing: content.disappearing === true })
     }
     try {
       await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change

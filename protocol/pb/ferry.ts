@@ -12,6 +12,7 @@ export interface Envelope {
   expiresAt: number
   payload: Uint8Array
   group?: Uint8Array
+  chunk?: ChunkRef
 }
 
 export namespace Envelope {
@@ -64,6 +65,11 @@ export namespace Envelope {
           w.bytes(obj.group)
         }
 
+        if (obj.chunk != null) {
+          w.uint32(74)
+          ChunkRef.codec().encode(obj.chunk, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -114,6 +120,12 @@ export namespace Envelope {
             }
             case 8: {
               obj.group = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.chunk = ChunkRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.chunk
+              })
               break
             }
             default: {
@@ -187,6 +199,13 @@ export namespace Envelope {
               }
               break
             }
+            case 9: {
+              yield * ChunkRef.codec().stream(reader, reader.uint32(), `${prefix}.chunk`, {
+                limits: opts.limits?.chunk
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -239,6 +258,16 @@ export namespace Envelope {
     value: Uint8Array
   }
 
+  export interface EnvelopeChunkRootFieldEvent {
+    field: '$.chunk.root'
+    value: Uint8Array
+  }
+
+  export interface EnvelopeChunkIndexFieldEvent {
+    field: '$.chunk.index'
+    value: number
+  }
+
   export function encode (obj: Partial<Envelope>): Uint8Array {
     return encodeMessage(obj, Envelope.codec())
   }
@@ -247,8 +276,120 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeIdFieldEvent | EnvelopeRecipientFieldEvent | EnvelopeRecipientDeviceFieldEvent | EnvelopeCreatedFieldEvent | EnvelopeExpiresAtFieldEvent | EnvelopePayloadFieldEvent | EnvelopeGroupFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeIdFieldEvent | EnvelopeRecipientFieldEvent | EnvelopeRecipientDeviceFieldEvent | EnvelopeCreatedFieldEvent | EnvelopeExpiresAtFieldEvent | EnvelopePayloadFieldEvent | EnvelopeGroupFieldEvent | EnvelopeChunkRootFieldEvent | EnvelopeChunkIndexFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
+  }
+}
+
+export interface ChunkRef {
+  root: Uint8Array
+  index: number
+}
+
+export namespace ChunkRef {
+  let _codec: Codec<ChunkRef>
+
+  export const codec = (): Codec<ChunkRef> => {
+    if (_codec == null) {
+      _codec = message<ChunkRef>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.root != null && obj.root.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.root)
+        }
+
+        if ((obj.index != null && obj.index !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.index)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          root: uint8ArrayAlloc(0),
+          index: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.root = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.index = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.root`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.index`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ChunkRefRootFieldEvent {
+    field: '$.root'
+    value: Uint8Array
+  }
+
+  export interface ChunkRefIndexFieldEvent {
+    field: '$.index'
+    value: number
+  }
+
+  export function encode (obj: Partial<ChunkRef>): Uint8Array {
+    return encodeMessage(obj, ChunkRef.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRef>): ChunkRef {
+    return decodeMessage(buf, ChunkRef.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRef>): Generator<ChunkRefRootFieldEvent | ChunkRefIndexFieldEvent> {
+    return streamMessage(buf, ChunkRef.codec(), opts)
   }
 }
 
@@ -401,6 +542,7 @@ export interface Content {
   sent?: SentCopy
   readSync?: ReadSync
   contactSync?: Uint8Array
+  file?: FileRef
 }
 
 export namespace Content {
@@ -480,6 +622,11 @@ export namespace Content {
           w.bytes(obj.contactSync)
         }
 
+        if (obj.file != null) {
+          w.uint32(114)
+          FileRef.codec().encode(obj.file, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -557,6 +704,12 @@ export namespace Content {
             }
             case 13: {
               obj.contactSync = reader.bytes()
+              break
+            }
+            case 14: {
+              obj.file = FileRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.file
+              })
               break
             }
             default: {
@@ -677,6 +830,13 @@ export namespace Content {
               }
               break
             }
+            case 14: {
+              yield * FileRef.codec().stream(reader, reader.uint32(), `${prefix}.file`, {
+                limits: opts.limits?.file
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -781,6 +941,56 @@ export namespace Content {
     value: Uint8Array
   }
 
+  export interface ContentFileIdFieldEvent {
+    field: '$.file.id'
+    value: Uint8Array
+  }
+
+  export interface ContentFileKeyFieldEvent {
+    field: '$.file.key'
+    value: Uint8Array
+  }
+
+  export interface ContentFileNameFieldEvent {
+    field: '$.file.name'
+    value: string
+  }
+
+  export interface ContentFileSizeFieldEvent {
+    field: '$.file.size'
+    value: number
+  }
+
+  export interface ContentFileTypeFieldEvent {
+    field: '$.file.type'
+    value: string
+  }
+
+  export interface ContentFileChunkSizeFieldEvent {
+    field: '$.file.chunkSize'
+    value: number
+  }
+
+  export interface ContentFileChunksFieldEvent {
+    field: '$.file.chunks'
+    value: number
+  }
+
+  export interface ContentFileRootFieldEvent {
+    field: '$.file.root'
+    value: Uint8Array
+  }
+
+  export interface ContentFileSha256FieldEvent {
+    field: '$.file.sha256'
+    value: Uint8Array
+  }
+
+  export interface ContentFileThumbnailFieldEvent {
+    field: '$.file.thumbnail'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -789,8 +999,303 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent | ContentReadSyncContactFieldEvent | ContentReadSyncPeerFieldEvent | ContentReadSyncIdsFieldEvent | ContentContactSyncFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent | ContentReadSyncContactFieldEvent | ContentReadSyncPeerFieldEvent | ContentReadSyncIdsFieldEvent | ContentContactSyncFieldEvent | ContentFileIdFieldEvent | ContentFileKeyFieldEvent | ContentFileNameFieldEvent | ContentFileSizeFieldEvent | ContentFileTypeFieldEvent | ContentFileChunkSizeFieldEvent | ContentFileChunksFieldEvent | ContentFileRootFieldEvent | ContentFileSha256FieldEvent | ContentFileThumbnailFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
+  }
+}
+
+export interface FileRef {
+  id: Uint8Array
+  key: Uint8Array
+  name: string
+  size: number
+  type: string
+  chunkSize: number
+  chunks: number
+  root: Uint8Array
+  sha256: Uint8Array
+  thumbnail?: Uint8Array
+}
+
+export namespace FileRef {
+  let _codec: Codec<FileRef>
+
+  export const codec = (): Codec<FileRef> => {
+    if (_codec == null) {
+      _codec = message<FileRef>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.id)
+        }
+
+        if ((obj.key != null && obj.key.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.key)
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(26)
+          w.string(obj.name)
+        }
+
+        if ((obj.size != null && obj.size !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.size)
+        }
+
+        if ((obj.type != null && obj.type !== '')) {
+          w.uint32(42)
+          w.string(obj.type)
+        }
+
+        if ((obj.chunkSize != null && obj.chunkSize !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.chunkSize)
+        }
+
+        if ((obj.chunks != null && obj.chunks !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.chunks)
+        }
+
+        if ((obj.root != null && obj.root.byteLength > 0)) {
+          w.uint32(66)
+          w.bytes(obj.root)
+        }
+
+        if ((obj.sha256 != null && obj.sha256.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.sha256)
+        }
+
+        if (obj.thumbnail != null) {
+          w.uint32(82)
+          w.bytes(obj.thumbnail)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: uint8ArrayAlloc(0),
+          key: uint8ArrayAlloc(0),
+          name: '',
+          size: 0,
+          type: '',
+          chunkSize: 0,
+          chunks: 0,
+          root: uint8ArrayAlloc(0),
+          sha256: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.key = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.name = reader.string()
+              break
+            }
+            case 4: {
+              obj.size = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.type = reader.string()
+              break
+            }
+            case 6: {
+              obj.chunkSize = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.chunks = reader.uint32()
+              break
+            }
+            case 8: {
+              obj.root = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.sha256 = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.thumbnail = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.name`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.size`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.type`,
+                value: reader.string()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.chunkSize`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.chunks`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.root`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.sha256`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.thumbnail`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface FileRefIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array
+  }
+
+  export interface FileRefKeyFieldEvent {
+    field: '$.key'
+    value: Uint8Array
+  }
+
+  export interface FileRefNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export interface FileRefSizeFieldEvent {
+    field: '$.size'
+    value: number
+  }
+
+  export interface FileRefTypeFieldEvent {
+    field: '$.type'
+    value: string
+  }
+
+  export interface FileRefChunkSizeFieldEvent {
+    field: '$.chunkSize'
+    value: number
+  }
+
+  export interface FileRefChunksFieldEvent {
+    field: '$.chunks'
+    value: number
+  }
+
+  export interface FileRefRootFieldEvent {
+    field: '$.root'
+    value: Uint8Array
+  }
+
+  export interface FileRefSha256FieldEvent {
+    field: '$.sha256'
+    value: Uint8Array
+  }
+
+  export interface FileRefThumbnailFieldEvent {
+    field: '$.thumbnail'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<FileRef>): Uint8Array {
+    return encodeMessage(obj, FileRef.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileRef>): FileRef {
+    return decodeMessage(buf, FileRef.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileRef>): Generator<FileRefIdFieldEvent | FileRefKeyFieldEvent | FileRefNameFieldEvent | FileRefSizeFieldEvent | FileRefTypeFieldEvent | FileRefChunkSizeFieldEvent | FileRefChunksFieldEvent | FileRefRootFieldEvent | FileRefSha256FieldEvent | FileRefThumbnailFieldEvent> {
+    return streamMessage(buf, FileRef.codec(), opts)
   }
 }
 

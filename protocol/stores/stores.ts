@@ -6,9 +6,11 @@
 import type { PrekeyStore } from '../crypto/prekeys.js'
 import type { RoomStore } from './rooms.js'
 import type { ContactStore } from './contacts.js'
+import type { FileStore } from './files.js'
 
 export type { RoomHistoryEntry, RoomStore, StoredRoomHistoryEntry } from './rooms.js'
 export type { Contact, ContactDevice, ContactStore } from './contacts.js'
+export type { FileStatus, FileStore, StoredChunk, StoredFile } from './files.js'
 
 /**
  * Where a message is in its life (DESIGN.md "Delivery"). 'sent': sent from another of this
@@ -223,6 +225,8 @@ export interface FerryStores {
   mailbox?: MailboxStore
   /** team rooms at rest (protocol/groups/rooms.ts keeps them here; no service builds a Rooms yet) */
   rooms?: RoomStore
+  /** files sent and received, and their sealed chunks (protocol/files/); without it, no files */
+  files?: FileStore
 }
 
 /** An owner this node keeps mail for (`ferry mailbox host NAME`), with its limits. */

@@ -5,6 +5,7 @@
 import { MemoryPrekeyStore } from './prekeys.js'
 import { MemoryMailboxStore } from './mailbox.js'
 import { MemoryRoomStore } from './rooms.js'
+import { MemoryFileStore } from './files.js'
 import { ContactExistsError, InvalidEnvelopeError, UnknownContactError } from '../../errors.js'
 import type { Contact, ContactStore, Custody, Delivered, FerryStores, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from '../stores.js'
 
@@ -274,7 +275,7 @@ function strip (row: Row): MessageRecord {
  * ```
  */
 export function memoryStores (options: { mailbox?: boolean } = {}): FerryStores {
-  const stores: FerryStores = { contacts: new MemoryContactStore(), messages: new MemoryMessageStore(), prekeys: new MemoryPrekeyStore(), rooms: new MemoryRoomStore() }
+  const stores: FerryStores = { contacts: new MemoryContactStore(), messages: new MemoryMessageStore(), prekeys: new MemoryPrekeyStore(), rooms: new MemoryRoomStore(), files: new MemoryFileStore() }
   if (options.mailbox === true) stores.mailbox = new MemoryMailboxStore()
   return stores
 }

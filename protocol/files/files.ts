@@ -1,0 +1,400 @@
+/**
+ * Files: the feature. Sending seals a file into chunks held here and announces it (key, size,
+ * type, chunk count, root, plaintext hash) inside a ratchet-encrypted message. A recipient
+ * fetches the chunks it lacks from the sender over `/ferry/blob` (resumable: what is held is
+ * never asked for again), or takes them from its mailboxes, where the sender left them next to
+ * the message when the recipient was away. Every chunk is checked against the announcement
+ * before it is kept; a file is complete once every chunk is held and the hashes match. Files
+ * live as long as their message: a disappearing one is deleted, chunks and key, at its time.
+ */
+import { InvalidEnvelopeError, InvalidInputError } from '../errors.js'
+import { Envelope } from '../pb/ferry.js'
+import { pad, unpad } from '../messaging/envelope.js'
+import { toHex } from '../util/bytes.js'
+import { Sweeper } from '../util/timers.js'
+import { ChunkError, checkRef, cleanName, openChunk, rootOf, sealFile } from './chunks.js'
+import { CHUNK_BYTES, DEFAULT_MAX_FILE_BYTES, DEPOSIT_CHUNKS, FETCH_STREAMS, MAX_INDICES, MAX_ORPHAN_BYTES, MAX_TYPE_CHARS, ORPHAN_MS, RETRY_MS } from './constants.js'
+import type { CryptoBackend } from '../crypto/backend.js'
+import type { FerryServices, MessageView } from '../ferry-types.js'
+import type { Depositable } from '../mailbox/sender.js'
+import type { Custody, QueuedMessage } from '../stores/stores.js'
+import type { FileStore, StoredChunk, StoredFile } from '../stores/files.js'
+import type { ChunkRef, FileRef } from '../pb/ferry.js'
+import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
+
+export interface FilesComponents {
+  libp2p: Libp2p<FerryServices>
+  store: FileStore
+  crypto: CryptoBackend
+  now(): number
+  log: Logger
+  /** the largest file sent or taken (DEFAULT_MAX_FILE_BYTES) */
+  maxFileBytes?: number
+  /** the contact's first device (throws UnknownContactError) */
+  contactPeer(name: string): Promise<string>
+  /** send the announcing message (Conversations.send with a file and a chosen id) */
+  announce(name: string, caption: string, file: FileRef, options: { id: Uint8Array, ttlMs?: number }): Promise<MessageView>
+  /** a connection to `peer` (a contact's device, or an own one) */
+  connect(peer: string): Promise<Connection>
+  /** who may leave chunks at this node's mailboxes for it: a contact or an own device */
+  isContact(peer: string): Promise<boolean>
+  /** deposit envelopes for `peer` at its mailboxes; undefined: it gave no capability */
+  deposit?(peer: string, items: Depositable[]): Promise<Map<string, Custody[]> | undefined>
+}
+
+/** A file as the history shows it. */
+export interface FileView {
+  name: string
+  size: number
+  type: string
+  /** plaintext SHA-256, lower-case hex */
+  sha256: string
+  status: StoredFile['status']
+  /** bytes held so far */
+  received: number
+  error?: string
+  thumbnail?: Uint8Array
+}
+
+/** What leaves this node: chunks served over /ferry/blob. */
+export interface FileStats { servedChunks: number, servedBytes: number, fetchedChunks: number }
+
+export class Files {
+  readonly stats: FileStats = { servedChunks: 0, servedBytes: 0, fetchedChunks: 0 }
+  private readonly sweeper: Sweeper
+  /** files being fetched, by root: one fetch per file at a time */
+  private readonly fetches = new Map<string, Promise<void>>()
+  /** chunk deposits done this run, per message and device */
+  private readonly deposited = new Set<string>()
+  private timer?: ReturnType<typeof setInterval>
+  private readonly onConnect = (e: CustomEvent<PeerId>): void => { this.retry(e.detail.toString()) }
+  private running = false
+
+  constructor (private readonly c: FilesComponents) {
+    this.sweeper = new Sweeper({ sweep: async now => c.store.sweep(now), next: async () => c.store.nextExpiry(), now: c.now, onError: err => { c.log.error('file sweep failed - %e', err) } })
+  }
+
+  get maxFileBytes (): number {
+    return this.c.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
+  }
+
+  async start (): Promise<void> {
+    this.running = true
+    await this.sweeper.start()
+    this.c.libp2p.addEventListener('peer:connect', this.onConnect)
+    this.timer = setInterval(() => { this.retry() }, RETRY_MS)
+    this.retry()
+  }
+
+  async stop (): Promise<void> {
+    this.running = false
+    clearInterval(this.timer)
+    this.c.libp2p.removeEventListener('peer:connect', this.onConnect)
+    this.sweeper.stop()
+    await Promise.allSettled(this.fetches.values())
+  }
+
+  /** The chunk a peer asks for over /ferry/blob, when held. */
+  async serve (root: string, index: number): Promise<Uint8Array | undefined> {
+    return this.c.store.chunk(root, index)
+  }
+
+  served (bytes: number): void {
+    this.stats.servedChunks++
+    this.stats.servedBytes += bytes
+  }
+
+  /**
+   * Seal a file and send it to contact `name`: the chunks are kept here (to serve and, when the
+   * contact is away, to leave at its mailboxes), and the message announcing them is queued.
+   *
+   * @throws UnknownContactError | InvalidInputError (too large: nothing is kept)
+   */
+  async send (name: string, source: AsyncIterable<Uint8Array>, meta: { name: string, type?: string, caption?: string, ttlMs?: number, thumbnail?: Uint8Array }): Promise<MessageView> {
+    const peer = await this.c.contactPeer(name)
+    const type = meta.type ?? 'application/octet-stream'
+    const ref0 = { name: cleanName(meta.name), type, chunkSize: CHUNK_BYTES, thumbnail: meta.thumbnail }
+    const pending: StoredChunk[] = []
+    // chunks are kept under a scratch name until the root is known (it hashes them all)
+    const scratch = toHex(this.c.crypto.randomBytes(32))
+    const keep = async (batch: StoredChunk[]): Promise<void> => { await this.c.store.putChunks(scratch, batch, this.c.now() + ORPHAN_MS) }
+    let sealed
+    try {
+      sealed = await sealFile(this.c.crypto, source, this.maxFileBytes, async (index, data) => {
+        pending.push({ index, data })
+        if (pending.length >= 16) await keep(pending.splice(0))
+      })
+      await keep(pending.splice(0))
+    } catch (err) {
+      await this.c.store.dropChunks(scratch)
+      throw err
+    }
+    const ref: FileRef = { ...ref0, id: sealed.id, key: sealed.key, size: sealed.size, chunks: sealed.chunks, root: sealed.root, sha256: sealed.sha256 }
+    if (ref.type.length > MAX_TYPE_CHARS || !/^[\w.+-]+\/[\w.+-]+$/.test(ref.type)) ref.type = 'application/octet-stream'
+    await this.c.store.moveChunks(scratch, toHex(sealed.root))
+    const id = this.c.crypto.randomBytes(16)
+    const file: StoredFile = { id: toHex(id), direction: 'out', peer, ref, status: 'complete', createdAt: this.c.now() }
+    await this.c.store.putFile(file)
+    let view: MessageView
+    try {
+      view = await this.c.announce(name, meta.caption ?? '', ref, { id, ttlMs: meta.ttlMs })
+    } catch (err) {
+      await this.c.store.dropFile(file.id, 'out', peer)
+      throw err
+    }
+    if (view.disappearing === true) {
+      await this.c.store.putFile({ ...file, expiresAt: view.expiresAt })
+      this.sweeper.arm(view.expiresAt)
+    }
+    return { ...view, file: this.view(file, ref.chunks) } as MessageView
+  }
+
+  /**
+   * A contact's message announced a file (the Inbox, before the message is acknowledged): keep
+   * the announcement and start fetching. Idempotent.
+   *
+   * @throws InvalidEnvelopeError when the announcement is malformed (the message is refused)
+   */
+  async announced (ref: FileRef, m: { id: string, peer: string, createdAt: number, expiresAt: number, disappearing: boolean }): Promise<void> {
+    try {
+      checkRef(ref)
+    } catch (err: any) {
+      throw new InvalidEnvelopeError(err.message)
+    }
+    if (await this.c.store.getFile(m.id, 'in', m.peer) != null) return
+    const over = ref.size > this.maxFileBytes
+    const file: StoredFile = { id: m.id, direction: 'in', peer: m.peer, ref, status: over ? 'failed' : 'fetching', createdAt: this.c.now(), expiresAt: m.disappearing ? m.expiresAt : undefined }
+    if (over) file.error = `the file is ${ref.size} bytes, over the ${this.maxFileBytes} bytes this node takes`
+    await this.c.store.putFile(file)
+    if (file.expiresAt != null) this.sweeper.arm(file.expiresAt)
+    if (!over) this.fetchSoon(file)
+  }
+
+  /**
+   * A chunk envelope collected from one of this node's mailboxes. A chunk of a file being fetched
+   * is checked and kept (a bad one is dropped, and fetched from the sender instead); one that came
+   * before its announcement is kept unchecked for ORPHAN_MS, within MAX_ORPHAN_BYTES.
+   *
+   * @throws InvalidEnvelopeError when it is not from a contact or not a chunk (it is dropped at the host)
+   */
+  async acceptChunk (env: Envelope, from: PeerId): Promise<{ storedAt: number }> {
+    const ref = env.chunk as ChunkRef
+    if (!await this.c.isContact(from.toString())) throw new InvalidEnvelopeError('file chunks come from contacts only')
+    if (ref.root.byteLength !== 32) throw new InvalidEnvelopeError('a chunk envelope names a 32-byte root')
+    const data = unpad(env.payload)
+    const root = toHex(ref.root)
+    const storedAt = this.c.now()
+    const file = await this.c.store.fileByRoot(root)
+    if (file?.status === 'fetching') {
+      try {
+        await openChunk(this.c.crypto, file.ref, ref.index, data)
+      } catch (err: any) {
+        this.c.log('refused chunk %d of %s from a mailbox: %s', ref.index, file.id, err.message)
+        await this.c.store.putFile({ ...file, error: `a chunk from a mailbox was refused (${err.message as string}); fetching it from the sender` })
+        return { storedAt }
+      }
+      await this.c.store.putChunks(root, [{ index: ref.index, data }])
+      this.fetchSoon(file)
+      return { storedAt }
+    }
+    if (file != null) return { storedAt } // complete (or given up) already
+    if (await this.c.store.orphanBytes() + data.byteLength > MAX_ORPHAN_BYTES) throw new InvalidEnvelopeError('too many chunks wait for their announcement here')
+    await this.c.store.putChunks(root, [{ index: ref.index, data }], Math.min(env.expiresAt, storedAt + ORPHAN_MS))
+    return { storedAt }
+  }
+
+  /**
+   * The outbox is about to leave messages for `peer` at its mailboxes: the chunks of the files
+   * they announce go first, at the same hosts, living as long as the message. A host that
+   * refuses them (over quota) is logged; the recipient then fetches from this node when both
+   * are online.
+   */
+  async beforeDeposit (peer: string, messages: QueuedMessage[]): Promise<void> {
+    const deposit = this.c.deposit
+    if (deposit == null) return
+    for (const f of await this.c.store.filesOf(messages.map(m => m.id))) {
+      const m = messages.find(q => q.id === f.id)
+      const key = `${f.id}/${peer}`
+      if (f.direction !== 'out' || m == null || this.deposited.has(key)) continue
+      this.deposited.add(key)
+      const env = Envelope.decode(m.envelope)
+      let refused = 0
+      for (let i = 0; i < f.ref.chunks; i += DEPOSIT_CHUNKS) {
+        const items: Depositable[] = []
+        for (let j = i; j < Math.min(f.ref.chunks, i + DEPOSIT_CHUNKS); j++) items.push(await this.chunkEnvelope(f, j, env))
+        const custody = await deposit(peer, items)
+        if (custody == null) return
+        refused += items.filter(it => (custody.get(it.id) ?? []).length === 0).length
+      }
+      if (refused > 0) this.c.log('%d of %d chunks of file %s were refused by the mailboxes of %s (over quota?): they go directly when both are online', refused, f.ref.chunks, f.id, peer)
+    }
+  }
+
+  private async chunkEnvelope (f: StoredFile, index: number, message: Envelope): Promise<Depositable> {
+    const data = await this.c.store.chunk(toHex(f.ref.root), index)
+    if (data == null) throw new Error(`chunk ${index} of file ${f.id} is not held here`)
+    // the same chunk for the same device is the same deposit: a host keeps it once
+    const seed = new Uint8Array([...f.ref.root, ...message.recipientDevice, index >>> 24, (index >>> 16) & 255, (index >>> 8) & 255, index & 255])
+    const id = (await this.c.crypto.sha256(seed)).subarray(0, 16)
+    const envelope = Envelope.encode({ version: message.version, id, recipient: message.recipient, recipientDevice: message.recipientDevice, created: message.created, expiresAt: message.expiresAt, payload: pad(data), chunk: { root: f.ref.root, index } })
+    return { id: toHex(id), envelope }
+  }
+
+  /** Fetch every incomplete file (or those `peer` may hold) again. */
+  retry (peer?: string): void {
+    if (!this.running) return
+    void this.c.store.fetching().then(files => {
+      for (const f of files) if (peer == null || f.peer === peer) this.fetchSoon(f)
+    }).catch((err: any) => { this.c.log('could not list files to fetch: %s', err.message) })
+  }
+
+  private fetchSoon (file: StoredFile): void {
+    const root = toHex(file.ref.root)
+    if (this.fetches.has(root) || !this.running) return
+    const work = this.fetch(file).catch((err: any) => { this.c.log('fetching file %s: %s', file.id, err.message) }).finally(() => this.fetches.delete(root))
+    this.fetches.set(root, work)
+  }
+
+  /** Check what is held, fetch what is missing from the sender, and finish when whole. */
+  private async fetch (file: StoredFile): Promise<void> {
+    const root = toHex(file.ref.root)
+    const missing = await this.check(file)
+    if (missing.length > 0) {
+      try {
+        await this.fetchFrom(file, file.peer, missing)
+      } catch (err: any) {
+        const problem = err instanceof ChunkError ? `the sender sent a bad chunk (${err.message})` : `the sender is not reachable now (${err.message as string})`
+        await this.c.store.putFile({ ...file, error: problem })
+        this.c.log('file %s from %s: %s', file.id, file.peer, problem)
+      }
+    }
+    if ((await this.c.store.held(root)).length === file.ref.chunks) await this.finish(file)
+  }
+
+  /**
+   * Check the chunks held for a file (those from a mailbox came unchecked when the announcement
+   * was not here yet); drop the bad ones. @returns the indices still missing
+   */
+  private async check (file: StoredFile): Promise<number[]> {
+    const root = toHex(file.ref.root)
+    const held = new Set(await this.c.store.held(root))
+    const bad: number[] = []
+    for (const i of held) {
+      const data = await this.c.store.chunk(root, i)
+      if (data == null || await openChunk(this.c.crypto, file.ref, i, data).then(() => false, () => true)) bad.push(i)
+    }
+    if (bad.length > 0) {
+      this.c.log('dropped %d chunks of file %s that fail their checks', bad.length, file.id)
+      await this.c.store.dropChunks(root, bad)
+      for (const i of bad) held.delete(i)
+    }
+    return Array.from({ length: file.ref.chunks }, (_, i) => i).filter(i => !held.has(i))
+  }
+
+  /**
+   * Fetch `missing` chunks from `peer`, FETCH_STREAMS requests of MAX_INDICES in flight, each
+   * chunk checked before it is kept.
+   *
+   * @throws ChunkError when the holder sends a chunk that fails its checks (the rest is not asked of it)
+   */
+  private async fetchFrom (file: StoredFile, peer: string, missing: number[]): Promise<void> {
+    const connection = await this.c.connect(peer)
+    const root = toHex(file.ref.root)
+    const queue: number[][] = []
+    for (let i = 0; i < missing.length; i += MAX_INDICES) queue.push(missing.slice(i, i + MAX_INDICES))
+    let failure: Error | undefined
+    await Promise.all(Array.from({ length: FETCH_STREAMS }, async () => {
+      for (let batch = queue.shift(); batch != null && failure == null && this.running; batch = queue.shift()) {
+        const got: StoredChunk[] = []
+        try {
+          for await (const c of this.c.libp2p.services.blob.fetch(connection, file.ref.root, batch)) {
+            if (c.data.byteLength === 0) continue
+            await openChunk(this.c.crypto, file.ref, c.index, c.data)
+            got.push({ index: c.index, data: c.data })
+          }
+        } catch (err: any) {
+          failure ??= err
+        } finally {
+          // what passed its checks is kept even when the rest of the batch failed
+          if (got.length > 0) await this.c.store.putChunks(root, got)
+          this.stats.fetchedChunks += got.length
+        }
+      }
+    }))
+    if (failure != null) throw failure
+  }
+
+  /** Every chunk is held: check the root and the plaintext hash; complete, or start over. */
+  private async finish (file: StoredFile): Promise<void> {
+    const root = toHex(file.ref.root)
+    const hashes: Uint8Array[] = []
+    const { sha256 } = await import('@noble/hashes/sha2.js')
+    const plain = sha256.create()
+    for (let i = 0; i < file.ref.chunks; i++) {
+      const data = await this.c.store.chunk(root, i) as Uint8Array
+      hashes.push(await this.c.crypto.sha256(data))
+      plain.update(await openChunk(this.c.crypto, file.ref, i, data))
+    }
+    const ok = toHex(await rootOf(this.c.crypto, hashes)) === root && toHex(plain.digest()) === toHex(file.ref.sha256)
+    if (!ok) {
+      await this.c.store.dropChunks(root)
+      await this.c.store.putFile({ ...file, status: 'failed', error: 'the file does not match its announced hash: it was dropped' })
+      return
+    }
+    await this.c.store.putFile({ ...file, status: 'complete', error: undefined })
+    this.c.log('file %s complete (%d bytes)', file.id, file.ref.size)
+  }
+
+  /**
+   * The plaintext of a complete file, chunk by chunk, each checked again as it is opened.
+   *
+   * @throws InvalidInputError when there is no such file or it is not complete
+   */
+  async * open (id: string): AsyncGenerator<Uint8Array> {
+    const file = await this.c.store.getFile(id, 'in') ?? await this.c.store.getFile(id, 'out')
+    if (file == null) throw new UnknownFileError(`no file in message ${id}`)
+    if (file.status !== 'complete') throw new InvalidInputError(`file ${file.ref.name} is not complete (${file.status}${file.error == null ? '' : `: ${file.error}`})`)
+    const root = toHex(file.ref.root)
+    for (let i = 0; i < file.ref.chunks; i++) {
+      const data = await this.c.store.chunk(root, i)
+      if (data == null) throw new InvalidInputError(`chunk ${i} of ${file.ref.name} is no longer held`)
+      yield await openChunk(this.c.crypto, file.ref, i, data)
+    }
+  }
+
+  /** The file of a message, when it carries one. */
+  async get (id: string): Promise<StoredFile | undefined> {
+    return await this.c.store.getFile(id, 'in') ?? await this.c.store.getFile(id, 'out')
+  }
+
+  /** Messages with the file each announces, as the history shows them. */
+  async withFiles<M extends MessageView> (views: M[]): Promise<Array<M & { file?: FileView }>> {
+    if (views.length === 0) return views
+    const files = new Map<string, StoredFile>()
+    for (const f of await this.c.store.filesOf(views.map(v => v.id))) files.set(`${f.direction}/${f.id}`, f)
+    const out: Array<M & { file?: FileView }> = []
+    for (const v of views) {
+      const f = files.get(`${v.direction}/${v.id}`)
+      out.push(f == null ? v : { ...v, file: this.view(f, f.status === 'complete' ? f.ref.chunks : (await this.c.store.held(toHex(f.ref.root))).length) })
+    }
+    return out
+  }
+
+  private view (f: StoredFile, held: number): FileView {
+    const received = Math.min(f.ref.size, held * f.ref.chunkSize)
+    const v: FileView = { name: f.ref.name, size: f.ref.size, type: f.ref.type, sha256: toHex(f.ref.sha256), status: f.status, received }
+    if (f.error != null) v.error = f.error
+    if (f.ref.thumbnail != null) v.thumbnail = f.ref.thumbnail
+    return v
+  }
+
+  /** Sweep expired files now (tests, and the façade's sweepExpired). */
+  async sweep (): Promise<number> {
+    return this.sweeper.sweep()
+  }
+}
+
+/** No file is known under that message id. */
+export class UnknownFileError extends InvalidInputError {
+  override name = 'UnknownFileError'
+}

@@ -1,0 +1,141 @@
+/**
+ * Files (protocol/files/): the chunk format refuses every forgery a holder can try, and a
+ * recipient whose holder sends a bad chunk drops it, keeps what was good, says why, and completes
+ * from another holder. Production createFerry nodes on the memory transport with node:crypto.
+ */
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { nodeCrypto } from '../../node/crypto.js'
+import { CHUNK_BYTES } from '../../protocol/index.js'
+import { ChunkError, openChunk, sealFile } from '../../protocol/files/chunks.js'
+import { memoryFerries } from '../memory-ferries.js'
+import type { Ferry, FileStore } from '../../protocol/index.js'
+import type { FileRef } from '../../protocol/pb/ferry.js'
+
+const crypto = nodeCrypto()
+
+async function * pieces (bytes: Uint8Array, size = 10_000): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size)
+}
+
+/** Seal `bytes` in memory: its announcement and its sealed chunks. */
+async function seal (bytes: Uint8Array): Promise<{ ref: FileRef, chunks: Uint8Array[] }> {
+  const chunks: Uint8Array[] = []
+  const s = await sealFile(crypto, pieces(bytes), 1 << 30, async (i, data) => { chunks[i] = data })
+  return { ref: { ...s, name: 'f.bin', type: 'application/octet-stream', chunkSize: CHUNK_BYTES }, chunks }
+}
+
+describe('files: the chunk format', () => {
+  it('opens what it sealed, and the root and hash describe it', async () => {
+    const bytes = randomBytes(3 * CHUNK_BYTES + 123)
+    const { ref, chunks } = await seal(bytes)
+    assert.equal(ref.chunks, 4)
+    assert.equal(chunks.length, 4)
+    const opened = Buffer.concat(await Promise.all(chunks.map(async (c, i) => openChunk(crypto, ref, i, c))))
+    assert.deepEqual(opened, bytes)
+    assert.equal(Buffer.from(ref.sha256).toString('hex'), createHash('sha256').update(bytes).digest('hex'))
+  })
+
+  it('refuses a flipped bit, a chunk of another file, a chunk moved, a missing final chunk and a file bigger than announced', async () => {
+    const a = await seal(randomBytes(2 * CHUNK_BYTES + 10))
+    const b = await seal(randomBytes(2 * CHUNK_BYTES + 10))
+    const flipped = a.chunks[1].slice()
+    flipped[100] ^= 1
+    await assert.rejects(openChunk(crypto, a.ref, 1, flipped), ChunkError, 'a flipped bit')
+    await assert.rejects(openChunk(crypto, a.ref, 1, b.chunks[1]), ChunkError, 'the same index of another file')
+    await assert.rejects(openChunk(crypto, a.ref, 0, a.chunks[1]), ChunkError, 'a chunk moved to another index')
+    // truncation: announced as two chunks, the second full-size chunk lacks the final flag
+    const cut = { ...a.ref, size: 2 * CHUNK_BYTES, chunks: 2 }
+    await assert.rejects(openChunk(crypto, cut, 1, a.chunks[1]), ChunkError, 'a file cut before its final chunk')
+    // bigger than announced: a chunk past the last, or a last chunk longer than the size says
+    await assert.rejects(openChunk(crypto, a.ref, 3, a.chunks[2]), /outside a file of 3 chunks/)
+    const small = { ...a.ref, size: 2 * CHUNK_BYTES + 5 }
+    await assert.rejects(openChunk(crypto, small, 2, a.chunks[2]), /not the 21 announced/)
+  })
+
+  it('refuses a file over the limit while reading it, keeping nothing', async () => {
+    const kept: number[] = []
+    await assert.rejects(sealFile(crypto, pieces(randomBytes(3 * CHUNK_BYTES)), 2 * CHUNK_BYTES, async i => { kept.push(i) }), /larger than 131072 bytes/)
+    assert.ok(kept.length <= 2)
+  })
+})
+
+describe('files: a holder sending bad chunks', function () {
+  this.timeout(60_000)
+  const net = memoryFerries('files')
+  after(async () => { await net.stop() })
+
+  const storeOf = (f: Ferry): FileStore => (f as any).stores.files
+  const incoming = async (f: Ferry): Promise<any[]> => (await f.files?.withFiles(await f.conversations.history()) ?? []).filter(m => m.direction === 'in' && m.file != null)
+
+  async function pair (): Promise<[Ferry, Ferry]> {
+    const [alice, bob] = await Promise.all([net.node(`alice${Math.random()}`.slice(0, 12)), net.node(`bob${Math.random()}`.slice(0, 10))])
+    await alice.roster.add('bob', await bob.roster.invite())
+    await bob.roster.add('alice', await alice.roster.invite())
+    return [alice, bob]
+  }
+
+  async function waitFile (f: Ferry, ok: (m: any) => boolean, what: string): Promise<any> {
+    const deadline = Date.now() + 30_000
+    while (Date.now() < deadline) {
+      const m = (await incoming(f)).find(ok)
+      if (m != null) return m
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    throw new Error(`timed out waiting for ${what}: ${JSON.stringify((await incoming(f)).map(m => m.file))}`)
+  }
+
+  for (const [what, tamper] of [
+    ['a chunk of another file', async (store: FileStore, root: string, other: string) => { await store.putChunks(root, [{ index: 1, data: await store.chunk(other, 1) as Uint8Array }]) }],
+    ['a flipped bit', async (store: FileStore, root: string) => {
+      const c = await store.chunk(root, 1) as Uint8Array
+      c[7] ^= 0x80
+      await store.putChunks(root, [{ index: 1, data: c }])
+    }],
+    ['a truncated file (the final chunk cut short)', async (store: FileStore, root: string) => {
+      const c = await store.chunk(root, 2) as Uint8Array
+      await store.putChunks(root, [{ index: 2, data: c.subarray(0, 5) }])
+    }]
+  ] as const) {
+    it(`refuses ${what}, keeps the good chunks, says why, and completes once a holder sends the right one`, async () => {
+      const [alice, bob] = await pair()
+      const store = storeOf(alice)
+      const bytes = randomBytes(2 * CHUNK_BYTES + 999)
+      // another file alice holds, for "a chunk of another file"
+      await alice.files?.send('bob', pieces(randomBytes(2 * CHUNK_BYTES + 999)), { name: 'other.bin' })
+      const other = await waitFile(bob, m => m.file.status === 'complete', 'the first file')
+      const otherRoot = Buffer.from((await storeOf(bob).getFile(other.id, 'in'))?.ref.root as Uint8Array).toString('hex')
+      // seal the real file, tamper with alice's copy before bob asks for it
+      const realChunks = new Map<number, Uint8Array>()
+      const fetching = new Promise<void>(resolve => {
+        const original = store.putFile.bind(store)
+        store.putFile = async f => {
+          await original(f)
+          if (f.direction === 'out' && f.ref.name === 'real.bin') {
+            const root = Buffer.from(f.ref.root).toString('hex')
+            for (let i = 0; i < f.ref.chunks; i++) realChunks.set(i, await store.chunk(root, i) as Uint8Array)
+            await tamper(store, root, otherRoot)
+            resolve()
+          }
+        }
+      })
+      const sent = await alice.files?.send('bob', pieces(bytes), { name: 'real.bin' })
+      await fetching
+      const refused = await waitFile(bob, m => m.id === sent?.id && typeof m.file.error === 'string' && /bad chunk/.test(m.file.error), 'the refusal')
+      assert.equal(refused.file.status, 'fetching', 'not complete with a bad chunk')
+      const root = Buffer.from((await storeOf(bob).getFile(refused.id, 'in'))?.ref.root as Uint8Array).toString('hex')
+      assert.ok(!(await storeOf(bob).held(root)).includes(what.includes('truncated') ? 2 : 1), 'the bad chunk is not kept')
+      // the holder mends its copy (as another holder would have it); bob fetches only what is missing
+      const before = alice.files?.stats.servedChunks ?? 0
+      const aliceRoot = Buffer.from(sent?.file == null ? [] : (await store.getFile(sent.id, 'out'))?.ref.root as Uint8Array).toString('hex')
+      await store.putChunks(aliceRoot, [...realChunks].map(([index, data]) => ({ index, data })))
+      bob.files?.retry()
+      const done = await waitFile(bob, m => m.id === sent?.id && m.file.status === 'complete', 'completion')
+      assert.equal(done.file.sha256, createHash('sha256').update(bytes).digest('hex'))
+      const chunks: Uint8Array[] = []
+      for await (const c of bob.files?.open(done.id) ?? []) chunks.push(c)
+      assert.deepEqual(Buffer.concat(chunks), bytes)
+      assert.ok((alice.files?.stats.servedChunks ?? 0) - before <= 2, 'only the missing chunk (and at most one more) was sent again')
+    })
+  }
+})
