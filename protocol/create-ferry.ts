@@ -26,8 +26,7 @@ import { bundles } from './services/bundle/index.js'
 import { directMessages } from './services/dm/index.js'
 import { groupService } from './services/group/index.js'
 import { Groups } from './groups/groups.js'
-import { blobService } from './files/blob.js'
-import { Files } from './files/files.js'
+import type { Files } from './files/files.js'
 import { Sessions } from './messaging/sessions.js'
 import { privateDht } from './directory/dht.js'
 import { relayGater } from './reach/relay-limits.js'
@@ -124,6 +123,8 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
   // the gater reads the node, which exists only once createLibp2p returns; the group service's
   // receiver is the Groups feature, built after the node (until then it admits nobody)
   const built: { node?: Libp2p<FerryServices>, groups?: Groups, files?: Files } = {}
+  // files are loaded only by a node that keeps them (a web app without a file store does not)
+  const filing = opts.stores.files == null ? undefined : await Promise.all([import('./files/files.js'), import('./files/blob.js')])
   const libp2p = await createLibp2p({
     start: false,
     privateKey: opts.identity.deviceKey,
@@ -163,7 +164,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       ...(opts.relayServer === true ? { relay: circuitRelayServer({ reservations: RELAY_LIMITS }) } : {}),
       ...(opts.nat === true ? { autoNAT: autoNAT(), dcutr: dcutr() } : {}),
       mailbox: mailbox({ store: opts.stores.mailbox, policy: opts.mailbox?.policy, now, crypto }),
-      blob: blobService({ chunk: async (root, index) => await built.files?.serve(root, index), served: bytes => built.files?.served(bytes) }),
+      ...(filing == null ? {} : { blob: filing[1].blobService({ chunk: async (root, index) => await built.files?.serve(root, index), served: bytes => built.files?.served(bytes) }) }),
       bundles: bundles({
         now,
         isContact: async peer => await contacts.getByPeer(peer.toString()) != null,
@@ -275,9 +276,9 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
   const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups'), connect: async (peer, addrs) => await presence.connect(peer, addrs), mailboxes, ownDevices, isOwnDevice: peer => contactBook.isOwnDevice(peer) })
   built.groups = groups
   const fileStore = opts.stores.files
-  const files = built.files = fileStore == null
+  const files = built.files = fileStore == null || filing == null
     ? undefined
-    : new Files({
+    : new filing[0].Files({
       libp2p,
       store: fileStore,
       crypto,

@@ -98,3 +98,8 @@ export class TooManyRoomsError extends Error {
 export class RoomHistoryEntryTooLargeError extends Error {
   override name = 'RoomHistoryEntryTooLargeError'
 }
+
+/** No file is known under that message id (protocol/files/). */
+export class UnknownFileError extends InvalidInputError {
+  override name = 'UnknownFileError'
+}

@@ -10,7 +10,7 @@ import type { CryptoBackend } from './crypto/backend.js'
 import type { DhtLookupSummary, DhtLookupTally } from './directory/dht-stats.js'
 import type { Identity } from './crypto/identity.js'
 import type { Bundles } from './services/bundle/index.js'
-import type { Blob } from './files/blob.js'
+import type { BlobExchange } from './files/blob.js'
 import type { FileView } from './files/files.js'
 import type { GroupExchange } from './services/group/index.js'
 import type { DirectMessages } from './services/dm/index.js'
@@ -183,7 +183,8 @@ export interface FerryServices extends Record<string, unknown> {
   bundles: Bundles
   group: GroupExchange
   mailbox: Mailbox
-  blob: Blob
+  /** absent without a file store */
+  blob?: BlobExchange
   dht?: KadDHT
   lan?: PeerDiscovery
   relay?: CircuitRelayService

@@ -26,7 +26,7 @@ export interface BlobInit {
   served?(bytes: number): void
 }
 
-export interface Blob {
+export interface BlobExchange {
   /**
    * Ask a connected holder for chunks of `root`; yields each chunk it holds, in the order asked.
    *
@@ -37,7 +37,7 @@ export interface Blob {
 
 const hex = (b: Uint8Array): string => Array.from(b, x => x.toString(16).padStart(2, '0')).join('')
 
-export class BlobService implements Blob, Startable {
+export class BlobService implements BlobExchange, Startable {
   private readonly log: Logger
   private serving = 0
   private readonly waiting: Array<() => void> = []
@@ -118,6 +118,6 @@ export class BlobService implements Blob, Startable {
 }
 
 /** The blob service for createLibp2p's `services`. */
-export function blobService (init: BlobInit): (components: BlobComponents) => Blob {
+export function blobService (init: BlobInit): (components: BlobComponents) => BlobExchange {
   return (components) => new BlobService(components, init)
 }

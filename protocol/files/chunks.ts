@@ -9,6 +9,9 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { InvalidInputError } from '../errors.js'
 import { CHUNK_BYTES, MAX_FILE_BYTES_LIMIT, MAX_NAME_BYTES, MAX_THUMBNAIL_BYTES, MAX_TYPE_CHARS } from './constants.js'
+import { pad } from '../messaging/envelope.js'
+import { Envelope } from '../pb/ferry.js'
+import { toHex } from '../util/bytes.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { FileRef } from '../pb/ferry.js'
 
@@ -137,4 +140,19 @@ export function checkRef (ref: FileRef, maxBytes = MAX_FILE_BYTES_LIMIT): void {
   if (ref.name !== cleanName(ref.name)) throw new InvalidInputError('a file announcement has a malformed name')
   if (ref.type.length > MAX_TYPE_CHARS || !/^[\w.+-]+\/[\w.+-]+$/.test(ref.type)) throw new InvalidInputError('a file announcement has a malformed media type')
   if ((ref.thumbnail?.byteLength ?? 0) > MAX_THUMBNAIL_BYTES) throw new InvalidInputError(`a thumbnail is over ${MAX_THUMBNAIL_BYTES} bytes`)
+}
+
+/**
+ * Chunk `index` of the file `root` as an envelope to leave at a mailbox next to `message` (same
+ * recipient device, same times). Its id is derived from root, device and index: the same chunk
+ * for the same device is the same deposit, which a host keeps once.
+ */
+export async function chunkEnvelope (crypto: CryptoBackend, root: Uint8Array, index: number, sealed: Uint8Array, message: Envelope): Promise<{ id: string, envelope: Uint8Array }> {
+  const seed = new Uint8Array(root.byteLength + message.recipientDevice.byteLength + 4)
+  seed.set(root)
+  seed.set(message.recipientDevice, root.byteLength)
+  new DataView(seed.buffer).setUint32(seed.byteLength - 4, index)
+  const id = (await crypto.sha256(seed)).subarray(0, 16)
+  const envelope = Envelope.encode({ version: message.version, id, recipient: message.recipient, recipientDevice: message.recipientDevice, created: message.created, expiresAt: message.expiresAt, payload: pad(sealed), chunk: { root, index } })
+  return { id: toHex(id), envelope }
 }

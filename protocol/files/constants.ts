@@ -30,7 +30,7 @@ export const MAX_THUMBNAIL_BYTES = 16 * 1024
 export const MAX_INDICES = 32
 export const MAX_CHUNK_FRAME = CHUNK_BYTES + 16 + 64
 
-/** Requests a fetch keeps in flight to one holder (each on its own stream): the flow-control window. */
+/** Requests a fetch keeps in flight to one holder (each on its own stream): the flow-control window, in requests. */
 export const FETCH_STREAMS = 2
 
 /** Streams one connection may hold open to this node's blob service. */

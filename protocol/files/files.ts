@@ -7,13 +7,14 @@
  * before it is kept; a file is complete once every chunk is held and the hashes match. Files
  * live as long as their message: a disappearing one is deleted, chunks and key, at its time.
  */
-import { InvalidEnvelopeError, InvalidInputError } from '../errors.js'
+import { InvalidEnvelopeError, InvalidInputError, UnknownFileError } from '../errors.js'
 import { Envelope } from '../pb/ferry.js'
-import { pad, unpad } from '../messaging/envelope.js'
+import { unpad } from '../messaging/envelope.js'
 import { toHex } from '../util/bytes.js'
 import { Sweeper } from '../util/timers.js'
-import { ChunkError, checkRef, cleanName, openChunk, rootOf, sealFile } from './chunks.js'
+import { chunkEnvelope, ChunkError, checkRef, cleanName, openChunk, rootOf, sealFile } from './chunks.js'
 import { CHUNK_BYTES, DEFAULT_MAX_FILE_BYTES, DEPOSIT_CHUNKS, FETCH_STREAMS, MAX_INDICES, MAX_ORPHAN_BYTES, MAX_TYPE_CHARS, ORPHAN_MS, RETRY_MS } from './constants.js'
+import type { BlobExchange } from './blob.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { FerryServices, MessageView } from '../ferry-types.js'
 import type { Depositable } from '../mailbox/sender.js'
@@ -221,23 +222,17 @@ export class Files {
       let refused = 0
       for (let i = 0; i < f.ref.chunks; i += DEPOSIT_CHUNKS) {
         const items: Depositable[] = []
-        for (let j = i; j < Math.min(f.ref.chunks, i + DEPOSIT_CHUNKS); j++) items.push(await this.chunkEnvelope(f, j, env))
+        for (let j = i; j < Math.min(f.ref.chunks, i + DEPOSIT_CHUNKS); j++) {
+          const data = await this.c.store.chunk(toHex(f.ref.root), j)
+          if (data == null) throw new Error(`chunk ${j} of file ${f.id} is not held here`)
+          items.push(await chunkEnvelope(this.c.crypto, f.ref.root, j, data, env))
+        }
         const custody = await deposit(peer, items)
         if (custody == null) return
         refused += items.filter(it => (custody.get(it.id) ?? []).length === 0).length
       }
       if (refused > 0) this.c.log('%d of %d chunks of file %s were refused by the mailboxes of %s (over quota?): they go directly when both are online', refused, f.ref.chunks, f.id, peer)
     }
-  }
-
-  private async chunkEnvelope (f: StoredFile, index: number, message: Envelope): Promise<Depositable> {
-    const data = await this.c.store.chunk(toHex(f.ref.root), index)
-    if (data == null) throw new Error(`chunk ${index} of file ${f.id} is not held here`)
-    // the same chunk for the same device is the same deposit: a host keeps it once
-    const seed = new Uint8Array([...f.ref.root, ...message.recipientDevice, index >>> 24, (index >>> 16) & 255, (index >>> 8) & 255, index & 255])
-    const id = (await this.c.crypto.sha256(seed)).subarray(0, 16)
-    const envelope = Envelope.encode({ version: message.version, id, recipient: message.recipient, recipientDevice: message.recipientDevice, created: message.created, expiresAt: message.expiresAt, payload: pad(data), chunk: { root: f.ref.root, index } })
-    return { id: toHex(id), envelope }
   }
 
   /** Fetch every incomplete file (or those `peer` may hold) again. */
@@ -258,24 +253,27 @@ export class Files {
   /** Check what is held, fetch what is missing from the sender, and finish when whole. */
   private async fetch (file: StoredFile): Promise<void> {
     const root = toHex(file.ref.root)
-    const missing = await this.check(file)
+    const { missing, dropped } = await this.check(file)
+    const problems: string[] = dropped === 0 ? [] : [`${dropped} chunk${dropped === 1 ? '' : 's'} from a mailbox refused (altered, or of another file)`]
     if (missing.length > 0) {
       try {
         await this.fetchFrom(file, file.peer, missing)
       } catch (err: any) {
-        const problem = err instanceof ChunkError ? `the sender sent a bad chunk (${err.message})` : `the sender is not reachable now (${err.message as string})`
-        await this.c.store.putFile({ ...file, error: problem })
-        this.c.log('file %s from %s: %s', file.id, file.peer, problem)
+        problems.push(err instanceof ChunkError ? `the sender sent a bad chunk (${err.message})` : `the sender is not reachable now (${err.message as string})`)
       }
+    }
+    if (problems.length > 0) {
+      this.c.log('file %s from %s: %s', file.id, file.peer, problems.join('; '))
+      await this.c.store.putFile({ ...file, error: problems.join('; ') })
     }
     if ((await this.c.store.held(root)).length === file.ref.chunks) await this.finish(file)
   }
 
   /**
    * Check the chunks held for a file (those from a mailbox came unchecked when the announcement
-   * was not here yet); drop the bad ones. @returns the indices still missing
+   * was not here yet); drop the bad ones. @returns the indices still missing, and how many were dropped
    */
-  private async check (file: StoredFile): Promise<number[]> {
+  private async check (file: StoredFile): Promise<{ missing: number[], dropped: number }> {
     const root = toHex(file.ref.root)
     const held = new Set(await this.c.store.held(root))
     const bad: number[] = []
@@ -284,11 +282,10 @@ export class Files {
       if (data == null || await openChunk(this.c.crypto, file.ref, i, data).then(() => false, () => true)) bad.push(i)
     }
     if (bad.length > 0) {
-      this.c.log('dropped %d chunks of file %s that fail their checks', bad.length, file.id)
       await this.c.store.dropChunks(root, bad)
       for (const i of bad) held.delete(i)
     }
-    return Array.from({ length: file.ref.chunks }, (_, i) => i).filter(i => !held.has(i))
+    return { missing: Array.from({ length: file.ref.chunks }, (_, i) => i).filter(i => !held.has(i)), dropped: bad.length }
   }
 
   /**
@@ -307,7 +304,7 @@ export class Files {
       for (let batch = queue.shift(); batch != null && failure == null && this.running; batch = queue.shift()) {
         const got: StoredChunk[] = []
         try {
-          for await (const c of this.c.libp2p.services.blob.fetch(connection, file.ref.root, batch)) {
+          for await (const c of (this.c.libp2p.services.blob as BlobExchange).fetch(connection, file.ref.root, batch)) {
             if (c.data.byteLength === 0) continue
             await openChunk(this.c.crypto, file.ref, c.index, c.data)
             got.push({ index: c.index, data: c.data })
@@ -392,9 +389,4 @@ export class Files {
   async sweep (): Promise<number> {
     return this.sweeper.sweep()
   }
-}
-
-/** No file is known under that message id. */
-export class UnknownFileError extends InvalidInputError {
-  override name = 'UnknownFileError'
 }
