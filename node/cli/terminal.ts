@@ -62,6 +62,7 @@ export interface PrintedMessage {
   text: string
   createdAt: number
   unverified?: boolean
+  file?: { name: string, size: number, status: string, received: number, error?: string | null }
 }
 
 /** Marks a sender who is not a contact (the API names such a peer by its peer id). */
@@ -81,5 +82,13 @@ export const UNVERIFIED = '[unverified sender]'
 export function messageLine (m: PrintedMessage): string {
   const who = m.contact === m.peer ? plain`${NOT_A_CONTACT} ${m.peer}` : plain`${m.contact}`
   const mark = m.unverified === true ? ` ${UNVERIFIED}` : ''
-  return plain`${timestamp(m.createdAt)}  ${m.direction === 'out' ? '->' : '<-'} ` + who + mark + plain`  [${m.status}]  ${m.text}`
+  return plain`${timestamp(m.createdAt)}  ${m.direction === 'out' ? '->' : '<-'} ` + who + mark + plain`  [${m.status}]  ${m.text}` + (m.file == null ? '' : fileNote(m.file))
+}
+
+/** A file's part of a message line: name, size and, while it is fetched, a progress bar. */
+export function fileNote (f: NonNullable<PrintedMessage['file']>): string {
+  const size = f.size >= 1048576 ? `${(f.size / 1048576).toFixed(1)} MiB` : `${Math.ceil(f.size / 1024)} KiB`
+  const share = f.size === 0 ? 1 : f.received / f.size
+  const bar = f.status === 'fetching' ? ` [${'#'.repeat(Math.round(share * 20)).padEnd(20, '.')}] ${Math.floor(share * 100)}%` : ` (${f.status})`
+  return plain` [file ${f.name}, ${size}]${bar}${f.error == null ? '' : ` - ${f.error}`}`
 }

@@ -128,10 +128,21 @@ async function follow (ferry: Ferry, url: URL, req: IncomingMessage, res: Server
   res.writeHead(200, { 'content-type': 'application/x-ndjson' })
   let open = true
   req.on('close', () => { open = false })
+  // messages whose file is being fetched are sent again as it progresses (their rev does not move)
+  const fetching = new Map<string, MessageView>()
+  const progress = (m: MessageView): string => `${m.file?.status}/${m.file?.received}/${m.file?.error}`
   while (open) {
     for (const m of await withFiles(ferry, await ferry.conversations.history({ contact, changedAfter: after }))) {
       after = Math.max(after, m.rev)
       res.write(JSON.stringify(messageJson(m)) + '\n')
+      if (m.file?.status === 'fetching') fetching.set(m.id, m)
+      else fetching.delete(m.id)
+    }
+    for (const m of fetching.size === 0 ? [] : await withFiles(ferry, [...fetching.values()])) {
+      if (progress(m) === progress(fetching.get(m.id) as MessageView)) continue
+      res.write(JSON.stringify(messageJson(m)) + '\n')
+      if (m.file?.status === 'fetching') fetching.set(m.id, m)
+      else fetching.delete(m.id)
     }
     await new Promise(resolve => setTimeout(resolve, FOLLOW_POLL_MS))
   }

@@ -1,6 +1,7 @@
 /**
- * config.json in the data dir: the listen addresses a daemon uses. A port given as 0 is replaced
- * by the port actually bound, so a restarted daemon keeps its addresses (invites stay valid).
+ * config.json in the data dir: the listen addresses a daemon uses, and its settings. A port given
+ * as 0 is replaced by the port actually bound, so a restarted daemon keeps its addresses (invites
+ * stay valid). `maxFileMb`: the largest file this daemon sends or takes (docs/FILES.md; default 100).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -9,6 +10,15 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface Config {
   listen?: string[]
+  maxFileMb?: number
+}
+
+/** The file limit config.json sets, in bytes (undefined: the default). @throws Error when malformed */
+export function maxFileBytes (config: Config): number | undefined {
+  const mb = config.maxFileMb
+  if (mb == null) return undefined
+  if (typeof mb !== 'number' || !Number.isInteger(mb) || mb < 1 || mb > 4096) throw new Error(`config.json: maxFileMb must be a whole number of MiB from 1 to 4096, not ${JSON.stringify(mb)}`)
+  return mb * 1024 * 1024
 }
 
 export function readConfig (path: string): Config {

@@ -29,7 +29,7 @@ import { restartSessions } from './restarts.js'
 import { serveWeb, webAppBuilt, WebPortTakenError } from '../web/server.js'
 import type { WebConfig, WebServer } from '../web/server.js'
 import type { LinkRequests } from '../web/link-requests.js'
-import { readConfig, resolvePorts, writeConfig } from './config.js'
+import { maxFileBytes, readConfig, resolvePorts, writeConfig } from './config.js'
 import type { Config } from './config.js'
 import { anyPort, PortUnavailableError, probe, unbindable } from './ports.js'
 import type { DataFiles } from '../paths.js'
@@ -100,6 +100,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   const config = readConfig(files.config)
   // every check that can fail comes before the identity and the database are created
   const fresh = !existsSync(files.key)
+  const maxFile = maxFileBytes(config)
   const listen = await listenAddresses(opts, config, fresh, warn)
   await assertWebPortFree(opts.web, fresh)
   const keys = fresh ? await createKeyFile(files.key, '', await newPassphrase()) : await loadKeyFile(files.key, passphrase)
@@ -119,6 +120,7 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
     relays: opts.relays,
     bootstrap: opts.bootstrap,
     nat: true,
+    maxFileBytes: maxFile,
     stopSettleMs: STOP_SETTLE_MS
   })
   try {

@@ -231,7 +231,11 @@ export class Files {
         if (custody == null) return
         refused += items.filter(it => (custody.get(it.id) ?? []).length === 0).length
       }
-      if (refused > 0) this.c.log('%d of %d chunks of file %s were refused by the mailboxes of %s (over quota?): they go directly when both are online', refused, f.ref.chunks, f.id, peer)
+      if (refused > 0) {
+        const why = `${refused} of ${f.ref.chunks} chunks were refused by the recipient's mailboxes (over quota?): the file goes directly when both are online`
+        this.c.log('file %s to %s: %s', f.id, peer, why)
+        await this.c.store.putFile({ ...f, error: why })
+      }
     }
   }
 

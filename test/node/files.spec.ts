@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { befriend, cli, DaemonProcess, sleep, startDaemons, stopAll, tempDir, waitFor } from './harness.js'
+import { befriend, BIN, cli, DaemonProcess, sleep, startDaemons, stopAll, tempDir, waitFor } from './harness.js'
 
 const MiB = 1024 * 1024
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -59,9 +60,20 @@ describe('files between daemons', function () {
     const [alice, bob] = await startDaemons('alice', 'bob')
     made.push(alice, bob)
     await befriend(alice, bob)
+    // over the limit (100 MiB by default): refused before a byte is read, with the reason
+    const huge = join(tempDir('ferry-file-in-'), 'huge.bin')
+    writeFileSync(huge, '')
+    truncateSync(huge, 101 * MiB) // sparse: no disk used
+    const refused = await cli(['send', 'bob', '--file', huge, '--data-dir', alice.dir])
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /the most this node sends is 104857600 bytes \(100 MiB\)/)
     const bytes = randomBytes(20 * MiB)
     const path = join(tempDir('ferry-file-in-'), 'big.bin')
     writeFileSync(path, bytes)
+    // bob follows his messages through a pipe, as a person would watch them
+    const follow = spawn(process.execPath, [BIN, 'messages', '--follow', '--data-dir', bob.dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let followed = ''
+    follow.stdout.on('data', d => { followed += String(d) })
     const sent = await cli(['send', 'bob', '--file', path, '--data-dir', alice.dir])
     assert.equal(sent.code, 0, sent.stderr)
     assert.match(sent.stdout.trim(), /^[0-9a-f]{32} (queued|delivered)$/)
@@ -72,6 +84,11 @@ describe('files between daemons', function () {
       atKill = m?.file?.received ?? 0
       return atKill >= 5 * MiB
     }, 120_000)
+    follow.kill()
+    // the progress bar moved while the file came
+    const bars = followed.split('\n').filter(l => l.includes('[file big.bin, 20.0 MiB] ['))
+    assert.ok(bars.length >= 1, `no progress line in:\n${followed}`)
+    assert.match(bars[bars.length - 1], /\] \d+%$/)
     await bob.stop('SIGKILL')
     const servedBefore = (await alice.api.get('/v1/status')).files.servedChunks
     await bob.start()
@@ -179,5 +196,31 @@ describe('files between daemons', function () {
     for (const d of [alice, bob, mbox]) {
       for (const s of samples) assert.deepEqual(holding(d.dir, s), [], `${d.name}'s data dir still holds a chunk`)
     }
+  })
+
+  it('chunks a mailbox refuses (over its quota) are said so at the sender, and the file comes directly when both are online', async () => {
+    const [alice, bob, mbox] = await startDaemons('alice', 'bob', 'mbox')
+    made.push(alice, bob, mbox)
+    await befriend(alice, bob)
+    await befriend(bob, mbox)
+    await mbox.api.post('/v1/mailbox/host', { name: 'bob', quotaBytes: MiB })
+    await bob.api.post('/v1/mailbox/use', { names: ['mbox'] })
+    await waitFor('alice holds bob\'s capability', async () => {
+      await bob.api.post('/v1/messages', { contact: 'alice', text: 'hi' })
+      return (await alice.messages('in')).length > 0
+    })
+    await sleep(2_000)
+    await bob.stop()
+    const bytes = randomBytes(3 * MiB)
+    const path = join(tempDir('ferry-file-in-'), 'three.bin')
+    writeFileSync(path, bytes)
+    assert.equal((await cli(['send', 'bob', '--file', path, '--data-dir', alice.dir])).code, 0)
+    await waitFor('the refusal shown at the sender', async () => /refused by the recipient's mailboxes/.test((await alice.messages('out')).find(m => m.file?.name === 'three.bin')?.file?.error ?? ''), 60_000)
+    const listed = await cli(['messages', 'bob', '--data-dir', alice.dir])
+    assert.match(listed.stdout, /\[file three\.bin, 3\.0 MiB\] \(complete\) - \d+ of 48 chunks were refused by the recipient's mailboxes/)
+    await bob.start()
+    const m = await waitComplete(bob, 'three.bin')
+    assert.equal(await fetchHash(bob, m.id), sha(bytes))
+    assert.ok((await alice.api.get('/v1/status')).files.servedChunks > 0, 'the refused chunks came from the sender')
   })
 })
