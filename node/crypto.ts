@@ -52,6 +52,10 @@ export function nodeCrypto (): CryptoBackend {
     async sha256 (data) {
       return new Uint8Array(createHash('sha256').update(data).digest())
     },
+    sha256Hasher () {
+      const h = createHash('sha256')
+      return { update: data => { h.update(data) }, digest: () => new Uint8Array(h.digest()) }
+    },
     async sha512 (data) {
       return new Uint8Array(createHash('sha512').update(data).digest())
     },

@@ -20,24 +20,29 @@ export class SqliteFileStore implements FileStore {
 
   /** @param cipher - seals announcements at rest; without one they are kept in the clear (tests) */
   constructor (private readonly db: DatabaseSync, private readonly cipher?: AtRestCipher) {
+    const unclaimed = 'NOT EXISTS (SELECT 1 FROM files f WHERE f.root = b.root)'
     this.stmt = {
       put: db.prepare(`INSERT INTO files (${FILE_COLUMNS}, root) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (direction, id, peer) DO UPDATE SET ref = excluded.ref, status = excluded.status, error = excluded.error, expires_at = excluded.expires_at, root = excluded.root`),
       get: db.prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE direction = ? AND id = ? AND peer = ?`),
       getAny: db.prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE direction = ? AND id = ? LIMIT 1`),
       byRoot: db.prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE root = ? LIMIT 1`),
       fetching: db.prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE status = 'fetching'`),
-      putChunk: db.prepare('INSERT INTO file_chunks (root, idx, data, orphan_until) VALUES (?, ?, ?, ?) ON CONFLICT (root, idx) DO UPDATE SET data = excluded.data, orphan_until = MAX(COALESCE(orphan_until, 0), COALESCE(excluded.orphan_until, 0))'),
-      chunk: db.prepare('SELECT data FROM file_chunks WHERE root = ? AND idx = ?'),
-      held: db.prepare('SELECT idx FROM file_chunks WHERE root = ? ORDER BY idx'),
-      orphans: db.prepare('SELECT COALESCE(SUM(LENGTH(data)), 0) AS n FROM file_chunks c WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.root = c.root)'),
-      dropAll: db.prepare('DELETE FROM file_chunks WHERE root = ?'),
-      dropOne: db.prepare('DELETE FROM file_chunks WHERE root = ? AND idx = ?'),
-      move: db.prepare('UPDATE OR REPLACE file_chunks SET root = ? WHERE root = ?'),
+      blob: db.prepare('SELECT blob FROM file_blobs WHERE root = ?'),
+      addBlob: db.prepare('INSERT INTO file_blobs (root, orphan_until) VALUES (?, ?) ON CONFLICT (root) DO UPDATE SET orphan_until = MAX(COALESCE(orphan_until, 0), COALESCE(excluded.orphan_until, 0)) RETURNING blob'),
+      putChunk: db.prepare('INSERT OR REPLACE INTO file_chunks (blob, idx, data) VALUES (?, ?, ?)'),
+      chunk: db.prepare('SELECT c.data FROM file_chunks c JOIN file_blobs b ON b.blob = c.blob WHERE b.root = ? AND c.idx = ?'),
+      held: db.prepare('SELECT c.idx FROM file_chunks c JOIN file_blobs b ON b.blob = c.blob WHERE b.root = ? ORDER BY c.idx'),
+      orphans: db.prepare(`SELECT COALESCE(SUM(LENGTH(c.data)), 0) AS n FROM file_chunks c JOIN file_blobs b ON b.blob = c.blob WHERE ${unclaimed}`),
+      dropChunks: db.prepare('DELETE FROM file_chunks WHERE blob = ?'),
+      dropBlob: db.prepare('DELETE FROM file_blobs WHERE blob = ?'),
+      dropOne: db.prepare('DELETE FROM file_chunks WHERE blob = ? AND idx = ?'),
+      rename: db.prepare('UPDATE file_blobs SET root = ? WHERE root = ?'),
+      moveChunks: db.prepare('INSERT OR REPLACE INTO file_chunks (blob, idx, data) SELECT ?, idx, data FROM file_chunks WHERE blob = ?'),
       dropFile: db.prepare('DELETE FROM files WHERE direction = ? AND id = ? AND peer = ? RETURNING root'),
       claimed: db.prepare('SELECT 1 FROM files WHERE root = ? LIMIT 1'),
       expired: db.prepare('DELETE FROM files WHERE expires_at IS NOT NULL AND expires_at <= ? RETURNING root'),
-      dropOrphans: db.prepare('DELETE FROM file_chunks WHERE orphan_until <= ? AND NOT EXISTS (SELECT 1 FROM files f WHERE f.root = file_chunks.root)'),
-      next: db.prepare('SELECT MIN(t) AS t FROM (SELECT MIN(expires_at) AS t FROM files WHERE expires_at IS NOT NULL UNION ALL SELECT MIN(orphan_until) AS t FROM file_chunks c WHERE orphan_until IS NOT NULL AND NOT EXISTS (SELECT 1 FROM files f WHERE f.root = c.root))')
+      orphansDue: db.prepare(`SELECT b.blob FROM file_blobs b WHERE b.orphan_until <= ? AND ${unclaimed}`),
+      next: db.prepare(`SELECT MIN(t) AS t FROM (SELECT MIN(expires_at) AS t FROM files WHERE expires_at IS NOT NULL UNION ALL SELECT MIN(orphan_until) AS t FROM file_blobs b WHERE orphan_until IS NOT NULL AND ${unclaimed})`)
     }
   }
 
@@ -72,12 +77,20 @@ export class SqliteFileStore implements FileStore {
 
   async putChunks (root: string, chunks: StoredChunk[], expiresAt?: number): Promise<void> {
     transaction(this.db, () => {
-      for (const c of chunks) this.stmt.putChunk.run(root, c.index, c.data, expiresAt ?? null)
+      const { blob } = this.stmt.addBlob.get(root, expiresAt ?? null) as { blob: number }
+      for (const c of chunks) this.stmt.putChunk.run(blob, c.index, c.data)
     })
   }
 
   async moveChunks (from: string, to: string): Promise<void> {
-    this.stmt.move.run(to, from)
+    transaction(this.db, () => {
+      const source = this.blobOf(from)
+      if (source == null) return
+      const target = this.blobOf(to)
+      if (target == null) return this.stmt.rename.run(to, from)
+      this.stmt.moveChunks.run(target, source)
+      this.dropBlob(source)
+    })
   }
 
   async chunk (root: string, index: number): Promise<Uint8Array | undefined> {
@@ -94,15 +107,18 @@ export class SqliteFileStore implements FileStore {
   }
 
   async dropChunks (root: string, indices?: number[]): Promise<void> {
-    const n = transaction(this.db, () => indices == null ? Number(this.stmt.dropAll.run(root).changes) : indices.reduce((n, i) => n + Number(this.stmt.dropOne.run(root, i).changes), 0))
+    const n = transaction(this.db, () => {
+      const blob = this.blobOf(root)
+      if (blob == null) return 0
+      if (indices == null) return this.dropBlob(blob)
+      return indices.reduce((n, i) => n + Number(this.stmt.dropOne.run(blob, i).changes), 0)
+    })
     if (n > 0) eraseSoon(this.db)
   }
 
   async dropFile (id: string, direction: 'in' | 'out', peer: string): Promise<void> {
     transaction(this.db, () => {
-      for (const { root } of this.stmt.dropFile.all(direction, id, peer) as Array<{ root: string }>) {
-        if (this.stmt.claimed.get(root) == null) this.stmt.dropAll.run(root)
-      }
+      for (const { root } of this.stmt.dropFile.all(direction, id, peer) as Array<{ root: string }>) this.dropUnclaimed(root)
     })
     eraseSoon(this.db)
   }
@@ -110,8 +126,10 @@ export class SqliteFileStore implements FileStore {
   async sweep (now: number): Promise<number> {
     const n = transaction(this.db, () => {
       const gone = this.stmt.expired.all(now) as Array<{ root: string }>
-      for (const { root } of gone) if (this.stmt.claimed.get(root) == null) this.stmt.dropAll.run(root)
-      return gone.length + Number(this.stmt.dropOrphans.run(now).changes)
+      for (const { root } of gone) this.dropUnclaimed(root)
+      const orphans = this.stmt.orphansDue.all(now) as Array<{ blob: number }>
+      for (const { blob } of orphans) this.dropBlob(Number(blob))
+      return gone.length + orphans.length
     })
     // the key and the chunks must not linger in the WAL either
     if (n > 0) this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
@@ -121,6 +139,24 @@ export class SqliteFileStore implements FileStore {
   async nextExpiry (): Promise<number | undefined> {
     const t = (this.stmt.next.get() as { t: number | null }).t
     return t == null ? undefined : Number(t)
+  }
+
+  private blobOf (root: string): number | undefined {
+    const row = this.stmt.blob.get(root) as { blob: number } | undefined
+    return row == null ? undefined : Number(row.blob)
+  }
+
+  /** Delete a blob and its chunks; @returns how many chunks went. */
+  private dropBlob (blob: number): number {
+    const n = Number(this.stmt.dropChunks.run(blob).changes)
+    this.stmt.dropBlob.run(blob)
+    return n
+  }
+
+  /** The chunks of `root`, once no file row names it. */
+  private dropUnclaimed (root: string): void {
+    const blob = this.blobOf(root)
+    if (blob != null && this.stmt.claimed.get(root) == null) this.dropBlob(blob)
   }
 
   private file (r: FileRow): StoredFile {

@@ -230,7 +230,8 @@ export const MIGRATIONS: string[] = [
    DROP TABLE mailbox_receipts;
    ALTER TABLE mailbox_receipts_v13 RENAME TO mailbox_receipts;`,
   // 14: files (node/store/files.ts): the announcement of each file sent or received, sealed at
-  // rest (it holds the file's key), and the sealed chunks held, by the file's root
+  // rest (it holds the file's key); each file's chunks under a number that file_blobs maps to the
+  // file's root (a sender names its chunks once it has sealed them all: one row changes, not every chunk)
   `CREATE TABLE files (
      id TEXT NOT NULL,
      direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
@@ -246,12 +247,12 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX files_root ON files (root);
    CREATE INDEX files_fetching ON files (status) WHERE status = 'fetching';
    CREATE INDEX files_expiry ON files (expires_at) WHERE expires_at IS NOT NULL;
+   CREATE TABLE file_blobs (blob INTEGER PRIMARY KEY, root TEXT NOT NULL UNIQUE, orphan_until INTEGER);
    CREATE TABLE file_chunks (
-     root TEXT NOT NULL,
+     blob INTEGER NOT NULL,
      idx INTEGER NOT NULL,
      data BLOB NOT NULL,
-     orphan_until INTEGER,
-     PRIMARY KEY (root, idx)
+     PRIMARY KEY (blob, idx)
    );`
 ]
 

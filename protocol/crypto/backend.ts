@@ -26,6 +26,19 @@ export class InvalidPublicKeyError extends Error {
   override name = 'InvalidPublicKeyError'
 }
 
+/** SHA-256 fed piece by piece. */
+export interface Sha256Hasher {
+  update(data: Uint8Array): void
+  digest(): Uint8Array
+}
+
+/** The backend's incremental SHA-256, or @noble's. */
+export function sha256Hasher (crypto: CryptoBackend): Sha256Hasher {
+  if (crypto.sha256Hasher != null) return crypto.sha256Hasher()
+  const h = sha256.create()
+  return { update: data => { h.update(data) }, digest: () => h.digest() }
+}
+
 export interface KeyPair {
   privateKey: Uint8Array
   publicKey: Uint8Array
@@ -42,6 +55,8 @@ export interface CryptoBackend {
   /** verify an Ed25519 signature by a raw 32-byte public key; false for any bad input */
   verify(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<boolean>
   sha256(data: Uint8Array): Promise<Uint8Array>
+  /** an incremental SHA-256 (files hash their plaintext piece by piece); default @noble */
+  sha256Hasher?(): Sha256Hasher
   sha512(data: Uint8Array): Promise<Uint8Array>
   hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>
   /** HKDF-SHA-256 (RFC 5869) */

@@ -6,12 +6,12 @@
  * (SHA-256 over every sealed chunk's SHA-256) names the file for holders, who see only sealed
  * chunks; the plaintext SHA-256 is checked once the whole file is held.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
 import { InvalidInputError } from '../errors.js'
 import { CHUNK_BYTES, MAX_FILE_BYTES_LIMIT, MAX_NAME_BYTES, MAX_THUMBNAIL_BYTES, MAX_TYPE_CHARS } from './constants.js'
 import { pad } from '../messaging/envelope.js'
 import { Envelope } from '../pb/ferry.js'
 import { toHex } from '../util/bytes.js'
+import { sha256Hasher } from '../crypto/backend.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { FileRef } from '../pb/ferry.js'
 
@@ -77,7 +77,7 @@ export interface Sealed { id: Uint8Array, key: Uint8Array, size: number, chunks:
 export async function sealFile (crypto: CryptoBackend, source: AsyncIterable<Uint8Array>, maxBytes: number, put: (index: number, sealed: Uint8Array) => Promise<void>): Promise<Sealed> {
   const id = crypto.randomBytes(FILE_ID_BYTES)
   const key = crypto.randomBytes(FILE_KEY_BYTES)
-  const plain = sha256.create()
+  const plain = sha256Hasher(crypto)
   const hashes: Uint8Array[] = []
   let buffer = new Uint8Array(CHUNK_BYTES)
   let filled = 0

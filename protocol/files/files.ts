@@ -15,6 +15,7 @@ import { Sweeper } from '../util/timers.js'
 import { chunkEnvelope, ChunkError, checkRef, cleanName, openChunk, rootOf, sealFile } from './chunks.js'
 import { CHUNK_BYTES, DEFAULT_MAX_FILE_BYTES, DEPOSIT_CHUNKS, FETCH_STREAMS, MAX_INDICES, MAX_ORPHAN_BYTES, MAX_TYPE_CHARS, ORPHAN_MS, RETRY_MS } from './constants.js'
 import type { BlobExchange } from './blob.js'
+import { sha256Hasher } from '../crypto/backend.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import type { FerryServices, MessageView } from '../ferry-types.js'
 import type { Depositable } from '../mailbox/sender.js'
@@ -65,6 +66,8 @@ export class Files {
   private readonly sweeper: Sweeper
   /** files being fetched, by root: one fetch per file at a time */
   private readonly fetches = new Map<string, Promise<void>>()
+  /** chunks from a mailbox refused this run, per root: said in the file's error until it completes */
+  private readonly refused = new Map<string, number>()
   /** chunk deposits done this run, per message and device */
   private readonly deposited = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
@@ -75,9 +78,7 @@ export class Files {
     this.sweeper = new Sweeper({ sweep: async now => c.store.sweep(now), next: async () => c.store.nextExpiry(), now: c.now, onError: err => { c.log.error('file sweep failed - %e', err) } })
   }
 
-  get maxFileBytes (): number {
-    return this.c.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
-  }
+  get maxFileBytes (): number { return this.c.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }
 
   async start (): Promise<void> {
     this.running = true
@@ -96,14 +97,10 @@ export class Files {
   }
 
   /** The chunk a peer asks for over /ferry/blob, when held. */
-  async serve (root: string, index: number): Promise<Uint8Array | undefined> {
-    return this.c.store.chunk(root, index)
-  }
+  async serve (root: string, index: number): Promise<Uint8Array | undefined> { return this.c.store.chunk(root, index) }
 
-  served (bytes: number): void {
-    this.stats.servedChunks++
-    this.stats.servedBytes += bytes
-  }
+  /** A chunk left this node over /ferry/blob. */
+  served (bytes: number): void { this.stats.servedChunks++; this.stats.servedBytes += bytes }
 
   /**
    * Seal a file and send it to contact `name`: the chunks are kept here (to serve and, when the
@@ -191,7 +188,8 @@ export class Files {
         await openChunk(this.c.crypto, file.ref, ref.index, data)
       } catch (err: any) {
         this.c.log('refused chunk %d of %s from a mailbox: %s', ref.index, file.id, err.message)
-        await this.c.store.putFile({ ...file, error: `a chunk from a mailbox was refused (${err.message as string}); fetching it from the sender` })
+        this.refused.set(root, (this.refused.get(root) ?? 0) + 1)
+        this.fetchSoon(file)
         return { storedAt }
       }
       await this.c.store.putChunks(root, [{ index: ref.index, data }])
@@ -258,7 +256,9 @@ export class Files {
   private async fetch (file: StoredFile): Promise<void> {
     const root = toHex(file.ref.root)
     const { missing, dropped } = await this.check(file)
-    const problems: string[] = dropped === 0 ? [] : [`${dropped} chunk${dropped === 1 ? '' : 's'} from a mailbox refused (altered, or of another file)`]
+    const refused = (this.refused.get(root) ?? 0) + dropped
+    this.refused.set(root, refused)
+    const problems: string[] = refused === 0 ? [] : [`${refused} chunk${refused === 1 ? '' : 's'} from a mailbox refused (altered, or of another file)`]
     if (missing.length > 0) {
       try {
         await this.fetchFrom(file, file.peer, missing)
@@ -329,8 +329,7 @@ export class Files {
   private async finish (file: StoredFile): Promise<void> {
     const root = toHex(file.ref.root)
     const hashes: Uint8Array[] = []
-    const { sha256 } = await import('@noble/hashes/sha2.js')
-    const plain = sha256.create()
+    const plain = sha256Hasher(this.c.crypto)
     for (let i = 0; i < file.ref.chunks; i++) {
       const data = await this.c.store.chunk(root, i) as Uint8Array
       hashes.push(await this.c.crypto.sha256(data))
@@ -342,6 +341,7 @@ export class Files {
       await this.c.store.putFile({ ...file, status: 'failed', error: 'the file does not match its announced hash: it was dropped' })
       return
     }
+    this.refused.delete(root)
     await this.c.store.putFile({ ...file, status: 'complete', error: undefined })
     this.c.log('file %s complete (%d bytes)', file.id, file.ref.size)
   }

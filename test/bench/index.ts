@@ -16,6 +16,7 @@ import { cryptoBench } from './crypto.js'
 import { devicesBench } from './devices.js'
 import { dhtBench } from './dht.js'
 import { echoBench } from './echo.js'
+import { filesBench } from './files.js'
 import { groupsBench } from './groups.js'
 import { mailboxBench } from './mailbox.js'
 import { ferryNode } from './nodes.js'
@@ -118,7 +119,7 @@ async function main (): Promise<void> {
   const groupOnly = process.env.BENCH_ONLY === 'group'
   // BENCH_ONLY=devices: the linked-device rows alone
   const devicesOnly = process.env.BENCH_ONLY === 'devices'
-  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly
+  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && process.env.BENCH_ONLY !== 'files'
   const simRows = process.env.BENCH_ONLY === 'sim' || (others && process.env.FERRY_BENCH_SIM === '1')
   for (const transport of others ? Object.keys(TRANSPORTS) : []) {
     console.log(`measuring ${transport}...`)
@@ -139,7 +140,12 @@ async function main (): Promise<void> {
       { name: `echo.${transport}.new_stream.msgs_per_s`, unit: 'rt/s', value: echo.newStream.perS, baseline: echo.oneStream.perS, ratio: echo.newStream.perS / echo.oneStream.perS }
     )
   }
-  if (others) {
+  // BENCH_ONLY=files: the file rows alone
+  if (others || process.env.BENCH_ONLY === 'files') {
+    console.log('measuring files...')
+    rows.push(...await filesBench(TRANSPORTS))
+  }
+  if (others && process.env.BENCH_ONLY !== 'files') {
     console.log('measuring crypto...')
     rows.push(...await cryptoBench())
   }

@@ -7,6 +7,7 @@ import { nodeCrypto } from '../../node/crypto.js'
 import { SqliteContactStore } from '../../node/store/contacts.js'
 import { SqliteMessageStore } from '../../node/store/messages.js'
 import { SqlitePrekeyStore } from '../../node/store/prekeys.js'
+import { SqliteFileStore } from '../../node/store/files.js'
 import { openDatabase } from '../../node/store/sqlite.js'
 import { nodeTransports } from '../../node/transports.js'
 import type { Ferry } from '../../protocol/index.js'
@@ -23,7 +24,7 @@ export async function ferryNode (listen: string[], onDelivered: (id: string) => 
   const messages = new SqliteMessageStore(db)
   const markDelivered = messages.markDelivered.bind(messages)
   messages.markDelivered = async (receipts) => { await markDelivered(receipts); for (const r of receipts) onDelivered(r.id) }
-  const ferry = await createFerry({ identity: await createIdentity(), stores: { contacts: new SqliteContactStore(db), messages, prekeys: new SqlitePrekeyStore(db) }, transports: nodeTransports(), crypto: nodeCrypto(), listen })
+  const ferry = await createFerry({ identity: await createIdentity(), stores: { contacts: new SqliteContactStore(db), messages, prekeys: new SqlitePrekeyStore(db), files: new SqliteFileStore(db) }, transports: nodeTransports(), crypto: nodeCrypto(), listen })
   await ferry.start()
   return {
     ferry,
