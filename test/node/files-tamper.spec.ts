@@ -9,6 +9,9 @@ import { nodeCrypto } from '../../node/crypto.js'
 import { CHUNK_BYTES } from '../../protocol/index.js'
 import { ChunkError, openChunk, sealFile } from '../../protocol/files/chunks.js'
 import { memoryFerries } from '../memory-ferries.js'
+import { BLOB_PROTOCOL } from '../../protocol/files/constants.js'
+import { BlobChunk, BlobRequest } from '../../protocol/files/pb/blob.js'
+import { frameStream } from '../../protocol/services/streams/frames.js'
 import type { Ferry, FileStore } from '../../protocol/index.js'
 import type { FileRef } from '../../protocol/pb/ferry.js'
 
@@ -139,3 +142,58 @@ describe('files: a holder sending bad chunks', function () {
     })
   }
 })
+
+describe('files: /ferry/blob/1.0.0 on the wire, and strangers', function () {
+  this.timeout(60_000)
+  const net = memoryFerries('blobwire')
+  after(async () => { await net.stop() })
+
+  it('resets a request with an oversized length prefix, too many indices, or a bad root, and still serves a good one', async () => {
+    const [holder, asker] = await Promise.all([net.node('holder'), net.node('asker')])
+    await holder.roster.add('asker', await asker.roster.invite())
+    await asker.roster.add('holder', await holder.roster.invite())
+    const sent = await holder.files?.send('asker', pieces(randomBytes(CHUNK_BYTES + 1)), { name: 'x.bin' })
+    const root = (await storeOfHolder(holder).getFile(sent?.id ?? '', 'out'))?.ref.root as Uint8Array
+    const connection = await asker.libp2p.dial(holder.libp2p.getMultiaddrs()[0])
+    const answer = async (write: (s: any, frames: ReturnType<typeof frameStream>) => Promise<void>): Promise<string> => {
+      const stream = await connection.newStream(BLOB_PROTOCOL)
+      const frames = frameStream(stream, { maxDataLength: CHUNK_BYTES + 100 })
+      await write(stream, frames)
+      try {
+        const c = await frames.read(BlobChunk, { signal: AbortSignal.timeout(5_000) })
+        return `chunk ${c.index} of ${c.data.byteLength} bytes`
+      } catch (err: any) {
+        return `reset: ${err.name as string}`
+      }
+    }
+    // a length prefix naming a 1 GiB frame
+    assert.match(await answer(async s => { s.send(Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x04])) }), /^reset/)
+    // 33 indices
+    assert.match(await answer(async (_s, f) => { await f.write({ root, indices: Array.from({ length: 33 }, (_, i) => i) }, BlobRequest) }), /^reset/)
+    // a root of the wrong length
+    assert.match(await answer(async (_s, f) => { await f.write({ root: root.subarray(0, 8), indices: [0] }, BlobRequest) }), /^reset/)
+    // a chunk not held: an empty answer; a held one: the chunk
+    assert.equal(await answer(async (_s, f) => { await f.write({ root: new Uint8Array(32), indices: [0] }, BlobRequest) }), 'chunk 0 of 0 bytes')
+    assert.equal(await answer(async (_s, f) => { await f.write({ root, indices: [1] }, BlobRequest) }), 'chunk 1 of 17 bytes')
+  })
+
+  it('refuses a file announced by someone who is not a contact: nothing kept, the sender told', async () => {
+    const [stranger, target] = await Promise.all([net.node('stranger'), net.node('target')])
+    await stranger.roster.add('target', await target.roster.invite()) // the target never adds the stranger
+    const sent = await stranger.files?.send('target', pieces(randomBytes(1000)), { name: 'y.bin', caption: 'look' })
+    const deadline = Date.now() + 20_000
+    let status = ''
+    while (Date.now() < deadline && status !== 'failed') {
+      status = (await stranger.conversations.history()).find(m => m.id === sent?.id)?.status ?? ''
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    const m = (await stranger.conversations.history()).find(x => x.id === sent?.id)
+    assert.equal(m?.status, 'failed')
+    assert.match(m?.error ?? '', /files from someone who is not a contact are refused/)
+    assert.deepEqual(await target.roster.requests(), [])
+    assert.equal(await storeOfHolder(target).getFile(sent?.id ?? '', 'in'), undefined)
+  })
+})
+
+function storeOfHolder (f: Ferry): FileStore { return (f as any).stores.files }
+
