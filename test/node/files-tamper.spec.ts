@@ -196,4 +196,3 @@ describe('files: /ferry/blob/1.0.0 on the wire, and strangers', function () {
 })
 
 function storeOfHolder (f: Ferry): FileStore { return (f as any).stores.files }
-
