@@ -57,7 +57,10 @@ export const STORES = {
   requests: 'requests',
   blocked: 'blocked',
   rooms: 'rooms',
-  roomHistory: 'roomHistory'
+  roomHistory: 'roomHistory',
+  files: 'files',
+  fileBlobs: 'fileBlobs',
+  fileChunks: 'fileChunks'
 } as const
 
 /** One schema step, run inside `onupgradeneeded`. */
@@ -135,6 +138,18 @@ export const MIGRATIONS: Migration[] = [
     history.createIndex('groupId', ['group', 'id'], { unique: true })
     history.createIndex('groupSeq', ['group', 'seq'])
     history.createIndex('expiry', 'expiry')
+  },
+  // 5: files (browser/store/files.ts): each file's sealed announcement keyed by direction, id and
+  // peer; each root's chunks under a blob number (renaming a sealed file changes one record)
+  (db) => {
+    const files = db.createObjectStore(STORES.files, { keyPath: ['direction', 'id', 'peer'] })
+    files.createIndex('id', 'id')
+    files.createIndex('root', 'root')
+    files.createIndex('fetching', 'fetching')
+    files.createIndex('expiry', 'expiry')
+    const blobs = db.createObjectStore(STORES.fileBlobs, { keyPath: 'blob', autoIncrement: true })
+    blobs.createIndex('root', 'root', { unique: true })
+    db.createObjectStore(STORES.fileChunks, { keyPath: ['blob', 'idx'] })
   }
 ]
 

@@ -15,10 +15,11 @@ import { IdbMailboxStore } from './mailbox.js'
 import { IdbMessageStore } from './messages.js'
 import { IdbPrekeyStore } from './prekeys.js'
 import { IdbRoomStore } from './rooms.js'
+import { IdbFileStore } from './files.js'
 import { AtRestKey } from './at-rest.js'
 import type { Durability } from './idb.js'
 import type { IdentityStore } from './identity.js'
-import type { FerryStores, MailboxStore, RoomStore } from '../../protocol/stores/stores.js'
+import type { FerryStores, FileStore, MailboxStore, RoomStore } from '../../protocol/stores/stores.js'
 
 export { AtRestDecryptError, AtRestKey, recordName } from './at-rest.js'
 export { Database, MIGRATIONS, SchemaVersionError, StorageError, STORES } from './idb.js'
@@ -30,6 +31,7 @@ export { IdbMailboxStore } from './mailbox.js'
 export { IdbMessageStore } from './messages.js'
 export { IdbPrekeyStore } from './prekeys.js'
 export { IdbRoomStore } from './rooms.js'
+export { IdbFileStore } from './files.js'
 
 /** The default database name. */
 export const DEFAULT_DB_NAME = 'ferry'
@@ -46,7 +48,7 @@ export interface BrowserStoreOptions {
 /** The browser's open stores. */
 export interface BrowserStores {
   /** the stores createFerry takes, with the mailbox and room stores */
-  stores: FerryStores & { mailbox: MailboxStore, rooms: RoomStore, messages: IdbMessageStore }
+  stores: FerryStores & { mailbox: MailboxStore, rooms: RoomStore, files: FileStore, messages: IdbMessageStore }
   /** this browser's own identity */
   identity: IdentityStore
   /** close the database; pending writes finish first */
@@ -69,7 +71,8 @@ export async function openBrowserStores (dbName: string = DEFAULT_DB_NAME, optio
         messages: new IdbMessageStore(db, key),
         prekeys: new IdbPrekeyStore(db, key),
         mailbox: new IdbMailboxStore(db),
-        rooms: new IdbRoomStore(db, key)
+        rooms: new IdbRoomStore(db, key),
+        files: new IdbFileStore(db, key)
       },
       identity: new IdbIdentityStore(db, key),
       close: () => { db.close() }

@@ -36,14 +36,14 @@ describe('IndexedDB stores in Chromium', function () {
     }
   })
 
-  it('pass the store, prekey, mailbox and room compliance suites and the browser-only checks', async () => {
+  it('pass the store, prekey, mailbox, room and file compliance suites and the browser-only checks', async () => {
     const page = await servePage('test/browser/pages/stores.page.mts')
     const chromium = await launchChromium()
     try {
       const results = await runPage(chromium.context, page.url)
       console.log(`      in Chromium: ${summary(results)}`)
-      assertPassed(results, 75)
-      for (const suite of ['IndexedDB stores (compliance)', 'IndexedDB PrekeyStore (compliance)', 'IndexedDB MailboxStore (compliance)', 'IndexedDB RoomStore (compliance)', 'IndexedDB stores (browser only)']) {
+      assertPassed(results, 79)
+      for (const suite of ['IndexedDB stores (compliance)', 'IndexedDB PrekeyStore (compliance)', 'IndexedDB MailboxStore (compliance)', 'IndexedDB RoomStore (compliance)', 'IndexedDB FileStore (compliance)', 'IndexedDB stores (browser only)']) {
         assert.ok(results.some(r => r.title.startsWith(suite)), `no test of "${suite}" ran`)
       }
     } finally {
