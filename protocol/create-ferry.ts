@@ -6,9 +6,7 @@
  * Node and in the browser.
  */
 import { noise } from '@chainsafe/libp2p-noise'
-import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { dcutr } from '@libp2p/dcutr'
 import { identify } from '@libp2p/identify'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { livePing } from './reach/live-ping.js'
@@ -123,7 +121,8 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
   // the gater reads the node, which exists only once createLibp2p returns; the group service's
   // receiver is the Groups feature, built after the node (until then it admits nobody)
   const built: { node?: Libp2p<FerryServices>, groups?: Groups, files?: Files } = {}
-  // files are loaded only by a node that keeps them (a web app without a file store does not)
+  // loaded only where used: NAT services and the relay server by daemons, files where a file store is
+  const nat = opts.nat === true ? await Promise.all([import('@libp2p/autonat'), import('@libp2p/dcutr')]) : undefined
   const filing = opts.stores.files == null ? undefined : await Promise.all([import('./files/files.js'), import('./files/blob.js')])
   const libp2p = await createLibp2p({
     start: false,
@@ -162,7 +161,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       listener: (components: { transportManager: TransportManager }) => ({ transportManager: components.transportManager }),
       ...(opts.lan == null ? {} : { lan: opts.lan }),
       ...(opts.relayServer === true ? { relay: circuitRelayServer({ reservations: RELAY_LIMITS }) } : {}),
-      ...(opts.nat === true ? { autoNAT: autoNAT(), dcutr: dcutr() } : {}),
+      ...(nat == null ? {} : { autoNAT: nat[0].autoNAT(), dcutr: nat[1].dcutr() }),
       mailbox: mailbox({ store: opts.stores.mailbox, policy: opts.mailbox?.policy, now, crypto }),
       ...(filing == null ? {} : { blob: filing[1].blobService({ chunk: async (root, index) => await built.files?.serve(root, index), served: bytes => built.files?.served(bytes) }) }),
       bundles: bundles({

@@ -168,8 +168,9 @@ async function handle (req: IncomingMessage, res: ServerResponse, opts: WebOptio
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
-    // the app talks to peers (ws:, and WebRTC which CSP does not cover) and nothing else
-    'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    // the app talks to peers (ws:, and WebRTC which CSP does not cover) and nothing else; it shows
+    // pictures it decrypted itself from blob: URLs it made (files: thumbnails and the viewer)
+    'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
   }
   const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
   if (path === '/link-requests' || path.startsWith('/link-requests/')) return await linkRequest(req, res, path, headers, opts)

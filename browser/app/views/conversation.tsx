@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { useLoad, useTick, useVersion } from '../hooks.js'
 import { stateLabel, timeLeft, TIMERS, when } from '../format.js'
+import { FileItem } from './file-item.js'
 import type { ViewProps } from '../view.js'
 import type { TransportName } from '../../../protocol/reach/reach.js'
 
@@ -24,7 +25,8 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
   const now = useTick(1000)
   const data = useLoad(async () => {
     const c = (await tab.ferry.roster.list()).find(x => x.name === contact)
-    const messages = c == null ? [] : await tab.ferry.conversations.history({ contact })
+    const history = c == null ? [] : await tab.ferry.conversations.history({ contact })
+    const messages = tab.ferry.files == null ? history : await tab.ferry.files.withFiles(history)
     const status = await tab.ferry.status()
     return { contact: c, messages, blocked: c != null && tab.ferry.roster.isBlocked(c.peerId), via: bestTransport(status.connections.filter(x => x.peer === c?.peerId).map(x => x.transport)) }
   }, [version, contact])
@@ -32,6 +34,14 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
   const list = useRef<HTMLOListElement>(null)
   const count = data?.messages.length ?? 0
   useEffect(() => { list.current?.lastElementChild?.scrollIntoView({ block: 'end' }) }, [count])
+  // a file on its way: look again each second so its progress shows
+  const fetching = data?.messages.some(m => m.file?.status === 'fetching') === true
+  useEffect(() => {
+    if (!fetching) return
+    const timer = setInterval(() => { tab.changed() }, 1000)
+    return () => { clearInterval(timer) }
+  }, [fetching])
+  const [dragging, setDragging] = useState(false)
   const reading = useRef(false)
   const actions = useRef<HTMLDetailsElement>(null)
   useEffect(() => {
@@ -63,6 +73,15 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
       fail(err)
     }
   }
+  const attach = async (files: FileList | null | undefined): Promise<void> => {
+    for (const file of Array.from(files ?? [])) {
+      try {
+        await (await import('../files.js')).sendFile(tab.ferry, contact, file)
+        fail(undefined)
+        tab.changed()
+      } catch (err) { fail(err) }
+    }
+  }
   const act = async (what: () => Promise<unknown>, after?: () => void): Promise<void> => {
     if (actions.current != null) actions.current.open = false
     try {
@@ -83,7 +102,12 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
     } catch (err) { fail(err) }
   }
   return (
-    <div class='chat' data-test='chat'>
+    <div
+      class={`chat${dragging ? ' dropping' : ''}`} data-test='chat'
+      onDragOver={e => { if (e.dataTransfer?.types.includes('Files') === true) { e.preventDefault(); setDragging(true) } }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={e => { e.preventDefault(); setDragging(false); void attach(e.dataTransfer?.files) }}
+    >
       <div class='chat-head'>
         <button class='back' onClick={() => go({ name: 'list' })} aria-label='Back to conversations'>‹</button>
         <h2>{c.name}</h2>
@@ -108,7 +132,8 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
       <ol class='messages' ref={list} data-test='messages' aria-live='polite'>
         {data.messages.filter(m => m.disappearing !== true || m.expiresAt > now).map(m => (
           <li key={`${m.direction}${m.id}`} class={`msg ${m.direction} status-${m.status}`} data-test='message' data-id={m.id} data-status={m.status}>
-            <p class='text'>{m.text}</p>
+            {m.file != null && <FileItem ferry={tab.ferry} id={m.id} file={m.file} fail={fail} />}
+            {(m.file == null || m.text !== '') && <p class='text'>{m.text}</p>}
             <p class='meta'>
               <time>{when(m.createdAt, now)}</time>
               {m.direction === 'out' && <span class='state' data-test='state'>{stateLabel(m)}</span>}
@@ -123,6 +148,11 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
           value={text} onInput={e => setText((e.target as HTMLTextAreaElement).value)} placeholder={`Message ${c.name}`} rows={2} aria-label={`Message to ${c.name}`} data-test='compose'
           onKeyDown={e => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); void send() } }}
         />
+        {tab.ferry.files != null && (
+          <label class='attach button' title='Send a file or a picture (or drop it here)'>Attach
+            <input type='file' multiple hidden onChange={e => { const input = e.target as HTMLInputElement; void attach(input.files).finally(() => { input.value = '' }) }} data-test='attach' />
+          </label>
+        )}
         <button type='submit' data-test='send'>Send</button>
       </form>
     </div>
