@@ -272,7 +272,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
   }
   const requests = new MessageRequests({ messages, contacts: contactBook, sessions, addresses: async peer => knownAddresses(libp2p, peer) })
   const ownDevices = async (): Promise<{ others: DeviceEntry[], revoked: string[] }> => ({ others: await devices.others(), revoked: (await devices.load()).revoked })
-  const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups'), connect: async (peer, addrs) => await presence.connect(peer, addrs), mailboxes, ownDevices, isOwnDevice: peer => contactBook.isOwnDevice(peer) })
+  const groups = opts.stores.rooms == null ? undefined : new Groups({ libp2p, identity, store: opts.stores.rooms, prekeys, contacts, crypto, now, log: logger('groups'), connect: async (peer, addrs) => await presence.connect(peer, addrs), mailboxes, ownDevices, isOwnDevice: peer => contactBook.isOwnDevice(peer), files: () => built.files })
   built.groups = groups
   const fileStore = opts.stores.files
   const files = built.files = fileStore == null || filing == null
@@ -286,6 +286,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       maxFileBytes: opts.maxFileBytes,
       contactPeer: async name => (await contactBook.sendable(name)).peerId,
       announce: async (name, caption, file, o) => conversations.send(name, caption, { ...o, file }),
+      announceRoom: groups == null ? undefined : async (group, caption, file, ttlMs) => await groups.send(group, caption, ttlMs, file),
       connect: async peer => presence.connect(peer, (await contacts.getByPeer(peer))?.addresses ?? []),
       isContact: async peer => (await contactBook.relation(peer)).kind === 'contact',
       deposit: mailboxes == null

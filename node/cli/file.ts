@@ -15,11 +15,11 @@ const out = (s: string): void => { process.stdout.write(s + '\n') }
 /** Media types by extension for the common cases; anything else is application/octet-stream. */
 const TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.pdf': 'application/pdf', '.txt': 'text/plain', '.md': 'text/markdown', '.json': 'application/json', '.zip': 'application/zip', '.mp3': 'audio/mpeg', '.mp4': 'video/mp4', '.ogg': 'audio/ogg', '.wav': 'audio/wav', '.csv': 'text/csv', '.gpx': 'application/gpx+xml', '.kml': 'application/vnd.google-earth.kml+xml' }
 
-/** `ferry send NAME --file PATH [CAPTION] [--expires DUR]`. */
-export async function sendFile (f: Flags, args: string[]): Promise<void> {
+/** `ferry send NAME --file PATH [CAPTION] [--expires DUR]`, and with `group`, `ferry group send GROUP --file PATH [CAPTION]`. */
+export async function sendFile (f: Flags, args: string[], group = false): Promise<void> {
   const [name, caption] = args
   const path = f.file as string
-  if (name == null || args.length > 2) throw new UsageError('usage: ferry send NAME --file PATH [CAPTION] [--expires DUR]')
+  if (name == null || args.length > 2) throw new UsageError(`usage: ferry ${group ? 'group send GROUP' : 'send NAME'} --file PATH [CAPTION] [--expires DUR]`)
   const ttlMs = f.expires == null ? undefined : parseDuration(f.expires, '--expires')
   let size: number
   try {
@@ -29,7 +29,7 @@ export async function sendFile (f: Flags, args: string[]): Promise<void> {
   } catch (err: any) {
     throw new UsageError(`cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message as string}`)
   }
-  const q = new URLSearchParams({ contact: name, name: basename(path), type: TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' })
+  const q = new URLSearchParams({ [group ? 'group' : 'contact']: name, name: basename(path), type: TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' })
   if (caption != null) q.set('caption', caption)
   if (ttlMs != null) q.set('ttlMs', String(ttlMs))
   const res = await new ApiClient(f.dataDir).raw('POST', `/v1/files?${q}`, createReadStream(path), { 'content-type': 'application/octet-stream', 'content-length': String(size) })
@@ -37,7 +37,7 @@ export async function sendFile (f: Flags, args: string[]): Promise<void> {
   for await (const c of res) text += String(c)
   const m = JSON.parse(text)
   if (f.json) return out(safeJson(m, 2))
-  out(plain`${m.id} ${m.status}`)
+  out(group ? plain`${m.id} delivered ${m.recipients.delivered as number}/${m.recipients.total as number}` : plain`${m.id} ${m.status}`)
 }
 
 /** `ferry file get MESSAGE_ID --out PATH`: the plaintext of a complete file, written whole or not at all. */

@@ -5,10 +5,11 @@
  */
 import { ApiClient } from './client.js'
 import { parseDuration, UsageError } from './commands.js'
-import { plain, safeJson, timestamp } from './terminal.js'
+import { fileNote, plain, safeJson, timestamp } from './terminal.js'
+import { sendFile } from './file.js'
 import type { Flags } from './commands.js'
 
-const USAGE = 'usage: ferry group create NAME [--member CONTACT]... [--expires DUR] | add GROUP CONTACT... | remove GROUP MEMBER... | leave GROUP | admin GROUP MEMBER [--revoke] | set GROUP [--name N] [--expires DUR|off] | list | info GROUP | send GROUP TEXT [--expires DUR]'
+const USAGE = 'usage: ferry group create NAME [--member CONTACT]... [--expires DUR] | add GROUP CONTACT... | remove GROUP MEMBER... | leave GROUP | admin GROUP MEMBER [--revoke] | set GROUP [--name N] [--expires DUR|off] | list | info GROUP | send GROUP TEXT [--expires DUR] | send GROUP --file PATH [CAPTION]'
 
 const out = (s: string): void => { process.stdout.write(s + '\n') }
 const json = (v: unknown): void => out(safeJson(v, 2))
@@ -27,7 +28,7 @@ function summaryLines (g: any): void {
 export function groupMessageLine (m: any): string {
   const who = m.direction === 'out' ? 'you' : m.senderName ?? m.sender.slice(0, 12)
   const state = m.recipients == null ? '' : ` [delivered ${m.recipients.delivered as number}/${m.recipients.total as number}, read ${m.recipients.read as number}/${m.recipients.total as number}]`
-  return plain`${timestamp(m.sentAt)} ${who}: ${m.text}` + state
+  return plain`${timestamp(m.sentAt)} ${who}: ${m.text}` + state + (m.file == null ? '' : fileNote(m.file))
 }
 
 export async function group (f: Flags, args: string[]): Promise<void> {
@@ -76,6 +77,7 @@ export async function group (f: Flags, args: string[]): Promise<void> {
       return g.members.forEach((m: any) => { out(memberLine(m)) })
     }
     case 'send': {
+      if (f.file != null) return await sendFile(f, [target, ...rest].filter(x => x != null), true)
       if (target == null || rest.length !== 1) throw new UsageError('usage: ferry group send GROUP TEXT [--expires DUR] (quote the text)')
       const m = await api.post('/v1/groups/send', { group: target, text: rest[0], ttlMs: f.expires == null ? undefined : parseDuration(f.expires, '--expires') })
       return f.json ? json(m) : out(plain`${m.id} delivered ${m.recipients.delivered as number}/${m.recipients.total as number}`)

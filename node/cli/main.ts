@@ -161,6 +161,7 @@ usage:
                                                  whether this view has caught up
   ferry group send GROUP TEXT [--expires DUR] [--json]
                                                  send to every member
+  ferry group send GROUP --file PATH [CAPTION]   send a file to the room; members fetch it from here
   ferry status [--json]                          connections and outbox size
   ferry lookup NAME|PEERID|IDENTITY [--json]     how a contact is reached (source, hops, addresses)
   ferry mailbox host NAME [--quota-mb N] [--quota-msgs N] [--max-ttl DUR]

@@ -5,7 +5,7 @@
  * With `ferry start --api-socket` the same API is also served on `<data dir>/api.sock`.
  */
 import { approveLinkRequest, linkCode } from './link.js'
-import { fileJson, getFile, postFile, withFiles } from './files-api.js'
+import { fileJson, getFile, groupMessageJson, postFile, withFiles } from './files-api.js'
 import { UnknownLinkRequestError } from '../web/link-requests.js'
 import { timingSafeEqual } from 'node:crypto'
 import { chmodSync, rmSync } from 'node:fs'
@@ -293,8 +293,10 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
       const body = await readJson(req)
       return send(res, 201, messageJson(await ferry.conversations.send(body.contact, body.text, { ttlMs: body.ttlMs })))
     }
-    case 'POST /v1/files':
-      return send(res, 201, messageJson(await postFile(ferry, url, req)))
+    case 'POST /v1/files': {
+      const m = await postFile(ferry, url, req)
+      return send(res, 201, 'group' in m ? groupMessageJson(m) : messageJson(m))
+    }
     case 'GET /v1/files':
       return getFile(ferry, url, res)
     case 'GET /v1/groups':
@@ -303,7 +305,7 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
       return send(res, 200, await groups(ferry).info(url.searchParams.get('group') ?? ''))
     case 'GET /v1/groups/messages': {
       const afterSeq = Number(url.searchParams.get('afterSeq') ?? 0)
-      return send(res, 200, await groups(ferry).messages(url.searchParams.get('group') ?? '', { afterSeq }))
+      return send(res, 200, (await groups(ferry).messages(url.searchParams.get('group') ?? '', { afterSeq })).map(groupMessageJson))
     }
     case 'POST /v1/groups': {
       const body = await readJson(req)

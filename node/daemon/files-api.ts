@@ -5,6 +5,7 @@
  */
 import { InvalidInputError, UnknownFileError } from '../../protocol/index.js'
 import type { Ferry, Files, MessageView } from '../../protocol/index.js'
+import type { GroupMessage } from '../../protocol/groups/groups.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /** The node's files. @throws InvalidInputError when it keeps none */
@@ -30,18 +31,26 @@ export function fileJson (m: MessageView): Record<string, unknown> {
  * Refused before a byte is read when Content-Length is over the node's limit; counted as it is
  * read otherwise.
  */
-export async function postFile (ferry: Ferry, url: URL, req: IncomingMessage): Promise<MessageView> {
+export async function postFile (ferry: Ferry, url: URL, req: IncomingMessage): Promise<MessageView | GroupMessage> {
   const files = needFiles(ferry)
   const q = url.searchParams
   const contact = q.get('contact') ?? ''
+  const group = q.get('group') ?? ''
   const name = q.get('name') ?? ''
-  if (contact === '' || name === '') throw new InvalidInputError('contact and name are required')
+  if ((contact === '') === (group === '') || name === '') throw new InvalidInputError('name and either contact or group are required')
   const ttl = q.get('ttlMs')
   const ttlMs = ttl == null ? undefined : Number(ttl)
   if (ttlMs != null && !Number.isSafeInteger(ttlMs)) throw new InvalidInputError('ttlMs must be a whole number of milliseconds')
   const length = Number(req.headers['content-length'] ?? NaN)
   if (Number.isFinite(length) && length > files.maxFileBytes) throw new FileTooLargeError(`the file is ${length} bytes; the most this node sends is ${files.maxFileBytes} bytes (${Math.round(files.maxFileBytes / 1048576)} MiB)`)
-  return files.send(contact, req as AsyncIterable<Uint8Array>, { name, type: q.get('type') ?? undefined, caption: q.get('caption') ?? undefined, ttlMs })
+  const meta = { name, type: q.get('type') ?? undefined, caption: q.get('caption') ?? undefined, ttlMs }
+  if (group !== '') return await files.sendToRoom(group, req as AsyncIterable<Uint8Array>, meta)
+  return await files.send(contact, req as AsyncIterable<Uint8Array>, meta)
+}
+
+/** A room message as the API shows it: its file without raw bytes. */
+export function groupMessageJson (m: GroupMessage): Record<string, unknown> {
+  return { ...m, ...fileJson(m as unknown as MessageView) }
 }
 
 /** `GET /v1/files?id=ID`: the plaintext of a complete file. */

@@ -12,8 +12,11 @@ import { Envelope } from '../pb/ferry.js'
 import { unpad } from '../messaging/envelope.js'
 import { toHex } from '../util/bytes.js'
 import { Sweeper } from '../util/timers.js'
-import { chunkEnvelope, ChunkError, checkRef, cleanName, openChunk, rootOf, sealFile } from './chunks.js'
-import { CHUNK_BYTES, DEFAULT_MAX_FILE_BYTES, DEPOSIT_CHUNKS, FETCH_STREAMS, MAX_INDICES, MAX_ORPHAN_BYTES, MAX_TYPE_CHARS, ORPHAN_MS, RETRY_MS } from './constants.js'
+import { chunkEnvelope, ChunkError, checkRef, openChunk, rootOf } from './chunks.js'
+import { sealInto } from './sending.js'
+import type { FileStats, FileView, SendMeta } from './types.js'
+import type { GroupMessage } from '../groups/history.js'
+import { DEFAULT_MAX_FILE_BYTES, DEPOSIT_CHUNKS, FETCH_STREAMS, MAX_INDICES, MAX_ORPHAN_BYTES, ORPHAN_MS, RETRY_MS } from './constants.js'
 import type { BlobExchange } from './blob.js'
 import { sha256Hasher } from '../crypto/backend.js'
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -36,6 +39,8 @@ export interface FilesComponents {
   contactPeer(name: string): Promise<string>
   /** send the announcing message (Conversations.send with a file and a chosen id) */
   announce(name: string, caption: string, file: FileRef, options: { id: Uint8Array, ttlMs?: number }): Promise<MessageView>
+  /** send the announcing message to a team room (Groups.send with a file); absent without rooms */
+  announceRoom?(group: string, caption: string, file: FileRef, ttlMs?: number): Promise<GroupMessage>
   /** a connection to `peer` (a contact's device, or an own one) */
   connect(peer: string): Promise<Connection>
   /** who may leave chunks at this node's mailboxes for it: a contact or an own device */
@@ -44,22 +49,7 @@ export interface FilesComponents {
   deposit?(peer: string, items: Depositable[]): Promise<Map<string, Custody[]> | undefined>
 }
 
-/** A file as the history shows it. */
-export interface FileView {
-  name: string
-  size: number
-  type: string
-  /** plaintext SHA-256, lower-case hex */
-  sha256: string
-  status: StoredFile['status']
-  /** bytes held so far */
-  received: number
-  error?: string
-  thumbnail?: Uint8Array
-}
-
-/** What leaves this node: chunks served over /ferry/blob. */
-export interface FileStats { servedChunks: number, servedBytes: number, fetchedChunks: number }
+export type { FileStats, FileView, SendMeta } from './types.js'
 
 export class Files {
   readonly stats: FileStats = { servedChunks: 0, servedBytes: 0, fetchedChunks: 0 }
@@ -108,28 +98,9 @@ export class Files {
    *
    * @throws UnknownContactError | InvalidInputError (too large: nothing is kept)
    */
-  async send (name: string, source: AsyncIterable<Uint8Array>, meta: { name: string, type?: string, caption?: string, ttlMs?: number, thumbnail?: Uint8Array }): Promise<MessageView> {
+  async send (name: string, source: AsyncIterable<Uint8Array>, meta: SendMeta): Promise<MessageView> {
     const peer = await this.c.contactPeer(name)
-    const type = meta.type ?? 'application/octet-stream'
-    const ref0 = { name: cleanName(meta.name), type, chunkSize: CHUNK_BYTES, thumbnail: meta.thumbnail }
-    const pending: StoredChunk[] = []
-    // chunks are kept under a scratch name until the root is known (it hashes them all)
-    const scratch = toHex(this.c.crypto.randomBytes(32))
-    const keep = async (batch: StoredChunk[]): Promise<void> => { await this.c.store.putChunks(scratch, batch, this.c.now() + ORPHAN_MS) }
-    let sealed
-    try {
-      sealed = await sealFile(this.c.crypto, source, this.maxFileBytes, async (index, data) => {
-        pending.push({ index, data })
-        if (pending.length >= 16) await keep(pending.splice(0))
-      })
-      await keep(pending.splice(0))
-    } catch (err) {
-      await this.c.store.dropChunks(scratch)
-      throw err
-    }
-    const ref: FileRef = { ...ref0, id: sealed.id, key: sealed.key, size: sealed.size, chunks: sealed.chunks, root: sealed.root, sha256: sealed.sha256 }
-    if (ref.type.length > MAX_TYPE_CHARS || !/^[\w.+-]+\/[\w.+-]+$/.test(ref.type)) ref.type = 'application/octet-stream'
-    await this.c.store.moveChunks(scratch, toHex(sealed.root))
+    const ref = await sealInto(this.c, this.maxFileBytes, source, meta)
     const id = this.c.crypto.randomBytes(16)
     const file: StoredFile = { id: toHex(id), direction: 'out', peer, ref, status: 'complete', createdAt: this.c.now() }
     await this.c.store.putFile(file)
@@ -140,11 +111,34 @@ export class Files {
       await this.c.store.dropFile(file.id, 'out', peer)
       throw err
     }
-    if (view.disappearing === true) {
-      await this.c.store.putFile({ ...file, expiresAt: view.expiresAt })
-      this.sweeper.arm(view.expiresAt)
+    if (view.disappearing === true) await this.expireWith(file, view.expiresAt)
+    return { ...view, file: this.view(file, ref.chunks) }
+  }
+
+  /**
+   * Seal a file and send it to a team room: every member fetches it from this device (docs/FILES.md).
+   *
+   * @throws UnknownRoomError | InvalidInputError (too large, or no rooms here: nothing is kept)
+   */
+  async sendToRoom (group: string, source: AsyncIterable<Uint8Array>, meta: SendMeta): Promise<GroupMessage & { file: FileView }> {
+    if (this.c.announceRoom == null) throw new InvalidInputError('this node keeps no team rooms')
+    const ref = await sealInto(this.c, this.maxFileBytes, source, meta)
+    let sent: GroupMessage
+    try {
+      sent = await this.c.announceRoom(group, meta.caption ?? '', ref, meta.ttlMs)
+    } catch (err) {
+      await this.c.store.dropChunks(toHex(ref.root))
+      throw err
     }
-    return { ...view, file: this.view(file, ref.chunks) } as MessageView
+    const file: StoredFile = { id: sent.id, direction: 'out', peer: `room:${sent.group}`, ref, status: 'complete', createdAt: this.c.now() }
+    await this.c.store.putFile(file)
+    if (sent.expiresAt > 0) await this.expireWith(file, sent.expiresAt)
+    return { ...sent, file: this.view(file, ref.chunks) }
+  }
+
+  private async expireWith (file: StoredFile, at: number): Promise<void> {
+    await this.c.store.putFile({ ...file, expiresAt: at })
+    this.sweeper.arm(at)
   }
 
   /**
@@ -369,7 +363,7 @@ export class Files {
   }
 
   /** Messages with the file each announces, as the history shows them. */
-  async withFiles<M extends MessageView> (views: M[]): Promise<Array<M & { file?: FileView }>> {
+  async withFiles<M extends { id: string, direction: 'in' | 'out' }> (views: M[]): Promise<Array<M & { file?: FileView }>> {
     if (views.length === 0) return views
     const files = new Map<string, StoredFile>()
     for (const f of await this.c.store.filesOf(views.map(v => v.id))) files.set(`${f.direction}/${f.id}`, f)

@@ -9,7 +9,8 @@
  * People are named as the user knows them: a contact's name, or for a member who is not a
  * contact its identity string. A room is named by its name (unique among ours) or its id.
  */
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
+import * as Digest from 'multiformats/hashes/digest'
 import { decodeBundle, verifyBundle } from '../crypto/bundle.js'
 import { identityFromString, identityToString } from '../crypto/identity.js'
 import { MAX_TEXT_BYTES } from '../constants.js'
@@ -19,6 +20,8 @@ import { fromHex, toHex as hex } from '../util/bytes.js'
 import { bundleCard, ownCard, UnknownCardError } from './cards.js'
 import { RoomDelivery, SYNC_INTERVAL_MS } from './delivery.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
+import { FileRef } from '../pb/ferry.js'
+import { encodeRoomContent } from './room-content.js'
 import { RoomReceipts } from './room-receipts.js'
 import { RoomDevices } from './room-devices.js'
 import type { OwnDevice } from './room-devices.js'
@@ -28,6 +31,7 @@ import { RoomPeers } from './room-peers.js'
 import { Rooms, UnknownRoomError } from './rooms.js'
 import type { RoomMailboxes } from './room-mail.js'
 import type { GroupMessage } from './history.js'
+import type { GroupSummary } from './summary.js'
 import type { Card } from './cards.js'
 import type { Room } from './room.js'
 import type { CryptoBackend } from '../crypto/backend.js'
@@ -40,6 +44,7 @@ import type { Envelope } from '../messaging/envelope.js'
 import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 
 export type { GroupMessage } from './history.js'
+export type { GroupMember, GroupSummary } from './summary.js'
 
 export interface GroupsInit {
   libp2p: Libp2p<FerryServices>
@@ -58,37 +63,8 @@ export interface GroupsInit {
   ownDevices?: () => Promise<{ others: OwnDevice[], revoked: string[] }>
   /** whether a peer is another device in our list, not revoked: it may bring us a room we lack */
   isOwnDevice?: (peer: string) => boolean
-}
-
-/** One member as `ferry group info` shows it. */
-export interface GroupMember {
-  identity: string
-  /** the contact's name, when the member is a contact */
-  name?: string
-  role: 'admin' | 'member'
-  me: boolean
-  /** how many of the member's devices take part in the room (linked devices; docs/DEVICES.md) */
-  devices: number
-}
-
-export interface GroupSummary {
-  /** the room id, hex */
-  group: string
-  name: string
-  members: GroupMember[]
-  /** disappearing timer, ms (0: off) */
-  expiresMs: number
-  /** our keys: 'member' once the room's welcome reached us */
-  keys: 'pending' | 'member' | 'removed' | 'paused'
-  /** nothing held back for want of ops or keys: our view has converged with what reached us */
-  converged: boolean
-  /** the room's epoch: a hash of the log's heads, so members holding the same ops show the same */
-  epoch: string
-  unread: number
-  /** the highest history seq: it moves whenever a message is written */
-  latest: number
-  /** how far our messages got, summed over their recipients: it moves whenever a receipt arrives */
-  progress: number
+  /** files (protocol/files/): a member's message announced one (fetch it), and the history shows each file's state */
+  files?: () => { announced: (ref: FileRef, m: { id: string, peer: string, createdAt: number, expiresAt: number, disappearing: boolean }) => Promise<void>, withFiles: <M extends GroupMessage>(views: M[]) => Promise<M[]> } | undefined
 }
 
 const te = new TextEncoder()
@@ -149,7 +125,12 @@ export class Groups {
       connectionsTo: identity => this.peers.connectionsTo(identity),
       isContact: async identity => (await this.f.contacts.list()).some(c => c.identity != null && hex(c.identity) === hex(identity)),
       isOwnDevice: peer => this.f.isOwnDevice?.(peer) ?? false,
-      onMessage: (room, m, history) => history.push(incomingEntry(m, this.f.now(), me)),
+      onMessage: (room, m, history) => {
+        const entry = incomingEntry(m, this.f.now(), me)
+        history.push(entry)
+        const record = HistoryRecord.decode(entry.record)
+        if (record.file.byteLength > 0 && !record.outgoing) void this.announced(m.id, record, peerIdFromMultihash(Digest.decode(m.device)).toString())
+      },
       onAsker: asker => this.peers.learn(asker),
       receiptOf: async room => await this.receipts?.of(room) as Uint8Array,
       onReceipt: async (room, receipt) => await this.receipts?.from(room, receipt),
@@ -234,8 +215,14 @@ export class Groups {
     if (change.expiresMs != null) await this.act(group, async room => ({ ops: await room.change({ kind: 'setTimer', expiresMs: change.expiresMs as number }) }))
   }
 
-  /** Seal a message for the room, keep it in the history, hand it to every member we reach. */
-  async send (group: string, text: string, expiresMs?: number): Promise<GroupMessage> {
+  /** A member's file message: its file is fetched from the sending device (protocol/files/). */
+  private async announced (id: string, r: HistoryRecord, peer: string): Promise<void> {
+    const files = this.f.files?.()
+    await files?.announced(FileRef.decode(r.file), { id, peer, createdAt: r.sentAt, expiresAt: r.expiresAt === 0 ? Number.MAX_SAFE_INTEGER : r.expiresAt, disappearing: r.expiresAt !== 0 }).catch((err: any) => { this.f.log('a room file was refused: %s', err.message) })
+  }
+
+  /** Seal a message (with `file`, a file's announcement) for the room, keep it in the history, hand it to every member we reach. */
+  async send (group: string, text: string, expiresMs?: number, file?: FileRef): Promise<GroupMessage> {
     if (te.encode(text).byteLength > MAX_TEXT_BYTES) throw new MessageTooLargeError(`a message is at most ${MAX_TEXT_BYTES} bytes of text`)
     if (expiresMs != null && !(expiresMs > 0 && expiresMs <= MAX_TIMER_MS)) throw new InvalidInputError('a message expires after a time between 1 ms and 30 days')
     const room = this.room(group)
@@ -243,9 +230,10 @@ export class Groups {
     const others = room.state().members.map(m => m.identity).filter(id => hex(id) !== me)
     let entry: { id: string, record: HistoryRecord } | undefined
     const { reached } = await this.act(group, async (r, history) => {
-      const sent = await r.send(te.encode(text), expiresMs)
+      const encoded = file == null ? undefined : FileRef.encode(file)
+      const sent = await r.send(encodeRoomContent(text, encoded), expiresMs)
       const at = this.f.now()
-      const record: HistoryRecord = { sender: fromHex(me), outgoing: true, text, sentAt: at, receivedAt: at, expiresAt: sent.expiresAt, read: true, elsewhere: false, recipients: others.map(member => ({ member, state: Recipient.State.QUEUED })) }
+      const record: HistoryRecord = { sender: fromHex(me), outgoing: true, text, sentAt: at, receivedAt: at, expiresAt: sent.expiresAt, read: true, elsewhere: false, recipients: others.map(member => ({ member, state: Recipient.State.QUEUED })), file: encoded ?? new Uint8Array(0) }
       entry = { id: sent.id, record }
       history.push(historyEntry(sent.id, record))
       return { ops: [], messages: [sent.bytes] }
@@ -263,7 +251,8 @@ export class Groups {
     const names = await this.names()
     const now = this.f.now()
     // nothing is shown after its expiry, even before the sweep deletes it
-    return (await this.need().history(room.group, options)).filter(e => e.expiresAt === 0 || e.expiresAt > now).map(e => messageView(room.group, e, names))
+    const views = (await this.need().history(room.group, options)).filter(e => e.expiresAt === 0 || e.expiresAt > now).map(e => messageView(room.group, e, names))
+    return await this.f.files?.()?.withFiles(views) ?? views
   }
 
   /** Delete every expired history entry now (also every 20 s). @returns how many */

@@ -5,7 +5,9 @@
 import { toHex as hex } from '../util/bytes.js'
 import { identityToString } from '../crypto/identity.js'
 import { HistoryRecord, Recipient } from './pb/groups.js'
+import { decodeRoomContent } from './room-content.js'
 import type { RoomMessage } from './room.js'
+import type { FileView } from '../files/types.js'
 import type { Rooms } from './rooms.js'
 import type { RoomHistoryEntry } from '../stores/stores.js'
 
@@ -29,6 +31,8 @@ export interface GroupMessage {
   recipients?: { total: number, stored: number, delivered: number, read: number }
   /** outgoing: each member it was sealed for (identity string) and how far it got with that one */
   members?: Array<{ identity: string, state: 'queued' | 'stored' | 'delivered' | 'read' }>
+  /** a file message: the file (protocol/files/) */
+  file?: FileView
 }
 
 const STATE_NAMES: Record<Recipient.State, 'queued' | 'stored' | 'delivered' | 'read'> = {
@@ -39,7 +43,6 @@ const STATE_NAMES: Record<Recipient.State, 'queued' | 'stored' | 'delivered' | '
 const STATE_ORDER = [Recipient.State.QUEUED, Recipient.State.STORED, Recipient.State.DELIVERED, Recipient.State.READ]
 /** A state's place in that order (0 queued … 3 read). */
 export const rank = (s: Recipient.State): number => STATE_ORDER.indexOf(s)
-const td = new TextDecoder()
 
 /** A record as the store keeps it (it expires with the message). */
 export function historyEntry (id: string, record: HistoryRecord): RoomHistoryEntry {
@@ -52,7 +55,8 @@ export function historyEntry (id: string, record: HistoryRecord): RoomHistoryEnt
  */
 export function incomingEntry (m: RoomMessage, receivedAt: number, me?: Uint8Array): RoomHistoryEntry {
   const ours = me != null && hex(m.sender) === hex(me)
-  return historyEntry(m.id, { sender: m.sender, outgoing: ours, elsewhere: ours, text: td.decode(m.plaintext), sentAt: m.sentAt, receivedAt, expiresAt: m.expiresAt, read: ours, recipients: [] })
+  const content = decodeRoomContent(m.plaintext)
+  return historyEntry(m.id, { sender: m.sender, outgoing: ours, elsewhere: ours, text: content.text, sentAt: m.sentAt, receivedAt, expiresAt: m.expiresAt, read: ours, recipients: [], file: content.file ?? new Uint8Array(0) })
 }
 
 /** Move `members` forward (never back) to `state`. @returns whether anything changed */

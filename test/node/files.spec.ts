@@ -223,4 +223,33 @@ describe('files between daemons', function () {
     assert.equal(await fetchHash(bob, m.id), sha(bytes))
     assert.ok((await alice.api.get('/v1/status')).files.servedChunks > 0, 'the refused chunks came from the sender')
   })
+
+  it('a file sent to a team room with ferry group send --file reaches every member with the same SHA-256 (members need not be each other\'s contacts: the sender serves it)', async () => {
+    const [alice, bob, carol] = await startDaemons('alice', 'bob', 'carol')
+    made.push(alice, bob, carol)
+    await befriend(alice, bob)
+    await befriend(alice, carol)
+    const room = JSON.parse((await cli(['group', 'create', 'field', '--member', 'bob', '--member', 'carol', '--json', '--data-dir', alice.dir])).stdout)
+    for (const d of [bob, carol]) await waitFor(`${d.name} in the room's keys`, async () => (await cli(['group', 'info', room.group, '--json', '--data-dir', d.dir])).stdout.includes('"keys": "member"'), 60_000)
+    const bytes = randomBytes(2 * MiB + 3)
+    const path = join(tempDir('ferry-file-in-'), 'plan.pdf')
+    writeFileSync(path, bytes)
+    const sent = await cli(['group', 'send', 'field', '--file', path, 'the plan', '--data-dir', alice.dir])
+    assert.equal(sent.code, 0, sent.stderr)
+    assert.match(sent.stdout.trim(), /^[0-9a-f]+ delivered \d\/2$/)
+    for (const d of [bob, carol]) {
+      let m: any
+      await waitFor(`the file complete at ${d.name}`, async () => {
+        const list = JSON.parse((await cli(['messages', '--group', room.group, '--json', '--data-dir', d.dir])).stdout)
+        m = list.find((x: any) => x.file?.name === 'plan.pdf')
+        return m?.file?.status === 'complete'
+      }, 60_000)
+      assert.equal(m.text, 'the plan')
+      assert.equal(m.file.type, 'application/pdf')
+      assert.equal(m.file.sha256, sha(bytes))
+      assert.equal(await fetchHash(d, m.id), sha(bytes))
+    }
+    const line = (await cli(['messages', '--group', 'field', '--data-dir', bob.dir])).stdout
+    assert.match(line, /the plan \[file plan\.pdf, 2\.0 MiB\] \(complete\)/)
+  })
 })

@@ -3446,6 +3446,7 @@ export interface HistoryRecord {
   read: boolean
   recipients: Recipient[]
   elsewhere: boolean
+  file: Uint8Array
 }
 
 export namespace HistoryRecord {
@@ -3505,6 +3506,11 @@ export namespace HistoryRecord {
           w.bool(obj.elsewhere)
         }
 
+        if ((obj.file != null && obj.file.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.file)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -3518,7 +3524,8 @@ export namespace HistoryRecord {
           expiresAt: 0,
           read: false,
           recipients: [],
-          elsewhere: false
+          elsewhere: false,
+          file: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -3567,6 +3574,10 @@ export namespace HistoryRecord {
             }
             case 9: {
               obj.elsewhere = reader.bool()
+              break
+            }
+            case 10: {
+              obj.file = reader.bytes()
               break
             }
             default: {
@@ -3662,6 +3673,13 @@ export namespace HistoryRecord {
               }
               break
             }
+            case 10: {
+              yield {
+                field: `${prefix}.file`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -3726,6 +3744,11 @@ export namespace HistoryRecord {
     value: boolean
   }
 
+  export interface HistoryRecordFileFieldEvent {
+    field: '$.file'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<HistoryRecord>): Uint8Array {
     return encodeMessage(obj, HistoryRecord.codec())
   }
@@ -3734,8 +3757,120 @@ export namespace HistoryRecord {
     return decodeMessage(buf, HistoryRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryRecord>): Generator<HistoryRecordSenderFieldEvent | HistoryRecordOutgoingFieldEvent | HistoryRecordTextFieldEvent | HistoryRecordSentAtFieldEvent | HistoryRecordReceivedAtFieldEvent | HistoryRecordExpiresAtFieldEvent | HistoryRecordReadFieldEvent | HistoryRecordRecipientsMemberFieldEvent | HistoryRecordRecipientsStateFieldEvent | HistoryRecordElsewhereFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HistoryRecord>): Generator<HistoryRecordSenderFieldEvent | HistoryRecordOutgoingFieldEvent | HistoryRecordTextFieldEvent | HistoryRecordSentAtFieldEvent | HistoryRecordReceivedAtFieldEvent | HistoryRecordExpiresAtFieldEvent | HistoryRecordReadFieldEvent | HistoryRecordRecipientsMemberFieldEvent | HistoryRecordRecipientsStateFieldEvent | HistoryRecordElsewhereFieldEvent | HistoryRecordFileFieldEvent> {
     return streamMessage(buf, HistoryRecord.codec(), opts)
+  }
+}
+
+export interface RoomContent {
+  text: string
+  file: Uint8Array
+}
+
+export namespace RoomContent {
+  let _codec: Codec<RoomContent>
+
+  export const codec = (): Codec<RoomContent> => {
+    if (_codec == null) {
+      _codec = message<RoomContent>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.text != null && obj.text !== '')) {
+          w.uint32(10)
+          w.string(obj.text)
+        }
+
+        if ((obj.file != null && obj.file.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.file)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          text: '',
+          file: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.text = reader.string()
+              break
+            }
+            case 2: {
+              obj.file = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.text`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.file`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RoomContentTextFieldEvent {
+    field: '$.text'
+    value: string
+  }
+
+  export interface RoomContentFileFieldEvent {
+    field: '$.file'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<RoomContent>): Uint8Array {
+    return encodeMessage(obj, RoomContent.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomContent>): RoomContent {
+    return decodeMessage(buf, RoomContent.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoomContent>): Generator<RoomContentTextFieldEvent | RoomContentFileFieldEvent> {
+    return streamMessage(buf, RoomContent.codec(), opts)
   }
 }
 
