@@ -7,7 +7,10 @@
  * way A is known is its invite.
  */
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { RELAY_LIMITS } from '../../protocol/index.js'
 import { tempDir, waitFor } from './harness.js'
 import { haveNetns, Netns, NsDaemon } from './netns.js'
 
@@ -69,5 +72,35 @@ describe('circuit relay (network namespaces)', function () {
     // A answers over the relayed connection C opened (A cannot dial C's LAN at all)
     assert.equal((await a.run(['send', 'c', 'got them'])).code, 0)
     await waitFor('C to receive A\'s answer', async () => (await c.json(['messages', 'a'])).some((m: any) => m.direction === 'in' && m.text === 'got them'), 30_000)
+  })
+
+  it('a 10 MiB file from A reaches C through the relay, which carries 4 MiB per connection: the transfer resumes on each new relayed connection', async function () {
+    this.timeout(360_000)
+    if (daemons.length < 3) this.skip()
+    const [a, , c] = daemons
+    assert.equal(RELAY_LIMITS.defaultDataLimit, BigInt(4 * 1024 * 1024))
+    const bytes = randomBytes(10 * 1024 * 1024)
+    const path = join(tempDir('ferry-relay-file-'), 'survey.bin')
+    writeFileSync(path, bytes)
+    assert.equal((await a.run(['send', 'c', '--file', path])).code, 0)
+    let m: any
+    const errors = new Set<string>()
+    await waitFor('the file complete at C', async () => {
+      m = (await c.json(['messages', 'a'])).find((x: any) => x.file?.name === 'survey.bin')
+      if (typeof m?.file?.error === 'string') errors.add(m.file.error)
+      return m?.file?.status === 'complete'
+    }, 300_000)
+    console.log('      seen while it came:', JSON.stringify([...errors]))
+    assert.ok([...errors].some(e => /not reachable now/.test(e)), 'a relayed connection ended under the transfer (the relay\'s limit), and it went on')
+    const out = join(tempDir('ferry-relay-file-'), 'got.bin')
+    assert.equal((await c.run(['file', 'get', m.id, '--out', out])).code, 0)
+    assert.equal(createHash('sha256').update(readFileSync(out)).digest('hex'), createHash('sha256').update(bytes).digest('hex'))
+    // no direct path exists (the first test showed it): 10 MiB through connections of at most
+    // 4 MiB each took three or more relayed connections, each resuming where the last ended
+    const onC = (await c.json(['status'])).connections.filter((x: any) => x.contact === 'a')
+    assert.ok(onC.every((x: any) => x.transport === 'circuit-relay'), `C reaches A only through the relay: ${JSON.stringify(onC)}`)
+    const served = (await a.json(['status'])).files.servedChunks
+    console.log(`      chunks served for a 160-chunk file: ${served as number}`)
+    assert.ok(served >= 160 && served < 160 * 2, `${served as number} chunks served`)
   })
 })
