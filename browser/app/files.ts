@@ -4,10 +4,8 @@
  * Received pictures are decoded only by the browser's own image decoder (an <img>), never here.
  */
 import { MAX_THUMBNAIL_BYTES } from '../../protocol/files/constants.js'
+import { VIEWABLE } from './format.js'
 import type { Ferry, MessageView } from '../../protocol/index.js'
-
-/** Picture types the viewer shows full size (raster formats only: no SVG). */
-export const VIEWABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
 
 /**
  * A JPEG of at most MAX_THUMBNAIL_BYTES of a picture the user picked, made here on the sender's

@@ -51,3 +51,6 @@ export function when (t: number, now = Date.now()): string {
 export function groupDigits (digits: string): string[] {
   return digits.replace(/\s+/g, '').match(/.{1,5}/g) ?? []
 }
+
+/** Picture types the web app shows as pictures (raster formats only: never SVG). */
+export const VIEWABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])

@@ -9,6 +9,7 @@
  * for await (const c of node.services.blob.fetch(connection, root, [0, 1, 2])) store(c.index, c.data)
  */
 import { frameStream } from '../services/streams/frames.js'
+import { toHex } from '../util/bytes.js'
 import { BLOB_PROTOCOL, MAX_CHUNK_FRAME, MAX_INDICES, MAX_SERVING, MAX_STREAMS, REQUEST_TIMEOUT_MS } from './constants.js'
 import { BlobChunk, BlobRequest } from './pb/blob.js'
 import type { AbortOptions, ComponentLogger, Connection, Logger, Startable, Stream } from '@libp2p/interface'
@@ -35,8 +36,6 @@ export interface BlobExchange {
   fetch(connection: Connection, root: Uint8Array, indices: number[], options?: AbortOptions): AsyncGenerator<BlobChunk>
 }
 
-const hex = (b: Uint8Array): string => Array.from(b, x => x.toString(16).padStart(2, '0')).join('')
-
 export class BlobService implements BlobExchange, Startable {
   private readonly log: Logger
   private serving = 0
@@ -62,7 +61,7 @@ export class BlobService implements BlobExchange, Startable {
       const frames = frameStream(stream, { maxDataLength: 32 + 8 + MAX_INDICES * 6, frameDeadlineMs: REQUEST_TIMEOUT_MS })
       const req = await frames.read(BlobRequest, { signal })
       if (req.root.byteLength !== 32 || req.indices.length === 0 || req.indices.length > MAX_INDICES) throw new Error('a blob request names a 32-byte root and 1 to 32 chunks')
-      const root = hex(req.root)
+      const root = toHex(req.root)
       for (const index of req.indices) {
         await this.slot()
         try {

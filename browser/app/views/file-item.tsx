@@ -5,9 +5,8 @@
  * when first used.
  */
 import { useEffect, useState } from 'preact/hooks'
+import { VIEWABLE } from '../format.js'
 import type { Ferry, FileView } from '../../../protocol/index.js'
-
-const VIEWABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
 
 export function sizeLabel (bytes: number): string {
   if (bytes >= 1048576) return `${(bytes / 1048576).toFixed(1)} MiB`
