@@ -51,6 +51,7 @@ import { Key } from 'interface-datastore'
 import type { DeviceListStore } from './devices/devices.js'
 import type { DeviceEntry } from './devices/device-list.js'
 import { MessageRequests } from './messaging/requests.js'
+import { CallSignals } from './calls/signals.js'
 
 /** Where libp2p last saw `peer` (learned by identify), for a contact made from a message request. */
 async function knownAddresses (libp2p: Libp2p, peer: string): Promise<string[]> {
@@ -83,8 +84,15 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     now,
     onError: err => { log.error('expiry sweep failed - %e', err) }
   })
+  // call signalling (protocol/calls/): the web app places calls; every peer hears the signals
+  const calls = new CallSignals({
+    send: async (contact, text, o) => conversations.send(contact, text, o),
+    nameOf: async peer => (await conversations.names()).get(peer),
+    log: (format, ...args) => { log(format, ...args) }
+  })
   const inbox = new Inbox({
     messages,
+    calls,
     sessions,
     now,
     relation: async peer => contactBook.relation(peer),
@@ -299,6 +307,7 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
   const roster = new Roster({ libp2p, identity, name: opts.name ?? '', contacts, contactBook, requests, presence, outbox: conversations.outbox, mailboxes, prekeys, crypto, tasks, now, log })
   return new Ferry({
     libp2p,
+    calls,
     identity,
     stores: opts.stores,
     contactBook,

@@ -15,6 +15,7 @@ import type { FerryServices, FerryStatus } from './ferry-types.js'
 import type { Identity } from './crypto/identity.js'
 import type { Groups } from './groups/groups.js'
 import type { Files } from './files/files.js'
+import type { CallSignals } from './calls/signals.js'
 import type { Devices } from './devices/devices.js'
 import type { Collected, Mailboxes } from './mailbox/index.js'
 import type { PrekeyUpkeep } from './crypto/prekey-upkeep.js'
@@ -50,6 +51,8 @@ export interface FerryFeatures {
   /** files; absent without a file store */
   files?: Files
   devices: Devices
+  /** call signalling (protocol/calls/) */
+  calls: CallSignals
   log: Logger
   pollMs: number
   publishOnStart: boolean
@@ -74,9 +77,10 @@ export class Ferry {
   readonly files?: Files
   /** this person's linked devices (`ferry device …`) */
   readonly devices: Devices
+  /** call signalling: the web app's calls (protocol/calls/) */
+  readonly calls: CallSignals
   private poll?: ReturnType<typeof setInterval>
-  /** the stores, for tests that inspect what was written */
-  private readonly stores: FerryStores
+  private readonly stores: FerryStores // for tests that inspect what was written
 
   constructor (private readonly f: FerryFeatures) {
     this.stores = f.stores
@@ -91,11 +95,10 @@ export class Ferry {
     this.groups = f.groups
     this.files = f.files
     this.devices = f.devices
+    this.calls = f.calls
   }
 
-  get peerId (): string {
-    return this.libp2p.peerId.toString()
-  }
+  get peerId (): string { return this.libp2p.peerId.toString() }
 
   /** Start libp2p, dial every contact, join the DHT, publish records and flush the outbox. */
   async start (): Promise<void> {
@@ -175,9 +178,7 @@ export class Ferry {
   }
 
   /** The mailbox roles. @throws InvalidInputError when this node runs without mailboxes */
-  needMailboxes (): Mailboxes {
-    return this.mailboxes ?? (() => { throw new InvalidInputError('this node runs without mailboxes') })()
-  }
+  needMailboxes (): Mailboxes { return this.mailboxes ?? (() => { throw new InvalidInputError('this node runs without mailboxes') })() }
 
   /** This node's listen addresses, with /p2p/<peer id>. */
   addresses (): string[] { return this.libp2p.getMultiaddrs().map(String) }

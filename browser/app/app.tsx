@@ -7,13 +7,10 @@ import { useEffect, useState } from 'preact/hooks'
 import { useLoad, useVersion } from './hooks.js'
 import { Conversation } from './views/conversation.js'
 import { Conversations, REQUESTS } from './views/conversations.js'
-import { AddContact } from './views/add-contact.js'
 import { MyInvite } from './views/invite.js'
-import { Safety } from './views/safety.js'
-import { SettingsView } from './views/settings.js'
-import { Requests } from './views/requests.js'
 import { GroupChat } from './views/group.js'
-import { NewGroup } from './views/new-group.js'
+import { lazyView } from './lazy.js'
+import { CallHost } from './calls/host.js'
 import type { FerryTab } from './tab.js'
 import type { AppConfig, View, ViewProps } from './view.js'
 
@@ -24,6 +21,13 @@ function linkedInvite (): string | undefined {
   history.replaceState(null, '', location.pathname)
   try { return decodeURIComponent(m[1]) } catch { return undefined }
 }
+
+// screens a session may never open load when first shown
+const SettingsView = lazyView(async () => (await import('./views/settings.js')).SettingsView)
+const Safety = lazyView(async () => (await import('./views/safety.js')).Safety)
+const NewGroup = lazyView(async () => (await import('./views/new-group.js')).NewGroup)
+const Requests = lazyView(async () => (await import('./views/requests.js')).Requests)
+const AddContact = lazyView(async () => (await import('./views/add-contact.js')).AddContact)
 
 export function App ({ tab, name, config }: { tab: FerryTab, name: string, config: AppConfig }): preact.JSX.Element {
   const invite = linkedInvite()
@@ -72,6 +76,7 @@ export function App ({ tab, name, config }: { tab: FerryTab, name: string, confi
           {view.name === 'new-group' && <NewGroup {...props} />}
         </section>
       </main>
+      <CallHost tab={tab} fail={fail} />
     </div>
   )
 }

@@ -1,5 +1,6 @@
 /** How the app words delivery states, durations and times (docs/DESIGN.md invariant 5: every send ends in a visible state). */
 import type { MessageRecord } from '../../protocol/stores/stores.js'
+import type { CallRecord } from '../../protocol/calls/signals.js'
 
 /** The delivery state of a message as the user reads it. */
 export function stateLabel (m: MessageRecord): string {
@@ -54,3 +55,14 @@ export function groupDigits (digits: string): string[] {
 
 /** Picture types the web app shows as pictures (raster formats only: never SVG). */
 export const VIEWABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
+
+/** A call's record as each side reads it ("Missed video call" to the callee, "Video call · no answer" to the caller). */
+export function callLabel (r: CallRecord, direction: 'in' | 'out'): string {
+  const what = r.video ? 'video call' : 'voice call'
+  const What = r.video ? 'Video call' : 'Voice call'
+  if (r.outcome === 'missed') return direction === 'in' ? `Missed ${what}` : `${What} · no answer`
+  if (r.outcome === 'declined') return direction === 'in' ? `You declined a ${what}` : `${What} · declined`
+  if (r.outcome === 'failed') return `${What} · could not connect`
+  const s = Math.round((r.durationMs ?? 0) / 1000)
+  return `${What} · ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
+}

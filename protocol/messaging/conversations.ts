@@ -26,7 +26,7 @@ import type { Presence } from '../reach/presence.js'
 import type { Sessions } from './sessions.js'
 import type { Contact, ContactStore, MessageRecord, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage } from '../stores/stores.js'
 import type { DeviceEntry } from '../devices/device-list.js'
-import type { Content, FileRef, ReadSync, SentCopy } from '../pb/ferry.js'
+import type { CallSignal, Content, FileRef, ReadSync, SentCopy } from '../pb/ferry.js'
 import type { Sweeper } from '../util/timers.js'
 import type { Libp2p, Logger } from '@libp2p/interface'
 
@@ -83,6 +83,8 @@ export interface Queued {
   file?: FileRef
   /** the message id, when the caller chose it (a file's row is written before its message) */
   id?: Uint8Array
+  /** a call signal (protocol/calls/): control when text is empty, else also the call's record */
+  call?: CallSignal
 }
 
 export class Conversations {
@@ -127,14 +129,15 @@ export class Conversations {
    *
    * @throws UnknownContactError | InvalidInputError | MessageTooLargeError
    */
-  async send (name: string, text: string, options: { ttlMs?: number, file?: FileRef, id?: Uint8Array } = {}): Promise<MessageView> {
-    if (options.file == null || text !== '') checkText(text)
+  async send (name: string, text: string, options: { ttlMs?: number, file?: FileRef, id?: Uint8Array, call?: CallSignal } = {}): Promise<MessageView> {
+    if ((options.file == null && options.call == null) || text !== '') checkText(text)
     const contact = await this.c.contactBook.sendable(name)
     const timer = options.ttlMs ?? contact.expiresMs
-    const m: Queued = { text, ttlMs: timer ?? DEFAULT_TTL_MS, disappearing: timer != null, file: options.file, id: options.id }
+    const m: Queued = { text, ttlMs: timer ?? DEFAULT_TTL_MS, disappearing: timer != null, file: options.file, id: options.id, call: options.call }
     const record = await this.queue(contact, m)
     if (timer != null) this.c.expiry.arm(record.expiresAt)
-    this.copies(contact, record, m, true).catch((err: any) => { this.c.log('copies to other devices not queued: %s', err.message) })
+    // a bare call signal is no one's history: not copied to own devices
+    this.copies(contact, record, m, text !== '' || options.call == null).catch((err: any) => { this.c.log('copies to other devices not queued: %s', err.message) })
     return { ...record, contact: contact.name }
   }
 
@@ -321,14 +324,14 @@ export class Conversations {
     const created = m.copyOf?.created ?? this.c.now()
     const id = m.copyOf?.id ?? m.id ?? this.c.randomBytes(MESSAGE_ID_BYTES)
     const fields = { id, recipient: contact.identity ?? new Uint8Array(0), recipientDevice: peerIdFromString(contact.peerId).toMultihash().bytes, created, expiresAt: created + m.ttlMs }
-    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined, devices: m.devices, sent: m.sent, readSync: m.readSync, contactSync: m.contactSync, file: m.file }
+    const content = { sender: identity.identityKey.publicKey.raw, senderDevice: this.c.libp2p.peerId.toMultihash().bytes, deviceSignature: identity.deviceSignature, text: m.text, sentAt: created, capability: m.capability, read: m.read, restart: m.restart === true ? true : undefined, disappearing: m.disappearing === true ? true : undefined, devices: m.devices, sent: m.sent, readSync: m.readSync, contactSync: m.contactSync, file: m.file, call: m.call }
     // encrypt and queue in order per peer; the session state is written with the message
     const written = await sessions.serialize(contact.peerId, async () => {
       const restart = m.restart === true
       const held = await sessions.has(contact.peerId, contact.identity)
       const bundle = restart ? await this.restartBundle(contact, held, m.own === true) : held ? undefined : await this.firstBundle(contact, m.own === true)
       const { envelope, record } = await sealEnvelope(sessions, contact.peerId, fields, content, bundle, contact.identity, restart)
-      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.copyOf != null ? 'copy' : m.capability == null && m.read == null && m.restart !== true && m.devices == null && m.readSync == null && m.contactSync == null ? 'text' : 'control', disappearing: m.disappearing }) }
+      return { done: this.outgoing.add({ id: toHex(id), peer: contact.peerId, text: m.text, status: 'queued', createdAt: created, expiresAt: created + m.ttlMs, envelope, session: record, kind: m.copyOf != null ? 'copy' : m.capability == null && m.read == null && m.restart !== true && m.devices == null && m.readSync == null && m.contactSync == null && (m.call == null || m.text !== '') ? 'text' : 'control', disappearing: m.disappearing }) }
     })
     let record: MessageRecord
     try {

@@ -29,7 +29,7 @@ import { TokenBuckets } from '../services/streams/budget.js'
 import type { Decrypted, Sessions } from './sessions.js'
 import type { EnvelopeReceiver } from '../services/dm/index.js'
 import type { IncomingMessage, MessageStore, StoreResult } from '../stores/stores.js'
-import type { Content, Envelope, FileRef, Sealed } from '../pb/ferry.js'
+import type { CallSignal, Content, Envelope, FileRef, Sealed } from '../pb/ferry.js'
 import type { PeerId } from '@libp2p/interface'
 
 /** Largest number of messages committed in one transaction. */
@@ -83,8 +83,8 @@ export class SessionResetError extends Error {
   override name = 'SessionResetError'
 }
 
-/** A message waiting for its commit, with the session generation that decrypted it. */
-interface Pending extends IncomingMessage { generation: number }
+/** A message waiting for its commit, with the session generation that decrypted it (and a call signal it carries). */
+interface Pending extends IncomingMessage { generation: number, call?: CallSignal }
 
 export interface InboxInit {
   messages: MessageStore
@@ -122,6 +122,8 @@ export interface InboxInit {
   onContactSync?(content: Content): Promise<void>
   /** a contact's message announces a file (protocol/files/): keep the announcement, idempotently */
   onFile?(file: FileRef, message: { id: string, peer: string, createdAt: number, expiresAt: number, disappearing: boolean }): Promise<void>
+  /** a contact's call signal (protocol/calls/): checked before the acknowledgement, heard once stored */
+  calls?: { check(call: CallSignal): void, receive(call: CallSignal, from: { peer: string, sentAt: number }): Promise<void> }
   limits?: Partial<StrangerLimits>
 }
 
@@ -215,6 +217,7 @@ export class Inbox implements EnvelopeReceiver {
     }
     if (fresh) await this.init.onIdentity?.(peer, identity) // bound to the session, proven over a direct connection: check it once
     if (!result.duplicate) this.init.onStored?.(message)
+    if (!result.duplicate && message.call != null) void this.init.calls?.receive(message.call, { peer, sentAt: message.createdAt })
     return { storedAt: result.storedAt }
   }
 
@@ -248,7 +251,7 @@ export class Inbox implements EnvelopeReceiver {
     const read = readIds(content)
     if (stranger) {
       if (capability != null || read.length > 0 || content.restart === true || content.text === '') throw new RefusedError('control messages from someone who is not a contact are refused')
-      if (content.file != null) throw new RefusedError('files from someone who is not a contact are refused')
+      if (content.file != null || content.call != null) throw new RefusedError('files and calls from someone who is not a contact are refused')
       const bytes = new TextEncoder().encode(content.text).byteLength
       this.countPending(peer, 0, bytes)
       count(bytes)
@@ -279,6 +282,10 @@ export class Inbox implements EnvelopeReceiver {
       if (this.init.onFile == null) throw new RefusedError('this node takes no files')
       await this.init.onFile(content.file, { id, peer, createdAt: env.created, expiresAt: env.expiresAt, disappearing: content.disappearing === true })
     }
+    if (content.call != null && content.sent == null) {
+      if (this.init.calls == null) throw new RefusedError('this node takes no calls')
+      this.init.calls.check(content.call) // InvalidEnvelopeError: malformed, told to the sender
+    }
     try {
       await decrypted.adopt() // accepted: now the state (and a PQXDH answer) may change
     } catch (err: any) {
@@ -289,7 +296,8 @@ export class Inbox implements EnvelopeReceiver {
     else if (relation.kind === 'contact' && !bound && (via === 'mailbox' || relation.identity != null)) message.unverified = true
     if (capability != null && trusted) message.capability = capability
     // a restart needs nothing more: the PQXDH answer above made its session the current one
-    if (capability != null || read.length > 0 || content.restart === true || devices != null || content.sent != null || content.readSync != null || content.contactSync != null) message.kind = 'control'
+    if (capability != null || read.length > 0 || content.restart === true || devices != null || content.sent != null || content.readSync != null || content.contactSync != null || (content.call != null && content.text === '')) message.kind = 'control'
+    if (content.call != null && content.sent == null && trusted) message.call = content.call
     if (content.sent != null) message.text = '' // kept once, as the conversation's outgoing message
     if (content.disappearing === true) message.disappearing = true
     return { stored: this.commits.add(message), message, identity: decrypted.senderIdentity, fresh: decrypted.fresh && via === 'direct' && !stranger }

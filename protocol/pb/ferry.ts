@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -543,6 +543,7 @@ export interface Content {
   readSync?: ReadSync
   contactSync?: Uint8Array
   file?: FileRef
+  call?: CallSignal
 }
 
 export namespace Content {
@@ -627,6 +628,11 @@ export namespace Content {
           FileRef.codec().encode(obj.file, w)
         }
 
+        if (obj.call != null) {
+          w.uint32(122)
+          CallSignal.codec().encode(obj.call, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -709,6 +715,12 @@ export namespace Content {
             case 14: {
               obj.file = FileRef.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.file
+              })
+              break
+            }
+            case 15: {
+              obj.call = CallSignal.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.call
               })
               break
             }
@@ -833,6 +845,13 @@ export namespace Content {
             case 14: {
               yield * FileRef.codec().stream(reader, reader.uint32(), `${prefix}.file`, {
                 limits: opts.limits?.file
+              })
+
+              break
+            }
+            case 15: {
+              yield * CallSignal.codec().stream(reader, reader.uint32(), `${prefix}.call`, {
+                limits: opts.limits?.call
               })
 
               break
@@ -991,6 +1010,32 @@ export namespace Content {
     value: Uint8Array
   }
 
+  export interface ContentCallIdFieldEvent {
+    field: '$.call.id'
+    value: Uint8Array
+  }
+
+  export interface ContentCallKindFieldEvent {
+    field: '$.call.kind'
+    value: CallSignal.Kind
+  }
+
+  export interface ContentCallSdpFieldEvent {
+    field: '$.call.sdp'
+    value: string
+  }
+
+  export interface ContentCallCandidatesFieldEvent {
+    field: '$.call.candidates[]'
+    index: number
+    value: string
+  }
+
+  export interface ContentCallVideoFieldEvent {
+    field: '$.call.video'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -999,8 +1044,232 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent | ContentReadSyncContactFieldEvent | ContentReadSyncPeerFieldEvent | ContentReadSyncIdsFieldEvent | ContentContactSyncFieldEvent | ContentFileIdFieldEvent | ContentFileKeyFieldEvent | ContentFileNameFieldEvent | ContentFileSizeFieldEvent | ContentFileTypeFieldEvent | ContentFileChunkSizeFieldEvent | ContentFileChunksFieldEvent | ContentFileRootFieldEvent | ContentFileSha256FieldEvent | ContentFileThumbnailFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent | ContentReadSyncContactFieldEvent | ContentReadSyncPeerFieldEvent | ContentReadSyncIdsFieldEvent | ContentContactSyncFieldEvent | ContentFileIdFieldEvent | ContentFileKeyFieldEvent | ContentFileNameFieldEvent | ContentFileSizeFieldEvent | ContentFileTypeFieldEvent | ContentFileChunkSizeFieldEvent | ContentFileChunksFieldEvent | ContentFileRootFieldEvent | ContentFileSha256FieldEvent | ContentFileThumbnailFieldEvent | ContentCallIdFieldEvent | ContentCallKindFieldEvent | ContentCallSdpFieldEvent | ContentCallCandidatesFieldEvent | ContentCallVideoFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
+  }
+}
+
+export interface CallSignal {
+  id: Uint8Array
+  kind: CallSignal.Kind
+  sdp: string
+  candidates: string[]
+  video: boolean
+}
+
+export namespace CallSignal {
+  export enum Kind {
+    OFFER = 'OFFER',
+    ANSWER = 'ANSWER',
+    CANDIDATES = 'CANDIDATES',
+    HANGUP = 'HANGUP',
+    BUSY = 'BUSY',
+    DECLINE = 'DECLINE'
+  }
+
+  enum __KindValues {
+    OFFER = 0,
+    ANSWER = 1,
+    CANDIDATES = 2,
+    HANGUP = 3,
+    BUSY = 4,
+    DECLINE = 5
+  }
+
+  export namespace Kind {
+    export const codec = (): Codec<Kind> => {
+      return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  let _codec: Codec<CallSignal>
+
+  export const codec = (): Codec<CallSignal> => {
+    if (_codec == null) {
+      _codec = message<CallSignal>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.id)
+        }
+
+        if (obj.kind != null && __KindValues[obj.kind] !== 0) {
+          w.uint32(16)
+          CallSignal.Kind.codec().encode(obj.kind, w)
+        }
+
+        if ((obj.sdp != null && obj.sdp !== '')) {
+          w.uint32(26)
+          w.string(obj.sdp)
+        }
+
+        if (obj.candidates != null && obj.candidates.length > 0) {
+          for (const value of obj.candidates) {
+            w.uint32(34)
+            w.string(value)
+          }
+        }
+
+        if ((obj.video != null && obj.video !== false)) {
+          w.uint32(40)
+          w.bool(obj.video)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: uint8ArrayAlloc(0),
+          kind: Kind.OFFER,
+          sdp: '',
+          candidates: [],
+          video: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.kind = CallSignal.Kind.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.sdp = reader.string()
+              break
+            }
+            case 4: {
+              if (opts.limits?.candidates != null && obj.candidates.length === opts.limits.candidates) {
+                throw new MaxLengthError('Decode error - repeated field "candidates" had too many elements')
+              }
+
+              obj.candidates.push(reader.string())
+              break
+            }
+            case 5: {
+              obj.video = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          candidates: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.kind`,
+                value: CallSignal.Kind.codec().decode(reader)
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.sdp`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.candidates != null && obj.candidates === opts.limits.candidates) {
+                throw new MaxLengthError('Streaming decode error - repeated field "candidates" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.candidates[]`,
+                index: obj.candidates,
+                value: reader.string()
+              }
+
+              obj.candidates++
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.video`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CallSignalIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array
+  }
+
+  export interface CallSignalKindFieldEvent {
+    field: '$.kind'
+    value: CallSignal.Kind
+  }
+
+  export interface CallSignalSdpFieldEvent {
+    field: '$.sdp'
+    value: string
+  }
+
+  export interface CallSignalCandidatesFieldEvent {
+    field: '$.candidates[]'
+    index: number
+    value: string
+  }
+
+  export interface CallSignalVideoFieldEvent {
+    field: '$.video'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<CallSignal>): Uint8Array {
+    return encodeMessage(obj, CallSignal.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallSignal>): CallSignal {
+    return decodeMessage(buf, CallSignal.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallSignal>): Generator<CallSignalIdFieldEvent | CallSignalKindFieldEvent | CallSignalSdpFieldEvent | CallSignalCandidatesFieldEvent | CallSignalVideoFieldEvent> {
+    return streamMessage(buf, CallSignal.codec(), opts)
   }
 }
 

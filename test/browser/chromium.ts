@@ -26,6 +26,8 @@ export interface ChromiumOptions {
   ns?: string
   /** the profile directory; reuse it to reopen the same profile. Default: a fresh one */
   profile?: string
+  /** flags added to CHROMIUM_FLAGS (fake media devices for calls) */
+  args?: string[]
 }
 
 /** A running Chromium profile; close() ends the browser (its profile directory stays when given). */
@@ -45,7 +47,7 @@ export async function launchChromium (options: ChromiumOptions = {}): Promise<Ch
     writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${options.ns} ${CHROMIUM} "$@"\n`)
     chmodSync(executablePath, 0o755)
   }
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 420, height: 820 } })
+  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: [...CHROMIUM_FLAGS, ...options.args ?? []], viewport: { width: 420, height: 820 } })
   return {
     context,
     profile,

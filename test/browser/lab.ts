@@ -89,8 +89,8 @@ export class WebLab {
   }
 
   /** Chromium inside the lab; pass the same profile to reopen a browser with its storage. */
-  async browser (profile?: string): Promise<Chromium> {
-    const b = await launchChromium({ ns: this.ns, profile })
+  async browser (profile?: string, args?: string[]): Promise<Chromium> {
+    const b = await launchChromium({ ns: this.ns, profile, args })
     this.browsers.push(b)
     return b
   }

@@ -5,8 +5,10 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { useLoad, useTick, useVersion } from '../hooks.js'
-import { stateLabel, timeLeft, TIMERS, when } from '../format.js'
+import { callLabel, stateLabel, timeLeft, TIMERS, when } from '../format.js'
 import { FileItem } from './file-item.js'
+import { placeCall } from '../calls/host.js'
+import { readCallRecord } from '../../../protocol/calls/signals.js'
 import type { ViewProps } from '../view.js'
 import type { TransportName } from '../../../protocol/reach/reach.js'
 
@@ -112,6 +114,8 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
         <button class='back' onClick={() => go({ name: 'list' })} aria-label='Back to conversations'>‹</button>
         <h2>{c.name}</h2>
         <span class='via' data-test='via'>{data.via == null ? 'not connected' : `via ${data.via}`}</span>
+        <button onClick={() => { void placeCall(tab, contact, false).catch(fail) }} title={`Voice call ${c.name}`} data-test='call-voice'>Call</button>
+        <button onClick={() => { void placeCall(tab, contact, true).catch(fail) }} title={`Video call ${c.name}`} data-test='call-video'>Video</button>
         <button onClick={() => go({ name: 'safety', contact })} data-test='open-safety'>{c.verified === true ? 'Verified ✓' : 'Verify'}</button>
         <label class='timer-pick'>Disappearing
           <select value={String(c.expiresMs ?? '')} onChange={e => { const v = (e.target as HTMLSelectElement).value; void setTimer(v === '' ? undefined : Number(v)) }} aria-label='Disappearing messages' data-test='timer'>
@@ -130,10 +134,10 @@ export function Conversation ({ tab, go, fail, contact }: ViewProps & { contact:
       {c.pendingIdentity != null && <p class='warn' role='alert'>{c.name}'s safety number changed. Sending is paused until you check it: <button onClick={() => go({ name: 'safety', contact })}>Check</button></p>}
       {/* invariant 4: nothing is shown after its expiry, even before the sweep deletes it */}
       <ol class='messages' ref={list} data-test='messages' aria-live='polite'>
-        {data.messages.filter(m => m.disappearing !== true || m.expiresAt > now).map(m => (
-          <li key={`${m.direction}${m.id}`} class={`msg ${m.direction} status-${m.status}`} data-test='message' data-id={m.id} data-status={m.status}>
+        {data.messages.filter(m => m.disappearing !== true || m.expiresAt > now).map(m => ({ m, call: readCallRecord(m.text) })).map(({ m, call }) => (
+          <li key={`${m.direction}${m.id}`} class={`msg ${m.direction} status-${m.status}${call == null ? '' : ` call-record call-${call.outcome}`}`} data-test='message' data-id={m.id} data-status={m.status}>
             {m.file != null && <FileItem ferry={tab.ferry} id={m.id} file={m.file} fail={fail} />}
-            {(m.file == null || m.text !== '') && <p class='text'>{m.text}</p>}
+            {(m.file == null || m.text !== '') && <p class='text'>{call == null ? m.text : callLabel(call, m.direction)}</p>}
             <p class='meta'>
               <time>{when(m.createdAt, now)}</time>
               {m.direction === 'out' && <span class='state' data-test='state'>{stateLabel(m)}</span>}
