@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { callsBench } from './calls.js'
 import { cryptoBench } from './crypto.js'
 import { devicesBench } from './devices.js'
 import { dhtBench } from './dht.js'
@@ -119,7 +120,7 @@ async function main (): Promise<void> {
   const groupOnly = process.env.BENCH_ONLY === 'group'
   // BENCH_ONLY=devices: the linked-device rows alone
   const devicesOnly = process.env.BENCH_ONLY === 'devices'
-  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && process.env.BENCH_ONLY !== 'files'
+  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && process.env.BENCH_ONLY !== 'files' && process.env.BENCH_ONLY !== 'calls'
   const simRows = process.env.BENCH_ONLY === 'sim' || (others && process.env.FERRY_BENCH_SIM === '1')
   for (const transport of others ? Object.keys(TRANSPORTS) : []) {
     console.log(`measuring ${transport}...`)
@@ -144,6 +145,11 @@ async function main (): Promise<void> {
   if (others || process.env.BENCH_ONLY === 'files') {
     console.log('measuring files...')
     rows.push(...await filesBench(TRANSPORTS))
+  }
+  // BENCH_ONLY=calls: the call rows alone (Chromium in a lab namespace)
+  if ((others && process.env.BENCH_ONLY !== 'tcp') || process.env.BENCH_ONLY === 'calls') {
+    console.log('measuring calls...')
+    rows.push(...await callsBench())
   }
   if (others && process.env.BENCH_ONLY !== 'files') {
     console.log('measuring crypto...')
