@@ -61,11 +61,13 @@ export class Files {
   /** chunk deposits done this run, per message and device */
   private readonly deposited = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
+  /** bytes of chunks waiting for their announcement: read once, then counted (forgotten when some are claimed or swept) */
+  private orphans?: number
   private readonly onConnect = (e: CustomEvent<PeerId>): void => { this.retry(e.detail.toString()) }
   private running = false
 
   constructor (private readonly c: FilesComponents) {
-    this.sweeper = new Sweeper({ sweep: async now => c.store.sweep(now), next: async () => c.store.nextExpiry(), now: c.now, onError: err => { c.log.error('file sweep failed - %e', err) } })
+    this.sweeper = new Sweeper({ sweep: async now => { this.orphans = undefined; return await c.store.sweep(now) }, next: async () => c.store.nextExpiry(), now: c.now, onError: err => { c.log.error('file sweep failed - %e', err) } })
   }
 
   get maxFileBytes (): number { return this.c.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES }
@@ -154,6 +156,7 @@ export class Files {
       throw new InvalidEnvelopeError(err.message)
     }
     if (await this.c.store.getFile(m.id, 'in', m.peer) != null) return
+    this.orphans = undefined // its chunks that came first are claimed now
     const over = ref.size > this.maxFileBytes
     const file: StoredFile = { id: m.id, direction: 'in', peer: m.peer, ref, status: over ? 'failed' : 'fetching', createdAt: this.c.now(), expiresAt: m.disappearing ? m.expiresAt : undefined }
     if (over) file.error = `the file is ${ref.size} bytes, over the ${this.maxFileBytes} bytes this node takes`
@@ -191,8 +194,10 @@ export class Files {
       return { storedAt }
     }
     if (file != null) return { storedAt } // complete (or given up) already
-    if (await this.c.store.orphanBytes() + data.byteLength > MAX_ORPHAN_BYTES) throw new InvalidEnvelopeError('too many chunks wait for their announcement here')
+    this.orphans ??= await this.c.store.orphanBytes() // one read per mailbox round, not one per chunk
+    if (this.orphans + data.byteLength > MAX_ORPHAN_BYTES) throw new InvalidEnvelopeError('too many chunks wait for their announcement here')
     await this.c.store.putChunks(root, [{ index: ref.index, data }], Math.min(env.expiresAt, storedAt + ORPHAN_MS))
+    if (this.orphans != null) this.orphans += data.byteLength // (unless an announcement came meanwhile: read again next time)
     return { storedAt }
   }
 

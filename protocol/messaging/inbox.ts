@@ -251,7 +251,7 @@ export class Inbox implements EnvelopeReceiver {
     const read = readIds(content)
     if (stranger) {
       if (capability != null || read.length > 0 || content.restart === true || content.text === '') throw new RefusedError('control messages from someone who is not a contact are refused')
-      if (content.file != null || content.call != null) throw new RefusedError('files and calls from someone who is not a contact are refused')
+      if (content.file != null || content.call != null) throw new RefusedError(`${content.file != null ? 'files' : 'calls'} from someone who is not a contact are refused`)
       const bytes = new TextEncoder().encode(content.text).byteLength
       this.countPending(peer, 0, bytes)
       count(bytes)

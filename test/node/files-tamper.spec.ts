@@ -12,6 +12,7 @@ import { memoryFerries } from '../memory-ferries.js'
 import { BLOB_PROTOCOL } from '../../protocol/files/constants.js'
 import { BlobChunk, BlobRequest } from '../../protocol/files/pb/blob.js'
 import { frameStream } from '../../protocol/services/streams/frames.js'
+import { pad } from '../../protocol/messaging/envelope.js'
 import type { Ferry, FileStore } from '../../protocol/index.js'
 import type { FileRef } from '../../protocol/pb/ferry.js'
 
@@ -192,6 +193,24 @@ describe('files: /ferry/blob/1.0.0 on the wire, and strangers', function () {
     assert.match(m?.error ?? '', /files from someone who is not a contact are refused/)
     assert.deepEqual(await target.roster.requests(), [])
     assert.equal(await storeOfHolder(target).getFile(sent?.id ?? '', 'in'), undefined)
+  })
+
+  it('counts chunks that come before their announcement instead of re-reading all that wait for each (a mailbox round is linear)', async () => {
+    const [alice, bob] = await Promise.all([net.node('orphan-alice'), net.node('orphan-bob')])
+    await bob.roster.add('alice', await alice.roster.invite())
+    const store = storeOfHolder(bob)
+    let reads = 0
+    const orphanBytes = store.orphanBytes.bind(store)
+    store.orphanBytes = async () => { reads++; return await orphanBytes() }
+    const root = randomBytes(32)
+    const now = Date.now()
+    for (let index = 0; index < 40; index++) {
+      const env = { version: 1, id: randomBytes(16), recipient: new Uint8Array(0), recipientDevice: new Uint8Array(0), created: now, expiresAt: now + 60_000, payload: pad(randomBytes(1000)), chunk: { root, index } }
+      await bob.files?.acceptChunk(env, alice.libp2p.peerId)
+    }
+    assert.equal((await store.held(root.toString('hex'))).length, 40, 'every chunk waits')
+    assert.equal(reads, 1, 'what waits is read once, then counted')
+    assert.equal(await store.orphanBytes(), 40 * 1000)
   })
 })
 
