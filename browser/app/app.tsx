@@ -7,7 +7,6 @@ import { useEffect, useState } from 'preact/hooks'
 import { useLoad, useVersion } from './hooks.js'
 import { Conversation } from './views/conversation.js'
 import { Conversations, REQUESTS } from './views/conversations.js'
-import { MyInvite } from './views/invite.js'
 import { GroupChat } from './views/group.js'
 import { lazyView } from './lazy.js'
 import { CallHost } from './calls/host.js'
@@ -26,6 +25,7 @@ function linkedInvite (): string | undefined {
 const SettingsView = lazyView(async () => (await import('./views/settings.js')).SettingsView)
 const Safety = lazyView(async () => (await import('./views/safety.js')).Safety)
 const NewGroup = lazyView(async () => (await import('./views/new-group.js')).NewGroup)
+const MyInvite = lazyView(async () => (await import('./views/invite.js')).MyInvite)
 const Requests = lazyView(async () => (await import('./views/requests.js')).Requests)
 const AddContact = lazyView(async () => (await import('./views/add-contact.js')).AddContact)
 

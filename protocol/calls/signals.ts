@@ -28,6 +28,8 @@ export const MAX_SDP_CHARS = 16 * 1024
 /** Most ICE candidates in one signal, and the longest one. */
 export const MAX_CANDIDATES = 32
 export const MAX_CANDIDATE_CHARS = 512
+/** Bytes of a media frame key (an offer's or answer's, for its sender's frames). */
+export const MEDIA_KEY_BYTES = 32
 
 export type SignalKind = 'offer' | 'answer' | 'candidates' | 'hangup' | 'busy' | 'decline'
 
@@ -39,6 +41,8 @@ export interface Signal {
   sdp?: string
   candidates?: string[]
   video?: boolean
+  /** offer, answer: the key this side encrypts its media frames under (inside DTLS-SRTP) */
+  mediaKey?: Uint8Array
 }
 
 /** A signal received from a contact's device. */
@@ -57,7 +61,7 @@ const KINDS: Array<[SignalKind, CallSignal.Kind]> = [['offer', CallSignal.Kind.O
 export function encodeSignal (s: Signal): CallSignal {
   const kind = KINDS.find(([k]) => k === s.kind)?.[1]
   if (kind == null) throw new InvalidEnvelopeError(`no call signal is called ${s.kind}`)
-  const wire: CallSignal = { id: fromHex(s.call), kind, sdp: s.sdp ?? '', candidates: s.candidates ?? [], video: s.video === true }
+  const wire: CallSignal = { id: fromHex(s.call), kind, sdp: s.sdp ?? '', candidates: s.candidates ?? [], video: s.video === true, mediaKey: s.mediaKey }
   checkSignal(wire)
   return wire
 }
@@ -66,7 +70,7 @@ export function encodeSignal (s: Signal): CallSignal {
 export function decodeSignal (wire: CallSignal): Signal {
   checkSignal(wire)
   const kind = KINDS.find(([, k]) => k === wire.kind)?.[0] ?? 'hangup'
-  return { call: toHex(wire.id), kind, ...(wire.sdp === '' ? {} : { sdp: wire.sdp }), ...(wire.candidates.length === 0 ? {} : { candidates: wire.candidates }), video: wire.video }
+  return { call: toHex(wire.id), kind, ...(wire.sdp === '' ? {} : { sdp: wire.sdp }), ...(wire.candidates.length === 0 ? {} : { candidates: wire.candidates }), video: wire.video, ...(wire.mediaKey == null ? {} : { mediaKey: wire.mediaKey }) }
 }
 
 /** Bounds every signal meets before anything reads it. @throws InvalidEnvelopeError */
@@ -74,6 +78,7 @@ export function checkSignal (s: CallSignal): void {
   if (s.id.byteLength !== CALL_ID_BYTES) throw new InvalidEnvelopeError(`a call id is ${CALL_ID_BYTES} bytes`)
   if (s.sdp.length > MAX_SDP_CHARS) throw new InvalidEnvelopeError(`a call's session description is over ${MAX_SDP_CHARS} characters`)
   if ((s.kind === CallSignal.Kind.OFFER || s.kind === CallSignal.Kind.ANSWER) && s.sdp === '') throw new InvalidEnvelopeError(`a call ${s.kind.toLowerCase()} carries a session description`)
+  if (s.mediaKey != null && s.mediaKey.byteLength !== MEDIA_KEY_BYTES) throw new InvalidEnvelopeError(`a media key is ${MEDIA_KEY_BYTES} bytes`)
   if (s.candidates.length > MAX_CANDIDATES || s.candidates.some(c => c.length > MAX_CANDIDATE_CHARS)) throw new InvalidEnvelopeError(`a call signal carries at most ${MAX_CANDIDATES} candidates of ${MAX_CANDIDATE_CHARS} characters`)
 }
 

@@ -1036,6 +1036,11 @@ export namespace Content {
     value: boolean
   }
 
+  export interface ContentCallMediaKeyFieldEvent {
+    field: '$.call.mediaKey'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Content>): Uint8Array {
     return encodeMessage(obj, Content.codec())
   }
@@ -1044,7 +1049,7 @@ export namespace Content {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent | ContentReadSyncContactFieldEvent | ContentReadSyncPeerFieldEvent | ContentReadSyncIdsFieldEvent | ContentContactSyncFieldEvent | ContentFileIdFieldEvent | ContentFileKeyFieldEvent | ContentFileNameFieldEvent | ContentFileSizeFieldEvent | ContentFileTypeFieldEvent | ContentFileChunkSizeFieldEvent | ContentFileChunksFieldEvent | ContentFileRootFieldEvent | ContentFileSha256FieldEvent | ContentFileThumbnailFieldEvent | ContentCallIdFieldEvent | ContentCallKindFieldEvent | ContentCallSdpFieldEvent | ContentCallCandidatesFieldEvent | ContentCallVideoFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentSenderFieldEvent | ContentSenderDeviceFieldEvent | ContentDeviceSignatureFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentCapabilityFieldEvent | ContentDisappearingFieldEvent | ContentReadFieldEvent | ContentRestartFieldEvent | ContentDevicesFieldEvent | ContentSentRecipientFieldEvent | ContentSentPeerFieldEvent | ContentSentIdFieldEvent | ContentSentExpiresAtFieldEvent | ContentReadSyncContactFieldEvent | ContentReadSyncPeerFieldEvent | ContentReadSyncIdsFieldEvent | ContentContactSyncFieldEvent | ContentFileIdFieldEvent | ContentFileKeyFieldEvent | ContentFileNameFieldEvent | ContentFileSizeFieldEvent | ContentFileTypeFieldEvent | ContentFileChunkSizeFieldEvent | ContentFileChunksFieldEvent | ContentFileRootFieldEvent | ContentFileSha256FieldEvent | ContentFileThumbnailFieldEvent | ContentCallIdFieldEvent | ContentCallKindFieldEvent | ContentCallSdpFieldEvent | ContentCallCandidatesFieldEvent | ContentCallVideoFieldEvent | ContentCallMediaKeyFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
 }
@@ -1055,6 +1060,7 @@ export interface CallSignal {
   sdp: string
   candidates: string[]
   video: boolean
+  mediaKey?: Uint8Array
 }
 
 export namespace CallSignal {
@@ -1118,6 +1124,11 @@ export namespace CallSignal {
           w.bool(obj.video)
         }
 
+        if (obj.mediaKey != null) {
+          w.uint32(50)
+          w.bytes(obj.mediaKey)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1158,6 +1169,10 @@ export namespace CallSignal {
             }
             case 5: {
               obj.video = reader.bool()
+              break
+            }
+            case 6: {
+              obj.mediaKey = reader.bytes()
               break
             }
             default: {
@@ -1222,6 +1237,13 @@ export namespace CallSignal {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.mediaKey`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1260,6 +1282,11 @@ export namespace CallSignal {
     value: boolean
   }
 
+  export interface CallSignalMediaKeyFieldEvent {
+    field: '$.mediaKey'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<CallSignal>): Uint8Array {
     return encodeMessage(obj, CallSignal.codec())
   }
@@ -1268,7 +1295,7 @@ export namespace CallSignal {
     return decodeMessage(buf, CallSignal.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallSignal>): Generator<CallSignalIdFieldEvent | CallSignalKindFieldEvent | CallSignalSdpFieldEvent | CallSignalCandidatesFieldEvent | CallSignalVideoFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallSignal>): Generator<CallSignalIdFieldEvent | CallSignalKindFieldEvent | CallSignalSdpFieldEvent | CallSignalCandidatesFieldEvent | CallSignalVideoFieldEvent | CallSignalMediaKeyFieldEvent> {
     return streamMessage(buf, CallSignal.codec(), opts)
   }
 }

@@ -87,6 +87,17 @@ describe('calls in the web app (Chromium, fake media devices)', function () {
         return last.audioBytes > 0 && last.videoBytes > 0 && last.framesDecoded > 0
       }, 30_000).catch(err => { throw new Error(`${err.message as string}: ${JSON.stringify(last)}`) })
     }
+    // every frame went through the second cipher (WebRTC encoded transforms), none failed
+    for (const [who, p] of [['alice', a], ['bob', b]] as const) {
+      let seen = ''
+      await waitFor(`${who}'s frames sealed and opened`, async () => await p.page.evaluate(() => {
+        const e = (globalThis as any).ferryCall
+        return JSON.stringify({ frames: e.call.frames, counts: e.cipher?.counts })
+      }).then(state => { seen = state; const { frames, counts } = JSON.parse(state); return frames === true && counts.sealed > 50 && counts.opened > 50 }), 10_000)
+        .catch(err => { throw new Error(`${err.message as string}: ${seen}`) })
+      assert.equal(await p.page.evaluate(() => (globalThis as any).ferryCall.cipher.counts.failed), 0, `${who}: no frame failed to open`)
+    }
+    assert.match(await a.page.locator('[data-test=call-seal]').textContent() ?? '', /frames sealed twice/)
     // the duration runs, mute and camera act on this side's tracks
     await a.page.locator('[data-test=call-duration]').waitFor()
     await a.page.locator('[data-test=call-mute]').click()
@@ -154,6 +165,7 @@ describe('calls in the web app (Chromium, fake media devices)', function () {
     // answers an offer whose fingerprint is not the caller's certificate's, and DTLS refuses it
     await b.page.evaluate(() => {
       const calls = (globalThis as any).ferryTab.ferry.calls
+      ;(globalThis as any).originalReceive = calls.receive
       const receive = calls.receive.bind(calls)
       calls.receive = async (wire: any, from: unknown) => {
         if (wire.kind === 'OFFER') {
@@ -171,5 +183,35 @@ describe('calls in the web app (Chromium, fake media devices)', function () {
       assert.equal((await received(p)).framesDecoded, 0, 'no frame went through')
     }
     await a.until('the failed call\'s record', ms => ms.some(m => m.text === 'Video call · could not connect'), 30_000)
+    await b.page.evaluate(() => { const calls = (globalThis as any).ferryTab.ferry.calls; calls.receive = (globalThis as any).originalReceive })
+    await bothIdle()
+  })
+
+  it('media frames are sealed a second time under keys sent inside the ratchet: a wrong key decodes nothing even with DTLS up', async () => {
+    // the callee is handed another frame key than the caller's (what a broken ratchet would give)
+    await b.page.evaluate(() => {
+      const calls = (globalThis as any).ferryTab.ferry.calls
+      calls.receive = (globalThis as any).originalReceive ??= calls.receive
+      const receive = calls.receive.bind(calls)
+      calls.receive = async (wire: any, from: unknown) => {
+        if (wire.kind === 'OFFER' && wire.mediaKey != null) wire = { ...wire, mediaKey: crypto.getRandomValues(new Uint8Array(32)) }
+        return receive(wire, from)
+      }
+    })
+    await a.page.locator('[data-test=call-video]').click()
+    await b.page.locator('[data-test=call][data-phase=ringing]').waitFor({ timeout: 30_000 })
+    await b.page.locator('[data-test=call-accept]').click()
+    await a.page.locator('[data-test=call][data-phase=active]').waitFor({ timeout: 30_000 })
+    await b.page.locator('[data-test=call][data-phase=active]').waitFor({ timeout: 30_000 })
+    // alice opens bob's frames (her key for them is right); bob opens none of hers
+    await waitFor('alice decodes bob\'s video', async () => (await received(a)).framesDecoded > 0, 30_000)
+    await waitFor('bob\'s cipher refuses alice\'s frames', async () => await b.page.evaluate(() => (globalThis as any).ferryCall.cipher.counts.failed > 50), 30_000)
+    const bob = await received(b)
+    assert.ok(bob.videoBytes > 0, 'the frames arrive (DTLS-SRTP is up)')
+    assert.equal(bob.framesDecoded, 0, 'but none decodes')
+    assert.equal(await b.page.evaluate(() => (globalThis as any).ferryCall.cipher.counts.opened), 0)
+    await a.page.locator('[data-test=call-hangup]').click()
+    await b.page.evaluate(() => { const calls = (globalThis as any).ferryTab.ferry.calls; calls.receive = (globalThis as any).originalReceive })
+    await bothIdle()
   })
 })

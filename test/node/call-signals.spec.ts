@@ -37,13 +37,15 @@ describe('call signalling', function () {
 
   it('an offer reaches the callee whole, from the contact, and stays out of both histories', async () => {
     const call = newCall()
-    const sent = await alice.calls.send('bob', { call, kind: 'offer', sdp: SDP, video: true })
+    const mediaKey = randomBytes(32)
+    const sent = await alice.calls.send('bob', { call, kind: 'offer', sdp: SDP, video: true, mediaKey })
     assert.equal(sent.expiresAt - sent.createdAt, SIGNAL_TTL_MS, 'a signal lives a minute')
     await waitFor('bob hears the offer', () => heard.some(s => s.call === call))
     const offer = heard.find(s => s.call === call)
     assert.equal(offer?.kind, 'offer')
     assert.equal(offer?.sdp, SDP)
     assert.equal(offer?.video, true)
+    assert.deepEqual(offer?.mediaKey, new Uint8Array(mediaKey), 'the frame key, sealed with the offer')
     assert.equal(offer?.contact, 'alice')
     assert.equal(offer?.peer, alice.peerId)
     assert.equal((await alice.conversations.history()).some(m => m.id === sent.id), false, 'not in the caller\'s history')
@@ -112,6 +114,7 @@ describe('call signalling', function () {
     assert.throws(() => encodeSignal({ call, kind: 'offer', sdp: 'x'.repeat(16 * 1024 + 1) }), /over 16384 characters/)
     assert.throws(() => encodeSignal({ call, kind: 'answer' }), /carries a session description/)
     assert.throws(() => encodeSignal({ call, kind: 'candidates', candidates: Array(33).fill('c') }), /at most 32 candidates/)
+    assert.throws(() => encodeSignal({ call, kind: 'offer', sdp: SDP, mediaKey: randomBytes(16) }), /a media key is 32 bytes/)
   })
 })
 

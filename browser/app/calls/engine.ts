@@ -39,6 +39,31 @@ export interface CallState {
   ended?: string
   local?: MediaStream
   remote?: MediaStream
+  /** media frames are sealed again under keys sent inside the ratchet (frames-worker.ts) */
+  frames: boolean
+}
+
+/** WebRTC encoded transforms, where the browser has them (Chromium does). */
+const ScriptTransform: (new (worker: Worker, options: unknown) => unknown) | undefined = (globalThis as any).RTCRtpScriptTransform
+
+/**
+ * The frame cipher of one call: a worker running every transform, and what it counted. Chromium
+ * takes a transform only when it is set before the session description is applied, so both
+ * directions are set at once; the other side's key follows when it is known.
+ */
+class FrameCipher {
+  readonly worker = new Worker('/frames-worker.js', { type: 'module', name: 'ferry-frames' })
+  readonly key = crypto.getRandomValues(new Uint8Array(32))
+  counts = { sealed: 0, opened: 0, failed: 0 }
+  constructor (pc: RTCPeerConnection, onCounts: () => void) {
+    this.worker.onmessage = e => { this.counts = e.data; onCounts() }
+    preferVp8(pc)
+    for (const s of pc.getSenders()) if (s.track != null) (s as any).transform = new (ScriptTransform as any)(this.worker, { mode: 'seal', key: this.key, kind: s.track.kind })
+    for (const r of pc.getReceivers()) (r as any).transform = new (ScriptTransform as any)(this.worker, { mode: 'open', kind: r.track.kind })
+  }
+
+  /** The other side's key, from its offer or answer. */
+  theirs (key: Uint8Array): void { this.worker.postMessage({ theirKey: key }) }
 }
 
 export class CallEngine extends EventTarget {
@@ -46,6 +71,10 @@ export class CallEngine extends EventTarget {
   /** the call's peer connection (tests read its stats) */
   pc?: RTCPeerConnection
   private offer?: string
+  /** the other side's media frame key (from its offer or answer) */
+  private theirKey?: Uint8Array
+  /** this call's frame cipher, when frames are sealed again */
+  cipher?: FrameCipher
   private timers: Array<ReturnType<typeof setTimeout>> = []
   private late: string[] = []
 
@@ -60,14 +89,16 @@ export class CallEngine extends EventTarget {
     if (this.busy()) throw new Error('You are in a call already: hang up first.')
     const id = toHex(crypto.getRandomValues(new Uint8Array(16)))
     const local = await media(video)
-    this.call = { id, contact, video, direction: 'out', phase: 'calling', muted: false, cameraOff: false, local }
+    this.call = { id, contact, video, direction: 'out', phase: 'calling', muted: false, cameraOff: false, local, frames: false }
     this.changed()
     try {
       const pc = this.connect(local)
+      // frames sealed again under a key that travels in the (ratchet-sealed) offer, where transforms exist
+      this.cipher = ScriptTransform == null ? undefined : new FrameCipher(pc, () => { this.changed() })
       await pc.setLocalDescription(await pc.createOffer())
       await gathered(pc)
       if (this.call?.id !== id) return
-      const sent = await this.signal({ call: id, kind: 'offer', sdp: pc.localDescription?.sdp, video })
+      const sent = await this.signal({ call: id, kind: 'offer', sdp: pc.localDescription?.sdp, video, mediaKey: this.cipher?.key })
       this.watchOffer(id, sent.id)
       this.after(RING_MS, id, () => { void this.end('No answer', { video, outcome: 'missed' }) })
     } catch (err: any) {
@@ -85,11 +116,17 @@ export class CallEngine extends EventTarget {
       call.phase = 'connecting'
       this.changed()
       const pc = this.connect(call.local)
+      this.cipher = undefined
+      if (this.theirKey != null && ScriptTransform != null) {
+        this.cipher = new FrameCipher(pc, () => { this.changed() })
+        this.cipher.theirs(this.theirKey)
+        call.frames = true
+      }
       await pc.setRemoteDescription({ type: 'offer', sdp: this.offer })
       await pc.setLocalDescription(await pc.createAnswer())
       await gathered(pc)
       if (this.call?.id !== call.id) return
-      await this.signal({ call: call.id, kind: 'answer', sdp: pc.localDescription?.sdp })
+      await this.signal({ call: call.id, kind: 'answer', sdp: pc.localDescription?.sdp, mediaKey: this.cipher?.key })
       this.after(CONNECT_MS, call.id, () => { if (this.call?.phase === 'connecting') void this.end('The call could not connect', true) })
     } catch (err: any) {
       await this.signal({ call: call.id, kind: 'decline' }).catch(() => {})
@@ -144,7 +181,8 @@ export class CallEngine extends EventTarget {
       }
       this.clear()
       this.offer = s.sdp
-      this.call = { id: s.call, contact: s.contact, video: s.video === true, direction: 'in', phase: 'ringing', peer: s.peer, muted: false, cameraOff: false }
+      this.theirKey = s.mediaKey
+      this.call = { id: s.call, contact: s.contact, video: s.video === true, direction: 'in', phase: 'ringing', peer: s.peer, muted: false, cameraOff: false, frames: false }
       this.after(RING_MS - Math.max(0, Date.now() - s.sentAt), s.call, () => { if (this.call?.phase === 'ringing') void this.end('Missed call') })
       this.changed()
       return
@@ -153,6 +191,15 @@ export class CallEngine extends EventTarget {
     if (s.kind === 'answer' && call.direction === 'out' && call.phase === 'calling' && s.sdp != null) {
       call.peer = s.peer
       call.phase = 'connecting'
+      if (this.cipher != null && this.pc != null) {
+        if (s.mediaKey != null) {
+          this.cipher.theirs(s.mediaKey)
+          call.frames = true
+        } else {
+          // the callee neither seals nor opens frames: take the transforms off (media may not survive)
+          for (const t of [...this.pc.getSenders(), ...this.pc.getReceivers()]) (t as any).transform = null
+        }
+      }
       this.changed()
       await this.pc?.setRemoteDescription({ type: 'answer', sdp: s.sdp }).catch(async (err: any) => { await this.end(`The call could not connect: ${String(err?.message)}`, { video: call.video, outcome: 'failed' }) })
       this.after(CONNECT_MS, call.id, () => { if (this.call?.phase === 'connecting') void this.end('The call could not connect', { video: call.video, outcome: 'failed' }) })
@@ -235,6 +282,7 @@ export class CallEngine extends EventTarget {
     this.clear()
     for (const t of call.local?.getTracks() ?? []) t.stop()
     this.pc?.close()
+    this.cipher?.worker.terminate()
     this.changed()
     this.after(ENDED_SHOWN_MS, call.id, () => {
       this.call = undefined
@@ -251,6 +299,22 @@ export class CallEngine extends EventTarget {
   private clear (): void {
     for (const t of this.timers.splice(0)) clearTimeout(t)
     this.late = []
+  }
+}
+
+/**
+ * VP8 first: the frame cipher leaves VP8's header clear for the packetizer; a codec whose
+ * packetizer reads the whole frame (H.264) would not survive sealing.
+ */
+function preferVp8 (pc: RTCPeerConnection): void {
+  const codecs = RTCRtpReceiver.getCapabilities('video')?.codecs ?? []
+  const vp8 = codecs.filter(c => /vp8/i.test(c.mimeType))
+  if (vp8.length === 0) return
+  const rest = codecs.filter(c => !/vp8/i.test(c.mimeType))
+  for (const t of pc.getTransceivers()) {
+    if (t.receiver.track?.kind === 'video') {
+      try { t.setCodecPreferences([...vp8, ...rest]) } catch {} // a transceiver that cannot take them keeps its own
+    }
   }
 }
 

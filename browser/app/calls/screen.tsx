@@ -49,6 +49,7 @@ export function CallScreen ({ engine, fail }: { engine: CallEngine, fail: (err: 
       <div class='call-bar'>
         <p class='call-what' role='status' data-test='call-status'>{WHAT[call.phase](call)}</p>
         {call.phase === 'active' && call.connectedAt != null && <p class='call-time' data-test='call-duration'>{duration(now - call.connectedAt)}</p>}
+        {call.phase === 'active' && <p class='call-seal' data-test='call-seal' title={call.frames ? 'Every audio and video frame is encrypted again under keys only the two of you hold, inside WebRTC\'s own encryption' : 'WebRTC encryption, its keys vouched for by your Ferry session'}>{call.frames ? 'End-to-end encrypted, frames sealed twice' : 'End-to-end encrypted'}</p>}
         <div class='call-buttons'>
           {call.phase === 'ringing' && <button class='accept' onClick={() => act(async () => engine.accept())} data-test='call-accept'>Accept</button>}
           {call.phase === 'ringing' && <button class='danger' onClick={() => act(async () => engine.decline())} data-test='call-decline'>Decline</button>}
