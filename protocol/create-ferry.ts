@@ -104,7 +104,12 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
     onUndecryptable: peer => { restartSoon(peer) },
     adoptDevice: async (peer, identity) => contactBook.adoptDevice(peer, identity),
     onDevices: async (list, identity, peer) => devices.received(list, identity, peer),
-    onSentCopy: async content => conversations.recordSent(content),
+    onSentCopy: async (content, peer) => {
+      await conversations.recordSent(content)
+      // a file this person sent from another device: kept as sent here too, fetched from that device
+      const sent = content.sent
+      if (content.file != null && sent != null && built.files != null) await built.files.announced(content.file, { id: sent.id, peer, createdAt: content.sentAt, expiresAt: sent.expiresAt, disappearing: content.disappearing === true }, 'out')
+    },
     onReadSync: async content => conversations.applyReadSync(content),
     onFile: async (file, m) => {
       if (built.files == null) throw new InvalidEnvelopeError('this node takes no files')
@@ -295,7 +300,8 @@ export async function createFerry (options: FerryOptions): Promise<Ferry> {
       contactPeer: async name => (await contactBook.sendable(name)).peerId,
       announce: async (name, caption, file, o) => conversations.send(name, caption, { ...o, file }),
       announceRoom: groups == null ? undefined : async (group, caption, file, ttlMs) => await groups.send(group, caption, ttlMs, file),
-      connect: async peer => presence.connect(peer, (await contacts.getByPeer(peer))?.addresses ?? []),
+      // a contact's device, or one of this person's own (a file sent from it)
+      connect: async peer => presence.connect(peer, (await contacts.getByPeer(peer))?.addresses ?? (await devices.others()).find(d => d.peer === peer)?.addrs ?? []),
       isContact: async peer => (await contactBook.relation(peer)).kind === 'contact',
       deposit: mailboxes == null
         ? undefined

@@ -145,20 +145,21 @@ export class Files {
 
   /**
    * A contact's message announced a file (the Inbox, before the message is acknowledged): keep
-   * the announcement and start fetching. Idempotent.
+   * the announcement and start fetching from `m.peer`. Idempotent. `out`: this person's other
+   * device sent it (a sent copy): kept as sent, fetched from that device.
    *
    * @throws InvalidEnvelopeError when the announcement is malformed (the message is refused)
    */
-  async announced (ref: FileRef, m: { id: string, peer: string, createdAt: number, expiresAt: number, disappearing: boolean }): Promise<void> {
+  async announced (ref: FileRef, m: { id: string, peer: string, createdAt: number, expiresAt: number, disappearing: boolean }, direction: 'in' | 'out' = 'in'): Promise<void> {
     try {
       checkRef(ref)
     } catch (err: any) {
       throw new InvalidEnvelopeError(err.message)
     }
-    if (await this.c.store.getFile(m.id, 'in', m.peer) != null) return
+    if (await this.c.store.getFile(m.id, direction, m.peer) != null) return
     this.orphans = undefined // its chunks that came first are claimed now
     const over = ref.size > this.maxFileBytes
-    const file: StoredFile = { id: m.id, direction: 'in', peer: m.peer, ref, status: over ? 'failed' : 'fetching', createdAt: this.c.now(), expiresAt: m.disappearing ? m.expiresAt : undefined }
+    const file: StoredFile = { id: m.id, direction, peer: m.peer, ref, status: over ? 'failed' : 'fetching', createdAt: this.c.now(), expiresAt: m.disappearing ? m.expiresAt : undefined }
     if (over) file.error = `the file is ${ref.size} bytes, over the ${this.maxFileBytes} bytes this node takes`
     await this.c.store.putFile(file)
     if (file.expiresAt != null) this.sweeper.arm(file.expiresAt)

@@ -6,7 +6,8 @@
  * and what it sends is refused.
  */
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { Key } from 'interface-datastore'
@@ -117,6 +118,24 @@ describe('linked devices between daemons', function () {
     assert.equal(count(await bob.messages('in'), 'reply from the laptop'), 1)
     const conversation = await bob.api.get<any[]>('/v1/messages?contact=alice')
     assert.deepEqual(conversation.map(m => [m.direction, m.text, m.contact]), [['out', 'to both', 'alice'], ['in', 'reply from the laptop', 'alice']])
+  })
+
+  it('a file sent from one device shows on the other as sent, with the file itself, fetched from the sending device', async () => {
+    const bytes = randomBytes(3 * 65536 + 100)
+    const path = join(tempDir('ferry-file-'), 'map.bin')
+    writeFileSync(path, bytes)
+    const sent = await cli(['send', 'bob', '--file', path, 'the map', '--data-dir', alice2.dir])
+    assert.equal(sent.code, 0, sent.stderr)
+    const id = sent.stdout.split(' ')[0]
+    const sha = createHash('sha256').update(bytes).digest('hex')
+    await waitFor('bob has the whole file', async () => (await bob.messages('in')).some(m => m.id === id && m.file?.status === 'complete'))
+    await waitFor('alice\'s first device has it as sent, whole', async () => (await alice.messages('out')).some(m => m.id === id && m.text === 'the map' && m.file?.status === 'complete'))
+    const mine = (await alice.messages('out')).find(m => m.id === id)
+    assert.equal(mine.file.sha256, sha)
+    const out = join(tempDir('ferry-file-'), 'got.bin')
+    const got = await cli(['file', 'get', id, '--out', out, '--data-dir', alice.dir])
+    assert.equal(got.code, 0, got.stderr)
+    assert.equal(createHash('sha256').update(readFileSync(out)).digest('hex'), sha)
   })
 
   it('reading on one device marks the message read on the person\'s other devices, and bob sees it read', async () => {
