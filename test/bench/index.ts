@@ -120,9 +120,11 @@ async function main (): Promise<void> {
   const groupOnly = process.env.BENCH_ONLY === 'group'
   // BENCH_ONLY=devices: the linked-device rows alone
   const devicesOnly = process.env.BENCH_ONLY === 'devices'
-  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && process.env.BENCH_ONLY !== 'files' && process.env.BENCH_ONLY !== 'calls'
+  // BENCH_ONLY=dm: the direct-message and echo rows alone
+  const dmOnly = process.env.BENCH_ONLY === 'dm'
+  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && !dmOnly && process.env.BENCH_ONLY !== 'files' && process.env.BENCH_ONLY !== 'calls'
   const simRows = process.env.BENCH_ONLY === 'sim' || (others && process.env.FERRY_BENCH_SIM === '1')
-  for (const transport of others ? Object.keys(TRANSPORTS) : []) {
+  for (const transport of others || dmOnly ? Object.keys(TRANSPORTS) : []) {
     console.log(`measuring ${transport}...`)
     const peer = await startPeer(TRANSPORTS[transport])
     let echo, ferry
