@@ -75,12 +75,19 @@ export class ApiClient {
    * --file` and `ferry file get`. Errors as `request`.
    */
   async raw (method: string, path: string, body?: Readable, headers: Record<string, string> = {}): Promise<import('node:http').IncomingMessage> {
-    const all = { authorization: `Bearer ${this.token}`, ...headers }
+    // with a body, wait for the daemon's 100 Continue before sending it: a refusal (a file over the
+    // limit) then comes as an answer, not as a connection closed under an upload in flight
+    const all = { authorization: `Bearer ${this.token}`, ...headers, ...(body != null ? { expect: '100-continue' } : {}) }
     const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const req = httpRequest(this.socket != null ? { socketPath: this.socket, method, path, headers: all } : { host: '127.0.0.1', port: this.port, method, path, headers: all }, resolve)
-      req.once('error', () => { reject(new NoDaemonError(this.notRunning)) })
+      let answered = false
+      const req = httpRequest(this.socket != null ? { socketPath: this.socket, method, path, headers: all } : { host: '127.0.0.1', port: this.port, method, path, headers: all }, res => {
+        answered = true
+        if (body != null && !body.readableFlowing) body.destroy() // refused before the upload began
+        resolve(res)
+      })
+      req.once('error', () => { if (!answered) reject(new NoDaemonError(this.notRunning)) })
       if (body == null) req.end()
-      else body.once('error', err => req.destroy(err)).pipe(req)
+      else req.once('continue', () => { body.once('error', err => req.destroy(err)).pipe(req) })
     })
     const status = res.statusCode ?? 500
     if (status >= 400) {

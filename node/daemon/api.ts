@@ -5,7 +5,7 @@
  * With `ferry start --api-socket` the same API is also served on `<data dir>/api.sock`.
  */
 import { approveLinkRequest, linkCode } from './link.js'
-import { fileJson, getFile, groupMessageJson, postFile, withFiles } from './files-api.js'
+import { fileJson, getFile, groupMessageJson, postFile, refuseOversized, withFiles } from './files-api.js'
 import { UnknownLinkRequestError } from '../web/link-requests.js'
 import { timingSafeEqual } from 'node:crypto'
 import { chmodSync, rmSync } from 'node:fs'
@@ -350,9 +350,17 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
 /** The API's HTTP server: every request authorized by the token, errors mapped to statuses. */
 function apiServer (ferry: Ferry, token: string, log: (msg: string) => void): Server {
   const secret = Buffer.from(token.trim())
-  return createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, continued: boolean): void => {
     if (!authorized(req, secret)) return send(res, 401, { error: 'missing or wrong API token', code: 'Unauthorized' })
-    route(ferry, req, res).catch((err: any) => {
+    const routed = async (): Promise<void> => {
+      if (continued) {
+        // `Expect: 100-continue`: refuse an oversized file before the client sends it
+        if (req.method === 'POST' && new URL(req.url ?? '/', 'http://127.0.0.1').pathname === '/v1/files') refuseOversized(ferry, req)
+        res.writeContinue()
+      }
+      await route(ferry, req, res)
+    }
+    routed().catch((err: any) => {
       const status = err instanceof HttpError ? err.status : STATUS[err.name] ?? 500
       if (status === 500) log(`API error on ${req.method} ${req.url}: ${err.name}`)
       if (res.headersSent) return res.end()
@@ -365,7 +373,10 @@ function apiServer (ferry: Ferry, token: string, log: (msg: string) => void): Se
       }
       send(res, status, { error: status === 500 ? `internal error: ${err.message}` : err.message, code: err.name })
     })
-  })
+  }
+  const server = createServer((req, res) => { handle(req, res, false) })
+  server.on('checkContinue', (req, res) => { handle(req, res, true) })
+  return server
 }
 
 /** Listen on a TCP port of `host`, or on a Unix socket `path`. */

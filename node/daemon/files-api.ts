@@ -41,11 +41,23 @@ export async function postFile (ferry: Ferry, url: URL, req: IncomingMessage): P
   const ttl = q.get('ttlMs')
   const ttlMs = ttl == null ? undefined : Number(ttl)
   if (ttlMs != null && !Number.isSafeInteger(ttlMs)) throw new InvalidInputError('ttlMs must be a whole number of milliseconds')
-  const length = Number(req.headers['content-length'] ?? NaN)
-  if (Number.isFinite(length) && length > files.maxFileBytes) throw new FileTooLargeError(`the file is ${length} bytes; the most this node sends is ${files.maxFileBytes} bytes (${Math.round(files.maxFileBytes / 1048576)} MiB)`)
+  refuseOversized(ferry, req)
   const meta = { name, type: q.get('type') ?? undefined, caption: q.get('caption') ?? undefined, ttlMs }
   if (group !== '') return await files.sendToRoom(group, req as AsyncIterable<Uint8Array>, meta)
   return await files.send(contact, req as AsyncIterable<Uint8Array>, meta)
+}
+
+/**
+ * Refuse a `POST /v1/files` whose Content-Length is over the node's limit, before a byte of the
+ * body is read. Called again when the client asked `Expect: 100-continue`, so that a refused file
+ * is not sent at all (the CLI does: a refusal then never races the upload).
+ *
+ * @throws FileTooLargeError
+ */
+export function refuseOversized (ferry: Ferry, req: IncomingMessage): void {
+  const files = needFiles(ferry)
+  const length = Number(req.headers['content-length'] ?? NaN)
+  if (Number.isFinite(length) && length > files.maxFileBytes) throw new FileTooLargeError(`the file is ${length} bytes; the most this node sends is ${files.maxFileBytes} bytes (${Math.round(files.maxFileBytes / 1048576)} MiB)`)
 }
 
 /** A room message as the API shows it: its file without raw bytes. */

@@ -10,7 +10,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { DatabaseSync } from 'node:sqlite'
+import { ApiClient } from '../../node/cli/client.js'
 import { befriend, BIN, cli, DaemonProcess, sleep, startDaemons, stopAll, tempDir, waitFor } from './harness.js'
 
 const MiB = 1024 * 1024
@@ -67,6 +69,16 @@ describe('files between daemons', function () {
     const refused = await cli(['send', 'bob', '--file', huge, '--data-dir', alice.dir])
     assert.equal(refused.code, 1)
     assert.match(refused.stderr, /the most this node sends is 104857600 bytes \(100 MiB\)/)
+    // the refusal comes before the upload (Expect: 100-continue): not one byte of the body is
+    // read, and the answer never races a connection closed under an upload in flight
+    for (let i = 0; i < 5; i++) {
+      let pulled = 0
+      const body = new Readable({ read () { pulled += 65536; this.push(Buffer.alloc(65536)) } })
+      const err = await new ApiClient(alice.dir).raw('POST', '/v1/files?contact=bob&name=huge.bin', body, { 'content-length': String(101 * MiB) }).then(() => undefined, e => e)
+      assert.equal(err?.name, 'ApiError', String(err))
+      assert.equal(err.status, 413)
+      assert.equal(pulled, 0, `${pulled} bytes of a refused file were read`)
+    }
     const bytes = randomBytes(20 * MiB)
     const path = join(tempDir('ferry-file-in-'), 'big.bin')
     writeFileSync(path, bytes)
