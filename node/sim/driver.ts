@@ -47,8 +47,8 @@ export interface RoomControl {
   admin(group: string, member: string): Promise<void>
   add(group: string, member: string): Promise<void>
   remove(group: string, member: string): Promise<void>
-  /** whether the node holds the room with its keys */
-  joined(group: string): Promise<boolean>
+  /** true when the node holds the room with its keys; else what it holds (its key status, or the error) */
+  joined(group: string): Promise<true | string>
   send(group: string, text: string, ttlMs: number): Promise<{ id: string, expiresAt: number, recipients: string[] }>
   /** every entry of every room the node holds (readable while it is stopped) */
   history(): Promise<RoomEntry[]>
@@ -171,12 +171,14 @@ async function makeRooms (plan: Plan, nodes: Map<string, NodeControl>, log: (lin
     const id = await creator.create(room.name, room.members.slice(1))
     for (const admin of room.admins.slice(1)) await creator.admin(id, admin)
     ids.set(room.name, id)
+    log(`room ${room.name} made by ${room.members[0]} with ${room.admins.length} admin(s) in ${((Date.now() - began) / 1000).toFixed(1)} s`)
   }
   for (const room of plan.rooms ?? []) {
     const id = ids.get(room.name) as string
     for (const member of room.members) {
-      while (!await controls(member).joined(id)) {
-        if (Date.now() - began > ROOM_JOIN_MS) throw new Error(`${member} did not join room ${room.name} within ${ROOM_JOIN_MS / 1000} s of its creation`)
+      let joined: true | string
+      while ((joined = await controls(member).joined(id)) !== true) {
+        if (Date.now() - began > ROOM_JOIN_MS) throw new Error(`${member} did not join room ${room.name} within ${ROOM_JOIN_MS / 1000} s of its creation (last seen: ${joined})`)
         await sleep(200)
       }
     }

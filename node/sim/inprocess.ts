@@ -163,8 +163,10 @@ class InProcessRooms implements RoomControl {
   async add (group: string, member: string): Promise<void> { await this.groups.add(group, [member]) }
   async remove (group: string, member: string): Promise<void> { await this.groups.remove(group, [member]) }
 
-  async joined (group: string): Promise<boolean> {
-    return this.node.running() && (await this.groups.info(group).catch(() => undefined))?.keys === 'member'
+  async joined (group: string): Promise<true | string> {
+    if (!this.node.running()) return 'stopped'
+    const keys = await this.groups.info(group).then(info => info.keys, (err: Error) => `${err.name}: ${err.message}`)
+    return keys === 'member' || keys
   }
 
   async send (group: string, text: string, ttlMs: number): Promise<{ id: string, expiresAt: number, recipients: string[] }> {

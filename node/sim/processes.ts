@@ -178,8 +178,9 @@ class DaemonRooms implements RoomControl {
   async add (group: string, member: string): Promise<void> { await this.client().post('/v1/groups/add', { group, members: [member] }) }
   async remove (group: string, member: string): Promise<void> { await this.client().post('/v1/groups/remove', { group, members: [member] }) }
 
-  async joined (group: string): Promise<boolean> {
-    return (await this.client().get<{ keys: string }>(`/v1/groups/info?group=${encodeURIComponent(group)}`).catch(() => undefined))?.keys === 'member'
+  async joined (group: string): Promise<true | string> {
+    const keys = await this.client().get<{ keys: string }>(`/v1/groups/info?group=${encodeURIComponent(group)}`).then(info => info.keys, (err: Error) => `${err.name}: ${err.message}`)
+    return keys === 'member' || keys
   }
 
   async send (group: string, text: string, ttlMs: number): Promise<{ id: string, expiresAt: number, recipients: string[] }> {

@@ -289,7 +289,11 @@ async function removeAndReadd (mode: 'inprocess' | 'processes'): Promise<void> {
     traffic: { rate: 0, sizes: [64], ttlMs: 3_600_000, quietMs: 10_000 },
     rooms: [{ name: 'crew', members: ['n'], admins: 2, rate: 0.5, removals: 1, readdAfterMs: 12_000 }]
   }, 'remove-readd')
-  const run = await simulate(s)
+  // the simulator's log is printed when the run fails, to show where its time went
+  const lines: string[] = []
+  const log = (line: string): void => { lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`) }
+  const run = await simulate(s, { log }).catch(err => { throw new Error(`${String(err.message)}\nlog:\n${lines.join('\n')}`) })
+  if (process.env.FERRY_SIM_LOG != null) console.log(lines.join('\n'))
   const r = run.results
   assert.equal(r.ok, true, `checker: ${r.failures.join('; ')}`)
   const [out, back] = run.plan.roomChanges ?? []
