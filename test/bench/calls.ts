@@ -8,7 +8,6 @@
  */
 import { haveNetns } from '../node/netns.js'
 import { haveChromium } from '../browser/chromium.js'
-import { AppPage } from '../browser/app-driver.js'
 import { WebLab } from '../browser/lab.js'
 import { percentile } from './index.js'
 import type { Row } from './index.js'
@@ -104,14 +103,7 @@ export async function callsBench (): Promise<Row[]> {
   const lab = new WebLab().setup()
   try {
     const dave = await lab.daemon('dave')
-    const a = await new AppPage(await (await lab.browser(lab.profile(), FAKE_MEDIA)).context.newPage()).open(dave.webUrl)
-    const b = await new AppPage(await (await lab.browser(lab.profile(), FAKE_MEDIA)).context.newPage()).open(dave.webUrl)
-    await a.createIdentity('alice')
-    await b.createIdentity('bob')
-    await Promise.all([a.reachable(), b.reachable()])
-    const [inviteA, inviteB] = [await a.invite(), await b.invite()]
-    await a.addContact('bob', inviteB)
-    await b.addContact('alice', inviteA)
+    const [a, b] = await lab.friends(dave.webUrl, FAKE_MEDIA)
     await a.openChat('bob')
     await a.send('hello')
     await b.openChat('alice')

@@ -10,7 +10,8 @@
  */
 import assert from 'node:assert/strict'
 import { waitFor } from '../node/harness.js'
-import { AppPage, screenshot } from './app-driver.js'
+import { screenshot } from './app-driver.js'
+import type { AppPage } from './app-driver.js'
 import { WebLab } from './lab.js'
 import type { NsDaemon } from '../node/netns.js'
 
@@ -48,14 +49,7 @@ describe('calls in the web app (Chromium, fake media devices)', function () {
   before(async function () {
     lab = WebLab.setupOrSkip(this)
     dave = await lab.daemon('dave')
-    a = await new AppPage(await (await lab.browser(lab.profile(), FAKE_MEDIA)).context.newPage()).open(dave.webUrl)
-    b = await new AppPage(await (await lab.browser(lab.profile(), FAKE_MEDIA)).context.newPage()).open(dave.webUrl)
-    await a.createIdentity('alice')
-    await b.createIdentity('bob')
-    await Promise.all([a.reachable(), b.reachable()])
-    const [inviteA, inviteB] = [await a.invite(), await b.invite()]
-    await a.addContact('bob', inviteB)
-    await b.addContact('alice', inviteA)
+    ;[a, b] = await lab.friends(dave.webUrl, FAKE_MEDIA)
     await a.openChat('bob')
     await b.openChat('alice')
     // the conversation is up both ways before anyone calls

@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32, deflateSync } from 'node:zlib'
 import { waitFor } from '../node/harness.js'
-import { AppPage, screenshot } from './app-driver.js'
+import { screenshot } from './app-driver.js'
+import type { AppPage } from './app-driver.js'
 import { WebLab } from './lab.js'
 import type { NsDaemon } from '../node/netns.js'
 
@@ -47,14 +48,7 @@ describe('files in the web app (Chromium)', function () {
   before(async function () {
     lab = WebLab.setupOrSkip(this)
     dave = await lab.daemon('dave')
-    a = await new AppPage(await (await lab.browser(lab.profile())).context.newPage()).open(dave.webUrl)
-    b = await new AppPage(await (await lab.browser(lab.profile())).context.newPage()).open(dave.webUrl)
-    await a.createIdentity('alice')
-    await b.createIdentity('bob')
-    await Promise.all([a.reachable(), b.reachable()])
-    const [inviteA, inviteB] = [await a.invite(), await b.invite()]
-    await a.addContact('bob', inviteB)
-    await b.addContact('alice', inviteA)
+    ;[a, b] = await lab.friends(dave.webUrl)
     await a.page.locator('[data-test=chat] h2', { hasText: 'bob' }).waitFor()
   })
 

@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs'
 import { haveNetns, Netns, NsDaemon } from '../node/netns.js'
 import { tempDir, waitFor } from '../node/harness.js'
 import { haveChromium, launchChromium } from './chromium.js'
+import { AppPage } from './app-driver.js'
 import type { Chromium } from './chromium.js'
 
 /** The routing table dropUdpTo() fills (any unused number). */
@@ -93,6 +94,23 @@ export class WebLab {
     const b = await launchChromium({ ns: this.ns, profile, args })
     this.browsers.push(b)
     return b
+  }
+
+  /**
+   * Two web-app users, alice and bob, each in a browser of its own (extra Chromium `args`), on
+   * `webUrl`'s page, reachable, and each other's contacts by invite.
+   */
+  async friends (webUrl: string, args?: string[]): Promise<[AppPage, AppPage]> {
+    const open = async (): Promise<AppPage> => await new AppPage(await (await this.browser(this.profile(), args)).context.newPage()).open(webUrl)
+    const a = await open()
+    const b = await open()
+    await a.createIdentity('alice')
+    await b.createIdentity('bob')
+    await Promise.all([a.reachable(), b.reachable()])
+    const [inviteA, inviteB] = [await a.invite(), await b.invite()]
+    await a.addContact('bob', inviteB)
+    await b.addContact('alice', inviteA)
+    return [a, b]
   }
 
   /** A profile directory that outlives one browser (removed by destroy). */
