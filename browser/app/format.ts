@@ -1,5 +1,6 @@
 /** How the app words delivery states, durations and times (docs/DESIGN.md invariant 5: every send ends in a visible state). */
 import type { MessageRecord } from '../../protocol/stores/stores.js'
+import { callDuration } from '../../protocol/calls/signals.js'
 import type { CallRecord } from '../../protocol/calls/signals.js'
 
 /** The delivery state of a message as the user reads it. */
@@ -63,6 +64,5 @@ export function callLabel (r: CallRecord, direction: 'in' | 'out'): string {
   if (r.outcome === 'missed') return direction === 'in' ? `Missed ${what}` : `${What} · no answer`
   if (r.outcome === 'declined') return direction === 'in' ? `You declined a ${what}` : `${What} · declined`
   if (r.outcome === 'failed') return `${What} · could not connect`
-  const s = Math.round((r.durationMs ?? 0) / 1000)
-  return `${What} · ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
+  return `${What} · ${callDuration(r.durationMs ?? 0)}`
 }

@@ -95,8 +95,13 @@ export function callRecordText (r: CallRecord): string {
   if (r.outcome === 'missed') return `${icon} Missed ${what}`
   if (r.outcome === 'declined') return `${icon} Declined ${what}`
   if (r.outcome === 'failed') return `${icon} ${capital(what)} failed`
-  const s = Math.round((r.durationMs ?? 0) / 1000)
-  return `${icon} ${capital(what)} · ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
+  return `${icon} ${capital(what)} · ${callDuration(r.durationMs ?? 0)}`
+}
+
+/** A finished call's length as its record gives it: m:ss, the minutes unbounded ("75:02"). */
+export function callDuration (ms: number): string {
+  const s = Math.round(ms / 1000)
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
 }
 
 const RECORD = /^(📞|📹) (?:(Missed|Declined) (?:voice|video) call|(?:Voice|Video) call (failed)|(?:Voice|Video) call · (\d+):(\d\d))$/u

@@ -71,6 +71,8 @@ export class CallEngine extends EventTarget {
   /** the call's peer connection (tests read its stats) */
   pc?: RTCPeerConnection
   private offer?: string
+  /** the call whose offer or answer went (late candidates follow it) */
+  private sentDescription?: string
   /** the other side's media frame key (from its offer or answer) */
   private theirKey?: Uint8Array
   /** this call's frame cipher, when frames are sealed again */
@@ -250,9 +252,6 @@ export class CallEngine extends EventTarget {
     }
     return pc
   }
-
-  /** the call whose offer or answer went (late candidates follow it) */
-  private sentDescription?: string
 
   private async signal (s: Signal, contact = this.call?.contact ?? '', record?: CallRecord): Promise<{ id: string }> {
     if (s.kind === 'offer' || s.kind === 'answer') this.sentDescription = s.call
