@@ -132,9 +132,10 @@ export class RoomDelivery implements GroupReceiver {
         const now = this.init.rooms.get(room.group)
         if (news && now != null) await this.init.exchange.exchange(connection, room.group, { summary: summarize(now), receipts: await this.own(now) })
       } catch (err: any) {
-        // another of our devices the room names, that does not hold it yet (it was away when it was brought in)
-        if (err.code === 'UNKNOWN_ROOM' && hex(identity) === this.me && room.log.isParticipant(this.me, device)) {
-          await this.hand(connection, room.group, { ...this.wholeLog(room), messages: [] }, identity).catch((e: Error) => this.init.onError?.(e))
+        // a member, or another of our devices the room names, that does not hold it yet: it was
+        // away when it was made or brought in
+        if (err.code === 'UNKNOWN_ROOM' && (hex(identity) !== this.me || room.log.isParticipant(this.me, device))) {
+          await this.handWhole(connection, room, identity).catch((e: Error) => this.init.onError?.(e))
         } else {
           this.init.onError?.(err)
         }
@@ -147,9 +148,13 @@ export class RoomDelivery implements GroupReceiver {
     return !room.log.deviceGone(hex(identity), device) && !(hex(identity) === this.me && device === this.ownDevice)
   }
 
-  /** Every op and kept message, root first: for a member's device that lacks the room. */
-  private wholeLog (room: Room): Items {
-    return { ...answer(room, Summary.encode({ group: room.group, heads: [], chains: [] })), receipts: [] }
+  /**
+   * Every op and kept message, root first, to a member's device that lacks the room. Our own
+   * device gets the ops alone: what was sealed before its add never opens for it.
+   */
+  private async handWhole (connection: Connection, room: Room, member: Uint8Array): Promise<void> {
+    const all = { ...answer(room, Summary.encode({ group: room.group, heads: [], chains: [] })), receipts: [] }
+    await this.hand(connection, room.group, hex(member) === this.me ? { ...all, messages: [] } : all, member)
   }
 
   /** Wait for the hand-ons still running (stop). */
@@ -280,9 +285,7 @@ export class RoomDelivery implements GroupReceiver {
         } catch (err: any) {
           const held = this.init.rooms.get(group)
           if (err.code !== 'UNKNOWN_ROOM' || held == null) return this.init.onError?.(err)
-          // our own device gets the ops alone: what was sealed before its add never opens for it
-          const all = this.wholeLog(held)
-          await this.hand(connection, group, hex(member) === this.me ? { ...all, messages: [] } : all, member).then(() => count(member), (e: Error) => this.init.onError?.(e))
+          await this.handWhole(connection, held, member).then(() => count(member), (e: Error) => this.init.onError?.(e))
         }
       })))
     return reached

@@ -143,6 +143,27 @@ describe('team rooms over /ferry/group/1.0.0', function () {
     assert.equal(carol.got.length, 20, 'all twenty, each once')
   })
 
+  it('a member away when the room is made gets it on the first sync after, with no message sent', async () => {
+    const [alice, bob, carol] = [await member('alice5'), await member('bob5'), await member('carol5')]
+    await befriend(alice, bob)
+    alice.contacts.add(toHex(carol.id)) // carol is a contact, but not connected when the room is made
+    carol.contacts.add(toHex(alice.id))
+    const made = await alice.rooms.create('late', [bob.id, carol.id])
+    const group = made.room.group
+    await alice.delivery.act(group, async () => ({ ops: made.ops }))
+    await idle(alice, bob, carol)
+    assert.equal(carol.rooms.get(group), undefined, 'carol was away')
+    // carol comes back: the sync alice runs on the new connection hands her the room
+    const connection = await alice.node.dial(carol.node.getMultiaddrs()[0])
+    await alice.delivery.sync(connection, carol.id)
+    await idle(alice, bob, carol)
+    assert.equal(carol.rooms.get(group)?.keyStatus, 'member', 'carol holds the room, in its keys')
+    assert.deepEqual(alice.errors.map(e => e.message), [])
+    await send(carol, group, 'back')
+    await idle(alice, bob, carol)
+    assert.deepEqual([alice.got, bob.got].map(g => g.filter(t => t.startsWith('carol5:'))), [['carol5: back'], ['carol5: back']])
+  })
+
   it('a stranger who is not a member cannot bring a room in or speak for one', async () => {
     const [alice, bob, mallory] = [await member('alice3'), await member('bob3'), await member('mallory3')]
     await befriend(alice, bob)
