@@ -3,14 +3,8 @@
  * main.ts turns errors into one line on stderr and a non-zero exit code.
  */
 import { existsSync } from 'node:fs'
-import { identityToString } from '../../protocol/index.js'
-import { startDaemon } from '../daemon/daemon.js'
-import { readConfig } from '../daemon/config.js'
-import { createKeyFile, readPublic } from '../keyfile.js'
-import { newPassphrase } from '../passphrase.js'
 import { dataFiles, dataPaths } from '../paths.js'
 import { ApiClient } from './client.js'
-import { qrForTerminal, writeQrPng, writeQrSvg } from './qr.js'
 import { escapeControls, messageLine, plain, safeJson, timestamp } from './terminal.js'
 
 export interface Flags {
@@ -101,7 +95,11 @@ export class UsageError extends Error {
 const out = (s: string): void => { process.stdout.write(s + '\n') }
 const json = (v: unknown): void => out(safeJson(v, 2))
 
+// The CLI is a thin client of the daemon's API: what only init, id without a daemon, start and
+// QR codes need (the keys, the protocol, the daemon itself, the QR encoder) loads when they run.
+
 export async function init (f: Flags): Promise<void> {
+  const [{ createKeyFile }, { newPassphrase }, { identityToString }] = await Promise.all([import('../keyfile.js'), import('../passphrase.js'), import('../../protocol/crypto/identity.js')])
   const files = dataFiles(f.dataDir)
   const keys = await createKeyFile(files.key, f.name ?? '', await newPassphrase())
   const id = identityToString(keys.identity.identityKey.publicKey.raw)
@@ -118,6 +116,7 @@ export async function id (f: Flags): Promise<void> {
     info = live
   } else {
     // no daemon: answer from disk; addresses are the configured ones (no /p2p/ until it runs)
+    const [{ readPublic }, { readConfig }] = await Promise.all([import('../keyfile.js'), import('../daemon/config.js')])
     const pub = readPublic(files.key)
     info = { identity: pub.identity, peerId: pub.peerId, addresses: readConfig(files.config).listen ?? [] }
   }
@@ -130,6 +129,7 @@ export async function start (f: Flags): Promise<void> {
   // a log line may quote the network (an error a peer sent): escaped like every plain output
   const log = (msg: string): void => { process.stdout.write(`[ferry] ${escapeControls(msg)}\n`) }
   const warn = (msg: string): void => { process.stderr.write(`[ferry] warning: ${escapeControls(msg)}\n`) }
+  const { startDaemon } = await import('../daemon/daemon.js')
   const daemon = await startDaemon({ dataDir: f.dataDir, listen: f.listen, apiPort: f.apiPort, apiSocket: f.apiSocket, mdns: f.mdns, relayServer: f.relayServer, relays: f.relays, bootstrap: f.bootstrap, web: f.web, log, warn })
   log(`peer id ${daemon.ferry.peerId}`)
   for (const a of daemon.ferry.addresses()) log(`listening on ${a}`)
@@ -165,6 +165,7 @@ export async function start (f: Flags): Promise<void> {
 
 export async function invite (f: Flags): Promise<void> {
   const { invite } = await new ApiClient(f.dataDir).get<{ invite: string }>('/v1/invite')
+  const { qrForTerminal, writeQrPng, writeQrSvg } = await import('./qr.js')
   if (f.qrSvg != null) await writeQrSvg(f.qrSvg, invite)
   if (f.qrPng != null) await writeQrPng(f.qrPng, invite)
   if (f.json) return json({ invite, ...(f.qrSvg != null ? { qrSvg: f.qrSvg } : {}), ...(f.qrPng != null ? { qrPng: f.qrPng } : {}) })

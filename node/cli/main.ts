@@ -4,12 +4,7 @@
 import { parseArgs } from 'node:util'
 import { dataDir } from '../paths.js'
 import * as commands from './commands.js'
-import { sim } from './sim.js'
-import { group, groupMessages, groupRead } from './group.js'
-import { backup, passphraseCommand } from './backup.js'
-import { device, initLinked } from './device.js'
 import { UsageError } from './commands.js'
-import { file, sendFile } from './file.js'
 import type { Flags } from './commands.js'
 import { escapeControls } from './terminal.js'
 import { PromptCancelledError } from '../passphrase.js'
@@ -196,26 +191,32 @@ usage:
 
 every command takes --data-dir DIR (default $FERRY_DATA_DIR, else $XDG_DATA_HOME/ferry, else ~/.local/share/ferry)`
 
+// each command's module loads when it runs: the CLI is a thin API client, and a command such as
+// `ferry status` should cost little more than starting Node (the simulator, backups, linking and
+// the daemon stay unloaded)
+const group = async (): Promise<typeof import('./group.js')> => await import('./group.js')
+const file = async (): Promise<typeof import('./file.js')> => await import('./file.js')
+
 const COMMANDS: Record<string, (f: Flags, args: string[]) => Promise<void>> = {
-  init: async (f, args) => f.link != null ? await initLinked(f, f.link) : await commands.init(f),
-  device,
+  init: async (f, args) => f.link != null ? await (await import('./device.js')).initLinked(f, f.link) : await commands.init(f),
+  device: async (f, args) => { await (await import('./device.js')).device(f, args) },
   id: commands.id,
   start: commands.start,
   invite: commands.invite,
   contact: commands.contact,
-  send: async (f, args) => f.file != null ? await sendFile(f, args) : await commands.send(f, args),
-  file,
-  messages: async (f, args) => f.group != null ? await groupMessages(f, f.group, args) : await commands.messages(f, args),
-  read: async (f, args) => f.group != null ? await groupRead(f, f.group, args) : await commands.read(f, args),
+  send: async (f, args) => f.file != null ? await (await file()).sendFile(f, args) : await commands.send(f, args),
+  file: async (f, args) => { await (await file()).file(f, args) },
+  messages: async (f, args) => f.group != null ? await (await group()).groupMessages(f, f.group, args) : await commands.messages(f, args),
+  read: async (f, args) => f.group != null ? await (await group()).groupRead(f, f.group, args) : await commands.read(f, args),
   status: commands.status,
   verify: commands.verify,
   lookup: commands.lookup,
   mailbox: commands.mailbox,
   requests: commands.requests,
-  group,
-  backup,
-  passphrase: passphraseCommand,
-  sim
+  group: async (f, args) => { await (await group()).group(f, args) },
+  backup: async (f, args) => { await (await import('./backup.js')).backup(f, args) },
+  passphrase: async (f, args) => { await (await import('./backup.js')).passphraseCommand(f, args) },
+  sim: async (f, args) => { await (await import('./sim.js')).sim(f, args) }
 }
 
 export async function main (argv: string[]): Promise<number> {

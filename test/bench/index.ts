@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { callsBench } from './calls.js'
+import { cliBench } from './cli.js'
 import { cryptoBench } from './crypto.js'
 import { devicesBench } from './devices.js'
 import { dhtBench } from './dht.js'
@@ -122,7 +123,7 @@ async function main (): Promise<void> {
   const devicesOnly = process.env.BENCH_ONLY === 'devices'
   // BENCH_ONLY=dm: the direct-message and echo rows alone
   const dmOnly = process.env.BENCH_ONLY === 'dm'
-  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && !dmOnly && process.env.BENCH_ONLY !== 'files' && process.env.BENCH_ONLY !== 'calls'
+  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && !dmOnly && process.env.BENCH_ONLY !== 'files' && process.env.BENCH_ONLY !== 'calls' && process.env.BENCH_ONLY !== 'cli'
   const simRows = process.env.BENCH_ONLY === 'sim' || (others && process.env.FERRY_BENCH_SIM === '1')
   for (const transport of others || dmOnly ? Object.keys(TRANSPORTS) : []) {
     console.log(`measuring ${transport}...`)
@@ -150,6 +151,11 @@ async function main (): Promise<void> {
   if (others || process.env.BENCH_ONLY === 'files') {
     console.log('measuring files...')
     rows.push(...await filesBench(TRANSPORTS))
+  }
+  // BENCH_ONLY=cli: the CLI row alone
+  if ((others && process.env.BENCH_ONLY !== 'tcp') || process.env.BENCH_ONLY === 'cli') {
+    console.log('measuring the CLI...')
+    rows.push(...await cliBench())
   }
   // BENCH_ONLY=calls: the call rows alone (Chromium in a lab namespace)
   if ((others && process.env.BENCH_ONLY !== 'tcp') || process.env.BENCH_ONLY === 'calls') {
