@@ -332,23 +332,26 @@ export class IdbMessageStore implements MessageStore {
   }
 
   async list (options: ListOptions = {}): Promise<MessageRecord[]> {
-    const limit = options.limit == null || options.limit < 0 ? Infinity : options.limit
+    const limit = Math.min(options.limit == null || options.limit < 0 ? Infinity : options.limit, options.last ?? Infinity)
     if (limit === 0) return []
+    // the newest `last`: walk backwards, then give them oldest first
+    const way = options.last == null ? 'next' : 'prev'
     const after = options.changedAfter ?? 0
     const keep = (r: Row): boolean => r.kind === 'text' && (options.peer == null || r.peer === options.peer) && (options.peers == null || options.peers.includes(r.peer)) && r.rev > after
     const rows = await this.db.read([M], async tx => {
       const store = tx.objectStore(M)
       if (after > 0) {
         const changed = await request<Row[]>(store.index('rev').getAll(IDBKeyRange.lowerBound(after, true)))
-        return changed.filter(keep).sort(bySeq).slice(0, limit)
+        const sorted = changed.filter(keep).sort(bySeq)
+        return way === 'prev' ? sorted.slice(-limit) : sorted.slice(0, limit)
       }
       const found: Row[] = []
-      const source = options.peer == null ? store.openCursor() : store.index('peer').openCursor(prefixRange(options.peer))
+      const source = options.peer == null ? store.openCursor(null, way) : store.index('peer').openCursor(prefixRange(options.peer), way)
       await walk(source, cursor => {
         if (keep(cursor.value)) found.push(cursor.value)
         return found.length < limit
       })
-      return found
+      return way === 'prev' ? found.reverse() : found
     })
     return Promise.all(rows.map(async r => this.record(r)))
   }

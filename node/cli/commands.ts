@@ -64,6 +64,8 @@ export interface Flags {
   link?: string
   /** ferry device link --history --since DUR */
   since?: string
+  /** `ferry messages --last N`: the newest N only */
+  last?: string
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -310,8 +312,9 @@ export async function read (f: Flags, args: string[]): Promise<void> {
 
 export async function messages (f: Flags, args: string[]): Promise<void> {
   const api = new ApiClient(f.dataDir)
+  if (f.last != null && !/^\d{1,9}$/.test(f.last)) throw new UsageError('--last takes a number of messages, e.g. --last 50')
   const q = args[0] != null ? `contact=${encodeURIComponent(args[0])}` : ''
-  const list = await api.get<any[]>(`/v1/messages?${q}`)
+  const list = await api.get<any[]>(`/v1/messages?${q}${f.last != null ? `&last=${f.last}` : ''}`)
   if (!f.follow) return f.json ? json(list) : list.forEach(m => { out(messageLine(m)) })
   // --follow: print what exists, then every new message and status change as it happens
   let after = 0

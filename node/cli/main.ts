@@ -56,7 +56,8 @@ const OPTIONS = {
   group: { type: 'string' },
   history: { type: 'boolean', default: false },
   link: { type: 'string' },
-  since: { type: 'string' }
+  since: { type: 'string' },
+  last: { type: 'string' }
 } as const
 
 export const USAGE = `ferry — serverless end-to-end encrypted messenger
@@ -130,7 +131,9 @@ usage:
   ferry requests accept ID --name NAME           make the sender contact NAME; its messages join
                                                  the history
   ferry requests decline ID [--block]            delete the request (and block the sender)
-  ferry messages [NAME] [--json] [--follow]      history with status; --follow streams changes;
+  ferry messages [NAME] [--json] [--follow] [--last N]
+                                                 history with status (--last: the newest N only);
+                                                 --follow streams changes;
                                                  control characters in text are shown escaped
                                                  (\n, \x1b, \u202e); --json keeps them exact
   ferry messages --group GROUP [--json] [--follow]
@@ -253,7 +256,7 @@ export async function main (argv: string[]): Promise<number> {
     return 2
   }
   const web = values.web ? { port: webPort, host: values['web-host'], cert: values['web-cert'], key: values['web-key'] } : false as const
-  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group, history: values.history, link: values.link, since: values.since, file: values.file }
+  const flags: Flags = { web, json: values.json, follow: values.follow, block: values.block, dataDir: dataDir(values['data-dir']), name: values.name, listen: values.listen ?? [], apiPort, apiSocket: values['api-socket'], confirm: values.confirm, accept: values.accept, qrSvg: values['qr-svg'], qrPng: values['qr-png'], qr: values.qr, mdns: values.mdns, relayServer: values['relay-server'], relays: values.relay ?? [], bootstrap: values.bootstrap ?? [], expires: values.expires, quotaMb: values['quota-mb'], quotaMsgs: values['quota-msgs'], maxTtl: values['max-ttl'], out: values.out, seed: values.seed, faultDropEvery: values['fault-drop-every'], dataDirGiven: values['data-dir'] != null, remote: values.remote, host: values.host, port: values.port, tokenFile: values['token-file'], names: values.names, image: values.image, namespace: values.namespace, member: values.member, revoke: values.revoke, group: values.group, history: values.history, link: values.link, since: values.since, file: values.file, last: values.last }
   try {
     await command(flags, args)
     return 0

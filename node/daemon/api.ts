@@ -10,7 +10,7 @@ import { UnknownLinkRequestError } from '../web/link-requests.js'
 import { timingSafeEqual } from 'node:crypto'
 import { chmodSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { identityToString } from '../../protocol/index.js'
+import { identityToString, InvalidInputError } from '../../protocol/index.js'
 import type { Contact, Ferry, MessageView, RequestView } from '../../protocol/index.js'
 import type { Groups } from '../../protocol/groups/groups.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -285,7 +285,9 @@ async function route (ferry: Ferry, req: IncomingMessage, res: ServerResponse): 
     case 'GET /v1/messages': {
       const contact = url.searchParams.get('contact') ?? undefined
       const changedAfter = Number(url.searchParams.get('changedAfter') ?? 0)
-      return send(res, 200, (await withFiles(ferry, await ferry.conversations.history({ contact, changedAfter }))).map(messageJson))
+      const last = url.searchParams.get('last')
+      if (last != null && !/^\d{1,9}$/.test(last)) throw new InvalidInputError('last must be a whole number of messages')
+      return send(res, 200, (await withFiles(ferry, await ferry.conversations.history({ contact, changedAfter, last: last == null ? undefined : Number(last) }))).map(messageJson))
     }
     case 'GET /v1/messages/follow':
       return follow(ferry, url, req, res)

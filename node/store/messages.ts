@@ -262,9 +262,11 @@ export class SqliteMessageStore implements MessageStore {
     const args: Array<string | number> = [options.changedAfter ?? 0]
     if (options.peer != null) { where.push('peer = ?'); args.push(options.peer) }
     if (options.peers != null) { where.push(`peer IN (${options.peers.map(() => '?').join(', ') || 'NULL'})`); args.push(...options.peers) }
-    args.push(options.limit ?? -1)
-    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...args) as unknown as Row[]
-    return rows.map(r => this.record(r))
+    // the newest `last`: read backwards on the (peer, seq) index, then give them oldest first
+    const newest = options.last != null
+    args.push(newest ? Math.min(options.last as number, options.limit ?? Infinity) : options.limit ?? -1)
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${newest ? 'DESC' : ''} LIMIT ?`).all(...args) as unknown as Row[]
+    return (newest ? rows.reverse() : rows).map(r => this.record(r))
   }
 
   async get (id: string, direction: 'in' | 'out', peer?: string): Promise<MessageRecord | undefined> {

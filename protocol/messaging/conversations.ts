@@ -251,7 +251,7 @@ export class Conversations {
   }
 
   /** History in store order, with contact names; `changedAfter` returns only what changed since a rev. */
-  async history (options: { contact?: string, changedAfter?: number, limit?: number } = {}): Promise<MessageView[]> {
+  async history (options: { contact?: string, changedAfter?: number, limit?: number, last?: number } = {}): Promise<MessageView[]> {
     let peers: string[] | undefined
     if (options.contact != null) {
       const c = await this.c.contacts.get(options.contact)
@@ -260,7 +260,7 @@ export class Conversations {
       peers = [c.peerId, ...(c.devices ?? []).map(d => d.peer), ...c.revokedDevices ?? []]
     }
     const names = await this.names()
-    const rows = await this.c.messages.list({ peer: peers?.length === 1 ? peers[0] : undefined, peers: peers != null && peers.length > 1 ? peers : undefined, changedAfter: options.changedAfter, limit: options.limit })
+    const rows = await this.c.messages.list({ peer: peers?.length === 1 ? peers[0] : undefined, peers: peers != null && peers.length > 1 ? peers : undefined, changedAfter: options.changedAfter, limit: options.limit, last: options.last })
     return await this.withCopies(rows.map(r => ({ ...r, contact: names.get(r.peer) ?? r.peer })))
   }
 

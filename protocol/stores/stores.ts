@@ -214,6 +214,8 @@ export interface ListOptions {
   peers?: string[]
   changedAfter?: number
   limit?: number
+  /** the newest `last` only (still oldest first): `ferry messages NAME --last 50` */
+  last?: number
 }
 
 export interface FerryStores {

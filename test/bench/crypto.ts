@@ -142,6 +142,11 @@ function aeadMsgsPerS (): number {
   return n / ((performance.now() - t0) / 1000)
 }
 
+/** The compute of one PQXDH session set-up with the node backend, both sides (ms). */
+export async function pqxdhSetupMs (): Promise<number> {
+  return 1000 / await setupsPerS(nodeCrypto())
+}
+
 /** The crypto rows: node backend as value, browser backend as baseline, ratio = node speed-up. */
 export async function cryptoBench (): Promise<Row[]> {
   const node = nodeCrypto()

@@ -19,7 +19,9 @@ import { devicesBench } from './devices.js'
 import { dhtBench } from './dht.js'
 import { echoBench } from './echo.js'
 import { filesBench } from './files.js'
+import { firstContactBench } from './first-contact.js'
 import { groupsBench } from './groups.js'
+import { historyBench } from './history.js'
 import { mailboxBench } from './mailbox.js'
 import { ferryNode } from './nodes.js'
 import { simBench } from './sim.js'
@@ -123,7 +125,7 @@ async function main (): Promise<void> {
   const devicesOnly = process.env.BENCH_ONLY === 'devices'
   // BENCH_ONLY=dm: the direct-message and echo rows alone
   const dmOnly = process.env.BENCH_ONLY === 'dm'
-  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && !dmOnly && process.env.BENCH_ONLY !== 'files' && process.env.BENCH_ONLY !== 'calls' && process.env.BENCH_ONLY !== 'cli'
+  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && !dmOnly && process.env.BENCH_ONLY !== 'files' && process.env.BENCH_ONLY !== 'calls' && process.env.BENCH_ONLY !== 'cli' && process.env.BENCH_ONLY !== 'history' && process.env.BENCH_ONLY !== 'first-contact'
   const simRows = process.env.BENCH_ONLY === 'sim' || (others && process.env.FERRY_BENCH_SIM === '1')
   for (const transport of others || dmOnly ? Object.keys(TRANSPORTS) : []) {
     console.log(`measuring ${transport}...`)
@@ -156,6 +158,16 @@ async function main (): Promise<void> {
   if ((others && process.env.BENCH_ONLY !== 'tcp') || process.env.BENCH_ONLY === 'cli') {
     console.log('measuring the CLI...')
     rows.push(...await cliBench())
+  }
+  // BENCH_ONLY=first-contact: the first message to a new contact
+  if (others || process.env.BENCH_ONLY === 'first-contact') {
+    console.log('measuring the first message to a new contact...')
+    rows.push(...await firstContactBench())
+  }
+  // BENCH_ONLY=history: a daemon holding 100,000 messages (start-up, the last 50)
+  if ((others && process.env.BENCH_ONLY !== 'tcp') || process.env.BENCH_ONLY === 'history') {
+    console.log('measuring a long history...')
+    rows.push(...await historyBench())
   }
   // BENCH_ONLY=calls: the call rows alone (Chromium in a lab namespace)
   if ((others && process.env.BENCH_ONLY !== 'tcp') || process.env.BENCH_ONLY === 'calls') {

@@ -73,6 +73,21 @@ describe('CLI contract', function () {
     }
   })
 
+  it('messages --last N prints the newest N, oldest first; a --last that is not a number is refused', async () => {
+    for (let i = 1; i <= 4; i++) assert.equal((await cli(['send', 'bob', `last ${i}`, '--data-dir', alice.dir])).code, 0)
+    const all = await json(['messages', 'bob', '--data-dir', alice.dir])
+    assert.ok(all.length >= 5)
+    const last = await json(['messages', 'bob', '--last', '3', '--data-dir', alice.dir])
+    assert.deepEqual(last.map((m: any) => m.text), ['last 2', 'last 3', 'last 4'])
+    assert.deepEqual(last.map((m: any) => m.id), all.slice(-3).map((m: any) => m.id))
+    const bad = await cli(['messages', 'bob', '--last', 'many', '--data-dir', alice.dir])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--last takes a number of messages/)
+    const err = await alice.api.get('/v1/messages?last=-1').then(() => undefined, e => e)
+    assert.equal(err?.status, 400)
+    assert.match(err.message, /last must be a whole number/)
+  })
+
   it('keeps secrets 0600 and the data dir 0700', () => {
     for (const f of ['identity.key', 'api-token']) assert.equal(statSync(join(alice.dir, f)).mode & 0o777, 0o600, f)
     assert.equal(statSync(alice.dir).mode & 0o777, 0o700)

@@ -300,6 +300,19 @@ export function storeCompliance (name: string, make: () => Promise<FerryStores> 
         assert.deepEqual((await stores.messages.list({ limit: 2 })).map(m => m.id), [messageId(1), messageId(2)])
       })
 
+      it('lists the newest N only, oldest first, for everyone or one peer (`ferry messages NAME --last N`)', async () => {
+        for (let n = 1; n <= 9; n++) {
+          if (n % 3 === 0) await stores.messages.storeIncoming([incoming(n, n % 2 === 0 ? BOB : ALICE, n * 100)])
+          else await addOut(stores.messages, outgoing(n, n % 2 === 0 ? BOB : ALICE, n * 100))
+        }
+        assert.deepEqual((await stores.messages.list({ last: 3 })).map(m => m.id), [7, 8, 9].map(messageId))
+        // alice's: 1, 3, 5, 7, 9
+        assert.deepEqual((await stores.messages.list({ peer: ALICE, last: 2 })).map(m => m.id), [7, 9].map(messageId))
+        assert.deepEqual((await stores.messages.list({ peers: [ALICE, BOB], last: 4 })).map(m => m.id), [6, 7, 8, 9].map(messageId))
+        assert.deepEqual((await stores.messages.list({ peer: BOB, last: 50 })).map(m => m.id), [2, 4, 6, 8].map(messageId), 'fewer than N: all of them')
+        assert.deepEqual(await stores.messages.list({ last: 0 }), [])
+      })
+
       it('follows changes by rev: a status change bumps rev but keeps seq', async () => {
         await addOut(stores.messages, outgoing(1, ALICE, 100))
         await addOut(stores.messages, outgoing(2, ALICE, 200))

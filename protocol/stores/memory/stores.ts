@@ -233,11 +233,10 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async list (options: ListOptions = {}): Promise<MessageRecord[]> {
-    return [...this.rows.values()]
+    const rows = [...this.rows.values()]
       .filter(r => r.kind !== 'control' && r.kind !== 'copy' && (options.peer == null || r.peer === options.peer) && (options.peers == null || options.peers.includes(r.peer)) && r.rev > (options.changedAfter ?? 0))
       .sort((a, b) => a.seq - b.seq)
-      .slice(0, options.limit ?? Infinity)
-      .map(strip)
+    return rows.slice(options.last == null ? 0 : Math.max(0, rows.length - options.last)).slice(0, options.limit ?? Infinity).map(strip)
   }
 
   async get (id: string, direction: 'in' | 'out', peer?: string): Promise<MessageRecord | undefined> {
