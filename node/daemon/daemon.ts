@@ -4,7 +4,7 @@
 import { linkRequestsOf, serveLinks } from './link.js'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { keychain } from '@libp2p/keychain'
+import { daemonKeychain } from './keychain.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { browserDialable, createFerry } from '../../protocol/index.js'
 import { AtRestCipher } from '../at-rest.js'
@@ -106,12 +106,13 @@ export async function startDaemon (opts: DaemonOptions): Promise<Daemon> {
   const keys = fresh ? await createKeyFile(files.key, '', await newPassphrase()) : await loadKeyFile(files.key, passphrase)
   const db = openDatabase(files.db)
   const cipher = new AtRestCipher(keys.storageKey)
+  const datastore = new SqliteDatastore(db)
   const ferry = await createFerry({
     identity: keys.identity,
     name: keys.name,
     stores: { contacts: new SqliteContactStore(db), messages: new SqliteMessageStore(db, cipher), prekeys: new SqlitePrekeyStore(db, cipher), mailbox: new SqliteMailboxStore(db), rooms: new SqliteRoomStore(db, cipher), files: new SqliteFileStore(db, cipher) },
-    datastore: new SqliteDatastore(db),
-    services: { keychain: keychain({ pass: keys.keychainPass }) },
+    datastore,
+    services: { keychain: await daemonKeychain(datastore, keys.keychainPass) },
     transports: nodeTransports(),
     crypto: nodeCrypto(),
     listen,

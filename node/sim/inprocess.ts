@@ -18,17 +18,15 @@ import { ProcessCpu, WireMeter } from './meter.js'
 import type { DhtLookupSummary } from '../../protocol/index.js'
 import { nodeCrypto } from '../crypto.js'
 import type { CryptoBackend, Ferry, FerryStores, Identity } from '../../protocol/index.js'
-import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import { identityToString } from '../../protocol/crypto/identity.js'
 import { messageView } from '../../protocol/groups/history.js'
 import { roomEntry } from './driver.js'
+import { quietLogger } from '../quiet-logger.js'
 import type { MessageChange, NetworkControl, NodeControl, RoomControl, RoomEntry } from './driver.js'
 import type { Scenario } from './types.js'
 
-const off = Object.assign(() => {}, { enabled: false })
-const silent: Logger = Object.assign(() => {}, { enabled: false, trace: off, error: off, newScope: () => silent })
-/** A logger that logs nothing: libp2p makes a logger per stream, a measurable cost with hundreds of nodes. */
-export const quietLogger: ComponentLogger = { forComponent: () => silent }
+export { quietLogger }
 
 /** How long setting up one contact waits for its connection (it is made later if this runs out). */
 const CONTACT_DIAL_MS = 30_000
