@@ -39,6 +39,8 @@ export class Outbox {
   private readonly running = new Map<string, Promise<void>>()
   private readonly again = new Set<string>()
   private readonly retries = new Map<string, { timer: ReturnType<typeof setTimeout>, delay: number }>()
+  /** a pass waiting for its messages in flight, to be woken when more are queued */
+  private readonly wake = new Map<string, () => void>()
   private stopped = false
 
   private readonly receipts: GroupCommit<Delivered, void>
@@ -68,6 +70,7 @@ export class Outbox {
     const current = this.running.get(peer)
     if (current != null) {
       this.again.add(peer)
+      this.wake.get(peer)?.()
       return current
     }
     const run = (async () => {
@@ -96,7 +99,10 @@ export class Outbox {
 
   /**
    * One pass: read the peer's queue page by page with a cursor (each row once), pipeline every
-   * live envelope onto one connection, holding at most two pages in memory.
+   * live envelope onto one connection, holding at most two pages in memory. Messages queued while
+   * the pass runs join it behind the cursor without waiting for those in flight (a pass that
+   * drained first would stop the pipeline once per burst); one more pass from the start follows,
+   * for anything queued again below the cursor.
    */
   private async pass (peer: string): Promise<void> {
     let connection: Connection | undefined
@@ -104,10 +110,18 @@ export class Outbox {
     let after = 0
     let failed = false
     let waiting = Infinity // when the next message's grace period ends
+    let joined = false
     const pending = new Set<Promise<void>>()
     while (!failed) {
       const page = await this.init.messages.queued(peer, { afterSeq: after, limit: FLUSH_PAGE })
-      if (page.length === 0) break
+      if (page.length === 0) {
+        if (connection == null || (pending.size === 0 && !this.again.has(peer))) break
+        if (!this.again.has(peer)) await new Promise<void>(resolve => { this.wake.set(peer, resolve); void Promise.all(pending).then(() => { resolve() }) })
+        this.wake.delete(peer)
+        if (!this.again.delete(peer)) break
+        joined = true
+        continue
+      }
       after = page[page.length - 1].seq
       const live = await this.expire(page)
       if (live.length === 0) continue
@@ -132,6 +146,7 @@ export class Outbox {
       while (pending.size > FLUSH_PAGE && !failed) await Promise.race(pending)
     }
     await Promise.all(pending)
+    if (joined) this.again.add(peer)
     if (unreachable) this.scheduleRetry(peer, waiting - this.init.now())
     else if (failed) this.scheduleRetry(peer)
     else this.clearRetry(peer)
