@@ -156,7 +156,7 @@ export class Sender {
         for (const bytes of found) {
           let receipt: DeliveryReceipt
           try {
-            receipt = DeliveryReceipt.decode(bytes)
+            receipt = DeliveryReceipt.decode(bytes, { limits: { path: 16 } })
           } catch {
             continue
           }

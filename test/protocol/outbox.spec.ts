@@ -55,7 +55,7 @@ class Harness {
         this.delivered.push(envelope[0])
         const err = this.rejectWith.get(envelope[0])
         if (err != null) throw err
-        return { messageId: new Uint8Array(16), envelopeHash: new Uint8Array(32), storedAt: this.clock, signature: new Uint8Array(64) }
+        return { messageId: new Uint8Array(16), envelopeHash: new Uint8Array(32), storedAt: this.clock, signature: new Uint8Array(64), path: [] }
       },
       ...init
     })
@@ -212,7 +212,7 @@ describe('outbox', () => {
       deliver: async (_connection, envelope) => {
         delivered.push(envelope[0])
         if (envelope[0] === 1) { started.resolve(); await gate }
-        return { messageId: new Uint8Array(16), envelopeHash: new Uint8Array(32), storedAt: NOW, signature: new Uint8Array(64) }
+        return { messageId: new Uint8Array(16), envelopeHash: new Uint8Array(32), storedAt: NOW, signature: new Uint8Array(64), path: [] }
       }
     })
     try {

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -8,6 +8,9 @@ export interface DeliveryReceipt {
   envelopeHash: Uint8Array
   storedAt: number
   signature: Uint8Array
+  count?: number
+  index?: number
+  path: Uint8Array[]
 }
 
 export namespace DeliveryReceipt {
@@ -40,6 +43,23 @@ export namespace DeliveryReceipt {
           w.bytes(obj.signature)
         }
 
+        if (obj.count != null) {
+          w.uint32(40)
+          w.uint32(obj.count)
+        }
+
+        if (obj.index != null) {
+          w.uint32(48)
+          w.uint32(obj.index)
+        }
+
+        if (obj.path != null && obj.path.length > 0) {
+          for (const value of obj.path) {
+            w.uint32(58)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -48,7 +68,8 @@ export namespace DeliveryReceipt {
           messageId: uint8ArrayAlloc(0),
           envelopeHash: uint8ArrayAlloc(0),
           storedAt: 0,
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          path: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -73,6 +94,22 @@ export namespace DeliveryReceipt {
               obj.signature = reader.bytes()
               break
             }
+            case 5: {
+              obj.count = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.index = reader.uint32()
+              break
+            }
+            case 7: {
+              if (opts.limits?.path != null && obj.path.length === opts.limits.path) {
+                throw new MaxLengthError('Decode error - repeated field "path" had too many elements')
+              }
+
+              obj.path.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -82,6 +119,10 @@ export namespace DeliveryReceipt {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          path: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -116,6 +157,35 @@ export namespace DeliveryReceipt {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.count`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.index`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              if (opts.limits?.path != null && obj.path === opts.limits.path) {
+                throw new MaxLengthError('Streaming decode error - repeated field "path" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.path[]`,
+                index: obj.path,
+                value: reader.bytes()
+              }
+
+              obj.path++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -148,6 +218,22 @@ export namespace DeliveryReceipt {
     value: Uint8Array
   }
 
+  export interface DeliveryReceiptCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+
+  export interface DeliveryReceiptIndexFieldEvent {
+    field: '$.index'
+    value: number
+  }
+
+  export interface DeliveryReceiptPathFieldEvent {
+    field: '$.path[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<DeliveryReceipt>): Uint8Array {
     return encodeMessage(obj, DeliveryReceipt.codec())
   }
@@ -156,7 +242,7 @@ export namespace DeliveryReceipt {
     return decodeMessage(buf, DeliveryReceipt.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeliveryReceipt>): Generator<DeliveryReceiptMessageIdFieldEvent | DeliveryReceiptEnvelopeHashFieldEvent | DeliveryReceiptStoredAtFieldEvent | DeliveryReceiptSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeliveryReceipt>): Generator<DeliveryReceiptMessageIdFieldEvent | DeliveryReceiptEnvelopeHashFieldEvent | DeliveryReceiptStoredAtFieldEvent | DeliveryReceiptSignatureFieldEvent | DeliveryReceiptCountFieldEvent | DeliveryReceiptIndexFieldEvent | DeliveryReceiptPathFieldEvent> {
     return streamMessage(buf, DeliveryReceipt.codec(), opts)
   }
 }

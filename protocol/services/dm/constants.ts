@@ -1,5 +1,10 @@
 /** Protocol id and limits of the direct-message service (DESIGN.md "Wire protocols"). */
 export const PROTOCOL = '/ferry/dm/1.0.0'
+/**
+ * The same with receipts signed a window at a time (protocol/receipts/receipt.ts signReceipts):
+ * what a sender asks for first; a peer that only speaks 1.0.0 signs each receipt.
+ */
+export const PROTOCOL_WINDOWED = '/ferry/dm/1.1.0'
 
 /** Envelopes a sender may have on the wire to one peer before it waits for receipts. */
 export const MAX_IN_FLIGHT = 512

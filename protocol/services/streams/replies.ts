@@ -14,7 +14,11 @@ export class ReplyWriter<T> {
   private running = false
   private space: Array<() => void> = []
 
-  constructor (private readonly frames: FrameWriter, private readonly codec: Encoder<T>) {}
+  /**
+   * @param prepare - runs on each batch just before it is written (the dm service signs a batch's
+   * receipts there, with one signature)
+   */
+  constructor (private readonly frames: FrameWriter, private readonly codec: Encoder<T>, private readonly prepare?: (batch: T[]) => Promise<void>) {}
 
   get size (): number {
     return this.queue.length
@@ -49,6 +53,7 @@ export class ReplyWriter<T> {
         await this.queue[0].ready
         const batch: T[] = []
         while (this.queue.length > 0 && this.queue[0].reply != null) batch.push(this.queue.shift()?.reply as T)
+        await this.prepare?.(batch)
         await this.frames.writeV(batch, this.codec)
         this.wake()
       }
