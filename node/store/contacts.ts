@@ -1,5 +1,6 @@
 import { ContactExistsError, UnknownContactError } from '../../protocol/index.js'
 import type { Contact, ContactStore } from '../../protocol/index.js'
+import { prepared } from './sqlite.js'
 import type { DatabaseSync } from 'node:sqlite'
 
 interface ContactRow { name: string, peer_id: string, identity: Uint8Array | null, addresses: string, added_at: number, verified: number, pending_identity: Uint8Array | null, bundle: Uint8Array | null, expires_ms: number | null, mailboxes: string | null, devices: string | null }
@@ -35,44 +36,44 @@ export class SqliteContactStore implements ContactStore {
     const byPeer = await this.getByPeer(c.peerId)
     if (byPeer != null) throw new ContactExistsError(`that peer is already your contact "${byPeer.name}"`)
     if (await this.get(c.name) != null) throw new ContactExistsError(`a contact named "${c.name}" exists already`)
-    this.db.prepare('INSERT INTO contacts (name, peer_id, identity, addresses, added_at, verified, pending_identity, bundle, expires_ms, mailboxes, devices) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    prepared(this.db, 'INSERT INTO contacts (name, peer_id, identity, addresses, added_at, verified, pending_identity, bundle, expires_ms, mailboxes, devices) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(c.name, c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null, c.mailboxes == null ? null : JSON.stringify(c.mailboxes), devicesJson(c))
   }
 
   async update (c: Contact): Promise<void> {
-    const r = this.db.prepare('UPDATE contacts SET peer_id = ?, identity = ?, addresses = ?, added_at = ?, verified = ?, pending_identity = ?, bundle = ?, expires_ms = ?, mailboxes = ?, devices = ? WHERE name = ?')
+    const r = prepared(this.db, 'UPDATE contacts SET peer_id = ?, identity = ?, addresses = ?, added_at = ?, verified = ?, pending_identity = ?, bundle = ?, expires_ms = ?, mailboxes = ?, devices = ? WHERE name = ?')
       .run(c.peerId, c.identity ?? null, JSON.stringify(c.addresses), c.addedAt, c.verified === true ? 1 : 0, c.pendingIdentity ?? null, c.bundle ?? null, c.expiresMs ?? null, c.mailboxes == null ? null : JSON.stringify(c.mailboxes), devicesJson(c), c.name)
     if (Number(r.changes) === 0) throw new UnknownContactError(`no contact named "${c.name}"`)
   }
 
   async get (name: string): Promise<Contact | undefined> {
-    const r = this.db.prepare('SELECT * FROM contacts WHERE name = ?').get(name) as ContactRow | undefined
+    const r = prepared(this.db, 'SELECT * FROM contacts WHERE name = ?').get(name) as ContactRow | undefined
     return r == null ? undefined : toContact(r)
   }
 
   async getByPeer (peerId: string): Promise<Contact | undefined> {
-    const r = (this.db.prepare('SELECT * FROM contacts WHERE peer_id = ?').get(peerId) ??
-      this.db.prepare('SELECT * FROM contacts WHERE devices IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(devices, \'$.devices\') WHERE json_extract(value, \'$.peer\') = ?)').get(peerId)) as ContactRow | undefined
+    const r = (prepared(this.db, 'SELECT * FROM contacts WHERE peer_id = ?').get(peerId) ??
+      prepared(this.db, 'SELECT * FROM contacts WHERE devices IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(devices, \'$.devices\') WHERE json_extract(value, \'$.peer\') = ?)').get(peerId)) as ContactRow | undefined
     return r == null ? undefined : toContact(r)
   }
 
   async list (): Promise<Contact[]> {
-    return (this.db.prepare('SELECT * FROM contacts ORDER BY name').all() as unknown as ContactRow[]).map(toContact)
+    return (prepared(this.db, 'SELECT * FROM contacts ORDER BY name').all() as unknown as ContactRow[]).map(toContact)
   }
 
   async remove (name: string): Promise<void> {
-    if (Number(this.db.prepare('DELETE FROM contacts WHERE name = ?').run(name).changes) === 0) throw new UnknownContactError(`no contact named "${name}"`)
+    if (Number(prepared(this.db, 'DELETE FROM contacts WHERE name = ?').run(name).changes) === 0) throw new UnknownContactError(`no contact named "${name}"`)
   }
 
   async block (peer: string, at: number): Promise<void> {
-    this.db.prepare('INSERT INTO blocked (peer, blocked_at) VALUES (?, ?) ON CONFLICT (peer) DO NOTHING').run(peer, at)
+    prepared(this.db, 'INSERT INTO blocked (peer, blocked_at) VALUES (?, ?) ON CONFLICT (peer) DO NOTHING').run(peer, at)
   }
 
   async unblock (peer: string): Promise<void> {
-    this.db.prepare('DELETE FROM blocked WHERE peer = ?').run(peer)
+    prepared(this.db, 'DELETE FROM blocked WHERE peer = ?').run(peer)
   }
 
   async blocked (): Promise<string[]> {
-    return (this.db.prepare('SELECT peer FROM blocked ORDER BY peer').all() as Array<{ peer: string }>).map(r => r.peer)
+    return (prepared(this.db, 'SELECT peer FROM blocked ORDER BY peer').all() as Array<{ peer: string }>).map(r => r.peer)
   }
 }

@@ -6,7 +6,7 @@
  * checkpointed out of the WAL soon after (eraseSoon), as acknowledged mail is.
  */
 import { FileRef } from '../../protocol/pb/ferry.js'
-import { eraseSoon, transaction } from './sqlite.js'
+import { eraseSoon, prepared, transaction } from './sqlite.js'
 import type { AtRestCipher } from '../at-rest.js'
 import type { FileStatus, FileStore, StoredChunk, StoredFile } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
@@ -60,7 +60,7 @@ export class SqliteFileStore implements FileStore {
     const out: StoredFile[] = []
     for (let i = 0; i < ids.length; i += 500) {
       const part = ids.slice(i, i + 500)
-      const rows = this.db.prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE id IN (${part.map(() => '?').join(', ')})`).all(...part) as unknown as FileRow[]
+      const rows = prepared(this.db, `SELECT ${FILE_COLUMNS} FROM files WHERE id IN (${part.map(() => '?').join(', ')})`).all(...part) as unknown as FileRow[]
       out.push(...rows.map(r => this.file(r)))
     }
     return out

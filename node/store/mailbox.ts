@@ -7,7 +7,7 @@
  * ciphertext leaves the WAL file too.
  */
 import { QuotaExceededError } from '../../protocol/index.js'
-import { eraseSoon, transaction } from './sqlite.js'
+import { eraseSoon, prepared, transaction } from './sqlite.js'
 import type { AckedItem, DepositLimits, HostedMailStore, HostedOwner, MailboxItem, MailboxSettingsStore, MailboxUsage, RevokedSender } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 
@@ -60,14 +60,14 @@ export class SqliteMailboxStore implements HostedMailStore, MailboxSettingsStore
 
   private recount (): void {
     const counters = new Counters()
-    for (const r of this.db.prepare('SELECT owner, depositor, SUM(length(envelope)) AS bytes, COUNT(*) AS n FROM mailbox_items GROUP BY owner, depositor').all() as any[]) {
+    for (const r of prepared(this.db, 'SELECT owner, depositor, SUM(length(envelope)) AS bytes, COUNT(*) AS n FROM mailbox_items GROUP BY owner, depositor').all() as any[]) {
       counters.add(r.owner, r.depositor, Number(r.bytes), Number(r.n))
     }
     this.counters = counters
   }
 
   async host (o: HostedOwner): Promise<void> {
-    this.db.prepare(`INSERT INTO mailbox_owners (peer, identity, name, quota_bytes, quota_messages, max_ttl_ms, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    prepared(this.db, `INSERT INTO mailbox_owners (peer, identity, name, quota_bytes, quota_messages, max_ttl_ms, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (peer) DO UPDATE SET identity = excluded.identity, name = excluded.name, quota_bytes = excluded.quota_bytes, quota_messages = excluded.quota_messages, max_ttl_ms = excluded.max_ttl_ms`)
       .run(o.peer, o.identity, o.name, o.quotaBytes, o.quotaMessages, o.maxTtlMs, o.addedAt)
     this.owners = undefined
@@ -75,17 +75,17 @@ export class SqliteMailboxStore implements HostedMailStore, MailboxSettingsStore
 
   async unhost (peer: string): Promise<void> {
     transaction(this.db, () => {
-      this.db.prepare('DELETE FROM mailbox_items WHERE owner = ?').run(peer)
-      this.db.prepare('DELETE FROM mailbox_prekeys WHERE owner = ?').run(peer)
+      prepared(this.db, 'DELETE FROM mailbox_items WHERE owner = ?').run(peer)
+      prepared(this.db, 'DELETE FROM mailbox_prekeys WHERE owner = ?').run(peer)
       // revocations stay (a few bytes each): hosting the owner again must not revive a capability it revoked
-      this.db.prepare('DELETE FROM mailbox_owners WHERE peer = ?').run(peer)
+      prepared(this.db, 'DELETE FROM mailbox_owners WHERE peer = ?').run(peer)
     })
     this.owners = undefined
     this.recount()
   }
 
   async hosted (peer?: string): Promise<HostedOwner[]> {
-    this.owners ??= new Map((this.db.prepare('SELECT * FROM mailbox_owners ORDER BY name').all() as unknown as OwnerRow[]).map(r => [r.peer, toOwner(r)]))
+    this.owners ??= new Map((prepared(this.db, 'SELECT * FROM mailbox_owners ORDER BY name').all() as unknown as OwnerRow[]).map(r => [r.peer, toOwner(r)]))
     if (peer == null) return [...this.owners.values()].map(copyOwner)
     const o = this.owners.get(peer)
     return o == null ? [] : [copyOwner(o)]
@@ -155,8 +155,8 @@ export class SqliteMailboxStore implements HostedMailStore, MailboxSettingsStore
 
   async sweep (now: number): Promise<number> {
     const n = transaction(this.db, () => {
-      const items = this.db.prepare('DELETE FROM mailbox_items WHERE expires_at <= ?').run(now).changes
-      const receipts = this.db.prepare('DELETE FROM mailbox_receipts WHERE expires_at <= ?').run(now).changes
+      const items = prepared(this.db, 'DELETE FROM mailbox_items WHERE expires_at <= ?').run(now).changes
+      const receipts = prepared(this.db, 'DELETE FROM mailbox_receipts WHERE expires_at <= ?').run(now).changes
       return Number(items) + Number(receipts)
     })
     if (n > 0) {
@@ -167,36 +167,36 @@ export class SqliteMailboxStore implements HostedMailStore, MailboxSettingsStore
   }
 
   async nextExpiry (): Promise<number | undefined> {
-    const r = this.db.prepare('SELECT MIN(expires_at) AS t FROM (SELECT expires_at FROM mailbox_items UNION ALL SELECT expires_at FROM mailbox_receipts)').get() as { t: number | null }
+    const r = prepared(this.db, 'SELECT MIN(expires_at) AS t FROM (SELECT expires_at FROM mailbox_items UNION ALL SELECT expires_at FROM mailbox_receipts)').get() as { t: number | null }
     return r.t == null ? undefined : Number(r.t)
   }
 
   async revoke (owner: string, sender: Uint8Array, before: number): Promise<void> {
-    this.db.prepare('INSERT INTO mailbox_revoked (owner, sender, before) VALUES (?, ?, ?) ON CONFLICT (owner, sender) DO UPDATE SET before = MAX(before, excluded.before)').run(owner, sender, before)
+    prepared(this.db, 'INSERT INTO mailbox_revoked (owner, sender, before) VALUES (?, ?, ?) ON CONFLICT (owner, sender) DO UPDATE SET before = MAX(before, excluded.before)').run(owner, sender, before)
     this.revoked = undefined
   }
 
   async revokedBefore (owner: string, sender: Uint8Array): Promise<number> {
-    this.revoked ??= new Map((this.db.prepare('SELECT owner, sender, before FROM mailbox_revoked').all() as Array<{ owner: string, sender: Uint8Array, before: number }>).map(r => [`${r.owner}/${Buffer.from(r.sender).toString('hex')}`, Number(r.before)]))
+    this.revoked ??= new Map((prepared(this.db, 'SELECT owner, sender, before FROM mailbox_revoked').all() as Array<{ owner: string, sender: Uint8Array, before: number }>).map(r => [`${r.owner}/${Buffer.from(r.sender).toString('hex')}`, Number(r.before)]))
     return this.revoked.get(`${owner}/${Buffer.from(sender).toString('hex')}`) ?? 0
   }
 
   async addPrekeys (owner: string, prekeys: Uint8Array[]): Promise<void> {
-    const insert = this.db.prepare('INSERT INTO mailbox_prekeys (owner, record) VALUES (?, ?)')
+    const insert = prepared(this.db, 'INSERT INTO mailbox_prekeys (owner, record) VALUES (?, ?)')
     transaction(this.db, () => { for (const p of prekeys) insert.run(owner, p) })
   }
 
   async claimPrekey (owner: string): Promise<Uint8Array | undefined> {
-    const r = this.db.prepare('DELETE FROM mailbox_prekeys WHERE seq = (SELECT MIN(seq) FROM mailbox_prekeys WHERE owner = ?) RETURNING record').get(owner) as { record: Uint8Array } | undefined
+    const r = prepared(this.db, 'DELETE FROM mailbox_prekeys WHERE seq = (SELECT MIN(seq) FROM mailbox_prekeys WHERE owner = ?) RETURNING record').get(owner) as { record: Uint8Array } | undefined
     return r == null ? undefined : new Uint8Array(r.record)
   }
 
   async countPrekeys (owner: string): Promise<number> {
-    return Number((this.db.prepare('SELECT COUNT(*) AS n FROM mailbox_prekeys WHERE owner = ?').get(owner) as { n: number }).n)
+    return Number((prepared(this.db, 'SELECT COUNT(*) AS n FROM mailbox_prekeys WHERE owner = ?').get(owner) as { n: number }).n)
   }
 
   async useHosts (peers: string[]): Promise<void> {
-    const insert = this.db.prepare('INSERT INTO mailbox_use (host, position) VALUES (?, ?)')
+    const insert = prepared(this.db, 'INSERT INTO mailbox_use (host, position) VALUES (?, ?)')
     const hosts = [...new Set(peers)] // a Set keeps each host's first position
     transaction(this.db, () => {
       this.db.exec('DELETE FROM mailbox_use')
@@ -205,39 +205,39 @@ export class SqliteMailboxStore implements HostedMailStore, MailboxSettingsStore
   }
 
   async usedHosts (): Promise<string[]> {
-    return (this.db.prepare('SELECT host FROM mailbox_use ORDER BY position').all() as Array<{ host: string }>).map(r => r.host)
+    return (prepared(this.db, 'SELECT host FROM mailbox_use ORDER BY position').all() as Array<{ host: string }>).map(r => r.host)
   }
 
   async revokeSender (sender: Uint8Array, before: number): Promise<void> {
     // a wider revocation must reach every host again
-    this.db.prepare(`INSERT INTO owner_revoked (sender, before, told) VALUES (?, ?, '[]')
+    prepared(this.db, `INSERT INTO owner_revoked (sender, before, told) VALUES (?, ?, '[]')
       ON CONFLICT (sender) DO UPDATE SET told = CASE WHEN excluded.before > before THEN '[]' ELSE told END, before = MAX(before, excluded.before)`).run(sender, before)
   }
 
   async allowSender (sender: Uint8Array): Promise<void> {
-    this.db.prepare('DELETE FROM owner_revoked WHERE sender = ?').run(sender)
+    prepared(this.db, 'DELETE FROM owner_revoked WHERE sender = ?').run(sender)
   }
 
   async revokedSenders (): Promise<RevokedSender[]> {
-    return (this.db.prepare('SELECT sender, before, told FROM owner_revoked').all() as Array<{ sender: Uint8Array, before: number, told: string }>)
+    return (prepared(this.db, 'SELECT sender, before, told FROM owner_revoked').all() as Array<{ sender: Uint8Array, before: number, told: string }>)
       .map(r => ({ sender: new Uint8Array(r.sender), before: Number(r.before), told: JSON.parse(r.told) }))
   }
 
   async markTold (host: string, sender: Uint8Array): Promise<void> {
     transaction(this.db, () => {
-      const r = this.db.prepare('SELECT told FROM owner_revoked WHERE sender = ?').get(sender) as { told: string } | undefined
+      const r = prepared(this.db, 'SELECT told FROM owner_revoked WHERE sender = ?').get(sender) as { told: string } | undefined
       if (r == null) return
       const told: string[] = JSON.parse(r.told)
-      if (!told.includes(host)) this.db.prepare('UPDATE owner_revoked SET told = ? WHERE sender = ?').run(JSON.stringify([...told, host]), sender)
+      if (!told.includes(host)) prepared(this.db, 'UPDATE owner_revoked SET told = ? WHERE sender = ?').run(JSON.stringify([...told, host]), sender)
     })
   }
 
   async issued (peer: string): Promise<{ hosts: string, at: number } | undefined> {
-    const r = this.db.prepare('SELECT hosts, issued_at FROM capabilities_issued WHERE peer = ?').get(peer) as { hosts: string, issued_at: number } | undefined
+    const r = prepared(this.db, 'SELECT hosts, issued_at FROM capabilities_issued WHERE peer = ?').get(peer) as { hosts: string, issued_at: number } | undefined
     return r == null ? undefined : { hosts: r.hosts, at: Number(r.issued_at) }
   }
 
   async markIssued (peer: string, hosts: string, at: number): Promise<void> {
-    this.db.prepare('INSERT INTO capabilities_issued (peer, hosts, issued_at) VALUES (?, ?, ?) ON CONFLICT (peer) DO UPDATE SET hosts = excluded.hosts, issued_at = excluded.issued_at').run(peer, hosts, at)
+    prepared(this.db, 'INSERT INTO capabilities_issued (peer, hosts, issued_at) VALUES (?, ?, ?) ON CONFLICT (peer) DO UPDATE SET hosts = excluded.hosts, issued_at = excluded.issued_at').run(peer, hosts, at)
   }
 }

@@ -1,5 +1,5 @@
 import { InvalidEnvelopeError } from '../../protocol/index.js'
-import { eraseSoon, transaction } from './sqlite.js'
+import { eraseSoon, prepared, transaction } from './sqlite.js'
 import type { AtRestCipher } from '../at-rest.js'
 import type { Custody, Delivered, IncomingMessage, ListOptions, MessageRecord, MessageRequest, MessageStatus, MessageStore, OutgoingMessage, QueuedMessage, RequestUsage, StoreResult } from '../../protocol/index.js'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
@@ -118,7 +118,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async requests (): Promise<MessageRequest[]> {
-    const rows = this.db.prepare('SELECT seq, peer, id, identity, text, bytes, received_at FROM requests ORDER BY seq').all() as unknown as RequestRow[]
+    const rows = prepared(this.db, 'SELECT seq, peer, id, identity, text, bytes, received_at FROM requests ORDER BY seq').all() as unknown as RequestRow[]
     const byPeer = new Map<string, RequestRow[]>()
     for (const r of rows) byPeer.set(r.peer, [...byPeer.get(r.peer) ?? [], r])
     return [...byPeer.values()].map(list => {
@@ -137,18 +137,18 @@ export class SqliteMessageStore implements MessageStore {
 
   async acceptRequests (peer: string): Promise<number> {
     return transaction(this.db, () => {
-      const rows = this.db.prepare('SELECT id, text, created_at, expires_at, received_at, disappearing FROM requests WHERE peer = ? ORDER BY seq').all(peer) as Array<{ id: string, text: Uint8Array | string, created_at: number, expires_at: number, received_at: number, disappearing: number }>
+      const rows = prepared(this.db, 'SELECT id, text, created_at, expires_at, received_at, disappearing FROM requests WHERE peer = ? ORDER BY seq').all(peer) as Array<{ id: string, text: Uint8Array | string, created_at: number, expires_at: number, received_at: number, disappearing: number }>
       // the text is sealed under the same name a message has ('in' and its id): it moves as it is
       for (const r of rows) this.stmt.insert.get(++this.rev, r.id, 'in', peer, r.text, 'delivered', r.created_at, r.expires_at, r.received_at, null, 'text', r.disappearing, 0)
-      this.db.prepare('DELETE FROM requests WHERE peer = ?').run(peer)
+      prepared(this.db, 'DELETE FROM requests WHERE peer = ?').run(peer)
       return rows.length
     })
   }
 
   async dropRequests (peer: string): Promise<number> {
     const n = transaction(this.db, () => {
-      const gone = Number(this.db.prepare('DELETE FROM requests WHERE peer = ?').run(peer).changes)
-      this.db.prepare('DELETE FROM sessions WHERE peer = ?').run(peer)
+      const gone = Number(prepared(this.db, 'DELETE FROM requests WHERE peer = ?').run(peer).changes)
+      prepared(this.db, 'DELETE FROM sessions WHERE peer = ?').run(peer)
       return gone
     })
     eraseSoon(this.db)
@@ -209,10 +209,10 @@ export class SqliteMessageStore implements MessageStore {
 
   async sweepExpired (now: number): Promise<number> {
     const changed = transaction(this.db, () => {
-      const gone = this.db.prepare('DELETE FROM messages WHERE disappearing = 1 AND expires_at <= ? RETURNING id, peer').all(now) as Array<{ id: string, peer: string }>
-      if (gone.length > 0) this.db.prepare('INSERT INTO counters (name, value) VALUES (\'rev\', ?) ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)').run(this.rev)
-      const requests = Number(this.db.prepare('DELETE FROM requests WHERE disappearing = 1 AND expires_at <= ?').run(now).changes)
-      const expired = this.db.prepare(`UPDATE messages SET status = 'expired', envelope = NULL, rev = ? WHERE direction = 'out' AND status IN ${UNDELIVERED} AND expires_at <= ? RETURNING id, peer`).all(++this.rev, now) as Array<{ id: string, peer: string }>
+      const gone = prepared(this.db, 'DELETE FROM messages WHERE disappearing = 1 AND expires_at <= ? RETURNING id, peer').all(now) as Array<{ id: string, peer: string }>
+      if (gone.length > 0) prepared(this.db, 'INSERT INTO counters (name, value) VALUES (\'rev\', ?) ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)').run(this.rev)
+      const requests = Number(prepared(this.db, 'DELETE FROM requests WHERE disappearing = 1 AND expires_at <= ?').run(now).changes)
+      const expired = prepared(this.db, `UPDATE messages SET status = 'expired', envelope = NULL, rev = ? WHERE direction = 'out' AND status IN ${UNDELIVERED} AND expires_at <= ? RETURNING id, peer`).all(++this.rev, now) as Array<{ id: string, peer: string }>
       for (const r of [...gone, ...expired]) this.stmt.dropCustody.run(r.id, r.peer, r.peer)
       return gone.length + expired.length + requests
     })
@@ -221,7 +221,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async nextExpiry (): Promise<number | undefined> {
-    const r = this.db.prepare(`SELECT MIN(t) AS t FROM (SELECT MIN(expires_at) AS t FROM messages WHERE disappearing = 1 OR (direction = 'out' AND status IN ${UNDELIVERED}) UNION ALL SELECT MIN(expires_at) AS t FROM requests WHERE disappearing = 1)`).get() as { t: number | null }
+    const r = prepared(this.db, `SELECT MIN(t) AS t FROM (SELECT MIN(expires_at) AS t FROM messages WHERE disappearing = 1 OR (direction = 'out' AND status IN ${UNDELIVERED}) UNION ALL SELECT MIN(expires_at) AS t FROM requests WHERE disappearing = 1)`).get() as { t: number | null }
     return r.t == null ? undefined : Number(r.t)
   }
 
@@ -265,7 +265,7 @@ export class SqliteMessageStore implements MessageStore {
     // the newest `last`: read backwards on the (peer, seq) index, then give them oldest first
     const newest = options.last != null
     args.push(newest ? Math.min(options.last as number, options.limit ?? Infinity) : options.limit ?? -1)
-    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${newest ? 'DESC' : ''} LIMIT ?`).all(...args) as unknown as Row[]
+    const rows = prepared(this.db, `SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${newest ? 'DESC' : ''} LIMIT ?`).all(...args) as unknown as Row[]
     return (newest ? rows.reverse() : rows).map(r => this.record(r))
   }
 
@@ -278,7 +278,7 @@ export class SqliteMessageStore implements MessageStore {
     const out: Array<{ id: string, peer: string, status: MessageStatus }> = []
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500)
-      const rows = this.db.prepare(`SELECT id, peer, status FROM messages WHERE direction = 'out' AND kind = 'copy' AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY seq`).all(...chunk) as Array<{ id: string, peer: string, status: MessageStatus }>
+      const rows = prepared(this.db, `SELECT id, peer, status FROM messages WHERE direction = 'out' AND kind = 'copy' AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY seq`).all(...chunk) as Array<{ id: string, peer: string, status: MessageStatus }>
       out.push(...rows.map(r => ({ id: r.id, peer: r.peer, status: r.status })))
     }
     return out
@@ -337,9 +337,9 @@ export class SqliteMessageStore implements MessageStore {
   private sealLegacyRows (): void {
     const cipher = this.cipher
     if (cipher == null) return
-    const rows = this.db.prepare('SELECT seq, id, direction, text, envelope FROM messages WHERE typeof(text) = \'text\'').all() as unknown as Row[]
+    const rows = prepared(this.db, 'SELECT seq, id, direction, text, envelope FROM messages WHERE typeof(text) = \'text\'').all() as unknown as Row[]
     if (rows.length === 0) return
-    const update = this.db.prepare('UPDATE messages SET text = ?, envelope = ? WHERE seq = ?')
+    const update = prepared(this.db, 'UPDATE messages SET text = ?, envelope = ? WHERE seq = ?')
     transaction(this.db, () => {
       for (const r of rows) {
         const aad = this.aad(r.direction, r.id)

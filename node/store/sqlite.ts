@@ -5,6 +5,7 @@
  * process crash; `durability: 'full'` also survives power loss (invariant 3).
  */
 import { DatabaseSync } from 'node:sqlite'
+import type { StatementSync } from 'node:sqlite'
 
 /** Schema migrations, applied in order; the index + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: string[] = [
@@ -327,4 +328,24 @@ export function transaction<T> (db: DatabaseSync, fn: () => T): T {
     db.exec('ROLLBACK')
     throw err
   }
+}
+
+/** Compiled statements per database, the newest MAX_STATEMENTS kept (SQL that varies, e.g. IN lists, must not grow it without end). */
+const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>()
+const MAX_STATEMENTS = 256
+
+/**
+ * `db.prepare(sql)`, compiled once: compiling is a parse and a plan, tens of microseconds, which
+ * a lookup on every received message (a contact by peer id) paid each time.
+ */
+export function prepared (db: DatabaseSync, sql: string): StatementSync {
+  let cache = statements.get(db)
+  if (cache == null) statements.set(db, cache = new Map())
+  let s = cache.get(sql)
+  if (s == null) {
+    if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value as string)
+    s = db.prepare(sql)
+    cache.set(sql, s)
+  }
+  return s
 }
