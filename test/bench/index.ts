@@ -125,7 +125,7 @@ async function main (): Promise<void> {
   const devicesOnly = process.env.BENCH_ONLY === 'devices'
   // BENCH_ONLY=dm: the direct-message and echo rows alone
   const dmOnly = process.env.BENCH_ONLY === 'dm'
-  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && !dmOnly && process.env.BENCH_ONLY !== 'files' && process.env.BENCH_ONLY !== 'calls' && process.env.BENCH_ONLY !== 'cli' && process.env.BENCH_ONLY !== 'history' && process.env.BENCH_ONLY !== 'first-contact'
+  const others = process.env.BENCH_ONLY !== 'sim' && !groupOnly && !devicesOnly && !dmOnly && process.env.BENCH_ONLY !== 'files' && process.env.BENCH_ONLY !== 'calls' && process.env.BENCH_ONLY !== 'cli' && process.env.BENCH_ONLY !== 'history' && process.env.BENCH_ONLY !== 'first-contact' && process.env.BENCH_ONLY !== 'crypto' && process.env.BENCH_ONLY !== 'mailbox'
   const simRows = process.env.BENCH_ONLY === 'sim' || (others && process.env.FERRY_BENCH_SIM === '1')
   for (const transport of others || dmOnly ? Object.keys(TRANSPORTS) : []) {
     console.log(`measuring ${transport}...`)
@@ -174,7 +174,8 @@ async function main (): Promise<void> {
     console.log('measuring calls...')
     rows.push(...await callsBench())
   }
-  if (others && process.env.BENCH_ONLY !== 'files') {
+  // BENCH_ONLY=crypto, BENCH_ONLY=mailbox: those rows alone
+  if ((others && process.env.BENCH_ONLY !== 'files') || process.env.BENCH_ONLY === 'crypto') {
     console.log('measuring crypto...')
     rows.push(...await cryptoBench())
   }
@@ -186,7 +187,7 @@ async function main (): Promise<void> {
     console.log('measuring linked devices...')
     rows.push(...await devicesBench())
   }
-  if (others && process.env.BENCH_ONLY !== 'tcp') {
+  if ((others && process.env.BENCH_ONLY !== 'tcp') || process.env.BENCH_ONLY === 'mailbox') {
     console.log('measuring mailboxes...')
     rows.push(...await mailboxBench())
   }
