@@ -108,7 +108,7 @@ export class AppPage {
   async dmTransports (peer: string): Promise<Array<{ addr: string, limited: boolean }>> {
     return this.page.evaluate((p) => {
       const libp2p = (globalThis as any).ferryTab.ferry.libp2p
-      return libp2p.getConnections().filter((c: any) => c.remotePeer.toString() === p && c.streams.some((s: any) => s.protocol === '/ferry/dm/1.0.0'))
+      return libp2p.getConnections().filter((c: any) => c.remotePeer.toString() === p && c.streams.some((s: any) => String(s.protocol).startsWith('/ferry/dm/')))
         .map((c: any) => ({ addr: c.remoteAddr.toString(), limited: c.limits != null }))
     }, peer)
   }

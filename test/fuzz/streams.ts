@@ -13,11 +13,12 @@ import { createIdentity, DM_PROTOCOL, memoryStores } from '../../protocol/index.
 import { BUNDLE_PROTOCOL } from '../../protocol/services/bundle/index.js'
 import { MAILBOX_PROTOCOL } from '../../protocol/mailbox/index.js'
 import { memoryFerries } from '../memory-ferries.js'
+import { PROTOCOL_WINDOWED } from '../../protocol/services/dm/constants.js'
 import { fuzzInput } from './inputs.js'
 import type { FuzzTarget } from './targets.js'
 import type { Ferry } from '../../protocol/index.js'
 
-const PROTOCOLS = [DM_PROTOCOL, MAILBOX_PROTOCOL, BUNDLE_PROTOCOL, DHT_PROTOCOL, '/ipfs/id/1.0.0', '/ipfs/ping/1.0.0']
+const PROTOCOLS = [DM_PROTOCOL, PROTOCOL_WINDOWED, MAILBOX_PROTOCOL, BUNDLE_PROTOCOL, DHT_PROTOCOL, '/ipfs/id/1.0.0', '/ipfs/ping/1.0.0']
 
 function frame (body: Uint8Array): Uint8Array {
   const len: number[] = []
