@@ -27,7 +27,7 @@ const MAX_PATH = 12
 const MAX_VERIFIED_ROOTS = 256
 const verifiedRoots = new Set<string>()
 
-/** A receipt still to sign with its window. */
+/** A receipt still to sign, with the others of its window */
 export interface ReceiptEntry { messageId: Uint8Array, hash: Uint8Array, storedAt: number }
 
 /** SHA-256 of an encoded envelope. */

@@ -16,7 +16,7 @@ import { defaultCrypto } from '../../crypto/backend.js'
 import type { CryptoBackend } from '../../crypto/backend.js'
 import type { AbortOptions, Connection, Ed25519PrivateKey, Logger, Startable, Stream } from '@libp2p/interface'
 
-/** A reply, and for a window's stored envelope the receipt still to sign with the window. */
+/** A reply, and for a window's stored envelope the receipt still to sign (with the rest of its window) */
 interface Answer { reply: DmReply, unsigned?: ReceiptEntry }
 const ANSWER = { encode: (a: Answer) => DmReply.encode(a.reply) }
 
